@@ -1,0 +1,180 @@
+/// An evaluation definition (一次测评的定义), as read from `Ballots/*.yaml`.
+///
+/// Values of this type are always valid: the only way to build one from outside input is
+/// ``DefinitionParser``, which refuses everything SPEC §2 refuses.
+/// - Seealso: SPEC §2
+public struct EvaluationDefinition: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var street: String
+    public var community: String?
+    public var electorate: Int
+    public var publicityDays: Int
+    public var options: [RatingOption]
+    public var rules: CountingRules
+    public var organizations: [Organization]
+    public var members: [Member]
+
+    public init(
+        id: String, title: String, street: String, community: String? = nil,
+        electorate: Int, publicityDays: Int = EvaluationDefinition.defaultPublicityDays,
+        options: [RatingOption] = RatingOption.defaults, rules: CountingRules = .rushan,
+        organizations: [Organization], members: [Member]
+    ) {
+        self.id = id
+        self.title = title
+        self.street = street
+        self.community = community
+        self.electorate = electorate
+        self.publicityDays = publicityDays
+        self.options = options
+        self.rules = rules
+        self.organizations = organizations
+        self.members = members
+    }
+
+    public static let defaultPublicityDays = 5
+
+    /// Every rated subject in result order: members in definition order, then organizations.
+    /// - Seealso: SPEC §3 ("organizations after members")
+    public var subjects: [Subject] {
+        members.map { Subject(id: $0.id, kind: .member, name: $0.name, organization: $0.organization) }
+            + organizations.map { Subject(id: $0.id, kind: .organization, name: $0.name, organization: nil) }
+    }
+
+    public func organization(id: String) -> Organization? {
+        organizations.first { $0.id == id }
+    }
+}
+
+/// One rating choice, e.g. 满意 / 基本满意 / 不满意 / 不了解.
+public struct RatingOption: Sendable, Equatable {
+    public var id: String
+    public var label: String
+    /// Counts towards the satisfaction rate.
+    public var satisfied: Bool
+    /// "I don't know this person": excluded from the `answers` denominator.
+    public var abstain: Bool
+
+    public init(id: String, label: String, satisfied: Bool = false, abstain: Bool = false) {
+        self.id = id
+        self.label = label
+        self.satisfied = satisfied
+        self.abstain = abstain
+    }
+
+    /// The default list of SPEC §2, used when a definition gives no `options`.
+    public static let defaults: [RatingOption] = [
+        RatingOption(id: "satisfied", label: "满意", satisfied: true),
+        RatingOption(id: "basically_satisfied", label: "基本满意", satisfied: true),
+        RatingOption(id: "dissatisfied", label: "不满意"),
+        RatingOption(id: "unknown", label: "不了解", abstain: true),
+    ]
+}
+
+public struct Organization: Sendable, Equatable {
+    public var id: String
+    public var name: String
+
+    public init(id: String, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
+public struct Member: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    /// The id of the member's branch (党支部); optional, but when given it must be listed.
+    public var organization: String?
+
+    public init(id: String, name: String, organization: String?) {
+        self.id = id
+        self.name = name
+        self.organization = organization
+    }
+}
+
+public enum SubjectKind: String, Sendable, Equatable {
+    case member
+    case organization
+}
+
+/// A member or an organization being rated.
+public struct Subject: Sendable, Equatable {
+    public var id: String
+    public var kind: SubjectKind
+    public var name: String
+    public var organization: String?
+}
+
+/// How ratings become stars.
+/// - Seealso: SPEC §3
+public struct CountingRules: Sendable, Equatable {
+    public enum Denominator: String, Sendable, CaseIterable {
+        /// Every ballot cast; blank and abstain count against.
+        case ballots
+        /// Ballots that gave the subject a non-abstain option.
+        case answers
+        /// The definition's electorate.
+        case electorate
+    }
+
+    public enum Comparison: String, Sendable, CaseIterable {
+        /// 超过: strictly greater.
+        case above
+        /// 达到: greater or equal.
+        case atLeast = "at_least"
+    }
+
+    public var denominator: Denominator
+    public var comparison: Comparison
+    /// When set, ballots cast must exceed this share of the electorate for any star.
+    public var quorumPercent: Percent?
+    public var memberStars: [StarRule]
+    public var organizationStars: [StarRule]
+
+    public init(
+        denominator: Denominator = .ballots, comparison: Comparison = .above,
+        quorumPercent: Percent? = nil,
+        memberStars: [StarRule] = CountingRules.rushanMemberStars,
+        organizationStars: [StarRule] = CountingRules.rushanOrganizationStars
+    ) {
+        self.denominator = denominator
+        self.comparison = comparison
+        self.quorumPercent = quorumPercent
+        self.memberStars = memberStars
+        self.organizationStars = organizationStars
+    }
+
+    /// 乳山 rule: members above 60 % earn 群众认可星, above 80 % 群众满意星.
+    public static let rushanMemberStars: [StarRule] = [
+        StarRule(star: "recognition", label: "群众认可星", percent: Percent(basisPoints: 6000)),
+        StarRule(star: "satisfaction", label: "群众满意星", percent: Percent(basisPoints: 8000)),
+    ]
+
+    /// 乳山 rule: organizations above 70 % earn 群众满意星.
+    public static let rushanOrganizationStars: [StarRule] = [
+        StarRule(star: "satisfaction", label: "群众满意星", percent: Percent(basisPoints: 7000)),
+    ]
+
+    /// The default rules of SPEC §2.
+    public static let rushan = CountingRules()
+
+    public func stars(for kind: SubjectKind) -> [StarRule] {
+        kind == .member ? memberStars : organizationStars
+    }
+}
+
+/// A star awarded when the satisfaction rate passes `percent`.
+public struct StarRule: Sendable, Equatable {
+    public var star: String
+    public var label: String
+    public var percent: Percent
+
+    public init(star: String, label: String, percent: Percent) {
+        self.star = star
+        self.label = label
+        self.percent = percent
+    }
+}

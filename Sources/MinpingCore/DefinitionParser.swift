@@ -1,0 +1,242 @@
+import Yams
+
+/// Parses and validates an evaluation definition (YAML, or JSON, which YAML includes).
+///
+/// Every refusal of SPEC §2 is a ``DefinitionError`` naming the file, the field path and the
+/// reason: unknown keys, duplicate ids (across members and organizations), a member whose
+/// organization is not listed, an empty subject list, no satisfied option, bad percents,
+/// electorate < 1 and bad slugs.
+/// - Seealso: SPEC §2, `Ballots/README.md`
+public enum DefinitionParser {
+    /// `[a-z0-9-]{1,64}`: evaluation ids and street slugs (SPEC §1).
+    public static func isSlug(_ text: String) -> Bool {
+        matches(text, extra: [0x2D])
+    }
+
+    /// `[a-z0-9_-]{1,64}`: ids of subjects, options and stars (the default options use `_`).
+    public static func isIdentifier(_ text: String) -> Bool {
+        matches(text, extra: [0x2D, 0x5F])
+    }
+
+    private static func matches(_ text: String, extra: Set<UInt8>) -> Bool {
+        let bytes = text.utf8
+        return (1...64).contains(bytes.count)
+            && bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || extra.contains($0) }
+    }
+
+    public static let maximumPublicityDays = 365
+
+    /// - Parameters:
+    ///   - text: the file's contents.
+    ///   - file: the name to show in errors, e.g. `Ballots/fuyuan-2018.yaml`.
+    /// - Throws: ``DefinitionError`` only.
+    public static func parse(_ text: String, file: String) throws -> EvaluationDefinition {
+        let reader = YAMLReader(file: file)
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text) else {
+                throw reader.fail(.notAMapping, "", nil, "the file is empty")
+            }
+            root = composed
+        } catch let error as DefinitionError {
+            throw error
+        } catch {
+            throw DefinitionError(file: file, path: "", line: syntaxLine(error), code: .syntax,
+                                  reason: "not valid YAML: \(syntaxProblem(error))")
+        }
+        return try DefinitionBuilder(reader: reader).definition(root)
+    }
+
+    private static func syntaxLine(_ error: Error) -> Int? {
+        guard let yaml = error as? YamlError else { return nil }
+        switch yaml {
+        case let .scanner(_, _, mark, _), let .parser(_, _, mark, _), let .composer(_, _, mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+
+    private static func syntaxProblem(_ error: Error) -> String {
+        guard let yaml = error as? YamlError else { return String(describing: error) }
+        switch yaml {
+        case let .scanner(context, problem, _, _), let .parser(context, problem, _, _),
+             let .composer(context, problem, _, _):
+            return [context.map { String(describing: $0.text) }, problem]
+                .compactMap { $0 }.joined(separator: ": ")
+        case let .reader(problem, _, _, _):
+            return problem
+        default:
+            return String(describing: yaml)
+        }
+    }
+}
+
+/// Walks the document top-down; each method handles one level of SPEC §2.
+private struct DefinitionBuilder {
+    let reader: YAMLReader
+
+    static let topLevelKeys = [
+        "id", "title", "street", "community", "electorate", "publicity_days",
+        "options", "rules", "organizations", "members",
+    ]
+
+    func definition(_ root: Node) throws -> EvaluationDefinition {
+        let fields = try reader.mapping(root, at: "", allowed: Self.topLevelKeys)
+        let id = try slug(fields, "id")
+        let title = try reader.text(try fields.required("title"), at: "title")
+        let street = try slug(fields, "street")
+        let community = try fields.optional("community").map { try reader.text($0, at: "community") }
+
+        let electorateNode = try fields.required("electorate")
+        let electorate = try reader.integer(electorateNode, at: "electorate")
+        guard electorate >= 1 else {
+            throw reader.fail(.badElectorate, "electorate", electorateNode,
+                              "must be at least 1 (the number of representatives entitled to vote), got \(electorate)")
+        }
+
+        var publicityDays = EvaluationDefinition.defaultPublicityDays
+        if let node = fields.optional("publicity_days") {
+            publicityDays = try reader.integer(node, at: "publicity_days")
+            guard (0...DefinitionParser.maximumPublicityDays).contains(publicityDays) else {
+                throw reader.fail(.badPublicityDays, "publicity_days", node,
+                                  "must be from 0 to \(DefinitionParser.maximumPublicityDays) days, got \(publicityDays)")
+            }
+        }
+
+        let options = try fields.optional("options").map { try self.options($0) } ?? RatingOption.defaults
+        let rules = try fields.optional("rules").map { try self.rules($0) } ?? .rushan
+        let organizations = try fields.optional("organizations").map { try self.organizations($0) } ?? []
+        let members = try fields.optional("members").map { try self.members($0, organizations: organizations) } ?? []
+        guard !organizations.isEmpty || !members.isEmpty else {
+            throw reader.fail(.noSubjects, "members", root,
+                              "nobody to rate: list at least one member or organization")
+        }
+        return EvaluationDefinition(
+            id: id, title: title, street: street, community: community, electorate: electorate,
+            publicityDays: publicityDays, options: options, rules: rules,
+            organizations: organizations, members: members)
+    }
+
+    private func slug(_ fields: Fields, _ key: String) throws -> String {
+        let node = try fields.required(key)
+        let value = try reader.text(node, at: key)
+        guard DefinitionParser.isSlug(value) else {
+            throw reader.fail(.badSlug, key, node,
+                              "'\(value)' is not a slug: use 1 to 64 of a-z, 0-9 and '-'")
+        }
+        return value
+    }
+
+    private func identifier(_ fields: Fields, _ key: String = "id") throws -> String {
+        let node = try fields.required(key)
+        let value = try reader.text(node, at: fields.path(key))
+        guard DefinitionParser.isIdentifier(value) else {
+            throw reader.fail(.badId, fields.path(key), node,
+                              "'\(value)' is not a valid id: use 1 to 64 of a-z, 0-9, '-' and '_'")
+        }
+        return value
+    }
+
+    /// Refuses an id already used at another path of the same namespace.
+    private func claim(_ id: String, at path: String, node: Node, in seen: inout [String: String]) throws {
+        if let first = seen[id] {
+            throw reader.fail(.duplicateId, path, node, "duplicate id '\(id)' (already used at \(first))")
+        }
+        seen[id] = path
+    }
+
+    private func options(_ node: Node) throws -> [RatingOption] {
+        let items = try reader.sequence(node, at: "options")
+        guard !items.isEmpty else {
+            throw reader.fail(.noOptions, "options", node, "must list at least one option")
+        }
+        var seen: [String: String] = [:]
+        let options = try items.enumerated().map { index, item in
+            let path = "options[\(index)]"
+            let fields = try reader.mapping(item, at: path, allowed: ["id", "label", "satisfied", "abstain"])
+            let id = try identifier(fields)
+            try claim(id, at: fields.path("id"), node: item, in: &seen)
+            let label = try reader.text(try fields.required("label"), at: fields.path("label"))
+            let satisfied = try fields.optional("satisfied").map { try reader.bool($0, at: fields.path("satisfied")) } ?? false
+            let abstain = try fields.optional("abstain").map { try reader.bool($0, at: fields.path("abstain")) } ?? false
+            if satisfied && abstain {
+                throw reader.fail(.conflictingOption, path, item,
+                                  "an option cannot be both satisfied and abstain")
+            }
+            return RatingOption(id: id, label: label, satisfied: satisfied, abstain: abstain)
+        }
+        guard options.contains(where: \.satisfied) else {
+            throw reader.fail(.noSatisfiedOption, "options", node,
+                              "no option has 'satisfied: true', so nobody could earn a star")
+        }
+        return options
+    }
+
+    private func rules(_ node: Node) throws -> CountingRules {
+        let fields = try reader.mapping(node, at: "rules", allowed: [
+            "denominator", "comparison", "quorum_percent", "member_stars", "organization_stars",
+        ])
+        var rules = CountingRules.rushan
+        if let value = fields.optional("denominator") {
+            rules.denominator = try reader.choice(value, at: "rules.denominator", as: CountingRules.Denominator.self)
+        }
+        if let value = fields.optional("comparison") {
+            rules.comparison = try reader.choice(value, at: "rules.comparison", as: CountingRules.Comparison.self)
+        }
+        if let value = fields.optional("quorum_percent") {
+            rules.quorumPercent = try reader.percent(value, at: "rules.quorum_percent")
+        }
+        if let value = fields.optional("member_stars") {
+            rules.memberStars = try stars(value, at: "rules.member_stars")
+        }
+        if let value = fields.optional("organization_stars") {
+            rules.organizationStars = try stars(value, at: "rules.organization_stars")
+        }
+        return rules
+    }
+
+    private func stars(_ node: Node, at path: String) throws -> [StarRule] {
+        var seen: [String: String] = [:]
+        return try reader.sequence(node, at: path).enumerated().map { index, item in
+            let fields = try reader.mapping(item, at: "\(path)[\(index)]", allowed: ["star", "label", "percent"])
+            let star = try identifier(fields, "star")
+            try claim(star, at: fields.path("star"), node: item, in: &seen)
+            let label = try reader.text(try fields.required("label"), at: fields.path("label"))
+            let percent = try reader.percent(try fields.required("percent"), at: fields.path("percent"))
+            return StarRule(star: star, label: label, percent: percent)
+        }
+    }
+
+    private func organizations(_ node: Node) throws -> [Organization] {
+        var seen: [String: String] = [:]
+        return try reader.sequence(node, at: "organizations").enumerated().map { index, item in
+            let fields = try reader.mapping(item, at: "organizations[\(index)]", allowed: ["id", "name"])
+            let id = try identifier(fields)
+            try claim(id, at: fields.path("id"), node: item, in: &seen)
+            let name = try reader.text(try fields.required("name"), at: fields.path("name"))
+            return Organization(id: id, name: name)
+        }
+    }
+
+    private func members(_ node: Node, organizations: [Organization]) throws -> [Member] {
+        var seen = Dictionary(uniqueKeysWithValues: organizations.enumerated().map { ($1.id, "organizations[\($0)].id") })
+        let listed = Set(organizations.map(\.id))
+        return try reader.sequence(node, at: "members").enumerated().map { index, item in
+            let fields = try reader.mapping(item, at: "members[\(index)]", allowed: ["id", "name", "organization"])
+            let id = try identifier(fields)
+            try claim(id, at: fields.path("id"), node: item, in: &seen)
+            let name = try reader.text(try fields.required("name"), at: fields.path("name"))
+            var organization: String?
+            if let orgNode = fields.optional("organization") {
+                let orgID = try reader.text(orgNode, at: fields.path("organization"))
+                guard listed.contains(orgID) else {
+                    throw reader.fail(.unknownOrganization, fields.path("organization"), orgNode,
+                                      "organization '\(orgID)' is not listed under organizations")
+                }
+                organization = orgID
+            }
+            return Member(id: id, name: name, organization: organization)
+        }
+    }
+}

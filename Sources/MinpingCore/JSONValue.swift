@@ -1,0 +1,79 @@
+/// A JSON value whose objects keep their key order, so output reads as SPEC.md shows it.
+///
+/// Serialization escapes strings the RFC 8785 way (only `"`, `\` and control characters;
+/// everything else, Chinese included, stays as UTF-8), so the same writer can later serve
+/// canonical log entries by sorting keys.
+public indirect enum JSONValue: Sendable, Equatable {
+    case object([(String, JSONValue)])
+    case array([JSONValue])
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case null
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case let (.object(a), .object(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.array(a), .array(b)): return a == b
+        case let (.string(a), .string(b)): return a == b
+        case let (.int(a), .int(b)): return a == b
+        case let (.bool(a), .bool(b)): return a == b
+        case (.null, .null): return true
+        default: return false
+        }
+    }
+
+    /// Compact UTF-8 text with no insignificant whitespace.
+    public var serialized: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    public func write(to out: inout String) {
+        switch self {
+        case let .object(members):
+            out.append("{")
+            for (index, (key, value)) in members.enumerated() {
+                if index > 0 { out.append(",") }
+                JSONValue.writeString(key, to: &out)
+                out.append(":")
+                value.write(to: &out)
+            }
+            out.append("}")
+        case let .array(elements):
+            out.append("[")
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(",") }
+                element.write(to: &out)
+            }
+            out.append("]")
+        case let .string(text): JSONValue.writeString(text, to: &out)
+        case let .int(number): out.append(String(number))
+        case let .bool(flag): out.append(flag ? "true" : "false")
+        case .null: out.append("null")
+        }
+    }
+
+    /// - Seealso: RFC 8785 §3.2.2.2
+    static func writeString(_ text: String, to out: inout String) {
+        out.append("\"")
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out.append("\\\"")
+            case "\\": out.append("\\\\")
+            case "\u{08}": out.append("\\b")
+            case "\u{09}": out.append("\\t")
+            case "\u{0A}": out.append("\\n")
+            case "\u{0C}": out.append("\\f")
+            case "\u{0D}": out.append("\\r")
+            case let control where control.value < 0x20:
+                let hex = String(control.value, radix: 16)
+                out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out.append("\"")
+    }
+}

@@ -1,0 +1,108 @@
+/// Counts valid ballots for one definition and turns them into results (SPEC §3).
+///
+/// Counts live in one flat table (`subject * optionCount + option`) so that the streaming
+/// vote reader and the in-memory API share the same accumulator.
+public struct Tally: Sendable {
+    public let definition: EvaluationDefinition
+    public let subjects: [Subject]
+    let subjectIndex: [String: Int]
+    let optionIndex: [String: Int]
+    private(set) var counts: [Int]
+    public private(set) var ballots = 0
+
+    public init(definition: EvaluationDefinition) {
+        self.definition = definition
+        subjects = definition.subjects
+        subjectIndex = Dictionary(uniqueKeysWithValues: subjects.enumerated().map { ($1.id, $0) })
+        optionIndex = Dictionary(uniqueKeysWithValues: definition.options.enumerated().map { ($1.id, $0) })
+        counts = Array(repeating: 0, count: subjects.count * definition.options.count)
+    }
+
+    var optionCount: Int { definition.options.count }
+
+    /// Adds one ballot; subjects it does not rate stay blank. Nothing is counted if any
+    /// rating names an unknown subject or option.
+    public mutating func add(ratings: [String: String]) throws(VoteError) {
+        var cells: [Int] = []
+        cells.reserveCapacity(ratings.count)
+        for (subject, option) in ratings {
+            guard let s = subjectIndex[subject] else { throw .unknownSubject(subject) }
+            guard let o = optionIndex[option] else { throw .unknownOption(subject: subject, option: option) }
+            cells.append(s * optionCount + o)
+        }
+        record(cells: cells)
+    }
+
+    /// Counts one ballot whose ratings were already resolved to table cells, one per subject.
+    mutating func record(cells: some Sequence<Int>) {
+        ballots += 1
+        for cell in cells { counts[cell] += 1 }
+    }
+
+    public func count(subject: Int, option: Int) -> Int {
+        counts[subject * optionCount + option]
+    }
+
+    /// The results of SPEC §3 for the ballots counted so far.
+    public func results(stage: ResultsStage? = nil) -> EvaluationResults {
+        let rules = definition.rules
+        let quorumMet = CountingRule.quorumMet(
+            ballots: ballots, electorate: definition.electorate, quorum: rules.quorumPercent)
+        let subjectResults = subjects.enumerated().map { index, subject in
+            let perOption = definition.options.indices.map { count(subject: index, option: $0) }
+            var satisfied = 0
+            var answers = 0
+            for (option, count) in zip(definition.options, perOption) {
+                if option.satisfied { satisfied += count }
+                if !option.abstain { answers += count }
+            }
+            let denominator: Int
+            switch rules.denominator {
+            case .ballots: denominator = ballots
+            case .answers: denominator = answers
+            case .electorate: denominator = definition.electorate
+            }
+            let stars = quorumMet
+                ? rules.stars(for: subject.kind).filter {
+                    CountingRule.earnsStar(satisfied: satisfied, denominator: denominator,
+                                           percent: $0.percent, comparison: rules.comparison)
+                }.map(\.star)
+                : []
+            return SubjectResult(
+                id: subject.id, kind: subject.kind, name: subject.name, organization: subject.organization,
+                counts: zip(definition.options, perOption).map { OptionCount(option: $0.id, count: $1) },
+                satisfied: satisfied, denominator: denominator,
+                rate: CountingRule.displayRate(satisfied: satisfied, denominator: denominator),
+                stars: stars)
+        }
+        return EvaluationResults(
+            evaluation: definition.id, stage: stage, electorate: definition.electorate,
+            ballots: ballots, quorumMet: quorumMet, subjects: subjectResults)
+    }
+}
+
+/// Why a vote was refused.
+public enum VoteError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownSubject(String)
+    case unknownOption(subject: String, option: String)
+    case subjectRatedTwice(String)
+    case malformed(String)
+
+    public var code: String {
+        switch self {
+        case .unknownSubject: "unknown_subject"
+        case .unknownOption: "unknown_option"
+        case .subjectRatedTwice: "subject_rated_twice"
+        case .malformed: "malformed_vote"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .unknownSubject(id): "unknown subject '\(id)'"
+        case let .unknownOption(subject, option): "unknown option '\(option)' for subject '\(subject)'"
+        case let .subjectRatedTwice(id): "subject '\(id)' is rated twice"
+        case let .malformed(reason): reason
+        }
+    }
+}

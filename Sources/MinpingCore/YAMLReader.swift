@@ -1,0 +1,149 @@
+import Yams
+
+/// Reads a composed YAML tree field by field, turning every surprise into a
+/// ``DefinitionError`` that names the file, the field path and the line.
+///
+/// Scalars are read from their text, never through Yams' number or float resolution, so
+/// `66.67` stays exact and a quoted `"60"` is not silently taken for an integer.
+struct YAMLReader {
+    let file: String
+
+    func fail(_ code: DefinitionError.Code, _ path: String, _ node: Node?, _ reason: String) -> DefinitionError {
+        DefinitionError(file: file, path: path, line: node?.mark?.line, code: code, reason: reason)
+    }
+
+    /// The fields of a mapping, refusing keys outside `allowed` and keys given twice.
+    func mapping(_ node: Node, at path: String, allowed: [String]) throws -> Fields {
+        guard case let .mapping(mapping) = node else {
+            throw fail(.notAMapping, path, node, "must be a mapping of fields (\(allowed.joined(separator: ", ")))")
+        }
+        var values: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard case let .scalar(keyScalar) = keyNode else {
+                throw fail(.wrongType, path, keyNode, "field names must be plain text")
+            }
+            let key = keyScalar.string
+            let fieldPath = Self.join(path, key)
+            guard allowed.contains(key) else {
+                throw fail(.unknownKey, fieldPath, keyNode,
+                           "unknown field '\(key)'; allowed here: \(allowed.joined(separator: ", "))")
+            }
+            guard values[key] == nil else {
+                throw fail(.duplicateKey, fieldPath, keyNode, "field '\(key)' is given twice")
+            }
+            values[key] = value
+        }
+        return Fields(reader: self, node: node, path: path, values: values)
+    }
+
+    func sequence(_ node: Node, at path: String) throws -> [Node] {
+        guard case let .sequence(sequence) = node else {
+            throw fail(.wrongType, path, node, "must be a list")
+        }
+        return Array(sequence)
+    }
+
+    /// Non-empty text (surrounding whitespace is trimmed).
+    func text(_ node: Node, at path: String) throws -> String {
+        guard case let .scalar(scalar) = node else {
+            throw fail(.wrongType, path, node, "must be text")
+        }
+        let value = scalar.string.trimmingWhitespace
+        guard !value.isEmpty, !Self.isNull(scalar) else {
+            throw fail(.emptyText, path, node, "must not be empty")
+        }
+        return value
+    }
+
+    func integer(_ node: Node, at path: String) throws -> Int {
+        guard case let .scalar(scalar) = node, scalar.style == .plain,
+              let value = Int(scalar.string.trimmingWhitespace)
+        else {
+            throw fail(.wrongType, path, node, "must be a whole number, got \(Self.show(node))")
+        }
+        return value
+    }
+
+    func bool(_ node: Node, at path: String) throws -> Bool {
+        guard case let .scalar(scalar) = node, scalar.style == .plain else {
+            throw fail(.wrongType, path, node, "must be true or false, got \(Self.show(node))")
+        }
+        switch scalar.string {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default: throw fail(.wrongType, path, node, "must be true or false, got \(Self.show(node))")
+        }
+    }
+
+    func percent(_ node: Node, at path: String) throws -> Percent {
+        guard case let .scalar(scalar) = node, scalar.style == .plain,
+              let percent = Percent(decimal: scalar.string.trimmingWhitespace)
+        else {
+            throw fail(.badPercent, path, node,
+                       "must be a percent from 0 to 100 with at most two decimals (e.g. 60 or 66.67), got \(Self.show(node))")
+        }
+        return percent
+    }
+
+    /// A value from a fixed set, e.g. `denominator: ballots`.
+    func choice<Value: RawRepresentable & CaseIterable>(_ node: Node, at path: String, as _: Value.Type) throws -> Value
+    where Value.RawValue == String {
+        let raw = try text(node, at: path)
+        guard let value = Value(rawValue: raw) else {
+            let allowed = Value.allCases.map(\.rawValue).joined(separator: " | ")
+            throw fail(.badEnum, path, node, "'\(raw)' is not one of \(allowed)")
+        }
+        return value
+    }
+
+    static func join(_ path: String, _ key: String) -> String {
+        path.isEmpty ? key : "\(path).\(key)"
+    }
+
+    static func isNull(_ scalar: Node.Scalar) -> Bool {
+        scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    static func show(_ node: Node) -> String {
+        switch node {
+        case let .scalar(scalar): return "'\(scalar.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+}
+
+/// The fields of one mapping, with its path for error messages.
+struct Fields {
+    let reader: YAMLReader
+    let node: Node
+    let path: String
+    let values: [String: Node]
+
+    func path(_ key: String) -> String { YAMLReader.join(path, key) }
+
+    /// The field's node, or nil when absent or written as null.
+    func optional(_ key: String) -> Node? {
+        guard let value = values[key] else { return nil }
+        if case let .scalar(scalar) = value, YAMLReader.isNull(scalar) { return nil }
+        return value
+    }
+
+    func required(_ key: String) throws -> Node {
+        guard let value = optional(key) else {
+            throw reader.fail(.missingField, path(key), node, "required field '\(key)' is missing")
+        }
+        return value
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

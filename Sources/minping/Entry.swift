@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+
+/// The command line of SPEC §8. Exit codes: 0 success, 1 a check failed, 2 bad usage or
+/// input (with a message naming the file and the problem; never a stack trace).
+@main
+enum Entry {
+    static func main() async {
+        do {
+            var command = try MinpingCommand.parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            Console.error(error.message)
+            exit(error.exitCode)
+        } catch let error as ExitCode {
+            exit(error.rawValue)
+        } catch {
+            let message = MinpingCommand.fullMessage(for: error)
+            if MinpingCommand.exitCode(for: error) == .success {
+                Console.out(message)
+                exit(0)
+            }
+            Console.error(message)
+            exit(CLIError.badInput)
+        }
+    }
+}
+
+struct MinpingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "minping",
+        abstract: "民评 Minping: residents' satisfaction evaluations of party members and organizations.",
+        subcommands: [TallyCommand.self]
+    )
+}
+
+/// A refusal meant for the person at the terminal: printed as it is, never as a stack trace.
+struct CLIError: Error {
+    static let badInput: Int32 = 2
+    static let checkFailed: Int32 = 1
+
+    var message: String
+    var exitCode: Int32 = CLIError.badInput
+}
+
+enum Console {
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}
