@@ -40,6 +40,11 @@ public enum DefinitionParser {
             root = composed
         } catch let error as DefinitionError {
             throw error
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
+            // Yams refuses repeated keys before we see the tree; it knows the key, not the path.
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            throw DefinitionError(file: file, path: duplicates.first ?? "", line: context.mark.line,
+                                  code: .duplicateKey, reason: "field \(keys) is given twice in one mapping")
         } catch {
             throw DefinitionError(file: file, path: "", line: syntaxLine(error), code: .syntax,
                                   reason: "not valid YAML: \(syntaxProblem(error))")

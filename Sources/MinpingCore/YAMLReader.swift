@@ -12,7 +12,8 @@ struct YAMLReader {
         DefinitionError(file: file, path: path, line: node?.mark?.line, code: code, reason: reason)
     }
 
-    /// The fields of a mapping, refusing keys outside `allowed` and keys given twice.
+    /// The fields of a mapping, refusing keys outside `allowed`. (Yams already refuses a key
+    /// given twice.)
     func mapping(_ node: Node, at path: String, allowed: [String]) throws -> Fields {
         guard case let .mapping(mapping) = node else {
             throw fail(.notAMapping, path, node, "must be a mapping of fields (\(allowed.joined(separator: ", ")))")
@@ -27,9 +28,6 @@ struct YAMLReader {
             guard allowed.contains(key) else {
                 throw fail(.unknownKey, fieldPath, keyNode,
                            "unknown field '\(key)'; allowed here: \(allowed.joined(separator: ", "))")
-            }
-            guard values[key] == nil else {
-                throw fail(.duplicateKey, fieldPath, keyNode, "field '\(key)' is given twice")
             }
             values[key] = value
         }
