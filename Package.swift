@@ -36,9 +36,13 @@ let package = Package(
             name: "minping",
             dependencies: [
                 "MinpingCore",
-                "MinpingTokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Token throughput, run by tools/bench-tokens (release build), never by the tests.
+        .executableTarget(
+            name: "minping-bench",
+            dependencies: ["MinpingTokens"]
         ),
         .testTarget(
             name: "MinpingCoreTests",

@@ -102,6 +102,8 @@ public struct TokenPublicKey: Sendable {
 /// - Seealso: RFC 9578 §6, RFC 9474 (RSABSSA-SHA384-PSS-Deterministic), SPEC §4
 public struct IssuingKey: Sendable {
     let key: BlindRSA.PrivateKey<SHA384>
+    /// The same key for plain RSASSA-PSS signing of slips (one private operation each).
+    let slipSigner: _RSA.Signing.PrivateKey
     public let publicKey: TokenPublicKey
 
     /// Generates a fresh RSA-2048 key.
@@ -111,7 +113,7 @@ public struct IssuingKey: Sendable {
         } catch {
             throw .badKey("key generation failed: \(error)")
         }
-        publicKey = try TokenPublicKey(key: key.publicKey)
+        (slipSigner, publicKey) = try Self.derive(from: key)
     }
 
     public init(pem: String) throws(TokenError) {
@@ -120,29 +122,40 @@ public struct IssuingKey: Sendable {
         } catch {
             throw .badKey("cannot read the PEM private key")
         }
-        publicKey = try TokenPublicKey(key: key.publicKey)
+        (slipSigner, publicKey) = try Self.derive(from: key)
+    }
+
+    private static func derive(from key: BlindRSA.PrivateKey<SHA384>) throws(TokenError) -> (_RSA.Signing.PrivateKey, TokenPublicKey) {
+        do {
+            return (try _RSA.Signing.PrivateKey(derRepresentation: key.derRepresentation), try TokenPublicKey(key: key.publicKey))
+        } catch let error as TokenError {
+            throw error
+        } catch {
+            throw .badKey("cannot use the key for signing")
+        }
     }
 
     /// PKCS#8 PEM. A secret: store it as such, never log it.
     public var pem: String { key.pkcs8PEMRepresentation }
 
-    /// Issues a slip token: the server makes the nonce and signs the token input. The signature
-    /// is made through the blind-signing API (blind, sign, finalize), which also checks it.
+    /// Issues a slip token: the server makes the nonce and signs the token input with
+    /// RSASSA-PSS (SHA-384, MGF1-SHA-384, salt 48), the signature a finalized blind signature
+    /// is (RFC 9474 §4.4). It is verified before it leaves, as a guard against faults.
     public func signSlip(for challenge: TokenChallenge) throws(TokenError) -> PublicToken {
         let nonce = TokenClient.freshNonce()
         let input = PublicToken.input(nonce: nonce, challengeDigest: challenge.digest, tokenKeyID: publicKey.tokenKeyID)
         let authenticator: Data
         do {
-            let prepared = publicKey.key.prepare(input)
-            let blinded = try publicKey.key.blind(prepared)
-            let blindSignature = try key.blindSignature(for: blinded.blindedMessage)
-            authenticator = try publicKey.key.finalize(blindSignature, for: prepared, blindingInverse: blinded.inverse)
-                .rawRepresentation
+            authenticator = try slipSigner.signature(for: SHA384.hash(data: input), padding: .PSS).rawRepresentation
         } catch {
             throw .signingFailed
         }
-        return PublicToken(nonce: nonce, challengeDigest: challenge.digest, tokenKeyID: publicKey.tokenKeyID,
-                           authenticator: authenticator)
+        let token = PublicToken(nonce: nonce, challengeDigest: challenge.digest, tokenKeyID: publicKey.tokenKeyID,
+                                authenticator: authenticator)
+        guard (try? TokenVerifier(publicKey: publicKey, challenge: challenge).verify(token)) != nil else {
+            throw .signingFailed
+        }
+        return token
     }
 
     /// Answers a TokenRequest with a TokenResponse. The issuer sees only the blinded message:
