@@ -31,6 +31,15 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // The audit log: JCS entries, RFC 9162 Merkle tree, C2SP checkpoints, bundles, verification.
+        .target(
+            name: "MinpingLog",
+            dependencies: [
+                "MinpingCore",
+                "MinpingTokens",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The command line: composition only.
         .executableTarget(
             name: "minping",
@@ -57,6 +66,14 @@ let package = Package(
                 "MinpingTokens",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "MinpingLogTests",
+            dependencies: [
+                "MinpingLog",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Vectors")]
         ),

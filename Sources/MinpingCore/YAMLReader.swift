@@ -73,8 +73,10 @@ struct YAMLReader {
         }
     }
 
+    /// A percent, plain (`66.67`) or quoted (`"66.67"`, as the canonical JSON of a definition
+    /// writes it, since the audit log allows no fractional numbers).
     func percent(_ node: Node, at path: String) throws -> Percent {
-        guard case let .scalar(scalar) = node, scalar.style == .plain,
+        guard case let .scalar(scalar) = node,
               let percent = Percent(decimal: scalar.string.trimmingWhitespace)
         else {
             throw fail(.badPercent, path, node,

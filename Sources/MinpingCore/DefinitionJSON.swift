@@ -1,0 +1,45 @@
+extension EvaluationDefinition {
+    /// The definition as JSON, every field written out (defaults included), percents as
+    /// decimal strings so the value has no fractional numbers. ``DefinitionParser`` reads it
+    /// back to an equal definition; the audit log stores its canonical (JCS) bytes.
+    /// - Seealso: SPEC §5 (`created` entry, `definition.json`)
+    public var jsonValue: JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("id", .string(id)), ("title", .string(title)), ("street", .string(street)),
+        ]
+        if let community { fields.append(("community", .string(community))) }
+        fields += [
+            ("electorate", .int(electorate)),
+            ("publicity_days", .int(publicityDays)),
+            ("options", .array(options.map { option in
+                .object([
+                    ("id", .string(option.id)), ("label", .string(option.label)),
+                    ("satisfied", .bool(option.satisfied)), ("abstain", .bool(option.abstain)),
+                ])
+            })),
+            ("rules", rules.jsonValue),
+            ("organizations", .array(organizations.map { .object([("id", .string($0.id)), ("name", .string($0.name))]) })),
+            ("members", .array(members.map { member in
+                var fields: [(String, JSONValue)] = [("id", .string(member.id)), ("name", .string(member.name))]
+                if let organization = member.organization { fields.append(("organization", .string(organization))) }
+                return .object(fields)
+            })),
+        ]
+        return .object(fields)
+    }
+}
+
+extension CountingRules {
+    var jsonValue: JSONValue {
+        func stars(_ rules: [StarRule]) -> JSONValue {
+            .array(rules.map { .object([("star", .string($0.star)), ("label", .string($0.label)), ("percent", .string($0.percent.description))]) })
+        }
+        var fields: [(String, JSONValue)] = [
+            ("denominator", .string(denominator.rawValue)),
+            ("comparison", .string(comparison.rawValue)),
+        ]
+        if let quorumPercent { fields.append(("quorum_percent", .string(quorumPercent.description))) }
+        fields += [("member_stars", stars(memberStars)), ("organization_stars", stars(organizationStars))]
+        return .object(fields)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import MinpingCore
+
+/// What reviewers download and `minping audit export` writes:
+/// ```
+/// definition.json          the definition, JCS
+/// entries.jsonl            every entry's exact bytes, one per line, in log order
+/// checkpoints/<size>.txt   every checkpoint
+/// keys.json                {"token_key_spki":b64,"token_key_id":hex,"log_verifier_key":"name+id+b64"}
+/// results.json             the latest published results, if any
+/// ```
+/// - Seealso: SPEC §5 (Bundle)
+public struct AuditBundle: Sendable {
+    public struct Keys: Sendable, Equatable {
+        public var tokenKeySPKI: String
+        public var tokenKeyID: String
+        public var logVerifierKey: String
+
+        var jsonValue: JSONValue {
+            .object([
+                ("token_key_spki", .string(tokenKeySPKI)), ("token_key_id", .string(tokenKeyID)),
+                ("log_verifier_key", .string(logVerifierKey)),
+            ])
+        }
+    }
+
+    public var definition: [UInt8]
+    public var entries: [[UInt8]]
+    /// Signed notes, in the order they were made (sizes never decrease).
+    public var checkpoints: [String]
+    public var keys: Keys
+    public var results: [UInt8]?
+
+    public init(definition: [UInt8], entries: [[UInt8]], checkpoints: [String], keys: Keys, results: [UInt8]?) {
+        self.definition = definition
+        self.entries = entries
+        self.checkpoints = checkpoints
+        self.keys = keys
+        self.results = results
+    }
+
+    public func write(to directory: URL) throws {
+        let files = FileManager.default
+        try files.createDirectory(at: directory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
+        try Data(definition).write(to: directory.appendingPathComponent("definition.json"))
+        var lines = Data()
+        for entry in entries {
+            lines.append(contentsOf: entry)
+            lines.append(0x0A)
+        }
+        try lines.write(to: directory.appendingPathComponent("entries.jsonl"))
+        for note in checkpoints {
+            // Several checkpoints of one size (lifecycle steps without entries) are the same tree.
+            let size = (try? SignedNote(note)).flatMap { try? Checkpoint(body: $0.text) }?.size ?? 0
+            try Data(note.utf8).write(to: directory.appendingPathComponent("checkpoints/\(size).txt"))
+        }
+        try Data(CanonicalJSON.encode(keys.jsonValue)).write(to: directory.appendingPathComponent("keys.json"))
+        if let results {
+            try Data(results).write(to: directory.appendingPathComponent("results.json"))
+        }
+    }
+
+    /// Reads a bundle directory; every problem names the file.
+    public static func read(from directory: URL) throws(BundleError) -> AuditBundle {
+        func load(_ name: String) throws(BundleError) -> Data {
+            do {
+                return try Data(contentsOf: directory.appendingPathComponent(name))
+            } catch {
+                throw .unreadable(file: name, reason: "cannot read it")
+            }
+        }
+        let definition = try load("definition.json")
+        let entryData = try load("entries.jsonl")
+        guard entryData.isEmpty || entryData.last == 0x0A else {
+            throw .unreadable(file: "entries.jsonl", reason: "the last line has no newline")
+        }
+        let entries = entryData.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map { Array($0) }
+
+        let checkpointDirectory = directory.appendingPathComponent("checkpoints")
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: checkpointDirectory.path)
+        } catch {
+            throw .unreadable(file: "checkpoints/", reason: "cannot list it")
+        }
+        var sized: [(Int, String)] = []
+        for name in names where name.hasSuffix(".txt") {
+            guard let size = Int(name.dropLast(4)), let note = String(data: try load("checkpoints/\(name)"), encoding: .utf8) else {
+                throw .unreadable(file: "checkpoints/\(name)", reason: "not a checkpoint file named <size>.txt")
+            }
+            sized.append((size, note))
+        }
+
+        let keysData = try load("keys.json")
+        guard case let .object(members)? = try? CanonicalJSON.parse(Array(keysData)) else {
+            throw .unreadable(file: "keys.json", reason: "not canonical JSON")
+        }
+        let fields = Dictionary(members, uniquingKeysWith: { first, _ in first })
+        guard case let .string(spki)? = fields["token_key_spki"], case let .string(id)? = fields["token_key_id"],
+              case let .string(logKey)? = fields["log_verifier_key"]
+        else { throw .unreadable(file: "keys.json", reason: "needs token_key_spki, token_key_id and log_verifier_key") }
+
+        let resultsURL = directory.appendingPathComponent("results.json")
+        let results = FileManager.default.fileExists(atPath: resultsURL.path) ? Array(try load("results.json")) : nil
+        return AuditBundle(
+            definition: Array(definition), entries: entries,
+            checkpoints: sized.sorted { $0.0 < $1.0 }.map(\.1),
+            keys: Keys(tokenKeySPKI: spki, tokenKeyID: id, logVerifierKey: logKey), results: results)
+    }
+}
+
+public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unreadable(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(file, reason): "\(file): \(reason)"
+        }
+    }
+}

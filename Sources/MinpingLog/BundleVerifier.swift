@@ -1,0 +1,179 @@
+import Foundation
+import MinpingCore
+import MinpingTokens
+
+/// A failed check: the first entry (by `seq`) or checkpoint where it failed, the check's
+/// stable name, and what was found.
+public struct VerificationFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The entry's seq, or nil when the failure is about a file or a checkpoint as a whole.
+    public var seq: Int?
+    public var check: String
+    public var detail: String
+
+    public var description: String {
+        "\(seq.map { "seq \($0)" } ?? "bundle"): \(check): \(detail)"
+    }
+}
+
+/// What a successful verification established.
+public struct VerificationSummary: Sendable, Equatable, CustomStringConvertible {
+    public var origin: String
+    public var entries: Int
+    public var ballots: Int
+    public var issued: Int
+    public var checkpoints: Int
+    public var stage: String
+
+    public var description: String {
+        "OK \(origin): \(entries) entries, \(ballots) ballots of \(issued) issued, \(checkpoints) checkpoints consistent, state \(stage)"
+    }
+}
+
+/// Checks a bundle the way a dispute reviewer would, trusting nothing in it but the pinned
+/// log key (or, without one, `keys.json`).
+/// - Seealso: SPEC §5 (Verification), §6 (Lifecycle)
+public struct BundleVerifier {
+    public var pinnedLogKey: String?
+    /// Checkpoints seen earlier (e.g. on the 公示栏) that the bundle must be consistent with.
+    public var earlierCheckpoints: [String]
+    public var prefix: String
+
+    public init(pinnedLogKey: String? = nil, earlierCheckpoints: [String] = [], prefix: String = EvaluationLog.defaultPrefix) {
+        self.pinnedLogKey = pinnedLogKey
+        self.earlierCheckpoints = earlierCheckpoints
+        self.prefix = prefix
+    }
+
+    public func verify(_ bundle: AuditBundle) throws(VerificationFailure) -> VerificationSummary {
+        func fail(_ seq: Int?, _ check: String, _ detail: String) -> VerificationFailure {
+            VerificationFailure(seq: seq, check: check, detail: detail)
+        }
+
+        // Keys: the log key is pinned or taken from keys.json; the token key from keys.json,
+        // and both must match the created entry.
+        let logKeyText = pinnedLogKey ?? bundle.keys.logVerifierKey
+        guard let logKey = try? NoteVerifier(verifierKey: logKeyText) else {
+            throw fail(nil, "log_key", "'\(logKeyText)' is not a C2SP Ed25519 verifier key")
+        }
+        if let pinnedLogKey, pinnedLogKey != bundle.keys.logVerifierKey {
+            throw fail(nil, "log_key", "keys.json names another log key than the pinned one")
+        }
+        guard let spki = Data(base64Encoded: bundle.keys.tokenKeySPKI), let tokenKey = try? TokenPublicKey(spki: spki) else {
+            throw fail(nil, "token_key", "keys.json token_key_spki is not an RFC 9578 public key")
+        }
+        guard tokenKey.tokenKeyID.hex == bundle.keys.tokenKeyID else {
+            throw fail(nil, "token_key", "token_key_id is not SHA-256 of token_key_spki")
+        }
+        let definition: EvaluationDefinition
+        do {
+            definition = try DefinitionParser.parse(String(decoding: bundle.definition, as: UTF8.self), file: "definition.json")
+        } catch {
+            throw fail(nil, "definition", "\(error)")
+        }
+        guard CanonicalJSON.encode(definition.jsonValue) == bundle.definition else {
+            throw fail(nil, "definition", "definition.json is not the canonical form of its definition")
+        }
+        let origin = EvaluationLog.origin(prefix: prefix, street: definition.street, evaluation: definition.id)
+        let verifier = TokenVerifier(publicKey: tokenKey, challenge: TokenChallenge(street: definition.street, evaluation: definition.id))
+
+        // Entries, in order: chain, then meaning.
+        var replay = LifecycleReplay(definition: definition, verifier: verifier)
+        var tree = MerkleTree()
+        var prev = LogEntry.zeroHash
+        for (index, bytes) in bundle.entries.enumerated() {
+            let entry: LogEntry
+            do {
+                entry = try LogEntry(bytes: bytes)
+            } catch {
+                throw fail(index, "entry_format", error.description)
+            }
+            guard entry.seq == index else { throw fail(index, "seq", "entry at position \(index) says seq \(entry.seq)") }
+            guard entry.prev == prev else { throw fail(index, "chain", "prev is not the leaf hash of entry \(index - 1)") }
+            if index == 0 {
+                try checkCreated(entry, definition: definition, tokenKey: tokenKey, logKey: logKey)
+            }
+            do {
+                try replay.apply(entry)
+            } catch {
+                throw fail(index, error.check, error.detail)
+            }
+            prev = entry.leafHash.hex
+            tree.append(leafHash: entry.leafHash)
+        }
+        guard !bundle.entries.isEmpty else { throw fail(nil, "created", "the log is empty") }
+
+        // Checkpoints: signed by the log key, for this origin, with the root of the log at
+        // their size, and each consistent with the one before.
+        var previous: Checkpoint?
+        for note in bundle.checkpoints {
+            let checkpoint = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "checkpoint")
+            if let previous {
+                let proof = tree.consistencyProof(oldSize: previous.size, newSize: checkpoint.size)
+                guard Merkle.verifyConsistency(oldSize: previous.size, newSize: checkpoint.size,
+                                               oldRoot: previous.root, newRoot: checkpoint.root, proof: proof)
+                else { throw fail(checkpoint.size, "consistency", "checkpoint \(checkpoint.size) is not consistent with \(previous.size)") }
+            }
+            previous = checkpoint
+        }
+        guard let latest = previous, latest.size == tree.size else {
+            throw fail(nil, "checkpoint", "no checkpoint covers the whole log of \(tree.size) entries")
+        }
+        for note in earlierCheckpoints {
+            let earlier = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "earlier_checkpoint")
+            let proof = tree.consistencyProof(oldSize: earlier.size, newSize: latest.size)
+            guard Merkle.verifyConsistency(oldSize: earlier.size, newSize: latest.size, oldRoot: earlier.root,
+                                           newRoot: latest.root, proof: proof)
+            else { throw fail(earlier.size, "earlier_checkpoint", "not consistent with the bundle's log") }
+        }
+
+        // results.json is the latest published results.
+        let latestResults = replay.latestResults.map(CanonicalJSON.encode)
+        guard latestResults == bundle.results else {
+            throw fail(nil, "results_file", bundle.results == nil
+                ? "results.json is missing" : "results.json is not the latest results entry")
+        }
+        return VerificationSummary(origin: origin, entries: tree.size, ballots: replay.tally.ballots,
+                                   issued: replay.issued, checkpoints: bundle.checkpoints.count,
+                                   stage: replay.state.rawValue)
+    }
+
+    private func checkCreated(_ entry: LogEntry, definition: EvaluationDefinition, tokenKey: TokenPublicKey,
+                              logKey: NoteVerifier) throws(VerificationFailure) {
+        func fail(_ detail: String) -> VerificationFailure {
+            VerificationFailure(seq: 0, check: "created", detail: detail)
+        }
+        guard entry.type == .created else { throw fail("the first entry must be 'created'") }
+        guard let value = entry.fields["definition"], CanonicalJSON.encode(value) == CanonicalJSON.encode(definition.jsonValue) else {
+            throw fail("the definition differs from definition.json")
+        }
+        guard entry.string("token_key_spki") == tokenKey.spki.base64EncodedString(),
+              entry.string("token_key_id") == tokenKey.tokenKeyID.hex
+        else { throw fail("the token key differs from keys.json") }
+        guard entry.string("log_verifier_key") == logKey.verifierKey else {
+            throw fail("the log verifier key differs from the pinned or published one")
+        }
+    }
+
+    private func openCheckpoint(_ note: String, logKey: NoteVerifier, origin: String, tree: MerkleTree,
+                                check: String) throws(VerificationFailure) -> Checkpoint {
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try Checkpoint.open(note, verifier: logKey)
+        } catch {
+            let size = (try? SignedNote(note)).flatMap { try? Checkpoint(body: $0.text) }?.size
+            throw VerificationFailure(seq: size, check: "\(check)_signature", detail: error.description)
+        }
+        guard checkpoint.origin == origin else {
+            throw VerificationFailure(seq: checkpoint.size, check: check, detail: "origin '\(checkpoint.origin)' is not '\(origin)'")
+        }
+        guard checkpoint.size <= tree.size else {
+            throw VerificationFailure(seq: checkpoint.size, check: check,
+                                      detail: "checkpoint of \(checkpoint.size) entries, but the log has \(tree.size)")
+        }
+        guard tree.root(size: checkpoint.size) == checkpoint.root else {
+            throw VerificationFailure(seq: checkpoint.size, check: check,
+                                      detail: "root hash differs from the log's tree at size \(checkpoint.size)")
+        }
+        return checkpoint
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// A C2SP tlog-checkpoint: `<origin>\n<size>\n<base64 root>\n`, signed as a note.
+/// - Seealso: c2sp.org/tlog-checkpoint, SPEC §5
+public struct Checkpoint: Sendable, Equatable {
+    public let origin: String
+    public let size: Int
+    public let root: Data
+
+    public init(origin: String, size: Int, root: Data) {
+        self.origin = origin
+        self.size = size
+        self.root = root
+    }
+
+    public var body: String {
+        "\(origin)\n\(size)\n\(root.base64EncodedString())\n"
+    }
+
+    public func signed(by signer: LogSigner) throws(NoteError) -> String {
+        try signer.sign(body)
+    }
+
+    /// Parses a checkpoint body (extension lines, if any, are ignored).
+    public init(body: String) throws(NoteError) {
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        guard body.hasSuffix("\n"), lines.count >= 4, !lines[0].isEmpty,
+              let size = Int(lines[1]), size >= 0, String(size) == lines[1],
+              let root = Data(base64Encoded: String(lines[2])), root.count == Merkle.hashLength
+        else { throw .malformed("a checkpoint body is origin, size and base64 root hash, one per line") }
+        self.init(origin: String(lines[0]), size: size, root: root)
+    }
+
+    /// Verifies a signed checkpoint with the log's key and parses it.
+    public static func open(_ note: String, verifier: NoteVerifier) throws(NoteError) -> Checkpoint {
+        try Checkpoint(body: verifier.open(note))
+    }
+}
