@@ -76,8 +76,8 @@ public struct BundleVerifier {
         let origin = EvaluationLog.origin(prefix: prefix, street: definition.street, evaluation: definition.id)
         let verifier = TokenVerifier(publicKey: tokenKey, challenge: TokenChallenge(street: definition.street, evaluation: definition.id))
 
-        // Entries, in order: chain, then meaning.
-        var replay = LifecycleReplay(definition: definition, verifier: verifier)
+        // 1. Structure: every entry canonical, in seq order, chained to the one before.
+        var entries: [LogEntry] = []
         var tree = MerkleTree()
         var prev = LogEntry.zeroHash
         for (index, bytes) in bundle.entries.enumerated() {
@@ -89,21 +89,14 @@ public struct BundleVerifier {
             }
             guard entry.seq == index else { throw fail(index, "seq", "entry at position \(index) says seq \(entry.seq)") }
             guard entry.prev == prev else { throw fail(index, "chain", "prev is not the leaf hash of entry \(index - 1)") }
-            if index == 0 {
-                try checkCreated(entry, definition: definition, tokenKey: tokenKey, logKey: logKey)
-            }
-            do {
-                try replay.apply(entry)
-            } catch {
-                throw fail(index, error.check, error.detail)
-            }
             prev = entry.leafHash.hex
             tree.append(leafHash: entry.leafHash)
+            entries.append(entry)
         }
-        guard !bundle.entries.isEmpty else { throw fail(nil, "created", "the log is empty") }
+        guard !entries.isEmpty else { throw fail(nil, "created", "the log is empty") }
 
-        // Checkpoints: signed by the log key, for this origin, with the root of the log at
-        // their size, and each consistent with the one before.
+        // 2. Checkpoints: signed by the log key, for this origin, with the root of the log at
+        // their size, each consistent with the one before; then those seen earlier.
         var previous: Checkpoint?
         for note in bundle.checkpoints {
             let checkpoint = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "checkpoint")
@@ -124,6 +117,17 @@ public struct BundleVerifier {
             guard Merkle.verifyConsistency(oldSize: earlier.size, newSize: latest.size, oldRoot: earlier.root,
                                            newRoot: latest.root, proof: proof)
             else { throw fail(earlier.size, "earlier_checkpoint", "not consistent with the bundle's log") }
+        }
+
+        // 3. Meaning: the created entry, then the lifecycle replayed entry by entry.
+        try checkCreated(entries[0], definition: definition, tokenKey: tokenKey, logKey: logKey)
+        var replay = LifecycleReplay(definition: definition, verifier: verifier)
+        for entry in entries {
+            do {
+                try replay.apply(entry)
+            } catch {
+                throw fail(entry.seq, error.check, error.detail)
+            }
         }
 
         // results.json is the latest published results.

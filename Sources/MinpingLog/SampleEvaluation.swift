@@ -5,7 +5,7 @@ import MinpingTokens
 /// Runs a whole evaluation through the log in memory, as the service would: created, slips,
 /// opened, ballots in batches (shuffled within each), closed, preliminary results, an appeal
 /// filed and dismissed, final results. Used by tests, benchmarks and demos to make bundles.
-public struct SampleEvaluation {
+public struct SampleEvaluation: Sendable {
     public let definition: EvaluationDefinition
     public let issuingKey: IssuingKey
     public private(set) var log: EvaluationLog

@@ -58,7 +58,7 @@ public struct NoteVerifier: Sendable, Equatable {
 
     /// Parses a verifier key string.
     public init(verifierKey text: String) throws(NoteError) {
-        let parts = text.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, Self.isValidKeyName(String(parts[0])), parts[1].count == 8,
               let id = UInt32(parts[1], radix: 16),
               let keyBytes = Data(base64Encoded: String(parts[2])), keyBytes.count == 33,

@@ -1,0 +1,215 @@
+import Foundation
+import MinpingCore
+@testable import MinpingLog
+import MinpingTokens
+import Testing
+
+@Suite("Bundle verification and tampering")
+struct BundleVerifierTests {
+    func failure(_ bundle: AuditBundle, verifier: BundleVerifier = BundleVerifier()) -> VerificationFailure? {
+        do {
+            _ = try verifier.verify(bundle)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    var good: AuditBundle { LogFixtures.bundle }
+    var entries: [[UInt8]] { good.entries }
+    func index(of type: EntryType, last: Bool = false) -> Int {
+        let types = entries.map { LogFixtures.entry($0)?.type }
+        return (last ? types.lastIndex(of: type) : types.firstIndex(of: type)) ?? -1
+    }
+
+    @Test("a good bundle verifies, with and without the pinned log key and earlier checkpoints")
+    func goodBundle() throws {
+        let summary = try BundleVerifier().verify(good)
+        #expect(summary.ballots == 20 && summary.issued == 20 && summary.stage == "final")
+        #expect(summary.description.hasPrefix("OK minping/chengqu/lz-2026: "))
+        let pinned = BundleVerifier(pinnedLogKey: good.keys.logVerifierKey, earlierCheckpoints: Array(good.checkpoints.prefix(3)))
+        #expect(try pinned.verify(good) == summary)
+    }
+
+    @Test("the bundle survives writing to and reading from a directory")
+    func directory() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("minping-bundle-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try good.write(to: url)
+        let read = try AuditBundle.read(from: url)
+        #expect(read.entries == good.entries && read.checkpoints == good.checkpoints && read.results == good.results)
+        #expect(try BundleVerifier().verify(read).entries == good.entries.count)
+    }
+
+    struct Tamper: Sendable, CustomTestStringConvertible {
+        var name: String
+        var check: String
+        var apply: @Sendable (inout AuditBundle, BundleVerifierTests) -> Int?
+        var testDescription: String { name }
+    }
+
+    static let tampers: [Tamper] = [
+        Tamper(name: "flip one byte inside a ballot's rating", check: "chain") { bundle, t in
+            let i = t.index(of: .ballot)
+            let text = String(decoding: bundle.entries[i], as: UTF8.self)
+            let position = text.utf8.distance(from: text.utf8.startIndex, to: text.range(of: "satisfied\"")?.lowerBound ?? text.startIndex)
+            bundle.entries[i][position] ^= 0x01  // "satisfied" becomes "ratisfied"
+            return i + 1
+        },
+        Tamper(name: "flip one byte of JSON syntax", check: "entry_format") { bundle, t in
+            let i = t.index(of: .closed)
+            bundle.entries[i][0] ^= 0x01
+            return i
+        },
+        Tamper(name: "delete an entry", check: "seq") { bundle, t in
+            let i = t.index(of: .ballot) + 3
+            bundle.entries.remove(at: i)
+            return i
+        },
+        Tamper(name: "swap two entries", check: "seq") { bundle, t in
+            let i = t.index(of: .ballot) + 1
+            bundle.entries.swapAt(i, i + 1)
+            return i
+        },
+        Tamper(name: "append a ballot after closed", check: "ballot_window") { bundle, t in
+            let ballot = bundle.entries[t.index(of: .ballot)]
+            bundle = LogFixtures.forged(bundle, entries: bundle.entries + [ballot])
+            return bundle.entries.count - 1
+        },
+        Tamper(name: "duplicate a ballot (same token)", check: "double_spend") { bundle, t in
+            let i = t.index(of: .ballot)
+            var entries = bundle.entries
+            entries.insert(entries[i], at: i + 1)
+            bundle = LogFixtures.forged(bundle, entries: entries)
+            return i + 1
+        },
+        Tamper(name: "a ballot with a token of another evaluation", check: "token") { bundle, t in
+            let i = t.index(of: .ballot)
+            let foreign = try? LogFixtures.issuingKey.signSlip(for: TokenChallenge(street: "chengqu", evaluation: "lz-2025"))
+            var entries = bundle.entries
+            entries[i] = LogFixtures.replacing(entries[i], "token", with: .string(foreign?.base64URL ?? ""))
+            bundle = LogFixtures.forged(bundle, entries: entries)
+            return i
+        },
+        Tamper(name: "change one rating in a ballot", check: "recount") { bundle, t in
+            let i = t.index(of: .ballot)
+            var entries = bundle.entries
+            entries[i] = LogFixtures.replacing(entries[i], "ratings", with: .object([("m-1", .string("dissatisfied"))]))
+            bundle = LogFixtures.forged(bundle, entries: entries)
+            return t.index(of: .results)
+        },
+        Tamper(name: "change a count in a results entry", check: "recount") { bundle, t in
+            let i = t.index(of: .results, last: true)
+            let text = String(decoding: bundle.entries[i], as: UTF8.self)
+                .replacingOccurrences(of: #""ballots":20"#, with: #""ballots":21"#)
+            var entries = bundle.entries
+            entries[i] = Array(text.utf8)
+            bundle = LogFixtures.forged(bundle, entries: entries)
+            return i
+        },
+        Tamper(name: "truncate the log below a checkpoint", check: "checkpoint") { bundle, _ in
+            bundle.entries.removeLast()
+            return bundle.entries.count + 1
+        },
+        Tamper(name: "replace a checkpoint signature", check: "checkpoint_signature") { bundle, _ in
+            let note = bundle.checkpoints[2]
+            let other = try? LogSigner(name: "minping/chengqu")
+            let body = (try? SignedNote(note))?.text ?? ""
+            bundle.checkpoints[2] = (try? other?.sign(body)) ?? note
+            return (try? Checkpoint(body: body))?.size
+        },
+        Tamper(name: "a rewritten log under re-signed checkpoints is inconsistent with an earlier one", check: "earlier_checkpoint") { _, _ in
+            // The operator rewrites a ballot and re-signs every checkpoint with the real key;
+            // a reviewer holding a checkpoint from the 公示栏 still catches it.
+            return nil
+        },
+    ]
+
+    @Test("each tampering fails with the right check named", arguments: tampers)
+    func tamper(_ tamper: Tamper) {
+        var bundle = good
+        let seq = tamper.apply(&bundle, self)
+        if tamper.check == "earlier_checkpoint" {
+            let earlier = good.checkpoints[good.checkpoints.count - 2]
+            var forged = SampleEvaluation(definition: LogFixtures.definition, issuingKey: LogFixtures.issuingKey, signer: LogFixtures.signer)
+            var votes = LogFixtures.votes
+            votes[0]["m-1"] = "dissatisfied"
+            try? forged.run(votes: votes, batchSize: 6)
+            let result = failure(forged.bundle, verifier: BundleVerifier(earlierCheckpoints: [earlier]))
+            #expect(result?.check == "earlier_checkpoint", "\(String(describing: result))")
+            return
+        }
+        let result = failure(bundle)
+        #expect(result?.check == tamper.check, "\(String(describing: result))")
+        #expect(result?.seq == seq, "\(String(describing: result))")
+    }
+
+    @Test("a pinned log key other than the bundle's fails")
+    func pinnedKey() throws {
+        let other = try LogSigner(name: "minping/chengqu").verifier.verifierKey
+        #expect(failure(good, verifier: BundleVerifier(pinnedLogKey: other))?.check == "log_key")
+    }
+
+    @Test("results.json must be the latest results entry")
+    func resultsFile() {
+        var bundle = good
+        bundle.results = Array("{}".utf8)
+        #expect(failure(bundle)?.check == "results_file")
+    }
+
+    @Test("final results before the publicity period ends fail")
+    func publicity() {
+        var bundle = good
+        let i = index(of: .results, last: true)
+        let early = LogFixtures.entry(bundle.entries[index(of: .results)])?.string("at") ?? ""
+        var entries = bundle.entries
+        entries[i] = LogFixtures.replacing(entries[i], "at", with: .string(early))
+        bundle = LogFixtures.forged(bundle, entries: entries)
+        #expect(failure(bundle)?.check == "publicity")
+    }
+
+    @Test("final results with an unresolved appeal fail")
+    func appealsPending() {
+        var bundle = good
+        var entries = bundle.entries
+        entries.remove(at: index(of: .appealResolved))
+        bundle = LogFixtures.forged(bundle, entries: entries)
+        #expect(failure(bundle)?.check == "appeals_pending")
+    }
+
+    @Test("more tokens issued than the electorate fail")
+    func overIssued() {
+        var bundle = good
+        let i = index(of: .slipsIssued)
+        var entries = bundle.entries
+        entries[i] = CanonicalJSON.encode(.object([
+            ("v", .int(1)), ("seq", .int(i)), ("prev", .string("")), ("type", .string("slips_issued")),
+            ("count", .int(31)), ("issued", .int(31)),
+        ]))
+        bundle = LogFixtures.forged(bundle, entries: entries)
+        #expect(failure(bundle)?.check == "issued")
+    }
+}
+
+@Suite("Receipts")
+struct ReceiptTests {
+    @Test("a voter's receipt proves the ballot as sent is in the signed log; an altered one fails")
+    func receipt() throws {
+        let sample = LogFixtures.sample
+        let verifier = LogFixtures.signer.verifier
+        let origin = sample.log.origin
+        for (token, ratings) in zip(sample.tokens, LogFixtures.votes).prefix(5) {
+            let tracker = Tracker.of(token: token.base64URL, ratings: ratings)
+            let receipt = try #require(sample.log.receipt(tracker: tracker))
+            let parsed = try Receipt(text: receipt.text)
+            #expect(parsed == receipt)
+            #expect(receipt.text.hasPrefix("c2sp.org/tlog-proof@v1\nextra "))
+            #expect(try parsed.verify(token: token.base64URL, ratings: ratings, verifier: verifier, origin: origin).size == sample.log.tree.size)
+            var altered = ratings
+            altered["m-1"] = ratings["m-1"] == "satisfied" ? "dissatisfied" : "satisfied"
+            #expect(throws: NoteError.self) { try parsed.verify(token: token.base64URL, ratings: altered, verifier: verifier, origin: origin) }
+            #expect(throws: NoteError.self) { try parsed.verify(token: token.base64URL, ratings: ratings, verifier: verifier, origin: "minping/other/x") }
+        }
+        #expect(sample.log.receipt(tracker: String(repeating: "0", count: 64)) == nil)
+    }
+}
