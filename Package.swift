@@ -45,6 +45,8 @@ let package = Package(
             name: "minping",
             dependencies: [
                 "MinpingCore",
+                "MinpingTokens",
+                "MinpingLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import MinpingCore
+import MinpingLog
+import MinpingTokens
+
+/// `minping audit ...`: what dispute reviewers (申诉复查) run.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify audit bundles (审计核验).",
+        subcommands: [AuditVerifyCommand.self, AuditSampleCommand.self]
+    )
+}
+
+/// `minping audit verify DIR [--log-key VKEY] [--checkpoint FILE]...` (SPEC §5, §8).
+struct AuditVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every entry, checkpoint and published result of a bundle.",
+        discussion: "Exit 0 with a one-line summary when all checks hold; exit 1 naming the first failing entry (seq) and check."
+    )
+
+    @Argument(help: "The bundle directory (definition.json, entries.jsonl, checkpoints/, keys.json, results.json).")
+    var directory: String
+
+    @Option(name: .customLong("log-key"), help: "The log's verifier key published before voting (otherwise keys.json is trusted).")
+    var logKey: String?
+
+    @Option(name: .customLong("checkpoint"), help: "A checkpoint seen earlier (e.g. on the 公示栏) the bundle must be consistent with.")
+    var checkpoints: [String] = []
+
+    func run() throws {
+        let bundle: AuditBundle
+        do {
+            bundle = try AuditBundle.read(from: URL(fileURLWithPath: directory))
+        } catch {
+            throw CLIError(message: "\(directory)/\(error)")
+        }
+        let earlier = try checkpoints.map { path in
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw CLIError(message: "\(path): cannot read the checkpoint file")
+            }
+            return text
+        }
+        do {
+            let summary = try BundleVerifier(pinnedLogKey: logKey, earlierCheckpoints: earlier).verify(bundle)
+            Console.out(summary.description)
+        } catch {
+            throw CLIError(message: "FAIL \(error)", exitCode: CLIError.checkFailed)
+        }
+    }
+}
+
+/// `minping audit sample`: a simulated evaluation written as a bundle, for trying the
+/// verifiers before a real one exists.
+struct AuditSampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Write the bundle of a simulated evaluation (slips, ballots, results, an appeal).",
+        discussion: "Prints the log's verifier key on the last line: pass it to 'audit verify --log-key'."
+    )
+
+    @Option(name: .customLong("ballot"), help: "The evaluation definition (Ballots/*.yaml).")
+    var ballotPath: String
+
+    @Option(name: .customLong("votes"), help: "The votes file, JSON Lines; at most the electorate.")
+    var votesPath: String
+
+    @Option(name: .customLong("out"), help: "The directory to write the bundle to.")
+    var out: String
+
+    func run() throws {
+        let definition = try DefinitionFile.load(ballotPath)
+        var votes: [[String: String]] = []
+        let data = FileManager.default.contents(atPath: votesPath) ?? Data()
+        for (number, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
+                  let ratings = object["ratings"] as? [String: String]
+            else { throw CLIError(message: "\(votesPath):\(number + 1): not a vote line {\"ratings\":{...}}") }
+            votes.append(ratings)
+        }
+        guard votes.count <= definition.electorate else {
+            throw CLIError(message: "\(votesPath): \(votes.count) votes, but the electorate is \(definition.electorate)")
+        }
+        let signer = try LogSigner(name: "\(EvaluationLog.defaultPrefix)/\(definition.street)")
+        var sample = SampleEvaluation(definition: definition, issuingKey: try IssuingKey(), signer: signer)
+        do {
+            try sample.run(votes: votes)
+        } catch let error as VoteError {
+            throw CLIError(message: "\(votesPath): \(error)")
+        }
+        try sample.bundle.write(to: URL(fileURLWithPath: out))
+        Console.out("wrote \(out): \(sample.log.entries.count) entries, \(sample.log.checkpoints.count) checkpoints")
+        Console.out(sample.log.verifierKey)
+    }
+}
