@@ -1,0 +1,651 @@
+#!/usr/bin/env python3
+"""Independent verifier for Minping audit bundles (SPEC sections 3-6).
+
+Usage: tools/verify_bundle.py DIR [--log-key VKEY] [--checkpoint FILE]...
+Exit 0 and "OK ..." when every check holds, 1 and "FAIL seq N: check: detail" (or
+"FAIL bundle: check: detail") on the first failing check, 2 when the bundle cannot be read.
+Standard library plus `cryptography` only.
+"""
+import base64
+import binascii
+import datetime
+import hashlib
+import json
+import os
+import re
+import sys
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+
+ZERO = "0" * 64
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
+PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?$")
+TYPES = {"created", "slips_issued", "token_issued", "opened", "ballot", "closed", "results",
+         "appeal_filed", "appeal_resolved", "annulled"}
+
+
+class Fail(Exception):
+    def __init__(self, seq, check, detail):
+        super().__init__(detail)
+        self.seq, self.check, self.detail = seq, check, detail
+
+
+class Unreadable(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- canonical JSON (RFC 8785 profile)
+
+def _reject_float(s):
+    raise ValueError("floating-point number %s" % s)
+
+
+def _reject_const(s):
+    raise ValueError("non-JSON constant %s" % s)
+
+
+def _no_dupes(pairs):
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise ValueError("duplicate key %r" % k)
+        if not k.isascii():
+            raise ValueError("non-ASCII key %r" % k)
+        obj[k] = v
+    return obj
+
+
+def parse_json(data):
+    text = data.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    return json.loads(text, parse_float=_reject_float, parse_constant=_reject_const,
+                      object_pairs_hook=_no_dupes)
+
+
+def jcs(value):
+    """RFC 8785 for objects with ASCII keys, arrays, strings, integers, booleans, null.
+    json.dumps escapes control characters as \\u00xx (lowercase) and uses the short forms
+    \\b \\f \\n \\r \\t, leaves DEL and non-ASCII alone: exactly RFC 8785 for strings. ASCII keys
+    sort the same by code point as by UTF-16 unit."""
+    def check(v):
+        if isinstance(v, float):
+            raise ValueError("float in canonical JSON")
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if not isinstance(k, str) or not k.isascii():
+                    raise ValueError("non-ASCII key")
+                check(x)
+        elif isinstance(v, list):
+            for x in v:
+                check(x)
+    check(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                      allow_nan=False).encode("utf-8")
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+# ---------------------------------------------------------------- Merkle tree (RFC 9162)
+
+def leaf_hash(b):
+    return hashlib.sha256(b"\x00" + b).digest()
+
+
+def tree_hash(leaves):
+    n = len(leaves)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return hashlib.sha256(b"\x01" + tree_hash(leaves[:k]) + tree_hash(leaves[k:])).digest()
+
+
+# ---------------------------------------------------------------- C2SP signed notes
+
+def parse_verifier_key(vkey):
+    parts = vkey.split("+", 2)
+    if len(parts) != 3:
+        raise ValueError("not name+id+key")
+    name, kid, key = parts
+    if not name or "+" in name or any(c.isspace() for c in name) or not re.fullmatch(r"[0-9a-f]{8}", kid):
+        raise ValueError("bad name or key id")
+    raw = base64.b64decode(key, validate=True)
+    if len(raw) != 33 or raw[0] != 0x01:
+        raise ValueError("not an Ed25519 key")
+    expect = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
+    if expect.hex() != kid:
+        raise ValueError("key id does not match the key")
+    return name, expect, ed25519.Ed25519PublicKey.from_public_bytes(raw[1:])
+
+
+def open_checkpoint(text, logkey, origin, leaves, check, label):
+    """Returns (size, root). Raises Fail(seq, check...)."""
+    name, kid, pub = logkey
+    sep = text.find(b"\n\n")
+    if sep < 0:
+        raise Fail(None, check + "_signature", "%s: not a signed note" % label)
+    body, sigs = text[:sep + 1], text[sep + 2:]
+    verified = False
+    for line in sigs.split(b"\n"):
+        if not line:
+            continue
+        try:
+            s = line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if not s.startswith("\u2014 "):
+            continue
+        fields = s[2:].split(" ")
+        if len(fields) != 2 or fields[0] != name:
+            continue
+        try:
+            raw = base64.b64decode(fields[1], validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if len(raw) != 68 or raw[:4] != kid:
+            continue
+        try:
+            pub.verify(raw[4:], body)
+            verified = True
+            break
+        except InvalidSignature:
+            continue
+    if not verified:
+        raise Fail(None, check + "_signature", "%s: no valid signature by %s" % (label, name))
+    lines = body.decode("utf-8", "replace").split("\n")
+    if len(lines) < 4 or not re.fullmatch(r"[0-9]+", lines[1]) or (len(lines[1]) > 1 and lines[1][0] == "0"):
+        raise Fail(None, check, "%s: malformed checkpoint body" % label)
+    size = int(lines[1])
+    if lines[0] != origin:
+        raise Fail(size, check, "%s: origin %r is not %r" % (label, lines[0], origin))
+    try:
+        root = base64.b64decode(lines[2], validate=True)
+    except (binascii.Error, ValueError):
+        root = b""
+    if len(root) != 32:
+        raise Fail(size, check, "%s: root is not 32 bytes of base64" % label)
+    if size > len(leaves):
+        raise Fail(size, check, "%s: size %d exceeds the log of %d entries" % (label, size, len(leaves)))
+    if tree_hash(leaves[:size]) != root:
+        raise Fail(size, check, "%s: root does not match the log at size %d" % (label, size))
+    return size, root
+
+
+# ---------------------------------------------------------------- tokens (RFC 9578 type 0x0002)
+
+def _der(buf, pos):
+    tag = buf[pos]
+    ln = buf[pos + 1]
+    pos += 2
+    if ln & 0x80:
+        n = ln & 0x7F
+        ln = int.from_bytes(buf[pos:pos + n], "big")
+        pos += n
+    return tag, buf[pos:pos + ln], pos + ln
+
+
+def load_rsa_spki(spki):
+    try:
+        key = serialization.load_der_public_key(spki)
+    except Exception:
+        tag, seq, _ = _der(spki, 0)
+        if tag != 0x30:
+            raise ValueError("SPKI is not a SEQUENCE")
+        _, _, p = _der(seq, 0)          # AlgorithmIdentifier (RSASSA-PSS)
+        tag, bits, _ = _der(seq, p)
+        if tag != 0x03 or bits[:1] != b"\x00":
+            raise ValueError("no BIT STRING")
+        tag, pk, _ = _der(bits[1:], 0)
+        if tag != 0x30:
+            raise ValueError("RSAPublicKey is not a SEQUENCE")
+        t1, n, p2 = _der(pk, 0)
+        t2, e, _ = _der(pk, p2)
+        if t1 != 0x02 or t2 != 0x02:
+            raise ValueError("bad RSAPublicKey")
+        key = rsa.RSAPublicNumbers(int.from_bytes(e, "big"), int.from_bytes(n, "big")).public_key()
+    if not isinstance(key, rsa.RSAPublicKey) or key.key_size != 2048:
+        raise ValueError("not an RSA-2048 key")
+    return key
+
+
+def token_challenge_digest(street, evaluation):
+    s, e = street.encode(), evaluation.encode()
+    ch = (b"\x00\x02" + len(s).to_bytes(2, "big") + s + b"\x00"
+          + len(e).to_bytes(2, "big") + e)
+    return hashlib.sha256(ch).digest()
+
+
+def check_token(text, rsa_key, key_id, digest):
+    if not isinstance(text, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+        return None, "token is not base64url without padding"
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None, "token is not base64url"
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != text:
+        return None, "token base64url is not canonical"
+    if len(raw) != 354:
+        return None, "token is %d bytes, not 354" % len(raw)
+    if raw[:2] != b"\x00\x02":
+        return None, "token type is not 0x0002"
+    nonce, cd, kid, auth = raw[2:34], raw[34:66], raw[66:98], raw[98:]
+    if cd != digest:
+        return None, "challenge digest is not this evaluation's"
+    if kid != key_id:
+        return None, "token key id is not this evaluation's"
+    try:
+        rsa_key.verify(auth, raw[:98], padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48),
+                       hashes.SHA384())
+    except InvalidSignature:
+        return None, "authenticator does not verify"
+    return nonce, None
+
+
+# ---------------------------------------------------------------- counting (SPEC section 3)
+
+def percent_bp(p):
+    m = PERCENT.fullmatch(p) if isinstance(p, str) else None
+    if not m:
+        raise ValueError("bad percent %r" % (p,))
+    bp = int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
+    if bp > 10000:
+        raise ValueError("percent over 100")
+    return bp
+
+
+def rate_text(sat, den):
+    if den == 0:
+        return None
+    tenths = (sat * 1000 * 2 + den) // (2 * den)
+    return "%d.%d" % (tenths // 10, tenths % 10)
+
+
+def recount(defn, ballots, stage):
+    options = defn["options"]
+    rules = defn["rules"]
+    electorate = defn["electorate"]
+    nb = len(ballots)
+    quorum_met = True
+    if rules.get("quorum_percent") is not None:
+        quorum_met = nb * 10000 > percent_bp(rules["quorum_percent"]) * electorate
+    subjects = []
+    kinds = [(m, "member", rules["member_stars"]) for m in defn["members"]]
+    kinds += [(o, "organization", rules["organization_stars"]) for o in defn["organizations"]]
+    for subj, kind, stars in kinds:
+        counts = {o["id"]: 0 for o in options}
+        for r in ballots:
+            opt = r.get(subj["id"])
+            if opt is not None:
+                counts[opt] += 1
+        sat = sum(counts[o["id"]] for o in options if o["satisfied"])
+        den = {"ballots": nb,
+               "answers": sum(counts[o["id"]] for o in options if not o["abstain"]),
+               "electorate": electorate}[rules["denominator"]]
+        awarded = []
+        if quorum_met and den > 0:
+            for st in stars:
+                bp = percent_bp(st["percent"])
+                ok = sat * 10000 > bp * den if rules["comparison"] == "above" else sat * 10000 >= bp * den
+                if ok:
+                    awarded.append(st["star"])
+        s = {"id": subj["id"], "kind": kind, "name": subj["name"]}
+        if kind == "member" and subj.get("organization") is not None:
+            s["organization"] = subj["organization"]
+        s.update({"counts": counts, "satisfied": sat, "denominator": den,
+                  "rate": rate_text(sat, den), "stars": awarded})
+        subjects.append(s)
+    return {"evaluation": defn["id"], "stage": stage, "electorate": electorate, "ballots": nb,
+            "quorum_met": quorum_met, "subjects": subjects}
+
+
+# ---------------------------------------------------------------- bundle
+
+def read_bundle(d):
+    try:
+        with open(os.path.join(d, "definition.json"), "rb") as f:
+            definition = f.read()
+        with open(os.path.join(d, "entries.jsonl"), "rb") as f:
+            raw = f.read()
+        with open(os.path.join(d, "keys.json"), "rb") as f:
+            keys = json.loads(f.read().decode("utf-8"))
+        cdir = os.path.join(d, "checkpoints")
+        cps = []
+        for fn in os.listdir(cdir):
+            m = re.fullmatch(r"([0-9]+)\.txt", fn)
+            if m:
+                with open(os.path.join(cdir, fn), "rb") as f:
+                    cps.append((int(m.group(1)), f.read()))
+        cps.sort()
+        rpath = os.path.join(d, "results.json")
+        results = None
+        if os.path.exists(rpath):
+            with open(rpath, "rb") as f:
+                results = f.read()
+    except (OSError, ValueError) as e:
+        raise Unreadable(str(e))
+    if not isinstance(keys, dict) or not all(isinstance(keys.get(k), str) for k in
+                                             ("token_key_spki", "token_key_id", "log_verifier_key")):
+        raise Unreadable("keys.json lacks token_key_spki, token_key_id or log_verifier_key")
+    if raw.endswith(b"\n"):
+        raw = raw[:-1]
+    lines = raw.split(b"\n") if raw else []
+    return definition, lines, keys, [c for _, c in cps], results
+
+
+def parse_time(s):
+    m = TIME.fullmatch(s) if isinstance(s, str) else None
+    if not m:
+        return None
+    try:
+        return datetime.datetime(*map(int, m.groups()), tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+
+
+def verify(bdir, pinned, earlier):
+    definition_bytes, lines, keys, checkpoints, results_file = read_bundle(bdir)
+
+    # Keys and definition.
+    vkey = pinned if pinned is not None else keys["log_verifier_key"]
+    try:
+        logkey = parse_verifier_key(vkey)
+    except (ValueError, binascii.Error) as e:
+        raise Fail(None, "log_key", "%r is not a C2SP Ed25519 verifier key: %s" % (vkey, e))
+    if pinned is not None and pinned != keys["log_verifier_key"]:
+        raise Fail(None, "log_key", "keys.json names another log key than the pinned one")
+    try:
+        spki = base64.b64decode(keys["token_key_spki"], validate=True)
+        rsa_key = load_rsa_spki(spki)
+    except Exception as e:
+        raise Fail(None, "token_key", "keys.json token_key_spki is not an RSA public key: %s" % e)
+    key_id = hashlib.sha256(spki).digest()
+    if key_id.hex() != keys["token_key_id"]:
+        raise Fail(None, "token_key", "token_key_id is not SHA-256 of token_key_spki")
+    try:
+        defn = parse_json(definition_bytes)
+        if jcs(defn) != definition_bytes:
+            raise ValueError("definition.json is not canonical JSON")
+        for k in ("id", "street"):
+            if not isinstance(defn.get(k), str) or not re.fullmatch(r"[a-z0-9-]{1,64}", defn[k]):
+                raise ValueError("bad %s" % k)
+        if not is_int(defn.get("electorate")) or defn["electorate"] < 1:
+            raise ValueError("bad electorate")
+        if not is_int(defn.get("publicity_days")) or defn["publicity_days"] < 0:
+            raise ValueError("bad publicity_days")
+        opts = defn["options"]
+        if not opts or not any(o["satisfied"] is True for o in opts):
+            raise ValueError("no satisfied option")
+        r = defn["rules"]
+        if r["denominator"] not in ("ballots", "answers", "electorate") or r["comparison"] not in ("above", "at_least"):
+            raise ValueError("bad rules")
+        for st in r["member_stars"] + r["organization_stars"]:
+            percent_bp(st["percent"])
+        if r.get("quorum_percent") is not None:
+            percent_bp(r["quorum_percent"])
+        ids = [m["id"] for m in defn["members"]] + [o["id"] for o in defn["organizations"]]
+        if not ids or len(set(ids)) != len(ids):
+            raise ValueError("empty or duplicate subject ids")
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise Fail(None, "definition", "definition.json: %s" % e)
+    origin = "minping/%s/%s" % (defn["street"], defn["id"])
+    digest = token_challenge_digest(defn["street"], defn["id"])
+
+    # 1. Structure.
+    entries, leaves = [], []
+    prev = ZERO
+    for i, b in enumerate(lines):
+        try:
+            e = parse_json(b)
+            if not isinstance(e, dict):
+                raise ValueError("not an object")
+            if jcs(e) != b:
+                raise ValueError("not canonical JSON")
+            if e.get("v") != 1 or not is_int(e.get("v")):
+                raise ValueError("v is not 1")
+            if not is_int(e.get("seq")):
+                raise ValueError("seq is not an integer")
+            if not isinstance(e.get("prev"), str) or not HEX64.fullmatch(e["prev"]):
+                raise ValueError("prev is not 64 hex digits")
+            if e.get("type") not in TYPES:
+                raise ValueError("unknown type %r" % (e.get("type"),))
+        except (ValueError, RecursionError) as ex:
+            raise Fail(i, "entry_format", str(ex))
+        if e["seq"] != i:
+            raise Fail(i, "seq", "entry at position %d says seq %d" % (i, e["seq"]))
+        if e["prev"] != prev:
+            raise Fail(i, "chain", "prev is not the leaf hash of entry %d" % (i - 1))
+        h = leaf_hash(b)
+        prev = h.hex()
+        leaves.append(h)
+        entries.append(e)
+    if not entries:
+        raise Fail(None, "created", "the log is empty")
+
+    # 2. Checkpoints. Every root is recomputed from the entries, so checkpoints whose roots
+    # match are consistent with each other by construction.
+    latest = None
+    for cp in checkpoints:
+        try:
+            size, root = open_checkpoint(cp, logkey, origin, leaves, "checkpoint", "checkpoint")
+        except Fail as f:
+            if f.check == "checkpoint_signature" and f.seq is None:
+                # report the size the note claims when it is readable
+                m = re.match(rb"[^\n]*\n([0-9]+)\n", cp)
+                if m:
+                    f.seq = int(m.group(1))
+            raise
+        if latest is not None and size < latest:
+            raise Fail(size, "consistency", "checkpoint %d follows checkpoint %d" % (size, latest))
+        latest = size
+    if latest != len(leaves):
+        raise Fail(None, "checkpoint", "no checkpoint covers the whole log of %d entries" % len(leaves))
+    for path in earlier:
+        try:
+            with open(path, "rb") as f:
+                note = f.read()
+        except OSError as e:
+            raise Unreadable(str(e))
+        open_checkpoint(note, logkey, origin, leaves, "earlier_checkpoint", path)
+
+    # 3. Meaning.
+    c = entries[0]
+    if c["type"] != "created":
+        raise Fail(0, "created", "the first entry is %r, not created" % c["type"])
+    if set(c) != {"v", "seq", "prev", "type", "definition", "token_key_spki", "token_key_id", "log_verifier_key"}:
+        raise Fail(0, "created", "created entry has fields %s" % sorted(c))
+    if jcs(c["definition"]) != definition_bytes:
+        raise Fail(0, "created", "definition differs from definition.json")
+    for k in ("token_key_spki", "token_key_id", "log_verifier_key"):
+        if c[k] != keys[k]:
+            raise Fail(0, "created", "%s differs from keys.json" % k)
+
+    members = {m["id"] for m in defn["members"]} | {o["id"] for o in defn["organizations"]}
+    option_ids = {o["id"] for o in defn["options"]}
+    state = "draft"
+    issued = 0
+    last_at = None
+    ballots = []
+    nonces = set()
+    appeals = {}
+    prelim_at = None
+    latest_results = None
+    electorate = defn["electorate"]
+
+    for e in entries[1:]:
+        seq, t = e["seq"], e["type"]
+
+        def fail(check, detail):
+            return Fail(seq, check, detail)
+
+        # lifecycle
+        if state == "annulled":
+            raise fail("lifecycle", "%s after annulled" % t)
+        allowed = {
+            "created": (), "slips_issued": ("draft", "open"), "token_issued": ("draft", "open"),
+            "opened": ("draft",), "ballot": ("draft", "open", "closed", "preliminary", "final"),
+            "closed": ("open",), "appeal_filed": ("preliminary",), "appeal_resolved": ("preliminary",),
+            "annulled": ("draft", "open", "closed", "preliminary"),
+        }
+        if t == "results":
+            want = {"preliminary": ("closed",), "final": ("preliminary",)}.get(e.get("stage"))
+            if want is None:
+                raise fail("results", "stage %r is neither preliminary nor final" % (e.get("stage"),))
+            if state not in want:
+                raise fail("lifecycle", "%s results in state %s" % (e["stage"], state))
+        elif state not in allowed[t]:
+            raise fail("lifecycle", "%s in state %s" % (t, state))
+
+        # time
+        if t in ("opened", "closed", "results", "annulled"):
+            at = parse_time(e.get("at"))
+            if at is None:
+                raise fail("time", "at %r is not an RFC 3339 UTC time" % (e.get("at"),))
+            if last_at is not None and at < last_at:
+                raise fail("time", "at goes back before %s" % last_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            last_at = at
+
+        if t == "slips_issued":
+            cnt, tot = e.get("count"), e.get("issued")
+            if not is_int(cnt) or cnt < 1 or not is_int(tot):
+                raise fail("issued", "count and issued must be integers, count >= 1")
+            if tot != issued + cnt:
+                raise fail("issued", "issued %d is not %d + %d" % (tot, issued, cnt))
+            issued = tot
+        elif t == "token_issued":
+            tot = e.get("issued")
+            if not is_int(tot) or tot != issued + 1:
+                raise fail("issued", "issued %r is not %d" % (tot, issued + 1))
+            issued = tot
+        if t in ("slips_issued", "token_issued") and issued > electorate:
+            raise fail("issued", "issued %d exceeds the electorate %d" % (issued, electorate))
+
+        if t == "opened":
+            state = "open"
+        elif t == "ballot":
+            if state != "open":
+                raise fail("ballot_window", "ballot while %s" % state)
+            nonce, why = check_token(e.get("token"), rsa_key, key_id, digest)
+            if why:
+                raise fail("token", why)
+            if nonce in nonces:
+                raise fail("double_spend", "token nonce already spent")
+            nonces.add(nonce)
+            r = e.get("ratings")
+            if set(e) != {"v", "seq", "prev", "type", "token", "ratings"} or not isinstance(r, dict):
+                raise fail("ballot", "ballot must have exactly token and ratings")
+            for k, v in r.items():
+                if k not in members:
+                    raise fail("ballot", "rates unknown subject %r" % k)
+                if v not in option_ids:
+                    raise fail("ballot", "unknown option %r for %s" % (v, k))
+            ballots.append(r)
+            if len(ballots) > issued:
+                raise fail("issued", "%d ballots but only %d tokens issued" % (len(ballots), issued))
+        elif t == "closed":
+            if e.get("ballots") != len(ballots) or not is_int(e.get("ballots")):
+                raise fail("closed", "ballots %r, counted %d" % (e.get("ballots"), len(ballots)))
+            if e.get("issued") != issued or not is_int(e.get("issued")):
+                raise fail("closed", "issued %r, counted %d" % (e.get("issued"), issued))
+            state = "closed"
+        elif t == "results":
+            stage = e["stage"]
+            res = e.get("results")
+            if not isinstance(res, dict) or res.get("stage") != stage:
+                raise fail("results", "results value missing or of another stage")
+            mine = recount(defn, ballots, stage)
+            if jcs(mine) != jcs(res):
+                detail = "results differ from the recount"
+                for a, b in zip(mine["subjects"], res.get("subjects") or []):
+                    if a != b:
+                        detail += " (first at subject %s)" % a["id"]
+                        break
+                raise fail("recount", detail)
+            if stage == "final":
+                open_appeals = sorted(a for a, done in appeals.items() if not done)
+                if open_appeals:
+                    raise fail("appeals_pending", "unresolved appeals: %s" % ", ".join(open_appeals))
+                if (last_at - prelim_at).total_seconds() < defn["publicity_days"] * 86400:
+                    raise fail("publicity", "final results before %d days of publicity" % defn["publicity_days"])
+                state = "final"
+            else:
+                prelim_at = last_at
+                state = "preliminary"
+            latest_results = res
+        elif t == "appeal_filed":
+            a = e.get("appeal")
+            if not isinstance(a, str) or a in appeals:
+                raise fail("appeal", "appeal id %r missing or reused" % (a,))
+            if "subject" in e and e["subject"] not in members:
+                raise fail("appeal", "appeal about unknown subject %r" % (e["subject"],))
+            if not isinstance(e.get("text_sha256"), str) or not HEX64.fullmatch(e["text_sha256"]):
+                raise fail("appeal", "text_sha256 is not 64 hex digits")
+            appeals[a] = False
+        elif t == "appeal_resolved":
+            a = e.get("appeal")
+            if appeals.get(a) is not False:
+                raise fail("appeal", "appeal %r was not filed or is already resolved" % (a,))
+            if e.get("outcome") not in ("dismissed", "upheld"):
+                raise fail("appeal", "outcome %r" % (e.get("outcome"),))
+            if not isinstance(e.get("note_sha256"), str) or not HEX64.fullmatch(e["note_sha256"]):
+                raise fail("appeal", "note_sha256 is not 64 hex digits")
+            appeals[a] = True
+        elif t == "annulled":
+            state = "annulled"
+
+    # 4. results.json
+    want = jcs(latest_results) if latest_results is not None else None
+    if want != results_file:
+        raise Fail(None, "results_file", "results.json is missing" if results_file is None and want
+                   else "results.json is not the latest results entry")
+    return "OK %s: %d entries, %d ballots, %d issued, %d checkpoints, state %s" % (
+        origin, len(entries), len(ballots), issued, len(checkpoints), state)
+
+
+def main(argv):
+    args = argv[1:]
+    bdir, pinned, earlier = None, None, []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("--log-key", "--checkpoint") and i + 1 < len(args):
+            if a == "--log-key":
+                pinned = args[i + 1]
+            else:
+                earlier.append(args[i + 1])
+            i += 2
+        elif a.startswith("--log-key="):
+            pinned = a.split("=", 1)[1]
+            i += 1
+        elif a.startswith("--checkpoint="):
+            earlier.append(a.split("=", 1)[1])
+            i += 1
+        elif bdir is None and not a.startswith("--"):
+            bdir = a
+            i += 1
+        else:
+            print("usage: verify_bundle.py DIR [--log-key VKEY] [--checkpoint FILE]...", file=sys.stderr)
+            return 2
+    if bdir is None:
+        print("usage: verify_bundle.py DIR [--log-key VKEY] [--checkpoint FILE]...", file=sys.stderr)
+        return 2
+    try:
+        print(verify(bdir, pinned, earlier))
+        return 0
+    except Fail as f:
+        where = "bundle" if f.seq is None else "seq %d" % f.seq
+        print("FAIL %s: %s: %s" % (where, f.check, f.detail))
+        return 1
+    except Unreadable as e:
+        print("ERROR cannot read bundle: %s" % e)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
