@@ -59,6 +59,12 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// - Seealso: RFC 8785 §3.2.2.2
     static func writeString(_ text: String, to out: inout String) {
         out.append("\"")
+        // Fast path: nothing to escape (ids, tokens, hashes, most names).
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(text)
+            out.append("\"")
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out.append("\\\"")

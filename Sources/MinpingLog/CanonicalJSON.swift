@@ -29,7 +29,9 @@ public enum CanonicalJSON {
         switch value {
         case let .object(members):
             out.append("{")
-            for (index, (key, member)) in members.sorted(by: { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }).enumerated() {
+            // Byte order of the keys: for the ASCII keys of the profile, RFC 8785's UTF-16 order.
+            let sorted = members.map { (Array($0.0.utf8), $0.0, $0.1) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+            for (index, (_, key, member)) in sorted.enumerated() {
                 if index > 0 { out.append(",") }
                 JSONValue.string(key).write(to: &out)
                 out.append(":")

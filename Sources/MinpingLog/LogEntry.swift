@@ -78,7 +78,17 @@ public enum LogEntryError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension Data {
-    public var hex: String { map { String(format: "%02x", $0) }.joined() }
+    /// Lowercase hex, without `String(format:)` (slow on Linux, and this runs per entry).
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count * 2)
+        for byte in self {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     public init?(hex: String) {
         guard hex.utf8.count % 2 == 0 else { return nil }

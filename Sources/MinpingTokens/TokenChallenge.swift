@@ -59,21 +59,32 @@ extension Data {
 
     /// base64url without padding (RFC 4648 §5), the text form of tokens.
     public var base64URLEncodedString: String {
-        base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        var bytes = Array(base64EncodedString().utf8)
+        while bytes.last == UInt8(ascii: "=") { bytes.removeLast() }
+        for index in bytes.indices {
+            if bytes[index] == UInt8(ascii: "+") { bytes[index] = UInt8(ascii: "-") }
+            if bytes[index] == UInt8(ascii: "/") { bytes[index] = UInt8(ascii: "_") }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Strict base64url without padding: refuses `+`, `/`, `=`, whitespace and impossible lengths.
+    /// Strict base64url without padding: refuses `+`, `/`, `=`, whitespace, impossible lengths
+    /// and non-zero trailing bits (so every token has exactly one text form).
     public init?(base64URLEncoded text: String) {
-        guard text.utf8.allSatisfy({ byte in
-            (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
-                || byte == 0x2D || byte == 0x5F
-        }), text.utf8.count % 4 != 1 else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), data.base64URLEncodedString == text else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 3)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                bytes.append(byte)
+            case UInt8(ascii: "-"): bytes.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): bytes.append(UInt8(ascii: "/"))
+            default: return nil
+            }
+        }
+        guard bytes.count % 4 != 1 else { return nil }
+        while bytes.count % 4 != 0 { bytes.append(UInt8(ascii: "=")) }
+        guard let data = Data(base64Encoded: Data(bytes)), data.base64URLEncodedString == text else { return nil }
         self = data
     }
 }
