@@ -164,7 +164,7 @@ public struct BundleVerifier {
         do {
             checkpoint = try Checkpoint.open(note, verifier: logKey)
         } catch {
-            let size = (try? SignedNote(note)).flatMap { try? Checkpoint(body: $0.text) }?.size
+            let size = Checkpoint.unverified(note)?.size
             throw VerificationFailure(seq: size, check: "\(check)_signature", detail: error.description)
         }
         guard checkpoint.origin == origin else {

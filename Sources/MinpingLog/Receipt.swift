@@ -102,7 +102,7 @@ extension EvaluationLog {
     /// The receipt of the ballot with this tracker against the latest checkpoint; nil when no
     /// such ballot exists or the latest checkpoint does not yet include it (pending).
     public func receipt(tracker: String) -> Receipt? {
-        guard let latest = checkpoints.last, let checkpoint = try? Checkpoint(body: SignedNote(latest).text),
+        guard let latest = checkpoints.last, let checkpoint = Checkpoint.unverified(latest),
               let entry = entries.first(where: { Tracker.of($0) == tracker }), entry.seq < checkpoint.size,
               let prev = Data(hex: entry.prev)
         else { return nil }
