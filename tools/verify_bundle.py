@@ -349,6 +349,97 @@ def parse_time(s):
         return None
 
 
+SLUG = re.compile(r"[a-z0-9-]{1,64}")
+SUBJECT_ID = re.compile(r"[a-z0-9_-]{1,64}")
+
+
+def check_fields(obj, where, required, optional=()):
+    """SPEC §2: an object with exactly these keys (the optional ones may be absent)."""
+    if not isinstance(obj, dict):
+        raise ValueError("%s is not an object" % where)
+    missing = [k for k in required if k not in obj]
+    unknown = sorted(set(obj) - set(required) - set(optional))
+    if missing:
+        raise ValueError("%s lacks %s" % (where, ", ".join(missing)))
+    if unknown:
+        raise ValueError("%s has unknown key %s" % (where, ", ".join(unknown)))
+
+
+def check_text(value, where, pattern=None):
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("%s must be non-empty text" % where)
+    if value != value.strip():
+        raise ValueError("%s has leading or trailing spaces" % where)
+    if pattern is not None and not pattern.fullmatch(value):
+        raise ValueError("%s %r does not match %s" % (where, value, pattern.pattern))
+
+
+def check_definition(defn):
+    """The definition of SPEC §2 as the created entry and definition.json write it: every
+    field present (defaults written out), nothing unknown, ids well formed and unique."""
+    check_fields(defn, "definition", ("id", "title", "street", "electorate", "publicity_days", "options",
+                                      "rules", "organizations", "members"), ("community",))
+    check_text(defn["id"], "id", SLUG)
+    check_text(defn["street"], "street", SLUG)
+    check_text(defn["title"], "title")
+    if "community" in defn:
+        check_text(defn["community"], "community")
+    if not is_int(defn["electorate"]) or defn["electorate"] < 1:
+        raise ValueError("electorate must be a whole number of at least 1")
+    if not is_int(defn["publicity_days"]) or defn["publicity_days"] < 0:
+        raise ValueError("publicity_days must be a whole number of at least 0")
+    opts = defn["options"]
+    if not isinstance(opts, list) or not opts:
+        raise ValueError("options must be a non-empty list")
+    for i, o in enumerate(opts):
+        where = "options[%d]" % i
+        check_fields(o, where, ("id", "label", "satisfied", "abstain"))
+        check_text(o["id"], where + ".id", SUBJECT_ID)
+        check_text(o["label"], where + ".label")
+        if not isinstance(o["satisfied"], bool) or not isinstance(o["abstain"], bool):
+            raise ValueError(where + ": satisfied and abstain must be true or false")
+        if o["satisfied"] and o["abstain"]:
+            raise ValueError(where + ": an option cannot be both satisfied and abstain")
+    if len({o["id"] for o in opts}) != len(opts):
+        raise ValueError("duplicate option ids")
+    if not any(o["satisfied"] for o in opts):
+        raise ValueError("no option counts as satisfied")
+    r = defn["rules"]
+    check_fields(r, "rules", ("denominator", "comparison", "member_stars", "organization_stars"), ("quorum_percent",))
+    if r["denominator"] not in ("ballots", "answers", "electorate") or r["comparison"] not in ("above", "at_least"):
+        raise ValueError("rules: unknown denominator or comparison")
+    for kind in ("member_stars", "organization_stars"):
+        if not isinstance(r[kind], list):
+            raise ValueError("rules.%s must be a list" % kind)
+        for i, st in enumerate(r[kind]):
+            where = "rules.%s[%d]" % (kind, i)
+            check_fields(st, where, ("star", "label", "percent"))
+            check_text(st["star"], where + ".star", SUBJECT_ID)
+            check_text(st["label"], where + ".label")
+            percent_bp(st["percent"])
+        if len({st["star"] for st in r[kind]}) != len(r[kind]):
+            raise ValueError("rules.%s: duplicate star ids" % kind)
+    if "quorum_percent" in r:
+        percent_bp(r["quorum_percent"])
+    orgs, members = defn["organizations"], defn["members"]
+    if not isinstance(orgs, list) or not isinstance(members, list):
+        raise ValueError("organizations and members must be lists")
+    for i, o in enumerate(orgs):
+        check_fields(o, "organizations[%d]" % i, ("id", "name"))
+        check_text(o["id"], "organizations[%d].id" % i, SUBJECT_ID)
+        check_text(o["name"], "organizations[%d].name" % i)
+    org_ids = {o["id"] for o in orgs}
+    for i, m in enumerate(members):
+        check_fields(m, "members[%d]" % i, ("id", "name"), ("organization",))
+        check_text(m["id"], "members[%d].id" % i, SUBJECT_ID)
+        check_text(m["name"], "members[%d].name" % i)
+        if "organization" in m and m["organization"] not in org_ids:
+            raise ValueError("members[%d].organization %r is not a listed organization" % (i, m["organization"]))
+    ids = [m["id"] for m in members] + [o["id"] for o in orgs]
+    if not ids or len(set(ids)) != len(ids):
+        raise ValueError("empty or duplicate subject ids")
+
+
 def verify(bdir, pinned, earlier):
     definition_bytes, lines, keys, checkpoints, results_file = read_bundle(bdir)
 
@@ -372,26 +463,7 @@ def verify(bdir, pinned, earlier):
         defn = parse_json(definition_bytes)
         if jcs(defn) != definition_bytes:
             raise ValueError("definition.json is not canonical JSON")
-        for k in ("id", "street"):
-            if not isinstance(defn.get(k), str) or not re.fullmatch(r"[a-z0-9-]{1,64}", defn[k]):
-                raise ValueError("bad %s" % k)
-        if not is_int(defn.get("electorate")) or defn["electorate"] < 1:
-            raise ValueError("bad electorate")
-        if not is_int(defn.get("publicity_days")) or defn["publicity_days"] < 0:
-            raise ValueError("bad publicity_days")
-        opts = defn["options"]
-        if not opts or not any(o["satisfied"] is True for o in opts):
-            raise ValueError("no satisfied option")
-        r = defn["rules"]
-        if r["denominator"] not in ("ballots", "answers", "electorate") or r["comparison"] not in ("above", "at_least"):
-            raise ValueError("bad rules")
-        for st in r["member_stars"] + r["organization_stars"]:
-            percent_bp(st["percent"])
-        if r.get("quorum_percent") is not None:
-            percent_bp(r["quorum_percent"])
-        ids = [m["id"] for m in defn["members"]] + [o["id"] for o in defn["organizations"]]
-        if not ids or len(set(ids)) != len(ids):
-            raise ValueError("empty or duplicate subject ids")
+        check_definition(defn)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise Fail(None, "definition", "definition.json: %s" % e)
     origin = "minping/%s/%s" % (defn["street"], defn["id"])

@@ -74,7 +74,7 @@ public struct AuditBundle: Sendable {
         guard entryData.isEmpty || entryData.last == 0x0A else {
             throw .unreadable(file: "entries.jsonl", reason: "the last line has no newline")
         }
-        let entries = entryData.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map { Array($0) }
+        let entries = lines(of: entryData)
 
         let checkpointDirectory = directory.appendingPathComponent("checkpoints")
         let names: [String]
@@ -116,5 +116,18 @@ public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .unreadable(file, reason): "\(file): \(reason)"
         }
+    }
+}
+
+/// The newline-terminated lines of `data`, without their newlines.
+private func lines(of data: Data) -> [[UInt8]] {
+    data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+        var lines: [[UInt8]] = []
+        var start = 0
+        while start < buffer.count, let end = buffer[start...].firstIndex(of: 0x0A) {
+            lines.append(Array(buffer[start..<end]))
+            start = end + 1
+        }
+        return lines
     }
 }

@@ -77,20 +77,24 @@ public struct BundleVerifier {
         let verifier = TokenVerifier(publicKey: tokenKey, challenge: TokenChallenge(street: definition.street, evaluation: definition.id))
 
         // 1. Structure: every entry canonical, in seq order, chained to the one before.
+        // Parsing and hashing are independent per entry, so they run on every core.
+        let parsed = bundle.entries.parallelMap { bytes in
+            (Swift.Result { () throws(LogEntryError) in try LogEntry(bytes: bytes) }, Merkle.leafHash(bytes))
+        }
         var entries: [LogEntry] = []
+        entries.reserveCapacity(parsed.count)
         var tree = MerkleTree()
         var prev = LogEntry.zeroHash
-        for (index, bytes) in bundle.entries.enumerated() {
+        for (index, (result, leafHash)) in parsed.enumerated() {
             let entry: LogEntry
-            do {
-                entry = try LogEntry(bytes: bytes)
-            } catch {
-                throw fail(index, "entry_format", error.description)
+            switch result {
+            case let .success(parsedEntry): entry = parsedEntry
+            case let .failure(error): throw fail(index, "entry_format", error.description)
             }
             guard entry.seq == index else { throw fail(index, "seq", "entry at position \(index) says seq \(entry.seq)") }
             guard entry.prev == prev else { throw fail(index, "chain", "prev is not the leaf hash of entry \(index - 1)") }
-            prev = entry.leafHash.hex
-            tree.append(leafHash: entry.leafHash)
+            prev = leafHash.hex
+            tree.append(leafHash: leafHash)
             entries.append(entry)
         }
         guard !entries.isEmpty else { throw fail(nil, "created", "the log is empty") }
@@ -121,10 +125,17 @@ public struct BundleVerifier {
 
         // 3. Meaning: the created entry, then the lifecycle replayed entry by entry.
         try checkCreated(entries[0], definition: definition, tokenKey: tokenKey, logKey: logKey)
+        // Token signatures are the costliest check and independent per ballot: verify them on
+        // every core first; the replay then spends the nonces in log order.
+        let tokens = entries.parallelMap { entry in
+            entry.type == .ballot ? entry.string("token").map { text in
+                Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: text) }
+            } : nil
+        }
         var replay = LifecycleReplay(definition: definition, verifier: verifier)
-        for entry in entries {
+        for (entry, token) in zip(entries, tokens) {
             do {
-                try replay.apply(entry)
+                try replay.apply(entry, verifiedToken: token)
             } catch {
                 throw fail(entry.seq, error.check, error.detail)
             }

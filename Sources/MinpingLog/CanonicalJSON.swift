@@ -30,8 +30,8 @@ public enum CanonicalJSON {
         case let .object(members):
             out.append("{")
             // Byte order of the keys: for the ASCII keys of the profile, RFC 8785's UTF-16 order.
-            let sorted = members.map { (Array($0.0.utf8), $0.0, $0.1) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
-            for (index, (_, key, member)) in sorted.enumerated() {
+            let sorted = members.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+            for (index, (key, member)) in sorted.enumerated() {
                 if index > 0 { out.append(",") }
                 JSONValue.string(key).write(to: &out)
                 out.append(":")
@@ -55,7 +55,9 @@ public enum CanonicalJSON {
         var parser = Parser(bytes: bytes)
         let value = try parser.value(depth: 0)
         guard parser.position == bytes.count else { throw .invalid("trailing bytes after the value") }
-        guard encode(value) == bytes else { throw .notCanonical }
+        // The parser admits only canonical text (no whitespace, ascending keys, plain
+        // integers, minimal escapes), so writing the value back gives the same bytes.
+        assert(encode(value) == bytes, "the parser admitted non-canonical JSON")
         return value
     }
 }
@@ -93,7 +95,6 @@ private struct Parser {
         case UInt8(ascii: "{"):
             position += 1
             var members: [(String, JSONValue)] = []
-            var keys = Set<String>()
             if peek == UInt8(ascii: "}") {
                 position += 1
                 return .object([])
@@ -101,7 +102,10 @@ private struct Parser {
             while true {
                 let key = try string()
                 guard key.utf8.allSatisfy({ $0 < 0x80 }) else { throw .invalid("key '\(key)' is not ASCII") }
-                guard keys.insert(key).inserted else { throw .invalid("key '\(key)' appears twice") }
+                // Canonical keys ascend strictly, which also rules out duplicates.
+                if let last = members.last?.0, !last.utf8.lexicographicallyPrecedes(key.utf8) {
+                    throw last == key ? .invalid("key '\(key)' appears twice") : .notCanonical
+                }
                 try expect(":")
                 members.append((key, try value(depth: depth + 1)))
                 if peek == UInt8(ascii: ",") {
@@ -148,6 +152,12 @@ private struct Parser {
     mutating func integer() throws(CanonicalJSONError) -> Int {
         let start = position
         if peek == UInt8(ascii: "-") { position += 1 }
+        // Canonical integers have no leading zero and no "-0".
+        if peek == UInt8(ascii: "0") {
+            let negative = position > start
+            let leadingZero = position + 1 < bytes.count && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position + 1])
+            if negative || leadingZero { throw .notCanonical }
+        }
         while let byte = peek, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { position += 1 }
         if let byte = peek, byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
             throw .invalid("only integers are allowed (byte \(position))")
@@ -161,20 +171,20 @@ private struct Parser {
 
     mutating func string() throws(CanonicalJSONError) -> String {
         try expect("\"")
-        var scalars = String.UnicodeScalarView()
+        var text = ""
         var run = position
         func flush(_ end: Int) throws(CanonicalJSONError) {
-            guard let text = String(validating: bytes[run..<end], as: UTF8.self) else {
+            guard let part = String(validating: bytes[run..<end], as: UTF8.self) else {
                 throw .invalid("invalid UTF-8 in a string")
             }
-            scalars.append(contentsOf: text.unicodeScalars)
+            text.isEmpty ? (text = part) : text.append(part)
         }
         while true {
             guard let byte = peek else { throw .invalid("unterminated string") }
             if byte == UInt8(ascii: "\"") {
                 try flush(position)
                 position += 1
-                return String(scalars)
+                return text
             }
             if byte < 0x20 { throw .invalid("control character in a string") }
             if byte != UInt8(ascii: "\\") {
@@ -185,26 +195,33 @@ private struct Parser {
             position += 1
             guard let escape = peek else { throw .invalid("unterminated escape") }
             position += 1
+            // RFC 8785 §3.2.2.2: only these escapes, and \u00xx (lowercase) only for the
+            // control characters without a short form.
             switch escape {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "\""): text.unicodeScalars.append("\"")
+            case UInt8(ascii: "\\"): text.unicodeScalars.append("\\")
+            case UInt8(ascii: "b"): text.unicodeScalars.append("\u{08}")
+            case UInt8(ascii: "f"): text.unicodeScalars.append("\u{0C}")
+            case UInt8(ascii: "n"): text.unicodeScalars.append("\n")
+            case UInt8(ascii: "r"): text.unicodeScalars.append("\r")
+            case UInt8(ascii: "t"): text.unicodeScalars.append("\t")
             case UInt8(ascii: "u"):
-                guard position + 4 <= bytes.count,
-                      let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16),
-                      let scalar = Unicode.Scalar(code)
+                guard position + 4 <= bytes.count, bytes[position..<position + 4].allSatisfy({ $0.isLowerHexDigit }),
+                      let code = UInt8(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
                 else { throw .invalid("bad \\u escape") }
+                guard code < 0x20, ![0x08, 0x09, 0x0A, 0x0C, 0x0D].contains(code) else { throw .notCanonical }
                 position += 4
-                scalars.append(scalar)
+                text.unicodeScalars.append(Unicode.Scalar(code))
+            case UInt8(ascii: "/"):
+                throw .notCanonical
             default:
                 throw .invalid("bad escape")
             }
             run = position
         }
     }
+}
+
+private extension UInt8 {
+    var isLowerHexDigit: Bool { (0x30...0x39).contains(self) || (0x61...0x66).contains(self) }
 }

@@ -22,13 +22,33 @@ struct BundleVerifierTests {
         return (last ? types.lastIndex(of: type) : types.firstIndex(of: type)) ?? -1
     }
 
-    @Test("a good bundle verifies, with and without the pinned log key and earlier checkpoints")
+    /// The Swift verifier's failure, and that the Python verifier names the same check at
+    /// the same place.
+    func failureInBoth(_ bundle: AuditBundle, verifier: BundleVerifier = BundleVerifier()) throws -> VerificationFailure? {
+        let swift = failure(bundle, verifier: verifier)
+        var arguments: [String] = []
+        if let key = verifier.pinnedLogKey { arguments += ["--log-key", key] }
+        let python = try PythonVerifier.run(bundle, arguments: arguments, earlierCheckpoints: verifier.earlierCheckpoints)
+        if let swift {
+            #expect(python.status == 1, "python: \(python.output)")
+            #expect(python.failure?.check == swift.check, "swift: \(swift); python: \(python.output)")
+            #expect(python.failure?.place == swift.seq.map { "seq \($0)" } ?? "bundle", "swift: \(swift); python: \(python.output)")
+        } else {
+            #expect(python.status == 0, "python: \(python.output)")
+        }
+        return swift
+    }
+
+    @Test("a good bundle verifies, with and without the pinned log key and earlier checkpoints (both verifiers)")
     func goodBundle() throws {
         let summary = try BundleVerifier().verify(good)
         #expect(summary.ballots == 20 && summary.issued == 20 && summary.stage == "final")
         #expect(summary.description.hasPrefix("OK minping/chengqu/lz-2026: "))
         let pinned = BundleVerifier(pinnedLogKey: good.keys.logVerifierKey, earlierCheckpoints: Array(good.checkpoints.prefix(3)))
         #expect(try pinned.verify(good) == summary)
+        #expect(try failureInBoth(good, verifier: pinned) == nil)
+        let python = try PythonVerifier.run(good)
+        #expect(python.output.hasPrefix("OK minping/chengqu/lz-2026: "), "\(python.output)")
     }
 
     @Test("the bundle survives writing to and reading from a directory")
@@ -125,8 +145,8 @@ struct BundleVerifierTests {
         },
     ]
 
-    @Test("each tampering fails with the right check named", arguments: tampers)
-    func tamper(_ tamper: Tamper) {
+    @Test("each tampering fails with the right check named, in both verifiers", arguments: tampers)
+    func tamper(_ tamper: Tamper) throws {
         var bundle = good
         let seq = tamper.apply(&bundle, self)
         if tamper.check == "earlier_checkpoint" {
@@ -135,11 +155,11 @@ struct BundleVerifierTests {
             var votes = LogFixtures.votes
             votes[0]["m-1"] = "dissatisfied"
             try? forged.run(votes: votes, batchSize: 6)
-            let result = failure(forged.bundle, verifier: BundleVerifier(earlierCheckpoints: [earlier]))
+            let result = try failureInBoth(forged.bundle, verifier: BundleVerifier(earlierCheckpoints: [earlier]))
             #expect(result?.check == "earlier_checkpoint", "\(String(describing: result))")
             return
         }
-        let result = failure(bundle)
+        let result = try failureInBoth(bundle)
         #expect(result?.check == tamper.check, "\(String(describing: result))")
         #expect(result?.seq == seq, "\(String(describing: result))")
     }
@@ -147,38 +167,51 @@ struct BundleVerifierTests {
     @Test("a pinned log key other than the bundle's fails")
     func pinnedKey() throws {
         let other = try LogSigner(name: "minping/chengqu").verifier.verifierKey
-        #expect(failure(good, verifier: BundleVerifier(pinnedLogKey: other))?.check == "log_key")
+        #expect(try failureInBoth(good, verifier: BundleVerifier(pinnedLogKey: other))?.check == "log_key")
+    }
+
+    @Test("definition.json with an unknown key or a member of an unlisted branch fails in both verifiers", arguments: [
+        (#""electorate":30"#, #""electorate":30,"extra":1"#),
+        (#""organization":"lz-1""#, #""organization":"lz-9""#),
+        (#""id":"lz-2026""#, #""id":"LZ 2026""#),
+    ])
+    func badDefinition(original: String, replacement: String) throws {
+        var bundle = good
+        let text = String(decoding: bundle.definition, as: UTF8.self)
+        #expect(text.contains(original))
+        bundle.definition = Array(text.replacingOccurrences(of: original, with: replacement).utf8)
+        #expect(try failureInBoth(bundle)?.check == "definition")
     }
 
     @Test("results.json must be the latest results entry")
-    func resultsFile() {
+    func resultsFile() throws {
         var bundle = good
         bundle.results = Array("{}".utf8)
-        #expect(failure(bundle)?.check == "results_file")
+        #expect(try failureInBoth(bundle)?.check == "results_file")
     }
 
     @Test("final results before the publicity period ends fail")
-    func publicity() {
+    func publicity() throws {
         var bundle = good
         let i = index(of: .results, last: true)
         let early = LogFixtures.entry(bundle.entries[index(of: .results)])?.string("at") ?? ""
         var entries = bundle.entries
         entries[i] = LogFixtures.replacing(entries[i], "at", with: .string(early))
         bundle = LogFixtures.forged(bundle, entries: entries)
-        #expect(failure(bundle)?.check == "publicity")
+        #expect(try failureInBoth(bundle)?.check == "publicity")
     }
 
     @Test("final results with an unresolved appeal fail")
-    func appealsPending() {
+    func appealsPending() throws {
         var bundle = good
         var entries = bundle.entries
         entries.remove(at: index(of: .appealResolved))
         bundle = LogFixtures.forged(bundle, entries: entries)
-        #expect(failure(bundle)?.check == "appeals_pending")
+        #expect(try failureInBoth(bundle)?.check == "appeals_pending")
     }
 
     @Test("more tokens issued than the electorate fail")
-    func overIssued() {
+    func overIssued() throws {
         var bundle = good
         let i = index(of: .slipsIssued)
         var entries = bundle.entries
@@ -187,7 +220,7 @@ struct BundleVerifierTests {
             ("count", .int(31)), ("issued", .int(31)),
         ]))
         bundle = LogFixtures.forged(bundle, entries: entries)
-        #expect(failure(bundle)?.check == "issued")
+        #expect(try failureInBoth(bundle)?.check == "issued")
     }
 }
 

@@ -38,10 +38,38 @@ struct CanonicalJSONTests {
     @Test("non-canonical or out-of-profile input is refused", arguments: [
         #"{"b":1,"a":2}"#, #"{ "a":1}"#, #"{"a":1} "#, #"{"a":1.5}"#, #"{"a":1e2}"#, #"{"a":01}"#, #"{"a":-0}"#,
         #"{"a":"\u0041"}"#, #"{"a":"\/"}"#, #"{"键":1}"#, #"{"a":1,"a":1}"#, "9007199254740992", #"{"a":"x"#,
-        "[1,]", "tru", #""\u00e9""#,
+        "[1,]", "tru", #""\u00e9""#, "-0", "[-0]", "-01", #""\u000A""#, #""\u000a""#, #""\u001F""#,
     ])
     func refusals(text: String) {
         #expect(throws: CanonicalJSONError.self) { try CanonicalJSON.parse(Array(text.utf8)) }
     }
-}
 
+    /// The parser checks canonical form as it reads instead of writing the value back, so
+    /// here thousands of near-canonical texts must either be refused or be exactly what
+    /// ``CanonicalJSON/encode(_:)`` writes.
+    @Test("whatever parses is byte-for-byte its own canonical form (100,000 mutations)")
+    func mutationsParseOnlyWhenCanonical() {
+        let seeds = [
+            #"{"at":"2018-06-01T08:00:00Z","prev":"00ab","ratings":{"m-001":"满意","o1":"不了解"},"seq":120,"type":"ballot","v":1}"#,
+            #"{"a":[-12,0,9007199254740991,true,false,null],"b":"\u001f\n\"\\x","c":{}}"#,
+        ].map { Array($0.utf8) }
+        let alphabet = Array(#"{}[]":,\-0123456789 abefnrtu/."#.utf8) + [0x0A, 0x1F, 0x7F, 0xE6, 0xBB]
+        var generator = SplitMix(state: 8785)
+        var accepted = 0
+        for round in 0..<100_000 {
+            var bytes = seeds[round % seeds.count]
+            for _ in 0...Int.random(in: 0...2, using: &generator) {
+                let at = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[at] = alphabet.randomElement(using: &generator)!
+                case 1: bytes.insert(alphabet.randomElement(using: &generator)!, at: at)
+                default: if bytes.count > 1 { bytes.remove(at: at) }
+                }
+            }
+            guard let value = try? CanonicalJSON.parse(bytes) else { continue }
+            accepted += 1
+            #expect(CanonicalJSON.encode(value) == bytes, "\(String(decoding: bytes, as: UTF8.self))")
+        }
+        #expect(accepted > 1_000)  // the mutations do reach the parser's accepting paths
+    }
+}

@@ -86,3 +86,45 @@ enum LogFixtures {
         return CanonicalJSON.encode(.object(members.map { $0.0 == key ? ($0.0, value) : $0 }))
     }
 }
+
+/// Runs the independent verifier, `tools/verify_bundle.py`, on a bundle written to a
+/// temporary directory, so every tamper case is checked by both verifiers.
+/// `tools/test` installs Python 3 and `cryptography`, which it needs.
+enum PythonVerifier {
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("tools/verify_bundle.py")
+
+    struct Outcome {
+        var status: Int32
+        var output: String
+        /// "FAIL seq 12: double_spend: …" → ("seq 12", "double_spend")
+        var failure: (place: String, check: String)? {
+            guard output.hasPrefix("FAIL ") else { return nil }
+            let parts = output.dropFirst(5).split(separator: ":", maxSplits: 2).map { $0.trimmingCharacters(in: .whitespaces) }
+            return parts.count >= 2 ? (parts[0], parts[1]) : nil
+        }
+    }
+
+    static func run(_ bundle: AuditBundle, arguments: [String] = [], earlierCheckpoints: [String] = []) throws -> Outcome {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minping-py-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try bundle.write(to: directory)
+        var checkpointArguments: [String] = []
+        for (index, note) in earlierCheckpoints.enumerated() {
+            let file = directory.appendingPathComponent("earlier-\(index).txt")
+            try note.write(to: file, atomically: true, encoding: .utf8)
+            checkpointArguments += ["--checkpoint", file.path]
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, directory.path] + arguments + checkpointArguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+}
