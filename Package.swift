@@ -15,6 +15,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Pure domain: definitions, counting rules, results. No I/O, no SQL, no HTTP.
@@ -40,6 +46,53 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What the service needs from storage: one protocol, transactions named for what they mean.
+        .target(
+            name: "MinpingStore",
+            dependencies: ["MinpingCore"]
+        ),
+        // The embedded default: GRDB on SQLite in WAL mode with synchronous=FULL.
+        .target(
+            name: "MinpingSQLite",
+            dependencies: [
+                "MinpingStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The evaluation service: lifecycle, exactly-once ballots, batched log integration.
+        .target(
+            name: "MinpingService",
+            dependencies: [
+                "MinpingCore",
+                "MinpingTokens",
+                "MinpingLog",
+                "MinpingStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // Hummingbird 2: routes, roles, problem details, metrics; one buildApplication.
+        .target(
+            name: "MinpingHTTP",
+            dependencies: [
+                "MinpingCore",
+                "MinpingTokens",
+                "MinpingLog",
+                "MinpingStore",
+                "MinpingService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
+        // Test doubles and the storage contract suite, run against every store.
+        .target(
+            name: "MinpingTestSupport",
+            dependencies: ["MinpingStore", "MinpingCore"]
+        ),
         // The command line: composition only.
         .executableTarget(
             name: "minping",
@@ -47,7 +100,13 @@ let package = Package(
                 "MinpingCore",
                 "MinpingTokens",
                 "MinpingLog",
+                "MinpingStore",
+                "MinpingSQLite",
+                "MinpingService",
+                "MinpingHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Token throughput, run by tools/bench-tokens (release build), never by the tests.
@@ -78,6 +137,18 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Vectors")]
+        ),
+        .testTarget(
+            name: "MinpingStoreTests",
+            dependencies: ["MinpingStore", "MinpingSQLite", "MinpingTestSupport", "MinpingCore"]
+        ),
+        .testTarget(
+            name: "MinpingHTTPTests",
+            dependencies: [
+                "MinpingHTTP", "MinpingService", "MinpingSQLite", "MinpingTestSupport", "MinpingLog", "MinpingTokens", "MinpingCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "MinpingCLITests",

@@ -33,6 +33,14 @@ public struct Tally: Sendable {
         record(cells: cells)
     }
 
+    /// Checks a ballot without counting it: every subject and option must be known.
+    public func check(ratings: [String: String]) throws(VoteError) {
+        for (subject, option) in ratings {
+            guard subjectIndex[subject] != nil else { throw .unknownSubject(subject) }
+            guard optionIndex[option] != nil else { throw .unknownOption(subject: subject, option: option) }
+        }
+    }
+
     /// Counts one ballot whose ratings were already resolved to table cells, one per subject.
     mutating func record(cells: some Sequence<Int>) {
         ballots += 1

@@ -16,6 +16,12 @@ public struct AuditBundle: Sendable {
         public var tokenKeyID: String
         public var logVerifierKey: String
 
+        public init(tokenKeySPKI: String, tokenKeyID: String, logVerifierKey: String) {
+            self.tokenKeySPKI = tokenKeySPKI
+            self.tokenKeyID = tokenKeyID
+            self.logVerifierKey = logVerifierKey
+        }
+
         var jsonValue: JSONValue {
             .object([
                 ("token_key_spki", .string(tokenKeySPKI)), ("token_key_id", .string(tokenKeyID)),
@@ -39,24 +45,30 @@ public struct AuditBundle: Sendable {
         self.results = results
     }
 
-    public func write(to directory: URL) throws {
-        let files = FileManager.default
-        try files.createDirectory(at: directory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
-        try Data(definition).write(to: directory.appendingPathComponent("definition.json"))
-        var lines = Data()
+    /// The bundle's files by relative path, in the layout of SPEC §5.
+    public var files: [(path: String, contents: [UInt8])] {
+        var lines: [UInt8] = []
+        lines.reserveCapacity(entries.reduce(0) { $0 + $1.count + 1 })
         for entry in entries {
-            lines.append(contentsOf: entry)
+            lines += entry
             lines.append(0x0A)
         }
-        try lines.write(to: directory.appendingPathComponent("entries.jsonl"))
-        for note in checkpoints {
-            // Several checkpoints of one size (lifecycle steps without entries) are the same tree.
-            let size = Checkpoint.unverified(note)?.size ?? 0
-            try Data(note.utf8).write(to: directory.appendingPathComponent("checkpoints/\(size).txt"))
+        var files: [(String, [UInt8])] = [("definition.json", definition), ("entries.jsonl", lines)]
+        var seen = Set<String>()
+        for note in checkpoints.reversed() {
+            // Several checkpoints of one size are the same tree; the last one signed is kept.
+            let path = "checkpoints/\(Checkpoint.unverified(note)?.size ?? 0).txt"
+            if seen.insert(path).inserted { files.append((path, Array(note.utf8))) }
         }
-        try Data(CanonicalJSON.encode(keys.jsonValue)).write(to: directory.appendingPathComponent("keys.json"))
-        if let results {
-            try Data(results).write(to: directory.appendingPathComponent("results.json"))
+        files.append(("keys.json", CanonicalJSON.encode(keys.jsonValue)))
+        if let results { files.append(("results.json", results)) }
+        return files
+    }
+
+    public func write(to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
+        for (path, contents) in files {
+            try Data(contents).write(to: directory.appendingPathComponent(path))
         }
     }
 

@@ -28,14 +28,7 @@ public struct EvaluationLog: Sendable {
     /// Appends an entry with the common fields (`v`, `seq`, `prev`, `type`) filled in.
     @discardableResult
     public mutating func append(_ type: EntryType, _ fields: [(String, JSONValue)]) -> LogEntry {
-        let prev = entries.last?.leafHash.hex ?? LogEntry.zeroHash
-        let value = JSONValue.object([
-            ("v", .int(1)), ("seq", .int(entries.count)), ("prev", .string(prev)), ("type", .string(type.rawValue)),
-        ] + fields)
-        // Entries we build are canonical by construction; parsing them back keeps one code path.
-        guard let entry = try? LogEntry(bytes: CanonicalJSON.encode(value)) else {
-            preconditionFailure("an entry built from JSONValue must parse")
-        }
+        let entry = LogEntry.make(seq: entries.count, prev: entries.last?.leafHash, type, fields)
         entries.append(entry)
         tree.append(leafHash: entry.leafHash)
         return entry
@@ -62,6 +55,54 @@ public struct EvaluationLog: Sendable {
                 tokenKeySPKI: tokenKey.spki.base64EncodedString(), tokenKeyID: tokenKey.tokenKeyID.hex,
                 logVerifierKey: verifierKey),
             results: latestResults.map(CanonicalJSON.encode))
+    }
+}
+
+extension LogEntry {
+    /// A new entry with the common fields (`v`, `seq`, `prev`, `type`) filled in.
+    public static func make(seq: Int, prev: Data?, _ type: EntryType, _ fields: [(String, JSONValue)]) -> LogEntry {
+        let value = JSONValue.object([
+            ("v", .int(1)), ("seq", .int(seq)), ("prev", .string(prev?.hex ?? zeroHash)), ("type", .string(type.rawValue)),
+        ] + fields)
+        // Entries we build are canonical by construction; parsing them back keeps one code path.
+        guard let entry = try? LogEntry(bytes: CanonicalJSON.encode(value)) else {
+            preconditionFailure("an entry built from JSONValue must parse")
+        }
+        return entry
+    }
+}
+
+/// The head of a stored log: enough to append entries and sign checkpoints without holding
+/// the entries themselves (the service keeps one per evaluation; the store keeps the bytes).
+public struct LogHead: Sendable {
+    public let origin: String
+    let signer: LogSigner
+    public private(set) var tree: MerkleTree
+
+    public init(origin: String, signer: LogSigner, leafHashes: [Data]) {
+        self.origin = origin
+        self.signer = signer
+        tree = MerkleTree(leafHashes: leafHashes)
+    }
+
+    public var size: Int { tree.size }
+
+    public mutating func append(_ type: EntryType, _ fields: [(String, JSONValue)]) -> LogEntry {
+        let entry = LogEntry.make(seq: tree.size, prev: tree.size > 0 ? tree.leafHash(at: tree.size - 1) : nil, type, fields)
+        tree.append(leafHash: entry.leafHash)
+        return entry
+    }
+
+    /// A signed checkpoint of the tree as it is now.
+    public func checkpoint() throws(NoteError) -> String {
+        try Checkpoint(origin: origin, size: tree.size, root: tree.root()).signed(by: signer)
+    }
+
+    /// The receipt of the ballot at `seq` against `checkpoint` (which must include it).
+    public func receipt(seq: Int, checkpoint note: String) -> Receipt? {
+        guard let checkpoint = Checkpoint.unverified(note), seq < checkpoint.size, checkpoint.size <= tree.size else { return nil }
+        let prev = seq > 0 ? tree.leafHash(at: seq - 1) : Data(count: Merkle.hashLength)
+        return Receipt(index: seq, prev: prev, proof: tree.inclusionProof(index: seq, size: checkpoint.size), checkpoint: note)
     }
 }
 

@@ -2,11 +2,6 @@ import Foundation
 import MinpingCore
 import MinpingTokens
 
-/// The lifecycle states of SPEC §6.
-public enum EvaluationState: String, Sendable {
-    case draft, open, closed, preliminary, final, annulled
-}
-
 /// Replays a log's entries through the lifecycle of SPEC §6, checking each against what came
 /// before: issuance counts, the voting window, tokens spent once, recounted results, appeals
 /// and the publicity period.

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import MinpingService
+import NIOCore
+import Prometheus
+import Synchronization
+
+/// The one place the HTTP application is assembled: `minping serve`, `minping demo --serve`
+/// and the tests all call this.
+public func buildApplication(
+    service: EvaluationService,
+    configuration: ApplicationConfiguration = ApplicationConfiguration(),
+    integrateEvery: Duration? = .seconds(2),
+    logger: Logger = Logger(label: "minping")
+) -> some ApplicationProtocol {
+    var app = Application(router: buildRouter(service: service), configuration: configuration, logger: logger)
+    if let integrateEvery {
+        app.addServices(IntegratorService(service: service, interval: integrateEvery, logger: logger))
+    }
+    return app
+}
+
+public func buildRouter(service: EvaluationService) -> Router<MinpingContext> {
+    let registry = MetricsRegistry.shared
+    let router = Router(context: MinpingContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: AuthMiddleware(service: service))
+    router.get("healthz") { _, _ in Body.text("ok\n") }
+    router.get("metrics") { _, _ in
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+    let api = router.group("api/v1")
+    api.get("openapi.yaml") { _, _ in
+        Body.text(OpenAPIDocument.text, type: "application/yaml; charset=utf-8")
+    }
+    EvaluationController(service: service).addRoutes(to: api.group("evaluations"))
+    return router
+}
+
+/// Prometheus metrics for the process: the metrics system can be bootstrapped only once.
+enum MetricsRegistry {
+    static let shared: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+}
+
+/// The OpenAPI document, shipped as a resource and kept true by a test against the router.
+public enum OpenAPIDocument {
+    public static let text: String = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+              let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return "openapi: 3.1.0\n" }
+        return text
+    }()
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import MinpingStore
+
+/// The request context: the caller's API key, once the auth middleware has read it.
+public struct MinpingContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// nil for the public.
+    public var key: APIKeyRecord?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        key = nil
+    }
+
+    /// Definitions are the largest bodies; ballots are limited separately.
+    public var maxUploadSize: Int { 1 << 20 }
+}
+
+/// Who may call a route.
+enum Access {
+    case admin, reviewer, adminOrReviewer
+
+    func allows(_ role: Role) -> Bool {
+        switch (self, role) {
+        case (_, .operator): true
+        case (.admin, .admin), (.reviewer, .reviewer), (.adminOrReviewer, .admin), (.adminOrReviewer, .reviewer): true
+        default: false
+        }
+    }
+}
+
+extension MinpingContext {
+    /// 401 without a key; 403 if the key's role may not, or if it belongs to another street.
+    func require(_ access: Access, street: String) throws -> APIKeyRecord {
+        guard let key else { throw Problem(.unauthorized, "unauthenticated", "this needs an API key: Authorization: Bearer <key>") }
+        guard access.allows(key.role) else { throw Problem(.forbidden, "forbidden", "a \(key.role.rawValue) key may not do this") }
+        guard key.role == .operator || key.street == street else {
+            throw Problem(.forbidden, "forbidden", "this key acts for another street")
+        }
+        return key
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// A POSIX ustar archive of small regular files, enough for a reviewer's bundle
+/// (`tar -xf` reads it). Paths must fit the 100-byte name field.
+/// - Seealso: POSIX.1-2001 `pax` (ustar interchange format)
+enum Tar {
+    static func archive(_ files: [(path: String, contents: [UInt8])], root: String, modified: Date = Date()) -> [UInt8] {
+        var out: [UInt8] = []
+        var directories: [String] = [root + "/"]
+        for (path, _) in files where path.contains("/") {
+            let directory = root + "/" + path.split(separator: "/").dropLast().joined(separator: "/") + "/"
+            if !directories.contains(directory) { directories.append(directory) }
+        }
+        let time = Int(modified.timeIntervalSince1970)
+        for directory in directories {
+            out += header(name: directory, size: 0, mode: 0o755, type: UInt8(ascii: "5"), time: time)
+        }
+        for (path, contents) in files {
+            out += header(name: root + "/" + path, size: contents.count, mode: 0o644, type: UInt8(ascii: "0"), time: time)
+            out += contents
+            out += [UInt8](repeating: 0, count: (512 - contents.count % 512) % 512)
+        }
+        out += [UInt8](repeating: 0, count: 1024)  // two zero blocks end the archive
+        return out
+    }
+
+    private static func header(name: String, size: Int, mode: Int, type: UInt8, time: Int) -> [UInt8] {
+        var block = [UInt8](repeating: 0, count: 512)
+        func put(_ text: String, at offset: Int, length: Int) {
+            for (index, byte) in text.utf8.prefix(length).enumerated() { block[offset + index] = byte }
+        }
+        func octal(_ value: Int, at offset: Int, length: Int) {
+            let digits = String(value, radix: 8)
+            put(String(repeating: "0", count: max(0, length - 1 - digits.count)) + digits, at: offset, length: length - 1)
+        }
+        put(name, at: 0, length: 100)
+        octal(mode, at: 100, length: 8)
+        octal(0, at: 108, length: 8)  // uid
+        octal(0, at: 116, length: 8)  // gid
+        octal(size, at: 124, length: 12)
+        octal(time, at: 136, length: 12)
+        block[156] = type
+        put("ustar", at: 257, length: 6)
+        put("00", at: 263, length: 2)
+        put("minping", at: 265, length: 32)
+        put("minping", at: 297, length: 32)
+        // The checksum is computed with its own field as spaces.
+        for index in 148..<156 { block[index] = 0x20 }
+        let checksum = block.reduce(0) { $0 + Int($1) }
+        let digits = String(checksum, radix: 8)
+        put(String(repeating: "0", count: max(0, 6 - digits.count)) + digits, at: 148, length: 6)
+        block[154] = 0
+        block[155] = 0x20
+        return block
+    }
+}

@@ -1,0 +1,81 @@
+import GRDB
+
+extension SQLiteStore {
+    /// Migrations are never edited once shipped; a change is a new migration. They use plain
+    /// SQL, not app types, so later code changes cannot alter what an old migration did.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_key (
+                    hash TEXT PRIMARY KEY,
+                    role TEXT NOT NULL,
+                    street TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE log_key (
+                    street TEXT PRIMARY KEY,
+                    seed BLOB NOT NULL
+                );
+                CREATE TABLE evaluation (
+                    id TEXT PRIMARY KEY,
+                    street TEXT NOT NULL,
+                    definition BLOB NOT NULL,
+                    token_key_pem TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    slips INTEGER NOT NULL,
+                    codes INTEGER NOT NULL,
+                    issued INTEGER NOT NULL,
+                    ballots INTEGER NOT NULL,
+                    electorate INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    preliminary_at REAL
+                );
+                CREATE TABLE enrollment_code (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    hash TEXT NOT NULL,
+                    used INTEGER NOT NULL,
+                    PRIMARY KEY (evaluation, hash)
+                ) WITHOUT ROWID;
+                -- Keyed by the token's random nonce and without a rowid, so neither the table
+                -- nor its order says when a ballot came.
+                CREATE TABLE ballot (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    nonce BLOB NOT NULL,
+                    token TEXT NOT NULL,
+                    ratings TEXT NOT NULL,
+                    tracker TEXT NOT NULL,
+                    seq INTEGER,
+                    PRIMARY KEY (evaluation, nonce)
+                ) WITHOUT ROWID;
+                CREATE INDEX ballot_by_tracker ON ballot (evaluation, tracker);
+                CREATE INDEX ballot_pending ON ballot (evaluation) WHERE seq IS NULL;
+                CREATE TABLE log_entry (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    seq INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    bytes BLOB NOT NULL,
+                    leaf_hash BLOB NOT NULL,
+                    PRIMARY KEY (evaluation, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE checkpoint (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    size INTEGER NOT NULL,
+                    note TEXT NOT NULL,
+                    PRIMARY KEY (evaluation, size)
+                ) WITHOUT ROWID;
+                CREATE TABLE appeal (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    id TEXT NOT NULL,
+                    subject TEXT,
+                    text TEXT NOT NULL,
+                    filed_at REAL NOT NULL,
+                    outcome TEXT,
+                    note TEXT,
+                    PRIMARY KEY (evaluation, id)
+                );
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import MinpingCore
+import MinpingLog
+import MinpingStore
+import MinpingTokens
+
+extension EvaluationService {
+    /// Accepts a ballot exactly once (SPEC §4, Redemption): the token must parse, carry this
+    /// evaluation's key id and challenge, and verify; the ratings must name known subjects
+    /// and options; then spending the nonce and storing the ballot happen in one transaction
+    /// (grouped with concurrent ballots into one commit). Returns the tracker.
+    ///
+    /// Nothing here logs the token, the ratings or the caller.
+    public nonisolated func castBallot(_ id: String, token: String, ratings: [String: String]) async throws -> String {
+        let context = try await context(id)
+        let nonce: Data
+        do {
+            nonce = try context.verifier.verify(base64URL: token)
+        } catch {
+            ServiceMetrics.ballotRefused("token_invalid")
+            throw ServiceError.tokenInvalid("\(error)")
+        }
+        guard !ratings.isEmpty else {
+            ServiceMetrics.ballotRefused("ballot_invalid")
+            throw ServiceError.ballotInvalid("the ballot rates no subject")
+        }
+        do {
+            try context.blankTally.check(ratings: ratings)
+        } catch {
+            ServiceMetrics.ballotRefused("ballot_invalid")
+            throw ServiceError.ballotInvalid(error.description)
+        }
+        let tracker = Tracker.of(token: token, ratings: ratings)
+        let ballot = BallotRecord(evaluation: id, nonce: nonce, token: token, ratings: ratings, tracker: tracker)
+        switch try await committer.submit(ballot) {
+        case .stored:
+            ServiceMetrics.ballotAccepted()
+            return tracker
+        case .tokenSpent:
+            ServiceMetrics.ballotRefused("token_spent")
+            throw ServiceError.tokenSpent
+        case .notOpen:
+            ServiceMetrics.ballotRefused("evaluation_not_open")
+            throw ServiceError.notOpen(try await record(id).state)
+        case .unknownEvaluation:
+            throw ServiceError.notFound("evaluation '\(id)'")
+        }
+    }
+}
+
+/// Group commit: ballots arriving while a commit is in flight wait for the next one, which
+/// takes them all in one transaction, so every 202 waits for its fsync without one fsync
+/// per ballot.
+actor BallotCommitter {
+    let store: any EvaluationStore
+    private var waiting: [(BallotRecord, CheckedContinuation<BallotOutcome, any Error>)] = []
+    private var flushing = false
+
+    init(store: any EvaluationStore) {
+        self.store = store
+    }
+
+    func submit(_ ballot: BallotRecord) async throws -> BallotOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            waiting.append((ballot, continuation))
+            if !flushing {
+                flushing = true
+                Task { await self.flush() }
+            }
+        }
+    }
+
+    private func flush() async {
+        while !waiting.isEmpty {
+            let batch = waiting.prefix(512)
+            waiting.removeFirst(batch.count)
+            do {
+                let outcomes = try await store.spendTokensAndStoreBallots(batch.map(\.0))
+                for ((_, continuation), outcome) in zip(batch, outcomes) { continuation.resume(returning: outcome) }
+            } catch {
+                for (_, continuation) in batch { continuation.resume(throwing: error) }
+            }
+        }
+        flushing = false
+    }
+}

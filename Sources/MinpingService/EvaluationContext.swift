@@ -1,0 +1,30 @@
+import Foundation
+import MinpingCore
+import MinpingLog
+import MinpingStore
+import MinpingTokens
+
+/// What the service needs to act on one evaluation, loaded once from its record: the
+/// definition, the issuing key, the token verifier and the street's log signer.
+struct EvaluationContext: Sendable {
+    let record: EvaluationRecord
+    let definition: EvaluationDefinition
+    let issuingKey: IssuingKey
+    let verifier: TokenVerifier
+    let challenge: TokenChallenge
+    let signer: LogSigner
+    let origin: String
+    /// An empty tally, used to check ballots against the definition.
+    let blankTally: Tally
+
+    init(record: EvaluationRecord, logSeed: Data, prefix: String) throws {
+        self.record = record
+        definition = try DefinitionParser.parse(String(decoding: record.definitionJSON, as: UTF8.self), file: "evaluation \(record.id)")
+        issuingKey = try IssuingKey(pem: record.tokenKeyPEM)
+        challenge = TokenChallenge(street: definition.street, evaluation: definition.id)
+        verifier = TokenVerifier(publicKey: issuingKey.publicKey, challenge: challenge)
+        signer = try LogSigner(name: EvaluationService.logKeyName(prefix: prefix, street: definition.street), seed: logSeed)
+        origin = EvaluationLog.origin(prefix: prefix, street: definition.street, evaluation: definition.id)
+        blankTally = Tally(definition: definition)
+    }
+}

@@ -1,0 +1,438 @@
+import Crypto
+import Foundation
+import Logging
+import MinpingCore
+import MinpingLog
+import MinpingStore
+import MinpingTokens
+import Synchronization
+
+/// The evaluation service: the lifecycle of SPEC §6 over a store, every step an audit entry
+/// followed by a signed checkpoint, ballots accepted exactly once and integrated into the log
+/// in shuffled batches.
+///
+/// Log steps for one evaluation run one at a time (a per-evaluation lock), each built on the
+/// log's head and committed with its state change in one store transaction. Ballots do not
+/// wait for that lock: they are verified concurrently and stored by a group commit
+/// (``BallotCommitter``); integration orders them later.
+public actor EvaluationService {
+    public struct Configuration: Sendable {
+        /// The first part of every log origin and log key name (SPEC §5).
+        public var prefix: String
+        /// Where slips point: `<publicBaseURL>/vote/<evaluation>#t=<token>`.
+        public var publicBaseURL: String
+
+        public init(prefix: String = EvaluationLog.defaultPrefix, publicBaseURL: String = "http://127.0.0.1:8080") {
+            self.prefix = prefix
+            self.publicBaseURL = publicBaseURL
+        }
+    }
+
+    public nonisolated let store: any EvaluationStore
+    public nonisolated let configuration: Configuration
+    nonisolated let now: @Sendable () -> Date
+    nonisolated let logger: Logger
+    nonisolated let committer: BallotCommitter
+    private nonisolated let contexts = Mutex<[String: EvaluationContext]>([:])
+    private var heads: [String: LogHead] = [:]
+    private var locks: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    public init(store: any EvaluationStore, configuration: Configuration = Configuration(),
+                now: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "minping.service")) {
+        self.store = store
+        self.configuration = configuration
+        self.now = now
+        self.logger = logger
+        committer = BallotCommitter(store: store)
+    }
+
+    public static func logKeyName(prefix: String, street: String) -> String { "\(prefix)/\(street)" }
+
+    // MARK: API keys
+
+    /// Makes an API key; only its hash is stored. Returns the key (shown once).
+    public nonisolated func createAPIKey(role: Role, street: String?) async throws -> String {
+        if role != .operator {
+            guard let street, DefinitionParser.isSlug(street) else {
+                throw ServiceError.malformed("an \(role.rawValue) key needs --street with a street slug [a-z0-9-]{1,64}")
+            }
+        }
+        let secret = "mp_" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64URLEncodedString
+        try await store.addAPIKey(APIKeyRecord(hash: Self.hash(secret), role: role,
+                                               street: role == .operator ? nil : street, createdAt: now()))
+        return secret
+    }
+
+    public nonisolated func authenticate(key: String) async throws -> APIKeyRecord? {
+        try await store.apiKey(hash: Self.hash(key))
+    }
+
+    nonisolated static func hash(_ text: String) -> String {
+        Data(SHA256.hash(data: Data(text.utf8))).hex
+    }
+
+    /// The street's log verifier key (created with the street's first evaluation, or now).
+    public nonisolated func logVerifierKey(street: String) async throws -> String {
+        let seed = try await store.logKeySeed(street: street) { Curve25519.Signing.PrivateKey().rawRepresentation }
+        return try LogSigner(name: Self.logKeyName(prefix: configuration.prefix, street: street), seed: seed).verifier.verifierKey
+    }
+
+    // MARK: Evaluations
+
+    /// Creates an evaluation from its definition: a new issuing key, the `created` entry and
+    /// the first checkpoint.
+    public func create(_ definition: EvaluationDefinition) async throws -> EvaluationRecord {
+        if try await store.evaluation(id: definition.id) != nil { throw ServiceError.evaluationExists(definition.id) }
+        let issuingKey = try IssuingKey()
+        let seed = try await store.logKeySeed(street: definition.street) { Curve25519.Signing.PrivateKey().rawRepresentation }
+        let signer = try LogSigner(name: Self.logKeyName(prefix: configuration.prefix, street: definition.street), seed: seed)
+        let record = EvaluationRecord(
+            id: definition.id, street: definition.street, definitionJSON: CanonicalJSON.encode(definition.jsonValue),
+            tokenKeyPEM: issuingKey.pem, electorate: definition.electorate, createdAt: now())
+        var head = LogHead(origin: EvaluationLog.origin(prefix: configuration.prefix, street: definition.street, evaluation: definition.id),
+                           signer: signer, leafHashes: [])
+        let created = head.append(.created, Entries.created(definition: definition, tokenKey: issuingKey.publicKey,
+                                                            logVerifierKey: signer.verifier.verifierKey))
+        do {
+            try await store.createEvaluation(record, created: Self.stored(created), checkpoint: head.checkpoint())
+        } catch StoreError.evaluationExists {
+            throw ServiceError.evaluationExists(definition.id)
+        }
+        heads[definition.id] = head
+        logger.info("evaluation created", metadata: ["evaluation": "\(definition.id)", "street": "\(definition.street)"])
+        return record
+    }
+
+    public nonisolated func record(_ id: String) async throws -> EvaluationRecord {
+        guard let record = try await store.evaluation(id: id) else { throw ServiceError.notFound("evaluation '\(id)'") }
+        return record
+    }
+
+    nonisolated func context(_ id: String) async throws -> EvaluationContext {
+        if let context = contexts.withLock({ $0[id] }) { return context }
+        let record = try await record(id)
+        let seed = try await store.logKeySeed(street: record.street) { Curve25519.Signing.PrivateKey().rawRepresentation }
+        let context = try EvaluationContext(record: record, logSeed: seed, prefix: configuration.prefix)
+        contexts.withLock { $0[id] = context }
+        return context
+    }
+
+    public nonisolated func definition(_ id: String) async throws -> EvaluationDefinition {
+        try await context(id).definition
+    }
+
+    public nonisolated func tokenPublicKey(_ id: String) async throws -> TokenPublicKey {
+        try await context(id).issuingKey.publicKey
+    }
+
+    /// The origin and log verifier key of the evaluation's log.
+    public nonisolated func logIdentity(_ id: String) async throws -> (origin: String, verifierKey: String) {
+        let context = try await context(id)
+        return (context.origin, context.signer.verifier.verifierKey)
+    }
+
+    // MARK: Issuing tokens
+
+    /// Signs `count` slips and records `slips_issued`. The server keeps no token, only the count.
+    public func issueSlips(_ id: String, count: Int) async throws -> [PublicToken] {
+        guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
+        let context = try await context(id)
+        let current = try await record(id)
+        guard current.state.issuesTokens else { throw ServiceError.invalidTransition(from: current.state, action: "issue slips for") }
+        let wanted = current.slips + current.codes + count
+        guard wanted <= current.electorate else { throw ServiceError.electorateExceeded(electorate: current.electorate, wanted: wanted) }
+        let tokens = try (0..<count).map { _ in try context.issuingKey.signSlip(for: context.challenge) }
+        try await step(id) { head, record in
+            let entry = head.append(.slipsIssued, Entries.slipsIssued(count: count, issued: record.issued + count))
+            return ([entry], [.issueSlips(count: count)])
+        }
+        return tokens
+    }
+
+    /// The URL printed on a slip: the token travels in the fragment, never to the server's logs.
+    public nonisolated func slipURL(_ id: String, token: PublicToken) -> String {
+        "\(configuration.publicBaseURL)/vote/\(id)#t=\(token.base64URL)"
+    }
+
+    /// Makes one-time enrollment codes for remote voting; only their hashes are stored.
+    public nonisolated func createEnrollmentCodes(_ id: String, count: Int) async throws -> [String] {
+        guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
+        let current = try await record(id)
+        guard current.state.issuesTokens else { throw ServiceError.invalidTransition(from: current.state, action: "create codes for") }
+        let codes = (0..<count).map { _ in Self.enrollmentCode() }
+        do {
+            try await store.addEnrollmentCodes(evaluation: id, hashes: codes.map(Self.hash))
+        } catch let StoreError.electorateExceeded(electorate, wanted) {
+            throw ServiceError.electorateExceeded(electorate: electorate, wanted: wanted)
+        }
+        return codes
+    }
+
+    /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L): about 80 bits.
+    nonisolated static func enrollmentCode() -> String {
+        let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
+        let characters = (0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] }
+        return String(characters[0..<4]) + "-" + String(characters[4..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16])
+    }
+
+    /// Blind issuance: consumes the code and signs the blinded request, recording
+    /// `token_issued`. The server never sees the token it helps make.
+    public func issueToken(_ id: String, code: String, request: TokenRequest) async throws -> TokenResponse {
+        let context = try await context(id)
+        let response: TokenResponse
+        do {
+            response = try context.issuingKey.respond(to: request)
+        } catch {
+            throw ServiceError.malformed("token_request: \(error)")
+        }
+        let codeHash = Self.hash(code.uppercased().trimmingCharacters(in: .whitespaces))
+        try await step(id) { head, record in
+            let entry = head.append(.tokenIssued, Entries.tokenIssued(issued: record.issued + 1))
+            return ([entry], [.redeemEnrollmentCode(hash: codeHash)])
+        }
+        return response
+    }
+
+    // MARK: Lifecycle
+
+    public func open(_ id: String) async throws -> EvaluationState {
+        let at = now()
+        try await step(id) { head, record in
+            try Self.require(record, .draft, to: .open, action: "open")
+            return ([head.append(.opened, Entries.opened(at: at))], [.transition(from: .draft, to: .open, at: at)])
+        }
+        return .open
+    }
+
+    /// Closes voting: the state changes, every pending ballot is integrated, and `closed`
+    /// records the counts, all in one step.
+    public func close(_ id: String) async throws -> EvaluationState {
+        let at = now()
+        for attempt in 0..<5 {
+            let pending = try await store.pendingBallots(evaluation: id)
+            do {
+                try await step(id) { head, record in
+                    try Self.require(record, .open, to: .closed, action: "close")
+                    var (entries, positions) = Self.ballotEntries(pending, head: &head)
+                    entries.append(head.append(.closed, Entries.closed(at: at, ballots: record.ballots, issued: record.issued)))
+                    positions = positions.isEmpty ? [:] : positions
+                    return (entries, [.integrateBallots(positions), .requireNoPendingBallots, .transition(from: .open, to: .closed, at: at)])
+                }
+                return .closed
+            } catch StoreError.ballotsPending where attempt < 4 {
+                continue  // a ballot arrived while building the step: take it in too
+            }
+        }
+        throw ServiceError.malformed("could not close: ballots kept arriving")
+    }
+
+    /// Annuls an evaluation (from any state but final), recording only the reason's hash.
+    public func annul(_ id: String, reason: String) async throws -> EvaluationState {
+        let at = now()
+        try await integratePending(id)
+        try await step(id) { head, record in
+            try Self.require(record, record.state, to: .annulled, action: "annul")
+            let entry = head.append(.annulled, Entries.annulled(at: at, reasonSHA256: Self.hash(reason)))
+            return ([entry], [.transition(from: record.state, to: .annulled, at: at)])
+        }
+        return .annulled
+    }
+
+    /// Publishes results (SPEC §6): preliminary after closing (again while in preliminary, to
+    /// correct after an upheld appeal), final once the publicity period is over and every
+    /// appeal resolved.
+    public func publish(_ id: String, stage: ResultsStage) async throws -> EvaluationResults {
+        let context = try await context(id)
+        let at = now()
+        var published = EvaluationResults?.none
+        let tally = try await recount(id, definition: context.definition)
+        let appeals = try await store.appeals(evaluation: id)
+        try await step(id) { head, record in
+            switch stage {
+            case .preliminary:
+                guard record.state == .closed || record.state == .preliminary else {
+                    throw ServiceError.invalidTransition(from: record.state, action: "publish preliminary results of")
+                }
+            case .final:
+                try Self.require(record, .preliminary, to: .final, action: "publish final results of")
+                let pending = appeals.filter { $0.outcome == nil }.count
+                guard pending == 0 else { throw ServiceError.appealsPending(pending) }
+                let until = (record.preliminaryAt ?? at).addingTimeInterval(Double(context.definition.publicityDays) * 86_400)
+                guard at >= until else { throw ServiceError.publicityNotOver(until: until) }
+            }
+            let results = tally.results(stage: stage)
+            published = results
+            let entry = head.append(.results, Entries.results(results, at: at))
+            return ([entry], [.transition(from: record.state, to: stage == .final ? .final : .preliminary, at: at)])
+        }
+        logger.info("results published", metadata: ["evaluation": "\(id)", "stage": "\(stage.rawValue)"])
+        guard let published else { throw ServiceError.resultsNotPublished }
+        return published
+    }
+
+    /// The latest published results; before `preliminary` only turnout is public.
+    public nonisolated func results(_ id: String) async throws -> JSONValue {
+        let record = try await record(id)
+        guard record.state.resultsPublic || record.state == .annulled,
+              let entry = try await latestEntry(id, type: .results), let results = entry.fields["results"]
+        else { throw ServiceError.resultsNotPublished }
+        return results
+    }
+
+    // MARK: Appeals
+
+    public func fileAppeal(_ id: String, subject: String?, text: String) async throws -> String {
+        let context = try await context(id)
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.utf8.count <= 20_000 else {
+            throw ServiceError.appealInvalid("text must be given, at most 20000 bytes")
+        }
+        if let subject, !context.definition.subjects.contains(where: { $0.id == subject }) {
+            throw ServiceError.appealInvalid("subject '\(subject)' is not in this evaluation")
+        }
+        let appealID = "a-\(try await store.appeals(evaluation: id).count + 1)"
+        let at = now()
+        try await step(id) { head, record in
+            guard record.state == .preliminary else { throw ServiceError.invalidTransition(from: record.state, action: "appeal") }
+            let entry = head.append(.appealFiled, Entries.appealFiled(appeal: appealID, subject: subject, textSHA256: Self.hash(text)))
+            return ([entry], [.fileAppeal(AppealRecord(evaluation: id, id: appealID, subject: subject, text: text, filedAt: at))])
+        }
+        return appealID
+    }
+
+    public func resolveAppeal(_ id: String, appeal: String, upheld: Bool, note: String) async throws {
+        let appeals = try await store.appeals(evaluation: id)
+        guard let existing = appeals.first(where: { $0.id == appeal }) else { throw ServiceError.notFound("appeal '\(appeal)'") }
+        guard existing.outcome == nil else { throw ServiceError.alreadyResolved(appeal) }
+        try await step(id) { head, record in
+            guard record.state == .preliminary else { throw ServiceError.invalidTransition(from: record.state, action: "resolve an appeal of") }
+            let entry = head.append(.appealResolved, Entries.appealResolved(appeal: appeal, upheld: upheld, noteSHA256: Self.hash(note)))
+            return ([entry], [.resolveAppeal(evaluation: id, id: appeal, outcome: upheld ? "upheld" : "dismissed", note: note)])
+        }
+    }
+
+    public nonisolated func appeals(_ id: String) async throws -> [AppealRecord] {
+        try await store.appeals(evaluation: id)
+    }
+
+    // MARK: Integration
+
+    /// Integrates the evaluation's pending ballots, shuffled, followed by a checkpoint.
+    /// Returns how many were integrated.
+    @discardableResult
+    public func integratePending(_ id: String) async throws -> Int {
+        let started = ContinuousClock.now
+        let pending = try await store.pendingBallots(evaluation: id)
+        guard !pending.isEmpty else { return 0 }
+        try await step(id) { head, _ in
+            let (entries, positions) = Self.ballotEntries(pending, head: &head)
+            return (entries, [.integrateBallots(positions)])
+        }
+        ServiceMetrics.integrated(count: pending.count, duration: ContinuousClock.now - started)
+        return pending.count
+    }
+
+    /// Integrates every evaluation's pending ballots: at start-up (ballots accepted before a
+    /// crash come first) and on every tick of the integrator.
+    @discardableResult
+    public func integrateAll() async throws -> Int {
+        var total = 0
+        for id in try await store.evaluationIDs() {
+            do {
+                total += try await integratePending(id)
+            } catch {
+                logger.error("integration failed", metadata: ["evaluation": "\(id)", "error": "\(error)"])
+            }
+        }
+        return total
+    }
+
+    static func ballotEntries(_ pending: [BallotRecord], head: inout LogHead) -> ([LogEntry], [Data: Int]) {
+        var entries: [LogEntry] = []
+        var positions: [Data: Int] = [:]
+        // Random order within the batch: the log's order does not reveal casting order.
+        for ballot in pending.shuffled() {
+            let entry = head.append(.ballot, Entries.ballot(token: ballot.token, ratings: ballot.ratings))
+            positions[ballot.nonce] = entry.seq
+            entries.append(entry)
+        }
+        return (entries, positions)
+    }
+
+    // MARK: Steps
+
+    /// Runs one log step for an evaluation under its lock: `build` appends entries to a copy
+    /// of the head and names the effects; the step commits with a checkpoint, then the head
+    /// advances. On a conflict (another writer) the head is reloaded and the step rebuilt once.
+    func step(_ id: String, _ build: (inout LogHead, EvaluationRecord) throws -> ([LogEntry], [LogEffect])) async throws {
+        await lock(id)
+        defer { unlock(id) }
+        for attempt in 0..<2 {
+            var head = try await head(id, reload: attempt > 0)
+            let record = try await record(id)
+            let expectedSize = head.size
+            let (entries, effects) = try build(&head, record)
+            let step = LogStep(evaluation: id, expectedSize: expectedSize, entries: entries.map(Self.stored),
+                               checkpoint: try head.checkpoint(), effects: effects)
+            do {
+                try await store.commit(step)
+                heads[id] = head
+                return
+            } catch StoreError.logConflict where attempt == 0 {
+                continue
+            } catch let error as StoreError {
+                throw Self.translate(error)
+            }
+        }
+    }
+
+    private func head(_ id: String, reload: Bool) async throws -> LogHead {
+        if !reload, let head = heads[id] { return head }
+        let context = try await context(id)
+        let head = LogHead(origin: context.origin, signer: context.signer, leafHashes: try await store.leafHashes(evaluation: id))
+        heads[id] = head
+        return head
+    }
+
+    /// The current head (for receipts and proofs).
+    func currentHead(_ id: String) async throws -> LogHead {
+        try await head(id, reload: false)
+    }
+
+    private func lock(_ id: String) async {
+        if locks[id] == nil {
+            locks[id] = []
+            return
+        }
+        await withCheckedContinuation { locks[id, default: []].append($0) }
+    }
+
+    private func unlock(_ id: String) {
+        guard var waiting = locks[id], !waiting.isEmpty else {
+            locks[id] = nil
+            return
+        }
+        let next = waiting.removeFirst()
+        locks[id] = waiting
+        next.resume()
+    }
+
+    static func require(_ record: EvaluationRecord, _ from: EvaluationState, to: EvaluationState, action: String) throws {
+        guard record.state == from, from.canMove(to: to) else { throw ServiceError.invalidTransition(from: record.state, action: action) }
+    }
+
+    static func translate(_ error: StoreError) -> Error {
+        switch error {
+        case let .evaluationExists(id): ServiceError.evaluationExists(id)
+        case let .notFound(what): ServiceError.notFound(what)
+        case let .electorateExceeded(electorate, wanted): ServiceError.electorateExceeded(electorate: electorate, wanted: wanted)
+        case .codeInvalid: ServiceError.codeInvalid
+        case let .invalidTransition(from, to): ServiceError.invalidTransition(from: from, action: "move to \(to.rawValue)")
+        case let .alreadyResolved(id): ServiceError.alreadyResolved(id)
+        case .logConflict, .ballotsPending, .appealExists: error
+        }
+    }
+
+    static func stored(_ entry: LogEntry) -> StoredEntry {
+        StoredEntry(seq: entry.seq, type: entry.type.rawValue, bytes: entry.bytes, leafHash: entry.leafHash)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import MinpingCore
+import MinpingLog
+import MinpingStore
+import MinpingTokens
+
+/// What a receipt lookup finds.
+public enum ReceiptLookup: Sendable, Equatable {
+    case receipt(String)
+    /// Accepted, not yet in a batch: ask again in a few seconds.
+    case pending
+    case notFound
+}
+
+extension EvaluationService {
+    /// The latest signed checkpoint.
+    public nonisolated func checkpoint(_ id: String) async throws -> String {
+        _ = try await record(id)
+        guard let latest = try await store.checkpoints(evaluation: id).last else { throw ServiceError.notFound("checkpoint") }
+        return latest
+    }
+
+    /// The receipt (c2sp.org/tlog-proof@v1) of the ballot with this tracker.
+    public func receipt(_ id: String, tracker: String) async throws -> ReceiptLookup {
+        _ = try await record(id)
+        guard let ballot = try await store.ballot(evaluation: id, tracker: tracker) else { return .notFound }
+        guard let seq = ballot.seq else { return .pending }
+        let head = try await currentHead(id)
+        guard let checkpoint = try await store.checkpoints(evaluation: id).last,
+              let receipt = head.receipt(seq: seq, checkpoint: checkpoint)
+        else { return .pending }
+        return .receipt(receipt.text)
+    }
+
+    /// The public view of entries `range` (SPEC §5): every non-ballot entry in full; for a
+    /// ballot only its index, tracker and leaf hash.
+    public nonisolated func publicEntries(_ id: String, range: Range<Int>) async throws -> JSONValue {
+        _ = try await record(id)
+        let size = try await store.leafHashes(evaluation: id).count
+        let entries = try await store.entries(evaluation: id, range: range.clamped(to: 0..<size))
+        let views: [JSONValue] = entries.map { stored in
+            guard let entry = try? LogEntry(bytes: stored.bytes) else { return .null }
+            if entry.type == .ballot {
+                return .object([
+                    ("seq", .int(entry.seq)), ("type", .string("ballot")),
+                    ("tracker", .string(Tracker.of(entry) ?? "")), ("leaf_hash", .string(stored.leafHash.hex)),
+                ])
+            }
+            return .object([("seq", .int(entry.seq)), ("entry", CanonicalJSON.parseOrNull(stored.bytes)),
+                            ("leaf_hash", .string(stored.leafHash.hex))])
+        }
+        return .object([("size", .int(size)), ("entries", .array(views))])
+    }
+
+    /// Everything a reviewer needs (SPEC §5, Bundle). Pending ballots are integrated first,
+    /// so the bundle is complete.
+    public func bundle(_ id: String) async throws -> AuditBundle {
+        try await integratePending(id)
+        let context = try await context(id)
+        let size = try await store.leafHashes(evaluation: id).count
+        let entries = try await store.entries(evaluation: id, range: 0..<size)
+        let latestResults = entries.last { $0.type == EntryType.results.rawValue }
+            .flatMap { try? LogEntry(bytes: $0.bytes) }?.fields["results"]
+        return AuditBundle(
+            definition: context.record.definitionJSON,
+            entries: entries.map(\.bytes),
+            checkpoints: try await store.checkpoints(evaluation: id),
+            keys: AuditBundle.Keys(tokenKeySPKI: context.issuingKey.publicKey.spki.base64EncodedString(),
+                                   tokenKeyID: context.issuingKey.publicKey.tokenKeyID.hex,
+                                   logVerifierKey: context.signer.verifier.verifierKey),
+            results: latestResults.map(CanonicalJSON.encode))
+    }
+
+    /// A tally of every ballot in the log.
+    nonisolated func recount(_ id: String, definition: EvaluationDefinition) async throws -> Tally {
+        var tally = Tally(definition: definition)
+        let size = try await store.leafHashes(evaluation: id).count
+        var start = 0
+        while start < size {
+            let chunk = try await store.entries(evaluation: id, range: start..<min(start + 5_000, size))
+            for stored in chunk where stored.type == EntryType.ballot.rawValue {
+                guard let entry = try? LogEntry(bytes: stored.bytes), case let .object(members)? = entry.fields["ratings"] else { continue }
+                var ratings: [String: String] = [:]
+                for case let (subject, .string(option)) in members { ratings[subject] = option }
+                try? tally.add(ratings: ratings)
+            }
+            start += 5_000
+        }
+        return tally
+    }
+
+    nonisolated func latestEntry(_ id: String, type: EntryType) async throws -> LogEntry? {
+        let size = try await store.leafHashes(evaluation: id).count
+        var end = size
+        while end > 0 {
+            let chunk = try await store.entries(evaluation: id, range: max(0, end - 64)..<end)
+            if let found = chunk.last(where: { $0.type == type.rawValue }) { return try? LogEntry(bytes: found.bytes) }
+            end -= 64
+        }
+        return nil
+    }
+}
+
+extension CanonicalJSON {
+    static func parseOrNull(_ bytes: [UInt8]) -> JSONValue {
+        (try? parse(bytes)) ?? .null
+    }
+}

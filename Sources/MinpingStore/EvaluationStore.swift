@@ -1,0 +1,47 @@
+import Foundation
+import MinpingCore
+
+/// Everything the service keeps. Each write is one transaction named for what it means, so an
+/// implementation (SQLite now, PostgreSQL later) keeps the invariants by itself: a token is
+/// spent once, a ballot once accepted is never lost, the log and the state never disagree.
+/// `MinpingTestSupport` runs one contract suite against every implementation.
+public protocol EvaluationStore: Sendable {
+    // MARK: API keys
+    func addAPIKey(_ key: APIKeyRecord) async throws
+    func apiKey(hash: String) async throws -> APIKeyRecord?
+
+    // MARK: Log keys
+    /// The street's Ed25519 log key seed, created with `makeSeed` on first use (atomically:
+    /// two callers never get different keys).
+    func logKeySeed(street: String, makeSeed: @Sendable () -> Data) async throws -> Data
+
+    // MARK: Evaluations
+    /// Stores a new evaluation with its `created` entry and first checkpoint.
+    /// Throws `evaluationExists`.
+    func createEvaluation(_ record: EvaluationRecord, created: StoredEntry, checkpoint: String) async throws
+    func evaluation(id: String) async throws -> EvaluationRecord?
+    func evaluationIDs() async throws -> [String]
+
+    /// Stores enrollment code hashes, refused past the electorate (slips + codes).
+    func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws
+
+    // MARK: Ballots
+    /// Spends each ballot's nonce and stores it, all in one transaction (group commit): each
+    /// is stored only if its evaluation is open and its nonce unspent.
+    func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome]
+    /// Accepted ballots not yet in the log.
+    func pendingBallots(evaluation: String) async throws -> [BallotRecord]
+    /// The ballot with this tracker, if any (its `seq` is nil while pending).
+    func ballot(evaluation: String, tracker: String) async throws -> BallotRecord?
+
+    // MARK: The log
+    /// Appends entries, their checkpoint and their effects in one transaction.
+    func commit(_ step: LogStep) async throws
+    func leafHashes(evaluation: String) async throws -> [Data]
+    func entries(evaluation: String, range: Range<Int>) async throws -> [StoredEntry]
+    /// Every checkpoint, oldest first.
+    func checkpoints(evaluation: String) async throws -> [String]
+
+    // MARK: Appeals
+    func appeals(evaluation: String) async throws -> [AppealRecord]
+}

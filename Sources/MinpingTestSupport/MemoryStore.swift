@@ -1,0 +1,160 @@
+import Foundation
+import MinpingCore
+import MinpingStore
+import Synchronization
+
+/// An in-memory `EvaluationStore` for tests: the same contract as SQLite, no durability.
+public final class MemoryStore: EvaluationStore {
+    struct State {
+        var keys: [String: APIKeyRecord] = [:]
+        var logSeeds: [String: Data] = [:]
+        var evaluations: [String: EvaluationRecord] = [:]
+        var codes: [String: [String: Bool]] = [:]  // evaluation -> hash -> used
+        var ballots: [String: [Data: BallotRecord]] = [:]
+        var entries: [String: [StoredEntry]] = [:]
+        var checkpoints: [String: [Int: String]] = [:]
+        var appeals: [String: [AppealRecord]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func addAPIKey(_ key: APIKeyRecord) async throws {
+        state.withLock { $0.keys[key.hash] = key }
+    }
+
+    public func apiKey(hash: String) async throws -> APIKeyRecord? {
+        state.withLock { $0.keys[hash] }
+    }
+
+    public func logKeySeed(street: String, makeSeed: @Sendable () -> Data) async throws -> Data {
+        state.withLock { state in
+            if let seed = state.logSeeds[street] { return seed }
+            let seed = makeSeed()
+            state.logSeeds[street] = seed
+            return seed
+        }
+    }
+
+    public func createEvaluation(_ record: EvaluationRecord, created: StoredEntry, checkpoint: String) async throws {
+        try state.withLock { state throws(StoreError) in
+            guard state.evaluations[record.id] == nil else { throw .evaluationExists(record.id) }
+            state.evaluations[record.id] = record
+            state.entries[record.id] = [created]
+            state.checkpoints[record.id] = [1: checkpoint]
+        }
+    }
+
+    public func evaluation(id: String) async throws -> EvaluationRecord? {
+        state.withLock { $0.evaluations[id] }
+    }
+
+    public func evaluationIDs() async throws -> [String] {
+        state.withLock { $0.evaluations.keys.sorted() }
+    }
+
+    public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
+        try state.withLock { state throws(StoreError) in
+            guard var record = state.evaluations[evaluation] else { throw .notFound("evaluation \(evaluation)") }
+            let wanted = record.slips + record.codes + hashes.count
+            guard wanted <= record.electorate else { throw .electorateExceeded(electorate: record.electorate, wanted: wanted) }
+            for hash in hashes { state.codes[evaluation, default: [:]][hash] = false }
+            record.codes += hashes.count
+            state.evaluations[evaluation] = record
+        }
+    }
+
+    public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
+        state.withLock { state in
+            ballots.map { ballot in
+                guard var record = state.evaluations[ballot.evaluation] else { return .unknownEvaluation }
+                guard record.state == .open else { return .notOpen }
+                guard state.ballots[ballot.evaluation]?[ballot.nonce] == nil else { return .tokenSpent }
+                var stored = ballot
+                stored.seq = nil
+                state.ballots[ballot.evaluation, default: [:]][ballot.nonce] = stored
+                record.ballots += 1
+                state.evaluations[ballot.evaluation] = record
+                return .stored
+            }
+        }
+    }
+
+    public func pendingBallots(evaluation: String) async throws -> [BallotRecord] {
+        state.withLock { ($0.ballots[evaluation] ?? [:]).values.filter { $0.seq == nil } }
+    }
+
+    public func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
+        state.withLock { ($0.ballots[evaluation] ?? [:]).values.first { $0.tracker == tracker } }
+    }
+
+    public func commit(_ step: LogStep) async throws {
+        try state.withLock { state throws(StoreError) in
+            // Work on a copy, so a refused step changes nothing (a transaction's rollback).
+            var copy = state
+            guard var record = copy.evaluations[step.evaluation] else { throw .notFound("evaluation \(step.evaluation)") }
+            let size = copy.entries[step.evaluation]?.count ?? 0
+            guard size == step.expectedSize else { throw .logConflict }
+            for effect in step.effects { try Self.apply(effect, to: &record, &copy) }
+            copy.evaluations[step.evaluation] = record
+            copy.entries[step.evaluation, default: []] += step.entries
+            copy.checkpoints[step.evaluation, default: [:]][size + step.entries.count] = step.checkpoint
+            state = copy
+        }
+    }
+
+    private static func apply(_ effect: LogEffect, to record: inout EvaluationRecord, _ state: inout State) throws(StoreError) {
+        switch effect {
+        case let .transition(from, to, at):
+            guard record.state == from, from.canMove(to: to) else { throw .invalidTransition(from: record.state, to: to) }
+            if to == .preliminary, from == .closed { record.preliminaryAt = at }
+            record.state = to
+        case let .issueSlips(count):
+            let wanted = record.slips + record.codes + count
+            guard wanted <= record.electorate else { throw .electorateExceeded(electorate: record.electorate, wanted: wanted) }
+            guard record.state.issuesTokens else { throw .invalidTransition(from: record.state, to: record.state) }
+            record.slips += count
+            record.issued += count
+        case let .redeemEnrollmentCode(hash):
+            guard record.state.issuesTokens else { throw .invalidTransition(from: record.state, to: record.state) }
+            guard state.codes[record.id]?[hash] == false else { throw .codeInvalid }
+            state.codes[record.id]?[hash] = true
+            record.issued += 1
+        case let .integrateBallots(positions):
+            for (nonce, seq) in positions {
+                guard state.ballots[record.id]?[nonce]?.seq == nil, state.ballots[record.id]?[nonce] != nil else { throw .logConflict }
+                state.ballots[record.id]?[nonce]?.seq = seq
+            }
+        case .requireNoPendingBallots:
+            guard !(state.ballots[record.id] ?? [:]).values.contains(where: { $0.seq == nil }) else { throw .ballotsPending }
+        case let .fileAppeal(appeal):
+            guard !(state.appeals[record.id] ?? []).contains(where: { $0.id == appeal.id }) else { throw .appealExists(appeal.id) }
+            state.appeals[record.id, default: []].append(appeal)
+        case let .resolveAppeal(_, id, outcome, note):
+            guard let index = state.appeals[record.id]?.firstIndex(where: { $0.id == id }) else { throw .notFound("appeal \(id)") }
+            guard state.appeals[record.id]?[index].outcome == nil else { throw .alreadyResolved(id) }
+            state.appeals[record.id]?[index].outcome = outcome
+            state.appeals[record.id]?[index].note = note
+        }
+    }
+
+    public func leafHashes(evaluation: String) async throws -> [Data] {
+        state.withLock { ($0.entries[evaluation] ?? []).map(\.leafHash) }
+    }
+
+    public func entries(evaluation: String, range: Range<Int>) async throws -> [StoredEntry] {
+        state.withLock { state in
+            let all = state.entries[evaluation] ?? []
+            return Array(all[min(range.lowerBound, all.count)..<min(range.upperBound, all.count)])
+        }
+    }
+
+    public func checkpoints(evaluation: String) async throws -> [String] {
+        state.withLock { ($0.checkpoints[evaluation] ?? [:]).sorted { $0.key < $1.key }.map(\.value) }
+    }
+
+    public func appeals(evaluation: String) async throws -> [AppealRecord] {
+        state.withLock { $0.appeals[evaluation] ?? [] }
+    }
+}

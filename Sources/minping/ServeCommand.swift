@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import MinpingCore
+import MinpingHTTP
+import MinpingService
+import MinpingSQLite
+import MinpingStore
+
+/// `minping serve [--db FILE] [--host 127.0.0.1] [--port 8080] [--load FILE]` (SPEC §8).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP API on the embedded SQLite database (created on first start).")
+
+    @Option(help: "The SQLite database file.")
+    var db = ServerSupport.defaultDatabase
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on.")
+    var port = 8080
+
+    @Option(name: .customLong("public-url"), help: "The address voters reach, printed on slips (default http://HOST:PORT).")
+    var publicURL: String?
+
+    @Option(help: "A definition (Ballots/*.yaml) to load and open for voting, printing an admin key and a few slips.")
+    var load: String?
+
+    @Option(help: "How many slips to print with --load.")
+    var slips = 5
+
+    func run() async throws {
+        let logger = ServerSupport.logger("minping")
+        let store = try ServerSupport.openStore(db)
+        let service = EvaluationService(
+            store: store,
+            configuration: .init(publicBaseURL: publicURL ?? "http://\(host):\(port)"),
+            logger: logger)
+        // Ballots accepted before a crash come first.
+        let recovered = try await service.integrateAll()
+        if recovered > 0 { logger.info("integrated ballots accepted before the last stop", metadata: ["count": "\(recovered)"]) }
+        if let load {
+            try await Self.loadAndOpen(load, slips: slips, service: service)
+        }
+        let app = buildApplication(
+            service: service,
+            configuration: .init(address: .hostname(host, port: port), serverName: "minping"),
+            logger: logger)
+        Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(db)); Ctrl-C stops.")
+        try await app.runService()
+    }
+
+    /// Creates (if new), issues slips and opens the evaluation; prints what to use.
+    static func loadAndOpen(_ path: String, slips: Int, service: EvaluationService) async throws {
+        let definition = try ServerSupport.readDefinition(path)
+        do {
+            _ = try await service.create(definition)
+        } catch ServiceError.evaluationExists {
+            Console.out("evaluation \(definition.id) already exists; keeping it")
+        }
+        let adminKey = try await service.createAPIKey(role: .admin, street: definition.street)
+        let reviewerKey = try await service.createAPIKey(role: .reviewer, street: definition.street)
+        var urls: [String] = []
+        let record = try await service.record(definition.id)
+        if record.state.issuesTokens, record.slips + record.codes + slips <= record.electorate {
+            urls = try await service.issueSlips(definition.id, count: slips).map { service.slipURL(definition.id, token: $0) }
+        }
+        if try await service.record(definition.id).state == .draft { _ = try await service.open(definition.id) }
+        Console.out("""
+            evaluation: \(definition.id) (\(definition.title)), state \(try await service.record(definition.id).state.rawValue)
+            log key:    \(try await service.logVerifierKey(street: definition.street))
+            admin key:    \(adminKey)
+            reviewer key: \(reviewerKey)
+            slips (the token is after #t=):
+            \(urls.map { "  " + $0 }.joined(separator: "\n"))
+            """)
+    }
+}
+
+/// `minping keys create --role operator|admin|reviewer [--street S] [--db FILE]`.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "API keys (stored hashed).", subcommands: [KeysCreateCommand.self])
+}
+
+struct KeysCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Make an API key; it is printed once, on the last line.")
+
+    @Option(help: "operator (every street), admin or reviewer (one street).")
+    var role: String
+
+    @Option(help: "The street slug (admin and reviewer keys).")
+    var street: String?
+
+    @Option(help: "The SQLite database file.")
+    var db = ServerSupport.defaultDatabase
+
+    func run() async throws {
+        guard let role = Role(rawValue: role) else {
+            throw CLIError(message: "--role: '\(role)' is not operator, admin or reviewer")
+        }
+        let service = EvaluationService(store: try ServerSupport.openStore(db))
+        do {
+            let key = try await service.createAPIKey(role: role, street: street)
+            Console.error("\(role.rawValue) key\(street.map { " for street \($0)" } ?? "") stored hashed in \(db); it is shown only now:")
+            Console.out(key)
+        } catch let error as ServiceError {
+            throw error.cliError
+        }
+    }
+}

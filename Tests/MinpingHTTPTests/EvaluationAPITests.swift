@@ -1,0 +1,202 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MinpingCore
+import MinpingHTTP
+import MinpingLog
+import MinpingService
+import MinpingSQLite
+import MinpingTestSupport
+import MinpingTokens
+import Testing
+
+@Suite("HTTP API: a whole evaluation through buildApplication")
+struct EvaluationAPITests {
+    let base = "/api/v1/evaluations"
+
+    @Test("create, slips, open, vote, close, publish, appeal, final, receipts, bundle")
+    func wholeEvaluation() async throws {
+        let server = try await TestServer()
+        try await server.app.test(.router) { client in
+            var reply = try await client.call(.post, base, key: server.admin, text: testDefinition)
+            #expect(reply.status == 201, "\(reply.body)")
+            #expect(reply.json["origin"] as? String == "minping/chengqu/lz-2026")
+            #expect(try await client.call(.post, base, key: server.admin, text: testDefinition).code == "evaluation_exists")
+            #expect(try await client.call(.post, base, key: server.admin, text: "id: x\n").code == "definition_invalid")
+
+            reply = try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 12])
+            #expect(reply.status == 201)
+            let tokens = try #require(reply.json["tokens"] as? [String])
+            let urls = try #require(reply.json["urls"] as? [String])
+            #expect(tokens.count == 12 && urls[0].hasSuffix("/vote/lz-2026#t=\(tokens[0])"))
+            #expect(try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 49]).code == "electorate_exceeded")
+
+            // Ballots before opening are refused; results are not public yet.
+            reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": tokens[0], "ratings": ["m-1": "satisfied"]])
+            #expect(reply.status == 409 && reply.code == "evaluation_not_open")
+            #expect(try await client.call(.get, "\(base)/lz-2026/results").code == "results_not_published")
+            #expect(try await client.call(.post, "\(base)/lz-2026/open", key: server.admin).json["state"] as? String == "open")
+            #expect(try await client.call(.post, "\(base)/lz-2026/open", key: server.admin).code == "invalid_transition")
+
+            var trackers: [String] = []
+            for (index, token) in tokens.enumerated() {
+                let ratings = ["m-1": index < 10 ? "satisfied" : "dissatisfied", "m-2": "basically_satisfied", "lz-1": "satisfied"]
+                reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": token, "ratings": ratings])
+                #expect(reply.status == 202, "\(reply.body)")
+                let tracker = try #require(reply.json["tracker"] as? String)
+                #expect(tracker == Tracker.of(token: token, ratings: ratings))
+                trackers.append(tracker)
+            }
+            reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": tokens[0], "ratings": ["m-1": "satisfied"]])
+            #expect(reply.status == 409 && reply.code == "token_spent")
+            var forged = tokens[1]
+            forged.removeLast(2)
+            forged += tokens[1].hasSuffix("AA") ? "AB" : "AA"
+            #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": forged, "ratings": ["m-1": "satisfied"]]).code == "token_invalid")
+            #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": "x", "ratings": [:]]).code == "token_invalid")
+            #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["ratings": ["m-1": "satisfied"]]).code == "malformed_request")
+
+            // Turnout is public, results are not; a pending ballot's receipt says so.
+            reply = try await client.call(.get, "\(base)/lz-2026")
+            #expect(reply.json["ballots"] as? Int == 12 && reply.json["issued"] as? Int == 12)
+            #expect(try await client.call(.get, "\(base)/lz-2026/receipts/\(trackers[0])").status == 202)
+            #expect(try await client.call(.get, "\(base)/lz-2026/receipts/\(String(repeating: "0", count: 64))").code == "not_found")
+            #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"]).code == "invalid_transition")
+
+            #expect(try await client.call(.post, "\(base)/lz-2026/close", key: server.admin).json["state"] as? String == "closed")
+            reply = try await client.call(.get, "\(base)/lz-2026/receipts/\(trackers[3])")
+            #expect(reply.status == 200 && reply.body.hasPrefix("c2sp.org/tlog-proof@v1\n"))
+            let receipt = try Receipt(text: reply.body)
+            let key = try await server.service.logVerifierKey(street: "chengqu")
+            _ = try receipt.verify(token: tokens[3], ratings: ["m-1": "satisfied", "m-2": "basically_satisfied", "lz-1": "satisfied"],
+                                   verifier: NoteVerifier(verifierKey: key), origin: "minping/chengqu/lz-2026")
+
+            reply = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"])
+            #expect(reply.status == 200, "\(reply.body)")
+            let subjects = try #require(reply.json["subjects"] as? [[String: Any]])
+            #expect(subjects.count == 3)
+            #expect(try await client.call(.get, "\(base)/lz-2026/results").status == 200)
+
+            reply = try await client.call(.post, "\(base)/lz-2026/appeals", key: server.reviewer, json: ["subject": "m-1", "text": "申诉：请求复查"])
+            #expect(reply.status == 201)
+            let appeal = try #require(reply.json["appeal"] as? String)
+            #expect(try await client.call(.post, "\(base)/lz-2026/appeals", key: server.admin, json: ["subject": "m-9", "text": "x"]).code == "appeal_invalid")
+            #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"]).code == "appeals_pending")
+            #expect(try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.admin,
+                                          json: ["outcome": "dismissed", "note": "维持"]).code == "forbidden")
+            reply = try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer, json: ["outcome": "dismissed", "note": "维持"])
+            #expect(reply.status == 200, "\(reply.body)")
+            #expect(try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer,
+                                          json: ["outcome": "upheld", "note": "x"]).code == "already_resolved")
+            #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"]).code == "publicity_not_over")
+            server.clock.advance(days: 5)
+            reply = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"])
+            #expect(reply.status == 200 && reply.json["stage"] as? String == "final", "\(reply.body)")
+
+            // The public log view shows ballots only as index, tracker and leaf hash.
+            reply = try await client.call(.get, "\(base)/lz-2026/log/entries?start=0&end=100")
+            let entries = try #require(reply.json["entries"] as? [[String: Any]])
+            let ballots = entries.filter { $0["type"] as? String == "ballot" }
+            #expect(ballots.count == 12 && ballots.allSatisfy { $0["entry"] == nil && $0["tracker"] != nil })
+            #expect(Set(ballots.compactMap { $0["tracker"] as? String }) == Set(trackers))
+            #expect(!reply.body.contains(tokens[5]))
+            reply = try await client.call(.get, "\(base)/lz-2026/log/checkpoint")
+            #expect(reply.body.hasPrefix("minping/chengqu/lz-2026\n"))
+
+            // The reviewer's bundle is a tar both verifiers accept.
+            #expect(try await client.call(.get, "\(base)/lz-2026/bundle").code == "unauthenticated")
+            #expect(try await client.call(.get, "\(base)/lz-2026/bundle", key: server.admin).code == "forbidden")
+            reply = try await client.call(.get, "\(base)/lz-2026/bundle", key: server.reviewer)
+            #expect(reply.status == 200 && reply.contentType == "application/x-tar")
+        }
+        let bundle = try await server.service.bundle("lz-2026")
+        let summary = try BundleVerifier(pinnedLogKey: try await server.service.logVerifierKey(street: "chengqu")).verify(bundle)
+        #expect(summary.ballots == 12 && summary.stage == "final")
+    }
+
+    @Test("tenancy and roles: no key 401, bad key 401, wrong street or role 403, operator everywhere")
+    func roles() async throws {
+        let server = try await TestServer()
+        try await server.app.test(.router) { client in
+            #expect(try await client.call(.post, base, text: testDefinition).code == "unauthenticated")
+            #expect(try await client.call(.post, base, key: "mp_nonsense", text: testDefinition).code == "unauthenticated")
+            #expect(try await client.call(.post, base, key: server.otherAdmin, text: testDefinition).code == "forbidden")
+            #expect(try await client.call(.post, base, key: server.reviewer, text: testDefinition).code == "forbidden")
+            #expect(try await client.call(.post, base, key: server.operatorKey, text: testDefinition).status == 201)
+            #expect(try await client.call(.post, "\(base)/lz-2026/open", key: server.otherAdmin).code == "forbidden")
+            #expect(try await client.call(.post, "\(base)/lz-2026/open", key: server.reviewer).code == "forbidden")
+            #expect(try await client.call(.post, "\(base)/lz-2026/slips", key: server.otherAdmin, json: ["count": 1]).code == "forbidden")
+            #expect(try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": "x"]).code == "malformed_request")
+            #expect(try await client.call(.get, "\(base)/nope").code == "not_found")
+            #expect(try await client.call(.get, "/api/v1/nothing-here").status == 404)
+            let huge = ["token": String(repeating: "A", count: 70_000), "ratings": [:]] as [String: Any]
+            let reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: huge)
+            #expect(reply.status == 413 && reply.code == "payload_too_large")
+        }
+    }
+
+    @Test("remote voting: an enrollment code buys one blind-signed token the server cannot link")
+    func enrollment() async throws {
+        let server = try await TestServer()
+        try await server.app.test(.router) { client in
+            _ = try await client.call(.post, base, key: server.admin, text: testDefinition)
+            var reply = try await client.call(.post, "\(base)/lz-2026/enrollment-codes", key: server.admin, json: ["count": 2])
+            let codes = try #require(reply.json["codes"] as? [String])
+            #expect(codes.count == 2)
+            let publicKey = try await server.service.tokenPublicKey("lz-2026")
+            let tokenClient = TokenClient(publicKey: publicKey, challenge: TokenChallenge(street: "chengqu", evaluation: "lz-2026"))
+            let pending = try tokenClient.request()
+            let request = pending.request.bytes.base64URLEncodedString
+            reply = try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": codes[0], "token_request": request])
+            #expect(reply.status == 201, "\(reply.body)")
+            let responseText = try #require(reply.json["token_response"] as? String)
+            let response = try TokenResponse(bytes: try #require(Data(base64URLEncoded: responseText)))
+            let token = try tokenClient.finalize(response, for: pending)
+            #expect(try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": codes[0], "token_request": request]).code == "code_invalid")
+            #expect(try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": "XXXX", "token_request": request]).code == "code_invalid")
+            _ = try await client.call(.post, "\(base)/lz-2026/open", key: server.admin)
+            reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": token.base64URL, "ratings": ["m-1": "satisfied"]])
+            #expect(reply.status == 202, "\(reply.body)")
+            #expect(try await client.call(.get, "\(base)/lz-2026").json["issued"] as? Int == 1)
+        }
+    }
+
+    @Test("50 concurrent submissions of one token: exactly one 202 and 49 token_spent (SQLite)")
+    func concurrentDoubleSpend() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("minping-http-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let server = try await TestServer(store: try SQLiteStore(path: path))
+        try await server.app.test(.router) { client in
+            _ = try await client.call(.post, base, key: server.admin, text: testDefinition)
+            let token = try #require((try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 1]).json["tokens"] as? [String])?.first)
+            _ = try await client.call(.post, "\(base)/lz-2026/open", key: server.admin)
+            let statuses = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        try await client.call(.post, "\(base)/lz-2026/ballots",
+                                              json: ["token": token, "ratings": ["m-1": index % 2 == 0 ? "satisfied" : "dissatisfied"]])
+                    }
+                }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0.status == 202 }.count == 1)
+            #expect(statuses.filter { $0.status == 409 && $0.code == "token_spent" }.count == 49)
+            _ = try await client.call(.post, "\(base)/lz-2026/close", key: server.admin)
+            #expect(try await client.call(.get, "\(base)/lz-2026").json["ballots"] as? Int == 1)
+        }
+        let bundle = try await server.service.bundle("lz-2026")
+        #expect(try BundleVerifier().verify(bundle).ballots == 1)
+    }
+
+    @Test("a live server on a real socket answers /healthz, /metrics and the API")
+    func live() async throws {
+        let server = try await TestServer()
+        try await server.app.test(.live) { client in
+            #expect(try await client.call(.get, "/healthz").body == "ok\n")
+            #expect(try await client.call(.post, base, key: server.admin, text: testDefinition).status == 201)
+            #expect(try await client.call(.get, "\(base)/lz-2026").json["title"] as? String == "柳庄社区2026年度党员群众满意度测评")
+            let metrics = try await client.call(.get, "/metrics")
+            #expect(metrics.status == 200 && metrics.contentType?.hasPrefix("text/plain") == true)
+        }
+    }
+}

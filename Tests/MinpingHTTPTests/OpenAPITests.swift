@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MinpingHTTP
+import MinpingService
+import MinpingTestSupport
+import Testing
+
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    /// `(METHOD, /path/{param})` pairs from the document: path keys at two spaces under
+    /// `paths:`, operations at four.
+    static func documented(_ text: String) -> Set<String> {
+        var pairs = Set<String>()
+        var inPaths = false
+        var path: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.hasPrefix(" "), !line.isEmpty { inPaths = line.hasPrefix("paths:") }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), !line.hasPrefix("   ") {
+                path = String(line.dropFirst(2).prefix { $0 != ":" })
+            } else if let path, line.hasPrefix("    "), !line.hasPrefix("     ") {
+                let key = line.dropFirst(4).prefix { $0 != ":" }
+                if ["get", "post", "put", "patch", "delete"].contains(String(key)) { pairs.insert("\(key.uppercased()) \(path)") }
+            }
+        }
+        return pairs
+    }
+
+    @Test("every route in the router is in openapi.yaml, and the reverse")
+    func routesMatch() async throws {
+        let router = buildRouter(service: EvaluationService(store: MemoryStore()))
+        let routed = Set(router.routes.map { route in
+            let path = route.path.description.split(separator: "/").map { part in
+                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+            }.joined(separator: "/")
+            return "\(route.method) /\(path)"
+        })
+        let documented = Self.documented(OpenAPIDocument.text)
+        #expect(routed.count >= 20)
+        #expect(routed.subtracting(documented).isEmpty, "routes missing from openapi.yaml: \(routed.subtracting(documented).sorted())")
+        #expect(documented.subtracting(routed).isEmpty, "documented but not routed: \(documented.subtracting(routed).sorted())")
+    }
+
+    @Test("the document is served at /api/v1/openapi.yaml and is the file in the repository")
+    func served() async throws {
+        let app = buildApplication(service: EvaluationService(store: MemoryStore()), integrateEvery: nil)
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("openapi.yaml")
+        try await app.test(.router) { client in
+            let reply = try await client.call(.get, "/api/v1/openapi.yaml")
+            #expect(reply.status == 200 && reply.body.hasPrefix("openapi: 3.1"))
+            #expect(reply.body == (try String(contentsOf: file, encoding: .utf8)))
+        }
+    }
+}

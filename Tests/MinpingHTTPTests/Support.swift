@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MinpingCore
+import MinpingHTTP
+import MinpingService
+import MinpingTestSupport
+import Synchronization
+
+/// A definition small enough to read in a test, with a 5-day publicity period.
+let testDefinition = """
+    id: lz-2026
+    title: 柳庄社区2026年度党员群众满意度测评
+    street: chengqu
+    community: 柳庄社区
+    electorate: 60
+    publicity_days: 5
+    organizations:
+      - {id: lz-1, name: 柳庄社区第一党支部}
+    members:
+      - {id: m-1, name: 王某, organization: lz-1}
+      - {id: m-2, name: 李某, organization: lz-1}
+    """
+
+/// A clock the tests move by hand.
+final class TestClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { current.withLock { $0 } }
+    func advance(days: Double) { current.withLock { $0 += days * 86_400 } }
+}
+
+/// A service on the in-memory store with an admin, a reviewer, and keys for another street.
+struct TestServer {
+    let service: EvaluationService
+    let clock = TestClock()
+    let admin: String
+    let reviewer: String
+    let otherAdmin: String
+    let operatorKey: String
+
+    init(store: any EvaluationStore = MemoryStore()) async throws {
+        let clock = clock
+        service = EvaluationService(store: store, now: { clock.now })
+        admin = try await service.createAPIKey(role: .admin, street: "chengqu")
+        reviewer = try await service.createAPIKey(role: .reviewer, street: "chengqu")
+        otherAdmin = try await service.createAPIKey(role: .admin, street: "xincheng")
+        operatorKey = try await service.createAPIKey(role: .operator, street: nil)
+    }
+
+    var app: some ApplicationProtocol { buildApplication(service: service, integrateEvery: nil) }
+}
+
+import MinpingStore
+
+struct Reply {
+    let status: Int
+    let body: String
+    let contentType: String?
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+    }
+
+    var code: String? { json["code"] as? String }
+}
+
+extension TestClientProtocol {
+    func call(_ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: Any? = nil, text: String? = nil) async throws -> Reply {
+        var headers: HTTPFields = [:]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+        } else if let text {
+            headers[.contentType] = "application/yaml"
+            body = ByteBuffer(string: text)
+        }
+        return try await execute(uri: uri, method: method, headers: headers, body: body) { response in
+            Reply(status: Int(response.status.code), body: String(buffer: response.body), contentType: response.headers[.contentType])
+        }
+    }
+}
