@@ -91,7 +91,10 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: MinpingContext, next: (Request, MinpingContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
-            guard header.hasPrefix("Bearer "), let key = try await service.authenticate(key: String(header.dropFirst(7))) else {
+            // The scheme name is case-insensitive (RFC 9110 §11.1).
+            guard header.lowercased().hasPrefix("bearer "),
+                  let key = try await service.authenticate(key: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+            else {
                 throw Problem(.unauthorized, "unauthenticated", "the API key is not valid")
             }
             context.key = key

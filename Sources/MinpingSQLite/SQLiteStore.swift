@@ -109,6 +109,13 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
+    public func enrollmentCodeUnused(evaluation: String, hash: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM enrollment_code WHERE evaluation = ? AND hash = ? AND used = 0",
+                              arguments: [evaluation, hash]) ?? false
+        }
+    }
+
     // MARK: Ballots
 
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {

@@ -179,13 +179,15 @@ public actor EvaluationService {
     /// `token_issued`. The server never sees the token it helps make.
     public func issueToken(_ id: String, code: String, request: TokenRequest) async throws -> TokenResponse {
         let context = try await context(id)
+        let codeHash = Self.hash(code.uppercased().trimmingCharacters(in: .whitespaces))
+        // No signing work for a code that cannot be redeemed (this endpoint is public).
+        guard try await store.enrollmentCodeUnused(evaluation: id, hash: codeHash) else { throw ServiceError.codeInvalid }
         let response: TokenResponse
         do {
             response = try context.issuingKey.respond(to: request)
         } catch {
             throw ServiceError.malformed("token_request: \(error)")
         }
-        let codeHash = Self.hash(code.uppercased().trimmingCharacters(in: .whitespaces))
         try await step(id) { head, record in
             let entry = head.append(.tokenIssued, Entries.tokenIssued(issued: record.issued + 1))
             return ([entry], [.redeemEnrollmentCode(hash: codeHash)])
@@ -223,7 +225,7 @@ public actor EvaluationService {
                 continue  // a ballot arrived while building the step: take it in too
             }
         }
-        throw ServiceError.malformed("could not close: ballots kept arriving")
+        throw ServiceError.invalidTransition(from: .open, action: "close (ballots kept arriving; try again)")
     }
 
     /// Annuls an evaluation (from any state but final), recording only the reason's hash.

@@ -24,6 +24,9 @@ public protocol EvaluationStore: Sendable {
 
     /// Stores enrollment code hashes, refused past the electorate (slips + codes).
     func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws
+    /// Whether an unused code with this hash exists (checked before any signing work; the
+    /// code is consumed only by the `redeemEnrollmentCode` effect).
+    func enrollmentCodeUnused(evaluation: String, hash: String) async throws -> Bool
 
     // MARK: Ballots
     /// Spends each ballot's nonce and stores it, all in one transaction (group commit): each

@@ -65,6 +65,10 @@ public final class MemoryStore: EvaluationStore {
         }
     }
 
+    public func enrollmentCodeUnused(evaluation: String, hash: String) async throws -> Bool {
+        state.withLock { $0.codes[evaluation]?[hash] == false }
+    }
+
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
         state.withLock { state in
             ballots.map { ballot in

@@ -112,6 +112,8 @@ public enum StoreContract {
             try await openEvaluation(store, electorate: 3)
             try await store.addEnrollmentCodes(evaluation: "e1", hashes: ["h1", "h2"])
             #expect(try await store.evaluation(id: "e1")?.codes == 2)
+            #expect(try await store.enrollmentCodeUnused(evaluation: "e1", hash: "h1"))
+            #expect(try await !store.enrollmentCodeUnused(evaluation: "e1", hash: "h9"))
             try await store.commit(LogStep(evaluation: "e1", expectedSize: 2, entries: [entry(2)], checkpoint: "cp",
                                            effects: [.redeemEnrollmentCode(hash: "h1")]))
             await #expect(throws: StoreError.codeInvalid) {
@@ -123,6 +125,7 @@ public enum StoreContract {
                                                effects: [.redeemEnrollmentCode(hash: "nope")]))
             }
             #expect(try await store.evaluation(id: "e1")?.issued == 1)
+            #expect(try await !store.enrollmentCodeUnused(evaluation: "e1", hash: "h1"))
         },
         Case(name: "appeals are filed once and resolved once; preliminary time is kept") { store in
             try await store.createEvaluation(record(state: .closed), created: entry(0), checkpoint: "cp1")
