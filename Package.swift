@@ -114,6 +114,14 @@ let package = Package(
             name: "minping-bench",
             dependencies: ["MinpingTokens"]
         ),
+        // The baseline of tools/bench-http: bare Hummingbird + GRDB storing the same rows.
+        .executableTarget(
+            name: "minping-bare",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(
             name: "MinpingCoreTests",
             dependencies: [

@@ -12,7 +12,7 @@ import Synchronization
 public func buildApplication(
     service: EvaluationService,
     configuration: ApplicationConfiguration = ApplicationConfiguration(),
-    integrateEvery: Duration? = .seconds(2),
+    integrateEvery: Duration? = .seconds(1),
     logger: Logger = Logger(label: "minping")
 ) -> some ApplicationProtocol {
     var app = Application(router: buildRouter(service: service), configuration: configuration, logger: logger)

@@ -322,14 +322,18 @@ public actor EvaluationService {
     /// Returns how many were integrated.
     @discardableResult
     public func integratePending(_ id: String) async throws -> Int {
-        let started = ContinuousClock.now
         let pending = try await store.pendingBallots(evaluation: id)
-        guard !pending.isEmpty else { return 0 }
-        try await step(id) { head, _ in
-            let (entries, positions) = Self.ballotEntries(pending, head: &head)
-            return (entries, [.integrateBallots(positions)])
+        // Batches of at most `integrationBatch`, each its own step with a checkpoint: the
+        // store's single writer is never held long, so ballots keep their latency.
+        for start in stride(from: 0, to: pending.count, by: Self.integrationBatch) {
+            let started = ContinuousClock.now
+            let batch = Array(pending[start..<min(start + Self.integrationBatch, pending.count)])
+            try await step(id) { head, _ in
+                let (entries, positions) = Self.ballotEntries(batch, head: &head)
+                return (entries, [.integrateBallots(positions)])
+            }
+            ServiceMetrics.integrated(count: batch.count, duration: ContinuousClock.now - started)
         }
-        ServiceMetrics.integrated(count: pending.count, duration: ContinuousClock.now - started)
         return pending.count
     }
 
@@ -347,6 +351,8 @@ public actor EvaluationService {
         }
         return total
     }
+
+    static let integrationBatch = 500
 
     static func ballotEntries(_ pending: [BallotRecord], head: inout LogHead) -> ([LogEntry], [Data: Int]) {
         var entries: [LogEntry] = []
