@@ -108,6 +108,24 @@ struct EvaluationAPITests {
             #expect(try await client.call(.get, "\(base)/lz-2026/bundle", key: server.admin).code == "forbidden")
             reply = try await client.call(.get, "\(base)/lz-2026/bundle", key: server.reviewer)
             #expect(reply.status == 200 && reply.contentType == "application/x-tar")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minping-tar-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(reply.body.utf8).write(to: directory.appendingPathComponent("bundle.tar"))
+            let tar = Process()
+            tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            tar.arguments = ["tar", "-xf", "bundle.tar"]
+            tar.currentDirectoryURL = directory
+            try tar.run()
+            tar.waitUntilExit()
+            #expect(tar.terminationStatus == 0)
+            let extracted = try AuditBundle.read(from: directory.appendingPathComponent("lz-2026-bundle"))
+            #expect(try BundleVerifier(pinnedLogKey: key).verify(extracted).ballots == 12)
+
+            // Metrics count ballots by outcome.
+            let metrics = try await client.call(.get, "/metrics").body
+            #expect(metrics.contains("minping_ballots_accepted_total"))
+            #expect(metrics.contains(#"minping_ballots_refused_total{code="token_spent"}"#))
         }
         let bundle = try await server.service.bundle("lz-2026")
         let summary = try BundleVerifier(pinnedLogKey: try await server.service.logVerifierKey(street: "chengqu")).verify(bundle)
@@ -133,6 +151,24 @@ struct EvaluationAPITests {
             let reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: huge)
             #expect(reply.status == 413 && reply.code == "payload_too_large")
         }
+    }
+
+    @Test("annulment: from any state but final, recorded in the log; nothing after it")
+    func annul() async throws {
+        let server = try await TestServer()
+        try await server.app.test(.router) { client in
+            _ = try await client.call(.post, base, key: server.admin, text: testDefinition)
+            let token = try #require((try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 1]).json["tokens"] as? [String])?.first)
+            _ = try await client.call(.post, "\(base)/lz-2026/open", key: server.admin)
+            #expect(try await client.call(.post, "\(base)/lz-2026/annul", key: server.reviewer, json: ["reason": "x"]).code == "forbidden")
+            let reply = try await client.call(.post, "\(base)/lz-2026/annul", key: server.admin, json: ["reason": "选票印制错误"])
+            #expect(reply.json["state"] as? String == "annulled", "\(reply.body)")
+            #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": token, "ratings": ["m-1": "satisfied"]]).code == "evaluation_not_open")
+            #expect(try await client.call(.post, "\(base)/lz-2026/annul", key: server.admin, json: ["reason": "again"]).code == "invalid_transition")
+            #expect(try await client.call(.post, "\(base)/lz-2026/close", key: server.admin).code == "invalid_transition")
+        }
+        let bundle = try await server.service.bundle("lz-2026")
+        #expect(try BundleVerifier().verify(bundle).stage == "annulled")
     }
 
     @Test("remote voting: an enrollment code buys one blind-signed token the server cannot link")
