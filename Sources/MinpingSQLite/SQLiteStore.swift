@@ -191,6 +191,12 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
+    public func logSize(evaluation: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM log_entry WHERE evaluation = ?", arguments: [evaluation]) ?? 0
+        }
+    }
+
     public func entries(evaluation: String, range: Range<Int>) async throws -> [StoredEntry] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """

@@ -36,7 +36,7 @@ extension EvaluationService {
     /// ballot only its index, tracker and leaf hash.
     public nonisolated func publicEntries(_ id: String, range: Range<Int>) async throws -> JSONValue {
         _ = try await record(id)
-        let size = try await store.leafHashes(evaluation: id).count
+        let size = try await store.logSize(evaluation: id)
         let entries = try await store.entries(evaluation: id, range: range.clamped(to: 0..<size))
         let views: [JSONValue] = entries.map { stored in
             guard let entry = try? LogEntry(bytes: stored.bytes) else { return .null }
@@ -57,7 +57,7 @@ extension EvaluationService {
     public func bundle(_ id: String) async throws -> AuditBundle {
         try await integratePending(id)
         let context = try await context(id)
-        let size = try await store.leafHashes(evaluation: id).count
+        let size = try await store.logSize(evaluation: id)
         let entries = try await store.entries(evaluation: id, range: 0..<size)
         let latestResults = entries.last { $0.type == EntryType.results.rawValue }
             .flatMap { try? LogEntry(bytes: $0.bytes) }?.fields["results"]
@@ -74,7 +74,7 @@ extension EvaluationService {
     /// A tally of every ballot in the log.
     nonisolated func recount(_ id: String, definition: EvaluationDefinition) async throws -> Tally {
         var tally = Tally(definition: definition)
-        let size = try await store.leafHashes(evaluation: id).count
+        let size = try await store.logSize(evaluation: id)
         var start = 0
         while start < size {
             let chunk = try await store.entries(evaluation: id, range: start..<min(start + 5_000, size))
@@ -90,7 +90,7 @@ extension EvaluationService {
     }
 
     nonisolated func latestEntry(_ id: String, type: EntryType) async throws -> LogEntry? {
-        let size = try await store.leafHashes(evaluation: id).count
+        let size = try await store.logSize(evaluation: id)
         var end = size
         while end > 0 {
             let chunk = try await store.entries(evaluation: id, range: max(0, end - 64)..<end)

@@ -41,6 +41,8 @@ public protocol EvaluationStore: Sendable {
     /// Appends entries, their checkpoint and their effects in one transaction.
     func commit(_ step: LogStep) async throws
     func leafHashes(evaluation: String) async throws -> [Data]
+    /// How many entries the log has.
+    func logSize(evaluation: String) async throws -> Int
     func entries(evaluation: String, range: Range<Int>) async throws -> [StoredEntry]
     /// Every checkpoint, oldest first.
     func checkpoints(evaluation: String) async throws -> [String]

@@ -147,6 +147,10 @@ public final class MemoryStore: EvaluationStore {
         state.withLock { ($0.entries[evaluation] ?? []).map(\.leafHash) }
     }
 
+    public func logSize(evaluation: String) async throws -> Int {
+        state.withLock { $0.entries[evaluation]?.count ?? 0 }
+    }
+
     public func entries(evaluation: String, range: Range<Int>) async throws -> [StoredEntry] {
         state.withLock { state in
             let all = state.entries[evaluation] ?? []

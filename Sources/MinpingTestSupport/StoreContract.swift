@@ -45,6 +45,8 @@ public enum StoreContract {
             #expect(try await store.evaluation(id: "nope") == nil)
             #expect(try await store.evaluationIDs() == ["e1"])
             #expect(try await store.leafHashes(evaluation: "e1") == [entry(0).leafHash])
+            #expect(try await store.logSize(evaluation: "e1") == 1)
+            #expect(try await store.logSize(evaluation: "nope") == 0)
             #expect(try await store.checkpoints(evaluation: "e1") == ["cp1"])
         },
         Case(name: "API keys are found by hash; log key seeds are made once per street") { store in
@@ -82,6 +84,7 @@ public enum StoreContract {
                                                effects: [.issueSlips(count: 1), .transition(from: .draft, to: .open, at: at)]))
             }
             #expect(try await store.leafHashes(evaluation: "e1").count == 2)
+            #expect(try await store.logSize(evaluation: "e1") == 2)
             #expect(try await store.checkpoints(evaluation: "e1") == ["cp1", "cp2"])
             #expect(try await store.evaluation(id: "e1")?.slips == 0)
             try await store.commit(LogStep(evaluation: "e1", expectedSize: 2, entries: [entry(2)], checkpoint: "cp3",

@@ -171,6 +171,22 @@ struct EvaluationAPITests {
         #expect(try BundleVerifier().verify(bundle).stage == "annulled")
     }
 
+    @Test("appeals filed at the same moment get distinct ids")
+    func concurrentAppeals() async throws {
+        let server = try await TestServer()
+        let service = server.service
+        _ = try await service.create(try DefinitionParser.parse(testDefinition, file: "test"))
+        _ = try await service.open("lz-2026")
+        _ = try await service.close("lz-2026")
+        _ = try await service.publish("lz-2026", stage: .preliminary)
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<5 { group.addTask { try await service.fileAppeal("lz-2026", subject: nil, text: "申诉 \(index)") } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(ids == ["a-1", "a-2", "a-3", "a-4", "a-5"])
+        #expect(try BundleVerifier().verify(try await service.bundle("lz-2026")).stage == "preliminary")
+    }
+
     @Test("remote voting: an enrollment code buys one blind-signed token the server cannot link")
     func enrollment() async throws {
         let server = try await TestServer()
