@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure domain: definitions, counting rules, results. No I/O, no SQL, no HTTP.
@@ -71,7 +72,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // Hummingbird 2: routes, roles, problem details, metrics; one buildApplication.
+        // libqrencode from Debian (libqrencode-dev): QR codes on printed slips.
+        .systemLibrary(
+            name: "CQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        // Hummingbird 2: routes, roles, problem details, metrics, pages; one buildApplication.
         .target(
             name: "MinpingHTTP",
             dependencies: [
@@ -85,8 +92,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                "CQRencode",
             ],
-            resources: [.copy("openapi.yaml")]
+            resources: [.copy("openapi.yaml"), .copy("Pages"), .copy("Static")]
         ),
         // Test doubles and the storage contract suite, run against every store.
         .target(

@@ -40,6 +40,7 @@ public func buildRouter(service: EvaluationService) -> Router<MinpingContext> {
         Body.text(OpenAPIDocument.text, type: "application/yaml; charset=utf-8")
     }
     EvaluationController(service: service).addRoutes(to: api.group("evaluations"))
+    PagesController(service: service, pages: PageRenderer()).addRoutes(to: router)
     return router
 }
 

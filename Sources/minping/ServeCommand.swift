@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A definition (Ballots/*.yaml) to load and open for voting, printing an admin key and a few slips.")
     var load: String?
 
-    @Option(help: "How many slips to print with --load.")
+    @Option(help: "How many slips to print with --load (0: none; print them later at /admin/slips/<id>).")
     var slips = 5
 
     func run() async throws {
@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         let reviewerKey = try await service.createAPIKey(role: .reviewer, street: definition.street)
         var urls: [String] = []
         let record = try await service.record(definition.id)
-        if record.state.issuesTokens, record.slips + record.codes + slips <= record.electorate {
+        if slips > 0, record.state.issuesTokens, record.slips + record.codes + slips <= record.electorate {
             urls = try await service.issueSlips(definition.id, count: slips).map { service.slipURL(definition.id, token: $0) }
         }
         if try await service.record(definition.id).state == .draft { _ = try await service.open(definition.id) }

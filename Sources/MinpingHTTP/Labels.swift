@@ -1,0 +1,91 @@
+/// The words on the pages: Chinese first, English with `?lang=en`.
+enum Language: String {
+    case zh, en
+
+    init(query: String?) {
+        self = query == "en" ? .en : .zh
+    }
+
+    /// The language switch shown on every page.
+    var other: Language { self == .zh ? .en : .zh }
+    var switchLabel: String { self == .zh ? "English" : "中文" }
+    var htmlCode: String { self == .zh ? "zh-CN" : "en" }
+}
+
+enum Labels {
+    static func all(_ language: Language) -> [String: String] {
+        language == .zh ? zh : en
+    }
+
+    static let zh: [String: String] = [
+        "app": "民评", "vote_title": "群众满意度测评 · 投票", "board_title": "公示栏", "receipt_title": "查验选票",
+        "slips_title": "打印选票", "turnout": "已投票", "electorate": "应参评", "stage_preliminary": "初步结果·公示中",
+        "stage_final": "最终结果", "publicity_until": "公示期至", "members": "党员", "organizations": "党组织",
+        "name": "姓名", "organization": "所属党支部", "org_name": "党组织名称", "rate": "满意率", "stars": "获星",
+        "not_published": "投票结果尚未公布。公布前只公示投票人数。", "appeals": "申诉", "no_appeals": "暂无申诉",
+        "appeal_pending": "复查中", "appeal_dismissed": "经复查，维持原结果", "appeal_upheld": "申诉成立，结果已更正",
+        "checkpoint": "审计日志", "tree_size": "日志条数", "root_hash": "根哈希", "verify_link": "查验我的选票",
+        "state_draft": "准备中", "state_open": "投票中", "state_closed": "投票已结束，正在计票", "state_annulled": "本次测评已作废",
+        "quorum_missed": "投票人数未达到规定比例，本次结果不评星。", "ballots_counted": "有效票",
+        "print": "打印", "display_mode": "大屏模式",
+        "slip_instruction": "请用手机扫描二维码，对每名党员和每个党组织作出评价。每张选票只能使用一次，投票不记名。",
+        "slip_note": "选票只显示一次，服务器不保存选票内容。请妥善分发，勿拍照外传。",
+        "slips_count": "张数", "admin_key": "管理员密钥", "make_slips": "生成并打印选票",
+        "receipt_intro": "投票后页面会显示一个“选票凭证号”。把它粘贴在这里，可以确认您的选票已经被计入。",
+        "tracker": "选票凭证号", "check": "查验",
+    ]
+
+    static let en: [String: String] = [
+        "app": "Minping", "vote_title": "Satisfaction evaluation · Vote", "board_title": "Public board", "receipt_title": "Check your ballot",
+        "slips_title": "Print slips", "turnout": "Voted", "electorate": "Electorate", "stage_preliminary": "Preliminary results, on public display",
+        "stage_final": "Final results", "publicity_until": "Publicity period until", "members": "Party members", "organizations": "Party organizations",
+        "name": "Name", "organization": "Branch", "org_name": "Organization", "rate": "Satisfaction", "stars": "Stars",
+        "not_published": "Results are not published yet; until then only turnout is shown.", "appeals": "Appeals", "no_appeals": "No appeals",
+        "appeal_pending": "Under review", "appeal_dismissed": "Reviewed; results stand", "appeal_upheld": "Upheld; results corrected",
+        "checkpoint": "Audit log", "tree_size": "Entries", "root_hash": "Root hash", "verify_link": "Check my ballot",
+        "state_draft": "In preparation", "state_open": "Voting open", "state_closed": "Voting closed, counting", "state_annulled": "This evaluation was annulled",
+        "quorum_missed": "Turnout is below the quorum; no stars are awarded.", "ballots_counted": "Ballots",
+        "print": "Print", "display_mode": "Display mode",
+        "slip_instruction": "Scan the QR code with your phone and rate every member and organization. Each slip works once; voting is anonymous.",
+        "slip_note": "Slips are shown once; the server does not keep them.",
+        "slips_count": "Number of slips", "admin_key": "Admin key", "make_slips": "Make and print slips",
+        "receipt_intro": "After voting, the page shows a tracker. Paste it here to confirm your ballot is counted.",
+        "tracker": "Tracker", "check": "Check",
+    ]
+
+    /// The messages the voting and receipt pages show, by problem code or situation.
+    static func script(_ language: Language) -> [String: String] {
+        language == .zh ? [
+            "loading": "正在载入……", "no_token": "没有找到选票。请用手机扫描选票上的二维码打开本页。",
+            "not_open_draft": "投票尚未开始。", "not_open": "投票已经结束。", "rate_all": "其余未评的全部评为",
+            "review": "检查我的选择", "back": "返回修改", "submit": "确认提交", "submitting": "正在提交……",
+            "unrated": "未评价", "review_title": "请核对您的选择", "rated": "已评价",
+            "done_title": "投票成功，谢谢您！", "tracker_intro": "这是您的选票凭证号。选票公开计入后，可以在“查验选票”页面用它确认您的选票已被计入。它不显示您的姓名，也不显示您的选择。",
+            "token_spent": "这张选票已经使用过了，不能再次投票。如果您刚才已经提交，您的选票已被记录。",
+            "token_invalid": "这张选票无效，不属于本次测评。请联系社区工作人员。",
+            "evaluation_not_open": "现在不在投票时间内。", "ballot_invalid": "选票内容有误，请刷新页面后重试。",
+            "network": "网络连接失败，请稍后重试（同一张选票不会被计算两次）。", "error": "出现错误，请联系社区工作人员。",
+            "receipt_pending": "已收到您的选票，正在入账，请过一分钟再查。", "receipt_not_found": "没有找到这个凭证号的选票。请检查是否复制完整。",
+            "receipt_ok": "您的选票已经计入审计日志。", "receipt_bad": "查验失败：证明与日志不符。请向街道申诉复查。",
+            "receipt_detail": "位置：第 {index} 条；日志共 {size} 条；根哈希 {root}",
+            "insecure": "本页不是通过 HTTPS 或本机地址打开的，浏览器不提供查验所需的加密功能。请改用 HTTPS 地址，或用 minping audit verify 查验。",
+            "group_other": "其他党员", "group_orgs": "党组织",
+        ] : [
+            "loading": "Loading…", "no_token": "No slip found. Open this page by scanning the QR code on your slip.",
+            "not_open_draft": "Voting has not started yet.", "not_open": "Voting has ended.", "rate_all": "Rate all remaining as",
+            "review": "Review my choices", "back": "Change", "submit": "Submit", "submitting": "Submitting…",
+            "unrated": "not rated", "review_title": "Please check your choices", "rated": "rated",
+            "done_title": "Your vote is cast. Thank you!", "tracker_intro": "This is your ballot's tracker. Once ballots are counted you can check on the 'Check your ballot' page that yours is included. It shows neither your name nor your choices.",
+            "token_spent": "This slip has already been used. If you just submitted, your ballot was recorded.",
+            "token_invalid": "This slip is not valid for this evaluation. Please ask the community office.",
+            "evaluation_not_open": "Voting is not open now.", "ballot_invalid": "The ballot was not accepted; reload the page and try again.",
+            "network": "Network error; please try again (a slip is never counted twice).", "error": "Something went wrong; please ask the community office.",
+            "receipt_pending": "Your ballot was received and is being added to the log; check again in a minute.",
+            "receipt_not_found": "No ballot has this tracker. Check that it was copied completely.",
+            "receipt_ok": "Your ballot is in the audit log.", "receipt_bad": "Check failed: the proof does not match the log. Please appeal.",
+            "receipt_detail": "Position {index} of {size} entries; root hash {root}",
+            "insecure": "This page was not opened over HTTPS or localhost, so the browser offers no cryptography to check with. Use the HTTPS address, or minping audit verify.",
+            "group_other": "Other members", "group_orgs": "Party organizations",
+        ]
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import MinpingCore
+import Mustache
+import NIOCore
+
+extension HTTPFields {
+    static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")
+}
+
+/// The templates (`Pages/*.mustache`) and static files (`Static/`), loaded once from the
+/// module's resources.
+public struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+    let staticFiles: [String: (type: String, bytes: [UInt8])]
+
+    public init() {
+        var library = MustacheLibrary()
+        var staticFiles: [String: (type: String, bytes: [UInt8])] = [:]
+        let files = FileManager.default
+        if let pages = Bundle.module.url(forResource: "Pages", withExtension: nil),
+           let names = try? files.contentsOfDirectory(atPath: pages.path) {
+            for name in names where name.hasSuffix(".mustache") {
+                if let text = try? String(contentsOf: pages.appendingPathComponent(name), encoding: .utf8) {
+                    try? library.register(text, named: String(name.dropLast(".mustache".count)))
+                }
+            }
+        }
+        if let assets = Bundle.module.url(forResource: "Static", withExtension: nil),
+           let names = try? files.contentsOfDirectory(atPath: assets.path) {
+            for name in names {
+                guard let data = files.contents(atPath: assets.appendingPathComponent(name).path) else { continue }
+                let type = name.hasSuffix(".css") ? "text/css; charset=utf-8"
+                    : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
+                staticFiles[name] = (type, Array(data))
+            }
+        }
+        self.library = library
+        self.staticFiles = staticFiles
+    }
+
+    /// Renders `template` inside the common header and footer.
+    func page(_ template: String, language: Language, title: String, status: HTTPResponse.Status = .ok,
+              bodyClass: String = "", refresh: Int? = nil, extraQuery: String = "", _ data: [String: Any]) -> Response {
+        let html = render(template, language: language, title: title, bodyClass: bodyClass, refresh: refresh,
+                          extraQuery: extraQuery, data)
+        var headers: HTTPFields = [
+            .contentType: "text/html; charset=utf-8",
+            // Only our own scripts and styles; nothing from elsewhere.
+            .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ]
+        if let referrer = HTTPFields.referrerPolicy { headers[referrer] = "no-referrer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    func render(_ template: String, language: Language, title: String, bodyClass: String = "", refresh: Int? = nil,
+                extraQuery: String = "", _ data: [String: Any]) -> String {
+        var object = data
+        object["t"] = Labels.all(language)
+        object["lang"] = language.htmlCode
+        object["otherLang"] = language.other.rawValue
+        object["otherLangCode"] = language.other.htmlCode
+        object["switchLabel"] = language.switchLabel
+        object["pageTitle"] = title
+        object["bodyClass"] = bodyClass
+        object["extraQuery"] = extraQuery
+        if let refresh { object["refresh"] = refresh }
+        return library.render(object, withTemplate: template) ?? "<!doctype html><title>Minping</title><p>template \(template) missing</p>"
+    }
+
+    /// The printable slips: A4, eight to a page, each with its QR code.
+    func slips(definition: EvaluationDefinition, urls: [String], firstNumber: Int, language: Language) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: "default-src 'self'"],
+                 body: .init(byteBuffer: ByteBuffer(string: slipsHTML(definition: definition, urls: urls, firstNumber: firstNumber,
+                                                                      language: language == .en ? "en" : "zh"))))
+    }
+
+    /// The printable slips page as HTML (also written to a file by `minping slips`).
+    /// `standalone` inlines the stylesheet, for a file opened without the server.
+    public func slipsHTML(definition: EvaluationDefinition, urls: [String], firstNumber: Int, language: String = "zh",
+                          standalone: Bool = false) -> String {
+        let language = Language(query: language)
+        let slips: [[String: Any]] = urls.enumerated().map { index, url in
+            [
+                "title": definition.title, "community": definition.community as Any, "number": firstNumber + index, "url": url,
+                "svg": QRCode.svg(url, title: definition.title) ?? "",
+            ]
+        }
+        return render("slips", language: language, title: Labels.all(language)["slips_title"] ?? "", bodyClass: "slips-page", [
+            "title": definition.title, "count": urls.count, "slips": slips,
+            "inlineCSS": standalone ? String(decoding: staticFiles["minping.css"]?.bytes ?? [], as: UTF8.self) : "",
+        ])
+    }
+
+    /// Data for a page script, safe inside `<script type="application/json">`.
+    static func scriptJSON(_ labels: [String: String]) -> String {
+        JSONValue.object(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).serialized
+            .replacingOccurrences(of: "<", with: "\\u003c")
+    }
+}

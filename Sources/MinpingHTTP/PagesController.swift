@@ -1,0 +1,189 @@
+import Foundation
+import Hummingbird
+import MinpingCore
+import MinpingLog
+import MinpingService
+import MinpingStore
+import Mustache
+import NIOCore
+
+/// The pages people use (issue 6): the voter's ballot, the public board (公示栏), the receipt
+/// check and printable slips. Server-rendered with swift-mustache; plain CSS and a little
+/// JavaScript from `/static`, nothing fetched from elsewhere.
+struct PagesController {
+    let service: EvaluationService
+    let pages: PageRenderer
+
+    func addRoutes(to router: Router<MinpingContext>) {
+        router.get("vote/:id", use: vote)
+        router.get("board/:id", use: board)
+        router.get("receipt/:id", use: receipt)
+        router.get("admin/slips/:id", use: slipsForm)
+        router.post("admin/slips/:id", use: printSlips)
+        router.get("static/:file", use: staticFile)
+    }
+
+    /// The evaluation, or a friendly 404 page.
+    func evaluation(_ request: Request, _ context: MinpingContext) async throws -> (EvaluationRecord, EvaluationDefinition) {
+        let id = try context.parameters.require("id")
+        do {
+            let record = try await service.record(id)
+            return (record, try await service.definition(id))
+        } catch ServiceError.notFound {
+            let language = Language(query: request.uri.queryParameters.get("lang"))
+            throw PageError(response: pages.page("not-found", language: language, title: "404", status: .notFound, [
+                "heading": language == .zh ? "没有找到这次测评" : "No such evaluation",
+                "message": language == .zh ? "请检查网址是否完整。" : "Check that the address is complete.",
+            ]))
+        }
+    }
+
+    @Sendable func vote(_ request: Request, context: MinpingContext) async throws -> Response {
+        let (record, definition) = try await evaluation(request, context)
+        let language = Language(query: request.uri.queryParameters.get("lang"))
+        var response = pages.page("vote", language: language, title: definition.title, [
+            "id": record.id, "title": definition.title, "community": definition.community as Any,
+            "labelsJSON": PageRenderer.scriptJSON(Labels.script(language)),
+        ])
+        // The token is in the fragment and never reaches us; keep the page out of caches anyway.
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    @Sendable func receipt(_ request: Request, context: MinpingContext) async throws -> Response {
+        let (record, definition) = try await evaluation(request, context)
+        let language = Language(query: request.uri.queryParameters.get("lang"))
+        return pages.page("receipt", language: language, title: Labels.all(language)["receipt_title"] ?? "", [
+            "id": record.id, "title": definition.title, "labelsJSON": PageRenderer.scriptJSON(Labels.script(language)),
+        ])
+    }
+
+    @Sendable func board(_ request: Request, context: MinpingContext) async throws -> Response {
+        let (record, definition) = try await evaluation(request, context)
+        let language = Language(query: request.uri.queryParameters.get("lang"))
+        let display = request.uri.queryParameters.get("display") == "1"
+        let t = Labels.all(language)
+        var data: [String: Any] = [
+            "id": record.id, "title": definition.title, "community": definition.community as Any,
+            "ballots": record.ballots, "electorate": record.electorate, "published": false,
+            "langQuery": language == .en ? "?lang=en" : "", "langAmp": language == .en ? "&lang=en" : "",
+            "printedAt": LogTime.format(Date()),
+        ]
+        data["stageLabel"] = t["state_\(record.state.rawValue)"] ?? record.state.rawValue
+        data["stageClass"] = record.state.rawValue
+        if let results = try? await service.results(record.id) {
+            data.merge(Self.resultsData(results, definition: definition, language: language)) { _, new in new }
+            data["published"] = true
+            let final = results["stage"]?.stringValue == "final"
+            data["stageLabel"] = final ? t["stage_final"] : t["stage_preliminary"]
+            data["stageClass"] = final ? "final" : "preliminary"
+            if !final, let at = record.preliminaryAt, record.state == .preliminary {
+                data["publicityUntil"] = Self.date(at.addingTimeInterval(Double(definition.publicityDays) * 86_400), language)
+            }
+            let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
+            let appeals = try await service.appeals(record.id).map { appeal -> [String: Any] in
+                [
+                    "id": appeal.id, "subject": appeal.subject.flatMap { names[$0] } ?? "",
+                    "filed": Self.date(appeal.filedAt, language),
+                    "outcome": t["appeal_\(appeal.outcome ?? "pending")"] ?? "",
+                ]
+            }
+            data["appeals"] = appeals
+            data["hasAppeals"] = !appeals.isEmpty
+        }
+        let checkpoint = (try? await service.checkpoint(record.id)).flatMap(Checkpoint.unverified)
+        data["treeSize"] = checkpoint?.size ?? 0
+        data["rootHash"] = checkpoint?.root.hex ?? ""
+        data["origin"] = checkpoint?.origin ?? ""
+        var response = pages.page("board", language: language, title: "\(t["board_title"] ?? "") · \(definition.title)",
+                                  bodyClass: display ? "board display" : "board", refresh: display ? 30 : nil,
+                                  extraQuery: display ? "&display=1" : "", data)
+        response.headers[.cacheControl] = "no-cache"
+        return response
+    }
+
+    /// The published results as rows for the board's tables.
+    static func resultsData(_ results: JSONValue, definition: EvaluationDefinition, language: Language) -> [String: Any] {
+        let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
+        let starLabels = Dictionary((definition.rules.memberStars + definition.rules.organizationStars).map { ($0.star, $0.label) },
+                                    uniquingKeysWith: { first, _ in first })
+        var members: [[String: Any]] = []
+        var orgs: [[String: Any]] = []
+        for subject in results["subjects"]?.arrayValue ?? [] {
+            let counts = definition.options.map { subject["counts"]?[$0.id]?.intValue ?? 0 }
+            let row: [String: Any] = [
+                "name": subject["name"]?.stringValue ?? "",
+                "organization": subject["organization"]?.stringValue.flatMap { organizations[$0] } ?? "",
+                "counts": counts,
+                "rate": subject["rate"]?.stringValue.map { "\($0)%" } ?? "—",
+                "stars": (subject["stars"]?.arrayValue ?? []).compactMap { $0.stringValue.map { starLabels[$0] ?? $0 } },
+            ]
+            if subject["kind"]?.stringValue == "organization" { orgs.append(row) } else { members.append(row) }
+        }
+        return [
+            "members": members, "organizations": orgs, "options": definition.options.map(\.label),
+            "quorumMet": results["quorum_met"]?.boolValue ?? true,
+            "ballots": results["ballots"]?.intValue ?? 0,
+        ]
+    }
+
+    static func date(_ date: Date, _ language: Language) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        let (y, m, d) = (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        return language == .zh ? "\(y)年\(m)月\(d)日" : String(format: "%04d-%02d-%02d", y, m, d)
+    }
+
+    @Sendable func slipsForm(_ request: Request, context: MinpingContext) async throws -> Response {
+        let (record, definition) = try await evaluation(request, context)
+        let language = Language(query: request.uri.queryParameters.get("lang"))
+        return pages.page("admin-slips", language: language, title: Labels.all(language)["slips_title"] ?? "", [
+            "id": record.id, "title": definition.title, "langQuery": language == .en ? "?lang=en" : "",
+        ])
+    }
+
+    /// Issues slips for a form post carrying the admin key, and answers with the printable
+    /// page. The tokens live only in this response.
+    @Sendable func printSlips(_ request: Request, context: MinpingContext) async throws -> Response {
+        let (record, definition) = try await evaluation(request, context)
+        let language = Language(query: request.uri.queryParameters.get("lang"))
+        let form = Self.formFields(String(decoding: try await Body.bytes(request, limit: 8 * 1024), as: UTF8.self))
+        var context = context
+        if let key = form["key"], let apiKey = try await service.authenticate(key: key) { context.key = apiKey }
+        _ = try context.require(.admin, street: record.street)
+        guard let count = form["count"].flatMap(Int.init), (1...500).contains(count) else {
+            throw Problem(.badRequest, "malformed_request", "count must be between 1 and 500")
+        }
+        let tokens = try await service.issueSlips(record.id, count: count)
+        var response = pages.slips(definition: definition, urls: tokens.map { service.slipURL(record.id, token: $0) },
+                                   firstNumber: record.slips + 1, language: language)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    static func formFields(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        return fields
+    }
+
+    @Sendable func staticFile(_ request: Request, context: MinpingContext) async throws -> Response {
+        let name = try context.parameters.require("file")
+        guard let file = pages.staticFiles[name] else { throw Problem(.notFound, "not_found", "no such file") }
+        return Response(status: .ok, headers: [.contentType: file.type, .cacheControl: "public, max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+    }
+}
+
+/// A page answered instead of a problem (e.g. the friendly 404).
+struct PageError: Error, HTTPResponseError {
+    let response: Response
+    var status: HTTPResponse.Status { response.status }
+    func response(from request: Request, context: some RequestContext) throws -> Response { response }
+}

@@ -1,0 +1,144 @@
+// The voter's page: reads the token from the URL fragment (it never reaches the server's logs),
+// shows every subject grouped by organization, reviews, submits once, shows the tracker.
+// Nothing about the ballot is kept in the browser: no storage, no cookies, and the token and
+// choices are dropped from memory and from the address bar once submitted.
+(function () {
+  "use strict";
+  var app = document.getElementById("app");
+  var L = JSON.parse(document.getElementById("labels").textContent);
+  var evaluation = app.getAttribute("data-evaluation");
+  var api = "/api/v1/evaluations/" + encodeURIComponent(evaluation);
+  var token = new URLSearchParams(location.hash.slice(1)).get("t");
+  // Drop the token from the address bar and history at once.
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  var info = null;
+  var ratings = {};
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "class") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+  function show(nodes) {
+    app.textContent = "";
+    nodes.forEach(function (n) { app.appendChild(n); });
+    var first = app.querySelector("h2, .message");
+    if (first) { first.setAttribute("tabindex", "-1"); first.focus(); }
+  }
+  function message(text, kind) { return el("p", { class: "message" + (kind ? " " + kind : ""), role: kind === "error" ? "alert" : "status", text: text }); }
+
+  function groups() {
+    var byOrg = {}, order = [], orgs = [];
+    info.subjects.forEach(function (s) {
+      if (s.kind === "organization") { orgs.push(s); return; }
+      var key = s.organization || "";
+      if (!byOrg[key]) { byOrg[key] = { name: s.organization_name || L.group_other, subjects: [] }; order.push(key); }
+      byOrg[key].subjects.push(s);
+    });
+    var list = order.map(function (k) { return byOrg[k]; });
+    if (orgs.length) list.push({ name: L.group_orgs, subjects: orgs });
+    return list;
+  }
+
+  function ballotForm() {
+    var nodes = [];
+    var bulk = el("div", { class: "bulk", role: "group", "aria-label": L.rate_all }, [el("span", { text: L.rate_all + "：" })]);
+    info.options.forEach(function (o) {
+      var b = el("button", { type: "button", text: o.label });
+      b.addEventListener("click", function () {
+        info.subjects.forEach(function (s) { if (!ratings[s.id]) ratings[s.id] = o.id; });
+        syncInputs(); updateProgress();
+      });
+      bulk.appendChild(b);
+    });
+    groups().forEach(function (g, gi) {
+      var section = el("section", { class: "group", "aria-labelledby": "g" + gi }, [el("h2", { id: "g" + gi, text: g.name })]);
+      g.subjects.forEach(function (s) {
+        var fs = el("fieldset", { class: "subject" }, [el("legend", { text: s.name })]);
+        var opts = el("div", { class: "options" });
+        info.options.forEach(function (o, oi) {
+          var id = "r-" + s.id + "-" + oi;
+          var input = el("input", { type: "radio", name: "s-" + s.id, id: id, value: o.id });
+          input.addEventListener("change", function () { ratings[s.id] = o.id; updateProgress(); });
+          opts.appendChild(el("label", { for: id }, [input, el("span", { text: o.label })]));
+        });
+        fs.appendChild(opts);
+        section.appendChild(fs);
+      });
+      nodes.push(section);
+    });
+    var progress = el("p", { id: "progress", "aria-live": "polite" });
+    var review = el("button", { type: "button", class: "primary", text: L.review });
+    review.addEventListener("click", reviewPage);
+    show([bulk].concat(nodes, [bulk.cloneNode(false), el("div", { class: "progress" }, [progress, review])]));
+    // The clone above is only a spacer; keep the real bulk bar first.
+    app.querySelectorAll(".bulk")[1].remove();
+    syncInputs(); updateProgress();
+  }
+  function syncInputs() {
+    Object.keys(ratings).forEach(function (sid) {
+      var input = app.querySelector('input[name="s-' + CSS.escape(sid) + '"][value="' + CSS.escape(ratings[sid]) + '"]');
+      if (input) input.checked = true;
+    });
+  }
+  function updateProgress() {
+    var p = document.getElementById("progress");
+    if (p) p.textContent = L.rated + " " + Object.keys(ratings).length + " / " + info.subjects.length;
+  }
+
+  function reviewPage() {
+    var labels = {};
+    info.options.forEach(function (o) { labels[o.id] = o.label; });
+    var list = el("ul", { class: "review" });
+    info.subjects.forEach(function (s) {
+      var rated = ratings[s.id];
+      list.appendChild(el("li", { class: rated ? "" : "unrated", text: s.name + "：" + (rated ? labels[rated] : L.unrated) }));
+    });
+    var back = el("button", { type: "button", text: L.back });
+    back.addEventListener("click", ballotForm);
+    var submit = el("button", { type: "button", class: "primary", text: L.submit });
+    submit.addEventListener("click", function () { send(submit); });
+    show([el("h2", { text: L.review_title }), list, el("div", { class: "stack" }, [submit, back])]);
+  }
+
+  function send(button) {
+    if (button.disabled) return;
+    button.disabled = true;
+    button.textContent = L.submitting;
+    fetch(api + "/ballots", {
+      method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit", cache: "no-store",
+      body: JSON.stringify({ token: token, ratings: ratings })
+    }).then(function (r) {
+      return r.json().then(function (body) { return { status: r.status, body: body }; });
+    }).then(function (reply) {
+      if (reply.status === 202) {
+        token = null; ratings = {};
+        show([el("h2", { text: L.done_title }), el("p", { text: L.tracker_intro }),
+              el("p", { class: "tracker", id: "tracker", text: reply.body.tracker }),
+              el("p", {}, [el("a", { href: "/receipt/" + encodeURIComponent(evaluation), text: document.title.indexOf("Vote") >= 0 ? "Check your ballot" : "查验选票" })])]);
+      } else {
+        var text = L[reply.body.code] || L.error;
+        if (reply.body.code === "ballot_invalid") { button.disabled = false; button.textContent = L.submit; }
+        else token = null;
+        show([message(text, "error")]);
+      }
+    }).catch(function () {
+      button.disabled = false;
+      button.textContent = L.submit;
+      app.insertBefore(message(L.network, "error"), app.firstChild);
+    });
+  }
+
+  if (!token) { show([message(L.no_token, "error")]); return; }
+  show([message(L.loading)]);
+  fetch(api, { credentials: "omit" }).then(function (r) { return r.json(); }).then(function (body) {
+    info = body;
+    if (info.state !== "open") { token = null; show([message(info.state === "draft" ? L.not_open_draft : L.not_open, "error")]); return; }
+    ballotForm();
+  }).catch(function () { show([message(L.network, "error")]); });
+})();
