@@ -86,10 +86,9 @@ public struct PageRenderer: Sendable {
                 "svg": QRCode.svg(url, title: definition.title) ?? "",
             ]
         }
-        return render("slips", language: language, title: Labels.all(language)["slips_title"] ?? "", bodyClass: "slips-page", [
-            "title": definition.title, "count": urls.count, "slips": slips,
-            "inlineCSS": standalone ? String(decoding: staticFiles["minping.css"]?.bytes ?? [], as: UTF8.self) : "",
-        ])
+        var data: [String: Any] = ["title": definition.title, "count": urls.count, "slips": slips]
+        if standalone { data["inlineCSS"] = String(decoding: staticFiles["minping.css"]?.bytes ?? [], as: UTF8.self) }
+        return render("slips", language: language, title: Labels.all(language)["slips_title"] ?? "", bodyClass: "slips-page", data)
     }
 
     /// Data for a page script, safe inside `<script type="application/json">`.

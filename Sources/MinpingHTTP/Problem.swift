@@ -75,6 +75,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let page as PageError {
+            return page.response
         } catch {
             if let problem = Problem.from(error) { return try problem.response(from: request, context: context) }
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(context.endpointPath ?? "")"])

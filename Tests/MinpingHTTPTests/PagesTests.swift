@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MinpingCore
+import MinpingHTTP
+import MinpingService
+import MinpingTestSupport
+import Testing
+
+@Suite("Pages")
+struct PagesTests {
+    @Test("QR codes come from libqrencode: a slip URL encodes to a square SVG with a quiet zone")
+    func qrCode() throws {
+        let url = "http://127.0.0.1:8080/vote/lz-2026#t=" + String(repeating: "A", count: 394)
+        let svg = try #require(QRCode.svg(url, title: "柳庄"))
+        #expect(svg.hasPrefix("<svg") && svg.contains("aria-label=\"柳庄\""))
+        // Version 19 or so: (17 + 4v) modules plus 8 of quiet zone, square.
+        let viewBox = try #require(svg.range(of: #"viewBox="0 0 (\d+) (\d+)""#, options: .regularExpression))
+        let numbers = svg[viewBox].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }.suffix(2)
+        #expect(numbers.first == numbers.last && (numbers.first ?? 0) > 60)
+        #expect(QRCode.svg(String(repeating: "x", count: 8_000)) == nil)
+    }
+
+    @Test("the pages render in Chinese with an English switch; unknown evaluations get a friendly 404 page")
+    func pages() async throws {
+        let server = try await TestServer()
+        try await server.app.test(.router) { client in
+            _ = try await client.call(.post, "/api/v1/evaluations", key: server.admin, text: testDefinition)
+            var reply = try await client.call(.get, "/vote/lz-2026")
+            #expect(reply.status == 200 && reply.contentType == "text/html; charset=utf-8")
+            #expect(reply.body.contains("<html lang=\"zh-CN\">") && reply.body.contains("/static/vote.js"))
+            reply = try await client.call(.get, "/board/lz-2026")
+            #expect(reply.body.contains("已投票") && reply.body.contains("准备中") && !reply.body.contains("<table"))
+            reply = try await client.call(.get, "/board/lz-2026?lang=en")
+            #expect(reply.body.contains("<html lang=\"en\">") && reply.body.contains("Public board"))
+            reply = try await client.call(.get, "/board/nope")
+            #expect(reply.status == 404 && reply.body.contains("没有找到这次测评"))
+            #expect(try await client.call(.get, "/static/minping.css").contentType == "text/css; charset=utf-8")
+            #expect(try await client.call(.get, "/static/nope.js").status == 404)
+            #expect(try await client.call(.get, "/receipt/lz-2026").body.contains("选票凭证号"))
+        }
+    }
+
+    @Test("printing slips needs the street's admin key; the page has one QR code per slip")
+    func printSlips() async throws {
+        let server = try await TestServer()
+        try await server.app.test(.router) { client in
+            _ = try await client.call(.post, "/api/v1/evaluations", key: server.admin, text: testDefinition)
+            func post(_ form: String) async throws -> Reply {
+                try await client.execute(uri: "/admin/slips/lz-2026", method: .post,
+                                         headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)) { response in
+                    Reply(status: Int(response.status.code), body: String(buffer: response.body), contentType: response.headers[.contentType])
+                }
+            }
+            #expect(try await post("key=wrong&count=3").status == 401)
+            #expect(try await post("key=\(server.otherAdmin)&count=3").status == 403)
+            let reply = try await post("key=\(server.admin)&count=3")
+            #expect(reply.status == 200)
+            #expect(reply.body.components(separatedBy: "<svg").count - 1 == 3)
+            #expect(reply.body.components(separatedBy: "/vote/lz-2026#t=").count - 1 == 3)
+            #expect(try await client.call(.get, "/api/v1/evaluations/lz-2026").json["issued"] as? Int == 3)
+        }
+    }
+
+    @Test("after publication the board shows every star of the published results")
+    func boardStars() async throws {
+        let server = try await TestServer()
+        let service = server.service
+        _ = try await service.create(try DefinitionParser.parse(testDefinition, file: "test"))
+        let tokens = try await service.issueSlips("lz-2026", count: 10)
+        _ = try await service.open("lz-2026")
+        for (index, token) in tokens.enumerated() {
+            _ = try await service.castBallot("lz-2026", token: token.base64URL,
+                                             ratings: ["m-1": "satisfied", "m-2": index < 7 ? "satisfied" : "dissatisfied", "lz-1": "satisfied"])
+        }
+        _ = try await service.close("lz-2026")
+        let results = try await service.publish("lz-2026", stage: .preliminary)
+        try await server.app.test(.router) { client in
+            let body = try await client.call(.get, "/board/lz-2026").body
+            let stars = results.subjects.reduce(0) { $0 + $1.stars.count }
+            #expect(stars == 4)  // m-1: two stars (100 %), m-2: one (70 %), lz-1: one
+            #expect(body.components(separatedBy: "class=\"star\"").count - 1 == stars)
+            #expect(body.contains("初步结果·公示中") && body.contains("公示期至"))
+            #expect(body.contains("70.0%") && body.contains("★ 群众满意星"))
+        }
+    }
+}
