@@ -49,10 +49,27 @@ def api(port, method, path, body=None, key=None):
         return json.loads(r.read().decode())
 
 
+def pdf(driver, name, pages, what):
+    """Prints the page to A4 PDF as the browser would, saves it, and checks the page count."""
+    from selenium.webdriver.common.print_page_options import PrintOptions
+    options = PrintOptions()
+    options.page_width, options.page_height = 21.0, 29.7
+    data = __import__("base64").b64decode(driver.print_page(options))
+    with open(os.path.join(OUT, name + ".pdf"), "wb") as f:
+        f.write(data)
+    count = len(__import__("re").findall(rb"/Type\s*/Page[^s]", data))
+    check(count >= 1 and (pages is None or count == pages), "%s (%d page%s)" % (what, count, "" if count == 1 else "s"))
+
+
+OUT = ".build/browser-screenshots"
+
+
 def main():
+    global OUT
     minping = os.path.abspath(sys.argv[1])
     out = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else ".build/browser-screenshots"
     os.makedirs(out, exist_ok=True)
+    OUT = out
     work = tempfile.mkdtemp(prefix="minping-browser-")
     port = free_port()
     base = "http://127.0.0.1:%d" % port
@@ -104,6 +121,7 @@ def main():
         urls = [s.get_attribute("data-url") for s in slips]
         check(all("/vote/%s#t=" % EVALUATION in u for u in urls), "slip QR codes carry /vote/<id>#t=<token>")
         shot("1-slips", 1280)
+        pdf(driver, "1-slips", 1, "8 slips print on one A4 page")
 
         # 2. Vote on a phone-sized window.
         driver.set_window_size(360, 740)
@@ -172,6 +190,7 @@ def main():
         row = driver.find_element(By.XPATH, "//tr[th[text()='%s']]" % first["name"]).text
         check((first["rate"] or "—") in row, "a member's row shows the published rate (%s)" % first["rate"])
         shot("6-board-1920", 1920)
+        pdf(driver, "6-board", None, "the board prints on A4")
         no_overflow("board at 1920 px")
         driver.get(base + "/board/" + EVALUATION + "?display=1")
         check(driver.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]"), "display mode refreshes by itself")
