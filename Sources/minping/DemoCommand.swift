@@ -73,7 +73,7 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try await service.open(id)
         clock.advance(by: 3_600)
 
-        var generator = DemoRandom(seed: seed)
+        var generator = SplitMix64(state: seed)
         let ballots = (tokens + remoteTokens).map { ($0.base64URL, Self.ratings(for: definition, using: &generator)) }
         let cast = DemoCounter()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -123,7 +123,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// A realistic spread: most representatives are satisfied, some subjects less so, a few
     /// ratings are 不了解 or left out.
-    static func ratings(for definition: EvaluationDefinition, using generator: inout DemoRandom) -> [String: String] {
+    static func ratings(for definition: EvaluationDefinition, using generator: inout SplitMix64) -> [String: String] {
         let satisfied = definition.options.filter(\.satisfied).map(\.id)
         let others = definition.options.filter { !$0.satisfied }.map(\.id)
         var ratings: [String: String] = [:]
@@ -154,18 +154,6 @@ final class DemoCounter: Sendable {
     func increment() -> Int { value.withLock { $0 += 1; return $0 } }
 }
 
-/// SplitMix64: reproducible simulated votes.
-struct DemoRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// `minping audit export --evaluation ID --out DIR [--db FILE]`.
 struct AuditExportCommand: AsyncParsableCommand {

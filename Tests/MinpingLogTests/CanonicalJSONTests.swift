@@ -54,7 +54,7 @@ struct CanonicalJSONTests {
             #"{"a":[-12,0,9007199254740991,true,false,null],"b":"\u001f\n\"\\x","c":{}}"#,
         ].map { Array($0.utf8) }
         let alphabet = Array(#"{}[]":,\-0123456789 abefnrtu/."#.utf8) + [0x0A, 0x1F, 0x7F, 0xE6, 0xBB]
-        var generator = SplitMix(state: 8785)
+        var generator = SplitMix64(state: 8785)
         var accepted = 0
         for round in 0..<100_000 {
             var bytes = seeds[round % seeds.count]

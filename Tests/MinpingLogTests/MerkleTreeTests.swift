@@ -1,4 +1,5 @@
 import Foundation
+import MinpingCore
 @testable import MinpingLog
 import Testing
 
@@ -121,7 +122,7 @@ struct MerkleTreeTests {
     func againstReference() {
         let leaves = (0..<300).map { Merkle.leafHash(Data("leaf \($0)".utf8)) }
         let tree = MerkleTree(leafHashes: leaves)
-        var generator = SplitMix(state: 9162)
+        var generator = SplitMix64(state: 9162)
         for size in 0...300 {
             let d = leaves[0..<size]
             let root = Self.mth(d)
@@ -146,14 +147,3 @@ struct MerkleTreeTests {
     }
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
