@@ -149,6 +149,10 @@ def main():
         tap(driver.find_element(By.CSS_SELECTOR, "button.primary"))
         tracker = wait.until(EC.presence_of_element_located((By.ID, "tracker"))).text.strip()
         check(len(tracker) == 64, "the tracker is shown after voting")
+        verified = WebDriverWait(driver, 40).until(
+            lambda d: d.find_element(By.ID, "verification").text if "已核验" in d.find_element(By.ID, "verification").text
+            or "失败" in d.find_element(By.ID, "verification").text else False)
+        check("已核验" in verified, "the page checks the ballot is in the log exactly as sent: " + verified[:40])
         stored = driver.execute_script("return [localStorage.length, sessionStorage.length, document.cookie]")
         check(stored == [0, 0, ""], "nothing about the ballot is stored in the browser")
         shot("4-voted-phone", 360)

@@ -70,6 +70,10 @@ enum Labels {
             "receipt_detail": "位置：第 {index} 条；日志共 {size} 条；根哈希 {root}",
             "insecure": "本页不是通过 HTTPS 或本机地址打开的，浏览器不提供查验所需的加密功能。请改用 HTTPS 地址，或用 minping audit verify 查验。",
             "group_other": "其他党员", "group_orgs": "党组织",
+            "verifying": "正在核验您的选票是否按原样记入审计日志……",
+            "verified": "✔ 已核验：您的选票已按您提交的内容记入审计日志（第 {index} 条，日志共 {size} 条）。",
+            "verify_failed": "核验失败：日志中的选票与您提交的不一致。请记下凭证号，向街道申诉复查。",
+            "verify_later": "选票已收到，稍后计入日志；可以之后在“查验选票”页面用凭证号查验。",
         ] : [
             "loading": "Loading…", "no_token": "No slip found. Open this page by scanning the QR code on your slip.",
             "not_open_draft": "Voting has not started yet.", "not_open": "Voting has ended.", "rate_all": "Rate all remaining as",
@@ -86,6 +90,10 @@ enum Labels {
             "receipt_detail": "Position {index} of {size} entries; root hash {root}",
             "insecure": "This page was not opened over HTTPS or localhost, so the browser offers no cryptography to check with. Use the HTTPS address, or minping audit verify.",
             "group_other": "Other members", "group_orgs": "Party organizations",
+            "verifying": "Checking that your ballot is in the audit log exactly as sent…",
+            "verified": "✔ Checked: your ballot is in the audit log exactly as you sent it (entry {index} of {size}).",
+            "verify_failed": "Check failed: the logged ballot differs from what you sent. Note the tracker and appeal to the street office.",
+            "verify_later": "Your ballot was received and will be logged shortly; check it later with the tracker on the receipt page.",
         ]
     }
 }

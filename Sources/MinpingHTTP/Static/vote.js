@@ -117,10 +117,13 @@
       return r.json().then(function (body) { return { status: r.status, body: body }; });
     }).then(function (reply) {
       if (reply.status === 202) {
+        var sent = { token: token, ratings: ratings };
         token = null; ratings = {};
+        var status = el("p", { class: "message", id: "verification", role: "status", text: L.verifying });
         show([el("h2", { text: L.done_title }), el("p", { text: L.tracker_intro }),
-              el("p", { class: "tracker", id: "tracker", text: reply.body.tracker }),
+              el("p", { class: "tracker", id: "tracker", text: reply.body.tracker }), status,
               el("p", {}, [el("a", { href: "/receipt/" + encodeURIComponent(evaluation), text: document.title.indexOf("Vote") >= 0 ? "Check your ballot" : "查验选票" })])]);
+        verifyCast(reply.body.tracker, sent, status);
       } else {
         var text = L[reply.body.code] || L.error;
         if (reply.body.code === "ballot_invalid") { button.disabled = false; button.textContent = L.submit; }
@@ -132,6 +135,31 @@
       button.textContent = L.submit;
       app.insertBefore(message(L.network, "error"), app.firstChild);
     });
+  }
+
+  // Cast-as-sent check: once the ballot is in the log, rebuild the exact entry from what this
+  // device sent and verify its inclusion proof. Then forget the token and the choices.
+  async function verifyCast(tracker, sent, status) {
+    if (!window.isSecureContext || !window.crypto || !crypto.subtle) { status.textContent = L.insecure; sent = null; return; }
+    for (var attempt = 0; attempt < 15; attempt++) {
+      await new Promise(function (done) { setTimeout(done, attempt === 0 ? 1200 : 2000); });
+      var reply;
+      try { reply = await fetch(api + "/receipts/" + encodeURIComponent(tracker), { credentials: "omit", cache: "no-store" }); }
+      catch (e) { continue; }
+      if (reply.status !== 200) continue;
+      var receipt = Tlog.parseReceipt(await reply.text());
+      var ok = false;
+      if (receipt) {
+        var leaf = await Tlog.leafHash(Tlog.ballotEntry(receipt, sent.token, sent.ratings));
+        ok = await Tlog.verifyInclusion(receipt.index, receipt.size, leaf, receipt.proof, receipt.root);
+      }
+      sent = null;
+      status.className = "message " + (ok ? "ok" : "error");
+      status.textContent = ok ? L.verified.replace("{index}", receipt.index).replace("{size}", receipt.size) : L.verify_failed;
+      return;
+    }
+    sent = null;
+    status.textContent = L.verify_later;
   }
 
   if (!token) { show([message(L.no_token, "error")]); return; }

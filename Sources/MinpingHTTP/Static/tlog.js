@@ -1,0 +1,53 @@
+// Shared by the voting and receipt pages: c2sp.org/tlog-proof@v1 receipts and RFC 9162
+// inclusion proofs, checked with WebCrypto SHA-256 in the browser.
+var Tlog = (function () {
+  "use strict";
+  function b64(text) { return Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); }); }
+  function hex(bytes) { return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join(""); }
+  function fromHex(text) { return new Uint8Array((text.match(/../g) || []).map(function (h) { return parseInt(h, 16); })); }
+  function sha256(bytes) { return crypto.subtle.digest("SHA-256", bytes).then(function (d) { return new Uint8Array(d); }); }
+  function nodeHash(left, right) {
+    var buf = new Uint8Array(65); buf[0] = 1; buf.set(left, 1); buf.set(right, 33);
+    return sha256(buf);
+  }
+  function leafHash(bytes) {
+    var buf = new Uint8Array(bytes.length + 1); buf.set(bytes, 1);
+    return sha256(buf);
+  }
+  // RFC 9162 §2.1.3.2
+  async function verifyInclusion(index, size, leaf, proof, root) {
+    if (index >= size) return false;
+    var fn = index, sn = size - 1, r = leaf;
+    for (var i = 0; i < proof.length; i++) {
+      if (sn === 0) return false;
+      if ((fn & 1) === 1 || fn === sn) {
+        r = await nodeHash(proof[i], r);
+        if ((fn & 1) === 0) { while ((fn & 1) === 0 && fn !== 0) { fn >>= 1; sn >>= 1; } }
+      } else {
+        r = await nodeHash(r, proof[i]);
+      }
+      fn >>= 1; sn >>= 1;
+    }
+    return sn === 0 && hex(r) === hex(root);
+  }
+  // "c2sp.org/tlog-proof@v1\nextra <b64>\nindex N\n<proof b64>...\n\n<checkpoint note>"
+  function parseReceipt(text) {
+    var split = text.indexOf("\n\n");
+    var lines = text.slice(0, split).split("\n");
+    var note = text.slice(split + 2).split("\n");
+    if (lines[0] !== "c2sp.org/tlog-proof@v1" || lines[1].indexOf("extra ") !== 0 || lines[2].indexOf("index ") !== 0) return null;
+    return { prev: b64(lines[1].slice(6)), index: parseInt(lines[2].slice(6), 10), proof: lines.slice(3).filter(Boolean).map(b64),
+             origin: note[0], size: parseInt(note[1], 10), root: b64(note[2]) };
+  }
+  // The ballot entry exactly as the log stores it (RFC 8785: keys sorted, JSON.stringify's
+  // string escaping), rebuilt from what this device sent.
+  function ballotEntry(receipt, token, ratings) {
+    var sorted = {};
+    Object.keys(ratings).sort().forEach(function (k) { sorted[k] = ratings[k]; });
+    var text = '{"prev":' + JSON.stringify(hex(receipt.prev)) + ',"ratings":' + JSON.stringify(sorted) +
+      ',"seq":' + receipt.index + ',"token":' + JSON.stringify(token) + ',"type":"ballot","v":1}';
+    return new TextEncoder().encode(text);
+  }
+  return { b64: b64, hex: hex, fromHex: fromHex, leafHash: leafHash, verifyInclusion: verifyInclusion,
+           parseReceipt: parseReceipt, ballotEntry: ballotEntry };
+})();
