@@ -153,6 +153,8 @@ def main():
             lambda d: d.find_element(By.ID, "verification").text if "已核验" in d.find_element(By.ID, "verification").text
             or "失败" in d.find_element(By.ID, "verification").text else False)
         check("已核验" in verified, "the page checks the ballot is in the log exactly as sent: " + verified[:40])
+        signature = wait.until(EC.presence_of_element_located((By.ID, "signature"))).text
+        check("签名有效" in signature, "and checks the checkpoint's Ed25519 signature: " + signature[:40])
         stored = driver.execute_script("return [localStorage.length, sessionStorage.length, document.cookie]")
         check(stored == [0, 0, ""], "nothing about the ballot is stored in the browser")
         shot("4-voted-phone", 360)
@@ -213,6 +215,8 @@ def main():
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         verdict = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#result .message"))).text
         check("已经计入" in verdict, "the receipt page verifies the ballot: " + verdict)
+        detail = driver.find_element(By.CSS_SELECTOR, "#result .tracker").text
+        check("签名有效" in detail, "the receipt page checks the checkpoint signature")
         shot("9-receipt-phone", 360)
         driver.get(base + "/receipt/" + EVALUATION)
         driver.find_element(By.ID, "tracker").send_keys("0" * 64)

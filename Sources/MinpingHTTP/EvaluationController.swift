@@ -77,6 +77,7 @@ struct EvaluationController {
             ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
             ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
             ("publicity_days", .int(definition.publicityDays)),
+            ("log_verifier_key", .string(try await service.logIdentity(record.id).verifierKey)),
             ("subjects", .array(subjects)),
             ("options", .array(definition.options.map { .object([("id", .string($0.id)), ("label", .string($0.label))]) })),
         ]))

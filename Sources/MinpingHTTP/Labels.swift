@@ -74,6 +74,9 @@ enum Labels {
             "verified": "✔ 已核验：您的选票已按您提交的内容记入审计日志（第 {index} 条，日志共 {size} 条）。",
             "verify_failed": "核验失败：日志中的选票与您提交的不一致。请记下凭证号，向街道申诉复查。",
             "verify_later": "选票已收到，稍后计入日志；可以之后在“查验选票”页面用凭证号查验。",
+            "signed": "日志检查点的签名有效，签名密钥 {key}（应与街道公布的日志密钥一致）。",
+            "signature_bad": "日志检查点的签名无效！请记下凭证号，向街道申诉复查。",
+            "signature_unchecked": "此浏览器不能核验签名，可用 minping audit verify 核验。",
         ] : [
             "loading": "Loading…", "no_token": "No slip found. Open this page by scanning the QR code on your slip.",
             "not_open_draft": "Voting has not started yet.", "not_open": "Voting has ended.", "rate_all": "Rate all remaining as",
@@ -94,6 +97,9 @@ enum Labels {
             "verified": "✔ Checked: your ballot is in the audit log exactly as you sent it (entry {index} of {size}).",
             "verify_failed": "Check failed: the logged ballot differs from what you sent. Note the tracker and appeal to the street office.",
             "verify_later": "Your ballot was received and will be logged shortly; check it later with the tracker on the receipt page.",
+            "signed": "The log checkpoint's signature is valid, key {key} (it should match the log key the street published).",
+            "signature_bad": "The log checkpoint's signature is NOT valid. Note the tracker and appeal to the street office.",
+            "signature_unchecked": "This browser cannot check the signature; use minping audit verify.",
         ]
     }
 }

@@ -36,7 +36,7 @@ var Tlog = (function () {
     var lines = text.slice(0, split).split("\n");
     var note = text.slice(split + 2).split("\n");
     if (lines[0] !== "c2sp.org/tlog-proof@v1" || lines[1].indexOf("extra ") !== 0 || lines[2].indexOf("index ") !== 0) return null;
-    return { prev: b64(lines[1].slice(6)), index: parseInt(lines[2].slice(6), 10), proof: lines.slice(3).filter(Boolean).map(b64),
+    return { note: text.slice(split + 2), prev: b64(lines[1].slice(6)), index: parseInt(lines[2].slice(6), 10), proof: lines.slice(3).filter(Boolean).map(b64),
              origin: note[0], size: parseInt(note[1], 10), root: b64(note[2]) };
   }
   // The ballot entry exactly as the log stores it (RFC 8785: keys sorted, JSON.stringify's
@@ -48,6 +48,37 @@ var Tlog = (function () {
       ',"seq":' + receipt.index + ',"token":' + JSON.stringify(token) + ',"type":"ballot","v":1}';
     return new TextEncoder().encode(text);
   }
-  return { b64: b64, hex: hex, fromHex: fromHex, leafHash: leafHash, verifyInclusion: verifyInclusion,
+  // C2SP signed note: the signed text is the note up to and including the newline before the
+  // blank line; a signature line is "— <name> <base64(4-byte key id || 64-byte signature)>".
+  // The verifier key is "<name>+<hex key id>+<base64(0x01 || 32-byte Ed25519 key)>".
+  // Resolves true/false, or null when this browser has no Ed25519 in WebCrypto.
+  async function verifyCheckpoint(note, verifierKey) {
+    // The base64 part may itself contain "+": split at the first two only.
+    var first = verifierKey.indexOf("+"), second = verifierKey.indexOf("+", first + 1);
+    if (first < 0 || second < 0) return false;
+    var name = verifierKey.slice(0, first), keyID = verifierKey.slice(first + 1, second), raw = b64(verifierKey.slice(second + 1));
+    if (raw.length !== 33 || raw[0] !== 1) return false;
+    var split = note.indexOf("\n\n");
+    var body = new TextEncoder().encode(note.slice(0, split + 1));
+    var key;
+    try { key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]); }
+    catch (e) { return null; }
+    var lines = note.slice(split + 2).split("\n");
+    for (var i = 0; i < lines.length; i++) {
+      var m = /^\u2014 (\S+) (\S+)$/.exec(lines[i]);
+      if (!m || m[1] !== name) continue;
+      var sig = b64(m[2]);
+      if (sig.length !== 68 || hex(sig.slice(0, 4)) !== keyID) continue;
+      if (await crypto.subtle.verify({ name: "Ed25519" }, key, sig.slice(4), body)) return true;
+    }
+    return false;
+  }
+  // The sentence about the checkpoint's signature, for a page's labels L.
+  async function signatureSentence(note, verifierKey, L) {
+    var signed = await verifyCheckpoint(note, verifierKey);
+    return signed === null ? L.signature_unchecked
+      : signed ? L.signed.replace("{key}", verifierKey.split("+").slice(0, 2).join("+")) : L.signature_bad;  // name+id
+  }
+  return { signatureSentence: signatureSentence, verifyCheckpoint: verifyCheckpoint, b64: b64, hex: hex, fromHex: fromHex, leafHash: leafHash, verifyInclusion: verifyInclusion,
            parseReceipt: parseReceipt, ballotEntry: ballotEntry };
 })();

@@ -156,6 +156,10 @@
       sent = null;
       status.className = "message " + (ok ? "ok" : "error");
       status.textContent = ok ? L.verified.replace("{index}", receipt.index).replace("{size}", receipt.size) : L.verify_failed;
+      if (ok) {
+        var signature = el("p", { class: "message", id: "signature", role: "status", text: await Tlog.signatureSentence(receipt.note, info.log_verifier_key, L) });
+        status.parentNode.insertBefore(signature, status.nextSibling);
+      }
       return;
     }
     sent = null;
