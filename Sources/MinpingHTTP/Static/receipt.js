@@ -35,7 +35,7 @@
     var detail = L.receipt_detail.replace("{index}", index).replace("{size}", size).replace("{root}", Tlog.hex(root));
     if (ok) {
       var info = await (await fetch(api, { credentials: "omit" })).json();
-      detail += "\n" + await Tlog.signatureSentence(receipt.note, info.log_verifier_key, L);
+      detail += "\n" + (await Tlog.signatureSentence(receipt.note, info.log_verifier_key, L)).text;
     }
     say(ok ? L.receipt_ok : L.receipt_bad, ok ? "ok" : "error", detail);
   });

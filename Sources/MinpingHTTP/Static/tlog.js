@@ -73,11 +73,12 @@ var Tlog = (function () {
     }
     return false;
   }
-  // The sentence about the checkpoint's signature, for a page's labels L.
+  // What to say about the checkpoint's signature, for a page's labels L: {kind, text}.
   async function signatureSentence(note, verifierKey, L) {
     var signed = await verifyCheckpoint(note, verifierKey);
-    return signed === null ? L.signature_unchecked
-      : signed ? L.signed.replace("{key}", verifierKey.split("+").slice(0, 2).join("+")) : L.signature_bad;  // name+id
+    if (signed === null) return { kind: "", text: L.signature_unchecked };
+    if (!signed) return { kind: "error", text: L.signature_bad };
+    return { kind: "ok", text: L.signed.replace("{key}", verifierKey.split("+").slice(0, 2).join("+")) };  // name+id
   }
   return { signatureSentence: signatureSentence, verifyCheckpoint: verifyCheckpoint, b64: b64, hex: hex, fromHex: fromHex, leafHash: leafHash, verifyInclusion: verifyInclusion,
            parseReceipt: parseReceipt, ballotEntry: ballotEntry };

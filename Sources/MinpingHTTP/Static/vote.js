@@ -157,7 +157,8 @@
       status.className = "message " + (ok ? "ok" : "error");
       status.textContent = ok ? L.verified.replace("{index}", receipt.index).replace("{size}", receipt.size) : L.verify_failed;
       if (ok) {
-        var signature = el("p", { class: "message", id: "signature", role: "status", text: await Tlog.signatureSentence(receipt.note, info.log_verifier_key, L) });
+        var said = await Tlog.signatureSentence(receipt.note, info.log_verifier_key, L);
+        var signature = el("p", { class: "message " + said.kind, id: "signature", role: "status", text: said.text });
         status.parentNode.insertBefore(signature, status.nextSibling);
       }
       return;
