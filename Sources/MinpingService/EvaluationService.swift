@@ -131,70 +131,6 @@ public actor EvaluationService {
         return (context.origin, context.signer.verifier.verifierKey)
     }
 
-    // MARK: Issuing tokens
-
-    /// Signs `count` slips and records `slips_issued`. The server keeps no token, only the count.
-    public func issueSlips(_ id: String, count: Int) async throws -> [PublicToken] {
-        guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
-        let context = try await context(id)
-        let current = try await record(id)
-        guard current.state.issuesTokens else { throw ServiceError.invalidTransition(from: current.state, action: "issue slips for") }
-        let wanted = current.slips + current.codes + count
-        guard wanted <= current.electorate else { throw ServiceError.electorateExceeded(electorate: current.electorate, wanted: wanted) }
-        let tokens = try (0..<count).map { _ in try context.issuingKey.signSlip(for: context.challenge) }
-        try await step(id) { head, record in
-            let entry = head.append(.slipsIssued, Entries.slipsIssued(count: count, issued: record.issued + count))
-            return ([entry], [.issueSlips(count: count)])
-        }
-        return tokens
-    }
-
-    /// The URL printed on a slip: the token travels in the fragment, never to the server's logs.
-    public nonisolated func slipURL(_ id: String, token: PublicToken) -> String {
-        "\(configuration.publicBaseURL)/vote/\(id)#t=\(token.base64URL)"
-    }
-
-    /// Makes one-time enrollment codes for remote voting; only their hashes are stored.
-    public nonisolated func createEnrollmentCodes(_ id: String, count: Int) async throws -> [String] {
-        guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
-        let current = try await record(id)
-        guard current.state.issuesTokens else { throw ServiceError.invalidTransition(from: current.state, action: "create codes for") }
-        let codes = (0..<count).map { _ in Self.enrollmentCode() }
-        do {
-            try await store.addEnrollmentCodes(evaluation: id, hashes: codes.map(Self.hash))
-        } catch let StoreError.electorateExceeded(electorate, wanted) {
-            throw ServiceError.electorateExceeded(electorate: electorate, wanted: wanted)
-        }
-        return codes
-    }
-
-    /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L): about 80 bits.
-    nonisolated static func enrollmentCode() -> String {
-        let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
-        let characters = (0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] }
-        return String(characters[0..<4]) + "-" + String(characters[4..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16])
-    }
-
-    /// Blind issuance: consumes the code and signs the blinded request, recording
-    /// `token_issued`. The server never sees the token it helps make.
-    public func issueToken(_ id: String, code: String, request: TokenRequest) async throws -> TokenResponse {
-        let context = try await context(id)
-        let codeHash = Self.hash(code.uppercased().trimmingCharacters(in: .whitespaces))
-        // No signing work for a code that cannot be redeemed (this endpoint is public).
-        guard try await store.enrollmentCodeUnused(evaluation: id, hash: codeHash) else { throw ServiceError.codeInvalid }
-        let response: TokenResponse
-        do {
-            response = try context.issuingKey.respond(to: request)
-        } catch {
-            throw ServiceError.malformed("token_request: \(error)")
-        }
-        try await step(id) { head, record in
-            let entry = head.append(.tokenIssued, Entries.tokenIssued(issued: record.issued + 1))
-            return ([entry], [.redeemEnrollmentCode(hash: codeHash)])
-        }
-        return response
-    }
-
     // MARK: Lifecycle
 
     public func open(_ id: String) async throws -> EvaluationState {
@@ -279,50 +215,6 @@ public actor EvaluationService {
               let entry = try await latestEntry(id, type: .results), let results = entry.fields["results"]
         else { throw ServiceError.resultsNotPublished }
         return results
-    }
-
-    // MARK: Appeals
-
-    public func fileAppeal(_ id: String, subject: String?, text: String) async throws -> String {
-        let context = try await context(id)
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.utf8.count <= 20_000 else {
-            throw ServiceError.appealInvalid("text must be given, at most 20000 bytes")
-        }
-        if let subject, !context.definition.subjects.contains(where: { $0.id == subject }) {
-            throw ServiceError.appealInvalid("subject '\(subject)' is not in this evaluation")
-        }
-        let at = now()
-        // Ids are a-1, a-2, …; two appeals filed at once may pick the same one, and the
-        // store refuses the second: it takes the next id.
-        for attempt in 0..<5 {
-            let appealID = "a-\(try await store.appeals(evaluation: id).count + 1)"
-            do {
-                try await step(id) { head, record in
-                    guard record.state == .preliminary else { throw ServiceError.invalidTransition(from: record.state, action: "appeal") }
-                    let entry = head.append(.appealFiled, Entries.appealFiled(appeal: appealID, subject: subject, textSHA256: Self.hash(text)))
-                    return ([entry], [.fileAppeal(AppealRecord(evaluation: id, id: appealID, subject: subject, text: text, filedAt: at))])
-                }
-                return appealID
-            } catch StoreError.appealExists where attempt < 4 {
-                continue
-            }
-        }
-        throw ServiceError.appealInvalid("could not assign an appeal id; try again")
-    }
-
-    public func resolveAppeal(_ id: String, appeal: String, upheld: Bool, note: String) async throws {
-        let appeals = try await store.appeals(evaluation: id)
-        guard let existing = appeals.first(where: { $0.id == appeal }) else { throw ServiceError.notFound("appeal '\(appeal)'") }
-        guard existing.outcome == nil else { throw ServiceError.alreadyResolved(appeal) }
-        try await step(id) { head, record in
-            guard record.state == .preliminary else { throw ServiceError.invalidTransition(from: record.state, action: "resolve an appeal of") }
-            let entry = head.append(.appealResolved, Entries.appealResolved(appeal: appeal, upheld: upheld, noteSHA256: Self.hash(note)))
-            return ([entry], [.resolveAppeal(evaluation: id, id: appeal, outcome: upheld ? "upheld" : "dismissed", note: note)])
-        }
-    }
-
-    public nonisolated func appeals(_ id: String) async throws -> [AppealRecord] {
-        try await store.appeals(evaluation: id)
     }
 
     // MARK: Integration

@@ -1,0 +1,71 @@
+import Foundation
+import MinpingCore
+import MinpingLog
+import MinpingStore
+import MinpingTokens
+
+extension EvaluationService {
+    // MARK: Issuing tokens
+
+    /// Signs `count` slips and records `slips_issued`. The server keeps no token, only the count.
+    public func issueSlips(_ id: String, count: Int) async throws -> [PublicToken] {
+        guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
+        let context = try await context(id)
+        let current = try await record(id)
+        guard current.state.issuesTokens else { throw ServiceError.invalidTransition(from: current.state, action: "issue slips for") }
+        let wanted = current.slips + current.codes + count
+        guard wanted <= current.electorate else { throw ServiceError.electorateExceeded(electorate: current.electorate, wanted: wanted) }
+        let tokens = try (0..<count).map { _ in try context.issuingKey.signSlip(for: context.challenge) }
+        try await step(id) { head, record in
+            let entry = head.append(.slipsIssued, Entries.slipsIssued(count: count, issued: record.issued + count))
+            return ([entry], [.issueSlips(count: count)])
+        }
+        return tokens
+    }
+
+    /// The URL printed on a slip: the token travels in the fragment, never to the server's logs.
+    public nonisolated func slipURL(_ id: String, token: PublicToken) -> String {
+        "\(configuration.publicBaseURL)/vote/\(id)#t=\(token.base64URL)"
+    }
+
+    /// Makes one-time enrollment codes for remote voting; only their hashes are stored.
+    public nonisolated func createEnrollmentCodes(_ id: String, count: Int) async throws -> [String] {
+        guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
+        let current = try await record(id)
+        guard current.state.issuesTokens else { throw ServiceError.invalidTransition(from: current.state, action: "create codes for") }
+        let codes = (0..<count).map { _ in Self.enrollmentCode() }
+        do {
+            try await store.addEnrollmentCodes(evaluation: id, hashes: codes.map(Self.hash))
+        } catch let StoreError.electorateExceeded(electorate, wanted) {
+            throw ServiceError.electorateExceeded(electorate: electorate, wanted: wanted)
+        }
+        return codes
+    }
+
+    /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L): about 80 bits.
+    nonisolated static func enrollmentCode() -> String {
+        let alphabet = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
+        let characters = (0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] }
+        return String(characters[0..<4]) + "-" + String(characters[4..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16])
+    }
+
+    /// Blind issuance: consumes the code and signs the blinded request, recording
+    /// `token_issued`. The server never sees the token it helps make.
+    public func issueToken(_ id: String, code: String, request: TokenRequest) async throws -> TokenResponse {
+        let context = try await context(id)
+        let codeHash = Self.hash(code.uppercased().trimmingCharacters(in: .whitespaces))
+        // No signing work for a code that cannot be redeemed (this endpoint is public).
+        guard try await store.enrollmentCodeUnused(evaluation: id, hash: codeHash) else { throw ServiceError.codeInvalid }
+        let response: TokenResponse
+        do {
+            response = try context.issuingKey.respond(to: request)
+        } catch {
+            throw ServiceError.malformed("token_request: \(error)")
+        }
+        try await step(id) { head, record in
+            let entry = head.append(.tokenIssued, Entries.tokenIssued(issued: record.issued + 1))
+            return ([entry], [.redeemEnrollmentCode(hash: codeHash)])
+        }
+        return response
+    }
+}
