@@ -79,13 +79,13 @@ public struct BundleVerifier {
         // 1. Structure: every entry canonical, in seq order, chained to the one before.
         // Parsing and hashing are independent per entry, so they run on every core.
         let parsed = bundle.entries.parallelMap { bytes in
-            (Swift.Result { () throws(LogEntryError) in try LogEntry(bytes: bytes) }, Merkle.leafHash(bytes))
+            Swift.Result { () throws(LogEntryError) in try LogEntry(bytes: bytes) }
         }
         var entries: [LogEntry] = []
         entries.reserveCapacity(parsed.count)
         var tree = MerkleTree()
         var prev = LogEntry.zeroHash
-        for (index, (result, leafHash)) in parsed.enumerated() {
+        for (index, result) in parsed.enumerated() {
             let entry: LogEntry
             switch result {
             case let .success(parsedEntry): entry = parsedEntry
@@ -93,8 +93,8 @@ public struct BundleVerifier {
             }
             guard entry.seq == index else { throw fail(index, "seq", "entry at position \(index) says seq \(entry.seq)") }
             guard entry.prev == prev else { throw fail(index, "chain", "prev is not the leaf hash of entry \(index - 1)") }
-            prev = leafHash.hex
-            tree.append(leafHash: leafHash)
+            prev = entry.leafHash.hex
+            tree.append(leafHash: entry.leafHash)
             entries.append(entry)
         }
         guard !entries.isEmpty else { throw fail(nil, "created", "the log is empty") }

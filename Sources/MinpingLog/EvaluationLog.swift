@@ -2,17 +2,18 @@ import Foundation
 import MinpingCore
 import MinpingTokens
 
-/// One evaluation's audit log in memory: entries chained by `prev`, the Merkle tree over
-/// them, and every signed checkpoint. The service persists what this produces; tests and the
-/// demo use it directly.
+/// One evaluation's audit log in memory: a ``LogHead`` that chains the entries and signs
+/// checkpoints, plus the entries and checkpoints themselves. The service keeps only the head
+/// and lets the store hold the rest; tests, samples and benchmarks use this.
 /// - Seealso: SPEC §5
 public struct EvaluationLog: Sendable {
-    public let origin: String
+    public private(set) var head: LogHead
     public private(set) var entries: [LogEntry] = []
-    public private(set) var tree = MerkleTree()
     /// Every checkpoint ever signed, oldest first.
     public private(set) var checkpoints: [String] = []
-    let signer: LogSigner
+
+    public var origin: String { head.origin }
+    public var tree: MerkleTree { head.tree }
 
     public static let defaultPrefix = "minping"
 
@@ -20,29 +21,32 @@ public struct EvaluationLog: Sendable {
         "\(prefix)/\(street)/\(evaluation)"
     }
 
+    /// The name of a street's log key (one key signs every log of the street).
+    public static func keyName(prefix: String = defaultPrefix, street: String) -> String {
+        "\(prefix)/\(street)"
+    }
+
     public init(origin: String, signer: LogSigner) {
-        self.origin = origin
-        self.signer = signer
+        head = LogHead(origin: origin, signer: signer, leafHashes: [])
     }
 
     /// Appends an entry with the common fields (`v`, `seq`, `prev`, `type`) filled in.
     @discardableResult
     public mutating func append(_ type: EntryType, _ fields: [(String, JSONValue)]) -> LogEntry {
-        let entry = LogEntry.make(seq: entries.count, prev: entries.last?.leafHash, type, fields)
+        let entry = head.append(type, fields)
         entries.append(entry)
-        tree.append(leafHash: entry.leafHash)
         return entry
     }
 
     /// Signs a checkpoint of the current tree and keeps it.
     @discardableResult
     public mutating func checkpoint() throws(NoteError) -> String {
-        let note = try Checkpoint(origin: origin, size: tree.size, root: tree.root()).signed(by: signer)
+        let note = try head.checkpoint()
         checkpoints.append(note)
         return note
     }
 
-    public var verifierKey: String { signer.verifier.verifierKey }
+    public var verifierKey: String { head.signer.verifier.verifierKey }
 
     /// The reviewer's bundle of everything in this log.
     public func bundle(definition: EvaluationDefinition, tokenKey: TokenPublicKey) -> AuditBundle {

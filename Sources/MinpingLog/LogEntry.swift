@@ -47,14 +47,15 @@ public struct LogEntry: Sendable {
             throw .invalid("unknown entry type")
         }
         self.bytes = bytes
+        leafHash = Merkle.leafHash(bytes)
         self.seq = seq
         self.prev = prev
         self.type = type
         self.fields = fields
     }
 
-    /// RFC 9162 leaf hash of the stored bytes.
-    public var leafHash: Data { Merkle.leafHash(bytes) }
+    /// RFC 9162 leaf hash of the stored bytes, computed once when the entry is read or made.
+    public let leafHash: Data
 
     public func string(_ key: String) -> String? {
         if case let .string(value)? = fields[key] { return value }

@@ -102,11 +102,7 @@ extension EvaluationLog {
     /// The receipt of the ballot with this tracker against the latest checkpoint; nil when no
     /// such ballot exists or the latest checkpoint does not yet include it (pending).
     public func receipt(tracker: String) -> Receipt? {
-        guard let latest = checkpoints.last, let checkpoint = Checkpoint.unverified(latest),
-              let entry = entries.first(where: { Tracker.of($0) == tracker }), entry.seq < checkpoint.size,
-              let prev = Data(hex: entry.prev)
-        else { return nil }
-        return Receipt(index: entry.seq, prev: prev, proof: tree.inclusionProof(index: entry.seq, size: checkpoint.size),
-                       checkpoint: latest)
+        guard let latest = checkpoints.last, let entry = entries.first(where: { Tracker.of($0) == tracker }) else { return nil }
+        return head.receipt(seq: entry.seq, checkpoint: latest)
     }
 }

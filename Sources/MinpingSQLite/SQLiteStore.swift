@@ -96,16 +96,13 @@ public final class SQLiteStore: EvaluationStore {
 
     public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
         try await pool.write { db in
-            let record = try Self.requireEvaluation(evaluation, db)
-            let wanted = record.slips + record.codes + hashes.count
-            guard wanted <= record.electorate else {
-                throw StoreError.electorateExceeded(electorate: record.electorate, wanted: wanted)
-            }
+            var record = try Self.requireEvaluation(evaluation, db)
+            try record.addCodes(hashes.count)
             for hash in hashes {
                 try db.execute(sql: "INSERT INTO enrollment_code (evaluation, hash, used) VALUES (?, ?, 0)",
                                arguments: [evaluation, hash])
             }
-            try db.execute(sql: "UPDATE evaluation SET codes = codes + ? WHERE id = ?", arguments: [hashes.count, evaluation])
+            try db.execute(sql: "UPDATE evaluation SET codes = ? WHERE id = ?", arguments: [record.codes, evaluation])
         }
     }
 
@@ -229,25 +226,14 @@ public final class SQLiteStore: EvaluationStore {
 
 extension SQLiteStore {
     static func apply(_ effect: LogEffect, to record: inout EvaluationRecord, _ db: Database) throws {
+        try record.apply(effect)
         switch effect {
-        case let .transition(from, to, at):
-            guard record.state == from, from.canMove(to: to) else { throw StoreError.invalidTransition(from: record.state, to: to) }
-            if to == .preliminary, from == .closed { record.preliminaryAt = at }
-            record.state = to
-        case let .issueSlips(count):
-            let wanted = record.slips + record.codes + count
-            guard wanted <= record.electorate else {
-                throw StoreError.electorateExceeded(electorate: record.electorate, wanted: wanted)
-            }
-            guard record.state.issuesTokens else { throw StoreError.invalidTransition(from: record.state, to: record.state) }
-            record.slips += count
-            record.issued += count
+        case .transition, .issueSlips:
+            break
         case let .redeemEnrollmentCode(hash):
-            guard record.state.issuesTokens else { throw StoreError.invalidTransition(from: record.state, to: record.state) }
             try db.execute(sql: "UPDATE enrollment_code SET used = 1 WHERE evaluation = ? AND hash = ? AND used = 0",
                            arguments: [record.id, hash])
             guard db.changesCount == 1 else { throw StoreError.codeInvalid }
-            record.issued += 1
         case let .integrateBallots(positions):
             for (nonce, seq) in positions {
                 try db.execute(sql: "UPDATE ballot SET seq = ? WHERE evaluation = ? AND nonce = ? AND seq IS NULL",

@@ -7,7 +7,8 @@ import MinpingTokens
 /// What the service needs to act on one evaluation, loaded once from its record: the
 /// definition, the issuing key, the token verifier and the street's log signer.
 struct EvaluationContext: Sendable {
-    let record: EvaluationRecord
+    /// The definition's canonical JSON, as stored (for bundles).
+    let definitionJSON: [UInt8]
     let definition: EvaluationDefinition
     let issuingKey: IssuingKey
     let verifier: TokenVerifier
@@ -17,13 +18,13 @@ struct EvaluationContext: Sendable {
     /// An empty tally, used to check ballots against the definition.
     let blankTally: Tally
 
-    init(record: EvaluationRecord, logSeed: Data, prefix: String) throws {
-        self.record = record
+    init(record: EvaluationRecord, signer: LogSigner, prefix: String) throws {
+        definitionJSON = record.definitionJSON
         definition = try DefinitionParser.parse(String(decoding: record.definitionJSON, as: UTF8.self), file: "evaluation \(record.id)")
         issuingKey = try IssuingKey(pem: record.tokenKeyPEM)
         challenge = TokenChallenge(street: definition.street, evaluation: definition.id)
         verifier = TokenVerifier(publicKey: issuingKey.publicKey, challenge: challenge)
-        signer = try LogSigner(name: EvaluationService.logKeyName(prefix: prefix, street: definition.street), seed: logSeed)
+        self.signer = signer
         origin = EvaluationLog.origin(prefix: prefix, street: definition.street, evaluation: definition.id)
         blankTally = Tally(definition: definition)
     }

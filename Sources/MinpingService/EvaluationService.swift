@@ -46,7 +46,6 @@ public actor EvaluationService {
         committer = BallotCommitter(store: store)
     }
 
-    public static func logKeyName(prefix: String, street: String) -> String { "\(prefix)/\(street)" }
 
     // MARK: API keys
 
@@ -73,8 +72,13 @@ public actor EvaluationService {
 
     /// The street's log verifier key (created with the street's first evaluation, or now).
     public nonisolated func logVerifierKey(street: String) async throws -> String {
+        try await logSigner(street: street).verifier.verifierKey
+    }
+
+    /// The street's Ed25519 log key, made on first use.
+    nonisolated func logSigner(street: String) async throws -> LogSigner {
         let seed = try await store.logKeySeed(street: street) { Curve25519.Signing.PrivateKey().rawRepresentation }
-        return try LogSigner(name: Self.logKeyName(prefix: configuration.prefix, street: street), seed: seed).verifier.verifierKey
+        return try LogSigner(name: EvaluationLog.keyName(prefix: configuration.prefix, street: street), seed: seed)
     }
 
     // MARK: Evaluations
@@ -84,8 +88,7 @@ public actor EvaluationService {
     public func create(_ definition: EvaluationDefinition) async throws -> EvaluationRecord {
         if try await store.evaluation(id: definition.id) != nil { throw ServiceError.evaluationExists(definition.id) }
         let issuingKey = try IssuingKey()
-        let seed = try await store.logKeySeed(street: definition.street) { Curve25519.Signing.PrivateKey().rawRepresentation }
-        let signer = try LogSigner(name: Self.logKeyName(prefix: configuration.prefix, street: definition.street), seed: seed)
+        let signer = try await logSigner(street: definition.street)
         let record = EvaluationRecord(
             id: definition.id, street: definition.street, definitionJSON: CanonicalJSON.encode(definition.jsonValue),
             tokenKeyPEM: issuingKey.pem, electorate: definition.electorate, createdAt: now())
@@ -95,8 +98,8 @@ public actor EvaluationService {
                                                             logVerifierKey: signer.verifier.verifierKey))
         do {
             try await store.createEvaluation(record, created: Self.stored(created), checkpoint: head.checkpoint())
-        } catch StoreError.evaluationExists {
-            throw ServiceError.evaluationExists(definition.id)
+        } catch let error as StoreError {
+            throw Self.translate(error)
         }
         heads[definition.id] = head
         logger.info("evaluation created", metadata: ["evaluation": "\(definition.id)", "street": "\(definition.street)"])
@@ -111,8 +114,7 @@ public actor EvaluationService {
     nonisolated func context(_ id: String) async throws -> EvaluationContext {
         if let context = contexts.withLock({ $0[id] }) { return context }
         let record = try await record(id)
-        let seed = try await store.logKeySeed(street: record.street) { Curve25519.Signing.PrivateKey().rawRepresentation }
-        let context = try EvaluationContext(record: record, logSeed: seed, prefix: configuration.prefix)
+        let context = try EvaluationContext(record: record, signer: try await logSigner(street: record.street), prefix: configuration.prefix)
         contexts.withLock { $0[id] = context }
         return context
     }
@@ -153,7 +155,6 @@ public actor EvaluationService {
                     try Self.require(record, .open, to: .closed, action: "close")
                     var (entries, positions) = Self.ballotEntries(pending, head: &head)
                     entries.append(head.append(.closed, Entries.closed(at: at, ballots: record.ballots, issued: record.issued)))
-                    positions = positions.isEmpty ? [:] : positions
                     return (entries, [.integrateBallots(positions), .requireNoPendingBallots, .transition(from: .open, to: .closed, at: at)])
                 }
                 return .closed

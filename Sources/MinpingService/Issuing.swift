@@ -36,8 +36,8 @@ extension EvaluationService {
         let codes = (0..<count).map { _ in Self.enrollmentCode() }
         do {
             try await store.addEnrollmentCodes(evaluation: id, hashes: codes.map(Self.hash))
-        } catch let StoreError.electorateExceeded(electorate, wanted) {
-            throw ServiceError.electorateExceeded(electorate: electorate, wanted: wanted)
+        } catch let error as StoreError {
+            throw Self.translate(error)
         }
         return codes
     }

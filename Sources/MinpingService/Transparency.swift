@@ -62,7 +62,7 @@ extension EvaluationService {
         let latestResults = entries.last { $0.type == EntryType.results.rawValue }
             .flatMap { try? LogEntry(bytes: $0.bytes) }?.fields["results"]
         return AuditBundle(
-            definition: context.record.definitionJSON,
+            definition: context.definitionJSON,
             entries: entries.map(\.bytes),
             checkpoints: try await store.checkpoints(evaluation: id),
             keys: AuditBundle.Keys(tokenKeySPKI: context.issuingKey.publicKey.spki.base64EncodedString(),

@@ -180,3 +180,39 @@ public enum StoreError: Error, Equatable, Sendable {
     case alreadyResolved(String)
     case appealExists(String)
 }
+
+extension EvaluationRecord {
+    /// The rules every store applies to the evaluation's own row, so they are written once:
+    /// lifecycle moves, slips and codes within the electorate, tokens only in draft and open.
+    /// A store applies the rest of an effect (codes, ballots, appeals) in its own tables.
+    public mutating func apply(_ effect: LogEffect) throws(StoreError) {
+        switch effect {
+        case let .transition(from, to, at):
+            guard state == from, from.canMove(to: to) else { throw .invalidTransition(from: state, to: to) }
+            if to == .preliminary, from == .closed { preliminaryAt = at }
+            state = to
+        case let .issueSlips(count):
+            try reserve(count)
+            guard state.issuesTokens else { throw .invalidTransition(from: state, to: state) }
+            slips += count
+            issued += count
+        case .redeemEnrollmentCode:
+            guard state.issuesTokens else { throw .invalidTransition(from: state, to: state) }
+            issued += 1
+        case .integrateBallots, .requireNoPendingBallots, .fileAppeal, .resolveAppeal:
+            break
+        }
+    }
+
+    /// Counts `count` new enrollment codes, refused past the electorate.
+    public mutating func addCodes(_ count: Int) throws(StoreError) {
+        try reserve(count)
+        codes += count
+    }
+
+    /// Slips and codes together never exceed the electorate (SPEC §4).
+    private func reserve(_ count: Int) throws(StoreError) {
+        let wanted = slips + codes + count
+        guard wanted <= electorate else { throw .electorateExceeded(electorate: electorate, wanted: wanted) }
+    }
+}

@@ -57,10 +57,8 @@ public final class MemoryStore: EvaluationStore {
     public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
         try state.withLock { state throws(StoreError) in
             guard var record = state.evaluations[evaluation] else { throw .notFound("evaluation \(evaluation)") }
-            let wanted = record.slips + record.codes + hashes.count
-            guard wanted <= record.electorate else { throw .electorateExceeded(electorate: record.electorate, wanted: wanted) }
+            try record.addCodes(hashes.count)
             for hash in hashes { state.codes[evaluation, default: [:]][hash] = false }
-            record.codes += hashes.count
             state.evaluations[evaluation] = record
         }
     }
@@ -109,22 +107,13 @@ public final class MemoryStore: EvaluationStore {
     }
 
     private static func apply(_ effect: LogEffect, to record: inout EvaluationRecord, _ state: inout State) throws(StoreError) {
+        try record.apply(effect)
         switch effect {
-        case let .transition(from, to, at):
-            guard record.state == from, from.canMove(to: to) else { throw .invalidTransition(from: record.state, to: to) }
-            if to == .preliminary, from == .closed { record.preliminaryAt = at }
-            record.state = to
-        case let .issueSlips(count):
-            let wanted = record.slips + record.codes + count
-            guard wanted <= record.electorate else { throw .electorateExceeded(electorate: record.electorate, wanted: wanted) }
-            guard record.state.issuesTokens else { throw .invalidTransition(from: record.state, to: record.state) }
-            record.slips += count
-            record.issued += count
+        case .transition, .issueSlips:
+            break
         case let .redeemEnrollmentCode(hash):
-            guard record.state.issuesTokens else { throw .invalidTransition(from: record.state, to: record.state) }
             guard state.codes[record.id]?[hash] == false else { throw .codeInvalid }
             state.codes[record.id]?[hash] = true
-            record.issued += 1
         case let .integrateBallots(positions):
             for (nonce, seq) in positions {
                 guard state.ballots[record.id]?[nonce]?.seq == nil, state.ballots[record.id]?[nonce] != nil else { throw .logConflict }

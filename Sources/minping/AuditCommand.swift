@@ -83,7 +83,7 @@ struct AuditSampleCommand: ParsableCommand {
         guard votes.count <= definition.electorate else {
             throw CLIError(message: "\(votesPath): \(votes.count) votes, but the electorate is \(definition.electorate)")
         }
-        let signer = try LogSigner(name: "\(EvaluationLog.defaultPrefix)/\(definition.street)")
+        let signer = try LogSigner(name: EvaluationLog.keyName(street: definition.street))
         var sample = SampleEvaluation(definition: definition, issuingKey: try IssuingKey(), signer: signer)
         do {
             try sample.run(votes: votes)

@@ -44,11 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
         let clock = DemoClock()
         let service = EvaluationService(store: try ServerSupport.openStore(path), now: { clock.now },
                                         logger: ServerSupport.logger("minping.demo", level: .warning))
-        do {
-            try await run(definition, voters: voters, database: path, service: service, clock: clock)
-        } catch let error as ServiceError {
-            throw error.cliError
-        }
+        try await run(definition, voters: voters, database: path, service: service, clock: clock)
     }
 
     private func run(_ definition: EvaluationDefinition, voters: Int, database: String, service: EvaluationService, clock: DemoClock) async throws {
@@ -172,13 +168,9 @@ struct AuditExportCommand: AsyncParsableCommand {
     func run() async throws {
         guard FileManager.default.fileExists(atPath: db) else { throw CLIError(message: "\(db): no such database") }
         let service = EvaluationService(store: try ServerSupport.openStore(db))
-        do {
-            let bundle = try await service.bundle(evaluation)
-            try bundle.write(to: URL(fileURLWithPath: out))
-            Console.out("wrote \(out): \(bundle.entries.count) entries, \(bundle.checkpoints.count) checkpoints")
-            Console.out("verify: minping audit verify \(out) --log-key '\(bundle.keys.logVerifierKey)'")
-        } catch let error as ServiceError {
-            throw error.cliError
-        }
+        let bundle = try await service.bundle(evaluation)
+        try bundle.write(to: URL(fileURLWithPath: out))
+        Console.out("wrote \(out): \(bundle.entries.count) entries, \(bundle.checkpoints.count) checkpoints")
+        Console.out("verify: minping audit verify \(out) --log-key '\(bundle.keys.logVerifierKey)'")
     }
 }

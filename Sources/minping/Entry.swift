@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MinpingService
 
 /// The command line of SPEC §8. Exit codes: 0 success, 1 a check failed, 2 bad usage or
 /// input (with a message naming the file and the problem; never a stack trace).
@@ -16,6 +17,11 @@ enum Entry {
         } catch let error as CLIError {
             Console.error(error.message)
             exit(error.exitCode)
+        } catch let error as ServiceError {
+            // What the service refuses (an unknown evaluation, a wrong state, the electorate
+            // exceeded) is bad input for the person at the terminal.
+            Console.error(error.description)
+            exit(CLIError.badInput)
         } catch let error as ExitCode {
             exit(error.rawValue)
         } catch {

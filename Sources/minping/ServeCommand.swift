@@ -104,12 +104,8 @@ struct KeysCreateCommand: AsyncParsableCommand {
             throw CLIError(message: "--role: '\(role)' is not operator, admin or reviewer")
         }
         let service = EvaluationService(store: try ServerSupport.openStore(db))
-        do {
-            let key = try await service.createAPIKey(role: role, street: street)
-            Console.error("\(role.rawValue) key\(street.map { " for street \($0)" } ?? "") stored hashed in \(db); it is shown only now:")
-            Console.out(key)
-        } catch let error as ServiceError {
-            throw error.cliError
-        }
+        let key = try await service.createAPIKey(role: role, street: street)
+        Console.error("\(role.rawValue) key\(street.map { " for street \($0)" } ?? "") stored hashed in \(db); it is shown only now:")
+        Console.out(key)
     }
 }

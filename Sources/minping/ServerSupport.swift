@@ -35,7 +35,3 @@ enum ServerSupport {
         return logger
     }
 }
-
-extension ServiceError {
-    var cliError: CLIError { CLIError(message: description) }
-}

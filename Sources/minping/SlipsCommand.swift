@@ -31,20 +31,16 @@ struct SlipsCommand: AsyncParsableCommand {
     func run() async throws {
         guard FileManager.default.fileExists(atPath: db) else { throw CLIError(message: "\(db): no such database") }
         let service = EvaluationService(store: try ServerSupport.openStore(db), configuration: .init(publicBaseURL: publicURL))
+        let record = try await service.record(evaluation)
+        let tokens = try await service.issueSlips(evaluation, count: count)
+        let html = PageRenderer().slipsHTML(definition: try await service.definition(evaluation),
+                                            urls: tokens.map { service.slipURL(evaluation, token: $0) },
+                                            firstNumber: record.slips + 1, language: lang, standalone: true)
         do {
-            let record = try await service.record(evaluation)
-            let tokens = try await service.issueSlips(evaluation, count: count)
-            let html = PageRenderer().slipsHTML(definition: try await service.definition(evaluation),
-                                                urls: tokens.map { service.slipURL(evaluation, token: $0) },
-                                                firstNumber: record.slips + 1, language: lang, standalone: true)
-            do {
-                try Data(html.utf8).write(to: URL(fileURLWithPath: out))
-            } catch {
-                throw CLIError(message: "\(out): cannot write the file (\(error.localizedDescription)); the \(count) slips are issued but lost")
-            }
-            Console.out("wrote \(count) slips to \(out); print it, then delete it (the tokens are nowhere else)")
-        } catch let error as ServiceError {
-            throw error.cliError
+            try Data(html.utf8).write(to: URL(fileURLWithPath: out))
+        } catch {
+            throw CLIError(message: "\(out): cannot write the file (\(error.localizedDescription)); the \(count) slips are issued but lost")
         }
+        Console.out("wrote \(count) slips to \(out); print it, then delete it (the tokens are nowhere else)")
     }
 }
