@@ -42,11 +42,15 @@ public struct PageRenderer: Sendable {
     /// Renders `template` inside the common header and footer.
     func page(_ template: String, language: Language, title: String, status: HTTPResponse.Status = .ok,
               bodyClass: String = "", refresh: Int? = nil, extraQuery: String = "", _ data: [String: Any]) -> Response {
-        let html = render(template, language: language, title: title, bodyClass: bodyClass, refresh: refresh,
-                          extraQuery: extraQuery, data)
+        htmlResponse(render(template, language: language, title: title, bodyClass: bodyClass, refresh: refresh,
+                            extraQuery: extraQuery, data), status: status)
+    }
+
+    /// An HTML response with the pages' headers: only our own scripts and styles, nothing from
+    /// elsewhere, no referrer.
+    func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         var headers: HTTPFields = [
             .contentType: "text/html; charset=utf-8",
-            // Only our own scripts and styles; nothing from elsewhere.
             .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
         ]
         if let referrer = HTTPFields.referrerPolicy { headers[referrer] = "no-referrer" }
@@ -70,9 +74,7 @@ public struct PageRenderer: Sendable {
 
     /// The printable slips: A4, eight to a page, each with its QR code.
     func slips(definition: EvaluationDefinition, urls: [String], firstNumber: Int, language: Language) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: "default-src 'self'"],
-                 body: .init(byteBuffer: ByteBuffer(string: slipsHTML(definition: definition, urls: urls, firstNumber: firstNumber,
-                                                                      language: language == .en ? "en" : "zh"))))
+        htmlResponse(slipsHTML(definition: definition, urls: urls, firstNumber: firstNumber, language: language.rawValue))
     }
 
     /// The printable slips page as HTML (also written to a file by `minping slips`).
