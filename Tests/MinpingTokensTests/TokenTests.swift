@@ -92,18 +92,34 @@ struct TokenTests {
     @Test("the client refuses a response whose signature does not verify")
     func badResponse() throws {
         let client = TokenClient(publicKey: Keys.issuer.publicKey, challenge: Keys.fuyuan)
-        let pending = try client.request()
         let other = TokenClient(publicKey: Keys.other.publicKey, challenge: Keys.fuyuan)
-        let otherPending = try other.request()
-        let wrongSigner = try Keys.other.respond(to: TokenRequest(
-            truncatedTokenKeyID: Keys.other.publicKey.truncatedTokenKeyID, blindedMessage: pending.request.blindedMessage))
+        // A blinded message is a number below its own key's modulus; a key with a smaller
+        // modulus refuses to sign it. Both keys are random, so draw requests until the
+        // other key can sign one (each draw succeeds with probability above one half).
+        let (pending, wrongSigner) = try Self.firstSigned(by: Keys.other, from: client)
         #expect(throws: TokenError.badSignature) { try client.finalize(wrongSigner, for: pending) }
-        let mismatched = try Keys.issuer.respond(to: TokenRequest(
-            truncatedTokenKeyID: Keys.issuer.publicKey.truncatedTokenKeyID, blindedMessage: otherPending.request.blindedMessage))
+        let (_, mismatched) = try Self.firstSigned(by: Keys.issuer, from: other)
         #expect(throws: TokenError.badSignature) { try client.finalize(mismatched, for: pending) }
         #expect(throws: TokenError.badSignature) {
             try client.finalize(TokenResponse(blindSignature: Data(repeating: 0x42, count: 256)), for: pending)
         }
+    }
+
+    /// A request from `client` and `signer`'s blind signature over it, addressed as if to `signer`.
+    private static func firstSigned(by signer: IssuingKey, from client: TokenClient) throws
+        -> (TokenClient.Pending, TokenResponse)
+    {
+        for _ in 0..<64 {
+            let pending = try client.request()
+            let addressed = TokenRequest(truncatedTokenKeyID: signer.publicKey.truncatedTokenKeyID,
+                                         blindedMessage: pending.request.blindedMessage)
+            do {
+                return (pending, try signer.respond(to: addressed))
+            } catch TokenError.signingFailed {
+                continue
+            }
+        }
+        throw TokenError.signingFailed
     }
 
     @Test("the issuer refuses a request for another key")
