@@ -148,33 +148,49 @@ public actor EvaluationService {
     /// records the counts, all in one step.
     public func close(_ id: String) async throws -> EvaluationState {
         let at = now()
-        for attempt in 0..<5 {
-            let pending = try await store.pendingBallots(evaluation: id)
-            do {
-                try await step(id) { head, record in
-                    try Self.require(record, .open, to: .closed, action: "close")
-                    var (entries, positions) = Self.ballotEntries(pending, head: &head)
-                    entries.append(head.append(.closed, Entries.closed(at: at, ballots: record.ballots, issued: record.issued)))
-                    return (entries, [.integrateBallots(positions), .requireNoPendingBallots, .transition(from: .open, to: .closed, at: at)])
-                }
-                return .closed
-            } catch StoreError.ballotsPending where attempt < 4 {
-                continue  // a ballot arrived while building the step: take it in too
-            }
+        try await endVoting(id, action: "close") { head, record in
+            try Self.require(record, .open, to: .closed, action: "close")
+            return (head.append(.closed, Entries.closed(at: at, ballots: record.ballots, issued: record.issued)),
+                    .transition(from: .open, to: .closed, at: at))
         }
-        throw ServiceError.invalidTransition(from: .open, action: "close (ballots kept arriving; try again)")
+        return .closed
     }
 
     /// Annuls an evaluation (from any state but final), recording only the reason's hash.
+    /// Ballots accepted before it are integrated first, in the same step: nothing follows it.
     public func annul(_ id: String, reason: String) async throws -> EvaluationState {
         let at = now()
-        try await integratePending(id)
-        try await step(id) { head, record in
+        try await endVoting(id, action: "annul") { head, record in
             try Self.require(record, record.state, to: .annulled, action: "annul")
-            let entry = head.append(.annulled, Entries.annulled(at: at, reasonSHA256: Self.hash(reason)))
-            return ([entry], [.transition(from: record.state, to: .annulled, at: at)])
+            return (head.append(.annulled, Entries.annulled(at: at, reasonSHA256: Self.hash(reason))),
+                    .transition(from: record.state, to: .annulled, at: at))
         }
         return .annulled
+    }
+
+    /// One step, under the evaluation's lock, that integrates every pending ballot and then
+    /// appends the entry `last` builds with its transition. The pending ballots are read under
+    /// the lock, so the integrator cannot take them in between; a ballot that arrives while
+    /// the step is built makes the store refuse it, and the step is built again.
+    private func endVoting(_ id: String, action: String,
+                           _ last: @escaping (inout LogHead, EvaluationRecord) throws -> (LogEntry, LogEffect)) async throws {
+        try await locked(id) {
+            for attempt in 0..<5 {
+                let pending = try await store.pendingBallots(evaluation: id)
+                do {
+                    try await commitStep(id) { head, record in
+                        var (entries, positions) = Self.ballotEntries(pending, head: &head)
+                        let (entry, transition) = try last(&head, record)
+                        entries.append(entry)
+                        return (entries, [.integrateBallots(positions), .requireNoPendingBallots, transition])
+                    }
+                    return
+                } catch StoreError.ballotsPending where attempt < 4 {
+                    continue  // a ballot arrived while building the step: take it in too
+                }
+            }
+            throw ServiceError.invalidTransition(from: .open, action: "\(action) (ballots kept arriving; try again)")
+        }
     }
 
     /// Publishes results (SPEC §6): preliminary after closing (again while in preliminary, to
@@ -224,19 +240,22 @@ public actor EvaluationService {
     /// Returns how many were integrated.
     @discardableResult
     public func integratePending(_ id: String) async throws -> Int {
-        let pending = try await store.pendingBallots(evaluation: id)
-        // Batches of at most `integrationBatch`, each its own step with a checkpoint: the
-        // store's single writer is never held long, so ballots keep their latency.
-        for start in stride(from: 0, to: pending.count, by: Self.integrationBatch) {
-            let started = ContinuousClock.now
-            let batch = Array(pending[start..<min(start + Self.integrationBatch, pending.count)])
-            try await step(id) { head, _ in
-                let (entries, positions) = Self.ballotEntries(batch, head: &head)
-                return (entries, [.integrateBallots(positions)])
+        // Read under the lock: `close` and `annul` integrate the same ballots in their own step.
+        try await locked(id) {
+            let pending = try await store.pendingBallots(evaluation: id)
+            // Batches of at most `integrationBatch`, each its own step with a checkpoint: the
+            // store's single writer is never held long, so ballots keep their latency.
+            for start in stride(from: 0, to: pending.count, by: Self.integrationBatch) {
+                let started = ContinuousClock.now
+                let batch = Array(pending[start..<min(start + Self.integrationBatch, pending.count)])
+                try await commitStep(id) { head, _ in
+                    let (entries, positions) = Self.ballotEntries(batch, head: &head)
+                    return (entries, [.integrateBallots(positions)])
+                }
+                ServiceMetrics.integrated(count: batch.count, duration: ContinuousClock.now - started)
             }
-            ServiceMetrics.integrated(count: batch.count, duration: ContinuousClock.now - started)
+            return pending.count
         }
-        return pending.count
     }
 
     /// Integrates every evaluation's pending ballots: at start-up (ballots accepted before a
@@ -270,12 +289,22 @@ public actor EvaluationService {
 
     // MARK: Steps
 
-    /// Runs one log step for an evaluation under its lock: `build` appends entries to a copy
-    /// of the head and names the effects; the step commits with a checkpoint, then the head
-    /// advances. On a conflict (another writer) the head is reloaded and the step rebuilt once.
+    /// Runs one log step for an evaluation under its lock (see `commitStep`).
     func step(_ id: String, _ build: (inout LogHead, EvaluationRecord) throws -> ([LogEntry], [LogEffect])) async throws {
+        try await locked(id) { try await commitStep(id, build) }
+    }
+
+    /// Runs `body` holding the evaluation's lock: one log writer per evaluation at a time.
+    private func locked<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
         await lock(id)
         defer { unlock(id) }
+        return try await body()
+    }
+
+    /// One log step; the caller holds the evaluation's lock. `build` appends entries to a copy
+    /// of the head and names the effects; the step commits with a checkpoint, then the head
+    /// advances. On a conflict (another writer) the head is reloaded and the step rebuilt once.
+    private func commitStep(_ id: String, _ build: (inout LogHead, EvaluationRecord) throws -> ([LogEntry], [LogEffect])) async throws {
         for attempt in 0..<2 {
             var head = try await head(id, reload: attempt > 0)
             let record = try await record(id)

@@ -199,7 +199,11 @@ extension EvaluationRecord {
         case .redeemEnrollmentCode:
             guard state.issuesTokens else { throw .invalidTransition(from: state, to: state) }
             issued += 1
-        case .integrateBallots, .requireNoPendingBallots, .fileAppeal, .resolveAppeal:
+        case .integrateBallots:
+            // Ballots enter the log only while voting is open (close and annul take the rest
+            // in before their transition, in the same step).
+            guard state == .open else { throw .invalidTransition(from: state, to: state) }
+        case .requireNoPendingBallots, .fileAppeal, .resolveAppeal:
             break
         }
     }

@@ -94,7 +94,7 @@ public enum StoreContract {
                 try await store.addEnrollmentCodes(evaluation: "e1", hashes: ["h"])
             }
         },
-        Case(name: "pending ballots are integrated once; closing requires none pending") { store in
+        Case(name: "pending ballots are integrated once, only while open; closing requires none pending") { store in
             try await openEvaluation(store)
             _ = try await store.spendTokensAndStoreBallots([ballot(1), ballot(2)])
             await #expect(throws: StoreError.ballotsPending) {
@@ -110,6 +110,10 @@ public enum StoreContract {
             #expect(try await store.evaluation(id: "e1")?.state == .closed)
             #expect(try await store.entries(evaluation: "e1", range: 1..<3).map(\.seq) == [1, 2])
             #expect(try await store.spendTokensAndStoreBallots([ballot(5)]) == [.notOpen])
+            await #expect(throws: StoreError.invalidTransition(from: .closed, to: .closed)) {
+                try await store.commit(LogStep(evaluation: "e1", expectedSize: 5, entries: [entry(5)], checkpoint: "cp",
+                                               effects: [.integrateBallots([:])]))
+            }
         },
         Case(name: "an enrollment code is redeemed once") { store in
             try await openEvaluation(store, electorate: 3)

@@ -240,6 +240,28 @@ struct EvaluationAPITests {
         #expect(try BundleVerifier().verify(bundle).ballots == 1)
     }
 
+    @Test("close and annul while the integrator runs: both succeed and every ballot is logged once (SQLite)")
+    func endVotingDuringIntegration() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("minping-race-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let service = try await TestServer(store: try SQLiteStore(path: path)).service
+        for round in 0..<8 {
+            let id = "lz-2026-\(round)"
+            _ = try await service.create(try DefinitionParser.parse(testDefinition.replacingOccurrences(of: "lz-2026", with: id), file: "test"))
+            let tokens = try await service.issueSlips(id, count: 20)
+            _ = try await service.open(id)
+            for token in tokens { _ = try await service.castBallot(id, token: token.base64URL, ratings: ["m-1": "satisfied"]) }
+            // The integrator's tick and the street's request, at the same moment.
+            async let integrated = service.integratePending(id)
+            async let ended = round % 2 == 0 ? service.close(id) : service.annul(id, reason: "重新测评")
+            let (count, state) = try await (integrated, ended)
+            #expect(count == 0 || count == 20)
+            #expect(state == (round % 2 == 0 ? .closed : .annulled))
+            let report = try BundleVerifier().verify(try await service.bundle(id))
+            #expect(report.ballots == 20 && report.stage == (round % 2 == 0 ? "closed" : "annulled"))
+        }
+    }
+
     @Test("a live server on a real socket answers /healthz, /metrics and the API")
     func live() async throws {
         let server = try await TestServer()
