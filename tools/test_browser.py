@@ -39,6 +39,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until_serving(server, base):
+    """The slips line comes before the port is bound: wait for /healthz."""
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1):
+                return
+        except OSError:
+            if server.poll() is not None:
+                sys.exit("minping serve exited with %s" % server.returncode)
+            time.sleep(0.1)
+    server.kill()
+    sys.exit("minping serve did not start within 60 s")
+
+
 def api(port, method, path, body=None, key=None):
     req = urllib.request.Request("http://127.0.0.1:%d/api/v1/evaluations/%s%s" % (port, EVALUATION, path),
                                  data=json.dumps(body).encode() if body is not None else None, method=method)
@@ -82,6 +97,7 @@ def main():
             admin = line.split()[-1]
         if line.startswith("slips"):
             break
+    wait_until_serving(server, base)
 
     options = webdriver.ChromeOptions()
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=zh-CN"):

@@ -100,19 +100,29 @@ def main():
             try:
                 status, body = request(port, "POST", "/evaluations/%s/ballots" % EVALUATION,
                                        {"token": token, "ratings": ballots[i]}, timeout=5)
-            except OSError:
+            except OSError as error:
+                refused = isinstance(getattr(error, "reason", error), ConnectionRefusedError)
                 with lock:
-                    unanswered.add(i)
-                    queue.append((i, token))  # the server died before answering: try again later
-                return
+                    if not refused:  # a refused connection stored nothing
+                        unanswered.add(i)
+                    queue.append((i, token))  # no answer (the server died, or was slow): try again later
+                if stop.is_set() or current["proc"].poll() is not None:
+                    return
+                continue
             if status == 202:
                 with lock:
                     accepted[json.loads(body)["tracker"]] = (token, ballots[i])
 
+    current = {"proc": proc}
     threads = [threading.Thread(target=voter) for _ in range(4)]
     for t in threads:
         t.start()
+    deadline = time.time() + 120
     while len(accepted) < electorate // 3:
+        if time.time() > deadline or not any(t.is_alive() for t in threads):
+            proc.kill()
+            stop.set()
+            sys.exit("FAIL only %d ballots accepted before the kill (voters stopped or 120 s passed)" % len(accepted))
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)  # in the middle of the stream, batches not yet integrated
     proc.wait()
@@ -123,6 +133,7 @@ def main():
 
     # Restart: pending ballots are integrated first; then the rest vote, and we close.
     proc = start(minping, db, port)
+    current["proc"] = proc
     stop.clear()
     threads = [threading.Thread(target=voter) for _ in range(4)]
     for t in threads:
