@@ -16,22 +16,16 @@ extension EvaluationService {
             throw ServiceError.appealInvalid("subject '\(subject)' is not in this evaluation")
         }
         let at = now()
-        // Ids are a-1, a-2, …; two appeals filed at once may pick the same one, and the
-        // store refuses the second: it takes the next id.
-        for attempt in 0..<5 {
+        // Ids are a-1, a-2, …, counted under the lock, so two appeals filed at once differ.
+        return try await locked(id) {
             let appealID = "a-\(try await store.appeals(evaluation: id).count + 1)"
-            do {
-                try await step(id) { head, record in
-                    guard record.state == .preliminary else { throw ServiceError.invalidTransition(from: record.state, action: "appeal") }
-                    let entry = head.append(.appealFiled, Entries.appealFiled(appeal: appealID, subject: subject, textSHA256: Self.hash(text)))
-                    return ([entry], [.fileAppeal(AppealRecord(evaluation: id, id: appealID, subject: subject, text: text, filedAt: at))])
-                }
-                return appealID
-            } catch StoreError.appealExists where attempt < 4 {
-                continue
+            try await commitStep(id) { head, record in
+                guard record.state == .preliminary else { throw ServiceError.invalidTransition(from: record.state, action: "appeal") }
+                let entry = head.append(.appealFiled, Entries.appealFiled(appeal: appealID, subject: subject, textSHA256: Self.hash(text)))
+                return ([entry], [.fileAppeal(AppealRecord(evaluation: id, id: appealID, subject: subject, text: text, filedAt: at))])
             }
+            return appealID
         }
-        throw ServiceError.appealInvalid("could not assign an appeal id; try again")
     }
 
     public func resolveAppeal(_ id: String, appeal: String, upheld: Bool, note: String) async throws {

@@ -173,7 +173,7 @@ public actor EvaluationService {
     /// the lock, so the integrator cannot take them in between; a ballot that arrives while
     /// the step is built makes the store refuse it, and the step is built again.
     private func endVoting(_ id: String, action: String,
-                           _ last: @escaping (inout LogHead, EvaluationRecord) throws -> (LogEntry, LogEffect)) async throws {
+                           _ last: (inout LogHead, EvaluationRecord) throws -> (LogEntry, LogEffect)) async throws {
         try await locked(id) {
             for attempt in 0..<5 {
                 let pending = try await store.pendingBallots(evaluation: id)
@@ -199,29 +199,34 @@ public actor EvaluationService {
     public func publish(_ id: String, stage: ResultsStage) async throws -> EvaluationResults {
         let context = try await context(id)
         let at = now()
-        var published = EvaluationResults?.none
-        let tally = try await recount(id, definition: context.definition)
-        let appeals = try await store.appeals(evaluation: id)
-        try await step(id) { head, record in
-            switch stage {
-            case .preliminary:
-                guard record.state == .closed || record.state == .preliminary else {
-                    throw ServiceError.invalidTransition(from: record.state, action: "publish preliminary results of")
+        // The ballots and appeals are read under the lock: an appeal filed meanwhile holds
+        // back `final` instead of slipping in beside it.
+        let published: EvaluationResults = try await locked(id) {
+            let tally = try await recount(id, definition: context.definition)
+            let appeals = try await store.appeals(evaluation: id)
+            var published = EvaluationResults?.none
+            try await commitStep(id) { head, record in
+                switch stage {
+                case .preliminary:
+                    guard record.state == .closed || record.state == .preliminary else {
+                        throw ServiceError.invalidTransition(from: record.state, action: "publish preliminary results of")
+                    }
+                case .final:
+                    try Self.require(record, .preliminary, to: .final, action: "publish final results of")
+                    let pending = appeals.filter { $0.outcome == nil }.count
+                    guard pending == 0 else { throw ServiceError.appealsPending(pending) }
+                    let until = (record.preliminaryAt ?? at).addingTimeInterval(Double(context.definition.publicityDays) * 86_400)
+                    guard at >= until else { throw ServiceError.publicityNotOver(until: until) }
                 }
-            case .final:
-                try Self.require(record, .preliminary, to: .final, action: "publish final results of")
-                let pending = appeals.filter { $0.outcome == nil }.count
-                guard pending == 0 else { throw ServiceError.appealsPending(pending) }
-                let until = (record.preliminaryAt ?? at).addingTimeInterval(Double(context.definition.publicityDays) * 86_400)
-                guard at >= until else { throw ServiceError.publicityNotOver(until: until) }
+                let results = tally.results(stage: stage)
+                published = results
+                let entry = head.append(.results, Entries.results(results, at: at))
+                return ([entry], [.transition(from: record.state, to: stage == .final ? .final : .preliminary, at: at)])
             }
-            let results = tally.results(stage: stage)
-            published = results
-            let entry = head.append(.results, Entries.results(results, at: at))
-            return ([entry], [.transition(from: record.state, to: stage == .final ? .final : .preliminary, at: at)])
+            guard let published else { throw ServiceError.resultsNotPublished }
+            return published
         }
         logger.info("results published", metadata: ["evaluation": "\(id)", "stage": "\(stage.rawValue)"])
-        guard let published else { throw ServiceError.resultsNotPublished }
         return published
     }
 
@@ -295,7 +300,8 @@ public actor EvaluationService {
     }
 
     /// Runs `body` holding the evaluation's lock: one log writer per evaluation at a time.
-    private func locked<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
+    /// What a step decides on (pending ballots, appeals) is read inside it.
+    func locked<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
         await lock(id)
         defer { unlock(id) }
         return try await body()
@@ -304,7 +310,7 @@ public actor EvaluationService {
     /// One log step; the caller holds the evaluation's lock. `build` appends entries to a copy
     /// of the head and names the effects; the step commits with a checkpoint, then the head
     /// advances. On a conflict (another writer) the head is reloaded and the step rebuilt once.
-    private func commitStep(_ id: String, _ build: (inout LogHead, EvaluationRecord) throws -> ([LogEntry], [LogEffect])) async throws {
+    func commitStep(_ id: String, _ build: (inout LogHead, EvaluationRecord) throws -> ([LogEntry], [LogEffect])) async throws {
         for attempt in 0..<2 {
             var head = try await head(id, reload: attempt > 0)
             let record = try await record(id)

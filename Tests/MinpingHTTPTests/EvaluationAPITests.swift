@@ -187,6 +187,27 @@ struct EvaluationAPITests {
         #expect(try BundleVerifier().verify(try await service.bundle("lz-2026")).stage == "preliminary")
     }
 
+    @Test("an appeal filed while final results are published: exactly one of them is accepted (SQLite)")
+    func appealDuringFinal() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("minping-final-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let server = try await TestServer(store: try SQLiteStore(path: path))
+        let service = server.service
+        for round in 0..<8 {
+            let id = "lz-2026-\(round)"
+            _ = try await service.create(try DefinitionParser.parse(testDefinition.replacingOccurrences(of: "lz-2026", with: id), file: "test"))
+            _ = try await service.open(id)
+            _ = try await service.close(id)
+            _ = try await service.publish(id, stage: .preliminary)
+            server.clock.advance(days: 6)
+            async let finalPublished = (try? await service.publish(id, stage: .final)) != nil
+            async let appealFiled = (try? await service.fileAppeal(id, subject: nil, text: "公示期最后一天的申诉")) != nil
+            let (published, filed) = await (finalPublished, appealFiled)
+            #expect(published != filed)
+            #expect(try BundleVerifier().verify(try await service.bundle(id)).stage == (published ? "final" : "preliminary"))
+        }
+    }
+
     @Test("remote voting: an enrollment code buys one blind-signed token the server cannot link")
     func enrollment() async throws {
         let server = try await TestServer()
