@@ -8,7 +8,8 @@ extension EvaluationService {
     // MARK: Issuing tokens
 
     /// Signs `count` slips and records `slips_issued`. The server keeps no token, only the count.
-    public func issueSlips(_ id: String, count: Int) async throws -> [PublicToken] {
+    /// Nonisolated: signing thousands of slips takes seconds and must not hold up the actor.
+    public nonisolated func issueSlips(_ id: String, count: Int) async throws -> [PublicToken] {
         guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
         let context = try await context(id)
         let current = try await record(id)
