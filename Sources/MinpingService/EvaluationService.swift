@@ -182,7 +182,9 @@ public actor EvaluationService {
                         var (entries, positions) = Self.ballotEntries(pending, head: &head)
                         let (entry, transition) = try last(&head, record)
                         entries.append(entry)
-                        return (entries, [.integrateBallots(positions), .requireNoPendingBallots, transition])
+                        // Only an open evaluation has ballots to integrate (the store refuses them otherwise).
+                        let integrate: [LogEffect] = pending.isEmpty ? [] : [.integrateBallots(positions)]
+                        return (entries, integrate + [.requireNoPendingBallots, transition])
                     }
                     return
                 } catch StoreError.ballotsPending where attempt < 4 {
@@ -300,7 +302,8 @@ public actor EvaluationService {
     }
 
     /// Runs `body` holding the evaluation's lock: one log writer per evaluation at a time.
-    /// What a step decides on (pending ballots, appeals) is read inside it.
+    /// What a step decides on (pending ballots, appeals) is read inside it. Not reentrant:
+    /// `body` commits with `commitStep`, never `step`.
     func locked<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
         await lock(id)
         defer { unlock(id) }

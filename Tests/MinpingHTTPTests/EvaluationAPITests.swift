@@ -171,6 +171,30 @@ struct EvaluationAPITests {
         #expect(try BundleVerifier().verify(bundle).stage == "annulled")
     }
 
+    @Test("annulment from draft, open, closed and preliminary verifies; from final it is refused")
+    func annulFromEveryState() async throws {
+        let server = try await TestServer()
+        let service = server.service
+        let steps: [(EvaluationService, String) async throws -> Void] = [
+            { _, _ in },
+            { service, id in _ = try await service.open(id) },
+            { service, id in _ = try await service.close(id) },
+            { service, id in _ = try await service.publish(id, stage: .preliminary) },
+        ]
+        for (index, _) in steps.enumerated() {
+            let id = "lz-2026-\(index)"
+            _ = try await service.create(try DefinitionParser.parse(testDefinition.replacingOccurrences(of: "lz-2026", with: id), file: "test"))
+            for step in steps[...index] { try await step(service, id) }
+            #expect(try await service.annul(id, reason: "选票印制错误") == .annulled)
+            #expect(try BundleVerifier().verify(try await service.bundle(id)).stage == "annulled")
+        }
+        _ = try await service.create(try DefinitionParser.parse(testDefinition, file: "test"))
+        for step in steps { try await step(service, "lz-2026") }
+        server.clock.advance(days: 6)
+        _ = try await service.publish("lz-2026", stage: .final)
+        await #expect(throws: ServiceError.self) { try await service.annul("lz-2026", reason: "太晚了") }
+    }
+
     @Test("appeals filed at the same moment get distinct ids")
     func concurrentAppeals() async throws {
         let server = try await TestServer()
