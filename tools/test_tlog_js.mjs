@@ -55,5 +55,11 @@ for (let n = 1; n <= 40; n++) {
 }
 check(good === proofs, `${proofs} inclusion proofs verify (sizes 1-40)`);
 check(forgedAccepted === 0, 'a leaf not in the tree is refused');
+// The tracker (SPEC §1): SHA-256 of the JCS bytes {"ratings":{...},"token":"..."}. Expected value
+// from Python: json.dumps({"ratings": r, "token": t}, sort_keys=True, ensure_ascii=False,
+// separators=(",", ":")), UTF-8, SHA-256.
+const tracker = await Tlog.tracker('AAI-x_y', { 'm-2': 'dissatisfied', 'm-1': '满意', 'fy-1': 'satisfied' });
+check(tracker === 'b51e6b0b17fbe30743d099698221b26a4032ae16025220c643b752bba1f4fbb6', 'the tracker is SHA-256 of the ballot\'s canonical JSON (keys sorted, Chinese as UTF-8)');
+
 console.log(`tlog.js: ${failures} failed`);
 process.exit(failures ? 1 : 0);

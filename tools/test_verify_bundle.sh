@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Cross-checks tools/verify_bundle.py against `minping audit verify` on a sample bundle
-# and on tampered copies of it. Usage: tools/test_verify_bundle.sh path/to/minping
+# Cross-checks tools/verify_bundle.py against `minping audit verify` on a sample bundle and on
+# altered copies of it. Each case names the verdict it expects, `OK` or the `seq N: check`
+# (`bundle: check`) part of the FAIL line; both verifiers must print exactly that on stdout,
+# with exit 0 for OK and 1 for FAIL. Every case pins the log key.
+# Usage: tools/test_verify_bundle.sh path/to/minping
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINPING="$(cd "$(dirname "${1:?usage: $0 path/to/minping}")" && pwd)/$(basename "$1")"
@@ -13,60 +16,166 @@ failed=0
 "$MINPING" audit sample --ballot Ballots/fuyuan-2018.yaml --votes Ballots/votes/fuyuan-2018.jsonl \
   --out "$WORK/good" > "$WORK/sample.out"
 LOGKEY="$(tail -n 1 "$WORK/sample.out")"
+# A second evaluation (another street, another log key), for a checkpoint that is not ours.
+"$MINPING" audit sample --ballot Ballots/haiyan-2020.yaml --votes Ballots/votes/haiyan-2020.jsonl \
+  --out "$WORK/other" > /dev/null
 
-run() { # dir -> sets rc_s out_s rc_p out_p
-  set +e
-  out_s="$("$MINPING" audit verify "$@" 2>&1)"; rc_s=$?
-  out_p="$(python3 "$PY" "$@" 2>&1)"; rc_p=$?
-  set -e
-}
-check_name() { # "FAIL seq 3: chain: ..." -> "seq 3: chain"... we compare the check only
-  sed -n '1s/^FAIL [^:]*: \([^:]*\):.*/\1/p' <<<"$1"
+verdict() { # stdout of a verifier -> "OK", "seq N: check", "bundle: check", or "" if neither
+  sed -n -e '/^OK /{s/.*/OK/p;q}' -e '/^FAIL /{s/^FAIL \([^:]*\): \([^:]*\):.*/\1: \2/p;q}' <<<"$1"
 }
 
-run "$WORK/good" --log-key "$LOGKEY" --checkpoint "$WORK/good/checkpoints/3.txt"
-if [[ $rc_s == 0 && $rc_p == 0 ]]; then
-  echo "ok   untampered: both OK"; passed=$((passed + 1))
-else
-  echo "FAIL untampered: swift rc=$rc_s ($out_s) python rc=$rc_p ($out_p)"; failed=$((failed + 1))
-fi
-
-tamper() { # name, python snippet operating on directory d
-  local name=$1 code=$2 d="$WORK/$1"
+# case NAME EXPECTED PYTHON [verify args...]: copies the good bundle to $WORK/NAME, runs PYTHON
+# on it (argv[1] is the directory, PRE's helpers are defined), then both verifiers on it, pinning
+# the sample's log key, or the fresh one resign() wrote to $WORK/NAME.logkey.
+case_() {
+  local name=$1 expect=$2 code=$3 d="$WORK/$1"
+  shift 3
   cp -r "$WORK/good" "$d"
-  python3 - "$d" <<<"$code"
-  run "$d"
-  local cs cp
-  cs="$(check_name "$out_s")"; cp="$(check_name "$out_p")"
-  if [[ $rc_s == 1 && $rc_p == 1 && -n $cs && $cs == "$cp" ]]; then
-    echo "ok   $name: $cs"; passed=$((passed + 1))
+  python3 - "$d" <<<"$PRE
+$code"
+  local out_s out_p err_s err_p rc_s rc_p v_s v_p want_rc key="$LOGKEY"
+  [[ -f $d.logkey ]] && key="$(cat "$d.logkey")"
+  set +e
+  out_s="$("$MINPING" audit verify "$d" --log-key "$key" "$@" 2>"$WORK/err_s")"; rc_s=$?
+  out_p="$(python3 "$PY" "$d" --log-key "$key" "$@" 2>"$WORK/err_p")"; rc_p=$?
+  set -e
+  err_s="$(cat "$WORK/err_s")"; err_p="$(cat "$WORK/err_p")"
+  v_s="$(verdict "$out_s")"; v_p="$(verdict "$out_p")"
+  if [[ $expect == OK ]]; then want_rc=0; else want_rc=1; fi
+  if [[ $v_s == "$expect" && $v_p == "$expect" && $rc_s == "$want_rc" && $rc_p == "$want_rc" ]]; then
+    echo "ok   $name: $expect"; passed=$((passed + 1))
   else
-    echo "FAIL $name: swift rc=$rc_s ($out_s) python rc=$rc_p ($out_p)"; failed=$((failed + 1))
+    echo "FAIL $name: expected $expect; swift rc=$rc_s (${out_s}${err_s:+ / $err_s})" \
+      "python rc=$rc_p (${out_p}${err_p:+ / $err_p})"
+    failed=$((failed + 1))
   fi
 }
 
-PRE='import sys, os, base64
+PRE='import sys, os, base64, hashlib, json
 d = sys.argv[1]
 p = os.path.join(d, "entries.jsonl")
 lines = open(p, "rb").read().split(b"\n")[:-1]
 def save(ls): open(p, "wb").write(b"".join(l + b"\n" for l in ls))
+def cp(n): return os.path.join(d, "checkpoints", "%d.txt" % n)
+def canonical(v): return json.dumps(v, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+def entry(i): return json.loads(lines[i])
+def tree(hs):
+    if len(hs) <= 1: return hs[0] if hs else hashlib.sha256(b"").digest()
+    k = 1
+    while k * 2 < len(hs): k *= 2
+    return hashlib.sha256(b"\x01" + tree(hs[:k]) + tree(hs[k:])).digest()
+def resign(es):
+    """Writes entries (objects) as the whole log under a fresh log key, as an operator with
+    the key could: seq and prev redone, keys.json and the created entry name the new key, a
+    checkpoint at every old size the log still reaches and at its new size."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.hazmat.primitives import serialization
+    key = ed25519.Ed25519PrivateKey.generate()
+    pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    kf = os.path.join(d, "keys.json"); keys = json.load(open(kf))
+    name = keys["log_verifier_key"].split("+")[0]
+    kid = hashlib.sha256(name.encode() + b"\n\x01" + pub).digest()[:4]
+    vkey = "%s+%s+%s" % (name, kid.hex(), base64.b64encode(b"\x01" + pub).decode())
+    keys["log_verifier_key"] = vkey; open(kf, "wb").write(canonical(keys))
+    open(d + ".logkey", "w").write(vkey)
+    es[0]["log_verifier_key"] = vkey
+    out, leaves, prev = [], [], "0" * 64
+    for i, e in enumerate(es):
+        e["seq"], e["prev"] = i, prev
+        b = canonical(e); out.append(b)
+        leaves.append(hashlib.sha256(b"\x00" + b).digest()); prev = leaves[-1].hex()
+    save(out)
+    cdir = os.path.join(d, "checkpoints"); origin = open(cp(1)).read().split("\n")[0]
+    sizes = {int(f[:-4]) for f in os.listdir(cdir)} | {len(out)}
+    for f in os.listdir(cdir): os.remove(os.path.join(cdir, f))
+    for n in sorted(s for s in sizes if s <= len(out)):
+        text = ("%s\n%d\n%s\n" % (origin, n, base64.b64encode(tree(leaves[:n])).decode())).encode()
+        sig = base64.b64encode(kid + key.sign(text)).decode()
+        open(cp(n), "wb").write(text + ("\n\u2014 %s %s\n" % (name, sig)).encode())
+es = [json.loads(l) for l in lines]
 '
-tamper swap-lines "$PRE
-lines[10], lines[11] = lines[11], lines[10]; save(lines)"
-tamper delete-line "$PRE
-del lines[20]; save(lines)"
-tamper flip-rating "$PRE
-l = lines[10]; assert b'\"type\":\"ballot\"' in l
-i = l.index(b'\"ratings\":{'); j = l.index(b'\":\"', i) + 3
-lines[10] = l[:j] + bytes([l[j] ^ 0x01]) + l[j + 1:]; save(lines)"
-tamper drop-last "$PRE
-save(lines[:-1])"
-tamper garbage-signature "$PRE
-c = os.path.join(d, 'checkpoints', '53.txt')
-body, sigs = open(c, 'rb').read().split(b'\n\n', 1)
-name = sigs.decode().split(' ')[1]
+
+# The bundle as written, and with an earlier checkpoint of its own.
+case_ untampered OK ''
+case_ earlier-checkpoint OK '' --checkpoint "$WORK/good/checkpoints/3.txt"
+
+# Entries.
+case_ swap-lines "seq 10: seq" '
+lines[10], lines[11] = lines[11], lines[10]; save(lines)'
+case_ delete-line "seq 20: seq" '
+del lines[20]; save(lines)'
+case_ flip-rating "seq 11: chain" '
+l = lines[10]; assert b"\"type\":\"ballot\"" in l
+i = l.index(b"\"ratings\":{"); j = l.index(b"\":\"", i) + 3
+lines[10] = l[:j] + bytes([l[j] ^ 0x01]) + l[j + 1:]; save(lines)'
+case_ drop-last "seq 60: checkpoint" '
+save(lines[:-1])'
+case_ ballot-extra-field "seq 10: entry_format" '
+e = entry(10); assert e["type"] == "ballot"
+e["ip"] = "203.0.113.7"; lines[10] = canonical(e); save(lines)'
+case_ opened-without-at "seq 2: entry_format" '
+e = entry(2); assert e["type"] == "opened", e
+del e["at"]; lines[2] = canonical(e); save(lines)'
+case_ no-final-newline OK '
+open(p, "wb").write(b"\n".join(lines))'
+
+# Re-signed logs (a fresh log key, pinned): what only the log's operator could write.
+case_ resigned-unchanged OK '
+resign(es)'
+case_ corrected-preliminary OK '
+# After the appeal is resolved, corrected preliminary results (the same recount) are published
+# again, 2 days before the final ones: publicity (5 days) still runs from the first.
+assert [e["type"] for e in es[56:]] == ["results", "appeal_filed", "appeal_resolved", "results"]
+again = dict(es[56], at="2027-01-18T09:01:00Z")
+resign(es[:59] + [again] + es[59:])'
+case_ time-with-offset "seq 2: time" '
+assert es[2]["type"] == "opened"; es[2]["at"] = "2027-01-15T16:00:00+08:00"; resign(es)'
+case_ time-not-a-date "seq 2: time" '
+es[2]["at"] = "2027-02-30T08:00:00Z"; resign(es)'
+case_ time-backwards "seq 56: time" '
+assert es[56]["type"] == "results"; es[56]["at"] = "2027-01-15T08:59:59Z"; resign(es)'
+
+# Other files.
+case_ keys-pretty-printed OK '
+k = os.path.join(d, "keys.json")
+os.system("python3 -m json.tool %s > %s.new && mv %s.new %s" % (k, k, k, k))
+assert b"\n    " in open(k, "rb").read()'
+case_ stray-notes-txt OK '
+open(os.path.join(d, "checkpoints", "notes.txt"), "w").write("seen on the board\n")'
+case_ stray-not-sizes OK '
+for n in ("03.txt", "+55.txt", "55.txt.bak", "1e3.txt"):
+    open(os.path.join(d, "checkpoints", n), "w").write("not a checkpoint\n")'
+
+# Bundle checkpoints: reported at the size their file is named after.
+case_ renamed-size "seq 70: checkpoint" '
+os.rename(cp(3), cp(70))'
+case_ copied-size "seq 4: checkpoint" '
+open(cp(4), "wb").write(open(cp(3), "rb").read())'
+case_ garbage-signature "seq 53: checkpoint_signature" '
+body, sigs = open(cp(53), "rb").read().split(b"\n\n", 1)
+name = sigs.decode().split(" ")[1]
 garbage = base64.b64encode(bytes(range(7, 75))).decode()
-open(c, 'wb').write(body + b'\n\n' + ('\u2014 %s %s\n' % (name, garbage)).encode())"
+open(cp(53), "wb").write(body + b"\n\n" + ("\u2014 %s %s\n" % (name, garbage)).encode())'
+case_ malformed-extra-signature "seq 53: checkpoint_signature" '
+open(cp(53), "ab").write("\u2014 foo AAAA\n".encode())'
+case_ other-key-signature OK '
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives import serialization
+note = open(cp(53), "rb").read()
+text = note[:note.rindex(b"\n\n") + 1]
+key = ed25519.Ed25519PrivateKey.generate()
+pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+name = "witness.example/w1"
+kid = hashlib.sha256(name.encode() + b"\n" + b"\x01" + pub).digest()[:4]   # C2SP key id
+line = "\u2014 %s %s\n" % (name, base64.b64encode(kid + key.sign(text)).decode())
+open(cp(53), "ab").write(line.encode())'
+case_ not-utf8 "seq 53: checkpoint_signature" '
+note = open(cp(53), "rb").read()
+open(cp(53), "wb").write(note.replace(b"\n", b"\xff\n", 1))'
+
+# A checkpoint seen earlier, but of another evaluation and log key.
+case_ earlier-from-other-bundle "seq 3: earlier_checkpoint_signature" '' \
+  --checkpoint "$WORK/other/checkpoints/3.txt"
 
 echo "verifiers: $passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -25,8 +25,10 @@ public func buildApplication(
 public func buildRouter(service: EvaluationService) -> Router<MinpingContext> {
     let registry = MetricsRegistry.shared
     let router = Router(context: MinpingContext.self)
-    router.add(middleware: ProblemMiddleware())
+    // Metrics outermost, so refusals are counted with the status and duration of the
+    // problem+json response they become, not as thrown errors (500).
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthMiddleware(service: service))
     router.get("healthz") { _, _ in Body.text("ok\n") }
     router.get("metrics") { _, _ in

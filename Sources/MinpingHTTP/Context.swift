@@ -33,11 +33,19 @@ enum Access {
 extension MinpingContext {
     /// 401 without a key; 403 if the key's role may not, or if it belongs to another street.
     func require(_ access: Access, street: String) throws -> APIKeyRecord {
-        guard let key else { throw Problem(.unauthorized, "unauthenticated", "this needs an API key: Authorization: Bearer <key>") }
-        guard access.allows(key.role) else { throw Problem(.forbidden, "forbidden", "a \(key.role.rawValue) key may not do this") }
+        let key = try require(access)
         guard key.role == .operator || key.street == street else {
             throw Problem(.forbidden, "forbidden", "this key acts for another street")
         }
+        return key
+    }
+
+    /// The caller's key, if its role allows `access` on some street: checked before reading a
+    /// body that names the street.
+    @discardableResult
+    func require(_ access: Access) throws -> APIKeyRecord {
+        guard let key else { throw Problem(.unauthorized, "unauthenticated", "this needs an API key: Authorization: Bearer <key>") }
+        guard access.allows(key.role) else { throw Problem(.forbidden, "forbidden", "a \(key.role.rawValue) key may not do this") }
         return key
     }
 }

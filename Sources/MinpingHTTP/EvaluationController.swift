@@ -10,8 +10,14 @@ import MinpingTokens
 struct EvaluationController {
     let service: EvaluationService
 
-    /// Ballots are small: a token and one short option id per subject.
-    static let ballotLimit = 64 * 1024
+    /// The largest ballot an honest client sends for this evaluation, with room to spare: the
+    /// token (about 480 characters) and, per subject, its id, the longest option id and the
+    /// JSON punctuation; doubled for whitespace. A few KiB for a community of 40 subjects.
+    static func ballotLimit(_ definition: EvaluationDefinition) -> Int {
+        let longestOption = definition.options.map(\.id.utf8.count).max() ?? 0
+        let ratings = definition.subjects.reduce(0) { $0 + $1.id.utf8.count + longestOption + 6 }
+        return 2 * (1024 + ratings)
+    }
 
     func addRoutes(to group: RouterGroup<MinpingContext>) {
         group.post(use: create)
@@ -42,7 +48,7 @@ struct EvaluationController {
     }
 
     @Sendable func create(_ request: Request, context: MinpingContext) async throws -> Response {
-        guard context.key != nil else { throw Problem(.unauthorized, "unauthenticated", "this needs an API key") }
+        try context.require(.admin)
         let text = String(decoding: try await Body.bytes(request, limit: 1 << 20), as: UTF8.self)
         let definition: EvaluationDefinition
         do {
@@ -129,7 +135,7 @@ struct EvaluationController {
 
     @Sendable func ballot(_ request: Request, context: MinpingContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try await Body.object(request, limit: Self.ballotLimit)
+        let body = try await Body.object(request, limit: Self.ballotLimit(try await service.definition(id)))
         let tracker = try await service.castBallot(id, token: try body.string("token"), ratings: try body.stringMap("ratings"))
         return Body.json(.object([("tracker", .string(tracker))]), status: .accepted)
     }
@@ -184,10 +190,21 @@ struct EvaluationController {
 
     @Sendable func entries(_ request: Request, context: MinpingContext) async throws -> Response {
         let record = try await evaluation(context)
-        let start = request.uri.queryParameters.get("start", as: Int.self) ?? 0
-        let end = request.uri.queryParameters.get("end", as: Int.self) ?? start + 1_000
-        guard start >= 0, end >= start else { throw Problem(.badRequest, "malformed_request", "need 0 <= start <= end") }
-        return Body.json(try await service.publicEntries(record.id, range: start..<min(end, start + 1_000)))
+        func bound(_ name: String) throws -> Int? {
+            guard let text = request.uri.queryParameters.get(name) else { return nil }
+            guard let value = Int(text), value >= 0 else {
+                throw Problem(.badRequest, "malformed_request", "\(name) must be a whole number")
+            }
+            return value
+        }
+        // At most a page of entries per request; sums saturate instead of overflowing.
+        let page = 1_000
+        let start = try bound("start") ?? 0
+        let (sum, overflow) = start.addingReportingOverflow(page)
+        let pageEnd = overflow ? Int.max : sum
+        let end = try bound("end") ?? pageEnd
+        guard end >= start else { throw Problem(.badRequest, "malformed_request", "need start <= end") }
+        return Body.json(try await service.publicEntries(record.id, range: start..<min(end, pageEnd)))
     }
 
     @Sendable func bundle(_ request: Request, context: MinpingContext) async throws -> Response {

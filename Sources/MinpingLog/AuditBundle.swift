@@ -36,6 +36,10 @@ public struct AuditBundle: Sendable {
     public var checkpoints: [String]
     public var keys: Keys
     public var results: [UInt8]?
+    /// The size each checkpoint's file name gives (`checkpoints/<size>.txt`), when the bundle
+    /// was read from a directory; nil for a bundle made in memory, whose files are named after
+    /// what each checkpoint says.
+    var fileSizes: [Int]?
 
     public init(definition: [UInt8], entries: [[UInt8]], checkpoints: [String], keys: Keys, results: [UInt8]?) {
         self.definition = definition
@@ -43,6 +47,19 @@ public struct AuditBundle: Sendable {
         self.checkpoints = checkpoints
         self.keys = keys
         self.results = results
+    }
+
+    /// Each checkpoint with the size its file is (or would be) named after, ascending.
+    var namedCheckpoints: [(size: Int, note: String)] {
+        if let fileSizes, fileSizes.count == checkpoints.count {
+            return Array(zip(fileSizes, checkpoints))
+        }
+        return checkpoints.map { (Self.fileSize(of: $0), $0) }
+    }
+
+    /// The size a checkpoint's file is named after: what it claims, unverified.
+    static func fileSize(of note: String) -> Int {
+        Checkpoint.claimedSize(note) ?? 0
     }
 
     /// The bundle's files by relative path, in the layout of SPEC §5.
@@ -57,7 +74,7 @@ public struct AuditBundle: Sendable {
         var seen = Set<String>()
         for note in checkpoints.reversed() {
             // Several checkpoints of one size are the same tree; the last one signed is kept.
-            let path = "checkpoints/\(Checkpoint.unverified(note)?.size ?? 0).txt"
+            let path = "checkpoints/\(Self.fileSize(of: note)).txt"
             if seen.insert(path).inserted { files.append((path, Array(note.utf8))) }
         }
         files.append(("keys.json", CanonicalJSON.encode(keys.jsonValue)))
@@ -82,12 +99,11 @@ public struct AuditBundle: Sendable {
             }
         }
         let definition = try load("definition.json")
-        let entryData = try load("entries.jsonl")
-        guard entryData.isEmpty || entryData.last == 0x0A else {
-            throw .unreadable(file: "entries.jsonl", reason: "the last line has no newline")
-        }
-        let entries = lines(of: entryData)
+        let entries = lines(of: try load("entries.jsonl"))
 
+        // Checkpoints are the files named `<size>.txt` (a decimal without leading zeros);
+        // other files are not part of the bundle. A file that is not UTF-8 is no signed note:
+        // it is kept as an empty one, which fails as a signature, not as a read error.
         let checkpointDirectory = directory.appendingPathComponent("checkpoints")
         let names: [String]
         do {
@@ -97,27 +113,27 @@ public struct AuditBundle: Sendable {
         }
         var sized: [(Int, String)] = []
         for name in names where name.hasSuffix(".txt") {
-            guard let size = Int(name.dropLast(4)), let note = String(data: try load("checkpoints/\(name)"), encoding: .utf8) else {
-                throw .unreadable(file: "checkpoints/\(name)", reason: "not a checkpoint file named <size>.txt")
-            }
-            sized.append((size, note))
+            guard let size = Checkpoint.decimal(name.dropLast(4)) else { continue }
+            sized.append((size, String(data: try load("checkpoints/\(name)"), encoding: .utf8) ?? ""))
         }
+        sized.sort { $0.0 < $1.0 }
 
+        // keys.json is not part of the log: any JSON object with the three keys will do.
         let keysData = try load("keys.json")
-        guard case let .object(members)? = try? CanonicalJSON.parse(Array(keysData)) else {
-            throw .unreadable(file: "keys.json", reason: "not canonical JSON")
+        guard let keysObject = try? JSONSerialization.jsonObject(with: keysData) as? [String: Any] else {
+            throw .unreadable(file: "keys.json", reason: "not a JSON object")
         }
-        let fields = Dictionary(members, uniquingKeysWith: { first, _ in first })
-        guard case let .string(spki)? = fields["token_key_spki"], case let .string(id)? = fields["token_key_id"],
-              case let .string(logKey)? = fields["log_verifier_key"]
+        guard let spki = keysObject["token_key_spki"] as? String, let id = keysObject["token_key_id"] as? String,
+              let logKey = keysObject["log_verifier_key"] as? String
         else { throw .unreadable(file: "keys.json", reason: "needs token_key_spki, token_key_id and log_verifier_key") }
 
         let resultsURL = directory.appendingPathComponent("results.json")
         let results = FileManager.default.fileExists(atPath: resultsURL.path) ? Array(try load("results.json")) : nil
-        return AuditBundle(
-            definition: Array(definition), entries: entries,
-            checkpoints: sized.sorted { $0.0 < $1.0 }.map(\.1),
+        var bundle = AuditBundle(
+            definition: Array(definition), entries: entries, checkpoints: sized.map(\.1),
             keys: Keys(tokenKeySPKI: spki, tokenKeyID: id, logVerifierKey: logKey), results: results)
+        bundle.fileSizes = sized.map(\.0)
+        return bundle
     }
 }
 
@@ -131,12 +147,13 @@ public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The newline-terminated lines of `data`, without their newlines.
+/// The lines of `data`, without their newlines; the last line's newline is optional.
 private func lines(of data: Data) -> [[UInt8]] {
     data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
         var lines: [[UInt8]] = []
         var start = 0
-        while start < buffer.count, let end = buffer[start...].firstIndex(of: 0x0A) {
+        while start < buffer.count {
+            let end = buffer[start...].firstIndex(of: 0x0A) ?? buffer.count
             lines.append(Array(buffer[start..<end]))
             start = end + 1
         }

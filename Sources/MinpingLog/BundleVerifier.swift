@@ -99,11 +99,14 @@ public struct BundleVerifier {
         }
         guard !entries.isEmpty else { throw fail(nil, "created", "the log is empty") }
 
-        // 2. Checkpoints: signed by the log key, for this origin, with the root of the log at
-        // their size, each consistent with the one before; then those seen earlier.
+        // 2. Checkpoints, in the order of their file names: each signed by the log key, for
+        // this origin, of the size its file is named after, with the root of the log at that
+        // size, and consistent with the one before; then those seen earlier. Failures name the
+        // size the file (or an earlier checkpoint) claims.
         var previous: Checkpoint?
-        for note in bundle.checkpoints {
-            let checkpoint = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "checkpoint")
+        for (size, note) in bundle.namedCheckpoints {
+            let checkpoint = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "checkpoint",
+                                                seq: size, fileSize: size)
             if let previous {
                 let proof = tree.consistencyProof(oldSize: previous.size, newSize: checkpoint.size)
                 guard Merkle.verifyConsistency(oldSize: previous.size, newSize: checkpoint.size,
@@ -116,7 +119,8 @@ public struct BundleVerifier {
             throw fail(nil, "checkpoint", "no checkpoint covers the whole log of \(tree.size) entries")
         }
         for note in earlierCheckpoints {
-            let earlier = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "earlier_checkpoint")
+            let earlier = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "earlier_checkpoint",
+                                             seq: Checkpoint.claimedSize(note))
             let proof = tree.consistencyProof(oldSize: earlier.size, newSize: latest.size)
             guard Merkle.verifyConsistency(oldSize: earlier.size, newSize: latest.size, oldRoot: earlier.root,
                                            newRoot: latest.root, proof: proof)
@@ -169,24 +173,36 @@ public struct BundleVerifier {
         }
     }
 
+    /// Opens a checkpoint: its signature (`<check>_signature`), then its body, origin, size and
+    /// root against the log (`<check>`). Every failure is reported at `seq`. A bundle's
+    /// checkpoint must be of the size its file is named after (`fileSize`).
     private func openCheckpoint(_ note: String, logKey: NoteVerifier, origin: String, tree: MerkleTree,
-                                check: String) throws(VerificationFailure) -> Checkpoint {
+                                check: String, seq: Int?, fileSize: Int? = nil) throws(VerificationFailure) -> Checkpoint {
+        let text: String
+        do {
+            text = try logKey.open(note)
+        } catch {
+            throw VerificationFailure(seq: seq, check: "\(check)_signature", detail: error.description)
+        }
         let checkpoint: Checkpoint
         do {
-            checkpoint = try Checkpoint.open(note, verifier: logKey)
+            checkpoint = try Checkpoint(body: text)
         } catch {
-            let size = Checkpoint.unverified(note)?.size
-            throw VerificationFailure(seq: size, check: "\(check)_signature", detail: error.description)
+            throw VerificationFailure(seq: seq, check: check, detail: error.description)
+        }
+        if let fileSize, checkpoint.size != fileSize {
+            throw VerificationFailure(seq: seq, check: check,
+                                      detail: "checkpoints/\(fileSize).txt holds a checkpoint of size \(checkpoint.size)")
         }
         guard checkpoint.origin == origin else {
-            throw VerificationFailure(seq: checkpoint.size, check: check, detail: "origin '\(checkpoint.origin)' is not '\(origin)'")
+            throw VerificationFailure(seq: seq, check: check, detail: "origin '\(checkpoint.origin)' is not '\(origin)'")
         }
         guard checkpoint.size <= tree.size else {
-            throw VerificationFailure(seq: checkpoint.size, check: check,
+            throw VerificationFailure(seq: seq, check: check,
                                       detail: "checkpoint of \(checkpoint.size) entries, but the log has \(tree.size)")
         }
         guard tree.root(size: checkpoint.size) == checkpoint.root else {
-            throw VerificationFailure(seq: checkpoint.size, check: check,
+            throw VerificationFailure(seq: seq, check: check,
                                       detail: "root hash differs from the log's tree at size \(checkpoint.size)")
         }
         return checkpoint

@@ -37,6 +37,20 @@ public struct Checkpoint: Sendable, Equatable {
         (try? SignedNote(note)).flatMap { try? Checkpoint(body: $0.text) }
     }
 
+    /// The size a note claims on its second line, unverified: for naming its file and
+    /// reporting where it failed, never for trusting it.
+    public static func claimedSize(_ note: String) -> Int? {
+        let lines = note.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
+        return lines.count > 1 ? decimal(lines[1]) : nil
+    }
+
+    /// A size written as checkpoints write it: decimal digits without leading zeros.
+    static func decimal(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+              text == "0" || !text.hasPrefix("0"), let value = Int(text) else { return nil }
+        return value
+    }
+
     /// Verifies a signed checkpoint with the log's key and parses it.
     public static func open(_ note: String, verifier: NoteVerifier) throws(NoteError) -> Checkpoint {
         try Checkpoint(body: verifier.open(note))

@@ -14,6 +14,57 @@ public enum EntryType: String, Sendable, CaseIterable {
     case appealFiled = "appeal_filed"
     case appealResolved = "appeal_resolved"
     case annulled
+
+    /// The fields an entry of this type carries besides `v`, `seq`, `prev` and `type`, each
+    /// with its kind; `optional` ones may be absent. Anything else is refused.
+    /// - Seealso: SPEC §5 ("Types and their fields")
+    var fields: [(name: String, kind: FieldKind, optional: Bool)] {
+        switch self {
+        case .created: [("definition", .object, false), ("token_key_spki", .string, false),
+                        ("token_key_id", .string, false), ("log_verifier_key", .string, false)]
+        case .slipsIssued: [("count", .int, false), ("issued", .int, false)]
+        case .tokenIssued: [("issued", .int, false)]
+        case .opened: [("at", .string, false)]
+        case .ballot: [("token", .string, false), ("ratings", .ratings, false)]
+        case .closed: [("at", .string, false), ("ballots", .int, false), ("issued", .int, false)]
+        case .results: [("stage", .string, false), ("at", .string, false), ("results", .object, false)]
+        case .appealFiled: [("appeal", .string, false), ("subject", .string, true), ("text_sha256", .sha256, false)]
+        case .appealResolved: [("appeal", .string, false), ("outcome", .string, false), ("note_sha256", .sha256, false)]
+        case .annulled: [("at", .string, false), ("reason_sha256", .sha256, false)]
+        }
+    }
+}
+
+/// The shape of an entry field.
+enum FieldKind: CustomStringConvertible {
+    case string, int, object
+    /// An object whose values are strings (subject id → option id).
+    case ratings
+    /// 64 lowercase hex digits.
+    case sha256
+
+    var description: String {
+        switch self {
+        case .string: "a string"
+        case .int: "an integer"
+        case .object: "an object"
+        case .ratings: "an object of option ids"
+        case .sha256: "64 lowercase hex digits"
+        }
+    }
+
+    func admits(_ value: JSONValue) -> Bool {
+        switch (self, value) {
+        case (.string, .string), (.int, .int), (.object, .object): true
+        case let (.ratings, .object(members)): members.allSatisfy { if case .string = $0.1 { true } else { false } }
+        case let (.sha256, .string(text)): isLowercaseHex64(text)
+        default: false
+        }
+    }
+}
+
+func isLowercaseHex64(_ text: String) -> Bool {
+    text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
 }
 
 /// One audit entry: its exact stored bytes (canonical JSON) and what they say.
@@ -39,12 +90,24 @@ public struct LogEntry: Sendable {
         guard case let .object(members) = value else { throw .invalid("an entry is a JSON object") }
         let fields = Dictionary(members, uniquingKeysWith: { first, _ in first })
         guard fields["v"] == .int(1) else { throw .invalid("\"v\" must be 1") }
-        guard case let .int(seq)? = fields["seq"], seq >= 0 else { throw .invalid("\"seq\" must be a whole number") }
-        guard case let .string(prev)? = fields["prev"], prev.count == 64,
-              prev.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
-        else { throw .invalid("\"prev\" must be 64 lowercase hex digits") }
+        guard case let .int(seq)? = fields["seq"] else { throw .invalid("\"seq\" must be an integer") }
+        guard case let .string(prev)? = fields["prev"], isLowercaseHex64(prev) else {
+            throw .invalid("\"prev\" must be 64 lowercase hex digits")
+        }
         guard case let .string(typeName)? = fields["type"], let type = EntryType(rawValue: typeName) else {
             throw .invalid("unknown entry type")
+        }
+        let shape = type.fields
+        for (name, kind, optional) in shape {
+            guard let value = fields[name] else {
+                if optional { continue }
+                throw .invalid("a '\(typeName)' entry needs \"\(name)\"")
+            }
+            guard kind.admits(value) else { throw .invalid("\"\(name)\" of a '\(typeName)' entry is not \(kind)") }
+        }
+        let known = Set(["v", "seq", "prev", "type"] + shape.map(\.name))
+        if let extra = members.first(where: { !known.contains($0.0) }) {
+            throw .invalid("a '\(typeName)' entry has no field \"\(extra.0)\"")
         }
         self.bytes = bytes
         leafHash = Merkle.leafHash(bytes)
@@ -112,7 +175,15 @@ public enum LogTime {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 
+    /// Exactly `YYYY-MM-DDTHH:MM:SSZ`: no offsets, no fractions, so every verifier reads the
+    /// same instant from the same bytes.
     public static func parse(_ text: String) -> Date? {
-        try? Date(text, strategy: .iso8601)
+        let digits = Array(text.utf8)
+        let pattern = Array("dddd-dd-ddTdd:dd:ddZ".utf8)
+        guard digits.count == pattern.count,
+              zip(digits, pattern).allSatisfy({ $1 == UInt8(ascii: "d") ? (0x30...0x39).contains($0) : $0 == $1 }),
+              let date = try? Date(text, strategy: .iso8601), format(date) == text
+        else { return nil }
+        return date
     }
 }

@@ -26,7 +26,12 @@ extension EvaluationService {
 
     /// The URL printed on a slip: the token travels in the fragment, never to the server's logs.
     public nonisolated func slipURL(_ id: String, token: PublicToken) -> String {
-        "\(configuration.publicBaseURL)/vote/\(id)#t=\(token.base64URL)"
+        pageURL("/vote/\(id)#t=\(token.base64URL)")
+    }
+
+    /// A page's address as people outside reach it (`--public-url`).
+    public nonisolated func pageURL(_ path: String) -> String {
+        "\(configuration.publicBaseURL)\(path)"
     }
 
     /// Makes one-time enrollment codes for remote voting; only their hashes are stored.

@@ -42,11 +42,11 @@ extension EvaluationService {
             guard let entry = try? LogEntry(bytes: stored.bytes) else { return .null }
             if entry.type == .ballot {
                 return .object([
-                    ("seq", .int(entry.seq)), ("type", .string("ballot")),
+                    ("index", .int(entry.seq)), ("type", .string("ballot")),
                     ("tracker", .string(Tracker.of(entry) ?? "")), ("leaf_hash", .string(stored.leafHash.hex)),
                 ])
             }
-            return .object([("seq", .int(entry.seq)), ("entry", CanonicalJSON.parseOrNull(stored.bytes)),
+            return .object([("index", .int(entry.seq)), ("entry", CanonicalJSON.parseOrNull(stored.bytes)),
                             ("leaf_hash", .string(stored.leafHash.hex))])
         }
         return .object([("size", .int(size)), ("entries", .array(views))])

@@ -38,16 +38,19 @@ struct AuditVerifyCommand: ParsableCommand {
             throw CLIError(message: "\(directory)/\(error)")
         }
         let earlier = try checkpoints.map { path in
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path) else {
                 throw CLIError(message: "\(path): cannot read the checkpoint file")
             }
-            return text
+            // Not UTF-8: read lossily, so it fails as a signature (a check), not as usage.
+            return String(decoding: data, as: UTF8.self)
         }
+        // The verdict, OK or FAIL, is the command's output (stdout), as in tools/verify_bundle.py.
         do {
             let summary = try BundleVerifier(pinnedLogKey: logKey, earlierCheckpoints: earlier).verify(bundle)
             Console.out(summary.description)
         } catch {
-            throw CLIError(message: "FAIL \(error)", exitCode: CLIError.checkFailed)
+            Console.out("FAIL \(error)")
+            throw ExitCode(CLIError.checkFailed)
         }
     }
 }

@@ -32,6 +32,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How many slips to print with --load (0: none; print them later at /admin/slips/<id>).")
     var slips = 5
 
+    @Option(name: .customLong("integrate-every"),
+            help: "Seconds between integrations of accepted ballots into the log (SPEC §5: every few seconds; 1 to 60).")
+    var integrateEvery = 1
+
+    func validate() throws {
+        guard (1...60).contains(integrateEvery) else {
+            throw ValidationError("--integrate-every must be between 1 and 60 seconds, got \(integrateEvery)")
+        }
+    }
+
     func run() async throws {
         let logger = ServerSupport.logger("minping")
         let store = try ServerSupport.openStore(db)
@@ -48,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = buildApplication(
             service: service,
             configuration: .init(address: .hostname(host, port: port), serverName: "minping"),
+            integrateEvery: .seconds(integrateEvery),
             logger: logger)
         Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(db)); Ctrl-C stops.")
         try await app.runService()
@@ -76,6 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
             reviewer key: \(reviewerKey)
             slips (the token is after #t=):
             \(urls.map { "  " + $0 }.joined(separator: "\n"))
+            pages:
+              公示栏 public board  \(service.pageURL("/board/\(definition.id)"))
+              查验选票 receipts     \(service.pageURL("/receipt/\(definition.id)"))
+              打印选票 print slips  \(service.pageURL("/admin/slips/\(definition.id)"))  (with the admin key)
             """)
     }
 }

@@ -21,7 +21,15 @@ struct AuditCommandTests {
         try lines.joined(separator: "\n").write(to: entries, atomically: true, encoding: .utf8)
         let bad = try CLI.run(["audit", "verify", directory])
         #expect(bad.status == 1)
-        #expect(bad.stderr.contains("FAIL seq 4: seq:"))
+        #expect(bad.stdout.contains("FAIL seq 4: seq:"))
+
+        // A checkpoint file named for another size is a failed check, never a crash.
+        lines.swapAt(4, 5)
+        try lines.joined(separator: "\n").write(to: entries, atomically: true, encoding: .utf8)
+        try FileManager.default.moveItem(atPath: "\(directory)/checkpoints/3.txt", toPath: "\(directory)/checkpoints/70.txt")
+        let misnamed = try CLI.run(["audit", "verify", directory, "--log-key", key])
+        #expect(misnamed.status == 1, "\(misnamed.stderr)")
+        #expect(misnamed.stdout.hasPrefix("FAIL seq 70: checkpoint: checkpoints/70.txt holds a checkpoint of size 3"))
 
         let missing = try CLI.run(["audit", "verify", "\(directory)-nope"])
         #expect(missing.status == 2)

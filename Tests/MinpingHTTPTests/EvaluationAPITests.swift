@@ -88,6 +88,8 @@ struct EvaluationAPITests {
             #expect(reply.status == 200, "\(reply.body)")
             #expect(try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer,
                                           json: ["outcome": "upheld", "note": "x"]).code == "already_resolved")
+            // A corrected 公示 may go out again before final; the publicity period still runs from the first.
+            #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"]).status == 200)
             #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"]).code == "publicity_not_over")
             server.clock.advance(days: 5)
             reply = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"])
@@ -97,7 +99,12 @@ struct EvaluationAPITests {
             reply = try await client.call(.get, "\(base)/lz-2026/log/entries?start=0&end=100")
             let entries = try #require(reply.json["entries"] as? [[String: Any]])
             let ballots = entries.filter { $0["type"] as? String == "ballot" }
-            #expect(ballots.count == 12 && ballots.allSatisfy { $0["entry"] == nil && $0["tracker"] != nil })
+            #expect(ballots.count == 12 && ballots.allSatisfy { Set($0.keys) == ["index", "type", "tracker", "leaf_hash"] })
+            #expect(entries.map { $0["index"] as? Int } == Array(0..<entries.count))
+            #expect(try await client.call(.get, "\(base)/lz-2026/log/entries?start=abc").code == "malformed_request")
+            #expect(try await client.call(.get, "\(base)/lz-2026/log/entries?start=5&end=2").code == "malformed_request")
+            reply = try await client.call(.get, "\(base)/lz-2026/log/entries?start=9223372036854775000")
+            #expect(reply.status == 200 && (reply.json["entries"] as? [Any])?.isEmpty == true, "\(reply.body)")
             #expect(Set(ballots.compactMap { $0["tracker"] as? String }) == Set(trackers))
             #expect(!reply.body.contains(tokens[5]))
             reply = try await client.call(.get, "\(base)/lz-2026/log/checkpoint")
@@ -121,11 +128,17 @@ struct EvaluationAPITests {
             #expect(tar.terminationStatus == 0)
             let extracted = try AuditBundle.read(from: directory.appendingPathComponent("lz-2026-bundle"))
             #expect(try BundleVerifier(pinnedLogKey: key).verify(extracted).ballots == 12)
+            let python = try PythonVerifier.run(directory.appendingPathComponent("lz-2026-bundle").path, logKey: key)
+            #expect(python.status == 0 && python.output.hasPrefix("OK minping/chengqu/lz-2026"), "\(python.output)")
 
             // Metrics count ballots by outcome.
             let metrics = try await client.call(.get, "/metrics").body
             #expect(metrics.contains("minping_ballots_accepted_total"))
             #expect(metrics.contains(#"minping_ballots_refused_total{code="token_spent"}"#))
+            // Refusals are counted as the responses they become (409, 403), never as 500.
+            let ballotLines = metrics.split(separator: "\n").filter { $0.contains("ballots") && $0.contains("status_code") }
+            #expect(ballotLines.contains { $0.contains(#"status_code="409""#) }, "\(ballotLines)")
+            #expect(!ballotLines.contains { $0.contains(#"status_code="500""#) }, "\(ballotLines)")
         }
         let bundle = try await server.service.bundle("lz-2026")
         let summary = try BundleVerifier(pinnedLogKey: try await server.service.logVerifierKey(street: "chengqu")).verify(bundle)
@@ -147,7 +160,8 @@ struct EvaluationAPITests {
             #expect(try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": "x"]).code == "malformed_request")
             #expect(try await client.call(.get, "\(base)/nope").code == "not_found")
             #expect(try await client.call(.get, "/api/v1/nothing-here").status == 404)
-            let huge = ["token": String(repeating: "A", count: 70_000), "ratings": [:]] as [String: Any]
+            // A ballot for three subjects is limited to a few KiB.
+            let huge = ["token": String(repeating: "A", count: 5_000), "ratings": [:]] as [String: Any]
             let reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: huge)
             #expect(reply.status == 413 && reply.code == "payload_too_large")
         }

@@ -210,6 +210,37 @@ struct BundleVerifierTests {
         #expect(try failureInBoth(bundle)?.check == "appeals_pending")
     }
 
+    @Test("preliminary results published again (a corrected 公示) verify in both; the publicity period runs from the first")
+    func republishedPreliminary() throws {
+        let final = index(of: .results, last: true)
+        let finalAt = LogFixtures.entry(entries[final])?.string("at") ?? ""
+        var entries = entries
+        // The corrected preliminary results go out at the same moment as the final ones:
+        // counted from them, the publicity period would not be over.
+        entries.insert(LogFixtures.replacing(entries[index(of: .results)], "at", with: .string(finalAt)), at: final)
+        let bundle = LogFixtures.forged(good, entries: entries)
+        #expect(try failureInBoth(bundle) == nil)
+    }
+
+    @Test("every entry has exactly the fields of its type, of the right kind, in both verifiers", arguments: [
+        ("a ballot with an address", EntryType.ballot, "ip", JSONValue?.some(.string("10.0.0.7")), "entry_format"),
+        ("a ballot with a time", .ballot, "at", .string("2026-11-23T09:00:00Z"), "entry_format"),
+        ("opened without a time", .opened, "at", nil, "entry_format"),
+        ("closed without its count", .closed, "ballots", nil, "entry_format"),
+        ("an appeal without its text hash", .appealFiled, "text_sha256", nil, "entry_format"),
+        ("a resolution whose note hash is not hex", .appealResolved, "note_sha256", .string(String(repeating: "Z", count: 64)), "entry_format"),
+        ("slips counted as text", .slipsIssued, "count", .string("6"), "entry_format"),
+        ("a time with an offset", .opened, "at", .string("2026-11-01T08:00:00+08:00"), "time"),
+        ("a time with fractions", .closed, "at", .string("2026-11-01T08:00:00.5Z"), "time"),
+    ] as [(String, EntryType, String, JSONValue?, String)])
+    func entryShape(_ name: String, type: EntryType, field: String, value: JSONValue?, check: String) throws {
+        let i = index(of: type)
+        var entries = entries
+        entries[i] = LogFixtures.setting(entries[i], field, to: value)
+        let result = try failureInBoth(LogFixtures.forged(good, entries: entries))
+        #expect(result?.check == check && result?.seq == i, "\(name): \(String(describing: result))")
+    }
+
     @Test("more tokens issued than the electorate fail")
     func overIssued() throws {
         var bundle = good

@@ -81,6 +81,12 @@ enum LogFixtures {
 
     static func entry(_ bytes: [UInt8]) -> LogEntry? { try? LogEntry(bytes: bytes) }
 
+    /// Sets, adds or (with nil) removes one field of an entry.
+    static func setting(_ bytes: [UInt8], _ key: String, to value: JSONValue?) -> [UInt8] {
+        guard case let .object(members)? = try? CanonicalJSON.parse(bytes) else { return bytes }
+        return CanonicalJSON.encode(.object(members.filter { $0.0 != key } + (value.map { [(key, $0)] } ?? [])))
+    }
+
     static func replacing(_ bytes: [UInt8], _ key: String, with value: JSONValue) -> [UInt8] {
         guard case let .object(members)? = try? CanonicalJSON.parse(bytes) else { return bytes }
         return CanonicalJSON.encode(.object(members.map { $0.0 == key ? ($0.0, value) : $0 }))

@@ -48,6 +48,14 @@ var Tlog = (function () {
       ',"seq":' + receipt.index + ',"token":' + JSON.stringify(token) + ',"type":"ballot","v":1}';
     return new TextEncoder().encode(text);
   }
+  // SPEC §1: the tracker is SHA-256 of the ballot's JCS bytes {"ratings":{...},"token":"..."},
+  // computed by the voter's device from what it sent, so the server cannot hand out another.
+  async function tracker(token, ratings) {
+    var sorted = {};
+    Object.keys(ratings).sort().forEach(function (k) { sorted[k] = ratings[k]; });
+    var text = '{"ratings":' + JSON.stringify(sorted) + ',"token":' + JSON.stringify(token) + '}';
+    return hex(await sha256(new TextEncoder().encode(text)));
+  }
   // C2SP signed note: the signed text is the note up to and including the newline before the
   // blank line; a signature line is "— <name> <base64(4-byte key id || 64-byte signature)>".
   // The verifier key is "<name>+<hex key id>+<base64(0x01 || 32-byte Ed25519 key)>".
@@ -81,5 +89,5 @@ var Tlog = (function () {
     return { kind: "ok", text: L.signed.replace("{key}", verifierKey.split("+").slice(0, 2).join("+")) };  // name+id
   }
   return { signatureSentence: signatureSentence, verifyCheckpoint: verifyCheckpoint, b64: b64, hex: hex, fromHex: fromHex, leafHash: leafHash, verifyInclusion: verifyInclusion,
-           parseReceipt: parseReceipt, ballotEntry: ballotEntry };
+           parseReceipt: parseReceipt, ballotEntry: ballotEntry, tracker: tracker };
 })();

@@ -122,7 +122,7 @@
         var status = el("p", { class: "message", id: "verification", role: "status", text: L.verifying });
         show([el("h2", { text: L.done_title }), el("p", { text: L.tracker_intro }),
               el("p", { class: "tracker", id: "tracker", text: reply.body.tracker }), status,
-              el("p", {}, [el("a", { href: "/receipt/" + encodeURIComponent(evaluation), text: document.title.indexOf("Vote") >= 0 ? "Check your ballot" : "查验选票" })])]);
+              el("p", {}, [el("a", { href: "/receipt/" + encodeURIComponent(evaluation) + location.search, text: L.receipt_link })])]);
         verifyCast(reply.body.tracker, sent, status);
       } else {
         var text = L[reply.body.code] || L.error;
@@ -141,6 +141,14 @@
   // device sent and verify its inclusion proof. Then forget the token and the choices.
   async function verifyCast(tracker, sent, status) {
     if (!window.isSecureContext || !window.crypto || !crypto.subtle) { status.textContent = L.insecure; sent = null; return; }
+    // The tracker is this device's own hash of what it sent; a server that answered with
+    // another one is caught at once.
+    if (await Tlog.tracker(sent.token, sent.ratings) !== tracker) {
+      sent = null;
+      status.className = "message error";
+      status.textContent = L.tracker_mismatch;
+      return;
+    }
     for (var attempt = 0; attempt < 15; attempt++) {
       await new Promise(function (done) { setTimeout(done, attempt === 0 ? 1200 : 2000); });
       var reply;
