@@ -157,7 +157,7 @@ public actor EvaluationService {
     }
 
     /// Annuls an evaluation (from any state but final), recording only the reason's hash.
-    /// Ballots accepted before it are integrated first, in the same step: nothing follows it.
+    /// Ballots accepted before it are integrated first: nothing follows it.
     public func annul(_ id: String, reason: String) async throws -> EvaluationState {
         let at = now()
         try await endVoting(id, action: "annul") { head, record in
@@ -168,27 +168,24 @@ public actor EvaluationService {
         return .annulled
     }
 
-    /// One step, under the evaluation's lock, that integrates every pending ballot and then
-    /// appends the entry `last` builds with its transition. The pending ballots are read under
-    /// the lock, so the integrator cannot take them in between; a ballot that arrives while
-    /// the step is built makes the store refuse it, and the step is built again.
+    /// Under the evaluation's lock, integrates every pending ballot (batches with their own
+    /// checkpoints), then appends the entry `last` builds with its transition, in a step of its
+    /// own. The pending ballots are read under the lock, so the integrator cannot take them in
+    /// between; a ballot that arrives before the last step makes the store refuse that step,
+    /// and the arrivals are integrated before it is tried again.
     private func endVoting(_ id: String, action: String,
                            _ last: (inout LogHead, EvaluationRecord) throws -> (LogEntry, LogEffect)) async throws {
         try await locked(id) {
             for attempt in 0..<5 {
-                let pending = try await store.pendingBallots(evaluation: id)
+                try await integrateLocked(id)
                 do {
                     try await commitStep(id) { head, record in
-                        var (entries, positions) = Self.ballotEntries(pending, head: &head)
                         let (entry, transition) = try last(&head, record)
-                        entries.append(entry)
-                        // Only an open evaluation has ballots to integrate (the store refuses them otherwise).
-                        let integrate: [LogEffect] = pending.isEmpty ? [] : [.integrateBallots(positions)]
-                        return (entries, integrate + [.requireNoPendingBallots, transition])
+                        return ([entry], [.requireNoPendingBallots, transition])
                     }
                     return
                 } catch StoreError.ballotsPending where attempt < 4 {
-                    continue  // a ballot arrived while building the step: take it in too
+                    continue  // a ballot arrived meanwhile: take it in too
                 }
             }
             throw ServiceError.invalidTransition(from: .open, action: "\(action) (ballots kept arriving; try again)")
@@ -249,20 +246,25 @@ public actor EvaluationService {
     public func integratePending(_ id: String) async throws -> Int {
         // Read under the lock: `close` and `annul` integrate the same ballots in their own step.
         try await locked(id) {
-            let pending = try await store.pendingBallots(evaluation: id)
-            // Batches of at most `integrationBatch`, each its own step with a checkpoint: the
-            // store's single writer is never held long, so ballots keep their latency.
-            for start in stride(from: 0, to: pending.count, by: Self.integrationBatch) {
-                let started = ContinuousClock.now
-                let batch = Array(pending[start..<min(start + Self.integrationBatch, pending.count)])
-                try await commitStep(id) { head, _ in
-                    let (entries, positions) = Self.ballotEntries(batch, head: &head)
-                    return (entries, [.integrateBallots(positions)])
-                }
-                ServiceMetrics.integrated(count: batch.count, duration: ContinuousClock.now - started)
-            }
-            return pending.count
+            try await integrateLocked(id)
         }
+    }
+
+    /// Integrates the pending ballots in batches of at most `integrationBatch`, each its own
+    /// step with a checkpoint (SPEC §5: a checkpoint after every batch): the store's single
+    /// writer is never held long, so ballots keep their latency. The caller holds the lock.
+    private func integrateLocked(_ id: String) async throws -> Int {
+        let pending = try await store.pendingBallots(evaluation: id)
+        for start in stride(from: 0, to: pending.count, by: Self.integrationBatch) {
+            let started = ContinuousClock.now
+            let batch = Array(pending[start..<min(start + Self.integrationBatch, pending.count)])
+            try await commitStep(id) { head, _ in
+                let (entries, positions) = Self.ballotEntries(batch, head: &head)
+                return (entries, [.integrateBallots(positions)])
+            }
+            ServiceMetrics.integrated(count: batch.count, duration: ContinuousClock.now - started)
+        }
+        return pending.count
     }
 
     /// Integrates every evaluation's pending ballots: at start-up (ballots accepted before a

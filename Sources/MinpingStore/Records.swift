@@ -160,7 +160,7 @@ public enum LogEffect: Sendable, Equatable {
     case redeemEnrollmentCode(hash: String)
     /// Gives pending ballots (by nonce) their log positions.
     case integrateBallots([Data: Int])
-    /// Refused if any ballot is still pending: closing integrates them all in the same step.
+    /// Refused if any ballot is still pending: close and annul integrate them all first.
     case requireNoPendingBallots
     case fileAppeal(AppealRecord)
     /// Refused if the appeal is unknown or already resolved.
@@ -201,7 +201,7 @@ extension EvaluationRecord {
             issued += 1
         case .integrateBallots:
             // Ballots enter the log only while voting is open (close and annul take the rest
-            // in before their transition, in the same step).
+            // in, in batches with their checkpoints, before their transition).
             guard state == .open else { throw .invalidTransition(from: state, to: state) }
         case .requireNoPendingBallots, .fileAppeal, .resolveAppeal:
             break

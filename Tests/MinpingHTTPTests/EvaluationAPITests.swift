@@ -143,6 +143,10 @@ struct EvaluationAPITests {
         let bundle = try await server.service.bundle("lz-2026")
         let summary = try BundleVerifier(pinnedLogKey: try await server.service.logVerifierKey(street: "chengqu")).verify(bundle)
         #expect(summary.ballots == 12 && summary.stage == "final")
+        // At close the last batch of ballots got its own checkpoint, and so did 'closed'.
+        let closed = try #require(bundle.entries.firstIndex { String(decoding: $0, as: UTF8.self).contains(#""type":"closed""#) })
+        let sizes = Set(bundle.checkpoints.compactMap(Checkpoint.claimedSize))
+        #expect(sizes.isSuperset(of: [closed, closed + 1]), "\(sizes.sorted()) around closed at \(closed)")
     }
 
     @Test("tenancy and roles: no key 401, bad key 401, wrong street or role 403, operator everywhere")
