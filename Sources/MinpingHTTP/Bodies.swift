@@ -46,7 +46,11 @@ struct JSONObject {
     }
 
     func int(_ key: String) throws -> Int {
-        guard let number = fields[key] as? NSNumber, let value = Int(exactly: number.doubleValue) else { throw Problem(.badRequest, "malformed_request", "'\(key)' must be a whole number") }
+        // JSONSerialization reads true and false as NSNumbers too (of type "c"): a count must
+        // be a number.
+        guard let number = fields[key] as? NSNumber, String(cString: number.objCType) != "c",
+              let value = Int(exactly: number.doubleValue)
+        else { throw Problem(.badRequest, "malformed_request", "'\(key)' must be a whole number") }
         return value
     }
 

@@ -92,10 +92,11 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: MinpingContext, next: (Request, MinpingContext) async throws -> Response) async throws -> Response {
         var context = context
-        if let header = request.headers[.authorization] {
-            // The scheme name is case-insensitive (RFC 9110 §11.1).
-            guard header.lowercased().hasPrefix("bearer "),
-                  let key = try await service.authenticate(key: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        // The scheme name is case-insensitive (RFC 9110 §11.1). Other schemes (a proxy's Basic
+        // credentials, say) are not ours: the request goes on without a key, so public routes
+        // still answer and the others say 401.
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            guard let key = try await service.authenticate(key: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
             else {
                 throw Problem(.unauthorized, "unauthenticated", "the API key is not valid")
             }

@@ -155,13 +155,20 @@ struct EvaluationAPITests {
         try await server.app.test(.router) { client in
             #expect(try await client.call(.post, base, text: testDefinition).code == "unauthenticated")
             #expect(try await client.call(.post, base, key: "mp_nonsense", text: testDefinition).code == "unauthenticated")
+            // Another scheme (a proxy's Basic credentials) is no key: public routes still answer.
+            let basic: HTTPFields = [.authorization: "Basic dXNlcjpwYXNz"]
+            #expect(try await client.execute(uri: "\(base)/none", method: .get, headers: basic) { $0.status } == .notFound)
+            #expect(try await client.execute(uri: base, method: .post, headers: basic, body: ByteBuffer(string: testDefinition)) { $0.status }
+                    == .unauthorized)
             #expect(try await client.call(.post, base, key: server.otherAdmin, text: testDefinition).code == "forbidden")
             #expect(try await client.call(.post, base, key: server.reviewer, text: testDefinition).code == "forbidden")
+            #expect(try await client.call(.post, base, key: server.reviewer, text: "id: [unclosed").code == "forbidden")
             #expect(try await client.call(.post, base, key: server.operatorKey, text: testDefinition).status == 201)
             #expect(try await client.call(.post, "\(base)/lz-2026/open", key: server.otherAdmin).code == "forbidden")
             #expect(try await client.call(.post, "\(base)/lz-2026/open", key: server.reviewer).code == "forbidden")
             #expect(try await client.call(.post, "\(base)/lz-2026/slips", key: server.otherAdmin, json: ["count": 1]).code == "forbidden")
             #expect(try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": "x"]).code == "malformed_request")
+            #expect(try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": true]).code == "malformed_request")
             #expect(try await client.call(.get, "\(base)/nope").code == "not_found")
             #expect(try await client.call(.get, "/api/v1/nothing-here").status == 404)
             // A ballot for three subjects is limited to a few KiB.
@@ -211,6 +218,22 @@ struct EvaluationAPITests {
         server.clock.advance(days: 6)
         _ = try await service.publish("lz-2026", stage: .final)
         await #expect(throws: ServiceError.self) { try await service.annul("lz-2026", reason: "太晚了") }
+    }
+
+    @Test("a batch enters the log in random order, not in the order its ballots were cast")
+    func shuffledBatch() async throws {
+        let service = try await TestServer().service
+        _ = try await service.create(try DefinitionParser.parse(testDefinition, file: "test"))
+        let tokens = try await service.issueSlips("lz-2026", count: 50)
+        _ = try await service.open("lz-2026")
+        var cast: [String] = []
+        for token in tokens {
+            cast.append(try await service.castBallot("lz-2026", token: token.base64URL, ratings: ["m-1": "satisfied"]))
+        }
+        #expect(try await service.integratePending("lz-2026") == 50)
+        let logged = try await service.bundle("lz-2026").entries.compactMap { bytes in (try? LogEntry(bytes: bytes)).flatMap(Tracker.of) }
+        #expect(Set(logged) == Set(cast))
+        #expect(logged != cast)  // the same order has probability 1/50!
     }
 
     @Test("appeals filed at the same moment get distinct ids")

@@ -257,6 +257,15 @@ struct BundleVerifierTests {
 
 @Suite("Receipts")
 struct ReceiptTests {
+    @Test("the tracker is SHA-256 of the ballot's canonical JSON bytes, as another program computes it")
+    func trackerVector() {
+        // Python: json.dumps({"ratings": r, "token": t}, sort_keys=True, ensure_ascii=False,
+        // separators=(",", ":")).encode(), then hashlib.sha256; tools/test_tlog_js.mjs checks
+        // the pages' tracker against the same value.
+        let ratings = ["m-2": "dissatisfied", "m-1": "满意", "fy-1": "satisfied"]
+        #expect(Tracker.of(token: "AAI-x_y", ratings: ratings) == "b51e6b0b17fbe30743d099698221b26a4032ae16025220c643b752bba1f4fbb6")
+    }
+
     @Test("a voter's receipt proves the ballot as sent is in the signed log; an altered one fails")
     func receipt() throws {
         let sample = LogFixtures.sample
