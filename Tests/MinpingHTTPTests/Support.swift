@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import MinpingCore
 import MinpingHTTP
@@ -38,16 +39,19 @@ struct TestServer {
     let otherAdmin: String
     let operatorKey: String
 
-    init(store: any EvaluationStore = MemoryStore()) async throws {
+    let logger: Logger
+
+    init(store: any EvaluationStore = MemoryStore(), logger: Logger = Logger(label: "minping.test")) async throws {
         let clock = clock
-        service = EvaluationService(store: store, now: { clock.now })
+        self.logger = logger
+        service = EvaluationService(store: store, now: { clock.now }, logger: logger)
         admin = try await service.createAPIKey(role: .admin, street: "chengqu")
         reviewer = try await service.createAPIKey(role: .reviewer, street: "chengqu")
         otherAdmin = try await service.createAPIKey(role: .admin, street: "xincheng")
         operatorKey = try await service.createAPIKey(role: .operator, street: nil)
     }
 
-    var app: some ApplicationProtocol { buildApplication(service: service, integrateEvery: nil) }
+    var app: some ApplicationProtocol { buildApplication(service: service, integrateEvery: nil, logger: logger) }
 }
 
 import MinpingStore
