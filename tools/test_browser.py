@@ -214,9 +214,15 @@ def main():
         shot("6-board-1920", 1920)
         pdf(driver, "6-board", None, "the board prints on A4")
         no_overflow("board at 1920 px")
+        driver.set_window_size(1920, 1080)  # a community's screen, before the page measures itself
         driver.get(base + "/board/" + EVALUATION + "?display=1")
-        check(driver.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]"), "display mode refreshes by itself")
         shot("7-board-display-1920", 1920, 1080)
+        # The large screen scrolls through the tables by itself (after a rest), then reloads.
+        time.sleep(9)
+        check(driver.execute_script("return window.scrollY") > 0, "display mode scrolls through the board by itself")
+        check(any("refresh" in (m.get_attribute("innerHTML") or "") for m in driver.find_elements(By.TAG_NAME, "noscript"))
+              and driver.find_elements(By.CSS_SELECTOR, "script[src='/static/board-display.js']"),
+              "display mode reloads by itself (script, and a refresh without JavaScript)")
         driver.get(base + "/board/" + EVALUATION)
         driver.set_window_size(360, 740)
         no_overflow("board at 360 px")
