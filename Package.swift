@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "MinpingLogTests",
             dependencies: [
-                "MinpingLog",
+                "MinpingLog", "MinpingTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Vectors")]

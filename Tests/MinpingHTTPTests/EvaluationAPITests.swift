@@ -128,7 +128,7 @@ struct EvaluationAPITests {
             #expect(tar.terminationStatus == 0)
             let extracted = try AuditBundle.read(from: directory.appendingPathComponent("lz-2026-bundle"))
             #expect(try BundleVerifier(pinnedLogKey: key).verify(extracted).ballots == 12)
-            let python = try PythonVerifier.run(directory.appendingPathComponent("lz-2026-bundle").path, logKey: key)
+            let python = try IndependentVerifier.run(directory.appendingPathComponent("lz-2026-bundle").path, arguments: ["--log-key", key])
             #expect(python.status == 0 && python.output.hasPrefix("OK minping/chengqu/lz-2026"), "\(python.output)")
 
             // Metrics count ballots by outcome.

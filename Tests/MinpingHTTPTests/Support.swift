@@ -86,23 +86,3 @@ extension TestClientProtocol {
     }
 }
 
-/// Runs the independent verifier, `tools/verify_bundle.py`, on a bundle directory: what the
-/// server exports must satisfy both verifiers.
-enum PythonVerifier {
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("tools/verify_bundle.py")
-
-    static func run(_ directory: String, logKey: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, directory, "--log-key", logKey]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-}

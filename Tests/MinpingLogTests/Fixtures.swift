@@ -1,6 +1,7 @@
 import Foundation
 import MinpingCore
 @testable import MinpingLog
+import MinpingTestSupport
 import MinpingTokens
 
 enum LogFixtures {
@@ -97,10 +98,6 @@ enum LogFixtures {
 /// temporary directory, so every tamper case is checked by both verifiers.
 /// `tools/test` installs Python 3 and `cryptography`, which it needs.
 enum PythonVerifier {
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("tools/verify_bundle.py")
-
     struct Outcome {
         var status: Int32
         var output: String
@@ -122,15 +119,7 @@ enum PythonVerifier {
             try note.write(to: file, atomically: true, encoding: .utf8)
             checkpointArguments += ["--checkpoint", file.path]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, directory.path] + arguments + checkpointArguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let (status, output) = try IndependentVerifier.run(directory.path, arguments: arguments + checkpointArguments)
+        return Outcome(status: status, output: output)
     }
 }
