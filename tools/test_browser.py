@@ -188,6 +188,13 @@ def main():
         check("已经使用过" in refusal, "a used slip gets a clear Chinese message: " + refusal[:30])
         shot("5-used-slip-phone", 360)
 
+        # A slip whose token is not a token (mistyped, torn) is refused at once, before any voting.
+        driver.get("about:blank")
+        driver.get(base + "/vote/" + EVALUATION + "#t=AAIxyz")
+        invalid = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".message.error"))).text
+        check("无效" in invalid and not driver.find_elements(By.CSS_SELECTOR, "fieldset.subject"),
+              "an invalid slip gets a clear Chinese message before the ballot: " + invalid[:20])
+
         # More ballots through the API, so the board has something to show.
         for i, url in enumerate(urls[1:]):
             token = url.split("#t=")[1]
@@ -202,6 +209,11 @@ def main():
               "before publication the board shows turnout only")
         check(not driver.find_elements(By.CSS_SELECTOR, "table.results"), "no results table before publication")
         api(port, "POST", "/close", key=admin)
+        driver.set_window_size(360, 740)
+        driver.get("about:blank")
+        driver.get(urls[1])
+        closed = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".message.error"))).text
+        check("投票已经结束" in closed, "a slip opened after voting closed gets a clear Chinese message: " + closed[:20])
         results = api(port, "POST", "/publish", {"stage": "preliminary"}, key=admin)
         driver.get(base + "/board/" + EVALUATION)
         stars_expected = sum(len(s["stars"]) for s in results["subjects"])

@@ -176,6 +176,9 @@
   }
 
   if (!token) { show([message(L.no_token, "error")]); return; }
+  // A token is 354 bytes of base64url starting 0x0002 (SPEC §4): a mistyped or torn slip is
+  // refused before the voter rates anyone. (Its signature is the server's to check.)
+  if (!/^AA[IJKL][A-Za-z0-9_-]{469}$/.test(token)) { token = null; show([message(L.token_invalid, "error")]); return; }
   show([message(L.loading)]);
   fetch(api, { credentials: "omit" }).then(function (r) { return r.json(); }).then(function (body) {
     info = body;
