@@ -177,7 +177,7 @@ public actor EvaluationService {
                            _ last: (inout LogHead, EvaluationRecord) throws -> (LogEntry, LogEffect)) async throws {
         try await locked(id) {
             for attempt in 0..<5 {
-                try await integrateLocked(id)
+                _ = try await integrateLocked(id)
                 do {
                     try await commitStep(id) { head, record in
                         let (entry, transition) = try last(&head, record)
