@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // Pure domain: definitions, counting rules, results. No I/O, no SQL, no HTTP.
@@ -50,7 +52,7 @@ let package = Package(
         // What the service needs from storage: one protocol, transactions named for what they mean.
         .target(
             name: "MinpingStore",
-            dependencies: ["MinpingCore"]
+            dependencies: ["MinpingCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The embedded default: GRDB on SQLite in WAL mode with synchronous=FULL.
         .target(
@@ -70,6 +72,7 @@ let package = Package(
                 "MinpingStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // libqrencode from Debian (libqrencode-dev): QR codes on printed slips.
@@ -93,6 +96,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 "CQRencode",
             ],
             resources: [.copy("openapi.yaml"), .copy("Pages"), .copy("Static")]
@@ -157,7 +164,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MinpingStoreTests",
-            dependencies: ["MinpingStore", "MinpingSQLite", "MinpingTestSupport", "MinpingCore"]
+            dependencies: ["MinpingStore", "MinpingSQLite", "MinpingTestSupport", "MinpingCore",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "MinpingHTTPTests",

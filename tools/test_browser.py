@@ -2,7 +2,9 @@
 """Browser test of the pages (issue 6), headless Chromium driven by Selenium, against a real
 `minping serve` on loopback: print slips, open a slip URL, vote on a 360 px phone window, see
 the tracker, try the same slip again and see the refusal, close and publish, check the board
-shows the right stars, check the receipt in the browser. A screenshot of every page goes to
+shows the right stars, check the receipt in the browser. Then an evaluation whose members are
+"__proto__" and "constructor" (names on Object.prototype): rated one by one and with "rate all",
+reviewed, sent and counted. A screenshot of every page goes to
 the output folder (default .build/browser-screenshots).
 
 Usage: tools/test_browser.py path/to/minping [--out DIR]
@@ -54,9 +56,11 @@ def wait_until_serving(server, base):
     sys.exit("minping serve did not start within 60 s")
 
 
-def api(port, method, path, body=None, key=None):
-    req = urllib.request.Request("http://127.0.0.1:%d/api/v1/evaluations/%s%s" % (port, EVALUATION, path),
-                                 data=json.dumps(body).encode() if body is not None else None, method=method)
+def api(port, method, path, body=None, key=None, evaluation=EVALUATION):
+    """Calls /api/v1/evaluations/<evaluation><path>; evaluation="" with path "" creates one."""
+    url = "http://127.0.0.1:%d/api/v1/evaluations%s%s" % (port, "/" + evaluation if evaluation else "", path)
+    req = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode() if body is not None else None,
+                                 method=method)
     req.add_header("Content-Type", "application/json")
     if key:
         req.add_header("Authorization", "Bearer " + key)
@@ -257,6 +261,85 @@ def main():
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         verdict = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#result .message"))).text
         check("没有找到" in verdict, "an unknown tracker is reported plainly")
+
+        # 6. Subject ids that are names on Object.prototype ("__proto__", "constructor") are
+        #    ordinary ids ([a-z0-9_-]{1,64}): each can be rated one by one and by "rate all",
+        #    shows its choice on the review, and is counted.
+        proto = "proto-ids"
+        members = [("__proto__", "周原型"), ("constructor", "吴构造"), ("m-1", "郑普通")]
+        created = api(port, "POST", "", {
+            "id": proto, "title": "原型编号测评", "street": "chengqu", "community": "测试社区", "electorate": 4,
+            "publicity_days": 0, "organizations": [{"id": "org-1", "name": "测试党支部"}],
+            "members": [{"id": i, "name": n, "organization": "org-1"} for i, n in members]}, key=admin, evaluation="")
+        check(created.get("state") == "draft", "an evaluation with members __proto__ and constructor is created")
+        proto_urls = api(port, "POST", "/slips", {"count": 2}, key=admin, evaluation=proto)["urls"]
+        api(port, "POST", "/open", key=admin, evaluation=proto)
+        options = [o["id"] for o in api(port, "GET", "", evaluation=proto)["options"]]
+        # subject id -> (option index, label): one of each, so a mix-up shows.
+        choices = {"__proto__": (0, "满意"), "constructor": (2, "不满意"), "m-1": (1, "基本满意"), "org-1": (0, "满意")}
+        names = dict(members, **{"org-1": "测试党支部"})
+        check(options[:3] == ["satisfied", "basically_satisfied", "dissatisfied"], "the default options: " + ",".join(options))
+
+        def open_and_rate(url, pick, what):
+            """Opens the slip at 360 px, rates with pick() and checks the progress line; returns
+            what the review should show per subject."""
+            driver.set_window_size(360, 740)
+            driver.get("about:blank")
+            driver.get(url)
+            wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
+            expected = pick()
+            progress = driver.find_element(By.ID, "progress").text
+            check(progress.endswith("%d / %d" % (len(choices), len(choices))), "%s: every subject counted as rated (%s)" % (what, progress))
+            return expected
+
+        def review_and_send(expected, what, name):
+            """Goes to the review, checks each subject's line, screenshots it, submits."""
+            tap(driver.find_element(By.CSS_SELECTOR, ".progress button.primary"))
+            wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.review")))
+            shown = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "ul.review li")]
+            for sid in ("__proto__", "constructor"):
+                line = names[sid] + "：" + expected[sid]
+                check(line in shown, "%s: the review shows %s (%s) rated: %s" % (
+                    what, sid, line, next((t for t in shown if t.startswith(names[sid])), "missing")))
+            check(sorted(shown) == sorted(names[k] + "：" + v for k, v in expected.items())
+                  and not driver.find_elements(By.CSS_SELECTOR, "ul.review li.unrated"),
+                  "%s: the review shows each subject's own choice, none 未评价" % what)
+            shot(name, 360)
+            driver.set_window_size(360, 740)
+            tap(driver.find_element(By.CSS_SELECTOR, "button.primary"))
+            got = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#tracker, .message.error"))).text.strip()
+            check(len(got) == 64, "%s: the server accepts the ballot (202, tracker shown): %s" % (what, got[:40]))
+            done = WebDriverWait(driver, 40).until(  # until the page stops saying 正在核验……
+                lambda d: (t := d.find_element(By.ID, "verification").text) and "正在核验" not in t and t) if len(got) == 64 else ""
+            check("已核验" in done, "%s: the page finds the ballot in the log exactly as sent: %s" % (what, done[:40]))
+
+        def pick_each():
+            for sid, (index, _) in choices.items():
+                tap(driver.find_element(By.CSS_SELECTOR, 'label[for="r-%s-%d"]' % (sid, index)))
+            for sid, (index, _) in choices.items():
+                radio = driver.find_element(By.CSS_SELECTOR, 'input[name="s-%s"][value="%s"]' % (sid, options[index]))
+                check(radio.is_selected(), "one by one: tapping %s's %s selects it" % (sid, options[index]))
+            no_overflow("ballot with __proto__ and constructor at 360 px")
+            driver.execute_script("window.scrollTo(0, 0)")  # the taps scrolled; show the page from its top
+            shot("10-proto-ballot-phone", 360)
+            driver.set_window_size(360, 740)
+            return {sid: label for sid, (_, label) in choices.items()}
+
+        def pick_all():
+            tap(driver.find_element(By.XPATH, "//div[@class='bulk']/button[1]"))  # everyone 满意
+            return {sid: "满意" for sid in choices}
+
+        review_and_send(open_and_rate(proto_urls[0], pick_each, "one by one"), "one by one", "11-proto-review-phone")
+        shot("12-proto-voted-phone", 360)
+        review_and_send(open_and_rate(proto_urls[1], pick_all, "rate all"), "rate all", "13-proto-review-all-phone")
+        check(api(port, "GET", "", evaluation=proto)["ballots"] == 2, "the server holds both ballots")
+        api(port, "POST", "/close", key=admin, evaluation=proto)
+        counted = {s["id"]: s["counts"] for s in api(port, "POST", "/publish", {"stage": "preliminary"}, key=admin,
+                                                       evaluation=proto)["subjects"]}
+        for sid, (index, _) in choices.items():
+            want = {o: (1 if o == options[index] else 0) + (1 if o == "satisfied" else 0) for o in options}
+            check(counted.get(sid) == want, "published counts for %s include both ballots: %s" % (
+                sid, {o: c for o, c in (counted.get(sid) or {}).items() if c}))
     finally:
         driver.quit()
         server.terminate()

@@ -61,5 +61,26 @@ check(forgedAccepted === 0, 'a leaf not in the tree is refused');
 const tracker = await Tlog.tracker('AAI-x_y', { 'm-2': 'dissatisfied', 'm-1': '满意', 'fy-1': 'satisfied' });
 check(tracker === 'b51e6b0b17fbe30743d099698221b26a4032ae16025220c643b752bba1f4fbb6', 'the tracker is SHA-256 of the ballot\'s canonical JSON (keys sorted, Chinese as UTF-8)');
 
+// Subject ids "__proto__" and "constructor" are valid ([a-z0-9_-]{1,64}): both must be own keys
+// of the canonical JSON, sorted with the rest (a {} would drop "__proto__" on assignment). The
+// ratings come as the voting page builds them (Object.create(null)) and as JSON.parse makes them
+// (an own "__proto__" key); the expected bytes are written out here and hashed by Node.
+const token = 'AAI-x_y';
+const nullProto = Object.create(null);
+nullProto['m-1'] = '满意'; nullProto.constructor = 'dissatisfied'; nullProto['__proto__'] = 'satisfied';
+const parsed = JSON.parse('{"m-1":"满意","constructor":"dissatisfied","__proto__":"satisfied"}');
+const ratingsJCS = '{"__proto__":"satisfied","constructor":"dissatisfied","m-1":"满意"}';
+const trackerJCS = '{"ratings":' + ratingsJCS + ',"token":"AAI-x_y"}';
+const expectedTracker = crypto.createHash('sha256').update(Buffer.from(trackerJCS, 'utf8')).digest('hex');
+const receipt = { prev: new Uint8Array(32).fill(0xab), index: 7 };
+const entryJCS = '{"prev":"' + 'ab'.repeat(32) + '","ratings":' + ratingsJCS + ',"seq":7,"token":"AAI-x_y","type":"ballot","v":1}';
+for (const [how, ratings] of [['Object.create(null)', nullProto], ['JSON.parse', parsed]]) {
+  check(Object.keys(ratings).length === 3, `${how}: the ratings hold __proto__ and constructor as own keys`);
+  check(await Tlog.tracker(token, ratings) === expectedTracker,
+    `${how}: the tracker is SHA-256 of ${trackerJCS}`);
+  const entry = new TextDecoder().decode(Tlog.ballotEntry(receipt, token, ratings));
+  check(entry === entryJCS, `${how}: the ballot entry keeps __proto__ and constructor, sorted: ${entry.slice(entry.indexOf('"ratings"'), entry.indexOf(',"seq"'))}`);
+}
+
 console.log(`tlog.js: ${failures} failed`);
 process.exit(failures ? 1 : 0);

@@ -22,6 +22,11 @@ public struct DefinitionError: Error, Sendable, Equatable, CustomStringConvertib
         case badElectorate = "bad_electorate"
         case badPublicityDays = "bad_publicity_days"
         case badEnum = "bad_value"
+        case badEncoding = "bad_encoding"
+        case tooLarge = "too_large"
+        case anchorOrAlias = "anchor_or_alias"
+        case badText = "bad_text"
+        case tooManySubjects = "too_many_subjects"
     }
 
     public var file: String

@@ -25,6 +25,35 @@ public enum DefinitionParser {
     }
 
     public static let maximumPublicityDays = 365
+    /// SPEC §2: electorate 1–1,000,000, at most 10,000 subjects, at most 1 MiB.
+    public static let maximumElectorate = 1_000_000
+    public static let maximumSubjects = 10_000
+    public static let maximumBytes = 1 << 20
+    /// SPEC §2: labels and names at most 200 characters, the title 300.
+    public static let maximumTextLength = 200
+    public static let maximumTitleLength = 300
+
+    /// Parses a definition as it arrives (a file, a request body): refused unless it is UTF-8
+    /// (never repaired) and at most 1 MiB; a leading byte-order mark is ignored.
+    /// - Throws: ``DefinitionError`` only.
+    public static func parse(bytes: some Collection<UInt8>, file: String) throws -> EvaluationDefinition {
+        guard bytes.count <= maximumBytes else {
+            throw DefinitionError(file: file, path: "", line: nil, code: .tooLarge,
+                                  reason: "a definition is at most 1 MiB, this one has \(bytes.count) bytes")
+        }
+        guard var text = String(validating: bytes, as: UTF8.self) else {
+            throw DefinitionError(file: file, path: "", line: nil, code: .badEncoding, reason: "the text is not valid UTF-8")
+        }
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
+        return try parse(text, file: file)
+    }
+
+    /// Reads back a definition that was validated when it was created (the canonical JSON of
+    /// a `created` entry or an evaluation's row), through the same builder, without YAML.
+    /// - Throws: ``DefinitionError`` only; for stored data that is an integrity failure.
+    public static func parse(json: JSONValue, file: String) throws -> EvaluationDefinition {
+        try DefinitionBuilder(reader: YAMLReader(file: file)).definition(json.yamlNode)
+    }
 
     /// - Parameters:
     ///   - text: the file's contents.
@@ -34,7 +63,7 @@ public enum DefinitionParser {
         let reader = YAMLReader(file: file)
         let root: Node
         do {
-            guard let composed = try Yams.compose(yaml: text) else {
+            guard let composed = try Yams.compose(yaml: joiningSurrogateEscapes(text)) else {
                 throw reader.fail(.notAMapping, "", nil, "the file is empty")
             }
             root = composed
@@ -49,7 +78,67 @@ public enum DefinitionParser {
             throw DefinitionError(file: file, path: "", line: syntaxLine(error), code: .syntax,
                                   reason: "not valid YAML: \(syntaxProblem(error))")
         }
+        try refuseAnchors(root, reader: reader)
         return try DefinitionBuilder(reader: reader).definition(root)
+    }
+
+    /// SPEC §2: anchors and aliases are refused outright, so no definition expands. An alias
+    /// can only name an earlier anchor, so walking in document order meets the anchor first
+    /// and stops there.
+    private static func refuseAnchors(_ node: Node, reader: YAMLReader) throws {
+        if case .alias = node {
+            throw reader.fail(.anchorOrAlias, "", node, "YAML aliases (*name) are not allowed")
+        }
+        if node.anchor != nil {
+            throw reader.fail(.anchorOrAlias, "", node, "YAML anchors (&name) are not allowed")
+        }
+        switch node {
+        case let .mapping(mapping):
+            for (key, value) in mapping {
+                try refuseAnchors(key, reader: reader)
+                try refuseAnchors(value, reader: reader)
+            }
+        case let .sequence(sequence):
+            for item in sequence { try refuseAnchors(item, reader: reader) }
+        case .scalar, .alias:
+            break
+        }
+    }
+
+    /// JSON writes a character outside the BMP as a surrogate pair of `\u` escapes
+    /// (`"\ud842\udfb7"` for 𠮷, as Python's `json.dumps` does); YAML's double-quoted
+    /// strings, which JSON's are otherwise, spell it `\U00020BB7`. A lone surrogate is left
+    /// for the YAML parser to refuse. Only a backslash that is not itself escaped starts an
+    /// escape, so each escape is copied whole.
+    static func joiningSurrogateEscapes(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: "\\")) else { return text }
+        let scalars = Array(text.unicodeScalars)
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= scalars.count else { return nil }
+            return UInt32(String(String.UnicodeScalarView(scalars[at..<at + 4])), radix: 16)
+        }
+        var out = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index] == "\\", index + 1 < scalars.count else {
+                out.append(scalars[index])
+                index += 1
+                continue
+            }
+            if scalars[index + 1] == "u", let high = hex4(index + 2), (0xD800...0xDBFF).contains(high),
+               index + 8 <= scalars.count, scalars[index + 6] == "\\", scalars[index + 7] == "u",
+               let low = hex4(index + 8), (0xDC00...0xDFFF).contains(low) {
+                let value = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                let digits = String(value, radix: 16, uppercase: true)
+                out.append(contentsOf: ("\\U" + String(repeating: "0", count: 8 - digits.count) + digits).unicodeScalars)
+                index += 12
+            } else {
+                out.append(scalars[index])
+                out.append(scalars[index + 1])
+                index += 2
+            }
+        }
+        return String(out)
     }
 
     private static func syntaxLine(_ error: Error) -> Int? {
@@ -89,15 +178,19 @@ private struct DefinitionBuilder {
     func definition(_ root: Node) throws -> EvaluationDefinition {
         let fields = try reader.mapping(root, at: "", allowed: Self.topLevelKeys)
         let id = try slug(fields, "id")
-        let title = try reader.text(try fields.required("title"), at: "title")
+        let title = try reader.name(try fields.required("title"), at: "title", limit: DefinitionParser.maximumTitleLength)
         let street = try slug(fields, "street")
-        let community = try fields.optional("community").map { try reader.text($0, at: "community") }
+        let community = try fields.optional("community").map { try reader.name($0, at: "community") }
 
         let electorateNode = try fields.required("electorate")
         let electorate = try reader.integer(electorateNode, at: "electorate")
         guard electorate >= 1 else {
             throw reader.fail(.badElectorate, "electorate", electorateNode,
                               "must be at least 1 (the number of representatives entitled to vote), got \(electorate)")
+        }
+        guard electorate <= DefinitionParser.maximumElectorate else {
+            throw reader.fail(.badElectorate, "electorate", electorateNode,
+                              "must be at most \(DefinitionParser.maximumElectorate), got \(electorate)")
         }
 
         var publicityDays = EvaluationDefinition.defaultPublicityDays
@@ -116,6 +209,10 @@ private struct DefinitionBuilder {
         guard !organizations.isEmpty || !members.isEmpty else {
             throw reader.fail(.noSubjects, "members", root,
                               "nobody to rate: list at least one member or organization")
+        }
+        guard organizations.count + members.count <= DefinitionParser.maximumSubjects else {
+            throw reader.fail(.tooManySubjects, "members", root,
+                              "at most \(DefinitionParser.maximumSubjects) members and organizations together, got \(organizations.count + members.count)")
         }
         return EvaluationDefinition(
             id: id, title: title, street: street, community: community, electorate: electorate,
@@ -162,7 +259,7 @@ private struct DefinitionBuilder {
             let fields = try reader.mapping(item, at: path, allowed: ["id", "label", "satisfied", "abstain"])
             let id = try identifier(fields)
             try claim(id, at: fields.path("id"), node: item, in: &seen)
-            let label = try reader.text(try fields.required("label"), at: fields.path("label"))
+            let label = try reader.name(try fields.required("label"), at: fields.path("label"))
             let satisfied = try fields.optional("satisfied").map { try reader.bool($0, at: fields.path("satisfied")) } ?? false
             let abstain = try fields.optional("abstain").map { try reader.bool($0, at: fields.path("abstain")) } ?? false
             if satisfied && abstain {
@@ -207,7 +304,7 @@ private struct DefinitionBuilder {
             let fields = try reader.mapping(item, at: "\(path)[\(index)]", allowed: ["star", "label", "percent"])
             let star = try identifier(fields, "star")
             try claim(star, at: fields.path("star"), node: item, in: &seen)
-            let label = try reader.text(try fields.required("label"), at: fields.path("label"))
+            let label = try reader.name(try fields.required("label"), at: fields.path("label"))
             let percent = try reader.percent(try fields.required("percent"), at: fields.path("percent"))
             return StarRule(star: star, label: label, percent: percent)
         }
@@ -219,7 +316,7 @@ private struct DefinitionBuilder {
             let fields = try reader.mapping(item, at: "organizations[\(index)]", allowed: ["id", "name"])
             let id = try identifier(fields)
             try claim(id, at: fields.path("id"), node: item, in: &seen)
-            let name = try reader.text(try fields.required("name"), at: fields.path("name"))
+            let name = try reader.name(try fields.required("name"), at: fields.path("name"))
             return Organization(id: id, name: name)
         }
     }
@@ -231,7 +328,7 @@ private struct DefinitionBuilder {
             let fields = try reader.mapping(item, at: "members[\(index)]", allowed: ["id", "name", "organization"])
             let id = try identifier(fields)
             try claim(id, at: fields.path("id"), node: item, in: &seen)
-            let name = try reader.text(try fields.required("name"), at: fields.path("name"))
+            let name = try reader.name(try fields.required("name"), at: fields.path("name"))
             var organization: String?
             if let orgNode = fields.optional("organization") {
                 let orgID = try reader.text(orgNode, at: fields.path("organization"))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The lifecycle states of an evaluation.
 /// - Seealso: SPEC §6
 public enum EvaluationState: String, Sendable, CaseIterable, Codable {
@@ -8,16 +10,213 @@ public enum EvaluationState: String, Sendable, CaseIterable, Codable {
 
     /// Results are public only from preliminary; before that, only turnout.
     public var resultsPublic: Bool { self == .preliminary || self == .final }
+}
 
-    /// The states a step may move to from here (`annulled` from any state but `final`).
-    public func canMove(to next: EvaluationState) -> Bool {
-        switch (self, next) {
-        case (.draft, .open), (.open, .closed), (.closed, .preliminary), (.preliminary, .preliminary), (.preliminary, .final):
-            true
-        case (_, .annulled):
-            self != .final && self != .annulled
-        default:
-            false
+/// What moves an evaluation: every step the service takes, every row a store writes and every
+/// entry a verifier replays is one of these.
+/// - Seealso: SPEC §4 (issuance), §5 (entry types), §6
+public enum LifecycleEvent: Sendable, Equatable {
+    /// `count` paper slips signed (`slips_issued`).
+    case slipsIssued(count: Int)
+    /// `count` enrollment codes made (not logged: only their redemption is).
+    case codesCreated(count: Int)
+    /// One token blind-signed for an enrollment code (`token_issued`).
+    case tokenIssued
+    case opened(at: Date)
+    /// One ballot accepted (by a store) or read from the log (by a verifier).
+    case ballotCast
+    /// Accepted ballots taken into the log (in batches, before `closed` or `annulled`).
+    case ballotsLogged
+    case closed(at: Date)
+    case published(ResultsStage, at: Date)
+    case appealFiled(id: String)
+    case appealResolved(id: String)
+    case annulled(at: Date)
+
+    /// What the event does, as a refusal says it ("cannot open an evaluation that is closed").
+    public var action: String {
+        switch self {
+        case .slipsIssued: "issue slips for"
+        case .codesCreated: "create enrollment codes for"
+        case .tokenIssued: "issue a token for"
+        case .opened: "open"
+        case .ballotCast: "accept a ballot for"
+        case .ballotsLogged: "log ballots of"
+        case .closed: "close"
+        case let .published(stage, _): "publish \(stage.rawValue) results of"
+        case .appealFiled: "file an appeal against"
+        case .appealResolved: "resolve an appeal of"
+        case .annulled: "annul"
         }
     }
+}
+
+/// Why the lifecycle refuses an event, with a stable `code` (the API's problem code).
+public enum LifecycleRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidTransition(from: EvaluationState, action: String)
+    case electorateExceeded(electorate: Int, wanted: Int)
+    case notOpen(EvaluationState)
+    case moreBallotsThanIssued(issued: Int)
+    case appealsPending(Int)
+    case publicityNotOver(until: Date)
+    case appealUnknown(String)
+    case appealExists(String)
+    case alreadyResolved(String)
+
+    public var code: String {
+        switch self {
+        case .invalidTransition: "invalid_transition"
+        case .electorateExceeded: "electorate_exceeded"
+        case .notOpen: "evaluation_not_open"
+        case .moreBallotsThanIssued: "token_invalid"
+        case .appealsPending: "appeals_pending"
+        case .publicityNotOver: "publicity_not_over"
+        case .appealUnknown: "not_found"
+        case .appealExists: "appeal_exists"
+        case .alreadyResolved: "already_resolved"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .invalidTransition(from, action): "cannot \(action) an evaluation that is \(from.rawValue)"
+        case let .electorateExceeded(electorate, wanted): "\(wanted) slips and codes would exceed the electorate of \(electorate)"
+        case let .notOpen(state): "the evaluation is not open for voting (it is \(state.rawValue))"
+        case let .moreBallotsThanIssued(issued): "more ballots than the \(issued) tokens issued"
+        case let .appealsPending(count): "\(count) appeal(s) are not resolved yet"
+        case let .publicityNotOver(until): "the publicity period (公示期) lasts until \(LogTime.format(until))"
+        case let .appealUnknown(id): "appeal '\(id)' not found"
+        case let .appealExists(id): "appeal '\(id)' already exists"
+        case let .alreadyResolved(id): "appeal '\(id)' is already resolved"
+        }
+    }
+}
+
+/// The one model of an evaluation's lifecycle (SPEC §4 and §6): its state, what was issued,
+/// the ballots, the appeals and the publicity deadline, moved only by ``apply(_:)``. The
+/// service checks each step with it before signing, each store writes its rows from it
+/// inside the step's transaction, and the verifiers replay the log through it. A rule of the
+/// lifecycle written anywhere else is a defect.
+public struct Lifecycle: Sendable, Equatable {
+    public let electorate: Int
+    public let publicityDays: Int
+    public private(set) var state: EvaluationState
+    /// Paper slips issued.
+    public private(set) var slips: Int
+    /// Enrollment codes made, redeemed or not.
+    public private(set) var codes: Int
+    /// Tokens issued: slips plus redeemed codes (the log's `issued`).
+    public private(set) var issued: Int
+    /// Ballots accepted (a store counts pending ones too).
+    public private(set) var ballots: Int
+    /// When the first preliminary results were published: the publicity period runs from it.
+    public private(set) var preliminaryAt: Date?
+    /// Appeal id → resolved.
+    public private(set) var appeals: [String: Bool]
+
+    /// A new evaluation, in draft.
+    public init(electorate: Int, publicityDays: Int) {
+        self.init(electorate: electorate, publicityDays: publicityDays, state: .draft)
+    }
+
+    /// An evaluation as a store keeps it.
+    public init(electorate: Int, publicityDays: Int, state: EvaluationState, slips: Int = 0, codes: Int = 0,
+                issued: Int = 0, ballots: Int = 0, preliminaryAt: Date? = nil, appeals: [String: Bool] = [:]) {
+        self.electorate = electorate
+        self.publicityDays = publicityDays
+        self.state = state
+        self.slips = slips
+        self.codes = codes
+        self.issued = issued
+        self.ballots = ballots
+        self.preliminaryAt = preliminaryAt
+        self.appeals = appeals
+    }
+
+    /// The end of the publicity period (公示期): `publicity_days` after the first preliminary
+    /// results; nil before them.
+    public var publicityDeadline: Date? {
+        preliminaryAt.map { $0.addingTimeInterval(Double(publicityDays) * 86_400) }
+    }
+
+    public var unresolvedAppeals: Int { appeals.values.count { !$0 } }
+
+    /// Moves the lifecycle by one event, or refuses it and changes nothing.
+    public mutating func apply(_ event: LifecycleEvent) throws(LifecycleRefusal) {
+        let refuse = LifecycleRefusal.invalidTransition(from: state, action: event.action)
+        switch event {
+        case let .slipsIssued(count):
+            guard state.issuesTokens else { throw refuse }
+            try reserve(count)
+            slips += count
+            issued += count
+        case let .codesCreated(count):
+            guard state.issuesTokens else { throw refuse }
+            try reserve(count)
+            codes += count
+        case .tokenIssued:
+            guard state.issuesTokens else { throw refuse }
+            guard issued < electorate else { throw .electorateExceeded(electorate: electorate, wanted: issued + 1) }
+            issued += 1
+        case .opened:
+            try move(from: .draft, to: .open, refuse)
+        case .ballotCast:
+            guard state == .open else { throw .notOpen(state) }
+            guard ballots < issued else { throw .moreBallotsThanIssued(issued: issued) }
+            ballots += 1
+        case .ballotsLogged:
+            // Ballots enter the log only while voting is open: close and annul take the rest
+            // in, in batches with their checkpoints, before their own entry.
+            guard state == .open else { throw refuse }
+        case .closed:
+            try move(from: .open, to: .closed, refuse)
+        case let .published(.preliminary, at):
+            // Again while in preliminary, to correct after an upheld appeal; the publicity
+            // period runs from the first.
+            guard state == .closed || state == .preliminary else { throw refuse }
+            if state == .closed { preliminaryAt = at }
+            state = .preliminary
+        case let .published(.final, at):
+            guard state == .preliminary else { throw refuse }
+            guard unresolvedAppeals == 0 else { throw .appealsPending(unresolvedAppeals) }
+            if let deadline = publicityDeadline, at < deadline { throw .publicityNotOver(until: deadline) }
+            state = .final
+        case let .appealFiled(id):
+            guard state == .preliminary else { throw refuse }
+            guard appeals[id] == nil else { throw .appealExists(id) }
+            appeals[id] = false
+        case let .appealResolved(id):
+            guard state == .preliminary else { throw refuse }
+            guard let resolved = appeals[id] else { throw .appealUnknown(id) }
+            guard !resolved else { throw .alreadyResolved(id) }
+            appeals[id] = true
+        case .annulled:
+            guard state != .final, state != .annulled else { throw refuse }
+            state = .annulled
+        }
+    }
+
+    /// Applies events in order, all or nothing.
+    public mutating func apply(_ events: [LifecycleEvent]) throws(LifecycleRefusal) {
+        var next = self
+        for event in events { try next.apply(event) }
+        self = next
+    }
+
+    private mutating func move(from: EvaluationState, to: EvaluationState, _ refusal: LifecycleRefusal) throws(LifecycleRefusal) {
+        guard state == from else { throw refusal }
+        state = to
+    }
+
+    /// Slips and codes together never exceed the electorate (SPEC §4). A log replayed knows
+    /// only the codes redeemed (in `issued`), a store every code made: both are counted.
+    private func reserve(_ count: Int) throws(LifecycleRefusal) {
+        let wanted = max(slips + codes, issued) + count
+        guard count >= 0, wanted <= electorate else { throw .electorateExceeded(electorate: electorate, wanted: wanted) }
+    }
+}
+
+/// How a reviewer resolves an appeal (申诉).
+public enum AppealOutcome: String, Sendable, CaseIterable, Codable {
+    case dismissed, upheld
 }

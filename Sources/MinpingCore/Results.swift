@@ -1,4 +1,4 @@
-public enum ResultsStage: String, Sendable, Equatable {
+public enum ResultsStage: String, Sendable, Equatable, Codable {
     case preliminary
     case final
 }
@@ -60,4 +60,61 @@ public struct SubjectResult: Sendable, Equatable {
         ]
         return .object(members)
     }
+}
+
+extension EvaluationResults {
+    /// Reads results back from their JSON (a `results` entry, whose keys are in canonical
+    /// order), the counts in the definition's option order: the one place results are read
+    /// from JSON, so everything after works on the typed value.
+    public init(json: JSONValue, definition: EvaluationDefinition) throws(ResultsReadError) {
+        let fields = try Self.object(json, "results")
+        evaluation = try Self.string(fields["evaluation"], "evaluation")
+        stage = try fields["stage"].map { value throws(ResultsReadError) in
+            guard let stage = ResultsStage(rawValue: try Self.string(value, "stage")) else { throw ResultsReadError("stage") }
+            return stage
+        }
+        electorate = try Self.int(fields["electorate"], "electorate")
+        ballots = try Self.int(fields["ballots"], "ballots")
+        guard case let .bool(quorumMet)? = fields["quorum_met"] else { throw ResultsReadError("quorum_met") }
+        self.quorumMet = quorumMet
+        guard case let .array(items)? = fields["subjects"] else { throw ResultsReadError("subjects") }
+        subjects = try items.map { item throws(ResultsReadError) in
+            let subject = try Self.object(item, "subjects[]")
+            guard let kind = SubjectKind(rawValue: try Self.string(subject["kind"], "kind")) else { throw ResultsReadError("kind") }
+            let counts = try Self.object(subject["counts"] ?? .null, "counts")
+            let rate: String? = if case let .string(text)? = subject["rate"] { text } else { nil }
+            guard case let .array(starItems)? = subject["stars"] else { throw ResultsReadError("stars") }
+            return SubjectResult(
+                id: try Self.string(subject["id"], "id"), kind: kind, name: try Self.string(subject["name"], "name"),
+                organization: subject["organization"].flatMap { if case let .string(text) = $0 { text } else { nil } },
+                counts: try definition.options.map { option throws(ResultsReadError) in
+                    OptionCount(option: option.id, count: try Self.int(counts[option.id], "counts.\(option.id)"))
+                },
+                satisfied: try Self.int(subject["satisfied"], "satisfied"),
+                denominator: try Self.int(subject["denominator"], "denominator"), rate: rate,
+                stars: try starItems.map { star throws(ResultsReadError) in try Self.string(star, "stars[]") })
+        }
+    }
+
+    private static func object(_ value: JSONValue, _ name: String) throws(ResultsReadError) -> [String: JSONValue] {
+        guard case let .object(members) = value else { throw ResultsReadError(name) }
+        return Dictionary(members, uniquingKeysWith: { first, _ in first })
+    }
+
+    private static func string(_ value: JSONValue?, _ name: String) throws(ResultsReadError) -> String {
+        guard case let .string(text)? = value else { throw ResultsReadError(name) }
+        return text
+    }
+
+    private static func int(_ value: JSONValue?, _ name: String) throws(ResultsReadError) -> Int {
+        guard case let .int(number)? = value else { throw ResultsReadError(name) }
+        return number
+    }
+}
+
+/// Results JSON that does not read back: names the field.
+public struct ResultsReadError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var field: String
+    init(_ field: String) { self.field = field }
+    public var description: String { "results field '\(field)' is missing or of the wrong kind" }
 }

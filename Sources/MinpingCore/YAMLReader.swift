@@ -41,7 +41,8 @@ struct YAMLReader {
         return Array(sequence)
     }
 
-    /// Non-empty text (surrounding whitespace is trimmed).
+    /// Non-empty text (surrounding whitespace is trimmed) without control characters (C0,
+    /// C1, U+007F) or noncharacters (U+FFFE, U+FFFF, …): SPEC §2.
     func text(_ node: Node, at path: String) throws -> String {
         guard case let .scalar(scalar) = node else {
             throw fail(.wrongType, path, node, "must be text")
@@ -50,7 +51,25 @@ struct YAMLReader {
         guard !value.isEmpty, !Self.isNull(scalar) else {
             throw fail(.emptyText, path, node, "must not be empty")
         }
+        if let bad = value.unicodeScalars.first(where: Self.isForbidden) {
+            let code = String(bad.value, radix: 16, uppercase: true)
+            throw fail(.badText, path, node,
+                       "contains U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code), a control character or noncharacter")
+        }
         return value
+    }
+
+    /// A name, label or title: text of at most `limit` characters.
+    func name(_ node: Node, at path: String, limit: Int = DefinitionParser.maximumTextLength) throws -> String {
+        let value = try text(node, at: path)
+        guard value.count <= limit else {
+            throw fail(.badText, path, node, "must be at most \(limit) characters, got \(value.count)")
+        }
+        return value
+    }
+
+    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.isNoncharacterCodePoint
     }
 
     func integer(_ node: Node, at path: String) throws -> Int {
@@ -145,5 +164,20 @@ extension String {
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
         else { return "" }
         return String(scalars[first...last])
+    }
+}
+
+extension JSONValue {
+    /// The same value as a composed YAML tree, so a stored definition (canonical JSON) is read
+    /// by the one builder without going through YAML text.
+    var yamlNode: Node {
+        switch self {
+        case let .object(members): Node(members.map { (Node($0.0, .implicit, .doubleQuoted), $0.1.yamlNode) })
+        case let .array(items): Node(items.map(\.yamlNode))
+        case let .string(text): Node(text, .implicit, .doubleQuoted)
+        case let .int(value): Node(String(value), .implicit, .plain)
+        case let .bool(value): Node(value ? "true" : "false", .implicit, .plain)
+        case .null: Node("null", .implicit, .plain)
+        }
     }
 }

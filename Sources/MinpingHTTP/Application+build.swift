@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Metrics
 import MinpingService
@@ -15,20 +16,34 @@ public func buildApplication(
     integrateEvery: Duration? = .seconds(1),
     logger: Logger = Logger(label: "minping")
 ) -> some ApplicationProtocol {
-    var app = Application(router: buildRouter(service: service), configuration: configuration, logger: logger)
+    var app = Application(router: buildRouter(service: service), server: .http1(configuration: httpConfiguration),
+                          configuration: configuration, logger: logger)
     if let integrateEvery {
         app.addServices(IntegratorService(service: service, interval: integrateEvery, logger: logger))
     }
     return app
 }
 
+/// Slow and idle clients do not hold the server's connections: a connection that sends
+/// nothing, or stops mid-request (head or body), for `idleTimeout` is closed, as is a
+/// keep-alive connection idle that long between requests. Malformed HTTP gets a problem+json
+/// 400 (``ParserErrorProblemHandler``).
+public let idleTimeout = TimeAmount.seconds(30)
+
+var httpConfiguration: HTTP1Channel.Configuration {
+    .init(additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: idleTimeout)
+}
+
 public func buildRouter(service: EvaluationService) -> Router<MinpingContext> {
     let registry = MetricsRegistry.shared
-    let router = Router(context: MinpingContext.self)
+    // HEAD is answered wherever GET is (e.g. `HEAD /healthz`).
+    let router = Router(context: MinpingContext.self, options: .autoGenerateHeadEndpoints)
+    let allowed = AllowedMethods()
     // Metrics outermost, so refusals are counted with the status and duration of the
     // problem+json response they become, not as thrown errors (500).
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware(allowed: allowed))
     router.add(middleware: AuthMiddleware(service: service))
     router.get("healthz") { _, _ in Body.text("ok\n") }
     router.get("metrics") { _, _ in
@@ -43,6 +58,7 @@ public func buildRouter(service: EvaluationService) -> Router<MinpingContext> {
     }
     EvaluationController(service: service).addRoutes(to: api.group("evaluations"))
     PagesController(service: service, pages: PageRenderer()).addRoutes(to: router)
+    allowed.load(from: router.routes)
     return router
 }
 

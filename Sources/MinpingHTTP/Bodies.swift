@@ -3,8 +3,8 @@ import Hummingbird
 import MinpingCore
 import NIOCore
 
-/// Small helpers for the JSON bodies of SPEC §7: read with a size limit, refuse what is not a
-/// JSON object (400 malformed_request), and answer with our ordered JSON.
+/// The JSON bodies of SPEC §7: requests decode into `Decodable` structs (a wrong field is a 400
+/// naming it), responses are structs written by our ordered JSON writer.
 enum Body {
     static func bytes(_ request: Request, limit: Int) async throws -> Data {
         var request = request
@@ -12,13 +12,35 @@ enum Body {
         return Data(buffer: buffer)
     }
 
-    static func object(_ request: Request, limit: Int = 64 * 1024) async throws -> JSONObject {
+    /// Decodes the body as `T`; an empty body reads as `{}`.
+    static func decode<T: Decodable>(_: T.Type, _ request: Request, limit: Int = 64 * 1024) async throws -> T {
         let data = try await bytes(request, limit: limit)
-        guard !data.isEmpty else { return JSONObject(fields: [:]) }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        do {
+            return try JSONDecoder().decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath + [key]))' is required")
+        } catch let DecodingError.typeMismatch(type, context) where !context.codingPath.isEmpty {
+            throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath))' must be \(describe(type))")
+        } catch let DecodingError.valueNotFound(type, context) where !context.codingPath.isEmpty {
+            throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath))' must be \(describe(type))")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath))': \(context.debugDescription)")
+        } catch let error as DecodingError {
+            _ = error
             throw Problem(.badRequest, "malformed_request", "the body must be a JSON object")
         }
-        return JSONObject(fields: object)
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map(\.stringValue).joined(separator: ".")
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type: "a whole number"
+        default: "of another kind (\(type))"
+        }
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
@@ -31,38 +53,35 @@ enum Body {
     }
 }
 
-/// A parsed JSON object with typed, erroring accessors: a wrong field is a 400 naming it.
-struct JSONObject {
-    let fields: [String: Any]
+/// A typed response body, written in the key order SPEC §7 shows (Chinese as UTF-8, slashes
+/// unescaped), so every JSON answer goes through one writer.
+protocol JSONResponse: ResponseGenerator {
+    var json: JSONValue { get }
+    var status: HTTPResponse.Status { get }
+}
 
-    func string(_ key: String) throws -> String {
-        guard let value = fields[key] as? String else { throw Problem(.badRequest, "malformed_request", "'\(key)' must be a string") }
-        return value
+extension JSONResponse {
+    var status: HTTPResponse.Status { .ok }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Body.json(json, status: status)
     }
+}
 
-    func optionalString(_ key: String) throws -> String? {
-        guard let value = fields[key], !(value is NSNull) else { return nil }
-        return try string(key)
-    }
+/// Results as published (SPEC §3): the typed value, written by its own encoder.
+struct ResultsResponse: JSONResponse {
+    let results: EvaluationResults
+    var json: JSONValue { results.jsonValue }
+}
 
-    func int(_ key: String) throws -> Int {
-        // JSONSerialization reads true and false as NSNumbers too (of type "c"): a count must
-        // be a number.
-        guard let number = fields[key] as? NSNumber, String(cString: number.objCType) != "c",
-              let value = Int(exactly: number.doubleValue)
-        else { throw Problem(.badRequest, "malformed_request", "'\(key)' must be a whole number") }
-        return value
-    }
+/// A request field that must not be empty or blank.
+struct NonEmpty: Decodable, Sendable {
+    let text: String
 
-    func stringMap(_ key: String) throws -> [String: String] {
-        guard let value = fields[key] as? [String: Any] else {
-            throw Problem(.badRequest, "malformed_request", "'\(key)' must be an object of strings")
+    init(from decoder: any Decoder) throws {
+        text = try decoder.singleValueContainer().decode(String.self)
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "must not be empty"))
         }
-        var map: [String: String] = [:]
-        for (name, item) in value {
-            guard let text = item as? String else { throw Problem(.badRequest, "malformed_request", "'\(key).\(name)' must be a string") }
-            map[name] = text
-        }
-        return map
     }
 }

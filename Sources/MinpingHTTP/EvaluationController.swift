@@ -47,130 +47,203 @@ struct EvaluationController {
         return record
     }
 
-    @Sendable func create(_ request: Request, context: MinpingContext) async throws -> Response {
+    // MARK: Requests and responses (SPEC §7)
+
+    struct Created: JSONResponse {
+        let id: String, state: EvaluationState, origin: String, tokenKeyID: String, logVerifierKey: String
+        var status: HTTPResponse.Status { .created }
+        var json: JSONValue {
+            .object([("id", .string(id)), ("state", .string(state.rawValue)), ("origin", .string(origin)),
+                     ("token_key_id", .string(tokenKeyID)), ("log_verifier_key", .string(logVerifierKey))])
+        }
+    }
+
+    struct Evaluation: JSONResponse {
+        let record: EvaluationRecord, definition: EvaluationDefinition, logVerifierKey: String
+        var json: JSONValue {
+            let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
+            let members: [JSONValue] = definition.members.map { member in
+                var fields: [(String, JSONValue)] = [("id", .string(member.id)), ("name", .string(member.name)), ("kind", .string("member"))]
+                if let organization = member.organization {
+                    fields.append(("organization", .string(organization)))
+                    fields.append(("organization_name", .string(organizations[organization] ?? "")))
+                }
+                return .object(fields)
+            }
+            let orgs: [JSONValue] = definition.organizations.map {
+                .object([("id", .string($0.id)), ("name", .string($0.name)), ("kind", .string("organization"))])
+            }
+            return .object([
+                ("id", .string(record.id)), ("title", .string(definition.title)), ("street", .string(record.street)),
+                ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
+                ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
+                ("publicity_days", .int(definition.publicityDays)),
+                ("log_verifier_key", .string(logVerifierKey)),
+                ("subjects", .array(members + orgs)),
+                ("options", .array(definition.options.map { .object([("id", .string($0.id)), ("label", .string($0.label))]) })),
+            ])
+        }
+    }
+
+    struct CountRequest: Decodable { let count: Int }
+
+    struct Slips: JSONResponse {
+        let tokens: [String], urls: [String]
+        var status: HTTPResponse.Status { .created }
+        var json: JSONValue { .object([("tokens", .array(tokens.map(JSONValue.string))), ("urls", .array(urls.map(JSONValue.string)))]) }
+    }
+
+    struct Codes: JSONResponse {
+        let codes: [String]
+        var status: HTTPResponse.Status { .created }
+        var json: JSONValue { .object([("codes", .array(codes.map(JSONValue.string)))]) }
+    }
+
+    struct TokenIssueRequest: Decodable {
+        let code: NonEmpty
+        let tokenRequest: NonEmpty
+        enum CodingKeys: String, CodingKey { case code, tokenRequest = "token_request" }
+    }
+
+    struct TokenIssued: JSONResponse {
+        let tokenResponse: String
+        var status: HTTPResponse.Status { .created }
+        var json: JSONValue { .object([("token_response", .string(tokenResponse))]) }
+    }
+
+    struct StateChanged: JSONResponse {
+        let state: EvaluationState
+        var json: JSONValue { .object([("state", .string(state.rawValue))]) }
+    }
+
+    struct AnnulRequest: Decodable { let reason: NonEmpty }
+
+    struct BallotRequest: Decodable {
+        let token: String
+        let ratings: [String: String]
+    }
+
+    struct Accepted: JSONResponse {
+        let tracker: String
+        var status: HTTPResponse.Status { .accepted }
+        var json: JSONValue { .object([("tracker", .string(tracker))]) }
+    }
+
+    struct PublishRequest: Decodable { let stage: ResultsStage }
+
+    struct AppealRequest: Decodable {
+        let subject: String?
+        let text: String
+    }
+
+    struct AppealFiled: JSONResponse {
+        let appeal: String
+        var status: HTTPResponse.Status { .created }
+        var json: JSONValue { .object([("appeal", .string(appeal))]) }
+    }
+
+    struct ResolutionRequest: Decodable {
+        let outcome: AppealOutcome
+        let note: String
+    }
+
+    struct Resolved: JSONResponse {
+        let appeal: String, outcome: AppealOutcome
+        var json: JSONValue { .object([("appeal", .string(appeal)), ("outcome", .string(outcome.rawValue))]) }
+    }
+
+    // MARK: Routes
+
+    @Sendable func create(_ request: Request, context: MinpingContext) async throws -> Created {
         try context.require(.admin)
-        let text = String(decoding: try await Body.bytes(request, limit: 1 << 20), as: UTF8.self)
         let definition: EvaluationDefinition
         do {
-            definition = try DefinitionParser.parse(text, file: "request body")
-        } catch {
-            throw ServiceError.definitionInvalid("\(error)")
+            definition = try DefinitionParser.parse(bytes: try await Body.bytes(request, limit: DefinitionParser.maximumBytes),
+                                                    file: "request body")
+        } catch let error as DefinitionError {
+            throw ServiceError.definitionInvalid(error.description)
         }
         _ = try context.require(.admin, street: definition.street)
         let record = try await service.create(definition)
         let log = try await service.logIdentity(record.id)
-        return Body.json(.object([
-            ("id", .string(record.id)), ("state", .string(record.state.rawValue)), ("origin", .string(log.origin)),
-            ("token_key_id", .string(try await service.tokenPublicKey(record.id).tokenKeyID.hex)),
-            ("log_verifier_key", .string(log.verifierKey)),
-        ]), status: .created)
+        return Created(id: record.id, state: record.state, origin: log.origin,
+                       tokenKeyID: try await service.tokenPublicKey(record.id).tokenKeyID.hex, logVerifierKey: log.verifierKey)
     }
 
-    @Sendable func show(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: MinpingContext) async throws -> Evaluation {
         let record = try await evaluation(context)
-        let definition = try await service.definition(record.id)
-        let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
-        let subjects: [JSONValue] = definition.members.map { member in
-            var fields: [(String, JSONValue)] = [("id", .string(member.id)), ("name", .string(member.name)), ("kind", .string("member"))]
-            if let organization = member.organization {
-                fields.append(("organization", .string(organization)))
-                fields.append(("organization_name", .string(organizations[organization] ?? "")))
-            }
-            return .object(fields)
-        } + definition.organizations.map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("kind", .string("organization"))]) }
-        return Body.json(.object([
-            ("id", .string(record.id)), ("title", .string(definition.title)), ("street", .string(record.street)),
-            ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
-            ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
-            ("publicity_days", .int(definition.publicityDays)),
-            ("log_verifier_key", .string(try await service.logIdentity(record.id).verifierKey)),
-            ("subjects", .array(subjects)),
-            ("options", .array(definition.options.map { .object([("id", .string($0.id)), ("label", .string($0.label))]) })),
-        ]))
+        return Evaluation(record: record, definition: try await service.definition(record.id),
+                          logVerifierKey: try await service.logIdentity(record.id).verifierKey)
     }
 
-    @Sendable func slips(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func slips(_ request: Request, context: MinpingContext) async throws -> Slips {
         let record = try await evaluation(context, .admin)
-        let count = try await Body.object(request).int("count")
+        let count = try await Body.decode(CountRequest.self, request).count
         let tokens = try await service.issueSlips(record.id, count: count)
-        return Body.json(.object([
-            ("tokens", .array(tokens.map { .string($0.base64URL) })),
-            ("urls", .array(tokens.map { .string(service.slipURL(record.id, token: $0)) })),
-        ]), status: .created)
+        return Slips(tokens: tokens.map(\.base64URL), urls: tokens.map { service.slipURL(record.id, token: $0) })
     }
 
-    @Sendable func enrollmentCodes(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func enrollmentCodes(_ request: Request, context: MinpingContext) async throws -> Codes {
         let record = try await evaluation(context, .admin)
-        let count = try await Body.object(request).int("count")
-        let codes = try await service.createEnrollmentCodes(record.id, count: count)
-        return Body.json(.object([("codes", .array(codes.map(JSONValue.string)))]), status: .created)
+        let count = try await Body.decode(CountRequest.self, request).count
+        return Codes(codes: try await service.createEnrollmentCodes(record.id, count: count))
     }
 
-    @Sendable func tokens(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func tokens(_ request: Request, context: MinpingContext) async throws -> TokenIssued {
         let record = try await evaluation(context)
-        let body = try await Body.object(request)
-        let code = try body.string("code")
-        guard let bytes = Data(base64URLEncoded: try body.string("token_request")),
+        let body = try await Body.decode(TokenIssueRequest.self, request)
+        guard let bytes = Data(base64URLEncoded: body.tokenRequest.text),
               let tokenRequest = try? TokenRequest(bytes: bytes)
         else { throw Problem(.badRequest, "malformed_request", "token_request must be a base64url RFC 9578 TokenRequest") }
-        let response = try await service.issueToken(record.id, code: code, request: tokenRequest)
-        return Body.json(.object([("token_response", .string(response.bytes.base64URLEncodedString))]), status: .created)
+        let response = try await service.issueToken(record.id, code: body.code.text, request: tokenRequest)
+        return TokenIssued(tokenResponse: response.bytes.base64URLEncodedString)
     }
 
-    @Sendable func open(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func open(_ request: Request, context: MinpingContext) async throws -> StateChanged {
         let record = try await evaluation(context, .admin)
-        return Body.json(.object([("state", .string(try await service.open(record.id).rawValue))]))
+        return StateChanged(state: try await service.open(record.id))
     }
 
-    @Sendable func close(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func close(_ request: Request, context: MinpingContext) async throws -> StateChanged {
         let record = try await evaluation(context, .admin)
-        return Body.json(.object([("state", .string(try await service.close(record.id).rawValue))]))
+        return StateChanged(state: try await service.close(record.id))
     }
 
-    @Sendable func annul(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func annul(_ request: Request, context: MinpingContext) async throws -> StateChanged {
         let record = try await evaluation(context, .admin)
-        let reason = try await Body.object(request).string("reason")
-        return Body.json(.object([("state", .string(try await service.annul(record.id, reason: reason).rawValue))]))
+        let reason = try await Body.decode(AnnulRequest.self, request).reason.text
+        return StateChanged(state: try await service.annul(record.id, reason: reason))
     }
 
-    @Sendable func ballot(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func ballot(_ request: Request, context: MinpingContext) async throws -> Accepted {
         let id = try context.parameters.require("id")
-        let body = try await Body.object(request, limit: Self.ballotLimit(try await service.definition(id)))
-        let tracker = try await service.castBallot(id, token: try body.string("token"), ratings: try body.stringMap("ratings"))
-        return Body.json(.object([("tracker", .string(tracker))]), status: .accepted)
+        let body = try await Body.decode(BallotRequest.self, request, limit: Self.ballotLimit(try await service.definition(id)))
+        return Accepted(tracker: try await service.castBallot(id, token: body.token, ratings: body.ratings))
     }
 
-    @Sendable func publish(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func publish(_ request: Request, context: MinpingContext) async throws -> ResultsResponse {
         let record = try await evaluation(context, .admin)
-        let stageName = try await Body.object(request).string("stage")
-        guard let stage = ResultsStage(rawValue: stageName) else {
-            throw Problem(.badRequest, "malformed_request", "stage must be preliminary or final")
-        }
-        return Body.json(try await service.publish(record.id, stage: stage).jsonValue)
+        let stage = try await Body.decode(PublishRequest.self, request).stage
+        return ResultsResponse(results: try await service.publish(record.id, stage: stage))
     }
 
-    @Sendable func results(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func results(_ request: Request, context: MinpingContext) async throws -> ResultsResponse {
         let record = try await evaluation(context)
-        return Body.json(try await service.results(record.id))
+        return ResultsResponse(results: try await service.results(record.id))
     }
 
-    @Sendable func fileAppeal(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func fileAppeal(_ request: Request, context: MinpingContext) async throws -> AppealFiled {
         let record = try await evaluation(context, .adminOrReviewer)
-        let body = try await Body.object(request)
-        let appeal = try await service.fileAppeal(record.id, subject: try body.optionalString("subject"), text: try body.string("text"))
-        return Body.json(.object([("appeal", .string(appeal))]), status: .created)
+        let body = try await Body.decode(AppealRequest.self, request)
+        return AppealFiled(appeal: try await service.fileAppeal(record.id, subject: body.subject, text: body.text))
     }
 
-    @Sendable func resolveAppeal(_ request: Request, context: MinpingContext) async throws -> Response {
+    @Sendable func resolveAppeal(_ request: Request, context: MinpingContext) async throws -> Resolved {
         let record = try await evaluation(context, .reviewer)
         let appeal = try context.parameters.require("appeal")
-        let body = try await Body.object(request)
-        let outcome = try body.string("outcome")
-        guard outcome == "dismissed" || outcome == "upheld" else {
-            throw Problem(.badRequest, "malformed_request", "outcome must be dismissed or upheld")
-        }
-        try await service.resolveAppeal(record.id, appeal: appeal, upheld: outcome == "upheld", note: try body.string("note"))
-        return Body.json(.object([("appeal", .string(appeal)), ("outcome", .string(outcome))]))
+        let body = try await Body.decode(ResolutionRequest.self, request)
+        try await service.resolveAppeal(record.id, appeal: appeal, outcome: body.outcome, note: body.note)
+        return Resolved(appeal: appeal, outcome: body.outcome)
     }
 
     @Sendable func receipt(_ request: Request, context: MinpingContext) async throws -> Response {

@@ -71,21 +71,21 @@ struct PagesController {
         ]
         data["stageLabel"] = t["state_\(record.state.rawValue)"] ?? record.state.rawValue
         data["stageClass"] = record.state.rawValue
-        if let results = try? await service.results(record.id) {
+        if let results = try await publishedResults(record.id) {
             data.merge(Self.resultsData(results, definition: definition, language: language)) { _, new in new }
             data["published"] = true
-            let final = results["stage"]?.stringValue == "final"
+            let final = results.stage == .final
             data["stageLabel"] = final ? t["stage_final"] : t["stage_preliminary"]
             data["stageClass"] = final ? "final" : "preliminary"
-            if !final, let at = record.preliminaryAt, record.state == .preliminary {
-                data["publicityUntil"] = Self.date(at.addingTimeInterval(Double(definition.publicityDays) * 86_400), language)
+            if !final, record.state == .preliminary, let deadline = record.lifecycle.publicityDeadline {
+                data["publicityUntil"] = Self.date(deadline, language)
             }
             let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
             let appeals = try await service.appeals(record.id).map { appeal -> [String: Any] in
                 [
                     "id": appeal.id, "subject": appeal.subject.flatMap { names[$0] } ?? "",
                     "filed": Self.date(appeal.filedAt, language),
-                    "outcome": t["appeal_\(appeal.outcome ?? "pending")"] ?? "",
+                    "outcome": t["appeal_\(appeal.outcome?.rawValue ?? "pending")"] ?? "",
                 ]
             }
             data["appeals"] = appeals
@@ -102,28 +102,35 @@ struct PagesController {
         return response
     }
 
+    /// The published results, or nil before any are; an integrity failure is not hidden.
+    func publishedResults(_ id: String) async throws -> EvaluationResults? {
+        do {
+            return try await service.results(id)
+        } catch ServiceError.resultsNotPublished {
+            return nil
+        }
+    }
+
     /// The published results as rows for the board's tables.
-    static func resultsData(_ results: JSONValue, definition: EvaluationDefinition, language: Language) -> [String: Any] {
+    static func resultsData(_ results: EvaluationResults, definition: EvaluationDefinition, language: Language) -> [String: Any] {
         let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
         let starLabels = Dictionary((definition.rules.memberStars + definition.rules.organizationStars).map { ($0.star, $0.label) },
                                     uniquingKeysWith: { first, _ in first })
         var members: [[String: Any]] = []
         var orgs: [[String: Any]] = []
-        for subject in results["subjects"]?.arrayValue ?? [] {
-            let counts = definition.options.map { subject["counts"]?[$0.id]?.intValue ?? 0 }
+        for subject in results.subjects {
             let row: [String: Any] = [
-                "name": subject["name"]?.stringValue ?? "",
-                "organization": subject["organization"]?.stringValue.flatMap { organizations[$0] } ?? "",
-                "counts": counts,
-                "rate": subject["rate"]?.stringValue.map { "\($0)%" } ?? "—",
-                "stars": (subject["stars"]?.arrayValue ?? []).compactMap { $0.stringValue.map { starLabels[$0] ?? $0 } },
+                "name": subject.name,
+                "organization": subject.organization.flatMap { organizations[$0] } ?? "",
+                "counts": subject.counts.map(\.count),
+                "rate": subject.rate.map { "\($0)%" } ?? "—",
+                "stars": subject.stars.map { starLabels[$0] ?? $0 },
             ]
-            if subject["kind"]?.stringValue == "organization" { orgs.append(row) } else { members.append(row) }
+            if subject.kind == .organization { orgs.append(row) } else { members.append(row) }
         }
         return [
             "members": members, "organizations": orgs, "options": definition.options.map(\.label),
-            "quorumMet": results["quorum_met"]?.boolValue ?? true,
-            "ballots": results["ballots"]?.intValue ?? 0,
+            "quorumMet": results.quorumMet, "ballots": results.ballots,
         ]
     }
 
@@ -157,7 +164,7 @@ struct PagesController {
         }
         let tokens = try await service.issueSlips(record.id, count: count)
         var response = pages.slips(definition: definition, urls: tokens.map { service.slipURL(record.id, token: $0) },
-                                   firstNumber: record.slips + 1, language: language)
+                                   firstNumber: record.lifecycle.slips + 1, language: language)
         response.headers[.cacheControl] = "no-store"
         return response
     }

@@ -5,6 +5,7 @@ import MinpingCore
 import MinpingService
 import MinpingStore
 import NIOCore
+import NIOHTTP1
 
 /// An RFC 9457 problem with a stable `code` member.
 public struct Problem: Error, HTTPResponseError, Sendable {
@@ -22,55 +23,71 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/problem+json"
-        let body = JSONValue.object([
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// The problem+json document.
+    var body: ByteBuffer {
+        ByteBuffer(string: JSONValue.object([
             ("type", .string("about:blank")), ("title", .string(status.reasonPhrase)), ("status", .int(status.code)),
             ("code", .string(code)), ("detail", .string(detail)),
-        ]).serialized
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        ]).serialized)
     }
 }
 
 extension Problem {
-    /// Every service and store error mapped to its status and code, in one place (SPEC §7).
+    /// The HTTP status of each problem code (SPEC §7), so an error's `code` is its one
+    /// identity: the problem, the status and the metrics label all follow from it.
+    static func status(of code: String) -> HTTPResponse.Status {
+        switch code {
+        case "not_found": .notFound
+        case "definition_invalid", "ballot_invalid", "appeal_invalid", "roster_invalid": .unprocessableContent
+        case "code_invalid", "token_invalid", "forbidden": .forbidden
+        case "malformed_request", "request_incomplete": .badRequest
+        case "unauthenticated": .unauthorized
+        case "integrity_error": .internalServerError
+        default: .conflict  // evaluation_exists, token_spent, evaluation_not_open, invalid_transition, …
+        }
+    }
+
+    /// Every error we know mapped to its problem, in one place (SPEC §7).
     static func from(_ error: any Error) -> Problem? {
         switch error {
         case let problem as Problem:
             return problem
         case let error as ServiceError:
-            switch error {
-            case .notFound: return Problem(.notFound, "not_found", error.description)
-            case .definitionInvalid: return Problem(.unprocessableContent, "definition_invalid", error.description)
-            case .evaluationExists: return Problem(.conflict, "evaluation_exists", error.description)
-            case .electorateExceeded: return Problem(.conflict, "electorate_exceeded", error.description)
-            case .codeInvalid: return Problem(.forbidden, "code_invalid", error.description)
-            case .tokenInvalid: return Problem(.forbidden, "token_invalid", error.description)
-            case .tokenSpent: return Problem(.conflict, "token_spent", error.description)
-            case .notOpen: return Problem(.conflict, "evaluation_not_open", error.description)
-            case .ballotInvalid: return Problem(.unprocessableContent, "ballot_invalid", error.description)
-            case .invalidTransition: return Problem(.conflict, "invalid_transition", error.description)
-            case .appealsPending: return Problem(.conflict, "appeals_pending", error.description)
-            case .publicityNotOver: return Problem(.conflict, "publicity_not_over", error.description)
-            case .resultsNotPublished: return Problem(.conflict, "results_not_published", error.description)
-            case .alreadyResolved: return Problem(.conflict, "already_resolved", error.description)
-            case .appealInvalid: return Problem(.unprocessableContent, "appeal_invalid", error.description)
-            case .malformed: return Problem(.badRequest, "malformed_request", error.description)
-            }
+            return Problem(status(of: error.code), error.code, error.description)
         case is NIOTooManyBytesError:
             return Problem(.contentTooLarge, "payload_too_large", "the request body is too large")
         case let error as HTTPError where error.status == .notFound:
             return Problem(.notFound, "not_found", "no such resource")
-        case let error as HTTPError where error.status == .methodNotAllowed:
-            return Problem(.methodNotAllowed, "method_not_allowed", "method not allowed here")
         case let error as HTTPError where error.status == .contentTooLarge:
             return Problem(.contentTooLarge, "payload_too_large", "the request body is too large")
+        default:
+            return clientGone(error)
+        }
+    }
+
+    /// A client that hung up or sent broken HTTP mid-body: its fault, not ours (SPEC §7: a
+    /// client that hangs up is not a 5xx). Nobody may be listening for the answer.
+    static func clientGone(_ error: any Error) -> Problem? {
+        switch error {
+        case let error as HTTPParserError:
+            var problem = Problem(.badRequest, error == .invalidEOFState ? "request_incomplete" : "malformed_request",
+                                  "the request could not be read")
+            problem.headers[.connection] = "close"
+            return problem
+        case let error as IOError where [ECONNRESET, EPIPE].contains(error.errnoCode):
+            return Problem(.badRequest, "request_incomplete", "the connection was reset")
         default:
             return nil
         }
     }
 }
 
-/// Turns every error into problem+json; unknown ones are logged at error level (Hummingbird
-/// logs them only at debug) and answered with a 500 that reveals nothing.
+/// Turns every error into problem+json. A client that went away is logged at debug; an
+/// integrity failure was logged by the service; anything unknown is logged at error level
+/// (Hummingbird logs them only at debug) and answered with a 500 that reveals nothing.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -78,6 +95,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let page as PageError {
             return page.response
         } catch {
+            if let problem = Problem.clientGone(error) {
+                context.logger.debug("the client went away mid-request", metadata: ["error": "\(error)"])
+                return try problem.response(from: request, context: context)
+            }
             if let problem = Problem.from(error) { return try problem.response(from: request, context: context) }
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(context.endpointPath ?? "")"])
             return try Problem(.internalServerError, "internal", "an internal error occurred").response(from: request, context: context)

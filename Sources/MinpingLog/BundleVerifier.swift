@@ -66,7 +66,7 @@ public struct BundleVerifier {
         }
         let definition: EvaluationDefinition
         do {
-            definition = try DefinitionParser.parse(String(decoding: bundle.definition, as: UTF8.self), file: "definition.json")
+            definition = try EvaluationDefinition(canonicalJSON: bundle.definition, file: "definition.json")
         } catch {
             throw fail(nil, "definition", "\(error)")
         }
@@ -131,10 +131,9 @@ public struct BundleVerifier {
         try checkCreated(entries[0], definition: definition, tokenKey: tokenKey, logKey: logKey)
         // Token signatures are the costliest check and independent per ballot: verify them on
         // every core first; the replay then spends the nonces in log order.
-        let tokens = entries.parallelMap { entry in
-            entry.type == .ballot ? entry.string("token").map { text in
-                Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: text) }
-            } : nil
+        let tokens = entries.parallelMap { entry -> Swift.Result<Data, TokenError>? in
+            guard case let .ballot(token, _)? = try? entry.event() else { return nil }
+            return Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: token) }
         }
         var replay = LifecycleReplay(definition: definition, verifier: verifier)
         for (entry, token) in zip(entries, tokens) {
@@ -161,14 +160,14 @@ public struct BundleVerifier {
         func fail(_ detail: String) -> VerificationFailure {
             VerificationFailure(seq: 0, check: "created", detail: detail)
         }
-        guard entry.type == .created else { throw fail("the first entry must be 'created'") }
-        guard let value = entry.fields["definition"], CanonicalJSON.encode(value) == CanonicalJSON.encode(definition.jsonValue) else {
+        guard case let .created(created)? = try? entry.event() else { throw fail("the first entry must be 'created'") }
+        let expected = LogEvent.Created(definition: definition, tokenKey: tokenKey, logVerifierKey: logKey.verifierKey)
+        guard CanonicalJSON.encode(created.definition) == CanonicalJSON.encode(expected.definition) else {
             throw fail("the definition differs from definition.json")
         }
-        guard entry.string("token_key_spki") == tokenKey.spki.base64EncodedString(),
-              entry.string("token_key_id") == tokenKey.tokenKeyID.hex
+        guard created.tokenKeySPKI == expected.tokenKeySPKI, created.tokenKeyID == expected.tokenKeyID
         else { throw fail("the token key differs from keys.json") }
-        guard entry.string("log_verifier_key") == logKey.verifierKey else {
+        guard created.logVerifierKey == expected.logVerifierKey else {
             throw fail("the log verifier key differs from the pinned or published one")
         }
     }

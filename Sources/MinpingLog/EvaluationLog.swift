@@ -32,8 +32,8 @@ public struct EvaluationLog: Sendable {
 
     /// Appends an entry with the common fields (`v`, `seq`, `prev`, `type`) filled in.
     @discardableResult
-    public mutating func append(_ type: EntryType, _ fields: [(String, JSONValue)]) -> LogEntry {
-        let entry = head.append(type, fields)
+    public mutating func append(_ event: LogEvent) throws(LogEntryError) -> LogEntry {
+        let entry = try head.append(event)
         entries.append(entry)
         return entry
     }
@@ -64,15 +64,17 @@ public struct EvaluationLog: Sendable {
 
 extension LogEntry {
     /// A new entry with the common fields (`v`, `seq`, `prev`, `type`) filled in.
-    public static func make(seq: Int, prev: Data?, _ type: EntryType, _ fields: [(String, JSONValue)]) -> LogEntry {
-        let value = JSONValue.object([
-            ("v", .int(1)), ("seq", .int(seq)), ("prev", .string(prev?.hex ?? zeroHash)), ("type", .string(type.rawValue)),
-        ] + fields)
-        // Entries we build are canonical by construction; parsing them back keeps one code path.
-        guard let entry = try? LogEntry(bytes: CanonicalJSON.encode(value)) else {
-            preconditionFailure("an entry built from JSONValue must parse")
-        }
-        return entry
+    /// Parsing the bytes back keeps one code path and refuses what the log cannot hold (an
+    /// integer beyond ±2^53, say) as an error, never a crash.
+    public static func make(seq: Int, prev: Data?, _ event: LogEvent) throws(LogEntryError) -> LogEntry {
+        try LogEntry(bytes: encode(seq: seq, prev: prev?.hex ?? zeroHash, event))
+    }
+
+    /// The canonical bytes of `{"v":1,"seq":N,"prev":…,"type":…}` plus the event's fields.
+    static func encode(seq: Int, prev: String, _ event: LogEvent) -> [UInt8] {
+        CanonicalJSON.encode(.object([
+            ("v", .int(1)), ("seq", .int(seq)), ("prev", .string(prev)), ("type", .string(event.type.rawValue)),
+        ] + event.fields))
     }
 }
 
@@ -91,8 +93,8 @@ public struct LogHead: Sendable {
 
     public var size: Int { tree.size }
 
-    public mutating func append(_ type: EntryType, _ fields: [(String, JSONValue)]) -> LogEntry {
-        let entry = LogEntry.make(seq: tree.size, prev: tree.size > 0 ? tree.leafHash(at: tree.size - 1) : nil, type, fields)
+    public mutating func append(_ event: LogEvent) throws(LogEntryError) -> LogEntry {
+        let entry = try LogEntry.make(seq: tree.size, prev: tree.size > 0 ? tree.leafHash(at: tree.size - 1) : nil, event)
         tree.append(leafHash: entry.leafHash)
         return entry
     }
@@ -107,55 +109,5 @@ public struct LogHead: Sendable {
         guard let checkpoint = Checkpoint.unverified(note), seq < checkpoint.size, checkpoint.size <= tree.size else { return nil }
         let prev = seq > 0 ? tree.leafHash(at: seq - 1) : Data(count: Merkle.hashLength)
         return Receipt(index: seq, prev: prev, proof: tree.inclusionProof(index: seq, size: checkpoint.size), checkpoint: note)
-    }
-}
-
-/// The fields of each entry type, so every writer builds them the same way.
-/// - Seealso: SPEC §5 ("Types and their fields")
-public enum Entries {
-    public static func created(definition: EvaluationDefinition, tokenKey: TokenPublicKey, logVerifierKey: String) -> [(String, JSONValue)] {
-        [
-            ("definition", definition.jsonValue),
-            ("token_key_spki", .string(tokenKey.spki.base64EncodedString())),
-            ("token_key_id", .string(tokenKey.tokenKeyID.hex)),
-            ("log_verifier_key", .string(logVerifierKey)),
-        ]
-    }
-
-    public static func slipsIssued(count: Int, issued: Int) -> [(String, JSONValue)] {
-        [("count", .int(count)), ("issued", .int(issued))]
-    }
-
-    public static func tokenIssued(issued: Int) -> [(String, JSONValue)] {
-        [("issued", .int(issued))]
-    }
-
-    public static func opened(at: Date) -> [(String, JSONValue)] {
-        [("at", .string(LogTime.format(at)))]
-    }
-
-    /// No time, no address, no identity: only the token and the ratings.
-    public static func ballot(token: String, ratings: [String: String]) -> [(String, JSONValue)] {
-        [("token", .string(token)), ("ratings", .object(ratings.map { ($0.key, .string($0.value)) }))]
-    }
-
-    public static func closed(at: Date, ballots: Int, issued: Int) -> [(String, JSONValue)] {
-        [("at", .string(LogTime.format(at))), ("ballots", .int(ballots)), ("issued", .int(issued))]
-    }
-
-    public static func results(_ results: EvaluationResults, at: Date) -> [(String, JSONValue)] {
-        [("stage", .string(results.stage?.rawValue ?? "")), ("at", .string(LogTime.format(at))), ("results", results.jsonValue)]
-    }
-
-    public static func appealFiled(appeal: String, subject: String?, textSHA256: String) -> [(String, JSONValue)] {
-        [("appeal", .string(appeal))] + (subject.map { [("subject", JSONValue.string($0))] } ?? []) + [("text_sha256", .string(textSHA256))]
-    }
-
-    public static func appealResolved(appeal: String, upheld: Bool, noteSHA256: String) -> [(String, JSONValue)] {
-        [("appeal", .string(appeal)), ("outcome", .string(upheld ? "upheld" : "dismissed")), ("note_sha256", .string(noteSHA256))]
-    }
-
-    public static func annulled(at: Date, reasonSHA256: String) -> [(String, JSONValue)] {
-        [("at", .string(LogTime.format(at))), ("reason_sha256", .string(reasonSHA256))]
     }
 }

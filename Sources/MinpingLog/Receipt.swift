@@ -15,13 +15,7 @@ public enum Tracker {
 
     /// The tracker of a ballot entry, or nil for other entries.
     public static func of(_ entry: LogEntry) -> String? {
-        guard entry.type == .ballot, let token = entry.string("token"),
-              case let .object(members)? = entry.fields["ratings"] else { return nil }
-        var ratings: [String: String] = [:]
-        for (subject, value) in members {
-            guard case let .string(option) = value else { return nil }
-            ratings[subject] = option
-        }
+        guard case let .ballot(token, ratings)? = try? entry.event() else { return nil }
         return of(token: token, ratings: ratings)
     }
 }
@@ -80,9 +74,7 @@ public struct Receipt: Sendable, Equatable {
 
     /// The exact ballot entry bytes this receipt speaks of, rebuilt from the voter's own data.
     public func entryBytes(token: String, ratings: [String: String]) -> [UInt8] {
-        CanonicalJSON.encode(.object([
-            ("v", .int(1)), ("seq", .int(index)), ("prev", .string(prev.hex)), ("type", .string(EntryType.ballot.rawValue)),
-        ] + Entries.ballot(token: token, ratings: ratings)))
+        LogEntry.encode(seq: index, prev: prev.hex, .ballot(token: token, ratings: ratings))
     }
 
     /// Checks that the voter's ballot, exactly as sent, is in the tree of a checkpoint signed

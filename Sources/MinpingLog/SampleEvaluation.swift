@@ -22,33 +22,38 @@ public struct SampleEvaluation: Sendable {
     public mutating func run(votes: [[String: String]], batchSize: Int = 50, start: Date = Date(timeIntervalSince1970: 1_800_000_000)) throws {
         var generator = SystemRandomNumberGenerator()
         let challenge = TokenChallenge(street: definition.street, evaluation: definition.id)
-        log.append(.created, Entries.created(definition: definition, tokenKey: issuingKey.publicKey, logVerifierKey: log.verifierKey))
+        try log.append(.created(.init(definition: definition, tokenKey: issuingKey.publicKey, logVerifierKey: log.verifierKey)))
         try log.checkpoint()
         tokens = try (0..<votes.count).map { _ in try issuingKey.signSlip(for: challenge) }
-        log.append(.slipsIssued, Entries.slipsIssued(count: votes.count, issued: votes.count))
+        try log.append(.slipsIssued(count: votes.count, issued: votes.count))
         try log.checkpoint()
-        log.append(.opened, Entries.opened(at: start))
+        try log.append(.opened(at: start))
         try log.checkpoint()
         let ballots = zip(tokens, votes).map { ($0.base64URL, $1) }
         for batchStart in stride(from: 0, to: ballots.count, by: max(batchSize, 1)) {
             let batch = ballots[batchStart..<min(batchStart + batchSize, ballots.count)].shuffled(using: &generator)
-            for (token, ratings) in batch { log.append(.ballot, Entries.ballot(token: token, ratings: ratings)) }
+            for (token, ratings) in batch { try log.append(.ballot(token: token, ratings: ratings)) }
             try log.checkpoint()
         }
         var tally = Tally(definition: definition)
         for ratings in votes { try tally.add(ratings: ratings) }
         let closedAt = start.addingTimeInterval(3_600)
-        log.append(.closed, Entries.closed(at: closedAt, ballots: votes.count, issued: votes.count))
+        try log.append(.closed(at: closedAt, ballots: votes.count, issued: votes.count))
         try log.checkpoint()
-        log.append(.results, Entries.results(tally.results(stage: .preliminary), at: closedAt.addingTimeInterval(60)))
+        let preliminaryAt = closedAt.addingTimeInterval(60)
+        try log.append(.results(stage: .preliminary, at: preliminaryAt, results: tally.results(stage: .preliminary).jsonValue))
         try log.checkpoint()
         let subject = definition.subjects.first?.id
-        log.append(.appealFiled, Entries.appealFiled(appeal: "a-1", subject: subject, textSHA256: String(repeating: "ab", count: 32)))
+        try log.append(.appealFiled(appeal: "a-1", subject: subject, textSHA256: String(repeating: "ab", count: 32)))
         try log.checkpoint()
-        log.append(.appealResolved, Entries.appealResolved(appeal: "a-1", upheld: false, noteSHA256: String(repeating: "cd", count: 32)))
+        try log.append(.appealResolved(appeal: "a-1", outcome: .dismissed, noteSHA256: String(repeating: "cd", count: 32)))
         try log.checkpoint()
-        let finalAt = closedAt.addingTimeInterval(60 + Double(definition.publicityDays) * 86_400)
-        log.append(.results, Entries.results(tally.results(stage: .final), at: finalAt))
+        // The first moment the publicity period allows.
+        var lifecycle = Lifecycle(electorate: definition.electorate, publicityDays: definition.publicityDays)
+        try lifecycle.apply([.slipsIssued(count: votes.count), .opened(at: start), .closed(at: closedAt),
+                             .published(.preliminary, at: preliminaryAt)])
+        let finalAt = lifecycle.publicityDeadline ?? preliminaryAt
+        try log.append(.results(stage: .final, at: finalAt, results: tally.results(stage: .final).jsonValue))
         try log.checkpoint()
     }
 

@@ -1,9 +1,12 @@
+import Foundation
 import GRDB
+import MinpingStore
 
 extension SQLiteStore {
     /// Migrations are never edited once shipped; a change is a new migration. They use plain
     /// SQL, not app types, so later code changes cannot alter what an old migration did.
-    static var migrator: DatabaseMigrator {
+    /// `keys` seals what v1 kept in the clear.
+    static func migrator(keys: KeyEncryptionKey) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -74,6 +77,32 @@ extension SQLiteStore {
                     note TEXT,
                     PRIMARY KEY (evaluation, id)
                 );
+                """)
+        }
+        // v2: signing keys sealed under the key-encryption key (SPEC §4, keys at rest), and
+        // the publicity period beside the state it governs.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE evaluation ADD COLUMN publicity_days INTEGER NOT NULL DEFAULT 5;
+                UPDATE evaluation SET publicity_days = json_extract(CAST(definition AS TEXT), '$.publicity_days');
+                ALTER TABLE evaluation ADD COLUMN token_key_sealed BLOB;
+                ALTER TABLE log_key ADD COLUMN seed_sealed BLOB;
+                """)
+            for row in try Row.fetchAll(db, sql: "SELECT id, token_key_pem FROM evaluation") {
+                let id: String = row["id"]
+                let pem: String = row["token_key_pem"]
+                try db.execute(sql: "UPDATE evaluation SET token_key_sealed = ? WHERE id = ?",
+                               arguments: [try keys.seal(Data(pem.utf8), purpose: KeyEncryptionKey.tokenKeyPurpose(evaluation: id)), id])
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT street, seed FROM log_key") {
+                let street: String = row["street"]
+                let seed: Data = row["seed"]
+                try db.execute(sql: "UPDATE log_key SET seed_sealed = ? WHERE street = ?",
+                               arguments: [try keys.seal(seed, purpose: KeyEncryptionKey.logKeyPurpose(street: street)), street])
+            }
+            try db.execute(sql: """
+                ALTER TABLE evaluation DROP COLUMN token_key_pem;
+                ALTER TABLE log_key DROP COLUMN seed;
                 """)
         }
         return migrator

@@ -9,12 +9,15 @@ import MinpingStore
 public final class SQLiteStore: EvaluationStore {
     let pool: DatabasePool
 
-    /// Opens (creating and migrating if needed) the database at `path`.
-    public init(path: String) throws {
+    /// Opens (creating and migrating if needed) the database at `path`. `keys` seals the
+    /// signing keys an older database holds in the clear (migration v2).
+    public init(path: String, keys: KeyEncryptionKey) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Freed pages are zeroed: no key once in the clear survives in the file.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets synchronous=NORMAL on the writer after prepareDatabase; FULL must be set
@@ -22,7 +25,30 @@ public final class SQLiteStore: EvaluationStore {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        try Self.migrator.migrate(pool)
+        let migrator = Self.migrator(keys: keys)
+        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        let sealing = applied.contains("v1") && !applied.contains("v2")
+        try migrator.migrate(pool)
+        if sealing {
+            // The clear keys were in pages now freed (zeroed) and perhaps in the WAL: fold the
+            // WAL into the file and rewrite it.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                try db.execute(sql: "VACUUM")
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        }
+    }
+
+    /// Whether the database at `path` exists and holds sealed keys (so a new key file could
+    /// never open them). Read without migrating.
+    public static func holdsSealedKeys(path: String) throws -> Bool {
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        let queue = try DatabaseQueue(path: path)
+        return try queue.read { db in
+            guard try db.columns(in: "log_key").contains(where: { $0.name == "seed_sealed" }) else { return false }
+            return try Bool.fetchOne(db, sql: "SELECT 1 FROM log_key UNION ALL SELECT 1 FROM evaluation LIMIT 1") ?? false
+        }
     }
 
     /// `PRAGMA synchronous` as the writer sees it: 2 is FULL.
@@ -55,32 +81,55 @@ public final class SQLiteStore: EvaluationStore {
 
     // MARK: Log keys
 
-    public func logKeySeed(street: String, makeSeed: @Sendable () -> Data) async throws -> Data {
-        try await pool.write { db in
-            if let seed = try Data.fetchOne(db, sql: "SELECT seed FROM log_key WHERE street = ?", arguments: [street]) {
-                return seed
+    public func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data {
+        if let sealed = try await pool.read({ db in
+            try Data.fetchOne(db, sql: "SELECT seed_sealed FROM log_key WHERE street = ?", arguments: [street])
+        }) {
+            return sealed
+        }
+        return try await pool.write { db in
+            if let sealed = try Data.fetchOne(db, sql: "SELECT seed_sealed FROM log_key WHERE street = ?", arguments: [street]) {
+                return sealed
             }
-            let seed = makeSeed()
-            try db.execute(sql: "INSERT INTO log_key (street, seed) VALUES (?, ?)", arguments: [street, seed])
-            return seed
+            let sealed = try makeSealedSeed()
+            try db.execute(sql: "INSERT INTO log_key (street, seed_sealed) VALUES (?, ?)", arguments: [street, sealed])
+            return sealed
+        }
+    }
+
+    public func sealedTokenKey(evaluation: String) async throws -> Data? {
+        try await pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT token_key_sealed FROM evaluation WHERE id = ?", arguments: [evaluation])
+        }
+    }
+
+    public func anySealedKey() async throws -> (purpose: String, sealed: Data)? {
+        try await pool.read { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT street, seed_sealed FROM log_key LIMIT 1") {
+                return (KeyEncryptionKey.logKeyPurpose(street: row["street"]), row["seed_sealed"])
+            }
+            if let row = try Row.fetchOne(db, sql: "SELECT id, token_key_sealed FROM evaluation LIMIT 1") {
+                return (KeyEncryptionKey.tokenKeyPurpose(evaluation: row["id"]), row["token_key_sealed"])
+            }
+            return nil
         }
     }
 
     // MARK: Evaluations
 
-    public func createEvaluation(_ record: EvaluationRecord, created: StoredEntry, checkpoint: String) async throws {
+    public func createEvaluation(_ record: EvaluationRecord, sealedTokenKey: Data, created: StoredEntry, checkpoint: String) async throws {
         try await pool.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE id = ?", arguments: [record.id]) == true {
                 throw StoreError.evaluationExists(record.id)
             }
             try db.execute(sql: """
-                INSERT INTO evaluation (id, street, definition, token_key_pem, state, slips, codes, issued, ballots,
-                                        electorate, created_at, preliminary_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [record.id, record.street, Data(record.definitionJSON), record.tokenKeyPEM,
-                                 record.state.rawValue, record.slips, record.codes, record.issued, record.ballots,
-                                 record.electorate, record.createdAt.timeIntervalSince1970,
-                                 record.preliminaryAt?.timeIntervalSince1970])
+                INSERT INTO evaluation (id, street, definition, token_key_sealed, state, slips, codes, issued, ballots,
+                                        electorate, publicity_days, created_at, preliminary_at)
+                VALUES (?, ?, ?, ?, 'draft', 0, 0, 0, 0, ?, ?, ?, NULL)
+                """, arguments: [record.id, record.street, Data(record.definitionJSON), sealedTokenKey,
+                                 record.lifecycle.electorate, record.lifecycle.publicityDays,
+                                 record.createdAt.timeIntervalSince1970])
+            try Self.write(record.lifecycle, evaluation: record.id, db)
             try Self.insert(created, evaluation: record.id, db)
             try Self.insertCheckpoint(checkpoint, size: created.seq + 1, evaluation: record.id, db)
         }
@@ -97,12 +146,12 @@ public final class SQLiteStore: EvaluationStore {
     public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
         try await pool.write { db in
             var record = try Self.requireEvaluation(evaluation, db)
-            try record.addCodes(hashes.count)
+            try record.apply([.codesCreated(count: hashes.count)])
             for hash in hashes {
                 try db.execute(sql: "INSERT INTO enrollment_code (evaluation, hash, used) VALUES (?, ?, 0)",
                                arguments: [evaluation, hash])
             }
-            try db.execute(sql: "UPDATE evaluation SET codes = ? WHERE id = ?", arguments: [record.codes, evaluation])
+            try Self.write(record.lifecycle, evaluation: evaluation, db)
         }
     }
 
@@ -119,31 +168,38 @@ public final class SQLiteStore: EvaluationStore {
         // Encoded before the transaction: the writer is the one serial resource.
         let encodedRatings = ballots.map { Self.encode($0.ratings) }
         return try await pool.write { db in
-            var states: [String: EvaluationState?] = [:]
+            // Each evaluation's lifecycle, read once per group commit and written back once.
+            var lifecycles: [String: Lifecycle?] = [:]
             var outcomes: [BallotOutcome] = []
             outcomes.reserveCapacity(ballots.count)
             for (ballot, ratings) in zip(ballots, encodedRatings) {
-                if states[ballot.evaluation] == nil {
-                    states[ballot.evaluation] = try String.fetchOne(db, sql: "SELECT state FROM evaluation WHERE id = ?",
-                                                                    arguments: [ballot.evaluation]).flatMap(EvaluationState.init)
+                if lifecycles[ballot.evaluation] == nil {
+                    lifecycles[ballot.evaluation] = .some(try Self.fetchEvaluation(ballot.evaluation, db)?.lifecycle)
                 }
-                guard let state = states[ballot.evaluation] ?? nil else {
+                guard var lifecycle = lifecycles[ballot.evaluation] ?? nil else {
                     outcomes.append(.unknownEvaluation)
                     continue
                 }
-                guard state == .open else {
-                    outcomes.append(.notOpen)
-                    continue
-                }
+                // Spending the nonce is the insert (its primary key); a spent token is told so
+                // whatever the state, and a ballot the lifecycle refuses is taken out again.
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO ballot (evaluation, nonce, token, ratings, tracker, seq) VALUES (?, ?, ?, ?, ?, NULL)
                     """, arguments: [ballot.evaluation, ballot.nonce, ballot.token, ratings, ballot.tracker])
-                if db.changesCount == 1 {
-                    try db.execute(sql: "UPDATE evaluation SET ballots = ballots + 1 WHERE id = ?", arguments: [ballot.evaluation])
-                    outcomes.append(.stored)
-                } else {
+                guard db.changesCount == 1 else {
                     outcomes.append(.tokenSpent)
+                    continue
                 }
+                do throws(LifecycleRefusal) {
+                    try lifecycle.apply(.ballotCast)
+                    lifecycles[ballot.evaluation] = lifecycle
+                    outcomes.append(.stored)
+                } catch {
+                    try db.execute(sql: "DELETE FROM ballot WHERE evaluation = ? AND nonce = ?", arguments: [ballot.evaluation, ballot.nonce])
+                    outcomes.append(.refused(error))
+                }
+            }
+            for case let (id, lifecycle?) in lifecycles {
+                try db.execute(sql: "UPDATE evaluation SET ballots = ? WHERE id = ?", arguments: [lifecycle.ballots, id])
             }
             return outcomes
         }
@@ -152,14 +208,14 @@ public final class SQLiteStore: EvaluationStore {
     public func pendingBallots(evaluation: String) async throws -> [BallotRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM ballot WHERE evaluation = ? AND seq IS NULL", arguments: [evaluation])
-                .map(Self.ballot)
+                .map { row throws(StoreError) in try Self.ballot(row) }
         }
     }
 
     public func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM ballot WHERE evaluation = ? AND tracker = ?", arguments: [evaluation, tracker])
-                .map(Self.ballot)
+                .map { row throws(StoreError) in try Self.ballot(row) }
         }
     }
 
@@ -170,15 +226,13 @@ public final class SQLiteStore: EvaluationStore {
             var record = try Self.requireEvaluation(step.evaluation, db)
             let size = try Int.fetchOne(db, sql: "SELECT count(*) FROM log_entry WHERE evaluation = ?", arguments: [step.evaluation]) ?? 0
             guard size == step.expectedSize else { throw StoreError.logConflict }
+            try record.apply(step.lifecycleEvents)
             for effect in step.effects {
-                try Self.apply(effect, to: &record, db)
+                try Self.apply(effect, to: record, db)
             }
             for entry in step.entries { try Self.insert(entry, evaluation: step.evaluation, db) }
             try Self.insertCheckpoint(step.checkpoint, size: size + step.entries.count, evaluation: step.evaluation, db)
-            try db.execute(sql: """
-                UPDATE evaluation SET state = ?, slips = ?, issued = ?, preliminary_at = ? WHERE id = ?
-                """, arguments: [record.state.rawValue, record.slips, record.issued,
-                                 record.preliminaryAt?.timeIntervalSince1970, record.id])
+            try Self.write(record.lifecycle, evaluation: record.id, db)
         }
     }
 
@@ -216,7 +270,8 @@ public final class SQLiteStore: EvaluationStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM appeal WHERE evaluation = ? ORDER BY filed_at, id", arguments: [evaluation]).map { row in
                 AppealRecord(evaluation: row["evaluation"], id: row["id"], subject: row["subject"], text: row["text"],
-                             filedAt: Date(timeIntervalSince1970: row["filed_at"]), outcome: row["outcome"], note: row["note"])
+                             filedAt: Date(timeIntervalSince1970: row["filed_at"]), outcome: try Self.outcome(row["outcome"]),
+                             note: row["note"])
             }
         }
     }
@@ -225,10 +280,10 @@ public final class SQLiteStore: EvaluationStore {
 // MARK: - Rows and effects
 
 extension SQLiteStore {
-    static func apply(_ effect: LogEffect, to record: inout EvaluationRecord, _ db: Database) throws {
-        try record.apply(effect)
+    /// The rows beside the evaluation's own (which ``Lifecycle`` moved already).
+    static func apply(_ effect: LogEffect, to record: EvaluationRecord, _ db: Database) throws {
         switch effect {
-        case .transition, .issueSlips:
+        case .lifecycle:
             break
         case let .redeemEnrollmentCode(hash):
             try db.execute(sql: "UPDATE enrollment_code SET used = 1 WHERE evaluation = ? AND hash = ? AND used = 0",
@@ -244,19 +299,22 @@ extension SQLiteStore {
             let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM ballot WHERE evaluation = ? AND seq IS NULL",
                                            arguments: [record.id]) ?? 0
             guard pending == 0 else { throw StoreError.ballotsPending }
-        case let .fileAppeal(appeal):
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM appeal WHERE evaluation = ? AND id = ?", arguments: [record.id, appeal.id]) == true {
-                throw StoreError.appealExists(appeal.id)
-            }
+        case let .storeAppeal(appeal):
             try db.execute(sql: "INSERT INTO appeal (evaluation, id, subject, text, filed_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [record.id, appeal.id, appeal.subject, appeal.text, appeal.filedAt.timeIntervalSince1970])
-        case let .resolveAppeal(_, id, outcome, note):
-            guard let current = try Row.fetchOne(db, sql: "SELECT outcome FROM appeal WHERE evaluation = ? AND id = ?",
-                                                 arguments: [record.id, id]) else { throw StoreError.notFound("appeal \(id)") }
-            guard (current["outcome"] as String?) == nil else { throw StoreError.alreadyResolved(id) }
-            try db.execute(sql: "UPDATE appeal SET outcome = ?, note = ? WHERE evaluation = ? AND id = ?",
-                           arguments: [outcome, note, record.id, id])
+        case let .storeResolution(id, outcome, note):
+            try db.execute(sql: "UPDATE appeal SET outcome = ?, note = ? WHERE evaluation = ? AND id = ? AND outcome IS NULL",
+                           arguments: [outcome.rawValue, note, record.id, id])
+            guard db.changesCount == 1 else { throw StoreError.refused(.alreadyResolved(id)) }
         }
+    }
+
+    /// The evaluation's row as its lifecycle now stands.
+    static func write(_ lifecycle: Lifecycle, evaluation: String, _ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE evaluation SET state = ?, slips = ?, codes = ?, issued = ?, ballots = ?, preliminary_at = ? WHERE id = ?
+            """, arguments: [lifecycle.state.rawValue, lifecycle.slips, lifecycle.codes, lifecycle.issued, lifecycle.ballots,
+                             lifecycle.preliminaryAt?.timeIntervalSince1970, evaluation])
     }
 
     static func insert(_ entry: StoredEntry, evaluation: String, _ db: Database) throws {
@@ -274,20 +332,35 @@ extension SQLiteStore {
         return record
     }
 
+    /// The evaluation's row and its appeals, as one record. A state this code does not know
+    /// is an integrity failure, never read as some other state.
     static func fetchEvaluation(_ id: String, _ db: Database) throws -> EvaluationRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM evaluation WHERE id = ?", arguments: [id]).map { row in
-            EvaluationRecord(
-                id: row["id"], street: row["street"], definitionJSON: Array(row["definition"] as Data),
-                tokenKeyPEM: row["token_key_pem"], state: EvaluationState(rawValue: row["state"]) ?? .draft,
-                slips: row["slips"], codes: row["codes"], issued: row["issued"], ballots: row["ballots"],
-                electorate: row["electorate"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                preliminaryAt: (row["preliminary_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM evaluation WHERE id = ?", arguments: [id]) else { return nil }
+        let stateName: String = row["state"]
+        guard let state = EvaluationState(rawValue: stateName) else {
+            throw StoreError.integrity("evaluation \(id) has the unknown state '\(stateName)'")
         }
+        var appeals: [String: Bool] = [:]
+        for appeal in try Row.fetchAll(db, sql: "SELECT id, outcome FROM appeal WHERE evaluation = ?", arguments: [id]) {
+            appeals[appeal["id"]] = try outcome(appeal["outcome"]) != nil
+        }
+        let lifecycle = Lifecycle(
+            electorate: row["electorate"], publicityDays: row["publicity_days"], state: state,
+            slips: row["slips"], codes: row["codes"], issued: row["issued"], ballots: row["ballots"],
+            preliminaryAt: (row["preliminary_at"] as Double?).map(Date.init(timeIntervalSince1970:)), appeals: appeals)
+        return EvaluationRecord(id: row["id"], street: row["street"], definitionJSON: Array(row["definition"] as Data),
+                                lifecycle: lifecycle, createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 
-    static func ballot(_ row: Row) -> BallotRecord {
+    static func outcome(_ text: String?) throws(StoreError) -> AppealOutcome? {
+        guard let text else { return nil }
+        guard let outcome = AppealOutcome(rawValue: text) else { throw .integrity("an appeal has the unknown outcome '\(text)'") }
+        return outcome
+    }
+
+    static func ballot(_ row: Row) throws(StoreError) -> BallotRecord {
         BallotRecord(evaluation: row["evaluation"], nonce: row["nonce"], token: row["token"],
-                     ratings: decode(row["ratings"]), tracker: row["tracker"], seq: row["seq"])
+                     ratings: try decode(row["ratings"]), tracker: row["tracker"], seq: row["seq"])
     }
 
     /// Ratings as compact JSON with sorted keys (Foundation's sortedKeys writer is far too
@@ -297,7 +370,11 @@ extension SQLiteStore {
             .map { ($0.key, JSONValue.string($0.value)) }).serialized
     }
 
-    static func decode(_ text: String) -> [String: String] {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] ?? [:]
+    /// A stored ballot's ratings; anything but an object of strings is an integrity failure.
+    static func decode(_ text: String) throws(StoreError) -> [String: String] {
+        guard let ratings = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] else {
+            throw .integrity("a stored ballot's ratings are not an object of option ids")
+        }
+        return ratings
     }
 }

@@ -12,38 +12,37 @@ extension EvaluationService {
     ///
     /// Nothing here logs the token, the ratings or the caller.
     public nonisolated func castBallot(_ id: String, token: String, ratings: [String: String]) async throws -> String {
+        do {
+            let tracker = try await accept(id, token: token, ratings: ratings)
+            ServiceMetrics.ballotAccepted()
+            return tracker
+        } catch let error as ServiceError {
+            ServiceMetrics.ballotRefused(error.code)
+            throw error
+        }
+    }
+
+    private nonisolated func accept(_ id: String, token: String, ratings: [String: String]) async throws -> String {
         let context = try await context(id)
         let nonce: Data
         do {
             nonce = try context.verifier.verify(base64URL: token)
         } catch {
-            ServiceMetrics.ballotRefused("token_invalid")
             throw ServiceError.tokenInvalid("\(error)")
         }
-        guard !ratings.isEmpty else {
-            ServiceMetrics.ballotRefused("ballot_invalid")
-            throw ServiceError.ballotInvalid("the ballot rates no subject")
-        }
+        guard !ratings.isEmpty else { throw ServiceError.ballotInvalid("the ballot rates no subject") }
         do {
             try context.blankTally.check(ratings: ratings)
         } catch {
-            ServiceMetrics.ballotRefused("ballot_invalid")
             throw ServiceError.ballotInvalid(error.description)
         }
         let tracker = Tracker.of(token: token, ratings: ratings)
         let ballot = BallotRecord(evaluation: id, nonce: nonce, token: token, ratings: ratings, tracker: tracker)
         switch try await committer.submit(ballot) {
-        case .stored:
-            ServiceMetrics.ballotAccepted()
-            return tracker
-        case .tokenSpent:
-            ServiceMetrics.ballotRefused("token_spent")
-            throw ServiceError.tokenSpent
-        case .notOpen:
-            ServiceMetrics.ballotRefused("evaluation_not_open")
-            throw ServiceError.notOpen(try await record(id).state)
-        case .unknownEvaluation:
-            throw ServiceError.notFound("evaluation '\(id)'")
+        case .stored: return tracker
+        case .tokenSpent: throw ServiceError.tokenSpent
+        case let .refused(refusal): throw ServiceError.refused(refusal)
+        case .unknownEvaluation: throw ServiceError.notFound("evaluation '\(id)'")
         }
     }
 }
@@ -55,6 +54,9 @@ actor BallotCommitter {
     let store: any EvaluationStore
     private var waiting: [(BallotRecord, CheckedContinuation<BallotOutcome, any Error>)] = []
     private var flushing = false
+    /// While set, ballots wait at the door instead of being stored (see ``exclusive(_:)``).
+    private var held = 0
+    private var idle: [CheckedContinuation<Void, Never>] = []
 
     init(store: any EvaluationStore) {
         self.store = store
@@ -63,15 +65,31 @@ actor BallotCommitter {
     func submit(_ ballot: BallotRecord) async throws -> BallotOutcome {
         try await withCheckedThrowingContinuation { continuation in
             waiting.append((ballot, continuation))
-            if !flushing {
-                flushing = true
-                Task { await self.flush() }
-            }
+            startFlushing()
         }
     }
 
+    /// Holds ballots at the door until ``release()``: the commit in flight finishes first,
+    /// ballots arriving meanwhile wait and are stored (or refused, if voting closed) after.
+    /// Close and annul hold it, so a steady stream of voters cannot keep them off.
+    func hold() async {
+        held += 1
+        while flushing { await withCheckedContinuation { idle.append($0) } }
+    }
+
+    func release() {
+        held -= 1
+        startFlushing()
+    }
+
+    private func startFlushing() {
+        guard !flushing, held == 0, !waiting.isEmpty else { return }
+        flushing = true
+        Task { await self.flush() }
+    }
+
     private func flush() async {
-        while !waiting.isEmpty {
+        while !waiting.isEmpty, held == 0 {
             let batch = waiting.prefix(512)
             waiting.removeFirst(batch.count)
             do {
@@ -82,5 +100,8 @@ actor BallotCommitter {
             }
         }
         flushing = false
+        let waiters = idle
+        idle = []
+        for waiter in waiters { waiter.resume() }
     }
 }

@@ -18,10 +18,15 @@ struct EvaluationContext: Sendable {
     /// An empty tally, used to check ballots against the definition.
     let blankTally: Tally
 
-    init(record: EvaluationRecord, signer: LogSigner, prefix: String) throws {
+    /// - Parameter tokenKeyPEM: the issuing key, opened from its sealed form.
+    init(record: EvaluationRecord, tokenKeyPEM: String, signer: LogSigner, prefix: String) throws(ServiceError) {
         definitionJSON = record.definitionJSON
-        definition = try DefinitionParser.parse(String(decoding: record.definitionJSON, as: UTF8.self), file: "evaluation \(record.id)")
-        issuingKey = try IssuingKey(pem: record.tokenKeyPEM)
+        do {
+            definition = try EvaluationDefinition(canonicalJSON: record.definitionJSON, file: "evaluation \(record.id)")
+            issuingKey = try IssuingKey(pem: tokenKeyPEM)
+        } catch {
+            throw .integrity("evaluation \(record.id): \(error)")
+        }
         challenge = TokenChallenge(street: definition.street, evaluation: definition.id)
         verifier = TokenVerifier(publicKey: issuingKey.publicKey, challenge: challenge)
         self.signer = signer

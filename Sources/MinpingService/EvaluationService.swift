@@ -29,6 +29,8 @@ public actor EvaluationService {
     }
 
     public nonisolated let store: any EvaluationStore
+    /// Seals and opens the signing keys the store keeps (SPEC §4, keys at rest).
+    nonisolated let keys: KeyEncryptionKey
     public nonisolated let configuration: Configuration
     nonisolated let now: @Sendable () -> Date
     nonisolated let logger: Logger
@@ -37,9 +39,10 @@ public actor EvaluationService {
     private var heads: [String: LogHead] = [:]
     private var locks: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    public init(store: any EvaluationStore, configuration: Configuration = Configuration(),
+    public init(store: any EvaluationStore, keys: KeyEncryptionKey, configuration: Configuration = Configuration(),
                 now: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "minping.service")) {
         self.store = store
+        self.keys = keys
         self.configuration = configuration
         self.now = now
         self.logger = logger
@@ -75,10 +78,29 @@ public actor EvaluationService {
         try await logSigner(street: street).verifier.verifierKey
     }
 
-    /// The street's Ed25519 log key, made on first use.
+    /// The street's Ed25519 log key, made (and sealed) on first use.
     nonisolated func logSigner(street: String) async throws -> LogSigner {
-        let seed = try await store.logKeySeed(street: street) { Curve25519.Signing.PrivateKey().rawRepresentation }
-        return try LogSigner(name: EvaluationLog.keyName(prefix: configuration.prefix, street: street), seed: seed)
+        let purpose = KeyEncryptionKey.logKeyPurpose(street: street)
+        let sealed = try await store.sealedLogKey(street: street) { [keys] in
+            try keys.seal(Curve25519.Signing.PrivateKey().rawRepresentation, purpose: purpose)
+        }
+        return try LogSigner(name: EvaluationLog.keyName(prefix: configuration.prefix, street: street),
+                             seed: try open(sealed, purpose: purpose))
+    }
+
+    /// Checks, before serving, that the key file opens the keys the store holds: a wrong key
+    /// file is refused at start, never found out at the first signature.
+    public nonisolated func checkKeyFile() async throws {
+        guard let (purpose, sealed) = try await store.anySealedKey() else { return }
+        _ = try keys.open(sealed, purpose: purpose)
+    }
+
+    private nonisolated func open(_ sealed: Data, purpose: String) throws -> Data {
+        do {
+            return try keys.open(sealed, purpose: purpose)
+        } catch {
+            throw ServiceError.integrity("the key file does not open the \(purpose)")
+        }
     }
 
     // MARK: Evaluations
@@ -91,15 +113,16 @@ public actor EvaluationService {
         let signer = try await logSigner(street: definition.street)
         let record = EvaluationRecord(
             id: definition.id, street: definition.street, definitionJSON: CanonicalJSON.encode(definition.jsonValue),
-            tokenKeyPEM: issuingKey.pem, electorate: definition.electorate, createdAt: now())
+            lifecycle: Lifecycle(electorate: definition.electorate, publicityDays: definition.publicityDays), createdAt: now())
         var head = LogHead(origin: EvaluationLog.origin(prefix: configuration.prefix, street: definition.street, evaluation: definition.id),
                            signer: signer, leafHashes: [])
-        let created = head.append(.created, Entries.created(definition: definition, tokenKey: issuingKey.publicKey,
-                                                            logVerifierKey: signer.verifier.verifierKey))
+        let created = try head.append(.created(.init(definition: definition, tokenKey: issuingKey.publicKey,
+                                                     logVerifierKey: signer.verifier.verifierKey)))
+        let sealedKey = try keys.seal(Data(issuingKey.pem.utf8), purpose: KeyEncryptionKey.tokenKeyPurpose(evaluation: definition.id))
         do {
-            try await store.createEvaluation(record, created: Self.stored(created), checkpoint: head.checkpoint())
+            try await store.createEvaluation(record, sealedTokenKey: sealedKey, created: Self.stored(created), checkpoint: head.checkpoint())
         } catch let error as StoreError {
-            throw Self.translate(error)
+            throw translate(error, evaluation: definition.id)
         }
         heads[definition.id] = head
         logger.info("evaluation created", metadata: ["evaluation": "\(definition.id)", "street": "\(definition.street)"])
@@ -114,7 +137,12 @@ public actor EvaluationService {
     nonisolated func context(_ id: String) async throws -> EvaluationContext {
         if let context = contexts.withLock({ $0[id] }) { return context }
         let record = try await record(id)
-        let context = try EvaluationContext(record: record, signer: try await logSigner(street: record.street), prefix: configuration.prefix)
+        let purpose = KeyEncryptionKey.tokenKeyPurpose(evaluation: id)
+        guard let sealed = try await store.sealedTokenKey(evaluation: id) else {
+            throw ServiceError.integrity("evaluation \(id) has no issuing key")
+        }
+        let context = try EvaluationContext(record: record, tokenKeyPEM: String(decoding: try open(sealed, purpose: purpose), as: UTF8.self),
+                                            signer: try await logSigner(street: record.street), prefix: configuration.prefix)
         contexts.withLock { $0[id] = context }
         return context
     }
@@ -137,9 +165,8 @@ public actor EvaluationService {
 
     public func open(_ id: String) async throws -> EvaluationState {
         let at = now()
-        try await step(id) { head, record in
-            try Self.require(record, .draft, to: .open, action: "open")
-            return ([head.append(.opened, Entries.opened(at: at))], [.transition(from: .draft, to: .open, at: at)])
+        try await step(id) { head, _ in
+            ([try head.append(.opened(at: at))], [.lifecycle(.opened(at: at))])
         }
         return .open
     }
@@ -148,10 +175,8 @@ public actor EvaluationService {
     /// records the counts, all in one step.
     public func close(_ id: String) async throws -> EvaluationState {
         let at = now()
-        try await endVoting(id, action: "close") { head, record in
-            try Self.require(record, .open, to: .closed, action: "close")
-            return (head.append(.closed, Entries.closed(at: at, ballots: record.ballots, issued: record.issued)),
-                    .transition(from: .open, to: .closed, at: at))
+        try await endVoting(id) { head, record in
+            (try head.append(.closed(at: at, ballots: record.ballots, issued: record.issued)), .closed(at: at))
         }
         return .closed
     }
@@ -160,35 +185,40 @@ public actor EvaluationService {
     /// Ballots accepted before it are integrated first: nothing follows it.
     public func annul(_ id: String, reason: String) async throws -> EvaluationState {
         let at = now()
-        try await endVoting(id, action: "annul") { head, record in
-            try Self.require(record, record.state, to: .annulled, action: "annul")
-            return (head.append(.annulled, Entries.annulled(at: at, reasonSHA256: Self.hash(reason))),
-                    .transition(from: record.state, to: .annulled, at: at))
+        try await endVoting(id) { head, _ in
+            (try head.append(.annulled(at: at, reasonSHA256: Self.hash(reason))), .annulled(at: at))
         }
         return .annulled
     }
 
     /// Under the evaluation's lock, integrates every pending ballot (batches with their own
-    /// checkpoints), then appends the entry `last` builds with its transition, in a step of its
-    /// own. The pending ballots are read under the lock, so the integrator cannot take them in
-    /// between; a ballot that arrives before the last step makes the store refuse that step,
-    /// and the arrivals are integrated before it is tried again.
-    private func endVoting(_ id: String, action: String,
-                           _ last: (inout LogHead, EvaluationRecord) throws -> (LogEntry, LogEffect)) async throws {
+    /// checkpoints), then appends the entry `last` builds with its move, in a step of its own.
+    /// Ballots are held at the door meanwhile (``BallotCommitter/hold()``), so a steady
+    /// stream of voters cannot keep the admin from closing: those accepted before are logged
+    /// first, those after are refused once the state has moved. Should another writer still
+    /// slip ballots in (another instance), the arrivals are integrated and the step retried.
+    private func endVoting(_ id: String, _ last: (inout LogHead, EvaluationRecord) throws -> (LogEntry, LifecycleEvent)) async throws {
         try await locked(id) {
-            for attempt in 0..<5 {
-                _ = try await integrateLocked(id)
-                do {
-                    try await commitStep(id) { head, record in
-                        let (entry, transition) = try last(&head, record)
-                        return ([entry], [.requireNoPendingBallots, transition])
+            await committer.hold()
+            do {
+                for _ in 0..<5 {
+                    _ = try await integrateLocked(id)
+                    do {
+                        try await commitStep(id) { head, record in
+                            let (entry, move) = try last(&head, record)
+                            return ([entry], [.requireNoPendingBallots, .lifecycle(move)])
+                        }
+                        await committer.release()
+                        return
+                    } catch StoreError.ballotsPending {
+                        continue  // a ballot arrived meanwhile (another instance): take it in too
                     }
-                    return
-                } catch StoreError.ballotsPending where attempt < 4 {
-                    continue  // a ballot arrived meanwhile: take it in too
                 }
+                throw ServiceError.busy("ballots kept arriving from another instance; try again")
+            } catch {
+                await committer.release()
+                throw error
             }
-            throw ServiceError.invalidTransition(from: .open, action: "\(action) (ballots kept arriving; try again)")
         }
     }
 
@@ -201,41 +231,31 @@ public actor EvaluationService {
         // The ballots and appeals are read under the lock: an appeal filed meanwhile holds
         // back `final` instead of slipping in beside it.
         let published: EvaluationResults = try await locked(id) {
-            let tally = try await recount(id, definition: context.definition)
-            let appeals = try await store.appeals(evaluation: id)
-            var published = EvaluationResults?.none
-            try await commitStep(id) { head, record in
-                switch stage {
-                case .preliminary:
-                    guard record.state == .closed || record.state == .preliminary else {
-                        throw ServiceError.invalidTransition(from: record.state, action: "publish preliminary results of")
-                    }
-                case .final:
-                    try Self.require(record, .preliminary, to: .final, action: "publish final results of")
-                    let pending = appeals.filter { $0.outcome == nil }.count
-                    guard pending == 0 else { throw ServiceError.appealsPending(pending) }
-                    let until = (record.preliminaryAt ?? at).addingTimeInterval(Double(context.definition.publicityDays) * 86_400)
-                    guard at >= until else { throw ServiceError.publicityNotOver(until: until) }
-                }
-                let results = tally.results(stage: stage)
-                published = results
-                let entry = head.append(.results, Entries.results(results, at: at))
-                return ([entry], [.transition(from: record.state, to: stage == .final ? .final : .preliminary, at: at)])
+            // The lifecycle says first whether this stage may be published now (state, appeals,
+            // publicity period), before the ballots are read.
+            var lifecycle = try await record(id).lifecycle
+            try Self.checked { () throws(LifecycleRefusal) in try lifecycle.apply(.published(stage, at: at)) }
+            let results = try await recount(id, definition: context.definition).results(stage: stage)
+            try await commitStep(id) { head, _ in
+                ([try head.append(.results(stage: stage, at: at, results: results.jsonValue))], [.lifecycle(.published(stage, at: at))])
             }
-            guard let published else { throw ServiceError.resultsNotPublished }
-            return published
+            return results
         }
         logger.info("results published", metadata: ["evaluation": "\(id)", "stage": "\(stage.rawValue)"])
         return published
     }
 
     /// The latest published results; before `preliminary` only turnout is public.
-    public nonisolated func results(_ id: String) async throws -> JSONValue {
+    public nonisolated func results(_ id: String) async throws -> EvaluationResults {
         let record = try await record(id)
         guard record.state.resultsPublic || record.state == .annulled,
-              let entry = try await latestEntry(id, type: .results), let results = entry.fields["results"]
+              case let .results(_, _, json)? = try await latestEvent(id, type: .results)
         else { throw ServiceError.resultsNotPublished }
-        return results
+        do {
+            return try EvaluationResults(json: json, definition: try await definition(id))
+        } catch {
+            throw integrityFailure(id, "the latest results entry: \(error)")
+        }
     }
 
     // MARK: Integration
@@ -259,8 +279,8 @@ public actor EvaluationService {
             let started = ContinuousClock.now
             let batch = Array(pending[start..<min(start + Self.integrationBatch, pending.count)])
             try await commitStep(id) { head, _ in
-                let (entries, positions) = Self.ballotEntries(batch, head: &head)
-                return (entries, [.integrateBallots(positions)])
+                let (entries, positions) = try Self.ballotEntries(batch, head: &head)
+                return (entries, [.lifecycle(.ballotsLogged), .integrateBallots(positions)])
             }
             ServiceMetrics.integrated(count: batch.count, duration: ContinuousClock.now - started)
         }
@@ -284,12 +304,12 @@ public actor EvaluationService {
 
     static let integrationBatch = 500
 
-    static func ballotEntries(_ pending: [BallotRecord], head: inout LogHead) -> ([LogEntry], [Data: Int]) {
+    static func ballotEntries(_ pending: [BallotRecord], head: inout LogHead) throws -> ([LogEntry], [Data: Int]) {
         var entries: [LogEntry] = []
         var positions: [Data: Int] = [:]
         // Random order within the batch: the log's order does not reveal casting order.
         for ballot in pending.shuffled() {
-            let entry = head.append(.ballot, Entries.ballot(token: ballot.token, ratings: ballot.ratings))
+            let entry = try head.append(.ballot(token: ballot.token, ratings: ballot.ratings))
             positions[ballot.nonce] = entry.seq
             entries.append(entry)
         }
@@ -313,25 +333,40 @@ public actor EvaluationService {
     }
 
     /// One log step; the caller holds the evaluation's lock. `build` appends entries to a copy
-    /// of the head and names the effects; the step commits with a checkpoint, then the head
-    /// advances. On a conflict (another writer) the head is reloaded and the step rebuilt once.
+    /// of the head and names the effects; the lifecycle checks the step's moves before
+    /// anything is signed; the step commits with a checkpoint (the store applies the same moves
+    /// in its transaction), then the head advances. On a conflict (another writer) the head is
+    /// reloaded and the step rebuilt once.
     func commitStep(_ id: String, _ build: (inout LogHead, EvaluationRecord) throws -> ([LogEntry], [LogEffect])) async throws {
         for attempt in 0..<2 {
             var head = try await head(id, reload: attempt > 0)
             let record = try await record(id)
             let expectedSize = head.size
             let (entries, effects) = try build(&head, record)
+            var lifecycle = record.lifecycle
             let step = LogStep(evaluation: id, expectedSize: expectedSize, entries: entries.map(Self.stored),
                                checkpoint: try head.checkpoint(), effects: effects)
+            try Self.checked { () throws(LifecycleRefusal) in try lifecycle.apply(step.lifecycleEvents) }
             do {
                 try await store.commit(step)
                 heads[id] = head
                 return
             } catch StoreError.logConflict where attempt == 0 {
                 continue
+            } catch StoreError.ballotsPending {
+                throw StoreError.ballotsPending  // close and annul take the arrivals in and retry
             } catch let error as StoreError {
-                throw Self.translate(error)
+                throw translate(error, evaluation: id)
             }
+        }
+    }
+
+    /// Runs a move of the lifecycle, its refusal as the service's.
+    static func checked(_ body: () throws(LifecycleRefusal) -> Void) throws(ServiceError) {
+        do {
+            try body()
+        } catch {
+            throw .refused(error)
         }
     }
 
@@ -366,20 +401,25 @@ public actor EvaluationService {
         next.resume()
     }
 
-    static func require(_ record: EvaluationRecord, _ from: EvaluationState, to: EvaluationState, action: String) throws {
-        guard record.state == from, from.canMove(to: to) else { throw ServiceError.invalidTransition(from: record.state, action: action) }
+    /// A store's refusal as the service's: every case has a code; none is a bare 500.
+    nonisolated func translate(_ error: StoreError, evaluation: String) -> ServiceError {
+        switch error {
+        case let .evaluationExists(id): .evaluationExists(id)
+        case let .notFound(what): .notFound(what)
+        case let .refused(refusal): .refused(refusal)
+        case .codeInvalid: .codeInvalid
+        case .logConflict, .ballotsPending: .busy("another writer changed the log meanwhile; try again")
+        case let .integrity(what): integrityFailure(evaluation, what)
+        }
     }
 
-    static func translate(_ error: StoreError) -> Error {
-        switch error {
-        case let .evaluationExists(id): ServiceError.evaluationExists(id)
-        case let .notFound(what): ServiceError.notFound(what)
-        case let .electorateExceeded(electorate, wanted): ServiceError.electorateExceeded(electorate: electorate, wanted: wanted)
-        case .codeInvalid: ServiceError.codeInvalid
-        case let .invalidTransition(from, to): ServiceError.invalidTransition(from: from, action: "move to \(to.rawValue)")
-        case let .alreadyResolved(id): ServiceError.alreadyResolved(id)
-        case .logConflict, .ballotsPending, .appealExists: error
-        }
+    /// Stored data that fails a check: logged at error level with the evaluation, and the
+    /// operation refused (STYLE 13: never swallowed).
+    nonisolated func integrityFailure(_ evaluation: String, _ what: String, seq: Int? = nil) -> ServiceError {
+        var metadata: Logger.Metadata = ["evaluation": "\(evaluation)", "problem": "\(what)"]
+        if let seq { metadata["seq"] = "\(seq)" }
+        logger.error("integrity check failed", metadata: metadata)
+        return .integrity(seq.map { "entry \($0): \(what)" } ?? what)
     }
 
     static func stored(_ entry: LogEntry) -> StoredEntry {

@@ -12,14 +12,12 @@ extension EvaluationService {
     public nonisolated func issueSlips(_ id: String, count: Int) async throws -> [PublicToken] {
         guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
         let context = try await context(id)
-        let current = try await record(id)
-        guard current.state.issuesTokens else { throw ServiceError.invalidTransition(from: current.state, action: "issue slips for") }
-        let wanted = current.slips + current.codes + count
-        guard wanted <= current.electorate else { throw ServiceError.electorateExceeded(electorate: current.electorate, wanted: wanted) }
+        // Asked before the seconds of signing; the step asks again when it commits.
+        var lifecycle = try await record(id).lifecycle
+        try Self.checked { () throws(LifecycleRefusal) in try lifecycle.apply(.slipsIssued(count: count)) }
         let tokens = try (0..<count).map { _ in try context.issuingKey.signSlip(for: context.challenge) }
         try await step(id) { head, record in
-            let entry = head.append(.slipsIssued, Entries.slipsIssued(count: count, issued: record.issued + count))
-            return ([entry], [.issueSlips(count: count)])
+            ([try head.append(.slipsIssued(count: count, issued: record.issued + count))], [.lifecycle(.slipsIssued(count: count))])
         }
         return tokens
     }
@@ -37,13 +35,11 @@ extension EvaluationService {
     /// Makes one-time enrollment codes for remote voting; only their hashes are stored.
     public nonisolated func createEnrollmentCodes(_ id: String, count: Int) async throws -> [String] {
         guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
-        let current = try await record(id)
-        guard current.state.issuesTokens else { throw ServiceError.invalidTransition(from: current.state, action: "create codes for") }
         let codes = (0..<count).map { _ in Self.enrollmentCode() }
         do {
             try await store.addEnrollmentCodes(evaluation: id, hashes: codes.map(Self.hash))
         } catch let error as StoreError {
-            throw Self.translate(error)
+            throw translate(error, evaluation: id)
         }
         return codes
     }
@@ -69,8 +65,7 @@ extension EvaluationService {
             throw ServiceError.malformed("token_request: \(error)")
         }
         try await step(id) { head, record in
-            let entry = head.append(.tokenIssued, Entries.tokenIssued(issued: record.issued + 1))
-            return ([entry], [.redeemEnrollmentCode(hash: codeHash)])
+            ([try head.append(.tokenIssued(issued: record.issued + 1))], [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: codeHash)])
         }
         return response
     }

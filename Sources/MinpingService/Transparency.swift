@@ -38,15 +38,15 @@ extension EvaluationService {
         _ = try await record(id)
         let size = try await store.logSize(evaluation: id)
         let entries = try await store.entries(evaluation: id, range: range.clamped(to: 0..<size))
-        let views: [JSONValue] = entries.map { stored in
-            guard let entry = try? LogEntry(bytes: stored.bytes) else { return .null }
-            if entry.type == .ballot {
+        let views: [JSONValue] = try entries.map { stored in
+            let (entry, event) = try read(id, stored)
+            if case let .ballot(token, ratings) = event {
                 return .object([
                     ("index", .int(entry.seq)), ("type", .string("ballot")),
-                    ("tracker", .string(Tracker.of(entry) ?? "")), ("leaf_hash", .string(stored.leafHash.hex)),
+                    ("tracker", .string(Tracker.of(token: token, ratings: ratings))), ("leaf_hash", .string(stored.leafHash.hex)),
                 ])
             }
-            return .object([("index", .int(entry.seq)), ("entry", CanonicalJSON.parseOrNull(stored.bytes)),
+            return .object([("index", .int(entry.seq)), ("entry", .object(entry.members)),
                             ("leaf_hash", .string(stored.leafHash.hex))])
         }
         return .object([("size", .int(size)), ("entries", .array(views))])
@@ -59,8 +59,11 @@ extension EvaluationService {
         let context = try await context(id)
         let size = try await store.logSize(evaluation: id)
         let entries = try await store.entries(evaluation: id, range: 0..<size)
-        let latestResults = entries.last { $0.type == EntryType.results.rawValue }
-            .flatMap { try? LogEntry(bytes: $0.bytes) }?.fields["results"]
+        var latestResults: JSONValue?
+        if let stored = entries.last(where: { $0.type == EntryType.results.rawValue }),
+           case let .results(_, _, json) = try read(id, stored).event {
+            latestResults = json
+        }
         return AuditBundle(
             definition: context.definitionJSON,
             entries: entries.map(\.bytes),
@@ -71,7 +74,8 @@ extension EvaluationService {
             results: latestResults.map(CanonicalJSON.encode))
     }
 
-    /// A tally of every ballot in the log.
+    /// A tally of every ballot in the log. A ballot entry that does not read back, or does
+    /// not count under the definition, is an integrity failure: nothing is published.
     nonisolated func recount(_ id: String, definition: EvaluationDefinition) async throws -> Tally {
         var tally = Tally(definition: definition)
         let size = try await store.logSize(evaluation: id)
@@ -79,30 +83,45 @@ extension EvaluationService {
         while start < size {
             let chunk = try await store.entries(evaluation: id, range: start..<min(start + 5_000, size))
             for stored in chunk where stored.type == EntryType.ballot.rawValue {
-                guard let entry = try? LogEntry(bytes: stored.bytes), case let .object(members)? = entry.fields["ratings"] else { continue }
-                var ratings: [String: String] = [:]
-                for case let (subject, .string(option)) in members { ratings[subject] = option }
-                try? tally.add(ratings: ratings)
+                guard case let .ballot(_, ratings) = try read(id, stored).event else {
+                    throw integrityFailure(id, "the entry is not the ballot its row says", seq: stored.seq)
+                }
+                do {
+                    try tally.add(ratings: ratings)
+                } catch {
+                    throw integrityFailure(id, "the ballot does not count: \(error)", seq: stored.seq)
+                }
             }
             start += 5_000
         }
         return tally
     }
 
-    nonisolated func latestEntry(_ id: String, type: EntryType) async throws -> LogEntry? {
+    /// The latest entry of a type, read.
+    nonisolated func latestEvent(_ id: String, type: EntryType) async throws -> LogEvent? {
         let size = try await store.logSize(evaluation: id)
         var end = size
         while end > 0 {
             let chunk = try await store.entries(evaluation: id, range: max(0, end - 64)..<end)
-            if let found = chunk.last(where: { $0.type == type.rawValue }) { return try? LogEntry(bytes: found.bytes) }
+            if let found = chunk.last(where: { $0.type == type.rawValue }) { return try read(id, found).event }
             end -= 64
         }
         return nil
     }
-}
 
-extension CanonicalJSON {
-    static func parseOrNull(_ bytes: [UInt8]) -> JSONValue {
-        (try? parse(bytes)) ?? .null
+    /// A stored entry, parsed and read; one that does not is an integrity failure, never
+    /// skipped. The stored type must be the entry's own.
+    nonisolated func read(_ id: String, _ stored: StoredEntry) throws -> (entry: LogEntry, event: LogEvent) {
+        do {
+            let entry = try LogEntry(bytes: stored.bytes)
+            guard entry.seq == stored.seq, entry.type.rawValue == stored.type else {
+                throw integrityFailure(id, "the stored entry's seq or type differs from its row", seq: stored.seq)
+            }
+            return (entry, try entry.event())
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw integrityFailure(id, "the stored entry does not read back: \(error)", seq: stored.seq)
+        }
     }
 }

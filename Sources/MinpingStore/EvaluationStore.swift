@@ -10,19 +10,25 @@ public protocol EvaluationStore: Sendable {
     func addAPIKey(_ key: APIKeyRecord) async throws
     func apiKey(hash: String) async throws -> APIKeyRecord?
 
-    // MARK: Log keys
-    /// The street's Ed25519 log key seed, created with `makeSeed` on first use (atomically:
-    /// two callers never get different keys).
-    func logKeySeed(street: String, makeSeed: @Sendable () -> Data) async throws -> Data
+    // MARK: Signing keys, sealed (SPEC §4: keys at rest)
+    /// The street's Ed25519 log key seed, sealed; made with `makeSealedSeed` on first use
+    /// (atomically: two callers never get different keys).
+    func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data
+    /// The evaluation's RSA issuing key, sealed.
+    func sealedTokenKey(evaluation: String) async throws -> Data?
+    /// One sealed key and what it was sealed for, if the store holds any: to check at start
+    /// that the key file opens them.
+    func anySealedKey() async throws -> (purpose: String, sealed: Data)?
 
     // MARK: Evaluations
-    /// Stores a new evaluation with its `created` entry and first checkpoint.
-    /// Throws `evaluationExists`.
-    func createEvaluation(_ record: EvaluationRecord, created: StoredEntry, checkpoint: String) async throws
+    /// Stores a new evaluation with its sealed issuing key, its `created` entry and first
+    /// checkpoint. Throws `evaluationExists`.
+    func createEvaluation(_ record: EvaluationRecord, sealedTokenKey: Data, created: StoredEntry, checkpoint: String) async throws
     func evaluation(id: String) async throws -> EvaluationRecord?
     func evaluationIDs() async throws -> [String]
 
-    /// Stores enrollment code hashes, refused past the electorate (slips + codes).
+    /// Stores enrollment code hashes, counted by the lifecycle (`codesCreated`): refused past
+    /// the electorate or once tokens are no longer issued.
     func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws
     /// Whether an unused code with this hash exists (checked before any signing work; the
     /// code is consumed only by the `redeemEnrollmentCode` effect).

@@ -23,44 +23,29 @@ public struct APIKeyRecord: Sendable, Equatable {
     }
 }
 
-/// An evaluation's row: its definition (canonical JSON), its issuing key, where it is in the
-/// lifecycle, and its counts.
+/// An evaluation's row: its definition (canonical JSON), where it is in its ``Lifecycle``,
+/// and when it was made. Its issuing key is kept apart (``EvaluationStore/sealedTokenKey(evaluation:)``),
+/// sealed, and never travels with the record.
 public struct EvaluationRecord: Sendable, Equatable {
     public var id: String
     public var street: String
     /// The definition's canonical JSON, as in the `created` entry and `definition.json`.
     public var definitionJSON: [UInt8]
-    /// The RSA issuing key, PKCS#8 PEM. The only secret of the evaluation.
-    public var tokenKeyPEM: String
-    public var state: EvaluationState
-    /// Paper slips issued.
-    public var slips: Int
-    /// Enrollment codes created (redeemed or not); slips + codes never exceed the electorate.
-    public var codes: Int
-    /// Tokens issued: slips plus redeemed codes (the log's `issued`).
-    public var issued: Int
-    /// Ballots accepted (integrated into the log or still pending).
-    public var ballots: Int
-    public var electorate: Int
+    public var lifecycle: Lifecycle
     public var createdAt: Date
-    public var preliminaryAt: Date?
 
-    public init(id: String, street: String, definitionJSON: [UInt8], tokenKeyPEM: String, state: EvaluationState = .draft,
-                slips: Int = 0, codes: Int = 0, issued: Int = 0, ballots: Int = 0, electorate: Int, createdAt: Date,
-                preliminaryAt: Date? = nil) {
+    public init(id: String, street: String, definitionJSON: [UInt8], lifecycle: Lifecycle, createdAt: Date) {
         self.id = id
         self.street = street
         self.definitionJSON = definitionJSON
-        self.tokenKeyPEM = tokenKeyPEM
-        self.state = state
-        self.slips = slips
-        self.codes = codes
-        self.issued = issued
-        self.ballots = ballots
-        self.electorate = electorate
+        self.lifecycle = lifecycle
         self.createdAt = createdAt
-        self.preliminaryAt = preliminaryAt
     }
+
+    public var state: EvaluationState { lifecycle.state }
+    public var electorate: Int { lifecycle.electorate }
+    public var issued: Int { lifecycle.issued }
+    public var ballots: Int { lifecycle.ballots }
 }
 
 /// A ballot accepted and durable but perhaps not yet in the log. Nothing here says when it
@@ -90,7 +75,8 @@ public struct BallotRecord: Sendable, Equatable {
 public enum BallotOutcome: Sendable, Equatable {
     case stored
     case tokenSpent
-    case notOpen
+    /// The lifecycle refused it (voting is not open).
+    case refused(LifecycleRefusal)
     case unknownEvaluation
 }
 
@@ -115,11 +101,11 @@ public struct AppealRecord: Sendable, Equatable {
     public var subject: String?
     public var text: String
     public var filedAt: Date
-    /// "dismissed" or "upheld" once resolved.
-    public var outcome: String?
+    /// Set once resolved.
+    public var outcome: AppealOutcome?
     public var note: String?
 
-    public init(evaluation: String, id: String, subject: String?, text: String, filedAt: Date, outcome: String? = nil, note: String? = nil) {
+    public init(evaluation: String, id: String, subject: String?, text: String, filedAt: Date, outcome: AppealOutcome? = nil, note: String? = nil) {
         self.evaluation = evaluation
         self.id = id
         self.subject = subject
@@ -148,75 +134,48 @@ public struct LogStep: Sendable {
         self.checkpoint = checkpoint
         self.effects = effects
     }
+
+    /// The moves of the lifecycle this step records, in order.
+    public var lifecycleEvents: [LifecycleEvent] {
+        effects.compactMap { if case let .lifecycle(event) = $0 { event } else { nil } }
+    }
 }
 
-/// The state changes a log step records.
+/// The state changes a log step records. The evaluation's own row moves only through
+/// ``Lifecycle/apply(_:)``; the rest are the rows beside it.
 public enum LogEffect: Sendable, Equatable {
-    /// Moves the lifecycle; refused unless the evaluation is in `from`.
-    case transition(from: EvaluationState, to: EvaluationState, at: Date)
-    /// Counts slips; refused past the electorate.
-    case issueSlips(count: Int)
-    /// Consumes an unused enrollment code (by hash) and counts one token.
+    /// Moves the evaluation's lifecycle (refused as the lifecycle refuses).
+    case lifecycle(LifecycleEvent)
+    /// Consumes an unused enrollment code (by hash).
     case redeemEnrollmentCode(hash: String)
     /// Gives pending ballots (by nonce) their log positions.
     case integrateBallots([Data: Int])
     /// Refused if any ballot is still pending: close and annul integrate them all first.
     case requireNoPendingBallots
-    case fileAppeal(AppealRecord)
-    /// Refused if the appeal is unknown or already resolved.
-    case resolveAppeal(evaluation: String, id: String, outcome: String, note: String)
+    case storeAppeal(AppealRecord)
+    case storeResolution(id: String, outcome: AppealOutcome, note: String)
 }
 
-/// Store failures with a testable identity; the HTTP layer maps them to problem codes.
+/// Store failures with a testable identity; the service maps them to its errors.
 public enum StoreError: Error, Equatable, Sendable {
     case evaluationExists(String)
     case notFound(String)
-    case electorateExceeded(electorate: Int, wanted: Int)
+    case refused(LifecycleRefusal)
     case codeInvalid
-    case invalidTransition(from: EvaluationState, to: EvaluationState)
     /// The log changed since the step was built; rebuild and retry.
     case logConflict
     case ballotsPending
-    case alreadyResolved(String)
-    case appealExists(String)
+    /// Stored data that fails to read back (SPEC §7 `integrity_error`).
+    case integrity(String)
 }
 
 extension EvaluationRecord {
-    /// The rules every store applies to the evaluation's own row, so they are written once:
-    /// lifecycle moves, slips and codes within the electorate, tokens only in draft and open.
-    /// A store applies the rest of an effect (codes, ballots, appeals) in its own tables.
-    public mutating func apply(_ effect: LogEffect) throws(StoreError) {
-        switch effect {
-        case let .transition(from, to, at):
-            guard state == from, from.canMove(to: to) else { throw .invalidTransition(from: state, to: to) }
-            if to == .preliminary, from == .closed { preliminaryAt = at }
-            state = to
-        case let .issueSlips(count):
-            try reserve(count)
-            guard state.issuesTokens else { throw .invalidTransition(from: state, to: state) }
-            slips += count
-            issued += count
-        case .redeemEnrollmentCode:
-            guard state.issuesTokens else { throw .invalidTransition(from: state, to: state) }
-            issued += 1
-        case .integrateBallots:
-            // Ballots enter the log only while voting is open (close and annul take the rest
-            // in, in batches with their checkpoints, before their transition).
-            guard state == .open else { throw .invalidTransition(from: state, to: state) }
-        case .requireNoPendingBallots, .fileAppeal, .resolveAppeal:
-            break
+    /// Moves the lifecycle by a step's events, all or nothing, as ``StoreError/refused(_:)``.
+    public mutating func apply(_ events: [LifecycleEvent]) throws(StoreError) {
+        do {
+            try lifecycle.apply(events)
+        } catch {
+            throw .refused(error)
         }
-    }
-
-    /// Counts `count` new enrollment codes, refused past the electorate.
-    public mutating func addCodes(_ count: Int) throws(StoreError) {
-        try reserve(count)
-        codes += count
-    }
-
-    /// Slips and codes together never exceed the electorate (SPEC §4).
-    private func reserve(_ count: Int) throws(StoreError) {
-        let wanted = slips + codes + count
-        guard wanted <= electorate else { throw .electorateExceeded(electorate: electorate, wanted: wanted) }
     }
 }

@@ -8,6 +8,7 @@ public final class MemoryStore: EvaluationStore {
     struct State {
         var keys: [String: APIKeyRecord] = [:]
         var logSeeds: [String: Data] = [:]
+        var tokenKeys: [String: Data] = [:]
         var evaluations: [String: EvaluationRecord] = [:]
         var codes: [String: [String: Bool]] = [:]  // evaluation -> hash -> used
         var ballots: [String: [Data: BallotRecord]] = [:]
@@ -28,19 +29,30 @@ public final class MemoryStore: EvaluationStore {
         state.withLock { $0.keys[hash] }
     }
 
-    public func logKeySeed(street: String, makeSeed: @Sendable () -> Data) async throws -> Data {
-        state.withLock { state in
+    public func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data {
+        try state.withLock { state in
             if let seed = state.logSeeds[street] { return seed }
-            let seed = makeSeed()
+            let seed = try makeSealedSeed()
             state.logSeeds[street] = seed
             return seed
         }
     }
 
-    public func createEvaluation(_ record: EvaluationRecord, created: StoredEntry, checkpoint: String) async throws {
+    public func sealedTokenKey(evaluation: String) async throws -> Data? {
+        state.withLock { $0.tokenKeys[evaluation] }
+    }
+
+    public func anySealedKey() async throws -> (purpose: String, sealed: Data)? {
+        state.withLock { state in
+            state.logSeeds.first.map { (KeyEncryptionKey.logKeyPurpose(street: $0.key), $0.value) }
+        }
+    }
+
+    public func createEvaluation(_ record: EvaluationRecord, sealedTokenKey: Data, created: StoredEntry, checkpoint: String) async throws {
         try state.withLock { state throws(StoreError) in
             guard state.evaluations[record.id] == nil else { throw .evaluationExists(record.id) }
             state.evaluations[record.id] = record
+            state.tokenKeys[record.id] = sealedTokenKey
             state.entries[record.id] = [created]
             state.checkpoints[record.id] = [1: checkpoint]
         }
@@ -57,7 +69,7 @@ public final class MemoryStore: EvaluationStore {
     public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
         try state.withLock { state throws(StoreError) in
             guard var record = state.evaluations[evaluation] else { throw .notFound("evaluation \(evaluation)") }
-            try record.addCodes(hashes.count)
+            try record.apply([.codesCreated(count: hashes.count)])
             for hash in hashes { state.codes[evaluation, default: [:]][hash] = false }
             state.evaluations[evaluation] = record
         }
@@ -71,12 +83,15 @@ public final class MemoryStore: EvaluationStore {
         state.withLock { state in
             ballots.map { ballot in
                 guard var record = state.evaluations[ballot.evaluation] else { return .unknownEvaluation }
-                guard record.state == .open else { return .notOpen }
                 guard state.ballots[ballot.evaluation]?[ballot.nonce] == nil else { return .tokenSpent }
+                do throws(LifecycleRefusal) {
+                    try record.lifecycle.apply(.ballotCast)
+                } catch {
+                    return .refused(error)
+                }
                 var stored = ballot
                 stored.seq = nil
                 state.ballots[ballot.evaluation, default: [:]][ballot.nonce] = stored
-                record.ballots += 1
                 state.evaluations[ballot.evaluation] = record
                 return .stored
             }
@@ -98,7 +113,8 @@ public final class MemoryStore: EvaluationStore {
             guard var record = copy.evaluations[step.evaluation] else { throw .notFound("evaluation \(step.evaluation)") }
             let size = copy.entries[step.evaluation]?.count ?? 0
             guard size == step.expectedSize else { throw .logConflict }
-            for effect in step.effects { try Self.apply(effect, to: &record, &copy) }
+            try record.apply(step.lifecycleEvents)
+            for effect in step.effects { try Self.apply(effect, to: record, &copy) }
             copy.evaluations[step.evaluation] = record
             copy.entries[step.evaluation, default: []] += step.entries
             copy.checkpoints[step.evaluation, default: [:]][size + step.entries.count] = step.checkpoint
@@ -106,10 +122,10 @@ public final class MemoryStore: EvaluationStore {
         }
     }
 
-    private static func apply(_ effect: LogEffect, to record: inout EvaluationRecord, _ state: inout State) throws(StoreError) {
-        try record.apply(effect)
+    /// The rows beside the evaluation's own (which ``Lifecycle`` moved already).
+    private static func apply(_ effect: LogEffect, to record: EvaluationRecord, _ state: inout State) throws(StoreError) {
         switch effect {
-        case .transition, .issueSlips:
+        case .lifecycle:
             break
         case let .redeemEnrollmentCode(hash):
             guard state.codes[record.id]?[hash] == false else { throw .codeInvalid }
@@ -121,12 +137,10 @@ public final class MemoryStore: EvaluationStore {
             }
         case .requireNoPendingBallots:
             guard !(state.ballots[record.id] ?? [:]).values.contains(where: { $0.seq == nil }) else { throw .ballotsPending }
-        case let .fileAppeal(appeal):
-            guard !(state.appeals[record.id] ?? []).contains(where: { $0.id == appeal.id }) else { throw .appealExists(appeal.id) }
+        case let .storeAppeal(appeal):
             state.appeals[record.id, default: []].append(appeal)
-        case let .resolveAppeal(_, id, outcome, note):
+        case let .storeResolution(id, outcome, note):
             guard let index = state.appeals[record.id]?.firstIndex(where: { $0.id == id }) else { throw .notFound("appeal \(id)") }
-            guard state.appeals[record.id]?[index].outcome == nil else { throw .alreadyResolved(id) }
             state.appeals[record.id]?[index].outcome = outcome
             state.appeals[record.id]?[index].note = note
         }

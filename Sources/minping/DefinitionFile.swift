@@ -2,7 +2,8 @@ import Foundation
 import MinpingCore
 
 enum DefinitionFile {
-    /// Reads and validates a definition, turning every failure into a message naming the file.
+    /// Reads and validates a definition, turning every failure into a message naming the file:
+    /// the one loader of every command.
     static func load(_ path: String) throws -> EvaluationDefinition {
         let data: Data
         do {
@@ -10,11 +11,8 @@ enum DefinitionFile {
         } catch {
             throw CLIError(message: "\(path): cannot read the definition file (\(InputFile.reason(error)))")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError(message: "\(path): the definition file is not UTF-8 text")
-        }
         do {
-            return try DefinitionParser.parse(text, file: path)
+            return try DefinitionParser.parse(bytes: data, file: path)
         } catch let error as DefinitionError {
             throw CLIError(message: error.description)
         }

@@ -32,7 +32,7 @@ struct DemoCommand: AsyncParsableCommand {
     var seed: UInt64 = 2018
 
     func run() async throws {
-        let definition = try ServerSupport.readDefinition(ballot)
+        let definition = try DefinitionFile.load(ballot)
         let voters = voters ?? definition.electorate
         guard (1...definition.electorate).contains(voters) else {
             throw CLIError(message: "--voters: must be between 1 and the electorate (\(definition.electorate))")
@@ -42,8 +42,8 @@ struct DemoCommand: AsyncParsableCommand {
             throw CLIError(message: "\(path): already exists; the demo needs a fresh database")
         }
         let clock = DemoClock()
-        let service = EvaluationService(store: try ServerSupport.openStore(path), now: { clock.now },
-                                        logger: ServerSupport.logger("minping.demo", level: .warning))
+        let service = try await ServerSupport.openService(db: path, keyFile: nil, now: { clock.now },
+                                                          logger: ServerSupport.logger("minping.demo", level: .warning))
         try await run(definition, voters: voters, database: path, service: service, clock: clock)
     }
 
@@ -102,9 +102,9 @@ struct DemoCommand: AsyncParsableCommand {
         let subject = definition.subjects.first
         let appeal = try await service.fileAppeal(id, subject: subject?.id, text: "申诉：对\(subject?.name ?? "测评")的结果有异议，请求复查。")
         clock.advance(by: 86_400)
-        try await service.resolveAppeal(id, appeal: appeal, upheld: false, note: "经复查，选票与计票无误，维持原结果。")
+        try await service.resolveAppeal(id, appeal: appeal, outcome: .dismissed, note: "经复查，选票与计票无误，维持原结果。")
         Console.out("  申诉 appeal \(appeal) filed and dismissed after review")
-        clock.advance(by: Double(definition.publicityDays) * 86_400)
+        if let deadline = try await service.record(id).lifecycle.publicityDeadline { clock.advance(to: deadline) }
         let final = try await service.publish(id, stage: .final)
         Console.out("  最终结果 final results published\n")
         Console.out(ResultsTable.render(final, definition: definition))
@@ -143,6 +143,7 @@ final class DemoClock: Sendable {
     private let current = Mutex(Date())
     var now: Date { current.withLock { $0 } }
     func advance(by seconds: TimeInterval) { current.withLock { $0 += seconds } }
+    func advance(to date: Date) { current.withLock { $0 = max($0, date) } }
 }
 
 final class DemoCounter: Sendable {
@@ -151,7 +152,7 @@ final class DemoCounter: Sendable {
 }
 
 
-/// `minping audit export --evaluation ID --out DIR [--db FILE]`.
+/// `minping audit export --evaluation ID --out DIR [--db FILE] [--key-file FILE]`.
 struct AuditExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Write an evaluation's reviewer bundle to a directory.")
@@ -162,12 +163,11 @@ struct AuditExportCommand: AsyncParsableCommand {
     @Option(help: "The directory to write (definition.json, entries.jsonl, checkpoints/, keys.json, results.json).")
     var out: String
 
-    @Option(help: "The SQLite database file.")
-    var db = ServerSupport.defaultDatabase
+    @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw CLIError(message: "\(db): no such database") }
-        let service = EvaluationService(store: try ServerSupport.openStore(db))
+        guard FileManager.default.fileExists(atPath: database.db) else { throw CLIError(message: "\(database.db): no such database") }
+        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
         let bundle = try await service.bundle(evaluation)
         try bundle.write(to: URL(fileURLWithPath: out))
         Console.out("wrote \(out): \(bundle.entries.count) entries, \(bundle.checkpoints.count) checkpoints")

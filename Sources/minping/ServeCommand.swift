@@ -8,14 +8,13 @@ import MinpingService
 import MinpingSQLite
 import MinpingStore
 
-/// `minping serve [--db FILE] [--host 127.0.0.1] [--port 8080] [--load FILE]` (SPEC §8).
+/// `minping serve [--db FILE] [--key-file FILE] [--host 127.0.0.1] [--port 8080] [--load FILE]` (SPEC §8).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the HTTP API on the embedded SQLite database (created on first start).")
 
-    @Option(help: "The SQLite database file.")
-    var db = ServerSupport.defaultDatabase
+    @OptionGroup var database: DatabaseOptions
 
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
@@ -44,11 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ServerSupport.logger("minping")
-        let store = try ServerSupport.openStore(db)
-        let service = EvaluationService(
-            store: store,
-            configuration: .init(publicBaseURL: publicURL ?? "http://\(host):\(port)"),
-            logger: logger)
+        let service = try await ServerSupport.openService(
+            db: database.db, keyFile: database.keyFile,
+            configuration: .init(publicBaseURL: publicURL ?? "http://\(host):\(port)"), logger: logger)
         // Ballots accepted before a crash come first.
         let recovered = try await service.integrateAll()
         if recovered > 0 { logger.info("integrated ballots accepted before the last stop", metadata: ["count": "\(recovered)"]) }
@@ -60,13 +57,13 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "minping"),
             integrateEvery: .seconds(integrateEvery),
             logger: logger)
-        Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(db)); Ctrl-C stops.")
+        Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(database.db)); Ctrl-C stops.")
         try await app.runService()
     }
 
     /// Creates (if new), issues slips and opens the evaluation; prints what to use.
     static func loadAndOpen(_ path: String, slips: Int, service: EvaluationService) async throws {
-        let definition = try ServerSupport.readDefinition(path)
+        let definition = try DefinitionFile.load(path)
         do {
             _ = try await service.create(definition)
         } catch ServiceError.evaluationExists {
@@ -76,7 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         let reviewerKey = try await service.createAPIKey(role: .reviewer, street: definition.street)
         var urls: [String] = []
         let record = try await service.record(definition.id)
-        if slips > 0, record.state.issuesTokens, record.slips + record.codes + slips <= record.electorate {
+        if slips > 0, record.state.issuesTokens, record.lifecycle.slips + record.lifecycle.codes + slips <= record.electorate {
             urls = try await service.issueSlips(definition.id, count: slips).map { service.slipURL(definition.id, token: $0) }
         }
         if try await service.record(definition.id).state == .draft { _ = try await service.open(definition.id) }
@@ -111,16 +108,15 @@ struct KeysCreateCommand: AsyncParsableCommand {
     @Option(help: "The street slug (admin and reviewer keys).")
     var street: String?
 
-    @Option(help: "The SQLite database file.")
-    var db = ServerSupport.defaultDatabase
+    @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
         guard let role = Role(rawValue: role) else {
             throw CLIError(message: "--role: '\(role)' is not operator, admin or reviewer")
         }
-        let service = EvaluationService(store: try ServerSupport.openStore(db))
+        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
         let key = try await service.createAPIKey(role: role, street: street)
-        Console.error("\(role.rawValue) key\(street.map { " for street \($0)" } ?? "") stored hashed in \(db); it is shown only now:")
+        Console.error("\(role.rawValue) key\(street.map { " for street \($0)" } ?? "") stored hashed in \(database.db); it is shown only now:")
         Console.out(key)
     }
 }

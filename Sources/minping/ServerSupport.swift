@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Logging
 import MinpingCore
@@ -5,26 +6,61 @@ import MinpingService
 import MinpingSQLite
 import MinpingStore
 
+/// `--db` and `--key-file`, the same for every command that opens the database (SPEC §8).
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "The SQLite database file.")
+    var db = ServerSupport.defaultDatabase
+
+    @Option(name: .customLong("key-file"),
+            help: "The key-encryption key the signing keys are sealed under (default: the database path plus .key, or MINPING_KEY_FILE).")
+    var keyFile: String?
+}
+
 /// Opening the store and the service the same way for every command.
 enum ServerSupport {
     static let defaultDatabase = "minping.sqlite"
 
-    static func openStore(_ path: String) throws -> SQLiteStore {
+    /// The service over the database at `db`, its signing keys sealed under the key file
+    /// (SPEC §4, keys at rest): made on first start, mode 0600; never made anew over a
+    /// database that holds keys; a wrong one refused before anything is served or signed.
+    static func openService(db: String, keyFile: String?, configuration: EvaluationService.Configuration = .init(),
+                            now: @escaping @Sendable () -> Date = Date.init,
+                            logger: Logger = ServerSupport.logger("minping.service")) async throws -> EvaluationService {
+        let keyPath = KeyFile.path(option: keyFile, database: db)
+        let keys: KeyEncryptionKey
         do {
-            return try SQLiteStore(path: path)
+            keys = try KeyFile.loadOrCreate(path: keyPath, databaseHoldsSealedKeys: try SQLiteStore.holdsSealedKeys(path: db))
+        } catch let error as KeyFileError {
+            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: db))
         } catch {
-            throw CLIError(message: "\(path): cannot open the database: \(error)")
+            throw CLIError(message: "\(db): cannot open the database: \(error)")
         }
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: db, keys: keys)
+        } catch {
+            throw CLIError(message: "\(db): cannot open the database: \(error)")
+        }
+        let service = EvaluationService(store: store, keys: keys, configuration: configuration, now: now, logger: logger)
+        do {
+            try await service.checkKeyFile()
+        } catch {
+            throw CLIError(message: keyFileMessage(.wrongKey, keyPath: keyPath, db: db))
+        }
+        return service
     }
 
-    static func readDefinition(_ path: String) throws -> EvaluationDefinition {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError(message: "\(path): cannot read the file")
-        }
-        do {
-            return try DefinitionParser.parse(String(decoding: data, as: UTF8.self), file: path)
-        } catch {
-            throw CLIError(message: "\(error)")
+    static func keyFileMessage(_ error: KeyFileError, keyPath: String, db: String) -> String {
+        switch error {
+        case .missing:
+            "\(keyPath): no such key file, and \(db) holds signing keys sealed under one; restore it from its backup "
+                + "(or name it with --key-file or MINPING_KEY_FILE). A new key could never open them, so none is made."
+        case .wrongKey:
+            "\(keyPath): this key file does not open the signing keys in \(db); is it the key file of another database?"
+        case .malformed:
+            "\(keyPath): not a Minping key file (one line: minping-kek-v1 and 32 bytes in base64)"
+        case .cannotCreate:
+            "\(keyPath): cannot create the key file"
         }
     }
 

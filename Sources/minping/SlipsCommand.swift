@@ -3,7 +3,7 @@ import Foundation
 import MinpingHTTP
 import MinpingService
 
-/// `minping slips --evaluation ID --count N --out slips.html [--db FILE] [--public-url URL]`:
+/// `minping slips --evaluation ID --count N --out slips.html [--db FILE] [--key-file FILE] [--public-url URL]`:
 /// issues N slips and writes them as a printable A4 page with QR codes. The tokens exist only
 /// in that file: print it, then delete it.
 struct SlipsCommand: AsyncParsableCommand {
@@ -19,8 +19,7 @@ struct SlipsCommand: AsyncParsableCommand {
     @Option(help: "The HTML file to write.")
     var out: String
 
-    @Option(help: "The SQLite database file.")
-    var db = ServerSupport.defaultDatabase
+    @OptionGroup var database: DatabaseOptions
 
     @Option(name: .customLong("public-url"), help: "The address voters reach, encoded in the QR codes.")
     var publicURL = "http://127.0.0.1:8080"
@@ -29,13 +28,14 @@ struct SlipsCommand: AsyncParsableCommand {
     var lang = "zh"
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw CLIError(message: "\(db): no such database") }
-        let service = EvaluationService(store: try ServerSupport.openStore(db), configuration: .init(publicBaseURL: publicURL))
+        guard FileManager.default.fileExists(atPath: database.db) else { throw CLIError(message: "\(database.db): no such database") }
+        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile,
+                                                          configuration: .init(publicBaseURL: publicURL))
         let record = try await service.record(evaluation)
         let tokens = try await service.issueSlips(evaluation, count: count)
         let html = PageRenderer().slipsHTML(definition: try await service.definition(evaluation),
                                             urls: tokens.map { service.slipURL(evaluation, token: $0) },
-                                            firstNumber: record.slips + 1, language: lang, standalone: true)
+                                            firstNumber: record.lifecycle.slips + 1, language: lang, standalone: true)
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: out))
         } catch {

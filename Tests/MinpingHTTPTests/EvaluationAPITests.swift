@@ -256,7 +256,7 @@ struct EvaluationAPITests {
     func appealDuringFinal() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("minping-final-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let server = try await TestServer(store: try SQLiteStore(path: path))
+        let server = try await TestServer(store: try SQLiteStore(path: path, keys: TestServer.keys))
         let service = server.service
         for round in 0..<8 {
             let id = "lz-2026-\(round)"
@@ -303,7 +303,7 @@ struct EvaluationAPITests {
     func concurrentDoubleSpend() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("minping-http-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let server = try await TestServer(store: try SQLiteStore(path: path))
+        let server = try await TestServer(store: try SQLiteStore(path: path, keys: TestServer.keys))
         try await server.app.test(.router) { client in
             _ = try await client.call(.post, base, key: server.admin, text: testDefinition)
             let token = try #require((try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 1]).json["tokens"] as? [String])?.first)
@@ -330,7 +330,7 @@ struct EvaluationAPITests {
     func endVotingDuringIntegration() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("minping-race-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let service = try await TestServer(store: try SQLiteStore(path: path)).service
+        let service = try await TestServer(store: try SQLiteStore(path: path, keys: TestServer.keys)).service
         for round in 0..<8 {
             let id = "lz-2026-\(round)"
             _ = try await service.create(try DefinitionParser.parse(testDefinition.replacingOccurrences(of: "lz-2026", with: id), file: "test"))

@@ -29,7 +29,7 @@ struct OpenAPITests {
 
     @Test("every route in the router is in openapi.yaml, and the reverse")
     func routesMatch() async throws {
-        let router = buildRouter(service: EvaluationService(store: MemoryStore()))
+        let router = buildRouter(service: EvaluationService(store: MemoryStore(), keys: TestServer.keys))
         let routed = Set(router.routes.map { route in
             let path = route.path.description.split(separator: "/").map { part in
                 part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
@@ -44,7 +44,7 @@ struct OpenAPITests {
 
     @Test("the document is served at /api/v1/openapi.yaml and is the file in the repository")
     func served() async throws {
-        let app = buildApplication(service: EvaluationService(store: MemoryStore()), integrateEvery: nil)
+        let app = buildApplication(service: EvaluationService(store: MemoryStore(), keys: TestServer.keys), integrateEvery: nil)
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("openapi.yaml")
         try await app.test(.router) { client in

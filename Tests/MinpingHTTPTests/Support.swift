@@ -41,10 +41,13 @@ struct TestServer {
 
     let logger: Logger
 
+    /// The key-encryption key of every test store.
+    static let keys = KeyEncryptionKey()
+
     init(store: any EvaluationStore = MemoryStore(), logger: Logger = Logger(label: "minping.test")) async throws {
         let clock = clock
         self.logger = logger
-        service = EvaluationService(store: store, now: { clock.now }, logger: logger)
+        service = EvaluationService(store: store, keys: Self.keys, now: { clock.now }, logger: logger)
         admin = try await service.createAPIKey(role: .admin, street: "chengqu")
         reviewer = try await service.createAPIKey(role: .reviewer, street: "chengqu")
         otherAdmin = try await service.createAPIKey(role: .admin, street: "xincheng")

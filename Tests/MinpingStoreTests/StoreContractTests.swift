@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import MinpingSQLite
 import MinpingStore
 import MinpingTestSupport
@@ -15,7 +16,7 @@ struct StoreContractTests {
     func sqlite(_ contract: StoreContract.Case) async throws {
         let path = TemporaryDatabase.path()
         defer { TemporaryDatabase.remove(path) }
-        try await contract.run(SQLiteStore(path: path))
+        try await contract.run(SQLiteStore(path: path, keys: KeyEncryptionKey()))
     }
 }
 
@@ -25,11 +26,102 @@ struct SQLiteSettingsTests {
     func synchronousFull() throws {
         let path = TemporaryDatabase.path()
         defer { TemporaryDatabase.remove(path) }
-        let store = try SQLiteStore(path: path)
+        let keys = KeyEncryptionKey()
+        let store = try SQLiteStore(path: path, keys: keys)
         #expect(try store.writerSynchronous() == 2)
         #expect(try store.journalMode() == "wal")
-        let reopened = try SQLiteStore(path: path)
+        let reopened = try SQLiteStore(path: path, keys: keys)
         #expect(try reopened.writerSynchronous() == 2)
+    }
+}
+
+@Suite("Signing keys at rest (SPEC §4)")
+struct KeysAtRestTests {
+    /// A database as v1 left it: the issuing key's PEM and the log key's seed in the clear.
+    static func makeVersion1(_ path: String, pem: String, seed: Data) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1');
+                CREATE TABLE api_key (hash TEXT PRIMARY KEY, role TEXT NOT NULL, street TEXT, created_at REAL NOT NULL);
+                CREATE TABLE log_key (street TEXT PRIMARY KEY, seed BLOB NOT NULL);
+                CREATE TABLE evaluation (
+                    id TEXT PRIMARY KEY, street TEXT NOT NULL, definition BLOB NOT NULL, token_key_pem TEXT NOT NULL,
+                    state TEXT NOT NULL, slips INTEGER NOT NULL, codes INTEGER NOT NULL, issued INTEGER NOT NULL,
+                    ballots INTEGER NOT NULL, electorate INTEGER NOT NULL, created_at REAL NOT NULL, preliminary_at REAL);
+                CREATE TABLE enrollment_code (evaluation TEXT NOT NULL REFERENCES evaluation(id), hash TEXT NOT NULL,
+                    used INTEGER NOT NULL, PRIMARY KEY (evaluation, hash)) WITHOUT ROWID;
+                CREATE TABLE ballot (evaluation TEXT NOT NULL REFERENCES evaluation(id), nonce BLOB NOT NULL, token TEXT NOT NULL,
+                    ratings TEXT NOT NULL, tracker TEXT NOT NULL, seq INTEGER, PRIMARY KEY (evaluation, nonce)) WITHOUT ROWID;
+                CREATE INDEX ballot_by_tracker ON ballot (evaluation, tracker);
+                CREATE INDEX ballot_pending ON ballot (evaluation) WHERE seq IS NULL;
+                CREATE TABLE log_entry (evaluation TEXT NOT NULL REFERENCES evaluation(id), seq INTEGER NOT NULL,
+                    type TEXT NOT NULL, bytes BLOB NOT NULL, leaf_hash BLOB NOT NULL, PRIMARY KEY (evaluation, seq)) WITHOUT ROWID;
+                CREATE TABLE checkpoint (evaluation TEXT NOT NULL REFERENCES evaluation(id), size INTEGER NOT NULL,
+                    note TEXT NOT NULL, PRIMARY KEY (evaluation, size)) WITHOUT ROWID;
+                CREATE TABLE appeal (evaluation TEXT NOT NULL REFERENCES evaluation(id), id TEXT NOT NULL, subject TEXT,
+                    text TEXT NOT NULL, filed_at REAL NOT NULL, outcome TEXT, note TEXT, PRIMARY KEY (evaluation, id));
+                """)
+            try db.execute(sql: """
+                INSERT INTO evaluation VALUES ('e1', 'chengqu', CAST('{"id":"e1","publicity_days":3}' AS BLOB), ?, 'open', 2, 0, 2, 1, 10, 0, NULL)
+                """, arguments: [pem])
+            try db.execute(sql: "INSERT INTO log_key VALUES ('chengqu', ?)", arguments: [seed])
+        }
+    }
+
+    static func fileBytes(_ path: String) throws -> Data {
+        var bytes = Data()
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: path + suffix) {
+            bytes += try Data(contentsOf: URL(fileURLWithPath: path + suffix))
+        }
+        return bytes
+    }
+
+    @Test("migration v2 seals a v1 database's clear keys, keeps the rows, and leaves no clear key in the file")
+    func migrationSealsKeys() async throws {
+        let path = TemporaryDatabase.path()
+        defer { TemporaryDatabase.remove(path) }
+        let pem = "-----BEGIN PRIVATE KEY-----\n" + String(repeating: "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", count: 20) + "\n-----END PRIVATE KEY-----\n"
+        let seed = Data((0..<32).map { UInt8($0 * 7 + 3) })
+        try Self.makeVersion1(path, pem: pem, seed: seed)
+        #expect(try Self.fileBytes(path).range(of: Data(pem.utf8)) != nil)
+
+        let keys = KeyEncryptionKey()
+        let store = try SQLiteStore(path: path, keys: keys)
+        let sealedPEM = try #require(try await store.sealedTokenKey(evaluation: "e1"))
+        #expect(try keys.open(sealedPEM, purpose: KeyEncryptionKey.tokenKeyPurpose(evaluation: "e1")) == Data(pem.utf8))
+        let sealedSeed = try await store.sealedLogKey(street: "chengqu") { Data() }
+        #expect(try keys.open(sealedSeed, purpose: KeyEncryptionKey.logKeyPurpose(street: "chengqu")) == seed)
+        #expect(throws: KeyFileError.wrongKey) { try KeyEncryptionKey().open(sealedSeed, purpose: KeyEncryptionKey.logKeyPurpose(street: "chengqu")) }
+        let record = try #require(try await store.evaluation(id: "e1"))
+        #expect(record.state == .open && record.lifecycle.publicityDays == 3 && record.ballots == 1 && record.issued == 2)
+
+        let bytes = try Self.fileBytes(path)
+        #expect(bytes.range(of: Data("PRIVATE KEY".utf8)) == nil)
+        #expect(bytes.range(of: Data("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC".utf8)) == nil)
+        #expect(bytes.range(of: seed) == nil)
+        #expect(try SQLiteStore.holdsSealedKeys(path: path))
+    }
+
+    @Test("a key file is made 0600 for a new database, read back, and never made anew over sealed keys")
+    func keyFile() throws {
+        let path = TemporaryDatabase.path()
+        let keyPath = KeyFile.path(option: nil, database: path, environment: [:])
+        defer { try? FileManager.default.removeItem(atPath: keyPath) }
+        #expect(keyPath == path + ".key")
+        #expect(KeyFile.path(option: nil, database: path, environment: ["MINPING_KEY_FILE": "/k"]) == "/k")
+        #expect(KeyFile.path(option: "/o", database: path, environment: ["MINPING_KEY_FILE": "/k"]) == "/o")
+        #expect(throws: KeyFileError.missing) { try KeyFile.loadOrCreate(path: keyPath, databaseHoldsSealedKeys: true) }
+        #expect(!FileManager.default.fileExists(atPath: keyPath))
+        let made = try KeyFile.loadOrCreate(path: keyPath, databaseHoldsSealedKeys: false)
+        let attributes = try FileManager.default.attributesOfItem(atPath: keyPath)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let read = try KeyFile.loadOrCreate(path: keyPath, databaseHoldsSealedKeys: true)
+        let sealed = try made.seal(Data("x".utf8), purpose: "p")
+        #expect(try read.open(sealed, purpose: "p") == Data("x".utf8))
+        #expect(throws: KeyFileError.wrongKey) { try read.open(sealed, purpose: "q") }
+        #expect(throws: KeyFileError.malformed) { try KeyEncryptionKey(fileText: "not a key") }
     }
 }
 

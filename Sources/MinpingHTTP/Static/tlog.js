@@ -42,7 +42,7 @@ var Tlog = (function () {
   // The ballot entry exactly as the log stores it (RFC 8785: keys sorted, JSON.stringify's
   // string escaping), rebuilt from what this device sent.
   function ballotEntry(receipt, token, ratings) {
-    var sorted = {};
+    var sorted = Object.create(null);
     Object.keys(ratings).sort().forEach(function (k) { sorted[k] = ratings[k]; });
     var text = '{"prev":' + JSON.stringify(hex(receipt.prev)) + ',"ratings":' + JSON.stringify(sorted) +
       ',"seq":' + receipt.index + ',"token":' + JSON.stringify(token) + ',"type":"ballot","v":1}';
@@ -51,7 +51,7 @@ var Tlog = (function () {
   // SPEC §1: the tracker is SHA-256 of the ballot's JCS bytes {"ratings":{...},"token":"..."},
   // computed by the voter's device from what it sent, so the server cannot hand out another.
   async function tracker(token, ratings) {
-    var sorted = {};
+    var sorted = Object.create(null);
     Object.keys(ratings).sort().forEach(function (k) { sorted[k] = ratings[k]; });
     var text = '{"ratings":' + JSON.stringify(sorted) + ',"token":' + JSON.stringify(token) + '}';
     return hex(await sha256(new TextEncoder().encode(text)));

@@ -12,7 +12,10 @@
   // Drop the token from the address bar and history at once.
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
   var info = null;
-  var ratings = {};
+  // Keyed by subject and option ids, which may be "__proto__" or "constructor": every such
+  // table has no prototype, so an id is only ever an own key.
+  function table() { return Object.create(null); }
+  var ratings = table();
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -33,7 +36,7 @@
   function message(text, kind) { return el("p", { class: "message" + (kind ? " " + kind : ""), role: kind === "error" ? "alert" : "status", text: text }); }
 
   function groups() {
-    var byOrg = {}, order = [], orgs = [];
+    var byOrg = table(), order = [], orgs = [];
     info.subjects.forEach(function (s) {
       if (s.kind === "organization") { orgs.push(s); return; }
       var key = s.organization || "";
@@ -92,7 +95,7 @@
   }
 
   function reviewPage() {
-    var labels = {};
+    var labels = table();
     info.options.forEach(function (o) { labels[o.id] = o.label; });
     var list = el("ul", { class: "review" });
     info.subjects.forEach(function (s) {
@@ -118,7 +121,7 @@
     }).then(function (reply) {
       if (reply.status === 202) {
         var sent = { token: token, ratings: ratings };
-        token = null; ratings = {};
+        token = null; ratings = table();
         var status = el("p", { class: "message", id: "verification", role: "status", text: L.verifying });
         show([el("h2", { text: L.done_title }), el("p", { text: L.tracker_intro }),
               el("p", { class: "tracker", id: "tracker", text: reply.body.tracker }), status,

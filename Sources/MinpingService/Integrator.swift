@@ -1,5 +1,4 @@
 import Logging
-import MinpingService
 import ServiceLifecycle
 
 /// Integrates pending ballots into the logs every few seconds; at graceful shutdown it runs

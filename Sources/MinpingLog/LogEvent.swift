@@ -1,0 +1,178 @@
+import Foundation
+import MinpingCore
+import MinpingTokens
+
+/// What one audit entry says, typed: one case per entry type of SPEC §5, written by
+/// ``fields`` and read by ``init(_:)``, the only places that know an entry's field names.
+/// - Seealso: SPEC §5 ("Types and their fields")
+public enum LogEvent: Sendable, Equatable {
+    case created(Created)
+    case slipsIssued(count: Int, issued: Int)
+    case tokenIssued(issued: Int)
+    case opened(at: Date)
+    /// No time, no address, no identity: only the token and the ratings.
+    case ballot(token: String, ratings: [String: String])
+    case closed(at: Date, ballots: Int, issued: Int)
+    case results(stage: ResultsStage, at: Date, results: JSONValue)
+    case appealFiled(appeal: String, subject: String?, textSHA256: String)
+    case appealResolved(appeal: String, outcome: AppealOutcome, noteSHA256: String)
+    case annulled(at: Date, reasonSHA256: String)
+
+    public struct Created: Sendable, Equatable {
+        public var definition: JSONValue
+        public var tokenKeySPKI: String
+        public var tokenKeyID: String
+        public var logVerifierKey: String
+
+        public init(definition: EvaluationDefinition, tokenKey: TokenPublicKey, logVerifierKey: String) {
+            self.definition = definition.jsonValue
+            tokenKeySPKI = tokenKey.spki.base64EncodedString()
+            tokenKeyID = tokenKey.tokenKeyID.hex
+            self.logVerifierKey = logVerifierKey
+        }
+
+        init(definition: JSONValue, tokenKeySPKI: String, tokenKeyID: String, logVerifierKey: String) {
+            self.definition = definition
+            self.tokenKeySPKI = tokenKeySPKI
+            self.tokenKeyID = tokenKeyID
+            self.logVerifierKey = logVerifierKey
+        }
+    }
+
+    public var type: EntryType {
+        switch self {
+        case .created: .created
+        case .slipsIssued: .slipsIssued
+        case .tokenIssued: .tokenIssued
+        case .opened: .opened
+        case .ballot: .ballot
+        case .closed: .closed
+        case .results: .results
+        case .appealFiled: .appealFiled
+        case .appealResolved: .appealResolved
+        case .annulled: .annulled
+        }
+    }
+
+    /// The move of the lifecycle this entry records (nil for `created`, which starts it).
+    public var lifecycleEvent: LifecycleEvent? {
+        switch self {
+        case .created: nil
+        case let .slipsIssued(count, _): .slipsIssued(count: count)
+        case .tokenIssued: .tokenIssued
+        case let .opened(at): .opened(at: at)
+        case .ballot: .ballotCast
+        case let .closed(at, _, _): .closed(at: at)
+        case let .results(stage, at, _): .published(stage, at: at)
+        case let .appealFiled(appeal, _, _): .appealFiled(id: appeal)
+        case let .appealResolved(appeal, _, _): .appealResolved(id: appeal)
+        case let .annulled(at, _): .annulled(at: at)
+        }
+    }
+
+    /// When the entry says it happened, for the entries that carry a time.
+    public var at: Date? {
+        switch self {
+        case let .opened(at), let .closed(at, _, _), let .results(_, at, _), let .annulled(at, _): at
+        default: nil
+        }
+    }
+
+    /// The entry's own fields, after the common `v`, `seq`, `prev` and `type`.
+    public var fields: [(String, JSONValue)] {
+        func time(_ date: Date) -> JSONValue { .string(LogTime.format(date)) }
+        switch self {
+        case let .created(created):
+            return [("definition", created.definition), ("token_key_spki", .string(created.tokenKeySPKI)),
+                    ("token_key_id", .string(created.tokenKeyID)), ("log_verifier_key", .string(created.logVerifierKey))]
+        case let .slipsIssued(count, issued):
+            return [("count", .int(count)), ("issued", .int(issued))]
+        case let .tokenIssued(issued):
+            return [("issued", .int(issued))]
+        case let .opened(at):
+            return [("at", time(at))]
+        case let .ballot(token, ratings):
+            return [("token", .string(token)), ("ratings", .object(ratings.map { ($0.key, .string($0.value)) }))]
+        case let .closed(at, ballots, issued):
+            return [("at", time(at)), ("ballots", .int(ballots)), ("issued", .int(issued))]
+        case let .results(stage, at, results):
+            return [("stage", .string(stage.rawValue)), ("at", time(at)), ("results", results)]
+        case let .appealFiled(appeal, subject, textSHA256):
+            return [("appeal", .string(appeal))] + (subject.map { [("subject", JSONValue.string($0))] } ?? [])
+                + [("text_sha256", .string(textSHA256))]
+        case let .appealResolved(appeal, outcome, noteSHA256):
+            return [("appeal", .string(appeal)), ("outcome", .string(outcome.rawValue)), ("note_sha256", .string(noteSHA256))]
+        case let .annulled(at, reasonSHA256):
+            return [("at", time(at)), ("reason_sha256", .string(reasonSHA256))]
+        }
+    }
+
+    /// Reads an entry whose shape ``LogEntry`` has checked; refuses a time, stage or outcome
+    /// that is not one (the check a verifier names: `time`, `results`, `appeal`).
+    public init(_ entry: LogEntry) throws(LogEventError) {
+        let fields = entry.fields
+        func string(_ key: String) -> String {
+            if case let .string(value)? = fields[key] { return value }
+            return ""
+        }
+        func int(_ key: String) -> Int {
+            if case let .int(value)? = fields[key] { return value }
+            return 0
+        }
+        func time() throws(LogEventError) -> Date {
+            let text = string("at")
+            guard let date = LogTime.parse(text) else { throw LogEventError(check: "time", detail: "'\(text)' is not an RFC 3339 time") }
+            return date
+        }
+        switch entry.type {
+        case .created:
+            self = .created(Created(definition: fields["definition"] ?? .null, tokenKeySPKI: string("token_key_spki"),
+                                    tokenKeyID: string("token_key_id"), logVerifierKey: string("log_verifier_key")))
+        case .slipsIssued:
+            self = .slipsIssued(count: int("count"), issued: int("issued"))
+        case .tokenIssued:
+            self = .tokenIssued(issued: int("issued"))
+        case .opened:
+            self = .opened(at: try time())
+        case .ballot:
+            var ratings: [String: String] = [:]
+            if case let .object(members)? = fields["ratings"] {
+                for case let (subject, .string(option)) in members { ratings[subject] = option }
+            }
+            self = .ballot(token: string("token"), ratings: ratings)
+        case .closed:
+            self = .closed(at: try time(), ballots: int("ballots"), issued: int("issued"))
+        case .results:
+            let at = try time()
+            guard let stage = ResultsStage(rawValue: string("stage")) else {
+                throw LogEventError(check: "results", detail: "stage must be preliminary or final")
+            }
+            self = .results(stage: stage, at: at, results: fields["results"] ?? .null)
+        case .appealFiled:
+            let subject: String? = if case let .string(value)? = fields["subject"] { value } else { nil }
+            self = .appealFiled(appeal: string("appeal"), subject: subject, textSHA256: string("text_sha256"))
+        case .appealResolved:
+            guard let outcome = AppealOutcome(rawValue: string("outcome")) else {
+                throw LogEventError(check: "appeal", detail: "outcome must be dismissed or upheld")
+            }
+            self = .appealResolved(appeal: string("appeal"), outcome: outcome, noteSHA256: string("note_sha256"))
+        case .annulled:
+            self = .annulled(at: try time(), reasonSHA256: string("reason_sha256"))
+        }
+    }
+}
+
+/// An entry of the right shape that does not say a valid thing, with the verifier's check name.
+public struct LogEventError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var check: String
+    public var detail: String
+
+    public var description: String { "\(check): \(detail)" }
+}
+
+extension LogEntry {
+    /// What this entry says.
+    public func event() throws(LogEventError) -> LogEvent {
+        try LogEvent(self)
+    }
+}

@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The key-encryption key: signing keys are stored sealed under it (AES-256-GCM), and it lives
+/// in a file outside the database, so a copy of the database alone cannot sign.
+/// - Seealso: SPEC §4 ("Signing keys at rest")
+public struct KeyEncryptionKey: Sendable {
+    private let key: SymmetricKey
+
+    /// A new random key.
+    public init() {
+        key = SymmetricKey(size: .bits256)
+    }
+
+    /// The key a key file holds: one line, `minping-kek-v1 ` and 32 bytes in base64.
+    public init(fileText: String) throws(KeyFileError) {
+        let parts = fileText.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
+        guard parts.count == 2, parts[0] == Self.header, let bytes = Data(base64Encoded: String(parts[1])), bytes.count == 32 else {
+            throw .malformed
+        }
+        key = SymmetricKey(data: bytes)
+    }
+
+    static let header = "minping-kek-v1"
+
+    public var fileText: String {
+        Self.header + " " + key.withUnsafeBytes { Data($0) }.base64EncodedString() + "\n"
+    }
+
+    /// Seals `plaintext`, bound to `purpose` (authenticated, not encrypted), so a sealed key
+    /// cannot be moved to another evaluation or street.
+    public func seal(_ plaintext: Data, purpose: String) throws -> Data {
+        guard let combined = try AES.GCM.seal(plaintext, using: key, authenticating: Data(purpose.utf8)).combined else {
+            throw KeyFileError.malformed
+        }
+        return combined
+    }
+
+    /// Opens what ``seal(_:purpose:)`` made with this key for this purpose.
+    public func open(_ sealed: Data, purpose: String) throws(KeyFileError) -> Data {
+        do {
+            return try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data(purpose.utf8))
+        } catch {
+            throw .wrongKey
+        }
+    }
+
+    /// What an evaluation's RSA issuing key is sealed for.
+    public static func tokenKeyPurpose(evaluation: String) -> String { "minping token key \(evaluation)" }
+
+    /// What a street's Ed25519 log key seed is sealed for.
+    public static func logKeyPurpose(street: String) -> String { "minping log key \(street)" }
+}
+
+public enum KeyFileError: Error, Sendable, Equatable {
+    /// The file is not a key file.
+    case malformed
+    /// The key does not open the keys in the database.
+    case wrongKey
+    /// The database holds sealed keys and there is no key file.
+    case missing
+    /// A new key file could not be written.
+    case cannotCreate
+}
+
+/// Where the key-encryption key lives, and the rule for making one: only for a database that
+/// holds no sealed keys yet.
+public enum KeyFile {
+    /// `--key-file`, else `MINPING_KEY_FILE`, else the database path plus `.key`.
+    public static func path(option: String?, database: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        option ?? environment["MINPING_KEY_FILE"] ?? database + ".key"
+    }
+
+    /// Reads the key at `path`; when there is none, makes one (mode 0600) unless the database
+    /// already holds sealed keys, which a new key could never open.
+    public static func loadOrCreate(path: String, databaseHoldsSealedKeys: Bool) throws(KeyFileError) -> KeyEncryptionKey {
+        if let data = FileManager.default.contents(atPath: path) {
+            return try KeyEncryptionKey(fileText: String(decoding: data, as: UTF8.self))
+        }
+        guard !databaseHoldsSealedKeys else { throw .missing }
+        let key = KeyEncryptionKey()
+        // Created 0600 from the start (never readable by others, not even for a moment), and
+        // never over a file that appeared meanwhile.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw .cannotCreate }
+        defer { close(descriptor) }
+        let bytes = Array(key.fileText.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count, fsync(descriptor) == 0 else { throw .cannotCreate }
+        return key
+    }
+}

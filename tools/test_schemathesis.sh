@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Schemathesis against openapi.yaml: a seeded, bounded property-based run of every operation
+# in Sources/MinpingHTTP/openapi.yaml (the file in the repository, not the served copy) against
+# a real `minping serve`, with every check. Exits non-zero on any failure.
+#
+# Before the run the server holds evaluations in several states, and the generator is given
+# their ids, trackers, unspent slip tokens and appeal ids (as dictionaries that it mixes with
+# its own values), so the operations are exercised on things that exist, not only on 404s:
+#   fuyuan-2018    open, two ballots cast, unspent slips left
+#   haiyan-2020    preliminary results published, appeals a-1 and a-2 pending
+#   songxing-2016  draft
+#   longhua-2021   draft, the only one given to POST /annul
+#
+# Usage: tools/test_schemathesis.sh path/to/minping
+#   SCHEMATHESIS_EXAMPLES (default 100): cases per operation in the fuzzing phase.
+#   SCHEMATHESIS_SEED (default 1).
+#   SCHEMATHESIS_REPORT: a directory for JUnit, NDJSON and HAR reports (default: none kept).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+MINPING="$(cd "$(dirname "${1:?usage: $0 path/to/minping}")" && pwd)/$(basename "$1")"
+SPEC="$ROOT/Sources/MinpingHTTP/openapi.yaml"
+EXAMPLES="${SCHEMATHESIS_EXAMPLES:-100}"
+SEED="${SCHEMATHESIS_SEED:-1}"
+
+python3 -c 'import schemathesis' 2>/dev/null || { echo "installing schemathesis"; python3 -m pip install -q schemathesis; }
+echo "schemathesis $(python3 -c 'import importlib.metadata as m; print(m.version("schemathesis"))')"
+
+WORK="$(mktemp -d)"
+SERVER_PID=""
+cleanup() {
+  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+DB="$WORK/minping.sqlite"
+KEY="$("$MINPING" keys create --role operator --db "$DB" 2>/dev/null | tail -n 1)"
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+BASE="http://127.0.0.1:$PORT"
+
+"$MINPING" serve --db "$DB" --port "$PORT" --load Ballots/fuyuan-2018.yaml --slips 12 \
+  >"$WORK/serve.out" 2>"$WORK/serve.err" &
+SERVER_PID=$!
+for _ in $(seq 1 150); do
+  curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { echo "minping serve exited:" >&2; cat "$WORK/serve.err" >&2; exit 1; }
+  sleep 0.2
+done
+curl -fsS "$BASE/healthz" >/dev/null || { echo "minping serve did not answer /healthz" >&2; exit 1; }
+
+# The evaluations in their states, and schemathesis.toml with the dictionaries.
+python3 - "$BASE" "$KEY" "$WORK/serve.out" "$WORK/schemathesis.toml" <<'PY'
+import json, re, sys, time, urllib.error, urllib.request
+
+base, key, serve_out, toml_path = sys.argv[1:]
+
+def call(method, path, body=None, content_type="application/json", expect=(200, 201, 202)):
+    data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + "/api/v1/evaluations" + path, data=data, method=method,
+                                 headers={"Authorization": "Bearer " + key, "Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as reply:
+            status, text = reply.status, reply.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    if status not in expect:
+        sys.exit("setup: %s %s -> %d %s" % (method, path, status, text))
+    return json.loads(text) if text.startswith("{") else text
+
+tokens = re.findall(r"#t=([A-Za-z0-9_-]+)", open(serve_out).read())
+assert len(tokens) == 12, "expected 12 slips from serve --load, got %d" % len(tokens)
+trackers = []
+for token in tokens[:2]:
+    trackers.append(call("POST", "/fuyuan-2018/ballots", {"token": token, "ratings": {"m-001": "satisfied", "fy-1": "dissatisfied"}})["tracker"])
+
+call("POST", "", open("Ballots/haiyan-2020.yaml", "rb").read(), "application/yaml")
+definition = call("GET", "/haiyan-2020")
+subject, option = definition["subjects"][0]["id"], definition["options"][0]["id"]
+slips = call("POST", "/haiyan-2020/slips", {"count": 3})["tokens"]
+call("POST", "/haiyan-2020/open")
+for token in slips:
+    trackers.append(call("POST", "/haiyan-2020/ballots", {"token": token, "ratings": {subject: option}})["tracker"])
+call("POST", "/haiyan-2020/close")
+call("POST", "/haiyan-2020/publish", {"stage": "preliminary"})
+call("POST", "/haiyan-2020/appeals", {"subject": subject, "text": "计票有误 a counting error"})
+call("POST", "/haiyan-2020/appeals", {"text": "whole evaluation"})
+
+call("POST", "", open("Ballots/songxing-2016.yaml", "rb").read(), "application/yaml")
+# Annulment ends an evaluation for good: POST /annul gets one of its own, so the others live on.
+call("POST", "", open("Ballots/longhua-2021.yaml", "rb").read(), "application/yaml")
+
+# Wait until fuyuan-2018's ballots are in the log, so their receipts answer 200, not 202.
+for _ in range(50):
+    entries = call("GET", "/fuyuan-2018/log/entries")["entries"]
+    if sum(1 for e in entries if e.get("type") == "ballot") == 2:
+        break
+    time.sleep(0.2)
+
+# Schemathesis' default for positive_data_acceptance, which a per-operation list replaces.
+POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+
+def values(items):
+    return "[" + ", ".join(json.dumps(item) for item in items) + "]"
+
+with open(toml_path, "w") as out:
+    out.write("""\
+# Written by tools/test_schemathesis.sh for one run.
+[dictionaries.evaluations]
+values = %s
+[dictionaries.trackers]
+values = %s
+[dictionaries.tokens]
+values = %s
+[dictionaries.appeals]
+values = ["a-1", "a-2"]
+[dictionaries.annullable]
+values = ["longhua-2021"]
+
+[parameters]
+"path.id" = { dictionary = "evaluations", probability = 0.5 }
+"path.tracker" = { dictionary = "trackers", probability = 0.5 }
+"path.appeal" = { dictionary = "appeals", probability = 0.5 }
+"body.token" = { dictionary = "tokens", probability = 0.3 }
+
+[phases.examples]
+fill-missing = true
+
+[[operations]]
+include-operation-id = "annulEvaluation"
+parameters = { "path.id" = { dictionary = "annullable", probability = 0.5 } }
+
+# What a schema cannot say, refused with the status the document lists for it: ids that must
+# exist in this evaluation (ratings, an appeal's subject), a definition's cross-references
+# (unique ids, listed organizations), end >= start. Schema-valid requests may get it.
+[[operations]]
+include-operation-id = ["castBallot", "fileAppeal", "createEvaluation"]
+checks.positive_data_acceptance.expected-statuses = %s
+[[operations]]
+include-operation-id = "getLogEntries"
+checks.positive_data_acceptance.expected-statuses = %s
+""" % (values(["fuyuan-2018", "haiyan-2020", "songxing-2016"]), values(trackers), values(tokens[2:]),
+   values(POSITIVE + ["422"]), values(POSITIVE + ["400"])))
+PY
+
+report_args=()
+if [[ -n ${SCHEMATHESIS_REPORT:-} ]]; then
+  mkdir -p "$SCHEMATHESIS_REPORT"
+  report_args=(--report junit,ndjson,har --report-dir "$SCHEMATHESIS_REPORT")
+fi
+
+status=0
+start=$SECONDS
+timeout 300 schemathesis --config-file "$WORK/schemathesis.toml" run "$SPEC" \
+  --url "$BASE" \
+  --header "Authorization: Bearer $KEY" \
+  --checks all \
+  --seed "$SEED" --generation-deterministic \
+  --max-examples "$EXAMPLES" \
+  --workers 1 \
+  --request-timeout 30 \
+  --no-color \
+  "${report_args[@]}" || status=$?
+echo "schemathesis: exit $status after $((SECONDS - start)) s"
+
+if grep -q '"level":"error"\|level=error\| error ' "$WORK/serve.err" 2>/dev/null; then
+  echo "the server logged errors:" >&2
+  grep '"level":"error"\|level=error\| error ' "$WORK/serve.err" | head -20 >&2
+  status=1
+fi
+kill -0 "$SERVER_PID" 2>/dev/null || { echo "minping serve is no longer running" >&2; status=1; }
+exit "$status"
