@@ -173,6 +173,7 @@ let package = Package(
                 "MinpingHTTP", "MinpingService", "MinpingSQLite", "MinpingTestSupport", "MinpingLog", "MinpingTokens", "MinpingCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

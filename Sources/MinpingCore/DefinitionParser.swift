@@ -62,8 +62,12 @@ public enum DefinitionParser {
     public static func parse(_ text: String, file: String) throws -> EvaluationDefinition {
         let reader = YAMLReader(file: file)
         let root: Node
+        // A node's anchor is held weakly, by the parser: the parser must outlive the walk
+        // that refuses anchors.
+        let parser: Parser
         do {
-            guard let composed = try Yams.compose(yaml: joiningSurrogateEscapes(text)) else {
+            parser = try Parser(yaml: joiningSurrogateEscapes(text))
+            guard let composed = try parser.singleRoot() else {
                 throw reader.fail(.notAMapping, "", nil, "the file is empty")
             }
             root = composed
@@ -78,7 +82,7 @@ public enum DefinitionParser {
             throw DefinitionError(file: file, path: "", line: syntaxLine(error), code: .syntax,
                                   reason: "not valid YAML: \(syntaxProblem(error))")
         }
-        try refuseAnchors(root, reader: reader)
+        try withExtendedLifetime(parser) { try refuseAnchors(root, reader: reader) }
         return try DefinitionBuilder(reader: reader).definition(root)
     }
 

@@ -14,9 +14,11 @@ public func buildApplication(
     service: EvaluationService,
     configuration: ApplicationConfiguration = ApplicationConfiguration(),
     integrateEvery: Duration? = .seconds(1),
+    idleTimeout: TimeAmount = defaultIdleTimeout,
     logger: Logger = Logger(label: "minping")
 ) -> some ApplicationProtocol {
-    var app = Application(router: buildRouter(service: service), server: .http1(configuration: httpConfiguration),
+    let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: idleTimeout)
+    var app = Application(router: buildRouter(service: service), server: .http1(configuration: http),
                           configuration: configuration, logger: logger)
     if let integrateEvery {
         app.addServices(IntegratorService(service: service, interval: integrateEvery, logger: logger))
@@ -25,14 +27,10 @@ public func buildApplication(
 }
 
 /// Slow and idle clients do not hold the server's connections: a connection that sends
-/// nothing, or stops mid-request (head or body), for `idleTimeout` is closed, as is a
-/// keep-alive connection idle that long between requests. Malformed HTTP gets a problem+json
-/// 400 (``ParserErrorProblemHandler``).
-public let idleTimeout = TimeAmount.seconds(30)
-
-var httpConfiguration: HTTP1Channel.Configuration {
-    .init(additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: idleTimeout)
-}
+/// nothing, or stops mid-request (head or body), for this long is closed, as is a keep-alive
+/// connection idle that long between requests. Malformed HTTP gets a problem+json 400
+/// (``ParserErrorProblemHandler``).
+public let defaultIdleTimeout = TimeAmount.seconds(30)
 
 public func buildRouter(service: EvaluationService) -> Router<MinpingContext> {
     let registry = MetricsRegistry.shared

@@ -161,7 +161,7 @@ public struct BundleVerifier {
             VerificationFailure(seq: 0, check: "created", detail: detail)
         }
         guard case let .created(created)? = try? entry.event() else { throw fail("the first entry must be 'created'") }
-        let expected = LogEvent.Created(definition: definition, tokenKey: tokenKey, logVerifierKey: logKey.verifierKey)
+        let expected = AuditEvent.Created(definition: definition, tokenKey: tokenKey, logVerifierKey: logKey.verifierKey)
         guard CanonicalJSON.encode(created.definition) == CanonicalJSON.encode(expected.definition) else {
             throw fail("the definition differs from definition.json")
         }

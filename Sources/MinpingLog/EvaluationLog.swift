@@ -32,7 +32,7 @@ public struct EvaluationLog: Sendable {
 
     /// Appends an entry with the common fields (`v`, `seq`, `prev`, `type`) filled in.
     @discardableResult
-    public mutating func append(_ event: LogEvent) throws(LogEntryError) -> LogEntry {
+    public mutating func append(_ event: AuditEvent) throws(LogEntryError) -> LogEntry {
         let entry = try head.append(event)
         entries.append(entry)
         return entry
@@ -66,12 +66,12 @@ extension LogEntry {
     /// A new entry with the common fields (`v`, `seq`, `prev`, `type`) filled in.
     /// Parsing the bytes back keeps one code path and refuses what the log cannot hold (an
     /// integer beyond ±2^53, say) as an error, never a crash.
-    public static func make(seq: Int, prev: Data?, _ event: LogEvent) throws(LogEntryError) -> LogEntry {
+    public static func make(seq: Int, prev: Data?, _ event: AuditEvent) throws(LogEntryError) -> LogEntry {
         try LogEntry(bytes: encode(seq: seq, prev: prev?.hex ?? zeroHash, event))
     }
 
     /// The canonical bytes of `{"v":1,"seq":N,"prev":…,"type":…}` plus the event's fields.
-    static func encode(seq: Int, prev: String, _ event: LogEvent) -> [UInt8] {
+    static func encode(seq: Int, prev: String, _ event: AuditEvent) -> [UInt8] {
         CanonicalJSON.encode(.object([
             ("v", .int(1)), ("seq", .int(seq)), ("prev", .string(prev)), ("type", .string(event.type.rawValue)),
         ] + event.fields))
@@ -93,7 +93,7 @@ public struct LogHead: Sendable {
 
     public var size: Int { tree.size }
 
-    public mutating func append(_ event: LogEvent) throws(LogEntryError) -> LogEntry {
+    public mutating func append(_ event: AuditEvent) throws(LogEntryError) -> LogEntry {
         let entry = try LogEntry.make(seq: tree.size, prev: tree.size > 0 ? tree.leafHash(at: tree.size - 1) : nil, event)
         tree.append(leafHash: entry.leafHash)
         return entry

@@ -35,7 +35,7 @@ struct LifecycleReplay {
         func fail(_ check: String, _ detail: String) -> Failure { Failure(check: check, detail: detail) }
         if state == .annulled { throw fail("lifecycle", "an entry after 'annulled'") }
         if entry.type == .created, entry.seq != 0 { throw fail("lifecycle", "'created' after the first entry") }
-        let event: LogEvent
+        let event: AuditEvent
         do {
             event = try entry.event()
         } catch {

@@ -20,7 +20,9 @@ public struct IntegratorService: Service {
             try? await Task.sleep(for: interval)
             await integrate()
         }
-        await integrate()
+        // Once more at the end, even when the server is cancelled (a failed start, say): an
+        // unstructured task does not inherit the cancellation.
+        await Task { await integrate() }.value
     }
 
     private func integrate() async {

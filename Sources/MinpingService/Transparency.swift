@@ -98,7 +98,7 @@ extension EvaluationService {
     }
 
     /// The latest entry of a type, read.
-    nonisolated func latestEvent(_ id: String, type: EntryType) async throws -> LogEvent? {
+    nonisolated func latestEvent(_ id: String, type: EntryType) async throws -> AuditEvent? {
         let size = try await store.logSize(evaluation: id)
         var end = size
         while end > 0 {
@@ -111,7 +111,7 @@ extension EvaluationService {
 
     /// A stored entry, parsed and read; one that does not is an integrity failure, never
     /// skipped. The stored type must be the entry's own.
-    nonisolated func read(_ id: String, _ stored: StoredEntry) throws -> (entry: LogEntry, event: LogEvent) {
+    nonisolated func read(_ id: String, _ stored: StoredEntry) throws -> (entry: LogEntry, event: AuditEvent) {
         do {
             let entry = try LogEntry(bytes: stored.bytes)
             guard entry.seq == stored.seq, entry.type.rawValue == stored.type else {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import HummingbirdTesting
 import MinpingCore
 import MinpingHTTP
@@ -55,6 +56,11 @@ struct TestServer {
     }
 
     var app: some ApplicationProtocol { buildApplication(service: service, integrateEvery: nil, logger: logger) }
+
+    /// The application with a short idle timeout, for the tests of slow clients.
+    func application(idleTimeout: TimeAmount) -> some ApplicationProtocol {
+        buildApplication(service: service, integrateEvery: nil, idleTimeout: idleTimeout, logger: logger)
+    }
 }
 
 import MinpingStore

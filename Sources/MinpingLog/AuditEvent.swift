@@ -5,7 +5,7 @@ import MinpingTokens
 /// What one audit entry says, typed: one case per entry type of SPEC §5, written by
 /// ``fields`` and read by ``init(_:)``, the only places that know an entry's field names.
 /// - Seealso: SPEC §5 ("Types and their fields")
-public enum LogEvent: Sendable, Equatable {
+public enum AuditEvent: Sendable, Equatable {
     case created(Created)
     case slipsIssued(count: Int, issued: Int)
     case tokenIssued(issued: Int)
@@ -109,7 +109,7 @@ public enum LogEvent: Sendable, Equatable {
 
     /// Reads an entry whose shape ``LogEntry`` has checked; refuses a time, stage or outcome
     /// that is not one (the check a verifier names: `time`, `results`, `appeal`).
-    public init(_ entry: LogEntry) throws(LogEventError) {
+    public init(_ entry: LogEntry) throws(AuditEventError) {
         let fields = entry.fields
         func string(_ key: String) -> String {
             if case let .string(value)? = fields[key] { return value }
@@ -119,9 +119,9 @@ public enum LogEvent: Sendable, Equatable {
             if case let .int(value)? = fields[key] { return value }
             return 0
         }
-        func time() throws(LogEventError) -> Date {
+        func time() throws(AuditEventError) -> Date {
             let text = string("at")
-            guard let date = LogTime.parse(text) else { throw LogEventError(check: "time", detail: "'\(text)' is not an RFC 3339 time") }
+            guard let date = LogTime.parse(text) else { throw AuditEventError(check: "time", detail: "'\(text)' is not an RFC 3339 time") }
             return date
         }
         switch entry.type {
@@ -145,7 +145,7 @@ public enum LogEvent: Sendable, Equatable {
         case .results:
             let at = try time()
             guard let stage = ResultsStage(rawValue: string("stage")) else {
-                throw LogEventError(check: "results", detail: "stage must be preliminary or final")
+                throw AuditEventError(check: "results", detail: "stage must be preliminary or final")
             }
             self = .results(stage: stage, at: at, results: fields["results"] ?? .null)
         case .appealFiled:
@@ -153,7 +153,7 @@ public enum LogEvent: Sendable, Equatable {
             self = .appealFiled(appeal: string("appeal"), subject: subject, textSHA256: string("text_sha256"))
         case .appealResolved:
             guard let outcome = AppealOutcome(rawValue: string("outcome")) else {
-                throw LogEventError(check: "appeal", detail: "outcome must be dismissed or upheld")
+                throw AuditEventError(check: "appeal", detail: "outcome must be dismissed or upheld")
             }
             self = .appealResolved(appeal: string("appeal"), outcome: outcome, noteSHA256: string("note_sha256"))
         case .annulled:
@@ -163,7 +163,7 @@ public enum LogEvent: Sendable, Equatable {
 }
 
 /// An entry of the right shape that does not say a valid thing, with the verifier's check name.
-public struct LogEventError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct AuditEventError: Error, Sendable, Equatable, CustomStringConvertible {
     public var check: String
     public var detail: String
 
@@ -172,7 +172,7 @@ public struct LogEventError: Error, Sendable, Equatable, CustomStringConvertible
 
 extension LogEntry {
     /// What this entry says.
-    public func event() throws(LogEventError) -> LogEvent {
-        try LogEvent(self)
+    public func event() throws(AuditEventError) -> AuditEvent {
+        try AuditEvent(self)
     }
 }
