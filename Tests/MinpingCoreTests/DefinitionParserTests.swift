@@ -161,7 +161,56 @@ struct DefinitionParserTests {
                   code: .wrongType, path: "options[0].satisfied", line: 10),
         Rejection(name: "a document that is a list", yaml: "- a\n- b\n", code: .notAMapping, path: "", line: 1),
         Rejection(name: "broken YAML", yaml: "id: t-1\ntitle: [unclosed\n", code: .syntax, path: "", line: 3),
+        Rejection(name: "electorate above 1,000,000",
+                  yaml: Fixtures.minimalYAML.replacingOccurrences(of: "electorate: 10", with: "electorate: 9007199254740992"),
+                  code: .badElectorate, path: "electorate", line: 4),
+        Rejection(name: "a C1 control character in the title (YAML escape)",
+                  yaml: Fixtures.minimalYAML.replacingOccurrences(of: "title: 测评", with: "title: \"测\\x9A评\""),
+                  code: .badText, path: "title", line: 2),
+        Rejection(name: "a noncharacter in a name",
+                  yaml: Fixtures.minimalYAML + "\n  - {id: m2, name: \"李\\uFFFE某\"}\n",
+                  code: .badText, path: "members[1].name", line: 9),
+        Rejection(name: "a tab inside a label",
+                  yaml: Fixtures.minimalYAML + "\noptions:\n  - {id: a, label: \"好\\t的\", satisfied: true}\n",
+                  code: .badText, path: "options[0].label", line: 10),
+        Rejection(name: "a name of 201 characters",
+                  yaml: Fixtures.minimalYAML + "\n  - {id: m2, name: \(String(repeating: "名", count: 201))}\n",
+                  code: .badText, path: "members[1].name", line: 9),
+        Rejection(name: "an anchor", yaml: Fixtures.minimalYAML.replacingOccurrences(of: "title: 测评", with: "title: &t 测评"),
+                  code: .anchorOrAlias, path: "", line: 2),
+        Rejection(name: "more than 10,000 subjects",
+                  yaml: Fixtures.minimalYAML + (2...10_001).map { "\n  - {id: m\($0), name: 某}" }.joined() + "\n",
+                  code: .tooManySubjects, path: "members", line: 1),
     ]
+
+    @Test("bytes: invalid UTF-8 and more than 1 MiB are refused; a byte-order mark is ignored")
+    func bytes() throws {
+        let good = Array(Fixtures.minimalYAML.utf8)
+        #expect(try DefinitionParser.parse(bytes: [0xEF, 0xBB, 0xBF] + good, file: "bom.yaml").id == "t-1")
+        #expect(throws: DefinitionError.self) { try DefinitionParser.parse(bytes: good + [0xFF, 0xFE], file: "bad.yaml") }
+        #expect {
+            _ = try DefinitionParser.parse(bytes: good + [UInt8](repeating: 0x20, count: 1 << 20), file: "big.yaml")
+        } throws: { ($0 as? DefinitionError)?.code == .tooLarge }
+        #expect {
+            _ = try DefinitionParser.parse(bytes: good + [0xC3], file: "bad.yaml")
+        } throws: { ($0 as? DefinitionError)?.code == .badEncoding }
+    }
+
+    @Test("surrogate pair escapes are joined only where JSON would read them")
+    func surrogates() throws {
+        #expect(DefinitionParser.joiningSurrogateEscapes(#""\ud842\udfb7""#) == #""\U00020BB7""#)
+        #expect(DefinitionParser.joiningSurrogateEscapes(#""\\ud842\udfb7""#) == #""\\ud842\udfb7""#)
+        #expect(DefinitionParser.joiningSurrogateEscapes(#""\ud842""#) == #""\ud842""#)
+        #expect(DefinitionParser.joiningSurrogateEscapes("无转义") == "无转义")
+    }
+
+    @Test("a stored definition reads back through the same builder, without YAML text")
+    func storedJSON() throws {
+        let definition = try Fixtures.parse(Fixtures.minimalYAML.replacingOccurrences(of: "title: 测评", with: "title: \"𠮷 \\\" 评\""))
+        #expect(definition.title == "𠮷 \" 评")
+        #expect(try DefinitionParser.parse(json: definition.jsonValue, file: "stored") == definition)
+    }
+
 
     @Test("every SPEC §2 rejection names the file, the field path and the reason", arguments: rejections)
     func rejection(_ case: Rejection) {
