@@ -55,7 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
         let tokens = try await service.issueSlips(id, count: voters - remote)
         Console.out("  建立测评 created; 发放选票 \(tokens.count) slips printed")
         // Remote voters: one-time codes, then blind-signed tokens the server cannot link.
-        let codes = try await service.createEnrollmentCodes(id, count: remote)
+        let codes = remote > 0 ? try await service.createEnrollmentCodes(id, count: remote) : []
         let context = try await service.definition(id)
         let publicKey = try await service.tokenPublicKey(id)
         var remoteTokens: [PublicToken] = []

@@ -6,7 +6,7 @@ struct ServerCommandTests {
     @Test("what the service refuses is bad input: exit 2 with the reason, never a stack trace")
     func refusals() throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("minping-cli-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        defer { for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         let noStreet = try CLI.run(["keys", "create", "--role", "admin", "--db", db])
         #expect(noStreet.status == 2 && noStreet.stderr.contains("--street"))
         let key = try CLI.run(["keys", "create", "--role", "reviewer", "--street", "chengqu", "--db", db])
@@ -18,11 +18,36 @@ struct ServerCommandTests {
     @Test("the demo runs a whole evaluation and verifies its bundle")
     func demo() throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("minping-demo-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        defer { for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         let run = try CLI.run(["demo", "--ballot", "Ballots/songxing-2016.yaml", "--voters", "20", "--db", db, "--out", db + "-bundle"])
         defer { try? FileManager.default.removeItem(atPath: db + "-bundle") }
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("重复投票 a reused token was refused"))
         #expect(run.stdout.contains("OK minping/kanjia/songxing-2016: ") && run.stdout.contains("state final"))
+    }
+
+    @Test("a missing or wrong key file over a database with keys: exit 2 naming the file; none is made anew")
+    func keyFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minping-kek-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("street.sqlite").path
+        let other = directory.appendingPathComponent("other.sqlite").path
+        #expect(try CLI.run(["demo", "--ballot", "Ballots/songxing-2016.yaml", "--voters", "3", "--db", db]).status == 0)
+        #expect(try CLI.run(["demo", "--ballot", "Ballots/songxing-2016.yaml", "--voters", "3", "--db", other]).status == 0)
+        let permissions = try FileManager.default.attributesOfItem(atPath: db + ".key")[.posixPermissions] as? NSNumber
+        #expect(permissions?.intValue == 0o600)
+        let database = try Data(contentsOf: URL(fileURLWithPath: db))
+        #expect(database.range(of: Data("PRIVATE KEY".utf8)) == nil)
+
+        try FileManager.default.moveItem(atPath: db + ".key", toPath: db + ".key.saved")
+        let missing = try CLI.run(["keys", "create", "--role", "reviewer", "--street", "kanjia", "--db", db])
+        #expect(missing.status == 2 && missing.stderr.contains("\(db).key: no such key file"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: db + ".key"), "no new key over sealed keys")
+        let wrong = try CLI.run(["audit", "export", "--evaluation", "songxing-2016", "--out", directory.appendingPathComponent("b").path,
+                                 "--db", db, "--key-file", other + ".key"])
+        #expect(wrong.status == 2 && wrong.stderr.contains("\(other).key: this key file does not open the signing keys"), "\(wrong.stderr)")
+        let named = try CLI.run(["keys", "create", "--role", "reviewer", "--street", "kanjia", "--db", db, "--key-file", db + ".key.saved"])
+        #expect(named.status == 0 && named.stdout.hasPrefix("mp_"), "\(named.stderr)")
     }
 }
