@@ -73,7 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
         let reviewerKey = try await service.createAPIKey(role: .reviewer, street: definition.street)
         var urls: [String] = []
         let record = try await service.record(definition.id)
-        if slips > 0, record.state.issuesTokens, record.lifecycle.slips + record.lifecycle.codes + slips <= record.electorate {
+        var lifecycle = record.lifecycle
+        if slips > 0, (try? lifecycle.apply(.slipsIssued(count: slips))) != nil {  // room left for them
             urls = try await service.issueSlips(definition.id, count: slips).map { service.slipURL(definition.id, token: $0) }
         }
         if try await service.record(definition.id).state == .draft { _ = try await service.open(definition.id) }
