@@ -57,6 +57,8 @@ extension Problem {
             return problem
         case let error as ServiceError:
             return Problem(status(of: error.code), error.code, error.description)
+        case let error as StoreError:
+            return Problem(status(of: error.code), error.code, "\(error)")
         case is NIOTooManyBytesError:
             return Problem(.contentTooLarge, "payload_too_large", "the request body is too large")
         case let error as HTTPError where error.status == .notFound:
@@ -99,7 +101,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.debug("the client went away mid-request", metadata: ["error": "\(error)"])
                 return try problem.response(from: request, context: context)
             }
-            if let problem = Problem.from(error) { return try problem.response(from: request, context: context) }
+            if let problem = Problem.from(error) {
+                if problem.status == .internalServerError, !(error is ServiceError) {  // the service logged its own
+                    context.logger.error("request refused: stored data failed a check",
+                                         metadata: ["code": "\(problem.code)", "path": "\(context.endpointPath ?? "")"])
+                }
+                return try problem.response(from: request, context: context)
+            }
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(context.endpointPath ?? "")"])
             return try Problem(.internalServerError, "internal", "an internal error occurred").response(from: request, context: context)
         }

@@ -84,7 +84,7 @@ extension SQLiteStore {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: """
                 ALTER TABLE evaluation ADD COLUMN publicity_days INTEGER NOT NULL DEFAULT 5;
-                UPDATE evaluation SET publicity_days = json_extract(CAST(definition AS TEXT), '$.publicity_days');
+                UPDATE evaluation SET publicity_days = coalesce(json_extract(CAST(definition AS TEXT), '$.publicity_days'), 5);
                 ALTER TABLE evaluation ADD COLUMN token_key_sealed BLOB;
                 ALTER TABLE log_key ADD COLUMN seed_sealed BLOB;
                 """)

@@ -130,7 +130,13 @@ public actor EvaluationService {
     }
 
     public nonisolated func record(_ id: String) async throws -> EvaluationRecord {
-        guard let record = try await store.evaluation(id: id) else { throw ServiceError.notFound("evaluation '\(id)'") }
+        let stored: EvaluationRecord?
+        do {
+            stored = try await store.evaluation(id: id)
+        } catch let error as StoreError {
+            throw translate(error, evaluation: id)
+        }
+        guard let record = stored else { throw ServiceError.notFound("evaluation '\(id)'") }
         return record
     }
 

@@ -167,6 +167,18 @@ public enum StoreError: Error, Equatable, Sendable {
     case ballotsPending
     /// Stored data that fails to read back (SPEC §7 `integrity_error`).
     case integrity(String)
+
+    /// The problem code of SPEC §7 this failure answers with, should it reach a caller as it is.
+    public var code: String {
+        switch self {
+        case .evaluationExists: "evaluation_exists"
+        case .notFound: "not_found"
+        case let .refused(refusal): refusal.code
+        case .codeInvalid: "code_invalid"
+        case .logConflict, .ballotsPending: "busy"
+        case .integrity: "integrity_error"
+        }
+    }
 }
 
 extension EvaluationRecord {

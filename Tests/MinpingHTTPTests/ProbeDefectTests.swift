@@ -232,6 +232,13 @@ struct ProbeDefectTests {
                 """, arguments: [Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"satisfied\"", with: "\"nope\"").utf8)])
         }
         await #expect(throws: ServiceError.self) { try await server.service.publish("lz-2026", stage: .preliminary) }
+        // A state this code does not know is not read as some other state.
+        try await DatabaseQueue(path: path).write { db in try db.execute(sql: "UPDATE evaluation SET state = 'bogus'") }
+        try await server.app.test(.router) { client in
+            let reply = try await client.call(.get, "\(base)/lz-2026")
+            #expect(reply.status == 500 && reply.code == "integrity_error", "\(reply.body)")
+            #expect(try await client.call(.post, "\(base)/lz-2026/open", key: server.admin).code == "integrity_error")
+        }
     }
 
     @Test("the database file holds no PEM and no raw key seed")
