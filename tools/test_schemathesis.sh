@@ -12,19 +12,23 @@
 #   longhua-2021   draft, the only one given to POST /annul
 #
 # Usage: tools/test_schemathesis.sh path/to/minping
-#   SCHEMATHESIS_EXAMPLES (default 100): cases per operation in the fuzzing phase.
+#   SCHEMATHESIS_EXAMPLES (default 80): cases per operation in the fuzzing phase (the whole run
+#     makes about 4,000 cases in under 3 minutes on 2 cores).
 #   SCHEMATHESIS_SEED (default 1).
 #   SCHEMATHESIS_REPORT: a directory for JUnit, NDJSON and HAR reports (default: none kept).
+#   SCHEMATHESIS_ARGS: more options for `schemathesis run`, e.g. --continue-on-failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 MINPING="$(cd "$(dirname "${1:?usage: $0 path/to/minping}")" && pwd)/$(basename "$1")"
 SPEC="$ROOT/Sources/MinpingHTTP/openapi.yaml"
-EXAMPLES="${SCHEMATHESIS_EXAMPLES:-100}"
+EXAMPLES="${SCHEMATHESIS_EXAMPLES:-80}"
 SEED="${SCHEMATHESIS_SEED:-1}"
 
 python3 -c 'import schemathesis' 2>/dev/null || { echo "installing schemathesis"; python3 -m pip install -q schemathesis; }
 echo "schemathesis $(python3 -c 'import importlib.metadata as m; print(m.version("schemathesis"))')"
+# The command line through the python3 that has the package, whether or not its scripts are on PATH.
+SCHEMATHESIS=(python3 -c 'import sys; from schemathesis.cli import schemathesis; sys.argv[0] = "schemathesis"; sys.exit(schemathesis())')
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -54,10 +58,10 @@ done
 curl -fsS "$BASE/healthz" >/dev/null || { echo "minping serve did not answer /healthz" >&2; exit 1; }
 
 # The evaluations in their states, and schemathesis.toml with the dictionaries.
-python3 - "$BASE" "$KEY" "$WORK/serve.out" "$WORK/schemathesis.toml" <<'PY'
+python3 - "$BASE" "$KEY" "$WORK/serve.out" "$WORK/schemathesis.toml" "$ROOT/tools/schemathesis_hooks.py" <<'PY'
 import json, re, sys, time, urllib.error, urllib.request
 
-base, key, serve_out, toml_path = sys.argv[1:]
+base, key, serve_out, toml_path, hooks = sys.argv[1:]
 
 def call(method, path, body=None, content_type="application/json", expect=(200, 201, 202)):
     data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
@@ -110,6 +114,8 @@ def values(items):
 with open(toml_path, "w") as out:
     out.write("""\
 # Written by tools/test_schemathesis.sh for one run.
+hooks = %s
+
 [dictionaries.evaluations]
 values = %s
 [dictionaries.trackers]
@@ -136,14 +142,15 @@ parameters = { "path.id" = { dictionary = "annullable", probability = 0.5 } }
 
 # What a schema cannot say, refused with the status the document lists for it: ids that must
 # exist in this evaluation (ratings, an appeal's subject), a definition's cross-references
-# (unique ids, listed organizations), end >= start. Schema-valid requests may get it.
+# (unique ids, listed organizations), end >= start. Schema-valid requests may get it, for
+# those reasons only (the check in tools/schemathesis_hooks.py).
 [[operations]]
 include-operation-id = ["castBallot", "fileAppeal", "createEvaluation"]
 checks.positive_data_acceptance.expected-statuses = %s
 [[operations]]
 include-operation-id = "getLogEntries"
 checks.positive_data_acceptance.expected-statuses = %s
-""" % (values(["fuyuan-2018", "haiyan-2020", "songxing-2016"]), values(trackers), values(tokens[2:]),
+""" % (json.dumps(hooks), values(["fuyuan-2018", "haiyan-2020", "songxing-2016"]), values(trackers), values(tokens[2:]),
    values(POSITIVE + ["422"]), values(POSITIVE + ["400"])))
 PY
 
@@ -155,7 +162,7 @@ fi
 
 status=0
 start=$SECONDS
-timeout 300 schemathesis --config-file "$WORK/schemathesis.toml" run "$SPEC" \
+timeout 300 "${SCHEMATHESIS[@]}" --config-file "$WORK/schemathesis.toml" run "$SPEC" \
   --url "$BASE" \
   --header "Authorization: Bearer $KEY" \
   --checks all \
@@ -164,12 +171,12 @@ timeout 300 schemathesis --config-file "$WORK/schemathesis.toml" run "$SPEC" \
   --workers 1 \
   --request-timeout 30 \
   --no-color \
-  "${report_args[@]}" || status=$?
+  "${report_args[@]}" ${SCHEMATHESIS_ARGS:-} || status=$?
 echo "schemathesis: exit $status after $((SECONDS - start)) s"
 
-if grep -q '"level":"error"\|level=error\| error ' "$WORK/serve.err" 2>/dev/null; then
+if grep -qE '^[^ ]+ (error|critical) ' "$WORK/serve.err"; then
   echo "the server logged errors:" >&2
-  grep '"level":"error"\|level=error\| error ' "$WORK/serve.err" | head -20 >&2
+  grep -E '^[^ ]+ (error|critical) ' "$WORK/serve.err" | head -20 >&2
   status=1
 fi
 kill -0 "$SERVER_PID" 2>/dev/null || { echo "minping serve is no longer running" >&2; status=1; }
