@@ -49,10 +49,12 @@ public enum DefinitionParser {
     }
 
     /// Reads back a definition that was validated when it was created (the canonical JSON of
-    /// a `created` entry or an evaluation's row), through the same builder, without YAML.
+    /// a `created` entry or an evaluation's row), through the same builder, without YAML. The
+    /// limits added since (lengths, characters, electorate, subject count) are the door's, not
+    /// the reader's: a definition accepted before them reads back as it was.
     /// - Throws: ``DefinitionError`` only; for stored data that is an integrity failure.
     public static func parse(json: JSONValue, file: String) throws -> EvaluationDefinition {
-        try DefinitionBuilder(reader: YAMLReader(file: file)).definition(json.yamlNode)
+        try DefinitionBuilder(reader: YAMLReader(file: file, atTheDoor: false)).definition(json.yamlNode)
     }
 
     /// - Parameters:
@@ -115,7 +117,9 @@ public enum DefinitionParser {
     /// for the YAML parser to refuse. Only a backslash that is not itself escaped starts an
     /// escape, so each escape is copied whole.
     static func joiningSurrogateEscapes(_ text: String) -> String {
-        guard text.utf8.contains(UInt8(ascii: "\\")) else { return text }
+        // Only a JSON document (an object) spells characters this way; YAML text is left as written.
+        guard text.utf8.contains(UInt8(ascii: "\\")),
+              text.unicodeScalars.first(where: { !$0.properties.isWhitespace }) == "{" else { return text }
         let scalars = Array(text.unicodeScalars)
         func hex4(_ at: Int) -> UInt32? {
             guard at + 4 <= scalars.count else { return nil }
@@ -192,7 +196,7 @@ private struct DefinitionBuilder {
             throw reader.fail(.badElectorate, "electorate", electorateNode,
                               "must be at least 1 (the number of representatives entitled to vote), got \(electorate)")
         }
-        guard electorate <= DefinitionParser.maximumElectorate else {
+        guard !reader.atTheDoor || electorate <= DefinitionParser.maximumElectorate else {
             throw reader.fail(.badElectorate, "electorate", electorateNode,
                               "must be at most \(DefinitionParser.maximumElectorate), got \(electorate)")
         }
@@ -214,7 +218,7 @@ private struct DefinitionBuilder {
             throw reader.fail(.noSubjects, "members", root,
                               "nobody to rate: list at least one member or organization")
         }
-        guard organizations.count + members.count <= DefinitionParser.maximumSubjects else {
+        guard !reader.atTheDoor || organizations.count + members.count <= DefinitionParser.maximumSubjects else {
             throw reader.fail(.tooManySubjects, "members", root,
                               "at most \(DefinitionParser.maximumSubjects) members and organizations together, got \(organizations.count + members.count)")
         }

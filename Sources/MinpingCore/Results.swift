@@ -82,11 +82,11 @@ extension EvaluationResults {
             let subject = try Self.object(item, "subjects[]")
             guard let kind = SubjectKind(rawValue: try Self.string(subject["kind"], "kind")) else { throw ResultsReadError("kind") }
             let counts = try Self.object(subject["counts"] ?? .null, "counts")
-            let rate: String? = if case let .string(text)? = subject["rate"] { text } else { nil }
+            let rate = try Self.optionalString(subject["rate"], "rate")
             guard case let .array(starItems)? = subject["stars"] else { throw ResultsReadError("stars") }
             return SubjectResult(
                 id: try Self.string(subject["id"], "id"), kind: kind, name: try Self.string(subject["name"], "name"),
-                organization: subject["organization"].flatMap { if case let .string(text) = $0 { text } else { nil } },
+                organization: try Self.optionalString(subject["organization"], "organization"),
                 counts: try definition.options.map { option throws(ResultsReadError) in
                     OptionCount(option: option.id, count: try Self.int(counts[option.id], "counts.\(option.id)"))
                 },
@@ -104,6 +104,15 @@ extension EvaluationResults {
     private static func string(_ value: JSONValue?, _ name: String) throws(ResultsReadError) -> String {
         guard case let .string(text)? = value else { throw ResultsReadError(name) }
         return text
+    }
+
+    /// Absent or null reads as nil; any other kind is refused.
+    private static func optionalString(_ value: JSONValue?, _ name: String) throws(ResultsReadError) -> String? {
+        switch value {
+        case nil, .null?: nil
+        case let .string(text)?: text
+        default: throw ResultsReadError(name)
+        }
     }
 
     private static func int(_ value: JSONValue?, _ name: String) throws(ResultsReadError) -> Int {

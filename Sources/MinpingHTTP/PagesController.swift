@@ -91,7 +91,7 @@ struct PagesController {
             data["appeals"] = appeals
             data["hasAppeals"] = !appeals.isEmpty
         }
-        let checkpoint = (try? await service.checkpoint(record.id)).flatMap(Checkpoint.unverified)
+        let checkpoint = Checkpoint.unverified(try await service.checkpoint(record.id))
         data["treeSize"] = checkpoint?.size ?? 0
         data["rootHash"] = checkpoint?.root.hex ?? ""
         data["origin"] = checkpoint?.origin ?? ""

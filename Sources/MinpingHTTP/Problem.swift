@@ -46,7 +46,12 @@ extension Problem {
         case "malformed_request", "request_incomplete": .badRequest
         case "unauthenticated": .unauthorized
         case "integrity_error": .internalServerError
-        default: .conflict  // evaluation_exists, token_spent, evaluation_not_open, invalid_transition, …
+        case "payload_too_large": .contentTooLarge
+        case "method_not_allowed": .methodNotAllowed
+        // evaluation_exists, electorate_exceeded, token_spent, evaluation_not_open,
+        // invalid_transition, appeals_pending, publicity_not_over, results_not_published,
+        // already_resolved, appeal_exists, busy: the request is sound, the state says no.
+        default: .conflict
         }
     }
 

@@ -111,53 +111,64 @@ public enum AuditEvent: Sendable, Equatable {
     /// that is not one (the check a verifier names: `time`, `results`, `appeal`).
     public init(_ entry: LogEntry) throws(AuditEventError) {
         let fields = entry.fields
-        func string(_ key: String) -> String {
-            if case let .string(value)? = fields[key] { return value }
-            return ""
+        // ``LogEntry`` has checked each field's presence and kind; a mismatch here would be a
+        // defect of that check, refused all the same.
+        func missing(_ key: String) -> AuditEventError {
+            AuditEventError(check: "entry_format", detail: "a '\(entry.type.rawValue)' entry needs \"\(key)\"")
         }
-        func int(_ key: String) -> Int {
-            if case let .int(value)? = fields[key] { return value }
-            return 0
+        func string(_ key: String) throws(AuditEventError) -> String {
+            guard case let .string(value)? = fields[key] else { throw missing(key) }
+            return value
+        }
+        func int(_ key: String) throws(AuditEventError) -> Int {
+            guard case let .int(value)? = fields[key] else { throw missing(key) }
+            return value
+        }
+        func object(_ key: String) throws(AuditEventError) -> JSONValue {
+            guard let value = fields[key], case .object = value else { throw missing(key) }
+            return value
         }
         func time() throws(AuditEventError) -> Date {
-            let text = string("at")
+            let text = try string("at")
             guard let date = LogTime.parse(text) else { throw AuditEventError(check: "time", detail: "'\(text)' is not an RFC 3339 time") }
             return date
         }
         switch entry.type {
         case .created:
-            self = .created(Created(definition: fields["definition"] ?? .null, tokenKeySPKI: string("token_key_spki"),
-                                    tokenKeyID: string("token_key_id"), logVerifierKey: string("log_verifier_key")))
+            self = .created(Created(definition: try object("definition"), tokenKeySPKI: try string("token_key_spki"),
+                                    tokenKeyID: try string("token_key_id"), logVerifierKey: try string("log_verifier_key")))
         case .slipsIssued:
-            self = .slipsIssued(count: int("count"), issued: int("issued"))
+            self = .slipsIssued(count: try int("count"), issued: try int("issued"))
         case .tokenIssued:
-            self = .tokenIssued(issued: int("issued"))
+            self = .tokenIssued(issued: try int("issued"))
         case .opened:
             self = .opened(at: try time())
         case .ballot:
+            guard case let .object(members) = try object("ratings") else { throw missing("ratings") }
             var ratings: [String: String] = [:]
-            if case let .object(members)? = fields["ratings"] {
-                for case let (subject, .string(option)) in members { ratings[subject] = option }
+            for (subject, value) in members {
+                guard case let .string(option) = value else { throw missing("ratings") }
+                ratings[subject] = option
             }
-            self = .ballot(token: string("token"), ratings: ratings)
+            self = .ballot(token: try string("token"), ratings: ratings)
         case .closed:
-            self = .closed(at: try time(), ballots: int("ballots"), issued: int("issued"))
+            self = .closed(at: try time(), ballots: try int("ballots"), issued: try int("issued"))
         case .results:
             let at = try time()
-            guard let stage = ResultsStage(rawValue: string("stage")) else {
+            guard let stage = ResultsStage(rawValue: try string("stage")) else {
                 throw AuditEventError(check: "results", detail: "stage must be preliminary or final")
             }
-            self = .results(stage: stage, at: at, results: fields["results"] ?? .null)
+            self = .results(stage: stage, at: at, results: try object("results"))
         case .appealFiled:
             let subject: String? = if case let .string(value)? = fields["subject"] { value } else { nil }
-            self = .appealFiled(appeal: string("appeal"), subject: subject, textSHA256: string("text_sha256"))
+            self = .appealFiled(appeal: try string("appeal"), subject: subject, textSHA256: try string("text_sha256"))
         case .appealResolved:
-            guard let outcome = AppealOutcome(rawValue: string("outcome")) else {
+            guard let outcome = AppealOutcome(rawValue: try string("outcome")) else {
                 throw AuditEventError(check: "appeal", detail: "outcome must be dismissed or upheld")
             }
-            self = .appealResolved(appeal: string("appeal"), outcome: outcome, noteSHA256: string("note_sha256"))
+            self = .appealResolved(appeal: try string("appeal"), outcome: outcome, noteSHA256: try string("note_sha256"))
         case .annulled:
-            self = .annulled(at: try time(), reasonSHA256: string("reason_sha256"))
+            self = .annulled(at: try time(), reasonSHA256: try string("reason_sha256"))
         }
     }
 }

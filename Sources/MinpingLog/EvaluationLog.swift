@@ -50,7 +50,8 @@ public struct EvaluationLog: Sendable {
 
     /// The reviewer's bundle of everything in this log.
     public func bundle(definition: EvaluationDefinition, tokenKey: TokenPublicKey) -> AuditBundle {
-        let latestResults = entries.last { $0.type == .results }?.fields["results"]
+        var latestResults: JSONValue?
+        if case let .results(_, _, results)? = try? entries.last(where: { $0.type == .results })?.event() { latestResults = results }
         return AuditBundle(
             definition: CanonicalJSON.encode(definition.jsonValue),
             entries: entries.map(\.bytes),

@@ -103,6 +103,13 @@ extension SQLiteStore {
             try db.execute(sql: """
                 ALTER TABLE evaluation DROP COLUMN token_key_pem;
                 ALTER TABLE log_key DROP COLUMN seed;
+                -- One row: a value sealed under the database's key-encryption key, written at
+                -- the first start, so the database is bound to its key file before it holds
+                -- any signing key, and a wrong key file is refused at once.
+                CREATE TABLE key_check (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    sealed BLOB NOT NULL
+                );
                 """)
         }
         return migrator

@@ -29,6 +29,14 @@ public final class SQLiteStore: EvaluationStore {
         let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
         let sealing = applied.contains("v1") && !applied.contains("v2")
         try migrator.migrate(pool)
+        try pool.write { db in
+            if let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM key_check WHERE id = 1") {
+                _ = try keys.open(sealed, purpose: KeyEncryptionKey.checkPurpose)
+            } else {
+                try db.execute(sql: "INSERT INTO key_check (id, sealed) VALUES (1, ?)",
+                               arguments: [try keys.seal(Data(KeyEncryptionKey.checkPurpose.utf8), purpose: KeyEncryptionKey.checkPurpose)])
+            }
+        }
         if sealing {
             // The clear keys were in pages now freed (zeroed) and perhaps in the WAL: fold the
             // WAL into the file and rewrite it.
@@ -40,14 +48,15 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
-    /// Whether the database at `path` exists and holds sealed keys (so a new key file could
-    /// never open them). Read without migrating.
+    /// Whether the database at `path` is bound to a key-encryption key (its check value, or
+    /// keys sealed under it), so that a new key file could never stand in. Read without
+    /// migrating: a database from before keys were sealed is not bound yet.
     public static func holdsSealedKeys(path: String) throws -> Bool {
         guard FileManager.default.fileExists(atPath: path) else { return false }
         let queue = try DatabaseQueue(path: path)
         return try queue.read { db in
-            guard try db.columns(in: "log_key").contains(where: { $0.name == "seed_sealed" }) else { return false }
-            return try Bool.fetchOne(db, sql: "SELECT 1 FROM log_key UNION ALL SELECT 1 FROM evaluation LIMIT 1") ?? false
+            guard try db.tableExists("key_check") else { return false }
+            return try Bool.fetchOne(db, sql: "SELECT 1 FROM key_check UNION ALL SELECT 1 FROM log_key LIMIT 1") ?? false
         }
     }
 
@@ -71,8 +80,9 @@ public final class SQLiteStore: EvaluationStore {
 
     public func apiKey(hash: String) async throws -> APIKeyRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE hash = ?", arguments: [hash]).flatMap { row in
-                guard let role = Role(rawValue: row["role"]) else { return nil }
+            try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE hash = ?", arguments: [hash]).map { row in
+                let roleName: String = row["role"]
+                guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
                 return APIKeyRecord(hash: row["hash"], role: role, street: row["street"],
                                     createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
@@ -83,13 +93,14 @@ public final class SQLiteStore: EvaluationStore {
 
     public func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data {
         if let sealed = try await pool.read({ db in
-            try Data.fetchOne(db, sql: "SELECT seed_sealed FROM log_key WHERE street = ?", arguments: [street])
+            try Row.fetchOne(db, sql: "SELECT seed_sealed FROM log_key WHERE street = ?", arguments: [street])
+                .map { row throws(StoreError) in try Self.sealed(row["seed_sealed"]) }
         }) {
             return sealed
         }
         return try await pool.write { db in
-            if let sealed = try Data.fetchOne(db, sql: "SELECT seed_sealed FROM log_key WHERE street = ?", arguments: [street]) {
-                return sealed
+            if let row = try Row.fetchOne(db, sql: "SELECT seed_sealed FROM log_key WHERE street = ?", arguments: [street]) {
+                return try Self.sealed(row["seed_sealed"])
             }
             let sealed = try makeSealedSeed()
             try db.execute(sql: "INSERT INTO log_key (street, seed_sealed) VALUES (?, ?)", arguments: [street, sealed])
@@ -99,20 +110,27 @@ public final class SQLiteStore: EvaluationStore {
 
     public func sealedTokenKey(evaluation: String) async throws -> Data? {
         try await pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT token_key_sealed FROM evaluation WHERE id = ?", arguments: [evaluation])
+            try Row.fetchOne(db, sql: "SELECT token_key_sealed FROM evaluation WHERE id = ?", arguments: [evaluation])
+                .map { row throws(StoreError) in try Self.sealed(row["token_key_sealed"]) }
         }
     }
 
     public func anySealedKey() async throws -> (purpose: String, sealed: Data)? {
         try await pool.read { db in
             if let row = try Row.fetchOne(db, sql: "SELECT street, seed_sealed FROM log_key LIMIT 1") {
-                return (KeyEncryptionKey.logKeyPurpose(street: row["street"]), row["seed_sealed"])
+                return (KeyEncryptionKey.logKeyPurpose(street: row["street"]), try Self.sealed(row["seed_sealed"]))
             }
             if let row = try Row.fetchOne(db, sql: "SELECT id, token_key_sealed FROM evaluation LIMIT 1") {
-                return (KeyEncryptionKey.tokenKeyPurpose(evaluation: row["id"]), row["token_key_sealed"])
+                return (KeyEncryptionKey.tokenKeyPurpose(evaluation: row["id"]), try Self.sealed(row["token_key_sealed"]))
             }
-            return nil
+            return try Data.fetchOne(db, sql: "SELECT sealed FROM key_check WHERE id = 1").map { (KeyEncryptionKey.checkPurpose, $0) }
         }
+    }
+
+    /// A sealed key column, which only a damaged database leaves empty.
+    static func sealed(_ value: Data?) throws(StoreError) -> Data {
+        guard let value else { throw .integrity("a signing key is missing from its row") }
+        return value
     }
 
     // MARK: Evaluations

@@ -82,10 +82,10 @@ extension EvaluationService {
         var start = 0
         while start < size {
             let chunk = try await store.entries(evaluation: id, range: start..<min(start + 5_000, size))
-            for stored in chunk where stored.type == EntryType.ballot.rawValue {
-                guard case let .ballot(_, ratings) = try read(id, stored).event else {
-                    throw integrityFailure(id, "the entry is not the ballot its row says", seq: stored.seq)
-                }
+            // Every entry is read (and its row checked), so a ballot cannot hide behind a
+            // changed type column.
+            for stored in chunk {
+                guard case let .ballot(_, ratings) = try read(id, stored).event else { continue }
                 do {
                     try tally.add(ratings: ratings)
                 } catch {
@@ -110,12 +110,13 @@ extension EvaluationService {
     }
 
     /// A stored entry, parsed and read; one that does not is an integrity failure, never
-    /// skipped. The stored type must be the entry's own.
+    /// skipped. Its row must agree with it: seq, type, and the leaf hash the log's tree and
+    /// checkpoints were built from (an entry altered to another valid one is caught here).
     nonisolated func read(_ id: String, _ stored: StoredEntry) throws -> (entry: LogEntry, event: AuditEvent) {
         do {
             let entry = try LogEntry(bytes: stored.bytes)
-            guard entry.seq == stored.seq, entry.type.rawValue == stored.type else {
-                throw integrityFailure(id, "the stored entry's seq or type differs from its row", seq: stored.seq)
+            guard entry.seq == stored.seq, entry.type.rawValue == stored.type, entry.leafHash == stored.leafHash else {
+                throw integrityFailure(id, "the stored entry's seq, type or leaf hash differs from its row", seq: stored.seq)
             }
             return (entry, try entry.event())
         } catch let error as ServiceError {

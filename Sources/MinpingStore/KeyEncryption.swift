@@ -53,6 +53,10 @@ public struct KeyEncryptionKey: Sendable {
 
     /// What a street's Ed25519 log key seed is sealed for.
     public static func logKeyPurpose(street: String) -> String { "minping log key \(street)" }
+
+    /// What a database's check value is sealed for: a database is bound to its key from its
+    /// first start, before it holds any signing key.
+    public static let checkPurpose = "minping key check"
 }
 
 public enum KeyFileError: Error, Sendable, Equatable {
@@ -62,12 +66,14 @@ public enum KeyFileError: Error, Sendable, Equatable {
     case wrongKey
     /// The database holds sealed keys and there is no key file.
     case missing
+    /// The file is there but cannot be read (permissions).
+    case unreadable
     /// A new key file could not be written.
     case cannotCreate
 }
 
 /// Where the key-encryption key lives, and the rule for making one: only for a database that
-/// holds no sealed keys yet.
+/// is bound to no key yet.
 public enum KeyFile {
     /// `--key-file`, else `MINPING_KEY_FILE`, else the database path plus `.key`.
     public static func path(option: String?, database: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -75,20 +81,35 @@ public enum KeyFile {
     }
 
     /// Reads the key at `path`; when there is none, makes one (mode 0600) unless the database
-    /// already holds sealed keys, which a new key could never open.
+    /// is already bound to a key, which a new one could never stand in for.
     public static func loadOrCreate(path: String, databaseHoldsSealedKeys: Bool) throws(KeyFileError) -> KeyEncryptionKey {
-        if let data = FileManager.default.contents(atPath: path) {
+        if access(path, F_OK) == 0 {
+            guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable }
             return try KeyEncryptionKey(fileText: String(decoding: data, as: UTF8.self))
         }
         guard !databaseHoldsSealedKeys else { throw .missing }
         let key = KeyEncryptionKey()
-        // Created 0600 from the start (never readable by others, not even for a moment), and
-        // never over a file that appeared meanwhile.
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw .cannotCreate }
-        defer { close(descriptor) }
-        let bytes = Array(key.fileText.utf8)
-        guard write(descriptor, bytes, bytes.count) == bytes.count, fsync(descriptor) == 0 else { throw .cannotCreate }
+        try create(path: path, text: key.fileText)
         return key
+    }
+
+    /// Writes the file whole or not at all: a temporary file (0600 from the start, never
+    /// readable by others), synced, then linked in place, which refuses a file that appeared
+    /// meanwhile; the directory is synced too, so the key is durable before any key is sealed
+    /// under it (a database that survives a power loss must not outlive its key file).
+    static func create(path: String, text: String) throws(KeyFileError) {
+        let temporary = path + ".new-\(UInt32.random(in: 0...UInt32.max))"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw .cannotCreate }
+        defer { unlink(temporary) }
+        let bytes = Array(text.utf8)
+        let written = write(descriptor, bytes, bytes.count) == bytes.count && fsync(descriptor) == 0
+        close(descriptor)
+        guard written, link(temporary, path) == 0 else { throw .cannotCreate }
+        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
+                             O_RDONLY | O_DIRECTORY)
+        guard directory >= 0 else { throw .cannotCreate }
+        defer { close(directory) }
+        guard fsync(directory) == 0 else { throw .cannotCreate }
     }
 }

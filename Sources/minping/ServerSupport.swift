@@ -21,8 +21,8 @@ enum ServerSupport {
     static let defaultDatabase = "minping.sqlite"
 
     /// The service over the database at `db`, its signing keys sealed under the key file
-    /// (SPEC §4, keys at rest): made on first start, mode 0600; never made anew over a
-    /// database that holds keys; a wrong one refused before anything is served or signed.
+    /// (SPEC §4, keys at rest): made on first start, mode 0600; never made anew for a database
+    /// bound to a key; a wrong one refused before anything is served or signed.
     static func openService(db: String, keyFile: String?, configuration: EvaluationService.Configuration = .init(),
                             now: @escaping @Sendable () -> Date = Date.init,
                             logger: Logger = ServerSupport.logger("minping.service")) async throws -> EvaluationService {
@@ -38,14 +38,18 @@ enum ServerSupport {
         let store: SQLiteStore
         do {
             store = try SQLiteStore(path: db, keys: keys)
+        } catch let error as KeyFileError {
+            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: db))
         } catch {
             throw CLIError(message: "\(db): cannot open the database: \(error)")
         }
         let service = EvaluationService(store: store, keys: keys, configuration: configuration, now: now, logger: logger)
         do {
             try await service.checkKeyFile()
+        } catch let error as KeyFileError {
+            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: db))
         } catch {
-            throw CLIError(message: keyFileMessage(.wrongKey, keyPath: keyPath, db: db))
+            throw CLIError(message: "\(db): cannot read the signing keys: \(error)")
         }
         return service
     }
@@ -59,6 +63,8 @@ enum ServerSupport {
             "\(keyPath): this key file does not open the signing keys in \(db); is it the key file of another database?"
         case .malformed:
             "\(keyPath): not a Minping key file (one line: minping-kek-v1 and 32 bytes in base64)"
+        case .unreadable:
+            "\(keyPath): the key file cannot be read (check its owner and mode, 0600)"
         case .cannotCreate:
             "\(keyPath): cannot create the key file"
         }

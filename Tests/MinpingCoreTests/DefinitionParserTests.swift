@@ -198,10 +198,20 @@ struct DefinitionParserTests {
 
     @Test("surrogate pair escapes are joined only where JSON would read them")
     func surrogates() throws {
-        #expect(DefinitionParser.joiningSurrogateEscapes(#""\ud842\udfb7""#) == #""\U00020BB7""#)
-        #expect(DefinitionParser.joiningSurrogateEscapes(#""\\ud842\udfb7""#) == #""\\ud842\udfb7""#)
-        #expect(DefinitionParser.joiningSurrogateEscapes(#""\ud842""#) == #""\ud842""#)
+        #expect(DefinitionParser.joiningSurrogateEscapes(#"{"t":"\ud842\udfb7"}"#) == #"{"t":"\U00020BB7"}"#)
+        #expect(DefinitionParser.joiningSurrogateEscapes(#"{"t":"\\ud842\udfb7"}"#) == #"{"t":"\\ud842\udfb7"}"#)
+        #expect(DefinitionParser.joiningSurrogateEscapes(#"{"t":"\ud842"}"#) == #"{"t":"\ud842"}"#)
+        #expect(DefinitionParser.joiningSurrogateEscapes("title: '\\ud842\\udfb7'") == "title: '\\ud842\\udfb7'", "YAML is left as written")
         #expect(DefinitionParser.joiningSurrogateEscapes("无转义") == "无转义")
+    }
+
+    @Test("what was stored before a limit existed still reads back; the door applies the limits")
+    func storedBeforeLimits() throws {
+        var definition = try Fixtures.parse(Fixtures.minimalYAML)
+        definition.title = String(repeating: "题", count: 400)
+        definition.electorate = 2_000_000
+        #expect(try DefinitionParser.parse(json: definition.jsonValue, file: "stored") == definition)
+        #expect(throws: DefinitionError.self) { try DefinitionParser.parse(definition.jsonValue.serialized, file: "door") }
     }
 
     @Test("a stored definition reads back through the same builder, without YAML text")

@@ -224,6 +224,23 @@ struct ProbeDefectTests {
         }
         let lines = log.all
         #expect(lines.contains { $0.hasPrefix("error") && $0.contains("integrity check failed") && $0.contains("lz-2026") && $0.contains("seq") })
+        // A ballot altered to another valid option is caught by its leaf hash.
+        try await DatabaseQueue(path: path).write { db in
+            let bytes = try Data.fetchOne(db, sql: "SELECT bytes FROM log_entry WHERE type = 'ballot' ORDER BY seq DESC LIMIT 1") ?? Data()
+            try db.execute(sql: """
+                UPDATE log_entry SET bytes = ? WHERE seq = (SELECT min(seq) FROM log_entry WHERE evaluation = 'lz-2026' AND type = 'ballot')
+                """, arguments: [Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"satisfied\"", with: "\"dissatisfied\"").utf8)])
+        }
+        await #expect(throws: ServiceError.self) { try await server.service.publish("lz-2026", stage: .preliminary) }
+        // A ballot whose type column was changed cannot hide from the recount.
+        try await DatabaseQueue(path: path).write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT bytes, leaf_hash FROM log_entry WHERE type = 'ballot' ORDER BY seq DESC LIMIT 1")
+            try db.execute(sql: """
+                UPDATE log_entry SET bytes = ?, leaf_hash = ?, type = 'opened'
+                WHERE seq = (SELECT min(seq) FROM log_entry WHERE evaluation = 'lz-2026' AND type = 'ballot')
+                """, arguments: [row?["bytes"] as Data?, row?["leaf_hash"] as Data?])
+        }
+        await #expect(throws: ServiceError.self) { try await server.service.publish("lz-2026", stage: .preliminary) }
         // A valid-looking ballot that rates an unknown option also refuses to count.
         try await DatabaseQueue(path: path).write { db in
             let bytes = try Data.fetchOne(db, sql: "SELECT bytes FROM log_entry WHERE type = 'ballot' ORDER BY seq DESC LIMIT 1") ?? Data()

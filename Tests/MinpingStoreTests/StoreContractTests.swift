@@ -102,6 +102,19 @@ struct KeysAtRestTests {
         #expect(bytes.range(of: Data("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC".utf8)) == nil)
         #expect(bytes.range(of: seed) == nil)
         #expect(try SQLiteStore.holdsSealedKeys(path: path))
+        #expect(throws: KeyFileError.wrongKey) { try SQLiteStore(path: path, keys: KeyEncryptionKey()) }
+    }
+
+    @Test("a new database is bound to its key at the first start, before it holds any signing key")
+    func boundAtFirstStart() throws {
+        let path = TemporaryDatabase.path()
+        defer { TemporaryDatabase.remove(path) }
+        #expect(try !SQLiteStore.holdsSealedKeys(path: path))
+        let keys = KeyEncryptionKey()
+        _ = try SQLiteStore(path: path, keys: keys)
+        #expect(try SQLiteStore.holdsSealedKeys(path: path))
+        _ = try SQLiteStore(path: path, keys: keys)
+        #expect(throws: KeyFileError.wrongKey) { try SQLiteStore(path: path, keys: KeyEncryptionKey()) }
     }
 
     @Test("a key file is made 0600 for a new database, read back, and never made anew over sealed keys")
@@ -122,6 +135,13 @@ struct KeysAtRestTests {
         #expect(try read.open(sealed, purpose: "p") == Data("x".utf8))
         #expect(throws: KeyFileError.wrongKey) { try read.open(sealed, purpose: "q") }
         #expect(throws: KeyFileError.malformed) { try KeyEncryptionKey(fileText: "not a key") }
+        let empty = path + ".empty.key"
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        #expect(throws: KeyFileError.malformed) { try KeyFile.loadOrCreate(path: empty, databaseHoldsSealedKeys: false) }
+        #expect(throws: KeyFileError.cannotCreate) {
+            try KeyFile.loadOrCreate(path: "/nonexistent-dir-\(UUID().uuidString)/k.key", databaseHoldsSealedKeys: false)
+        }
     }
 }
 
