@@ -8,8 +8,9 @@ public enum EvaluationState: String, Sendable, CaseIterable, Codable {
     /// Slips and enrollment tokens may be issued in draft and open.
     public var issuesTokens: Bool { self == .draft || self == .open }
 
-    /// Results are public only from preliminary; before that, only turnout.
-    public var resultsPublic: Bool { self == .preliminary || self == .final }
+    /// Results are public only from preliminary; before that, only turnout. An annulled
+    /// evaluation still shows the results it had published (the record of what was posted).
+    public var resultsPublic: Bool { self == .preliminary || self == .final || self == .annulled }
 }
 
 /// What moves an evaluation: every step the service takes, every row a store writes and every

@@ -254,7 +254,7 @@ public actor EvaluationService {
     /// The latest published results; before `preliminary` only turnout is public.
     public nonisolated func results(_ id: String) async throws -> EvaluationResults {
         let record = try await record(id)
-        guard record.state.resultsPublic || record.state == .annulled,
+        guard record.state.resultsPublic,
               case let .results(_, _, json)? = try await latestEvent(id, type: .results)
         else { throw ServiceError.resultsNotPublished }
         do {
