@@ -83,31 +83,3 @@ public indirect enum JSONValue: Sendable, Equatable {
         out.append("\"")
     }
 }
-
-extension JSONValue {
-    /// The member `key` of an object (nil otherwise).
-    public subscript(key: String) -> JSONValue? {
-        guard case let .object(members) = self else { return nil }
-        return members.first { $0.0 == key }?.1
-    }
-
-    public var stringValue: String? {
-        if case let .string(text) = self { return text }
-        return nil
-    }
-
-    public var intValue: Int? {
-        if case let .int(number) = self { return number }
-        return nil
-    }
-
-    public var arrayValue: [JSONValue]? {
-        if case let .array(elements) = self { return elements }
-        return nil
-    }
-
-    public var boolValue: Bool? {
-        if case let .bool(flag) = self { return flag }
-        return nil
-    }
-}

@@ -25,8 +25,7 @@ enum Body {
             throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath))' must be \(describe(type))")
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath))': \(context.debugDescription)")
-        } catch let error as DecodingError {
-            _ = error
+        } catch is DecodingError {
             throw Problem(.badRequest, "malformed_request", "the body must be a JSON object")
         }
     }

@@ -71,7 +71,7 @@ extension Problem {
         case let error as HTTPError where error.status == .contentTooLarge:
             return Problem(.contentTooLarge, "payload_too_large", "the request body is too large")
         default:
-            return clientGone(error)
+            return nil
         }
     }
 

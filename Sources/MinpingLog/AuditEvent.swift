@@ -3,7 +3,8 @@ import MinpingCore
 import MinpingTokens
 
 /// What one audit entry says, typed: one case per entry type of SPEC §5, written by
-/// ``fields`` and read by ``init(_:)``, the only places that know an entry's field names.
+/// ``fields`` and read by ``init(_:)``. (``EntryType/fields`` lists the same names with their
+/// kinds, for the shape check every stored entry passes first.)
 /// - Seealso: SPEC §5 ("Types and their fields")
 public enum AuditEvent: Sendable, Equatable {
     case created(Created)

@@ -132,6 +132,7 @@ public struct BundleVerifier {
         // Token signatures are the costliest check and independent per ballot: verify them on
         // every core first; the replay then spends the nonces in log order.
         let tokens = entries.parallelMap { entry -> Swift.Result<Data, TokenError>? in
+            // Only a head start: an entry that does not read is reported by the replay below.
             guard case let .ballot(token, _)? = try? entry.event() else { return nil }
             return Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: token) }
         }
@@ -160,7 +161,13 @@ public struct BundleVerifier {
         func fail(_ detail: String) -> VerificationFailure {
             VerificationFailure(seq: 0, check: "created", detail: detail)
         }
-        guard case let .created(created)? = try? entry.event() else { throw fail("the first entry must be 'created'") }
+        let event: AuditEvent
+        do {
+            event = try entry.event()
+        } catch {
+            throw fail(error.detail)
+        }
+        guard case let .created(created) = event else { throw fail("the first entry must be 'created'") }
         let expected = AuditEvent.Created(definition: definition, tokenKey: tokenKey, logVerifierKey: logKey.verifierKey)
         guard CanonicalJSON.encode(created.definition) == CanonicalJSON.encode(expected.definition) else {
             throw fail("the definition differs from definition.json")

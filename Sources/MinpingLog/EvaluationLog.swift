@@ -11,6 +11,8 @@ public struct EvaluationLog: Sendable {
     public private(set) var entries: [LogEntry] = []
     /// Every checkpoint ever signed, oldest first.
     public private(set) var checkpoints: [String] = []
+    /// The results of the latest `results` entry appended.
+    public private(set) var latestResults: JSONValue?
 
     public var origin: String { head.origin }
     public var tree: MerkleTree { head.tree }
@@ -34,6 +36,7 @@ public struct EvaluationLog: Sendable {
     @discardableResult
     public mutating func append(_ event: AuditEvent) throws(LogEntryError) -> LogEntry {
         let entry = try head.append(event)
+        if case let .results(_, _, results) = event { latestResults = results }
         entries.append(entry)
         return entry
     }
@@ -50,9 +53,7 @@ public struct EvaluationLog: Sendable {
 
     /// The reviewer's bundle of everything in this log.
     public func bundle(definition: EvaluationDefinition, tokenKey: TokenPublicKey) -> AuditBundle {
-        var latestResults: JSONValue?
-        if case let .results(_, _, results)? = try? entries.last(where: { $0.type == .results })?.event() { latestResults = results }
-        return AuditBundle(
+        AuditBundle(
             definition: CanonicalJSON.encode(definition.jsonValue),
             entries: entries.map(\.bytes),
             checkpoints: checkpoints,

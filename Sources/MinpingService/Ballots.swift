@@ -54,7 +54,7 @@ actor BallotCommitter {
     let store: any EvaluationStore
     private var waiting: [(BallotRecord, CheckedContinuation<BallotOutcome, any Error>)] = []
     private var flushing = false
-    /// While set, ballots wait at the door instead of being stored (see ``exclusive(_:)``).
+    /// While set, ballots wait at the door instead of being stored (see ``hold()``).
     private var held = 0
     private var idle: [CheckedContinuation<Void, Never>] = []
 

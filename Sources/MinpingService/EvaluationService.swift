@@ -350,8 +350,7 @@ public actor EvaluationService {
             let expectedSize = head.size
             let (entries, effects) = try build(&head, record)
             var lifecycle = record.lifecycle
-            let moves = effects.compactMap { if case let .lifecycle(event) = $0 { event } else { nil } }
-            try Self.checked { () throws(LifecycleRefusal) in try lifecycle.apply(moves) }
+            try Self.checked { () throws(LifecycleRefusal) in try lifecycle.apply(effects.lifecycleEvents) }
             let step = LogStep(evaluation: id, expectedSize: expectedSize, entries: entries.map(Self.stored),
                                checkpoint: try head.checkpoint(), effects: effects)
             do {

@@ -136,8 +136,13 @@ public struct LogStep: Sendable {
     }
 
     /// The moves of the lifecycle this step records, in order.
+    public var lifecycleEvents: [LifecycleEvent] { effects.lifecycleEvents }
+}
+
+extension [LogEffect] {
+    /// The moves of the lifecycle among these effects, in order.
     public var lifecycleEvents: [LifecycleEvent] {
-        effects.compactMap { if case let .lifecycle(event) = $0 { event } else { nil } }
+        compactMap { if case let .lifecycle(event) = $0 { event } else { nil } }
     }
 }
 
