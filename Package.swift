@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         // Pure domain: definitions, counting rules, results. No I/O, no SQL, no HTTP.
@@ -53,6 +55,16 @@ let package = Package(
         .target(
             name: "MinpingStore",
             dependencies: ["MinpingCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Spreadsheets in and out (SPEC §7): rosters from CSV or XLSX, results as CSV and XLSX.
+        // ZIP by ZIPFoundation, XML by Foundation, CSV by CSV.swift.
+        .target(
+            name: "MinpingTables",
+            dependencies: [
+                "MinpingCore",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
         ),
         // The embedded default: GRDB on SQLite in WAL mode with synchronous=FULL.
         .target(
@@ -90,6 +102,7 @@ let package = Package(
                 "MinpingLog",
                 "MinpingStore",
                 "MinpingService",
+                "MinpingTables",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -175,6 +188,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .testTarget(
+            name: "MinpingTablesTests",
+            dependencies: ["MinpingTables", "MinpingCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(
             name: "MinpingCLITests",

@@ -14,12 +14,15 @@ public struct EvaluationDefinition: Sendable, Equatable {
     public var rules: CountingRules
     public var organizations: [Organization]
     public var members: [Member]
+    /// The same community's previous round (动态增星减星): checked to exist on the same street
+    /// when this one is created; read but never checked by `tally` and the verifiers.
+    public var previous: String?
 
     public init(
         id: String, title: String, street: String, community: String? = nil,
         electorate: Int, publicityDays: Int = EvaluationDefinition.defaultPublicityDays,
         options: [RatingOption] = RatingOption.defaults, rules: CountingRules = .rushan,
-        organizations: [Organization], members: [Member]
+        organizations: [Organization], members: [Member], previous: String? = nil
     ) {
         self.id = id
         self.title = title
@@ -31,6 +34,7 @@ public struct EvaluationDefinition: Sendable, Equatable {
         self.rules = rules
         self.organizations = organizations
         self.members = members
+        self.previous = previous
     }
 
     public static let defaultPublicityDays = 5

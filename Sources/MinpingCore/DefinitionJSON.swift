@@ -25,6 +25,8 @@ extension EvaluationDefinition {
                 return .object(fields)
             })),
         ]
+        // Only when set, so that definitions without it keep their canonical bytes.
+        if let previous { fields.append(("previous", .string(previous))) }
         return .object(fields)
     }
 }

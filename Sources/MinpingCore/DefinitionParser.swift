@@ -180,7 +180,7 @@ private struct DefinitionBuilder {
 
     static let topLevelKeys = [
         "id", "title", "street", "community", "electorate", "publicity_days",
-        "options", "rules", "organizations", "members",
+        "options", "rules", "organizations", "members", "previous",
     ]
 
     func definition(_ root: Node) throws -> EvaluationDefinition {
@@ -189,6 +189,7 @@ private struct DefinitionBuilder {
         let title = try reader.name(try fields.required("title"), at: "title", limit: DefinitionParser.maximumTitleLength)
         let street = try slug(fields, "street")
         let community = try fields.optional("community").map { try reader.name($0, at: "community") }
+        let previous = fields.optional("previous") == nil ? nil : try slug(fields, "previous")
 
         let electorateNode = try fields.required("electorate")
         let electorate = try reader.integer(electorateNode, at: "electorate")
@@ -225,7 +226,7 @@ private struct DefinitionBuilder {
         return EvaluationDefinition(
             id: id, title: title, street: street, community: community, electorate: electorate,
             publicityDays: publicityDays, options: options, rules: rules,
-            organizations: organizations, members: members)
+            organizations: organizations, members: members, previous: previous)
     }
 
     private func slug(_ fields: Fields, _ key: String) throws -> String {

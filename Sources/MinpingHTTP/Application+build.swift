@@ -55,6 +55,7 @@ public func buildRouter(service: EvaluationService) -> Router<MinpingContext> {
         Body.text(OpenAPIDocument.text, type: "application/yaml; charset=utf-8")
     }
     EvaluationController(service: service).addRoutes(to: api.group("evaluations"))
+    StreetController().addRoutes(to: api)
     PagesController(service: service, pages: PageRenderer()).addRoutes(to: router)
     allowed.load(from: router.routes)
     return router

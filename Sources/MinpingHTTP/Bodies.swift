@@ -47,6 +47,13 @@ enum Body {
                  body: .init(byteBuffer: ByteBuffer(string: value.serialized)))
     }
 
+    /// A file to save (`Content-Disposition: attachment`); ids are slugs, so the name needs no quoting.
+    static func download(_ data: Data, type: String, filename: String) -> Response {
+        var headers: HTTPFields = [.contentType: type]
+        headers[.contentDisposition] = "attachment; filename=\"\(filename)\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
     static func text(_ text: String, status: HTTPResponse.Status = .ok, type: String = "text/plain; charset=utf-8") -> Response {
         Response(status: status, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
     }

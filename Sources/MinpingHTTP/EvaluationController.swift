@@ -4,6 +4,7 @@ import MinpingCore
 import MinpingLog
 import MinpingService
 import MinpingStore
+import MinpingTables
 import MinpingTokens
 
 /// The evaluation endpoints of SPEC §7, each enforcing street tenancy and roles.
@@ -21,7 +22,10 @@ struct EvaluationController {
 
     func addRoutes(to group: RouterGroup<MinpingContext>) {
         group.post(use: create)
+        group.get(use: list)
         group.get(":id", use: show)
+        group.get(":id/definition", use: definition)
+        group.get(":id/definition.yaml", use: definitionYAML)
         group.post(":id/slips", use: slips)
         group.post(":id/enrollment-codes", use: enrollmentCodes)
         group.post(":id/tokens", use: tokens)
@@ -31,6 +35,9 @@ struct EvaluationController {
         group.post(":id/ballots", use: ballot)
         group.post(":id/publish", use: publish)
         group.get(":id/results", use: results)
+        group.get(":id/results.csv", use: resultsCSV)
+        group.get(":id/results.xlsx", use: resultsXLSX)
+        group.get(":id/appeals", use: appeals)
         group.post(":id/appeals", use: fileAppeal)
         group.post(":id/appeals/:appeal/resolution", use: resolveAppeal)
         group.get(":id/receipts/:tracker", use: receipt)
@@ -78,10 +85,47 @@ struct EvaluationController {
                 ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
                 ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
                 ("publicity_days", .int(definition.publicityDays)),
+                ("previous", definition.previous.map(JSONValue.string) ?? .null),
+                ("created_at", .string(LogTime.format(record.createdAt))),
+                ("preliminary_at", record.lifecycle.preliminaryAt.map { .string(LogTime.format($0)) } ?? .null),
+                ("publicity_until", record.lifecycle.publicityDeadline.map { .string(LogTime.format($0)) } ?? .null),
+                ("appeals_pending", .int(record.lifecycle.unresolvedAppeals)),
                 ("log_verifier_key", .string(logVerifierKey)),
                 ("subjects", .array(members + orgs)),
                 ("options", .array(definition.options.map { .object([("id", .string($0.id)), ("label", .string($0.label))]) })),
             ])
+        }
+    }
+
+    /// One line of `GET /evaluations` (SPEC §7).
+    struct Listed: JSONResponse {
+        let evaluations: [(record: EvaluationRecord, definition: EvaluationDefinition)]
+        var json: JSONValue {
+            .object([("evaluations", .array(evaluations.map { record, definition in
+                .object([
+                    ("id", .string(record.id)), ("title", .string(definition.title)), ("street", .string(record.street)),
+                    ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
+                    ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
+                    ("previous", definition.previous.map(JSONValue.string) ?? .null),
+                    ("created_at", .string(LogTime.format(record.createdAt))),
+                ])
+            }))])
+        }
+    }
+
+    struct Appeals: JSONResponse {
+        let appeals: [AppealRecord], definition: EvaluationDefinition
+        var json: JSONValue {
+            let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
+            return .object([("appeals", .array(appeals.map { appeal in
+                .object([
+                    ("id", .string(appeal.id)), ("subject", appeal.subject.map(JSONValue.string) ?? .null),
+                    ("subject_name", appeal.subject.flatMap { names[$0] }.map(JSONValue.string) ?? .null),
+                    ("text", .string(appeal.text)), ("filed_at", .string(LogTime.format(appeal.filedAt))),
+                    ("outcome", appeal.outcome.map { .string($0.rawValue) } ?? .null),
+                    ("note", appeal.note.map(JSONValue.string) ?? .null),
+                ])
+            }))])
         }
     }
 
@@ -174,6 +218,46 @@ struct EvaluationController {
         let record = try await evaluation(context)
         return Evaluation(record: record, definition: try await service.definition(record.id),
                           logVerifierKey: try await service.logIdentity(record.id).verifierKey)
+    }
+
+    @Sendable func list(_ request: Request, context: MinpingContext) async throws -> Listed {
+        let street = request.uri.queryParameters.get("street")
+        return Listed(evaluations: try await service.evaluations(street: street))
+    }
+
+    /// The stored definition, every default written out (the console's 以去年为基础).
+    @Sendable func definition(_ request: Request, context: MinpingContext) async throws -> Response {
+        let record = try await evaluation(context)
+        return Body.json(try await service.definition(record.id).jsonValue)
+    }
+
+    @Sendable func definitionYAML(_ request: Request, context: MinpingContext) async throws -> Response {
+        let record = try await evaluation(context)
+        return Body.download(Data(try await service.definition(record.id).yaml.utf8),
+                             type: "application/yaml; charset=utf-8", filename: "\(record.id).yaml")
+    }
+
+    @Sendable func appeals(_ request: Request, context: MinpingContext) async throws -> Appeals {
+        let record = try await evaluation(context, .adminOrReviewer)
+        return Appeals(appeals: try await service.appeals(record.id), definition: try await service.definition(record.id))
+    }
+
+    /// The results table (SPEC §7), the same numbers as `GET /results`.
+    func resultsTable(_ context: MinpingContext) async throws -> (id: String, table: [[ResultsFile.Cell]]) {
+        let record = try await evaluation(context)
+        let results = try await service.results(record.id)
+        return (record.id, ResultsFile.table(results, definition: try await service.definition(record.id)))
+    }
+
+    @Sendable func resultsCSV(_ request: Request, context: MinpingContext) async throws -> Response {
+        let (id, table) = try await resultsTable(context)
+        return Body.download(try ResultsFile.csv(table), type: "text/csv; charset=utf-8", filename: "\(id)-results.csv")
+    }
+
+    @Sendable func resultsXLSX(_ request: Request, context: MinpingContext) async throws -> Response {
+        let (id, table) = try await resultsTable(context)
+        return Body.download(try ResultsFile.xlsx(table), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             filename: "\(id)-results.xlsx")
     }
 
     @Sendable func slips(_ request: Request, context: MinpingContext) async throws -> Slips {
@@ -283,8 +367,7 @@ struct EvaluationController {
     @Sendable func bundle(_ request: Request, context: MinpingContext) async throws -> Response {
         let record = try await evaluation(context, .reviewer)
         let bundle = try await service.bundle(record.id)
-        var headers: HTTPFields = [.contentType: "application/x-tar"]
-        headers[.contentDisposition] = "attachment; filename=\"\(record.id)-bundle.tar\""
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Tar.archive(bundle.files, root: "\(record.id)-bundle"))))
+        return Body.download(Data(Tar.archive(bundle.files, root: "\(record.id)-bundle")), type: "application/x-tar",
+                             filename: "\(record.id)-bundle.tar")
     }
 }

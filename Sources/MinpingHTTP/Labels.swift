@@ -33,9 +33,19 @@ enum Labels {
         "slips_count": "张数", "admin_key": "管理员密钥", "make_slips": "生成并打印选票",
         "receipt_intro": "投票后页面会显示一个“选票凭证号”。把它粘贴在这里，可以确认您的选票已经被计入。",
         "tracker": "选票凭证号", "check": "查验",
+        "home_title": "群众满意度测评", "home_intro": "以下是本系统中的测评。点击可查看公示栏：投票人数、公示的结果和申诉。",
+        "home_none": "还没有测评。街道工作人员可在“街道管理台”新建。", "street": "街道", "console": "街道管理台",
+        "console_title": "街道管理台", "evaluation": "测评", "community": "社区", "state": "状态", "view_board": "查看公示栏",
+        "noscript_console": "街道管理台需要启用 JavaScript。",
+        "state_preliminary": "初步结果公示中", "state_final": "最终结果",
     ]
 
     static let en: [String: String] = [
+        "home_title": "Satisfaction evaluations", "home_intro": "The evaluations on this server. Open one to see its public board: turnout, published results and appeals.",
+        "home_none": "No evaluations yet. Street staff can create one in the street console.", "street": "Street", "console": "Street console",
+        "console_title": "Street console", "evaluation": "Evaluation", "community": "Community", "state": "State", "view_board": "Public board",
+        "noscript_console": "The street console needs JavaScript.",
+        "state_preliminary": "Preliminary results on display", "state_final": "Final results",
         "app": "Minping", "vote_title": "Satisfaction evaluation · Vote", "board_title": "Public board", "receipt_title": "Check your ballot",
         "slips_title": "Print slips", "turnout": "Voted", "electorate": "Electorate", "stage_preliminary": "Preliminary results, on public display",
         "stage_final": "Final results", "publicity_until": "Publicity period until", "members": "Party members", "organizations": "Party organizations",

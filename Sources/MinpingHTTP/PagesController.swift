@@ -15,6 +15,8 @@ struct PagesController {
     let pages: PageRenderer
 
     func addRoutes(to router: Router<MinpingContext>) {
+        router.get("/", use: home)
+        router.get("admin", use: console)
         router.get("vote/:id", use: vote)
         router.get("board/:id", use: board)
         router.get("receipt/:id", use: receipt)
@@ -36,6 +38,45 @@ struct PagesController {
                 "message": language == .zh ? "请检查网址是否完整。" : "Check that the address is complete.",
             ]))
         }
+    }
+
+    /// The front page: every evaluation, grouped by street, each linking to its board.
+    @Sendable func home(_ request: Request, context: MinpingContext) async throws -> Response {
+        let language = Language(query: request.uri.queryParameters.get("lang"))
+        let t = Labels.all(language)
+        let langQuery = language == .en ? "?lang=en" : ""
+        var streets: [[String: Any]] = []
+        var current: (street: String, rows: [[String: Any]])?
+        for (record, definition) in try await service.evaluations() {  // ordered by street
+            let row: [String: Any] = [
+                "id": record.id, "title": definition.title, "community": definition.community as Any,
+                "state": record.state.rawValue, "stateLabel": t["state_\(record.state.rawValue)"] ?? record.state.rawValue,
+                "ballots": record.ballots, "electorate": record.electorate, "langQuery": langQuery,
+            ]
+            if current?.street == record.street {
+                current?.rows.append(row)
+            } else {
+                if let current { streets.append(["street": current.street, "evaluations": current.rows]) }
+                current = (record.street, [row])
+            }
+        }
+        if let current { streets.append(["street": current.street, "evaluations": current.rows]) }
+        var response = pages.page("home", language: language, title: t["home_title"] ?? "", [
+            "streets": streets, "langQuery": langQuery,
+        ])
+        response.headers[.cacheControl] = "no-cache"
+        return response
+    }
+
+    /// The street office's console: a page of our own script over /api/v1 (the key stays in
+    /// the tab's sessionStorage and goes out as a Bearer header; no cookies).
+    @Sendable func console(_ request: Request, context: MinpingContext) async throws -> Response {
+        let language = Language(query: request.uri.queryParameters.get("lang"))
+        var response = pages.page("admin", language: language, title: Labels.all(language)["console_title"] ?? "", bodyClass: "console", [
+            "langCode": language.rawValue, "baseURL": service.configuration.publicBaseURL,
+        ])
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     @Sendable func vote(_ request: Request, context: MinpingContext) async throws -> Response {

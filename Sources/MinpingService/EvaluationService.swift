@@ -109,6 +109,12 @@ public actor EvaluationService {
     /// the first checkpoint.
     public func create(_ definition: EvaluationDefinition) async throws -> EvaluationRecord {
         if try await store.evaluation(id: definition.id) != nil { throw ServiceError.evaluationExists(definition.id) }
+        if let previous = definition.previous {
+            // SPEC §2: the previous round must exist, on the same street.
+            guard let earlier = try await store.evaluation(id: previous), earlier.street == definition.street else {
+                throw ServiceError.definitionInvalid("previous: no evaluation '\(previous)' on street '\(definition.street)'")
+            }
+        }
         let issuingKey = try IssuingKey()
         let signer = try await logSigner(street: definition.street)
         let record = EvaluationRecord(
@@ -138,6 +144,18 @@ public actor EvaluationService {
         }
         guard let record = stored else { throw ServiceError.notFound("evaluation '\(id)'") }
         return record
+    }
+
+    /// Every evaluation (of one street, if given) with its definition, ordered by street, then
+    /// newest first (SPEC §7 `GET /evaluations`).
+    public nonisolated func evaluations(street: String? = nil) async throws -> [(record: EvaluationRecord, definition: EvaluationDefinition)] {
+        var found: [(record: EvaluationRecord, definition: EvaluationDefinition)] = []
+        for id in try await store.evaluationIDs() {
+            let record = try await record(id)
+            guard street == nil || record.street == street else { continue }
+            found.append((record, try await definition(id)))
+        }
+        return found.sorted { ($0.record.street, $1.record.createdAt, $0.record.id) < ($1.record.street, $0.record.createdAt, $1.record.id) }
     }
 
     nonisolated func context(_ id: String) async throws -> EvaluationContext {

@@ -1,0 +1,640 @@
+#!/usr/bin/env python3
+"""Browser test of the street office console /admin (issue 12), headless Chromium driven by
+Selenium against a real `minping serve` on loopback. It runs a whole evaluation through the
+console only: sign in (a wrong key first), upload an XLSX roster and a GB18030 CSV roster made
+here and check the preview, see the row errors of a bad roster (nothing created), create, print
+slips (the slips page opens in a new tab), open voting, vote with three slips on a 360 px phone
+window and see the console's turnout move without a reload, close, publish preliminary results,
+file an appeal (admin), resolve it (reviewer key), publish final results, download the XLSX and
+compare it with GET /results (openpyxl, and LibreOffice when installed), download the reviewer's
+bundle. Then "以去年为基础": a second evaluation copied from the first (previous set), its
+enrollment code cards (printed to A4 PDF), and annulment. axe-core runs on every console view;
+screenshots go to the output folder as console-*.png (default .build/browser-screenshots).
+
+Usage: tools/test_console.py path/to/minping [--out DIR]
+Needs: chromium, chromium-driver (Debian); selenium, axe-selenium-python, openpyxl (PyPI).
+"""
+import base64
+import csv
+import glob
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import openpyxl
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+STREET = "chengqu"
+FIRST = "fuyuan-2025"
+SECOND = "fuyuan-2026"
+TITLE = "府苑社区2025年度党员和党组织群众满意度测评"
+COMMUNITY = "府苑社区"
+failures = []
+OUT = ".build/browser-screenshots"
+
+
+def check(condition, what):
+    print(("ok   " if condition else "FAIL ") + what, flush=True)
+    if not condition:
+        failures.append(what)
+    return condition
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_serving(server, base):
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1):
+                return
+        except OSError:
+            if server.poll() is not None:
+                sys.exit("minping serve exited with %s" % server.returncode)
+            time.sleep(0.1)
+    server.kill()
+    sys.exit("minping serve did not start within 60 s")
+
+
+def http(base, path, method="GET", body=None, key=None, raw=False):
+    """(status, parsed JSON or bytes) of a request to the server."""
+    req = urllib.request.Request(base + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    if key:
+        req.add_header("Authorization", "Bearer " + key)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            data = r.read()
+            return r.status, data if raw else json.loads(data.decode() or "null")
+    except urllib.error.HTTPError as e:
+        data = e.read()
+        try:
+            return e.code, json.loads(data.decode())
+        except ValueError:
+            return e.code, data
+
+
+# ---- rosters made by the test ----
+XLSX_MEMBERS = [("王建国", "府苑社区第一党支部", 1001), ("李秀英", "府苑社区第一党支部", 1002),
+                ("张伟", "府苑社区第一党支部", 1003), ("刘洋", "府苑社区第二党支部", 1004),
+                ("陈静", "府苑社区第二党支部", 1005), ("杨帆", "府苑社区第二党支部", 1006)]
+CSV_MEMBERS = [("赵一", "城区第三党支部"), ("钱二", "城区第三党支部"), ("孙𠮷", "城区第四党支部"), ("周四", "城区第四党支部")]
+
+
+def make_rosters(work):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["姓名", "所属党支部", "编号"])
+    for row in XLSX_MEMBERS:
+        ws.append(list(row))  # the 编号 column holds numbers
+    xlsx = os.path.join(work, "府苑名单.xlsx")
+    wb.save(xlsx)
+    gb = os.path.join(work, "gb18030名单.csv")
+    with open(gb, "wb") as f:
+        f.write(("姓名,党支部\r\n" + "".join("%s,%s\r\n" % r for r in CSV_MEMBERS)).encode("gb18030"))
+    bad = os.path.join(work, "bad.csv")
+    with open(bad, "wb") as f:  # row 3: empty name; row 4: duplicate 编号
+        f.write("姓名,党支部,编号\n张三,一支部,a1\n,一支部,a2\n李四,一支部,a1\n王五,二支部,a3\n".encode("utf-8"))
+    return xlsx, gb, bad
+
+
+def norm(v):
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def same_number(a, b):
+    a, b = norm(a), norm(b)
+    if a == b:
+        return True
+    try:
+        return abs(float(a) - float(b)) < 1e-9
+    except ValueError:
+        return False
+
+
+def compare_table(rows, results, info, definition, what):
+    """rows: the sheet as lists of cells (header first). Checks every subject's row against
+    GET /results: names, ids, counts per option, 满意, 分母, 满意率, 获星."""
+    header = [norm(c) for c in rows[0]]
+    labels = {o["id"]: o["label"] for o in info["options"]}
+    star_labels = {"member": {s["star"]: s["label"] for s in definition["rules"]["member_stars"]},
+                   "organization": {s["star"]: s["label"] for s in definition["rules"]["organization_stars"]}}
+    want_header = ["类型", "编号", "名称", "所属党支部"] + [labels[o["id"]] for o in info["options"]] + ["满意", "分母", "满意率", "获星"]
+    check(header[:len(want_header)] == want_header, "%s: header %s" % (what, ",".join(header)))
+    col = {h: i for i, h in enumerate(header)}
+    body = [r for r in rows[1:] if any(norm(c) for c in r)]
+    check(len(body) == len(results["subjects"]), "%s: one row per subject (%d rows, %d subjects)" % (what, len(body), len(results["subjects"])))
+    bad = []
+    for row, s in zip(body, results["subjects"]):
+        cell = lambda h: row[col[h]] if col.get(h) is not None and col[h] < len(row) else None
+        kind = "党员" if s["kind"] == "member" else "党组织"
+        stars = "、".join(star_labels[s["kind"]].get(x, x) for x in s["stars"])
+        ok = (norm(cell("类型")) == kind and norm(cell("编号")) == s["id"] and norm(cell("名称")) == s["name"]
+              and all(same_number(cell(labels[o]), n) for o, n in s["counts"].items())
+              and same_number(cell("满意"), s["satisfied"]) and same_number(cell("分母"), s["denominator"])
+              and (same_number(cell("满意率"), s["rate"]) if s["rate"] is not None else norm(cell("满意率")) in ("", "—", "-"))
+              and norm(cell("获星")) == stars)
+        if not ok:
+            bad.append("%s: %s" % (s["name"], [norm(c) for c in row]))
+    check(not bad, "%s: every subject's name, id, counts, 满意, 分母, 满意率 and 获星 match GET /results%s" % (
+        what, "" if not bad else " — " + "; ".join(bad[:3])))
+    check(any(s["stars"] for s in results["subjects"]) and any(s["rate"] for s in results["subjects"]),
+          "%s: the compared results hold rates and stars" % what)
+
+
+def main():
+    global OUT
+    minping = os.path.abspath(sys.argv[1])
+    OUT = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else ".build/browser-screenshots"
+    os.makedirs(OUT, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="minping-console-")
+    db, keyfile = os.path.join(work, "c.sqlite"), os.path.join(work, "c.key")
+    downloads = os.path.join(work, "downloads")
+    os.makedirs(downloads)
+
+    def make_key(role):
+        out = subprocess.run([minping, "keys", "create", "--role", role, "--street", STREET, "--db", db, "--key-file", keyfile],
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            sys.exit("keys create --role %s failed: %s" % (role, out.stderr))
+        return out.stdout.strip().splitlines()[-1].split()[-1]
+
+    admin, reviewer = make_key("admin"), make_key("reviewer")
+    port = free_port()
+    base = "http://127.0.0.1:%d" % port
+    log = open(os.path.join(work, "server.log"), "w")
+    server = subprocess.Popen([minping, "serve", "--db", db, "--key-file", keyfile, "--port", str(port)],
+                              stdout=log, stderr=subprocess.STDOUT)
+    wait_until_serving(server, base)
+    xlsx, gb, bad = make_rosters(work)
+
+    def chrome(width, height):
+        options = webdriver.ChromeOptions()
+        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=zh-CN",
+                     "--window-size=%d,%d" % (width, height)):
+            options.add_argument(flag)
+        options.add_experimental_option("prefs", {"download.default_directory": downloads, "download.prompt_for_download": False})
+        options.binary_location = "/usr/bin/chromium"
+        d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+        return d
+
+    driver = chrome(1280, 900)
+    voter = None
+    wait = WebDriverWait(driver, 20)
+
+    def shot(name, width=1280):
+        driver.set_window_size(width, 900)
+        time.sleep(0.2)
+        total = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(width, min(max(total + 140, 600), 8000))
+        time.sleep(0.2)
+        driver.save_screenshot(os.path.join(OUT, "console-%s.png" % name))
+        driver.set_window_size(1280, 900)
+
+    def no_overflow(what):
+        driver.set_window_size(360, 740)
+        time.sleep(0.3)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        check(overflow <= 0, "%s: no horizontal overflow at 360 px (%d px)" % (what, overflow))
+        driver.set_window_size(1280, 900)
+
+    def axe(view):
+        a = Axe(driver)
+        a.inject()
+        violations = a.run()["violations"]
+        for v in violations:
+            print("     axe %s (%s): %s" % (v["id"], v["impact"], v["help"]))
+            for n in v["nodes"][:5]:
+                print("       %s — %s" % (n["target"], (n.get("failureSummary") or "").replace("\n", " ")[:200]))
+        check(not violations, "axe-core: no violations on %s" % view)
+
+    def click(element):
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
+
+    def text_of(css):
+        found = driver.find_elements(By.CSS_SELECTOR, css)
+        return found[0].text if found else ""
+
+    def wait_text(css, needle, timeout=20):
+        try:
+            WebDriverWait(driver, timeout).until(lambda d: needle in text_of(css))
+            return True
+        except TimeoutException:
+            return False
+
+    def state_is(name, timeout=20):
+        return wait_text("#state", name, timeout) and text_of("#state") == name
+
+    def focus_on_h1():
+        return driver.execute_script("return document.activeElement && document.activeElement.tagName") in ("H1", "P")
+
+    def act(label, reason=None):
+        """Presses a next-step button, then its confirmation; returns the alert text (if any)."""
+        button = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "button[data-action='%s']" % label)))
+        click(button)
+        box = button.find_element(By.XPATH, "following-sibling::div[contains(@class,'confirm')]")
+        if reason is not None:
+            box.find_element(By.TAG_NAME, "textarea").send_keys(reason)
+        click(box.find_element(By.CSS_SELECTOR, ".confirm-yes"))
+
+    def sign_in(key):
+        field = wait.until(EC.presence_of_element_located((By.ID, "key")))
+        field.clear()
+        field.send_keys(key)
+        click(driver.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]"))
+
+    def sign_out():
+        click(driver.find_element(By.CSS_SELECTOR, ".console-nav button"))
+        wait.until(EC.presence_of_element_located((By.ID, "key")))
+
+    def open_evaluation(eid):
+        link = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "a[href='#/e/%s']" % eid)))
+        click(link)
+        wait.until(EC.presence_of_element_located((By.ID, "state")))
+
+    def upload(path):
+        driver.find_element(By.ID, "roster-file").send_keys(path)
+
+    try:
+        # ---- 1. Sign in: a wrong key first ----
+        driver.get(base + "/admin")
+        wait.until(EC.presence_of_element_located((By.ID, "key")))
+        check(driver.execute_script("return document.documentElement.lang") == "zh-CN", "the console is Chinese by default")
+        axe("sign-in")
+        shot("01-sign-in")
+        shot("01-sign-in-360", 360)
+        sign_in("not-a-key-at-all")
+        check(wait_text("#sign-in .alert", "密钥不正确"), "a wrong key gets a plain Chinese message next to the field: " + text_of("#sign-in .alert"))
+        check(driver.execute_script("return sessionStorage.length") == 0, "a wrong key is not kept")
+        sign_in(admin)
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".console-nav")))
+        check(wait_text("h1", STREET), "signed in as admin: the home page names the key's street: " + text_of("h1"))
+        stored = driver.execute_script("return [sessionStorage.length, localStorage.length, document.cookie]")
+        check(stored == [1, 0, ""], "the key is kept in sessionStorage only, no cookies: %s" % stored)
+        wait_text("#console", "还没有测评")
+        axe("home (empty)")
+
+        # ---- 2. New evaluation: rosters ----
+        click(driver.find_element(By.CSS_SELECTOR, ".console-nav a[href='#/new']"))
+        wait.until(EC.presence_of_element_located((By.ID, "new-evaluation")))
+        check(focus_on_h1(), "focus moves to the new page's heading")
+        prefill = driver.find_element(By.ID, "eval-id").get_attribute("value")
+        check(re.fullmatch(r"chengqu-\d{4}-[a-z0-9]{4}", prefill or "") is not None, "the id is prefilled: " + prefill)
+        axe("new evaluation (empty)")
+        upload(xlsx)
+        check(wait_text("#preview-summary", "6 名党员"), "XLSX roster: the preview counts 2 branches and 6 members: " + text_of("#preview-summary"))
+        preview = text_of("#preview")
+        check(all(name in preview for name, _, _ in XLSX_MEMBERS) and "1001" in preview and "府苑社区第二党支部" in preview,
+              "XLSX roster: names, numeric 编号 and branches are in the preview")
+        check(not driver.find_elements(By.ID, "row-errors"), "XLSX roster: no row errors")
+        upload(gb)
+        check(wait_text("#preview-summary", "gb18030名单.csv"), "GB18030 CSV roster: previewed: " + text_of("#preview-summary"))
+        preview = text_of("#preview")
+        check(all(name in preview for name, _ in CSV_MEMBERS) and "城区第四党支部" in preview and "4 名党员" in text_of("#preview-summary"),
+              "GB18030 CSV roster: the names (孙𠮷 too) and branches read right")
+        upload(bad)
+        check(wait_text("#row-errors", "第 4 行"), "bad roster: row errors are listed")
+        errors = text_of("#row-errors")
+        check("第 3 行" in errors and "第 4 行" in errors and "姓名" in errors and "编号" in errors,
+              "bad roster: the empty name (row 3) and the duplicate 编号 (row 4) with their columns: " + errors.replace("\n", " | "))
+        check(driver.find_element(By.ID, "row-errors").get_attribute("role") == "alert", "row errors are announced (role=alert)")
+        check(not driver.find_element(By.ID, "create").is_enabled(), "确认创建 is disabled while the roster has row errors")
+        skip = driver.find_element(By.ID, "skip-errors")
+        check(skip.is_displayed(), "a box offers to leave the error rows out")
+        axe("new evaluation with row errors")
+        shot("02-new-row-errors")
+        status, listing = http(base, "/api/v1/evaluations?street=" + STREET)
+        check(status == 200 and listing.get("evaluations") == [], "nothing is created by previews (GET /evaluations is empty)")
+
+        upload(xlsx)
+        check(wait_text("#preview-summary", "府苑名单.xlsx"), "the XLSX roster again")
+        check(not driver.find_elements(By.ID, "row-errors") and driver.find_element(By.ID, "create").is_enabled(),
+              "a clean roster enables 确认创建")
+        idf = driver.find_element(By.ID, "eval-id")
+        idf.clear()
+        idf.send_keys(FIRST)
+        driver.find_element(By.ID, "eval-title").send_keys(TITLE)
+        driver.find_element(By.ID, "eval-community").send_keys(COMMUNITY)
+        driver.find_element(By.ID, "eval-electorate").send_keys("10")
+        pub = driver.find_element(By.ID, "eval-publicity")
+        check(pub.get_attribute("value") == "5", "公示天数 defaults to 5")
+        pub.clear()
+        pub.send_keys("0")
+        check(driver.find_element(By.ID, "preset-rushan").is_selected(), "the 乳山 preset is chosen by default")
+        click(driver.find_element(By.CSS_SELECTOR, "label[for=preset-custom]"))
+        check(driver.find_element(By.ID, "custom-rules").is_displayed(), "自定义 shows the threshold fields")
+        click(driver.find_element(By.CSS_SELECTOR, "label[for=preset-rushan]"))
+        check(not driver.find_element(By.ID, "custom-rules").is_displayed(), "乳山 hides them again")
+        axe("new evaluation with preview")
+        shot("03-new-preview")
+        shot("03-new-preview-360", 360)
+        no_overflow("new evaluation with preview")
+        click(driver.find_element(By.ID, "create"))
+        check(wait_text("#state", "草稿"), "确认创建 creates the evaluation and opens its page (草稿)")
+        check(driver.current_url.endswith("#/e/" + FIRST), "the address is #/e/" + FIRST)
+        status, definition = http(base, "/api/v1/evaluations/%s/definition" % FIRST)
+        check(status == 200 and definition.get("rules", {}).get("denominator") == "ballots"
+              and [m["id"] for m in definition.get("members", [])] == [str(m[2]) for m in XLSX_MEMBERS]
+              and definition.get("publicity_days") == 0 and definition.get("electorate") == 10,
+              "the stored definition has the roster (numeric 编号 as ids), 乳山 rules, electorate 10, publicity 0")
+        yaml_link = driver.find_elements(By.CSS_SELECTOR, "a[href$='/definition.yaml']")
+        check(bool(yaml_link), "下载定义 (YAML) is offered")
+        if yaml_link:
+            status, body = http(base, yaml_link[0].get_attribute("href").replace(base, ""), raw=True)
+            check(status == 200 and b"fuyuan-2025" in body, "the YAML link downloads the definition")
+        axe("evaluation: draft")
+        shot("04-draft")
+
+        # ---- 3. Print slips (a new tab), open voting ----
+        count = driver.find_element(By.ID, "slips-count")
+        count.clear()
+        count.send_keys("4")
+        console_tab = driver.current_window_handle
+        click(driver.find_element(By.ID, "slips-button"))
+        WebDriverWait(driver, 20).until(lambda d: len(d.window_handles) > 1)
+        driver.switch_to.window([h for h in driver.window_handles if h != console_tab][0])
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".slip")))
+        urls = [s.get_attribute("data-url") for s in driver.find_elements(By.CSS_SELECTOR, ".slip[data-url]")]
+        check(len(urls) == 4 and all("/vote/%s#t=" % FIRST in u for u in urls), "4 slips print in a new tab (%d)" % len(urls))
+        driver.close()
+        driver.switch_to.window(console_tab)
+        check(wait_text("#turnout", "已发放 4"), "the console shows 已发放 4: " + text_of("#turnout"))
+        act("开始投票")
+        check(state_is("投票中"), "开始投票 (confirmed) opens voting")
+        axe("evaluation: open")
+        shot("05-open")
+
+        # ---- 4. Vote with three slips on a phone; the console's turnout moves by itself ----
+        driver.execute_script("window.__notReloaded = 42")
+        voter = chrome(360, 740)
+        vwait = WebDriverWait(voter, 20)
+
+        def tap(element):
+            voter.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+            element.click()
+
+        trackers = []
+        for url in urls[:3]:
+            voter.get("about:blank")
+            voter.get(url)
+            vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
+            tap(voter.find_element(By.XPATH, "//div[@class='bulk']/button[%d]" % (1 if len(trackers) != 1 else 3)))
+            tap(voter.find_element(By.CSS_SELECTOR, ".progress button.primary"))
+            vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.review")))
+            tap(voter.find_element(By.CSS_SELECTOR, "button.primary"))
+            trackers.append(vwait.until(EC.presence_of_element_located((By.ID, "tracker"))).text.strip())
+        check(len(trackers) == 3 and all(len(x) == 64 for x in trackers), "three ballots cast on a 360 px window")
+        check(wait_text("#turnout", "已投票 3", 20), "the console's turnout moves to 3 by itself: " + text_of("#turnout"))
+        check(driver.execute_script("return window.__notReloaded") == 42, "… without reloading the page")
+        bar = driver.find_element(By.ID, "turnout-bar")
+        check(bar.get_attribute("value") == "3" and bar.get_attribute("max") == "10", "the progress bar shows 3 of 10")
+        check(driver.find_element(By.ID, "turnout").get_attribute("aria-live") == "polite", "turnout updates are announced politely")
+        shot("06-open-turnout-360", 360)
+        no_overflow("evaluation page while open")
+
+        # ---- 5. Close, publish preliminary ----
+        act("结束投票")
+        check(state_is("投票已结束"), "结束投票 closes voting")
+        axe("evaluation: closed")
+        shot("07-closed")
+        act("发布初步结果")
+        check(state_is("初步结果公示中", 30), "发布初步结果 publishes (初步结果公示中)")
+        check(wait_text("#publicity", "公示期至") and wait_text("#blockers", "可以发布最终结果"),
+              "the publicity end and 可以发布最终结果 are shown: " + text_of("#blockers"))
+        check(wait_text("#downloads", "结果表"), "downloads are offered once results are public")
+
+        # ---- 6. An appeal, filed by the admin ----
+        wait.until(EC.presence_of_element_located((By.ID, "appeal-form")))
+        Select(driver.find_element(By.ID, "appeal-subject")).select_by_value(str(XLSX_MEMBERS[0][2]))
+        driver.find_element(By.ID, "appeal-text").send_keys("王建国的评价票数与现场人数不符，请复查。")
+        click(driver.find_element(By.ID, "file-appeal"))
+        check(wait_text("#appeals-list", "未处理"), "the filed appeal is listed as 未处理")
+        check("王建国" in text_of("#appeals-list") and "请复查" in text_of("#appeals-list"), "… with its subject and text")
+        check(wait_text("#blockers", "还有 1 件申诉未处理"), "what blocks final results is said in words: " + text_of("#blockers"))
+        act("发布最终结果")
+        refusal = wait.until(lambda d: text_of("#actions .alert"))
+        check("还有申诉没有处理完" in refusal, "publishing final with a pending appeal: the refusal is shown in Chinese next to the button: " + refusal)
+        check(not driver.find_elements(By.CSS_SELECTOR, ".resolve"), "the admin gets no resolve form (reviewer only)")
+        axe("evaluation: preliminary with a pending appeal")
+        shot("08-preliminary-appeal")
+        shot("08-preliminary-appeal-360", 360)
+        no_overflow("evaluation page while preliminary")
+
+        # ---- 7. The reviewer resolves it ----
+        sign_out()
+        check(driver.execute_script("return sessionStorage.length") == 0, "签退 forgets the key")
+        check("已签退" in text_of("#console"), "签退 says so")
+        sign_in(reviewer)
+        open_evaluation(FIRST)
+        check(not driver.find_elements(By.CSS_SELECTOR, "button[data-action]") and "只有管理员" in text_of("#actions"),
+              "the reviewer gets no lifecycle buttons")
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".resolve")))
+        form = driver.find_element(By.CSS_SELECTOR, ".resolve")
+        Select(form.find_element(By.TAG_NAME, "select")).select_by_value("rejected")
+        form.find_element(By.TAG_NAME, "textarea").send_keys("经复查，票数与签到表一致，维持原结果。")
+        click(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        check(wait_text("#appeals-list", "已驳回"), "the reviewer resolves the appeal: 已驳回")
+        check("维持原结果" in text_of("#appeals-list"), "… and the note is shown")
+        check(wait_text("#blockers", "可以发布最终结果"), "nothing blocks final results any more")
+        axe("evaluation: reviewer view")
+        shot("09-reviewer")
+        # The review bundle needs the key: fetched with Authorization, saved through a blob: URL.
+        click(wait.until(EC.element_to_be_clickable((By.ID, "bundle-button"))))
+        tars = []
+        deadline = time.time() + 20
+        while time.time() < deadline and not tars:
+            tars = [p for p in glob.glob(os.path.join(downloads, "*.tar"))]
+            time.sleep(0.3)
+        ok_tar = False
+        if tars:
+            time.sleep(0.5)
+            try:
+                with tarfile.open(tars[0]) as tf:
+                    ok_tar = any(n.endswith("definition.json") for n in tf.getnames())
+            except tarfile.TarError:
+                pass
+        check(ok_tar, "the reviewer downloads the review bundle (a tar with definition.json): %s" % [os.path.basename(t) for t in tars])
+        sign_out()
+
+        # ---- 8. The admin publishes final results ----
+        sign_in(admin)
+        open_evaluation(FIRST)
+        act("发布最终结果")
+        check(state_is("最终结果", 30), "发布最终结果 publishes the final results")
+        check(not driver.find_elements(By.CSS_SELECTOR, "button[data-action]"), "no next-step buttons after final")
+        wait_text("#downloads", "结果表")
+        axe("evaluation: final")
+        shot("10-final")
+        shot("10-final-360", 360)
+        no_overflow("evaluation page when final")
+
+        # ---- 9. The XLSX (and CSV) equal GET /results ----
+        status, results = http(base, "/api/v1/evaluations/%s/results" % FIRST)
+        _, info = http(base, "/api/v1/evaluations/" + FIRST)
+        check(status == 200 and results.get("stage") == "final" and results.get("ballots") == 3, "GET /results: final, 3 ballots")
+        href = driver.find_element(By.ID, "dl-xlsx").get_attribute("href")
+        status, data = http(base, href.replace(base, ""), raw=True)
+        xlsx_out = os.path.join(work, "results.xlsx")
+        with open(xlsx_out, "wb") as f:
+            f.write(data)
+        check(status == 200 and data[:2] == b"PK", "the 结果表 (Excel) link downloads an XLSX")
+        try:
+            sheet = openpyxl.load_workbook(xlsx_out, data_only=True).worksheets[0]
+            compare_table([list(r) for r in sheet.iter_rows(values_only=True)], results, info, definition, "XLSX read by openpyxl")
+        except Exception as e:  # noqa: BLE001 - a broken file is a failure, not a crash
+            check(False, "XLSX read by openpyxl: %s" % e)
+        if shutil.which("libreoffice"):
+            home = os.path.join(work, "lo-home")
+            os.makedirs(home, exist_ok=True)
+            env = dict(os.environ, HOME=home)
+            conv = subprocess.run(["libreoffice", "-env:UserInstallation=file://" + home + "/profile", "--headless",
+                                   "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", os.path.join(work, "lo"), xlsx_out],
+                                  capture_output=True, text=True, env=env, timeout=180)
+            out_csv = os.path.join(work, "lo", "results.csv")
+            if check(conv.returncode == 0 and os.path.exists(out_csv), "LibreOffice converts the XLSX to CSV: " + (conv.stderr or conv.stdout).strip()[:120]):
+                with open(out_csv, encoding="utf-8-sig") as f:
+                    compare_table(list(csv.reader(f)), results, info, definition, "XLSX read by LibreOffice")
+        else:
+            print("skip LibreOffice is not installed")
+        status, data = http(base, driver.find_element(By.ID, "dl-csv").get_attribute("href").replace(base, ""), raw=True)
+        check(status == 200 and data[:3] == b"\xef\xbb\xbf", "the 结果表 (CSV) link downloads UTF-8 with a BOM")
+        compare_table(list(csv.reader(io.StringIO(data.decode("utf-8-sig")))), results, info, definition, "results.csv")
+        board = driver.find_element(By.ID, "dl-board").get_attribute("href")
+        check(board.endswith("/board/" + FIRST), "公示栏 (打印为 PDF) links to the board")
+        check(http(base, "/board/" + FIRST, raw=True)[0] == 200, "the board answers")
+
+        # ---- 10. 以去年为基础 ----
+        click(driver.find_element(By.CSS_SELECTOR, ".console-nav a[href='#/new']"))
+        wait.until(EC.presence_of_element_located((By.ID, "new-evaluation")))
+        WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#previous option[value='%s']" % FIRST))
+        Select(driver.find_element(By.ID, "previous")).select_by_value(FIRST)
+        click(driver.find_element(By.ID, "copy-previous"))
+        check(wait_text("#preview-summary", FIRST), "以去年为基础 copies the roster: " + text_of("#preview-summary"))
+        title2 = driver.find_element(By.ID, "eval-title").get_attribute("value")
+        check(title2 == TITLE.replace("2025", "2026"), "the title is copied with the year + 1: " + title2)
+        check(driver.find_element(By.ID, "eval-community").get_attribute("value") == COMMUNITY
+              and driver.find_element(By.ID, "eval-electorate").get_attribute("value") == "10"
+              and driver.find_element(By.ID, "eval-publicity").get_attribute("value") == "0",
+              "community, electorate and publicity days are copied")
+        check(driver.find_element(By.ID, "preset-previous").is_selected(), "the previous round's rules are kept (与上一轮相同)")
+        idf = driver.find_element(By.ID, "eval-id")
+        idf.clear()
+        idf.send_keys(FIRST)
+        click(driver.find_element(By.ID, "create"))
+        refusal = WebDriverWait(driver, 20).until(lambda d: text_of("#new-evaluation .alert:last-child") or text_of("#new-evaluation > .stack .alert"))
+        check("编号已被使用" in refusal, "a taken id is refused in Chinese next to 确认创建: " + refusal)
+        axe("new evaluation based on last year")
+        shot("11-based-on")
+        idf.clear()
+        idf.send_keys(SECOND)
+        click(driver.find_element(By.ID, "create"))
+        check(wait_text("#state", "草稿"), "the second evaluation is created")
+        status, def2 = http(base, "/api/v1/evaluations/%s/definition" % SECOND)
+        check(status == 200 and def2.get("previous") == FIRST, "its definition names previous: %s" % def2.get("previous"))
+        check([m["name"] for m in def2.get("members", [])] == [m["name"] for m in definition["members"]]
+              and def2.get("rules") == definition.get("rules") and def2.get("options") == definition.get("options")
+              and def2.get("electorate") == 10 and def2.get("community") == COMMUNITY,
+              "members, rules, options, electorate and community are copied")
+
+        # ---- 11. Enrollment code cards ----
+        count = driver.find_element(By.ID, "codes-count")
+        count.clear()
+        count.send_keys("3")
+        click(driver.find_element(By.ID, "codes-button"))
+        WebDriverWait(driver, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".code-card")) == 3)
+        codes = [c.text for c in driver.find_elements(By.CSS_SELECTOR, ".code-card .card-code")]
+        check(all(re.fullmatch(r"[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){3}", c) for c in codes), "3 code cards, codes in groups of 4: %s" % codes)
+        card = driver.find_element(By.CSS_SELECTOR, ".code-card").text
+        check("/vote/" + SECOND in card and "输入匿名码投票" in card and TITLE.replace("2025", "2026") in card,
+              "each card has the title, the voting address and the instruction")
+        check("只显示这一次" in text_of("#cards"), "the page says the codes are shown only once")
+        check(wait_text("#turnout", "已发放 3"), "the codes count as issued: " + text_of("#turnout"))
+        axe("enrollment code cards")
+        shot("12-codes")
+        shot("12-codes-360", 360)
+        no_overflow("enrollment code cards")
+        from selenium.webdriver.common.print_page_options import PrintOptions
+        options = PrintOptions()
+        options.page_width, options.page_height = 21.0, 29.7
+        pdf = base64.b64decode(driver.print_page(options))
+        with open(os.path.join(OUT, "console-12-codes.pdf"), "wb") as f:
+            f.write(pdf)
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        check(pages == 1, "the 3 cards print on one A4 page, the console around them hidden (%d page(s))" % pages)
+
+        # ---- 12. Annul, with a reason ----
+        act("作废", reason="社区合并，本轮测评取消。")
+        check(state_is("已作废"), "作废 with a reason annuls the evaluation")
+        check(wait_text("#downloads", "结果尚未公布"), "an annulled evaluation without results says 结果尚未公布")
+        axe("evaluation: annulled")
+        shot("13-annulled")
+
+        # ---- 13. Home with both, English ----
+        click(driver.find_element(By.CSS_SELECTOR, ".console-nav a[href='#/']"))
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".eval-card")))
+        home = text_of("#console")
+        check("最终结果" in home and "已作废" in home and "已投票 3 / 已发放 4 / 应参评 10" in home,
+              "home lists both with state in Chinese and 已投票 / 已发放 / 应参评")
+        axe("home")
+        shot("14-home")
+        shot("14-home-360", 360)
+        no_overflow("home")
+        driver.get(base + "/admin#/e/" + FIRST)
+        wait.until(EC.presence_of_element_located((By.ID, "state")))
+        href = driver.find_element(By.CSS_SELECTOR, "header .lang").get_attribute("href")
+        check(href.endswith("lang=en#/e/" + FIRST), "the language switch keeps the page: " + href)
+        click(driver.find_element(By.CSS_SELECTOR, "header .lang"))
+        check(state_is("Final results"), "English: the same page in English, still signed in")
+        check("Downloads" in text_of("#downloads") and "Appeals" in text_of("#appeals"), "English labels")
+        axe("evaluation in English")
+        shot("15-final-en")
+    finally:
+        try:
+            driver.quit()
+        finally:
+            if voter:
+                voter.quit()
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            log.close()
+    print("console: %d failed; screenshots in %s" % (len(failures), OUT))
+    if failures:
+        print("server log: " + os.path.join(work, "server.log"))
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
