@@ -240,8 +240,9 @@ def main():
         element.click()
 
     def text_of(css):
-        found = driver.find_elements(By.CSS_SELECTOR, css)
-        return found[0].text if found else ""
+        """The visible text of the first match; "" when none (never a stale element: the page
+        re-renders as the state moves)."""
+        return driver.execute_script("var e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css) or ""
 
     def wait_text(css, needle, timeout=20):
         try:

@@ -26,7 +26,7 @@ public enum ResultsFile {
             ]
             row += subject.counts.map { .number(String($0.count)) }
             row += [.number(String(subject.satisfied)), .number(String(subject.denominator)),
-                    subject.rate.map { .number("\($0)") } ?? .text("")]
+                    subject.rate.map { .rate($0) } ?? .text("")]
             row.append(.text(subject.stars.compactMap { starLabels["\(subject.kind.rawValue)/\($0)"] }.joined(separator: "、")))
             rows.append(row)
         }
@@ -35,12 +35,14 @@ public enum ResultsFile {
 
     public enum Cell: Equatable, Sendable {
         case text(String)
-        /// A number in its decimal text form ("52", "76.9").
+        /// A whole number in decimal ("52").
         case number(String)
+        /// A percent with one decimal, as published ("76.9", "80.0"); shown with its decimal.
+        case rate(String)
 
         var text: String {
             switch self {
-            case let .text(text), let .number(text): text
+            case let .text(text), let .number(text), let .rate(text): text
             }
         }
 
@@ -110,6 +112,7 @@ public enum ResultsFile {
             element("Relationship", ["Id": "rId2", "Type": "\(officeRelationships)/styles", "Target": "styles.xml"]),
         ]))
         try add("xl/styles.xml", element("styleSheet", ["xmlns": main], [
+            element("numFmts", ["count": "1"], [element("numFmt", ["numFmtId": "164", "formatCode": "0.0"])]),
             element("fonts", ["count": "2"], [
                 element("font", [:], [element("sz", ["val": "11"]), element("name", ["val": "Calibri"])]),
                 element("font", [:], [element("b"), element("sz", ["val": "11"]), element("name", ["val": "Calibri"])]),
@@ -117,9 +120,10 @@ public enum ResultsFile {
             element("fills", ["count": "1"], [element("fill", [:], [element("patternFill", ["patternType": "none"])])]),
             element("borders", ["count": "1"], [element("border")]),
             element("cellStyleXfs", ["count": "1"], [element("xf", ["numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0"])]),
-            element("cellXfs", ["count": "2"], [
+            element("cellXfs", ["count": "3"], [
                 element("xf", ["numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0"]),
                 element("xf", ["numFmtId": "0", "fontId": "1", "fillId": "0", "borderId": "0", "xfId": "0", "applyFont": "1"]),
+                element("xf", ["numFmtId": "164", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0", "applyNumberFormat": "1"]),
             ]),
         ]))
         var sheetRows: [XMLElement] = []
@@ -130,6 +134,9 @@ public enum ResultsFile {
                 if index == 0 { attributes["s"] = "1" }
                 switch cell {
                 case let .number(text):
+                    return element("c", attributes, [element("v", text: text)])
+                case let .rate(text):
+                    attributes["s"] = "2"  // number format 0.0: 80.0 stays 80.0 on screen and in exports
                     return element("c", attributes, [element("v", text: text)])
                 case let .text(text):
                     attributes["t"] = "inlineStr"

@@ -1,0 +1,60 @@
+import Foundation
+import MinpingCore
+@testable import MinpingTables
+import Testing
+
+@Suite("Result tables: results.csv and results.xlsx (SPEC §7)")
+struct ResultsFileTests {
+    static let definition = try! DefinitionParser.parse("""
+        id: t-2026
+        title: 测试
+        street: chengqu
+        electorate: 10
+        organizations:
+          - {id: o-1, name: "第一支部"}
+        members:
+          - {id: m-1, name: "=HYPERLINK(1)", organization: o-1}
+          - {id: m-2, name: "李, 四", organization: o-1}
+        """, file: "test")
+
+    static func results() throws -> EvaluationResults {
+        var tally = Tally(definition: definition)
+        for index in 0..<5 {
+            try tally.add(ratings: ["m-1": index < 4 ? "satisfied" : "dissatisfied", "m-2": "unknown", "o-1": "basically_satisfied"])
+        }
+        return tally.results(stage: .preliminary)
+    }
+
+    @Test("one row per subject in results order, the columns of SPEC §7, the published numbers")
+    func table() throws {
+        let table = ResultsFile.table(try Self.results(), definition: Self.definition)
+        #expect(table[0].map(\.text) == ["类型", "编号", "名称", "所属党支部", "满意", "基本满意", "不满意", "不了解", "满意", "分母", "满意率", "获星"])
+        #expect(table[1].map(\.text) == ["党员", "m-1", "=HYPERLINK(1)", "第一支部", "4", "0", "1", "0", "4", "5", "80.0", "群众认可星"])
+        #expect(table[2].map(\.text) == ["党员", "m-2", "李, 四", "第一支部", "0", "0", "0", "5", "0", "5", "0.0", ""])
+        #expect(table[3].map(\.text) == ["党组织", "o-1", "第一支部", "", "0", "5", "0", "0", "5", "5", "100.0", "群众满意星"])
+        #expect(table[1][4] == .number("4") && table[1][2] == .text("=HYPERLINK(1)") && table[1][10] == .rate("80.0"))
+    }
+
+    @Test("CSV: UTF-8 with a BOM, CRLF, quoted where needed, no formula from a name")
+    func csv() throws {
+        let data = try ResultsFile.csv(ResultsFile.table(try Self.results(), definition: Self.definition))
+        #expect(data.starts(with: [0xEF, 0xBB, 0xBF]))
+        let text = String(decoding: data.dropFirst(3), as: UTF8.self)
+        let lines = text.components(separatedBy: "\r\n")
+        #expect(lines.count == 5 && lines[4].isEmpty)
+        #expect(lines[1] == "党员,m-1,'=HYPERLINK(1),第一支部,4,0,1,0,4,5,80.0,群众认可星")
+        #expect(lines[2] == "党员,m-2,\"李, 四\",第一支部,0,0,0,5,0,5,0.0,")
+    }
+
+    @Test("XLSX: our own reader reads back the same table (LibreOffice reads it in the browser test)")
+    func xlsx() throws {
+        let table = ResultsFile.table(try Self.results(), definition: Self.definition)
+        let data = try ResultsFile.xlsx(table)
+        let rows = try XLSXSheet.firstSheetRows(data)
+        #expect(rows.map(\.number) == [1, 2, 3, 4])
+        // A rate is stored as the number 80.0, which reads back as 80; its cell format shows 80.0.
+        #expect(rows.map(\.cells) == table.map { $0.map { if case let .rate(text) = $0 { XLSXSheet.number(text) } else { $0.text } } })
+        #expect(try ResultsFile.xlsx(table) == data, "the same results make the same bytes")
+        #expect(ResultsFile.columnName(0) == "A" && ResultsFile.columnName(25) == "Z" && ResultsFile.columnName(26) == "AA")
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import MinpingCore
+@testable import MinpingTables
+import Testing
+import ZIPFoundation
+
+/// An XLSX workbook made of the given parts, zipped by ZIPFoundation: the tests write the
+/// SpreadsheetML that Excel and LibreOffice write, shared and inline strings alike.
+func workbook(sheet: String, sharedStrings: String? = nil, prefix: String = "") throws -> Data {
+    let archive = try Archive(accessMode: .create)
+    func add(_ path: String, _ text: String) throws {
+        let data = Data(text.utf8)
+        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+            data.subdata(in: Int(position)..<Int(position) + size)
+        }
+    }
+    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    let rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    let ns = prefix.isEmpty ? "xmlns=\"\(main)\"" : "xmlns:\(prefix.dropLast())=\"\(main)\""
+    try add("xl/workbook.xml", """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <\(prefix)workbook \(ns) xmlns:r="\(rels)"><\(prefix)sheets><\(prefix)sheet name="花名册" sheetId="1" r:id="rId7"/></\(prefix)sheets></\(prefix)workbook>
+        """)
+    try add("xl/_rels/workbook.xml.rels", """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+        <Relationship Id="rId7" Type="\(rels)/worksheet" Target="worksheets/roster.xml"/></Relationships>
+        """)
+    try add("xl/worksheets/roster.xml", """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <\(prefix)worksheet \(ns)><\(prefix)sheetData>\(sheet)</\(prefix)sheetData></\(prefix)worksheet>
+        """)
+    if let sharedStrings { try add("xl/sharedStrings.xml", "<sst xmlns=\"\(main)\">\(sharedStrings)</sst>") }
+    return try #require(archive.data)
+}
+
+func csv(_ text: String) throws -> Roster {
+    try RosterFile.read(Data(text.utf8), format: .csv)
+}
+
+@Suite("Rosters: the street's member list from CSV or XLSX (SPEC §7)")
+struct RosterFileTests {
+    @Test("every header alias reads; organizations in order of first appearance, members numbered")
+    func headerAliases() throws {
+        for (name, organization, id) in [("姓名", "党支部", "编号"), ("name", "所属党支部", "id"), ("Name", "党组织", "ID"),
+                                         (" 姓名 ", "organization", "编号")] {
+            let roster = try csv("\(name),\(organization),\(id)\n张三,第二支部,7\n李四,第一支部,8\n王五,第二支部,9\n")
+            #expect(roster.organizations == [Organization(id: "o-1", name: "第二支部"), Organization(id: "o-2", name: "第一支部")])
+            #expect(roster.members.map(\.id) == ["7", "8", "9"])
+            #expect(roster.members.map(\.organization) == ["o-1", "o-2", "o-1"])
+            #expect(roster.errors.isEmpty)
+        }
+        // Without an id column members are m-001, m-002, … in row order; columns in any order.
+        let roster = try csv("党支部,备注,姓名\n一支部,,张三\n一支部,x,李四\n")
+        #expect(roster.members == [Member(id: "m-001", name: "张三", organization: "o-1"), Member(id: "m-002", name: "李四", organization: "o-1")])
+    }
+
+    @Test("UTF-8 with and without a BOM, GB18030 as Chinese Excel saves it, CRLF and quoted fields")
+    func encodings() throws {
+        let text = "姓名,党支部\r\n张三,第一支部\r\n\"王, 五\",\"第一\"\"支部\"\"\"\r\n"
+        let plain = try RosterFile.read(Data(text.utf8), format: .csv)
+        let bom = try RosterFile.read(Data([0xEF, 0xBB, 0xBF] + Array(text.utf8)), format: .csv)
+        #expect(plain == bom)
+        #expect(plain.members.map(\.name) == ["张三", "王, 五"])
+        #expect(plain.organizations.map(\.name) == ["第一支部", "第一\"支部\""])
+        // 姓名,党支部 / 张三,第一支部 / 𠮷田,第一支部 in GB18030 (𠮷 is a four-byte sequence).
+        let gb18030: [UInt8] = [
+            0xd0, 0xd5, 0xc3, 0xfb, 0x2c, 0xb5, 0xb3, 0xd6, 0xa7, 0xb2, 0xbf, 0x0d, 0x0a, 0xd5, 0xc5, 0xc8, 0xfd, 0x2c, 0xb5, 0xda,
+            0xd2, 0xbb, 0xd6, 0xa7, 0xb2, 0xbf, 0x0d, 0x0a, 0x95, 0x34, 0xb2, 0x35, 0xcc, 0xef, 0x2c, 0xb5, 0xda, 0xd2, 0xbb, 0xd6,
+            0xa7, 0xb2, 0xbf, 0x0d, 0x0a,
+        ]
+        let chinese = try RosterFile.read(Data(gb18030), format: .csv)
+        #expect(chinese.members.map(\.name) == ["张三", "𠮷田"])
+        #expect(chinese.organizations.map(\.name) == ["第一支部"])
+    }
+
+    @Test("row errors carry the spreadsheet's row numbers; blank rows are skipped but counted")
+    func rowErrors() throws {
+        let roster = try csv("""
+            姓名,党支部,编号
+            张三,一支部,1
+
+            ,一支部,2
+            李四,,3
+            王五,一支部,1
+            赵六,一支部,
+            钱七,一支部,B 2
+            张三,二支部,4
+            孙八,一支部,o-1
+            """)
+        #expect(roster.errors == [
+            Roster.RowError(row: 4, column: "姓名", message: "姓名为空"),
+            Roster.RowError(row: 5, column: "党支部", message: "党支部为空"),
+            Roster.RowError(row: 6, column: "编号", message: "编号“1”与第 2 行重复"),
+            Roster.RowError(row: 7, column: "编号", message: "编号为空"),
+            Roster.RowError(row: 8, column: "编号", message: "编号“b 2”只能由字母、数字、- 和 _ 组成（最多 64 个）"),
+            Roster.RowError(row: 10, column: "编号", message: "编号“o-1”与党支部的编号重复"),
+        ])
+        // Duplicate names are allowed: two people called 张三 get distinct ids.
+        #expect(roster.members.map(\.id) == ["1", "4"])
+        #expect(roster.members.map(\.name) == ["张三", "张三"])
+        #expect(roster.organizations.map(\.name) == ["一支部", "二支部"])
+    }
+
+    @Test("a file that is not a roster is refused whole: no header, 10,001 rows, not a workbook")
+    func refusals() throws {
+        #expect(throws: RosterError.noHeader) { try csv("张三,一支部\n") }
+        #expect(throws: RosterError.noHeader) { try csv("\n姓名,党支部\n张三,一支部\n") }
+        #expect(throws: RosterError.noHeader) { try csv("") }
+        let rows = (1...10_000).map { "成员\($0),一支部" }.joined(separator: "\n")
+        #expect(try csv("姓名,党支部\n" + rows).members.count == 10_000)
+        #expect(throws: RosterError.tooManyRows) { try csv("姓名,党支部\n" + rows + "\n多一人,一支部") }
+        #expect(throws: RosterError.self) { try RosterFile.read(Data([0xFF, 0xFE, 0x00]), format: .csv) }
+        // A ZIP that is not a workbook, and bytes that are not a ZIP.
+        let archive = try Archive(accessMode: .create)
+        let readme = Data("hello".utf8)
+        try archive.addEntry(with: "README.txt", type: .file, uncompressedSize: Int64(readme.count)) { position, size in
+            readme.subdata(in: Int(position)..<Int(position) + size)
+        }
+        #expect(throws: RosterError.unreadable("不是 Excel（.xlsx）工作簿：缺少 xl/workbook.xml")) {
+            try RosterFile.read(try #require(archive.data), format: .xlsx)
+        }
+        #expect(throws: RosterError.self) { try RosterFile.read(Data("PK\u{3}\u{4}garbage".utf8), format: .xlsx) }
+        #expect(throws: RosterError.self) { try RosterFile.read(try workbook(sheet: "<row r=\"1\"><c r=\"A1\"><v>1</v></row>"), format: .xlsx) }
+    }
+
+    @Test("XLSX: shared strings (rich text runs, phonetic guides left out), inline strings, numbers as ids, skipped cells and rows")
+    func xlsx() throws {
+        let shared = """
+            <si><t>姓名</t></si><si><t>所属党支部</t></si><si><t>编号</t></si>
+            <si><r><t>张</t></r><r><rPr><b/></rPr><t>三</t></r><rPh sb="0" eb="1"><t>ZHANG</t></rPh></si>
+            <si><t xml:space="preserve">第一支部 </t></si>
+            """
+        let sheet = """
+            <row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1"/></row>
+            <row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>4</v></c><c r="C2"><v>101</v></c><c r="E2" t="s"><v>4</v></c></row>
+            <row r="3"><c r="A3"/><c r="B3"/></row>
+            <row r="5"><c r="A5" t="inlineStr"><is><t>李四</t></is></c><c r="B5" t="inlineStr"><is><t>第二支部</t></is></c><c r="C5"><v>1.02E2</v></c></row>
+            <row r="6"><c r="A6" t="inlineStr"><is><t>王五</t></is></c><c r="C6"><v>103</v></c></row>
+            """
+        let roster = try RosterFile.read(try workbook(sheet: sheet, sharedStrings: shared), format: .xlsx)
+        #expect(roster.members == [Member(id: "101", name: "张三", organization: "o-1"), Member(id: "102", name: "李四", organization: "o-2")])
+        #expect(roster.organizations.map(\.name) == ["第一支部", "第二支部"])
+        #expect(roster.errors == [Roster.RowError(row: 6, column: "所属党支部", message: "党支部为空")])
+
+        // Files written by tools that prefix every element (x:worksheet, x:row, …) read the same.
+        let prefixed = sheet.replacingOccurrences(of: "<", with: "<x:").replacingOccurrences(of: "<x:/", with: "</x:")
+        let same = try RosterFile.read(try workbook(sheet: prefixed, sharedStrings: shared, prefix: "x:"), format: .xlsx)
+        #expect(same == roster)
+    }
+
+    @Test("the Content-Type names the format; a ZIP body without one is XLSX")
+    func formats() {
+        let zip = Data([0x50, 0x4B, 0x03, 0x04])
+        #expect(RosterFile.Format(contentType: "text/csv; charset=gb18030", bytes: Data()) == .csv)
+        #expect(RosterFile.Format(contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes: Data()) == .xlsx)
+        #expect(RosterFile.Format(contentType: nil, bytes: zip) == .xlsx)
+        #expect(RosterFile.Format(contentType: "application/octet-stream", bytes: Data("a,b".utf8)) == .csv)
+        #expect(RosterFile.Format(contentType: "application/json", bytes: Data()) == nil)
+    }
+}
