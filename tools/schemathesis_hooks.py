@@ -24,7 +24,10 @@ REASONS = {
         r"is not listed under organizations",       # a member's organization must be listed
         r"must be a whole number, got " + _INTEGRAL_FLOAT,
         _INTEGRAL_FLOAT + r" is not (a slug|a valid id)",
+        r"previous: no evaluation '",               # the previous round must exist on the street
     )),
+    # A roster's header row and cells are more than a schema of "a string" can say.
+    "POST /api/v1/rosters": (422, (r"表头", r"CSV", r"Excel", r"UTF-8", r"名单超过")),
     "POST /api/v1/evaluations/{id}/ballots": (422, (r"unknown subject '", r"unknown option '")),
     "POST /api/v1/evaluations/{id}/appeals": (422, (
         r"is not in this evaluation",               # the subject must be one of this evaluation's

@@ -459,7 +459,7 @@ def main():
               "the reviewer gets no lifecycle buttons")
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".resolve")))
         form = driver.find_element(By.CSS_SELECTOR, ".resolve")
-        Select(form.find_element(By.TAG_NAME, "select")).select_by_value("rejected")
+        Select(form.find_element(By.TAG_NAME, "select")).select_by_visible_text("驳回")
         form.find_element(By.TAG_NAME, "textarea").send_keys("经复查，票数与签到表一致，维持原结果。")
         click(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         check(wait_text("#appeals-list", "已驳回"), "the reviewer resolves the appeal: 已驳回")
@@ -550,7 +550,7 @@ def main():
         idf.clear()
         idf.send_keys(FIRST)
         click(driver.find_element(By.ID, "create"))
-        refusal = WebDriverWait(driver, 20).until(lambda d: text_of("#new-evaluation .alert:last-child") or text_of("#new-evaluation > .stack .alert"))
+        refusal = WebDriverWait(driver, 20).until(lambda d: text_of("#create-alert"))
         check("编号已被使用" in refusal, "a taken id is refused in Chinese next to 确认创建: " + refusal)
         axe("new evaluation based on last year")
         shot("11-based-on")
@@ -577,7 +577,6 @@ def main():
         check("/vote/" + SECOND in card and "输入匿名码投票" in card and TITLE.replace("2025", "2026") in card,
               "each card has the title, the voting address and the instruction")
         check("只显示这一次" in text_of("#cards"), "the page says the codes are shown only once")
-        check(wait_text("#turnout", "已发放 3"), "the codes count as issued: " + text_of("#turnout"))
         axe("enrollment code cards")
         shot("12-codes")
         shot("12-codes-360", 360)
@@ -590,6 +589,15 @@ def main():
             f.write(pdf)
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
         check(pages == 1, "the 3 cards print on one A4 page, the console around them hidden (%d page(s))" % pages)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        driver.set_window_size(794, 1123)  # A4 at 96 dpi
+        shown = driver.execute_script("return Array.from(document.querySelectorAll('#console > *')).filter("
+                                      "e => getComputedStyle(e).display !== 'none').map(e => e.id)")
+        check(shown == ["cards"] and driver.find_element(By.CSS_SELECTOR, ".code-card").is_displayed(),
+              "in print only the cards show: %s" % shown)
+        driver.save_screenshot(os.path.join(OUT, "console-12-codes-print.png"))
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        driver.set_window_size(1280, 900)
 
         # ---- 12. Annul, with a reason ----
         act("作废", reason="社区合并，本轮测评取消。")

@@ -63,6 +63,7 @@
       open: "开始投票", open_q: "开始投票后，持选票的居民代表就可以投票。确定开始吗？", opened: "已开始投票。",
       close: "结束投票", close_q: "结束后不能再投票。确定结束投票吗？", closed: "投票已结束。",
       publish_pre: "发布初步结果", publish_pre_q: "发布后结果在公示栏公开，进入公示期。确定发布初步结果吗？", published_pre: "初步结果已发布，公示期开始。",
+      republish_pre: "重新发布初步结果", republish_pre_q: "申诉成立后，可以重新计票并发布更正后的初步结果。确定重新发布吗？", republished_pre: "更正后的初步结果已发布。",
       publish_final: "发布最终结果", publish_final_q: "发布最终结果后，本次测评结束。确定发布吗？", published_final: "最终结果已发布。",
       annul: "作废", annul_q: "作废后本次测评不再有效，不能恢复。请写明作废原因：", annul_reason: "作废原因", annulled: "本次测评已作废。",
       annul_confirm: "确认作废",
@@ -135,6 +136,7 @@
       open: "Open voting", open_q: "Once voting is open, representatives with slips can vote. Open voting?", opened: "Voting is open.",
       close: "Close voting", close_q: "No one can vote after closing. Close voting?", closed: "Voting is closed.",
       publish_pre: "Publish preliminary results", publish_pre_q: "The results go on the public board and the publicity period starts. Publish?", published_pre: "Preliminary results published; the publicity period has started.",
+      republish_pre: "Publish preliminary results again", republish_pre_q: "After an upheld appeal the results can be recounted and published again, corrected. Publish again?", republished_pre: "Corrected preliminary results published.",
       publish_final: "Publish final results", publish_final_q: "This ends the evaluation. Publish the final results?", published_final: "Final results published.",
       annul: "Annul", annul_q: "An annulled evaluation is void for good. Give the reason:", annul_reason: "Reason for annulment", annulled: "The evaluation is annulled.",
       annul_confirm: "Annul for good",
@@ -167,7 +169,7 @@
       already_resolved: "这件申诉已经处理过。", results_not_published: "结果尚未公布。", roster_invalid: "名单文件无法读取：",
       payload_too_large: "文件太大（最大 5 MB）。", busy: "系统正忙，请稍候再试。", ballots_pending: "系统正忙，请稍候再试。",
       malformed_request: "请求有误：", integrity_error: "数据校验失败，请联系管理员。", network: "网络连接失败，请检查后重试。",
-      method_not_allowed: "服务器不支持这项操作。", evaluation_not_open: "现在不在投票时间内。", token_spent: "这张选票已经使用过了。",
+      method_not_allowed: "服务器不支持这项操作。", appeal_invalid: "申诉内容不能为空、不能太长，申诉对象须属于本次测评。", appeal_exists: "这件申诉已经登记过。", evaluation_not_open: "现在不在投票时间内。", token_spent: "这张选票已经使用过了。",
       other: "操作没有成功（{status}）。"
     },
     en: {
@@ -177,7 +179,7 @@
       already_resolved: "This appeal was already resolved.", results_not_published: "The results are not published yet.", roster_invalid: "The roster file cannot be read: ",
       payload_too_large: "The file is too large (5 MB at most).", busy: "The system is busy; please try again shortly.", ballots_pending: "The system is busy; please try again shortly.",
       malformed_request: "The request is not valid: ", integrity_error: "Stored data failed a check; please contact the administrator.", network: "Network failure; check the connection and try again.",
-      method_not_allowed: "The server does not support this.", evaluation_not_open: "Voting is not open now.", token_spent: "This slip was already used.",
+      method_not_allowed: "The server does not support this.", appeal_invalid: "The appeal text must not be blank or too long, and its subject must belong to this evaluation.", appeal_exists: "This appeal was already filed.", evaluation_not_open: "Voting is not open now.", token_spent: "This slip was already used.",
       other: "That did not work ({status})."
     }
   };
@@ -350,7 +352,7 @@
 
   // -- sign in --
   function signInPage(message) {
-    var input = el("input", { type: "password", id: "key", name: "key", autocomplete: "off", spellcheck: "false", required: true });
+    var input = el("input", { type: "password", id: "key", name: "key", autocomplete: "current-password", spellcheck: "false", required: true });
     var button = el("button", { type: "submit", class: "primary", text: L.sign_in });
     var alert = alertBox();
     var form = el("form", { class: "stack", id: "sign-in" }, [field(L.key, input), button, alert]);
@@ -615,6 +617,7 @@
     var createButton = el("button", { type: "submit", class: "primary", id: "create", "aria-describedby": "create-why", text: L.create });
     var createWhy = el("p", { id: "create-why", class: "help" });
     var createAlert = alertBox();
+    createAlert.id = "create-alert";
     function updateCreate() {
       var subjects = roster ? roster.organizations.length + roster.members.length : 0;
       var why = !subjects ? L.create_need_roster : roster.errors.length && !skipInput.checked ? L.create_need_skip : "";
@@ -719,7 +722,7 @@
     var nodes = [
       el("p", { class: "sub", text: t("eval_meta", { community: info.community ? info.community + " · " : "", id: id, street: info.street }) }),
       flashNode,
-      createdId === id ? el("p", { class: "message" }, [el("a", { href: "/api/v1" + path + "/definition.yaml", download: id + ".yaml", text: L.definition_yaml })]) : null,
+      createdId === id && note === L.created ? el("p", { class: "message" }, [el("a", { href: "/api/v1" + path + "/definition.yaml", download: id + ".yaml", text: L.definition_yaml })]) : null,
       el("div", { class: "status-box" }, [
         el("p", {}, [L.state + "：", stateBadge, " ", el("span", { class: "next", text: L.next + (L["next_" + state] || "") })]),
         turnoutText, bar,
@@ -736,7 +739,8 @@
       if (state === "preliminary") steps.push(actionControl(L.publish_final, L.publish_final_q, function () { return apiRetry("POST", path + "/publish", { stage: "final" }); }, L.published_final));
       if (state !== "final" && state !== "annulled") steps.push(actionControl(L.annul, L.annul_q, function (reason) { return apiRetry("POST", path + "/annul", { reason: reason }); }, L.annulled, true));
     } else if (state !== "final" && state !== "annulled") steps.push(el("p", { class: "help", text: L.only_admin }));
-    if (steps.length) nodes.push(section(L.actions, steps, { id: "actions" }));
+    var actionsSection = steps.length ? section(L.actions, steps, { id: "actions" }) : null;
+    if (actionsSection) nodes.push(actionsSection);
 
     function actionControl(label, question, run, done, withReason) {
       var box = el("div", { class: "action" });
@@ -773,15 +777,18 @@
       var slipsCount = el("input", { type: "number", id: "slips-count", name: "count", min: "1", max: String(Math.max(1, Math.min(500, remaining))), step: "1", value: String(Math.max(1, Math.min(8, remaining))), required: true, inputmode: "numeric" });
       var keyField = el("input", { type: "hidden", name: "key", value: "" });
       var slipsButton = el("button", { type: "submit", id: "slips-button", text: L.slips_button });
+      var leftId = nextId("left");
+      slipsCount.setAttribute("aria-describedby", leftId);
       var slipsForm = el("form", { method: "post", action: "/admin/slips/" + encodeURIComponent(id) + langQuery, target: "_blank", id: "slips-form", class: "inline-form" },
-        [keyField, field(L.slips_count, slipsCount, t("slips_left", { n: remaining, electorate: info.electorate, issued: info.issued })), slipsButton]);
+        [keyField, field(L.slips_count, slipsCount), slipsButton]);
       slipsForm.addEventListener("submit", function () {
         keyField.value = getKey() || "";
         // The key goes with this one post only; the new tab answers with the printable page.
         setTimeout(function () { keyField.value = ""; }, 0);
         timers.push(setTimeout(function () { refreshCounts(); }, 2500));
       });
-      nodes.push(section(L.slips, [el("p", { text: L.slips_intro }), slipsForm, alertBox()], { id: "slips" }));
+      nodes.push(section(L.slips, [el("p", { text: L.slips_intro }),
+        el("p", { class: "help", id: leftId, text: t("slips_left", { n: remaining, electorate: info.electorate, issued: info.issued }) }), slipsForm, alertBox()], { id: "slips" }));
 
       var codesCount = el("input", { type: "number", id: "codes-count", min: "1", max: String(Math.max(1, Math.min(500, remaining))), step: "1", value: String(Math.max(1, Math.min(8, remaining))), required: true, inputmode: "numeric" });
       var codesButton = el("button", { type: "submit", id: "codes-button", text: L.codes_button });
@@ -794,11 +801,12 @@
         apiRetry("POST", path + "/enrollment-codes", { count: n }).then(function (res) {
           codesButton.disabled = false;
           if (!res.ok || !res.data) { say(codesAlert, problemText(res)); return; }
-          cards = { id: id, title: info.title, community: info.community, codes: res.data.codes || [] };
-          reload(t("codes_made", { n: cards.codes.length }));
+          cards = { id: id, title: info.title, community: info.community, codes: res.data.codes || [], fresh: true };
+          reload(null);
         });
       });
       nodes.push(section(L.codes, [el("p", { text: L.codes_intro }), codesForm, codesAlert], { id: "codes" }));
+      if (cards && cards.id === id && cards.codes.length) nodes.push(cardsSection());
     }
 
     // publicity and what still blocks final results
@@ -856,6 +864,12 @@
         var list = (res.data && res.data.appeals) || [];
         if (!list.length) { appealsBox.appendChild(el("p", { text: L.no_appeals })); return; }
         appealsBox.appendChild(el("ol", { class: "appeals" }, list.map(appealItem)));
+        // After an upheld appeal the API lets the admin publish corrected preliminary results.
+        if (state === "preliminary" && isAdmin() && actionsSection && list.some(function (a) { return a.outcome === "upheld"; })) {
+          actionsSection.insertBefore(actionControl(L.republish_pre, L.republish_pre_q, function () {
+            return apiRetry("POST", path + "/publish", { stage: "preliminary" });
+          }, L.republished_pre), actionsSection.children[1] || null);
+        }
       });
     }
     function appealItem(a) {
@@ -869,7 +883,7 @@
       ]);
       if (!a.outcome && state === "preliminary") {
         if (isReviewer()) {
-          var out = el("select", { id: nextId("outcome") }, [el("option", { value: "upheld", text: L.resolve_upheld }), el("option", { value: "rejected", text: L.resolve_rejected })]);
+          var out = el("select", { id: nextId("outcome") }, [el("option", { value: "upheld", text: L.resolve_upheld }), el("option", { value: "dismissed", text: L.resolve_rejected })]);
           var noteInput = el("textarea", { id: nextId("note"), rows: "3", maxlength: "2000", required: true });
           var button = el("button", { type: "submit", class: "resolve-button", text: L.resolve_button });
           var alert = alertBox();
@@ -912,10 +926,11 @@
               bundleButton.disabled = false;
               if (!r.ok) { say(bundleStatus, ""); say(bundleAlert, problemText(r)); return; }
               var url = URL.createObjectURL(r.blob);
-              var a = el("a", { href: url, download: id + "-bundle.tar", class: "visually-hidden", tabindex: "-1" });
+              var a = el("a", { href: url, download: id + "-bundle.tar", class: "visually-hidden", tabindex: "-1", "aria-hidden": "true", text: L.bundle });
               document.body.appendChild(a);
               a.click();
-              setTimeout(function () { URL.revokeObjectURL(url); a.remove(); }, 60000);
+              a.remove();
+              setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
               say(bundleStatus, L.bundle_done);
             });
           });
@@ -931,12 +946,11 @@
       el("li", {}, [el("a", { href: "#/", text: L.back_home })])
     ])], { id: "links" }));
 
-    // enrollment code cards, shown once
-    if (cards && cards.id === id && cards.codes.length) nodes.push(cardsSection());
-
     var h1 = page(info.title, nodes, { keepFocus: true });
-    if (flashNode) flashNode.focus(); else if (!keepFocus) h1.focus(); else h1.focus();
-    if (cards && cards.id === id && cards.codes.length) document.body.classList.add("print-cards");
+    var cardsShown = cards && cards.id === id && cards.codes.length && document.getElementById("cards");
+    if (cardsShown) document.body.classList.add("print-cards");
+    if (cardsShown && cards.fresh) { cards.fresh = false; var ch = cardsShown.querySelector("h2"); ch.setAttribute("tabindex", "-1"); ch.focus(); }
+    else if (flashNode) flashNode.focus(); else h1.focus();
 
     function refreshCounts() {
       api("GET", path).then(function (res) {
