@@ -30,6 +30,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 
 import openpyxl
 from axe_selenium_python import Axe
@@ -40,6 +41,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+warnings.filterwarnings("ignore", message="Workbook contains no default style")
 STREET = "chengqu"
 FIRST = "fuyuan-2025"
 SECOND = "fuyuan-2026"
@@ -147,7 +149,10 @@ def compare_table(rows, results, info, definition, what):
                    "organization": {s["star"]: s["label"] for s in definition["rules"]["organization_stars"]}}
     want_header = ["类型", "编号", "名称", "所属党支部"] + [labels[o["id"]] for o in info["options"]] + ["满意", "分母", "满意率", "获星"]
     check(header[:len(want_header)] == want_header, "%s: header %s" % (what, ",".join(header)))
-    col = {h: i for i, h in enumerate(header)}
+    # By position: an option labelled 满意 and the 满意 total share a header text.
+    n = len(info["options"])
+    col = {"类型": 0, "编号": 1, "名称": 2, "所属党支部": 3, "满意": 4 + n, "分母": 5 + n, "满意率": 6 + n, "获星": 7 + n}
+    col.update({"option:" + o["id"]: 4 + i for i, o in enumerate(info["options"])})
     body = [r for r in rows[1:] if any(norm(c) for c in r)]
     check(len(body) == len(results["subjects"]), "%s: one row per subject (%d rows, %d subjects)" % (what, len(body), len(results["subjects"])))
     bad = []
@@ -156,7 +161,7 @@ def compare_table(rows, results, info, definition, what):
         kind = "党员" if s["kind"] == "member" else "党组织"
         stars = "、".join(star_labels[s["kind"]].get(x, x) for x in s["stars"])
         ok = (norm(cell("类型")) == kind and norm(cell("编号")) == s["id"] and norm(cell("名称")) == s["name"]
-              and all(same_number(cell(labels[o]), n) for o, n in s["counts"].items())
+              and all(same_number(cell("option:" + o), c) for o, c in s["counts"].items())
               and same_number(cell("满意"), s["satisfied"]) and same_number(cell("分母"), s["denominator"])
               and (same_number(cell("满意率"), s["rate"]) if s["rate"] is not None else norm(cell("满意率")) in ("", "—", "-"))
               and norm(cell("获星")) == stars)
@@ -164,8 +169,9 @@ def compare_table(rows, results, info, definition, what):
             bad.append("%s: %s" % (s["name"], [norm(c) for c in row]))
     check(not bad, "%s: every subject's name, id, counts, 满意, 分母, 满意率 and 获星 match GET /results%s" % (
         what, "" if not bad else " — " + "; ".join(bad[:3])))
-    check(any(s["stars"] for s in results["subjects"]) and any(s["rate"] for s in results["subjects"]),
-          "%s: the compared results hold rates and stars" % what)
+    check(any(s["stars"] for s in results["subjects"]) and any(s["rate"] for s in results["subjects"])
+          and any(s["satisfied"] != s["counts"].get("satisfied") for s in results["subjects"]),
+          "%s: the compared results hold rates, stars, and 满意 totals that differ from the 满意 option" % what)
 
 
 def main():
@@ -179,13 +185,14 @@ def main():
     os.makedirs(downloads)
 
     def make_key(role):
-        out = subprocess.run([minping, "keys", "create", "--role", role, "--street", STREET, "--db", db, "--key-file", keyfile],
+        street = ["--street", STREET] if role != "operator" else []
+        out = subprocess.run([minping, "keys", "create", "--role", role] + street + ["--db", db, "--key-file", keyfile],
                              capture_output=True, text=True, timeout=60)
         if out.returncode != 0:
             sys.exit("keys create --role %s failed: %s" % (role, out.stderr))
         return out.stdout.strip().splitlines()[-1].split()[-1]
 
-    admin, reviewer = make_key("admin"), make_key("reviewer")
+    admin, reviewer, operator = make_key("admin"), make_key("reviewer"), make_key("operator")
     port = free_port()
     base = "http://127.0.0.1:%d" % port
     log = open(os.path.join(work, "server.log"), "w")
@@ -335,8 +342,20 @@ def main():
         status, listing = http(base, "/api/v1/evaluations?street=" + STREET)
         check(status == 200 and listing.get("evaluations") == [], "nothing is created by previews (GET /evaluations is empty)")
 
+        notroster = os.path.join(work, "not-a-roster.csv")
+        with open(notroster, "w", encoding="utf-8") as f:
+            f.write("foo,bar\n1,2\n")
+        upload(notroster)
+        check(wait_text("#roster-alert", "名单文件无法读取"), "a file without roster headers: 422 roster_invalid with its detail: " + text_of("#roster-alert"))
+        check(not text_of("#preview") and not driver.find_element(By.ID, "create").is_enabled(), "… the refused file leaves no preview and 确认创建 disabled")
+        huge = os.path.join(work, "huge.csv")
+        with open(huge, "w", encoding="utf-8") as f:
+            f.write("姓名,党支部\n" + "张三,一支部\n" * 400000)  # about 6 MB
+        upload(huge)
+        check(wait_text("#roster-alert", "文件太大", 30), "a roster over 5 MiB: 文件太大（最大 5 MB）: " + text_of("#roster-alert"))
         upload(xlsx)
         check(wait_text("#preview-summary", "府苑名单.xlsx"), "the XLSX roster again")
+        check(not text_of("#roster-alert"), "… and the earlier refusal is gone")
         check(not driver.find_elements(By.ID, "row-errors") and driver.find_element(By.ID, "create").is_enabled(),
               "a clean roster enables 确认创建")
         idf = driver.find_element(By.ID, "eval-id")
@@ -407,7 +426,8 @@ def main():
             voter.get("about:blank")
             voter.get(url)
             vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
-            tap(voter.find_element(By.XPATH, "//div[@class='bulk']/button[%d]" % (1 if len(trackers) != 1 else 3)))
+            # 满意, 不满意, 基本满意: the XLSX's 满意 option column and its 满意 total then differ.
+            tap(voter.find_element(By.XPATH, "//div[@class='bulk']/button[%d]" % [1, 3, 2][len(trackers)]))
             tap(voter.find_element(By.CSS_SELECTOR, ".progress button.primary"))
             vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.review")))
             tap(voter.find_element(By.CSS_SELECTOR, "button.primary"))
@@ -568,11 +588,13 @@ def main():
         # ---- 11. Enrollment code cards ----
         count = driver.find_element(By.ID, "codes-count")
         count.clear()
-        count.send_keys("3")
+        count.send_keys("8")
         click(driver.find_element(By.ID, "codes-button"))
-        WebDriverWait(driver, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".code-card")) == 3)
+        WebDriverWait(driver, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".code-card")) == 8)
         codes = [c.text for c in driver.find_elements(By.CSS_SELECTOR, ".code-card .card-code")]
-        check(all(re.fullmatch(r"[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){3}", c) for c in codes), "3 code cards, codes in groups of 4: %s" % codes)
+        check(all(re.fullmatch(r"[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){3}", c) for c in codes), "8 code cards, codes in groups of 4: %s…" % codes[:2])
+        check(driver.execute_script("return document.activeElement && document.activeElement.closest('#cards') !== null"),
+              "focus moves to the new cards")
         card = driver.find_element(By.CSS_SELECTOR, ".code-card").text
         check("/vote/" + SECOND in card and "输入匿名码投票" in card and TITLE.replace("2025", "2026") in card,
               "each card has the title, the voting address and the instruction")
@@ -588,7 +610,7 @@ def main():
         with open(os.path.join(OUT, "console-12-codes.pdf"), "wb") as f:
             f.write(pdf)
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-        check(pages == 1, "the 3 cards print on one A4 page, the console around them hidden (%d page(s))" % pages)
+        check(pages == 1, "the 8 cards print on one A4 page, the console around them hidden (%d page(s))" % pages)
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
         driver.set_window_size(794, 1123)  # A4 at 96 dpi
         shown = driver.execute_script("return Array.from(document.querySelectorAll('#console > *')).filter("
@@ -625,6 +647,20 @@ def main():
         check("Downloads" in text_of("#downloads") and "Appeals" in text_of("#appeals"), "English labels")
         axe("evaluation in English")
         shot("15-final-en")
+
+        # ---- 14. An operator sees every street, grouped, and names the street when creating ----
+        click(driver.find_element(By.CSS_SELECTOR, ".console-nav button"))
+        driver.get(base + "/admin")
+        sign_in(operator)
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".eval-card")))
+        headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#console h2")]
+        check(any(STREET in h for h in headings) and len(driver.find_elements(By.CSS_SELECTOR, ".eval-card h3")) == 2,
+              "the operator's home groups evaluations under a heading per street: %s" % headings)
+        axe("home (operator)")
+        shot("16-operator-home")
+        click(driver.find_element(By.CSS_SELECTOR, ".console-nav a[href='#/new']"))
+        check(bool(wait.until(EC.presence_of_element_located((By.ID, "street")))), "the operator's new evaluation form asks for the street")
+        axe("new evaluation (operator)")
     finally:
         try:
             driver.quit()

@@ -184,6 +184,8 @@
     }
   };
   var L = TEXT[lang], E = ERRORS[lang];
+  // Punctuation: full-width in Chinese, ASCII in English.
+  var P = lang === "en" ? { colon: ": ", open: " (", close: ")", comma: ", ", semi: "; " } : { colon: "：", open: "（", close: "）", comma: "，", semi: "；" };
   var WITH_DETAIL = { definition_invalid: 1, roster_invalid: 1, malformed_request: 1 };
   var STATES = ["draft", "open", "closed", "preliminary", "final", "annulled"];
 
@@ -303,7 +305,9 @@
   var langLink = document.querySelector("header .lang");
   var langHref = langLink ? langLink.getAttribute("href").split("#")[0] : null;
 
-  function clearTimers() { timers.forEach(function (x) { clearInterval(x); clearTimeout(x); }); timers = []; }
+  var onReturn = null;     // refreshes the evaluation page when the clerk comes back to this tab
+  function clearTimers() { timers.forEach(function (x) { clearInterval(x); clearTimeout(x); }); timers = []; onReturn = null; }
+  window.addEventListener("focus", function () { if (onReturn) onReturn(); });
   function go(hash) {
     if (location.hash === hash) route(); else location.hash = hash;
   }
@@ -446,10 +450,10 @@
     if (!rules) return "";
     var den = { ballots: L.den_ballots, answers: L.den_answers, electorate: L.den_electorate }[rules.denominator] || rules.denominator;
     var cmp = { above: L.cmp_above, at_least: L.cmp_at_least }[rules.comparison] || rules.comparison;
-    var stars = function (list) { return (list || []).map(function (s) { return s.label + " " + s.percent + "%"; }).join("，"); };
+    var stars = function (list) { return (list || []).map(function (s) { return s.label + " " + s.percent + "%"; }).join(P.comma); };
     var sat = (options || []).filter(function (o) { return o.satisfied; }).map(function (o) { return o.label; }).join("、");
-    return [L.denominator + "：" + den, L.comparison + "：" + cmp, L.members + "：" + stars(rules.member_stars),
-      L.branches + "：" + stars(rules.organization_stars), sat ? "✓ " + sat : ""].filter(Boolean).join("；");
+    return [L.denominator + P.colon + den, L.comparison + P.colon + cmp, L.members + P.colon + stars(rules.member_stars),
+      L.branches + P.colon + stars(rules.organization_stars), sat ? "✓ " + sat : ""].filter(Boolean).join(P.semi);
   }
 
   function newPage() {
@@ -484,7 +488,7 @@
       prevSelect.textContent = "";
       prevSelect.appendChild(el("option", { value: "", text: streetEvs.length ? L.previous_none : L.previous_none_found }));
       list.forEach(function (e) {
-        prevSelect.appendChild(el("option", { value: e.id, text: e.title + "（" + e.id + (e.community ? " · " + e.community : "") + "）" }));
+        prevSelect.appendChild(el("option", { value: e.id, text: e.title + P.open + e.id + (e.community ? " · " + e.community : "") + P.close }));
       });
       if (keep && list.some(function (e) { return e.id === keep; })) prevSelect.value = keep;
       copyButton.disabled = !prevSelect.value;
@@ -551,7 +555,7 @@
         if (p === checked) input.checked = true;
         input.addEventListener("change", function () { customBox.hidden = presetChoice() !== "custom"; });
         var help = p === "previous" ? t("preset_previous_help", { summary: rulesSummary(previous.rules, previous.options) }) : L["preset_" + p + "_help"];
-        presetBox.appendChild(el("div", { class: "choice" }, [input, el("label", { for: id, text: p === "previous" ? L.preset_previous + "（" + previous.id + "）" : L["preset_" + p] }),
+        presetBox.appendChild(el("div", { class: "choice" }, [input, el("label", { for: id, text: p === "previous" ? L.preset_previous + P.open + previous.id + P.close : L["preset_" + p] }),
           el("p", { class: "help", id: hid, text: help })]));
       });
       customBox.hidden = checked !== "custom";
@@ -561,6 +565,7 @@
     // roster
     var fileInput = el("input", { type: "file", id: "roster-file", name: "roster", accept: ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv" });
     var rosterAlert = alertBox();
+    rosterAlert.id = "roster-alert";
     var rosterStatus = el("p", { role: "status", class: "help" });
     var preview = el("div", { id: "preview" });
     var skipBox = el("div", { class: "choice skip", hidden: true });
@@ -577,23 +582,24 @@
       var type = /\.xlsx$/.test(name) ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         : /\.csv$/.test(name) ? "text/csv"
         : file.type === "text/csv" ? "text/csv" : null;
-      if (!type) { say(rosterAlert, L.roster_type); return; }
+      if (!type) { say(rosterAlert, L.roster_type); roster = null; renderPreview(); return; }
       say(rosterStatus, L.roster_reading);
       file.arrayBuffer().then(function (bytes) {
         return api("POST", "/rosters", bytes, { contentType: type });
       }).then(function (res) {
         say(rosterStatus, "");
-        if (!res.ok || !res.data) { say(rosterAlert, problemText(res)); return; }
+        // A refused file leaves no roster behind: what is previewed is what gets created.
+        if (!res.ok || !res.data) { say(rosterAlert, problemText(res)); roster = null; renderPreview(); return; }
         roster = { organizations: res.data.organizations || [], members: res.data.members || [], errors: res.data.errors || [] };
         rosterSource = t("preview_from_file", { name: file.name });
         skipInput.checked = false;
         renderPreview();
-      }, function () { say(rosterStatus, ""); say(rosterAlert, E.network); });
+      }, function () { say(rosterStatus, ""); say(rosterAlert, E.network); roster = null; renderPreview(); });
     });
 
     function renderPreview() {
       preview.textContent = "";
-      if (!roster) { updateCreate(); return; }
+      if (!roster) { skipBox.hidden = true; skipInput.checked = false; updateCreate(); return; }
       var orgName = Object.create(null);
       roster.organizations.forEach(function (o) { orgName[o.id] = o.name; });
       var nodes = [el("h3", { text: L.preview }),
@@ -604,9 +610,9 @@
           el("ul", {}, roster.errors.map(function (x) { return el("li", { text: t("row_error", x) }); })),
           el("p", { text: L.row_errors_help })]));
       }
-      nodes.push(el("h4", { text: L.branches + "（" + roster.organizations.length + "）" }),
+      nodes.push(el("h4", { text: L.branches + P.open + roster.organizations.length + P.close }),
         tableWrap(L.branches_table, [L.org_name, L.org_id], roster.organizations.map(function (o) { return [o.name, o.id]; })),
-        el("h4", { text: L.members + "（" + roster.members.length + "）" }),
+        el("h4", { text: L.members + P.open + roster.members.length + P.close }),
         tableWrap(L.members_table, [L.name, L.member_id, L.branch], roster.members.map(function (m) { return [m.name, m.id, orgName[m.organization] || m.organization || ""]; })));
       nodes.forEach(function (n) { preview.appendChild(n); });
       skipLabel.textContent = t("skip_errors", { n: roster.errors.length });
@@ -709,7 +715,11 @@
     var turnoutText = el("p", { id: "turnout", class: "turnout-text", "aria-live": "polite" });
     var bar = el("progress", { id: "turnout-bar", max: String(info.electorate || 1), value: "0", "aria-label": L.turnout });
     var stateBadge = el("span", { class: "state state-" + state, id: "state", text: stateName(state) });
+    var leftNode = null, countInputs = [];
     function showTurnout(x) {
+      var left = Math.max(0, (x.electorate || 0) - (x.issued || 0));
+      if (leftNode) leftNode.textContent = t("slips_left", { n: left, electorate: x.electorate, issued: x.issued });
+      countInputs.forEach(function (input) { input.setAttribute("max", String(Math.max(1, Math.min(500, left)))); });
       var percent = x.electorate ? Math.round(x.ballots * 1000 / x.electorate) / 10 : 0;
       var text = t("turnout_text", { ballots: x.ballots, issued: x.issued, electorate: x.electorate, percent: percent });
       if (turnoutText.textContent !== text) turnoutText.textContent = text;
@@ -724,7 +734,7 @@
       flashNode,
       createdId === id && note === L.created ? el("p", { class: "message" }, [el("a", { href: "/api/v1" + path + "/definition.yaml", download: id + ".yaml", text: L.definition_yaml })]) : null,
       el("div", { class: "status-box" }, [
-        el("p", {}, [L.state + "：", stateBadge, " ", el("span", { class: "next", text: L.next + (L["next_" + state] || "") })]),
+        el("p", {}, [L.state + P.colon, stateBadge, " ", el("span", { class: "next", text: L.next + (L["next_" + state] || "") })]),
         turnoutText, bar,
         state === "open" ? el("p", { class: "help", text: L.auto_refresh }) : null
       ])
@@ -747,7 +757,7 @@
       var button = el("button", { type: "button", class: withReason ? "danger" : "", "data-action": label, text: label });
       var confirmBox = el("div", { class: "confirm", hidden: true, role: "group", "aria-label": label });
       var reason = withReason ? el("textarea", { id: nextId("reason"), rows: "3", maxlength: "1000", required: true }) : null;
-      var yes = el("button", { type: "button", class: "primary confirm-yes", text: withReason ? L.annul_confirm : L.confirm + "，" + label });
+      var yes = el("button", { type: "button", class: "primary confirm-yes", text: withReason ? L.annul_confirm : L.confirm + P.comma + label });
       var no = el("button", { type: "button", class: "confirm-no", text: L.cancel });
       var alert = alertBox();
       confirmBox.appendChild(el("p", { class: "question", text: question }));
@@ -763,7 +773,7 @@
         yes.disabled = true; no.disabled = true; yes.textContent = L.working;
         run(reason ? reason.value.trim() : undefined).then(function (res) {
           if (res.ok) { reload(done); return; }
-          yes.disabled = false; no.disabled = false; yes.textContent = withReason ? L.annul_confirm : L.confirm + "，" + label;
+          yes.disabled = false; no.disabled = false; yes.textContent = withReason ? L.annul_confirm : L.confirm + P.comma + label;
           say(alert, problemText(res));
         });
       });
@@ -788,9 +798,10 @@
         timers.push(setTimeout(function () { refreshCounts(); }, 2500));
       });
       nodes.push(section(L.slips, [el("p", { text: L.slips_intro }),
-        el("p", { class: "help", id: leftId, text: t("slips_left", { n: remaining, electorate: info.electorate, issued: info.issued }) }), slipsForm, alertBox()], { id: "slips" }));
+        leftNode = el("p", { class: "help", id: leftId, text: t("slips_left", { n: remaining, electorate: info.electorate, issued: info.issued }) }), slipsForm, alertBox()], { id: "slips" }));
 
       var codesCount = el("input", { type: "number", id: "codes-count", min: "1", max: String(Math.max(1, Math.min(500, remaining))), step: "1", value: String(Math.max(1, Math.min(8, remaining))), required: true, inputmode: "numeric" });
+      countInputs = [slipsCount, codesCount];
       var codesButton = el("button", { type: "submit", id: "codes-button", text: L.codes_button });
       var codesAlert = alertBox();
       var codesForm = el("form", { id: "codes-form", class: "inline-form" }, [field(L.codes_count, codesCount), codesButton]);
@@ -835,7 +846,7 @@
           var list = (info.subjects || []).filter(function (s) { return s.kind === g[0]; });
           if (!list.length) return;
           subjectSelect.appendChild(el("optgroup", { label: g[1] }, list.map(function (s) {
-            return el("option", { value: s.id, text: s.name + (s.organization_name ? "（" + s.organization_name + "）" : "") });
+            return el("option", { value: s.id, text: s.name + (s.organization_name ? P.open + s.organization_name + P.close : "") });
           })));
         });
         var appealText = el("textarea", { id: "appeal-text", rows: "4", maxlength: "2000", required: true });
@@ -877,9 +888,9 @@
       var item = el("li", { class: "appeal" + (a.outcome ? "" : " pending"), "data-appeal": a.id }, [
         el("p", { class: "appeal-head" }, [el("strong", { text: a.subject ? (a.subject_name || a.subject) : L.appeal_whole }), " · ",
           el("span", { text: t("appeal_filed", { date: formatDate(a.filed_at) }) }), " · ",
-          el("span", { class: "outcome " + (a.outcome || "pending"), text: L.appeal_outcome + "：" + outcome })]),
+          el("span", { class: "outcome " + (a.outcome || "pending"), text: L.appeal_outcome + P.colon + outcome })]),
         el("p", { class: "appeal-text", text: a.text }),
-        a.note ? el("p", { class: "appeal-note", text: L.appeal_note + "：" + a.note }) : null
+        a.note ? el("p", { class: "appeal-note", text: L.appeal_note + P.colon + a.note }) : null
       ]);
       if (!a.outcome && state === "preliminary") {
         if (isReviewer()) {
@@ -887,7 +898,7 @@
           var noteInput = el("textarea", { id: nextId("note"), rows: "3", maxlength: "2000", required: true });
           var button = el("button", { type: "submit", class: "resolve-button", text: L.resolve_button });
           var alert = alertBox();
-          var form = el("form", { class: "resolve stack", "aria-label": L.resolve + "：" + (a.subject_name || L.appeal_whole) + " #" + a.id }, [field(L.resolve_outcome, out), field(L.appeal_note, noteInput), button, alert]);
+          var form = el("form", { class: "resolve stack", "aria-label": L.resolve + P.colon + (a.subject_name || L.appeal_whole) + " #" + a.id }, [field(L.resolve_outcome, out), field(L.appeal_note, noteInput), button, alert]);
           form.addEventListener("submit", function (e) {
             e.preventDefault();
             if (!noteInput.value.trim()) { noteInput.focus(); return; }
@@ -960,6 +971,7 @@
       });
     }
     if (state === "open") timers.push(setInterval(refreshCounts, 5000));
+    if (state !== "final" && state !== "annulled") onReturn = refreshCounts;
   }
 
   function groupCode(c) { return String(c).replace(/[^A-Za-z0-9]/g, "").replace(/(.{4})(?=.)/g, "$1-"); }
