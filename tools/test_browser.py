@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 
+from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -110,7 +111,20 @@ def main():
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     wait = WebDriverWait(driver, 20)
 
+    def axe(view):
+        """axe-core on the page as it is now: any violation fails (issue 12)."""
+        runner = Axe(driver)
+        runner.inject()
+        violations = runner.run()["violations"]
+        for v in violations:
+            print("     axe %s (%s): %s" % (v["id"], v["impact"], v["help"]))
+            for node in v["nodes"][:5]:
+                print("       %s: %s" % (node["target"], (node.get("failureSummary") or "").replace("\n", " ")[:200]))
+        check(not violations, "axe-core: no violations on %s" % view)
+
     def shot(name, width, height=None):
+        """A screenshot of the page, after axe-core has checked it."""
+        axe(name)
         driver.set_window_size(width, height or 900)
         if height is None:  # the whole page
             total = driver.execute_script("return document.documentElement.scrollHeight")
@@ -129,7 +143,13 @@ def main():
     try:
         # 1. Print slips through the admin page.
         driver.set_window_size(1280, 900)
+        driver.get(base + "/")
+        check(driver.find_element(By.CSS_SELECTOR, "a[href='/board/%s']" % EVALUATION) is not None,
+              "the front page links to the evaluation's board")
+        shot("0-home", 1280)
+        driver.set_window_size(1280, 900)
         driver.get(base + "/admin/slips/" + EVALUATION)
+        axe("slips form")
         driver.find_element(By.ID, "key").send_keys(admin)
         count = driver.find_element(By.ID, "count")
         count.clear()

@@ -532,6 +532,7 @@ def main():
             compare_table([list(r) for r in sheet.iter_rows(values_only=True)], results, info, definition, "XLSX read by openpyxl")
         except Exception as e:  # noqa: BLE001 - a broken file is a failure, not a crash
             check(False, "XLSX read by openpyxl: %s" % e)
+        check(shutil.which("libreoffice") is not None, "LibreOffice is installed (tools/test installs libreoffice-calc-nogui)")
         if shutil.which("libreoffice"):
             home = os.path.join(work, "lo-home")
             os.makedirs(home, exist_ok=True)

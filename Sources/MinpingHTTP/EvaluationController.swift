@@ -84,6 +84,7 @@ struct EvaluationController {
                 ("id", .string(record.id)), ("title", .string(definition.title)), ("street", .string(record.street)),
                 ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
                 ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
+                ("slips", .int(record.lifecycle.slips)), ("codes", .int(record.lifecycle.codes)),
                 ("publicity_days", .int(definition.publicityDays)),
                 ("previous", definition.previous.map(JSONValue.string) ?? .null),
                 ("created_at", .string(LogTime.format(record.createdAt))),

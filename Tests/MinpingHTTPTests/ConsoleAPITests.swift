@@ -55,6 +55,9 @@ struct ConsoleAPITests {
             #expect(all[0]["issued"] as? Int == 3 && all[0]["ballots"] as? Int == 0 && all[0]["electorate"] as? Int == 60)
             #expect(all[0]["state"] as? String == "draft" && all[0]["community"] as? String == "柳庄社区")
             #expect(all[0]["previous"] as? String == "lz-2025" && all[0]["title"] as? String == "柳庄社区测评")
+            _ = try await client.call(.post, "\(base)/lz-2026/enrollment-codes", key: server.admin, json: ["count": 2])
+            let shown = try await client.call(.get, "\(base)/lz-2026").json
+            #expect(shown["slips"] as? Int == 3 && shown["codes"] as? Int == 2 && shown["issued"] as? Int == 3)
             let one = try #require(try await client.call(.get, "\(base)?street=xincheng").json["evaluations"] as? [[String: Any]])
             #expect(one.map { $0["id"] as? String } == ["xc-2026"])
             #expect((try await client.call(.get, "\(base)?street=nowhere").json["evaluations"] as? [Any])?.isEmpty == true)

@@ -13,11 +13,11 @@
 
   var TEXT = {
     zh: {
-      console: "街道控制台", sign_in_title: "登录街道控制台",
+      console: "街道管理台", sign_in_title: "登录街道管理台",
       sign_in_intro: "请输入街道发给您的密钥（管理员、审核员或平台管理员）。密钥只保存在本浏览器标签页里，关闭标签页或点“签退”就会清除。",
       key: "密钥", sign_in: "登录", signing_in: "正在核对……", sign_out: "签退", signed_out: "已签退，密钥已从本标签页清除。",
       key_expired: "密钥已失效，请重新登录。",
-      nav: "控制台导航", home: "全部测评", new_evaluation: "新建测评",
+      nav: "管理台导航", home: "全部测评", new_evaluation: "新建测评",
       role_admin: "管理员", role_reviewer: "审核员", role_operator: "平台管理员", all_streets: "全部街道",
       signed_in_as: "{role} · {street}",
       list_title: "测评列表", list_title_street: "{street} 街道的测评", loading: "正在载入……", no_evaluations: "还没有测评。点“新建测评”开始。",
@@ -69,7 +69,7 @@
       annul_confirm: "确认作废",
       confirm: "确定", cancel: "取消", working: "正在处理……",
       slips: "打印选票", slips_intro: "每张选票有一个二维码，只能投一次票。选票在新标签页打开，请在那里打印（A4，每页 8 张）。",
-      slips_count: "选票张数", slips_left: "还可以发放 {n} 张（应参评 {electorate}，已发放 {issued}）。", slips_button: "生成并打印选票",
+      slips_count: "选票张数", slips_left: "还可以发放 {n} 张（应参评 {electorate}，已印选票 {slips}，已生成匿名码 {codes}）。", slips_button: "生成并打印选票",
       codes: "打印匿名码", codes_intro: "给不能到场的居民代表发匿名码，用手机投票。匿名码只显示这一次，服务器不保存原码：生成后请立即打印。",
       codes_count: "匿名码个数", codes_button: "生成匿名码", codes_made: "已生成 {n} 个匿名码。它们只显示这一次，离开或刷新本页后无法再看到，请现在打印。",
       cards: "匿名码卡片", print: "打印", vote_address: "投票网址", code: "匿名码",
@@ -142,7 +142,7 @@
       annul_confirm: "Annul for good",
       confirm: "Yes", cancel: "Cancel", working: "Working…",
       slips: "Print slips", slips_intro: "Each slip carries a QR code good for one vote. The slips open in a new tab; print them there (A4, 8 a page).",
-      slips_count: "Number of slips", slips_left: "{n} more can be issued (electorate {electorate}, issued {issued}).", slips_button: "Make and print slips",
+      slips_count: "Number of slips", slips_left: "{n} more can be issued (electorate {electorate}; slips printed {slips}, codes made {codes}).", slips_button: "Make and print slips",
       codes: "Print enrollment codes", codes_intro: "Codes let representatives who cannot come vote on their phones. Codes are shown only once and the server keeps no copy: print them right away.",
       codes_count: "Number of codes", codes_button: "Make codes", codes_made: "{n} codes made. They are shown only this once and are gone when you leave or reload this page: print them now.",
       cards: "Enrollment code cards", print: "Print", vote_address: "Voting address", code: "Code",
@@ -194,6 +194,8 @@
     if (s === undefined) s = key;
     return vars ? s.replace(/\{(\w+)\}/g, function (_, n) { return vars[n] === undefined || vars[n] === null ? "" : String(vars[n]); }) : s;
   }
+  /** Slips printed and codes made both count against the electorate, codes before they are used. */
+  function slipsLeft(x) { return Math.max(0, (x.electorate || 0) - (x.slips || 0) - (x.codes || 0)); }
   function stateName(s) { return STATES.indexOf(s) >= 0 ? L["state_" + s] : s; }
 
   // ---- DOM helpers ----
@@ -717,8 +719,8 @@
     var stateBadge = el("span", { class: "state state-" + state, id: "state", text: stateName(state) });
     var leftNode = null, countInputs = [];
     function showTurnout(x) {
-      var left = Math.max(0, (x.electorate || 0) - (x.issued || 0));
-      if (leftNode) leftNode.textContent = t("slips_left", { n: left, electorate: x.electorate, issued: x.issued });
+      var left = slipsLeft(x);
+      if (leftNode) leftNode.textContent = t("slips_left", { n: left, electorate: x.electorate, slips: x.slips || 0, codes: x.codes || 0 });
       countInputs.forEach(function (input) { input.setAttribute("max", String(Math.max(1, Math.min(500, left)))); });
       var percent = x.electorate ? Math.round(x.ballots * 1000 / x.electorate) / 10 : 0;
       var text = t("turnout_text", { ballots: x.ballots, issued: x.issued, electorate: x.electorate, percent: percent });
@@ -782,7 +784,7 @@
     }
 
     // print slips and enrollment codes
-    var remaining = Math.max(0, (info.electorate || 0) - (info.issued || 0));
+    var remaining = slipsLeft(info);
     if (isAdmin() && (state === "draft" || state === "open")) {
       var slipsCount = el("input", { type: "number", id: "slips-count", name: "count", min: "1", max: String(Math.max(1, Math.min(500, remaining))), step: "1", value: String(Math.max(1, Math.min(8, remaining))), required: true, inputmode: "numeric" });
       var keyField = el("input", { type: "hidden", name: "key", value: "" });
@@ -798,7 +800,7 @@
         timers.push(setTimeout(function () { refreshCounts(); }, 2500));
       });
       nodes.push(section(L.slips, [el("p", { text: L.slips_intro }),
-        leftNode = el("p", { class: "help", id: leftId, text: t("slips_left", { n: remaining, electorate: info.electorate, issued: info.issued }) }), slipsForm, alertBox()], { id: "slips" }));
+        leftNode = el("p", { class: "help", id: leftId, text: t("slips_left", { n: remaining, electorate: info.electorate, slips: info.slips || 0, codes: info.codes || 0 }) }), slipsForm, alertBox()], { id: "slips" }));
 
       var codesCount = el("input", { type: "number", id: "codes-count", min: "1", max: String(Math.max(1, Math.min(500, remaining))), step: "1", value: String(Math.max(1, Math.min(8, remaining))), required: true, inputmode: "numeric" });
       countInputs = [slipsCount, codesCount];
@@ -884,7 +886,7 @@
       });
     }
     function appealItem(a) {
-      var outcome = a.outcome === "upheld" ? L.outcome_upheld : a.outcome === "rejected" || a.outcome === "dismissed" ? L.outcome_rejected : L.outcome_pending;
+      var outcome = a.outcome === "upheld" ? L.outcome_upheld : a.outcome === "dismissed" ? L.outcome_rejected : L.outcome_pending;
       var item = el("li", { class: "appeal" + (a.outcome ? "" : " pending"), "data-appeal": a.id }, [
         el("p", { class: "appeal-head" }, [el("strong", { text: a.subject ? (a.subject_name || a.subject) : L.appeal_whole }), " · ",
           el("span", { text: t("appeal_filed", { date: formatDate(a.filed_at) }) }), " · ",
