@@ -39,6 +39,16 @@ struct BundleVerifierTests {
         return swift
     }
 
+    @Test("a definition naming its previous round verifies in both verifiers, which do not follow it (SPEC §2)")
+    func previousRound() throws {
+        var definition = LogFixtures.definition
+        definition.previous = "round-that-is-not-here"
+        var sample = SampleEvaluation(definition: definition, issuingKey: LogFixtures.issuingKey, signer: LogFixtures.signer)
+        try sample.run(votes: LogFixtures.votes, batchSize: 6)
+        #expect(String(decoding: sample.bundle.definition, as: UTF8.self).contains("\"previous\":\"round-that-is-not-here\""))
+        #expect(try failureInBoth(sample.bundle) == nil)
+    }
+
     @Test("a good bundle verifies, with and without the pinned log key and earlier checkpoints (both verifiers)")
     func goodBundle() throws {
         let summary = try BundleVerifier().verify(good)
