@@ -12,49 +12,24 @@ Needs: chromium, chromium-driver (Debian), selenium (PyPI); tools/test installs 
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-from axe_selenium_python import Axe
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser_support import axe as axe_check, check, chrome, failures, free_port, wait_until_serving
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 EVALUATION = "fuyuan-2018"
-failures = []
 
 
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what)
-    if not condition:
-        failures.append(what)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_until_serving(server, base):
-    """The slips line comes before the port is bound: wait for /healthz."""
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1):
-                return
-        except OSError:
-            if server.poll() is not None:
-                sys.exit("minping serve exited with %s" % server.returncode)
-            time.sleep(0.1)
-    server.kill()
-    sys.exit("minping serve did not start within 60 s")
 
 
 def api(port, method, path, body=None, key=None, evaluation=EVALUATION):
@@ -104,23 +79,11 @@ def main():
             break
     wait_until_serving(server, base)
 
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=zh-CN"):
-        options.add_argument(flag)
-    options.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chrome()
     wait = WebDriverWait(driver, 20)
 
     def axe(view):
-        """axe-core on the page as it is now: any violation fails (issue 12)."""
-        runner = Axe(driver)
-        runner.inject()
-        violations = runner.run()["violations"]
-        for v in violations:
-            print("     axe %s (%s): %s" % (v["id"], v["impact"], v["help"]))
-            for node in v["nodes"][:5]:
-                print("       %s: %s" % (node["target"], (node.get("failureSummary") or "").replace("\n", " ")[:200]))
-        check(not violations, "axe-core: no violations on %s" % view)
+        axe_check(driver, view)
 
     def shot(name, width, height=None):
         """A screenshot of the page, after axe-core has checked it."""

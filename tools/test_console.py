@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
@@ -33,10 +32,8 @@ import urllib.request
 import warnings
 
 import openpyxl
-from axe_selenium_python import Axe
-from selenium import webdriver
+from browser_support import axe as axe_check, check, chrome as headless_chrome, failures, free_port, wait_until_serving
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -47,35 +44,13 @@ FIRST = "fuyuan-2025"
 SECOND = "fuyuan-2026"
 TITLE = "府苑社区2025年度党员和党组织群众满意度测评"
 COMMUNITY = "府苑社区"
-failures = []
 OUT = ".build/browser-screenshots"
 
 
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_until_serving(server, base):
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1):
-                return
-        except OSError:
-            if server.poll() is not None:
-                sys.exit("minping serve exited with %s" % server.returncode)
-            time.sleep(0.1)
-    server.kill()
-    sys.exit("minping serve did not start within 60 s")
 
 
 def http(base, path, method="GET", body=None, key=None, raw=False):
@@ -202,15 +177,7 @@ def main():
     xlsx, gb, bad = make_rosters(work)
 
     def chrome(width, height):
-        options = webdriver.ChromeOptions()
-        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=zh-CN",
-                     "--window-size=%d,%d" % (width, height)):
-            options.add_argument(flag)
-        options.add_experimental_option("prefs", {"download.default_directory": downloads, "download.prompt_for_download": False})
-        options.binary_location = "/usr/bin/chromium"
-        d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
-        return d
+        return headless_chrome(("--window-size=%d,%d" % (width, height),), downloads=downloads)
 
     driver = chrome(1280, 900)
     voter = None
@@ -233,14 +200,7 @@ def main():
         driver.set_window_size(1280, 900)
 
     def axe(view):
-        a = Axe(driver)
-        a.inject()
-        violations = a.run()["violations"]
-        for v in violations:
-            print("     axe %s (%s): %s" % (v["id"], v["impact"], v["help"]))
-            for n in v["nodes"][:5]:
-                print("       %s — %s" % (n["target"], (n.get("failureSummary") or "").replace("\n", " ")[:200]))
-        check(not violations, "axe-core: no violations on %s" % view)
+        axe_check(driver, view)
 
     def click(element):
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
