@@ -153,7 +153,17 @@ public actor EvaluationService {
         for id in try await store.evaluationIDs() {
             let record = try await record(id)
             guard street == nil || record.street == street else { continue }
-            found.append((record, try await definition(id)))
+            // A listing reads the stored definition, not the whole context: no signing key is
+            // opened to show a title.
+            if let context = contexts.withLock({ $0[id] }) {
+                found.append((record, context.definition))
+            } else {
+                do {
+                    found.append((record, try EvaluationDefinition(canonicalJSON: record.definitionJSON, file: "evaluation \(id)")))
+                } catch {
+                    throw integrityFailure(id, "its stored definition does not read: \(error)")
+                }
+            }
         }
         return found.sorted { ($0.record.street, $1.record.createdAt, $0.record.id) < ($1.record.street, $0.record.createdAt, $1.record.id) }
     }
