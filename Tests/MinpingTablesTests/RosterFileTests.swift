@@ -30,7 +30,10 @@ func workbook(sheet: String, sharedStrings: String? = nil, prefix: String = "") 
         <?xml version="1.0" encoding="UTF-8"?>
         <\(prefix)worksheet \(ns)><\(prefix)sheetData>\(sheet)</\(prefix)sheetData></\(prefix)worksheet>
         """)
-    if let sharedStrings { try add("xl/sharedStrings.xml", "<sst xmlns=\"\(main)\">\(sharedStrings)</sst>") }
+    if let sharedStrings {
+        // A document with its own prologue (a DOCTYPE, say) is written as given.
+        try add("xl/sharedStrings.xml", sharedStrings.hasPrefix("<!") ? sharedStrings : "<sst xmlns=\"\(main)\">\(sharedStrings)</sst>")
+    }
     return try #require(archive.data)
 }
 
@@ -147,6 +150,22 @@ struct RosterFileTests {
         let prefixed = sheet.replacingOccurrences(of: "<", with: "<x:").replacingOccurrences(of: "<x:/", with: "</x:")
         let same = try RosterFile.read(try workbook(sheet: prefixed, sharedStrings: shared, prefix: "x:"), format: .xlsx)
         #expect(same == roster)
+    }
+
+    @Test("hostile workbooks are refused quickly: entity expansion (billion laughs), a ZIP bomb")
+    func hostileWorkbooks() throws {
+        let header = "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>姓名</t></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>党支部</t></is></c></row>"
+        let entities = (0..<9).map { level in
+            let name = String(UnicodeScalar(UInt8(98 + level))), inner = String(UnicodeScalar(UInt8(97 + level)))
+            return "<!ENTITY \(name) \"\(String(repeating: "&\(inner);", count: 10))\">"
+        }.joined()
+        let laughs = "<!DOCTYPE sst [<!ENTITY a \"aaaaaaaaaa\">\(entities)]><sst><si><t>&j;</t></si></sst>"
+        let row = "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"B2\" t=\"inlineStr\"><is><t>一支部</t></is></c></row>"
+        #expect(throws: RosterError.self) { try RosterFile.read(try workbook(sheet: header + row, sharedStrings: laughs), format: .xlsx) }
+        // 100 MiB of spaces deflate to about 100 KiB; reading stops at 64 MiB.
+        let bomb = try workbook(sheet: header + String(repeating: " ", count: 100 << 20))
+        #expect(bomb.count < 1 << 20)
+        #expect(throws: RosterError.unreadable("Excel 文件解压后过大（xl/worksheets/roster.xml）")) { try RosterFile.read(bomb, format: .xlsx) }
     }
 
     @Test("the Content-Type names the format; a ZIP body without one is XLSX")
