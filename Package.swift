@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: definitions, counting rules, results. No I/O, no SQL, no HTTP.
@@ -55,6 +56,18 @@ let package = Package(
         .target(
             name: "MinpingStore",
             dependencies: ["MinpingCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Past one machine (SPEC §9): PostgreSQL through postgres-nio's pooled client; several
+        // instances share one database, each log extended under a row lock on its head.
+        .target(
+            name: "MinpingPostgres",
+            dependencies: [
+                "MinpingStore",
+                "MinpingCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // Spreadsheets in and out (SPEC §7): rosters from CSV or XLSX, results as CSV and XLSX.
         // ZIP by ZIPFoundation, XML by Foundation, CSV by CSV.swift.
@@ -177,8 +190,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MinpingStoreTests",
-            dependencies: ["MinpingStore", "MinpingSQLite", "MinpingTestSupport", "MinpingCore",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MinpingStore", "MinpingSQLite", "MinpingPostgres", "MinpingTestSupport", "MinpingCore",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MinpingHTTPTests",

@@ -176,5 +176,35 @@ public enum StoreContract {
             #expect(stored.count == 1 && stored.first?.outcome == .dismissed && stored.first?.text == "申诉")
             #expect(try await store.evaluation(id: "e1")?.lifecycle.unresolvedAppeals == 0)
         },
+        Case(name: "one token cast by 50 callers at once is stored once (several instances, one database)") { store in
+            try await create(store, record(electorate: 60))
+            try await store.commit(LogStep(evaluation: "e1", expectedSize: 1, entries: [entry(1)], checkpoint: "cp2",
+                                           effects: [.lifecycle(.slipsIssued(count: 50)), .lifecycle(.opened(at: at))]))
+            let outcomes = try await withThrowingTaskGroup(of: [BallotOutcome].self) { group in
+                for _ in 0..<50 { group.addTask { try await store.spendTokensAndStoreBallots([ballot(7)]) } }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(outcomes.count { $0 == .stored } == 1 && outcomes.count { $0 == .tokenSpent } == 49)
+            #expect(try await store.evaluation(id: "e1")?.ballots == 1)
+            #expect(try await store.pendingBallots(evaluation: "e1").count == 1)
+        },
+        Case(name: "steps racing for one log size: exactly one is appended, the log stays linear") { store in
+            try await openEvaluation(store)
+            let results = await withTaskGroup(of: Bool.self) { group in
+                for writer in 0..<10 {
+                    group.addTask {
+                        (try? await store.commit(LogStep(evaluation: "e1", expectedSize: 2, entries: [entry(2, "w\(writer)")],
+                                                         checkpoint: "cp3-\(writer)", effects: []))) != nil
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.count { $0 } == 1)
+            #expect(try await store.logSize(evaluation: "e1") == 3)
+            let checkpoints = try await store.checkpoints(evaluation: "e1")
+            #expect(checkpoints.count == 3 && checkpoints[2].hasPrefix("cp3-"))
+            let winner = try #require(try await store.entries(evaluation: "e1", range: 2..<3).first)
+            #expect(checkpoints[2] == "cp3-" + winner.type.dropFirst())
+        },
     ]
 }

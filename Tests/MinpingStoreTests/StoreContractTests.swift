@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MinpingPostgres
 import MinpingSQLite
 import MinpingStore
 import MinpingTestSupport
@@ -17,6 +18,15 @@ struct StoreContractTests {
         let path = TemporaryDatabase.path()
         defer { TemporaryDatabase.remove(path) }
         try await contract.run(SQLiteStore(path: path, keys: KeyEncryptionKey()))
+    }
+
+    /// On a fresh database of the cluster tools/test starts (MINPING_TEST_POSTGRES_URL).
+    @Test("PostgreSQL", .enabled(if: TestPostgres.url != nil, TestPostgres.skipped), arguments: StoreContract.cases)
+    func postgres(_ contract: StoreContract.Case) async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let store = try await PostgresStore(url: url, keys: KeyEncryptionKey())
+        defer { store.shutdown() }
+        try await contract.run(store)
     }
 }
 

@@ -1,0 +1,120 @@
+import Logging
+import PostgresNIO
+
+extension PostgresStore {
+    /// Numbered migrations, never edited once shipped; a change is a new one. Plain SQL, so
+    /// later code cannot alter what an old migration did. The schema is SQLite's as of its v2
+    /// (sealed keys, the publicity period, the key check), in PostgreSQL's types.
+    static let migrations: [(version: Int, sql: [PostgresQuery])] = [
+        (1, [
+            """
+            CREATE TABLE api_key (
+                hash text PRIMARY KEY,
+                role text NOT NULL,
+                street text,
+                created_at double precision NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE log_key (
+                street text PRIMARY KEY,
+                seed_sealed bytea NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE evaluation (
+                id text PRIMARY KEY,
+                street text NOT NULL,
+                definition bytea NOT NULL,
+                token_key_sealed bytea NOT NULL,
+                state text NOT NULL,
+                slips bigint NOT NULL,
+                codes bigint NOT NULL,
+                issued bigint NOT NULL,
+                ballots bigint NOT NULL,
+                electorate bigint NOT NULL,
+                publicity_days bigint NOT NULL,
+                created_at double precision NOT NULL,
+                preliminary_at double precision
+            )
+            """,
+            """
+            CREATE TABLE enrollment_code (
+                evaluation text NOT NULL REFERENCES evaluation(id),
+                hash text NOT NULL,
+                used boolean NOT NULL,
+                PRIMARY KEY (evaluation, hash)
+            )
+            """,
+            // Keyed by the token's random nonce; no serial column or time says when a ballot came.
+            """
+            CREATE TABLE ballot (
+                evaluation text NOT NULL REFERENCES evaluation(id),
+                nonce bytea NOT NULL,
+                token text NOT NULL,
+                ratings text NOT NULL,
+                tracker text NOT NULL,
+                seq bigint,
+                PRIMARY KEY (evaluation, nonce)
+            )
+            """,
+            "CREATE INDEX ballot_by_tracker ON ballot (evaluation, tracker)",
+            "CREATE INDEX ballot_pending ON ballot (evaluation) WHERE seq IS NULL",
+            """
+            CREATE TABLE log_entry (
+                evaluation text NOT NULL REFERENCES evaluation(id),
+                seq bigint NOT NULL,
+                type text NOT NULL,
+                bytes bytea NOT NULL,
+                leaf_hash bytea NOT NULL,
+                PRIMARY KEY (evaluation, seq)
+            )
+            """,
+            """
+            CREATE TABLE checkpoint (
+                evaluation text NOT NULL REFERENCES evaluation(id),
+                size bigint NOT NULL,
+                note text NOT NULL,
+                PRIMARY KEY (evaluation, size)
+            )
+            """,
+            """
+            CREATE TABLE appeal (
+                evaluation text NOT NULL REFERENCES evaluation(id),
+                id text NOT NULL,
+                subject text,
+                text text NOT NULL,
+                filed_at double precision NOT NULL,
+                outcome text,
+                note text,
+                PRIMARY KEY (evaluation, id)
+            )
+            """,
+            // One row: a value sealed under the key-encryption key, written at the first start.
+            """
+            CREATE TABLE key_check (
+                id integer PRIMARY KEY CHECK (id = 1),
+                sealed bytea NOT NULL
+            )
+            """,
+        ]),
+    ]
+
+    /// Applies the migrations not yet applied, each in its own transaction, under an advisory
+    /// lock so that instances starting together migrate once.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await transaction(client, logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7236711)", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS minping_migration (version integer PRIMARY KEY)", logger: logger)
+            var applied: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM minping_migration", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            for (version, statements) in migrations where !applied.contains(version) {
+                for statement in statements { try await connection.query(statement, logger: logger) }
+                try await connection.query("INSERT INTO minping_migration (version) VALUES (\(version))", logger: logger)
+                logger.info("PostgreSQL migration applied", metadata: ["version": "\(version)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,413 @@
+import Foundation
+import Logging
+import MinpingCore
+import MinpingStore
+import PostgresNIO
+
+/// The store for more than one machine (SPEC §9): PostgreSQL through postgres-nio's pooled
+/// client. Every write is one transaction with `synchronous_commit = on`, so a 202 is on disk
+/// before it is answered; an evaluation's row is locked (`SELECT … FOR UPDATE`) by every
+/// transaction that moves its lifecycle, so instances sharing the database extend each log
+/// one at a time and a spent nonce (a primary key) is spent once across all of them.
+public final class PostgresStore: EvaluationStore {
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// Connects (the pool runs until ``shutdown()``), migrates and binds the database to the
+    /// key-encryption key at its first start, as SQLite does.
+    public init(url: String, keys: KeyEncryptionKey, logger: Logger = Logger(label: "minping.postgres")) async throws {
+        let configuration = try PostgresURL.configuration(url)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        running = Task { await client.run() }
+        do {
+            try await Self.migrate(client, logger: logger)
+            try await Self.transaction(client, logger: logger) { connection in
+                let rows = try await connection.query("SELECT sealed FROM key_check WHERE id = 1", logger: logger)
+                if let sealed = try await rows.decode(Data.self).first(where: { _ in true }) {
+                    _ = try keys.open(sealed, purpose: KeyEncryptionKey.checkPurpose)
+                } else {
+                    let check = try keys.seal(Data(KeyEncryptionKey.checkPurpose.utf8), purpose: KeyEncryptionKey.checkPurpose)
+                    try await connection.query("INSERT INTO key_check (id, sealed) VALUES (1, \(check)) ON CONFLICT DO NOTHING", logger: logger)
+                }
+            }
+        } catch {
+            running.cancel()
+            throw error
+        }
+    }
+
+    /// Whether the database is bound to a key-encryption key already (so a new key file could
+    /// never stand in): it has the key check or a sealed key.
+    public static func holdsSealedKeys(url: String, logger: Logger = Logger(label: "minping.postgres")) async throws -> Bool {
+        let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let rows = try await client.query("""
+            SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'key_check')
+            """, logger: logger)
+        guard try await rows.decode(Bool.self).first(where: { _ in true }) == true else { return false }
+        let held = try await client.query("SELECT EXISTS (SELECT 1 FROM key_check UNION ALL SELECT 1 FROM log_key)", logger: logger)
+        return try await held.decode(Bool.self).first(where: { _ in true }) ?? false
+    }
+
+    /// Stops the connection pool.
+    public func shutdown() {
+        running.cancel()
+    }
+
+    deinit {
+        running.cancel()
+    }
+
+    /// One transaction on one pooled connection, committed only if `body` returns. Errors are
+    /// rethrown as they are (a ``StoreError`` stays one).
+    static func transaction<Result: Sendable>(_ client: PostgresClient, logger: Logger,
+                                              _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                // SPEC §4: a 202 only after its commit is durable (also the server default).
+                try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    func write<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await Self.transaction(client, logger: logger, body)
+    }
+
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await client.query(query, logger: logger).collect()
+    }
+
+    // MARK: API keys
+
+    public func addAPIKey(_ key: APIKeyRecord) async throws {
+        try await client.query("""
+            INSERT INTO api_key (hash, role, street, created_at)
+            VALUES (\(key.hash), \(key.role.rawValue), \(key.street), \(key.createdAt.timeIntervalSince1970))
+            """, logger: logger)
+    }
+
+    public func apiKey(hash: String) async throws -> APIKeyRecord? {
+        guard let row = try await rows("SELECT hash, role, street, created_at FROM api_key WHERE hash = \(hash)").first else { return nil }
+        let (hash, roleName, street, created) = try row.decode((String, String, String?, Double).self)
+        guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
+        return APIKeyRecord(hash: hash, role: role, street: street, createdAt: Date(timeIntervalSince1970: created))
+    }
+
+    // MARK: Signing keys
+
+    public func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data {
+        if let row = try await rows("SELECT seed_sealed FROM log_key WHERE street = \(street)").first {
+            return try row.decode(Data.self)
+        }
+        let sealed = try makeSealedSeed()
+        // Two instances may race: the first insert wins and both read it back.
+        try await client.query("INSERT INTO log_key (street, seed_sealed) VALUES (\(street), \(sealed)) ON CONFLICT DO NOTHING",
+                               logger: logger)
+        guard let row = try await rows("SELECT seed_sealed FROM log_key WHERE street = \(street)").first else {
+            throw StoreError.integrity("the log key of street \(street) vanished")
+        }
+        return try row.decode(Data.self)
+    }
+
+    public func sealedTokenKey(evaluation: String) async throws -> Data? {
+        try await rows("SELECT token_key_sealed FROM evaluation WHERE id = \(evaluation)").first?.decode(Data.self)
+    }
+
+    public func anySealedKey() async throws -> (purpose: String, sealed: Data)? {
+        if let row = try await rows("SELECT street, seed_sealed FROM log_key LIMIT 1").first {
+            let (street, sealed) = try row.decode((String, Data).self)
+            return (KeyEncryptionKey.logKeyPurpose(street: street), sealed)
+        }
+        if let row = try await rows("SELECT id, token_key_sealed FROM evaluation LIMIT 1").first {
+            let (id, sealed) = try row.decode((String, Data).self)
+            return (KeyEncryptionKey.tokenKeyPurpose(evaluation: id), sealed)
+        }
+        return try await rows("SELECT sealed FROM key_check WHERE id = 1").first.map { (KeyEncryptionKey.checkPurpose, try $0.decode(Data.self)) }
+    }
+
+    // MARK: Evaluations
+
+    public func createEvaluation(_ record: EvaluationRecord, sealedTokenKey: Data, created: StoredEntry, checkpoint: String) async throws {
+        try await write { connection in
+            let inserted = try await connection.query("""
+                INSERT INTO evaluation (id, street, definition, token_key_sealed, state, slips, codes, issued, ballots,
+                                        electorate, publicity_days, created_at, preliminary_at)
+                VALUES (\(record.id), \(record.street), \(Data(record.definitionJSON)), \(sealedTokenKey), 'draft', 0, 0, 0, 0,
+                        \(record.lifecycle.electorate), \(record.lifecycle.publicityDays), \(record.createdAt.timeIntervalSince1970), NULL)
+                ON CONFLICT DO NOTHING RETURNING 1
+                """, logger: logger).collect()
+            guard !inserted.isEmpty else { throw StoreError.evaluationExists(record.id) }
+            try await Self.write(record.lifecycle, evaluation: record.id, connection, logger)
+            try await Self.insert(created, evaluation: record.id, connection, logger)
+            try await Self.insertCheckpoint(checkpoint, size: created.seq + 1, evaluation: record.id, connection, logger)
+        }
+    }
+
+    public func evaluation(id: String) async throws -> EvaluationRecord? {
+        try await client.withConnection { connection in try await Self.fetchEvaluation(id, lock: false, connection, logger) }
+    }
+
+    public func evaluationIDs() async throws -> [String] {
+        try await rows("SELECT id FROM evaluation ORDER BY id COLLATE \"C\"").map { try $0.decode(String.self) }
+    }
+
+    public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
+        try await write { connection in
+            var record = try await Self.requireEvaluation(evaluation, connection, logger)
+            try record.apply([.codesCreated(count: hashes.count)])
+            if !hashes.isEmpty {
+                try await connection.query("""
+                    INSERT INTO enrollment_code (evaluation, hash, used) SELECT \(evaluation), unnest(\(hashes)::text[]), false
+                    """, logger: logger)
+            }
+            try await Self.write(record.lifecycle, evaluation: evaluation, connection, logger)
+        }
+    }
+
+    public func enrollmentCodeUnused(evaluation: String, hash: String) async throws -> Bool {
+        try await !rows("SELECT 1 FROM enrollment_code WHERE evaluation = \(evaluation) AND hash = \(hash) AND NOT used").isEmpty
+    }
+
+    // MARK: Ballots
+
+    public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
+        let encodedRatings = ballots.map { Self.encode($0.ratings) }
+        return try await write { connection in
+            var lifecycles: [String: Lifecycle?] = [:]
+            var outcomes: [BallotOutcome] = []
+            outcomes.reserveCapacity(ballots.count)
+            for (ballot, ratings) in zip(ballots, encodedRatings) {
+                if lifecycles[ballot.evaluation] == nil {
+                    // Locked until commit: the state a ballot is checked against cannot move under it.
+                    lifecycles[ballot.evaluation] = .some(try await Self.fetchEvaluation(ballot.evaluation, lock: true, connection, logger)?.lifecycle)
+                }
+                guard var lifecycle = lifecycles[ballot.evaluation] ?? nil else {
+                    outcomes.append(.unknownEvaluation)
+                    continue
+                }
+                // Spending the nonce is the insert (its primary key), across every instance.
+                let inserted = try await connection.query("""
+                    INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq)
+                    VALUES (\(ballot.evaluation), \(ballot.nonce), \(ballot.token), \(ratings), \(ballot.tracker), NULL)
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """, logger: logger).collect()
+                guard !inserted.isEmpty else {
+                    outcomes.append(.tokenSpent)
+                    continue
+                }
+                do throws(LifecycleRefusal) {
+                    try lifecycle.apply(.ballotCast)
+                    lifecycles[ballot.evaluation] = lifecycle
+                    outcomes.append(.stored)
+                } catch {
+                    try await connection.query("DELETE FROM ballot WHERE evaluation = \(ballot.evaluation) AND nonce = \(ballot.nonce)",
+                                               logger: logger)
+                    outcomes.append(.refused(error))
+                }
+            }
+            for case let (id, lifecycle?) in lifecycles {
+                try await connection.query("UPDATE evaluation SET ballots = \(lifecycle.ballots) WHERE id = \(id)", logger: logger)
+            }
+            return outcomes
+        }
+    }
+
+    public func pendingBallots(evaluation: String) async throws -> [BallotRecord] {
+        try await rows("""
+            SELECT evaluation, nonce, token, ratings, tracker, seq FROM ballot WHERE evaluation = \(evaluation) AND seq IS NULL
+            """).map(Self.ballot)
+    }
+
+    public func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
+        try await rows("""
+            SELECT evaluation, nonce, token, ratings, tracker, seq FROM ballot WHERE evaluation = \(evaluation) AND tracker = \(tracker)
+            """).first.map(Self.ballot)
+    }
+
+    // MARK: The log
+
+    public func commit(_ step: LogStep) async throws {
+        try await write { connection in
+            // The row lock on the evaluation (its log head) makes this instance the one
+            // extending the log until commit (SPEC §9).
+            guard var record = try await Self.fetchEvaluation(step.evaluation, lock: true, connection, logger) else {
+                throw StoreError.notFound("evaluation \(step.evaluation)")
+            }
+            let size = try await connection.query("SELECT count(*) FROM log_entry WHERE evaluation = \(step.evaluation)", logger: logger)
+                .decode(Int.self).first(where: { _ in true }) ?? 0
+            guard size == step.expectedSize else { throw StoreError.logConflict }
+            try record.apply(step.lifecycleEvents)
+            for effect in step.effects {
+                try await Self.apply(effect, to: record, connection, logger)
+            }
+            for entry in step.entries { try await Self.insert(entry, evaluation: step.evaluation, connection, logger) }
+            try await Self.insertCheckpoint(step.checkpoint, size: size + step.entries.count, evaluation: step.evaluation, connection, logger)
+            try await Self.write(record.lifecycle, evaluation: record.id, connection, logger)
+        }
+    }
+
+    public func leafHashes(evaluation: String) async throws -> [Data] {
+        try await rows("SELECT leaf_hash FROM log_entry WHERE evaluation = \(evaluation) ORDER BY seq").map { try $0.decode(Data.self) }
+    }
+
+    public func logSize(evaluation: String) async throws -> Int {
+        try await rows("SELECT coalesce(max(seq) + 1, 0) FROM log_entry WHERE evaluation = \(evaluation)").first?.decode(Int.self) ?? 0
+    }
+
+    public func entries(evaluation: String, range: Range<Int>) async throws -> [StoredEntry] {
+        try await rows("""
+            SELECT seq, type, bytes, leaf_hash FROM log_entry
+            WHERE evaluation = \(evaluation) AND seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq
+            """).map { row in
+            let (seq, type, bytes, leafHash) = try row.decode((Int, String, Data, Data).self)
+            return StoredEntry(seq: seq, type: type, bytes: Array(bytes), leafHash: leafHash)
+        }
+    }
+
+    public func checkpoints(evaluation: String) async throws -> [String] {
+        try await rows("SELECT note FROM checkpoint WHERE evaluation = \(evaluation) ORDER BY size").map { try $0.decode(String.self) }
+    }
+
+    // MARK: Appeals
+
+    public func appeals(evaluation: String) async throws -> [AppealRecord] {
+        try await rows("""
+            SELECT evaluation, id, subject, text, filed_at, outcome, note FROM appeal WHERE evaluation = \(evaluation)
+            ORDER BY filed_at, id COLLATE "C"
+            """).map { row in
+            let (evaluation, id, subject, text, filed, outcome, note) = try row.decode((String, String, String?, String, Double, String?, String?).self)
+            return AppealRecord(evaluation: evaluation, id: id, subject: subject, text: text, filedAt: Date(timeIntervalSince1970: filed),
+                                outcome: try Self.outcome(outcome), note: note)
+        }
+    }
+}
+
+// MARK: - Rows and effects
+
+extension PostgresStore {
+    static func apply(_ effect: LogEffect, to record: EvaluationRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        switch effect {
+        case .lifecycle:
+            break
+        case let .redeemEnrollmentCode(hash):
+            let used = try await connection.query("""
+                UPDATE enrollment_code SET used = true WHERE evaluation = \(record.id) AND hash = \(hash) AND NOT used RETURNING 1
+                """, logger: logger).collect()
+            guard used.count == 1 else { throw StoreError.codeInvalid }
+        case let .integrateBallots(positions):
+            for (nonce, seq) in positions {
+                let updated = try await connection.query("""
+                    UPDATE ballot SET seq = \(seq) WHERE evaluation = \(record.id) AND nonce = \(nonce) AND seq IS NULL RETURNING 1
+                    """, logger: logger).collect()
+                guard updated.count == 1 else { throw StoreError.logConflict }
+            }
+        case .requireNoPendingBallots:
+            let pending = try await connection.query("SELECT count(*) FROM ballot WHERE evaluation = \(record.id) AND seq IS NULL",
+                                                     logger: logger).decode(Int.self).first(where: { _ in true }) ?? 0
+            guard pending == 0 else { throw StoreError.ballotsPending }
+        case let .storeAppeal(appeal):
+            try await connection.query("""
+                INSERT INTO appeal (evaluation, id, subject, text, filed_at)
+                VALUES (\(record.id), \(appeal.id), \(appeal.subject), \(appeal.text), \(appeal.filedAt.timeIntervalSince1970))
+                """, logger: logger)
+        case let .storeResolution(id, outcome, note):
+            let resolved = try await connection.query("""
+                UPDATE appeal SET outcome = \(outcome.rawValue), note = \(note)
+                WHERE evaluation = \(record.id) AND id = \(id) AND outcome IS NULL RETURNING 1
+                """, logger: logger).collect()
+            guard resolved.count == 1 else { throw StoreError.refused(.alreadyResolved(id)) }
+        }
+    }
+
+    static func write(_ lifecycle: Lifecycle, evaluation: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            UPDATE evaluation SET state = \(lifecycle.state.rawValue), slips = \(lifecycle.slips), codes = \(lifecycle.codes),
+                issued = \(lifecycle.issued), ballots = \(lifecycle.ballots), preliminary_at = \(lifecycle.preliminaryAt?.timeIntervalSince1970)
+            WHERE id = \(evaluation)
+            """, logger: logger)
+    }
+
+    static func insert(_ entry: StoredEntry, evaluation: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO log_entry (evaluation, seq, type, bytes, leaf_hash)
+            VALUES (\(evaluation), \(entry.seq), \(entry.type), \(Data(entry.bytes)), \(entry.leafHash))
+            """, logger: logger)
+    }
+
+    static func insertCheckpoint(_ note: String, size: Int, evaluation: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO checkpoint (evaluation, size, note) VALUES (\(evaluation), \(size), \(note))
+            ON CONFLICT (evaluation, size) DO UPDATE SET note = excluded.note
+            """, logger: logger)
+    }
+
+    static func requireEvaluation(_ id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> EvaluationRecord {
+        guard let record = try await fetchEvaluation(id, lock: true, connection, logger) else { throw StoreError.notFound("evaluation \(id)") }
+        return record
+    }
+
+    /// The evaluation's row and its appeals as one record; `lock` holds the row until commit.
+    static func fetchEvaluation(_ id: String, lock: Bool, _ connection: PostgresConnection, _ logger: Logger) async throws -> EvaluationRecord? {
+        let query: PostgresQuery = lock
+            ? """
+              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at
+              FROM evaluation WHERE id = \(id) FOR UPDATE
+              """
+            : """
+              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at
+              FROM evaluation WHERE id = \(id)
+              """
+        guard let row = try await connection.query(query, logger: logger).collect().first else { return nil }
+        let (id, street, definition, stateName, slips, codes, issued, ballots, electorate, publicityDays, created, preliminary)
+            = try row.decode((String, String, Data, String, Int, Int, Int, Int, Int, Int, Double, Double?).self)
+        guard let state = EvaluationState(rawValue: stateName) else {
+            throw StoreError.integrity("evaluation \(id) has the unknown state '\(stateName)'")
+        }
+        var appeals: [String: Bool] = [:]
+        for try await (appeal, outcome) in try await connection.query("SELECT id, outcome FROM appeal WHERE evaluation = \(id)",
+                                                                       logger: logger).decode((String, String?).self) {
+            appeals[appeal] = try Self.outcome(outcome) != nil
+        }
+        let lifecycle = Lifecycle(electorate: electorate, publicityDays: publicityDays, state: state, slips: slips, codes: codes,
+                                  issued: issued, ballots: ballots, preliminaryAt: preliminary.map(Date.init(timeIntervalSince1970:)),
+                                  appeals: appeals)
+        return EvaluationRecord(id: id, street: street, definitionJSON: Array(definition), lifecycle: lifecycle,
+                                createdAt: Date(timeIntervalSince1970: created))
+    }
+
+    static func outcome(_ text: String?) throws(StoreError) -> AppealOutcome? {
+        guard let text else { return nil }
+        guard let outcome = AppealOutcome(rawValue: text) else { throw .integrity("an appeal has the unknown outcome '\(text)'") }
+        return outcome
+    }
+
+    static func ballot(_ row: PostgresRow) throws -> BallotRecord {
+        let (evaluation, nonce, token, ratings, tracker, seq) = try row.decode((String, Data, String, String, String, Int?).self)
+        return BallotRecord(evaluation: evaluation, nonce: nonce, token: token, ratings: try decode(ratings), tracker: tracker, seq: seq)
+    }
+
+    /// Ratings as compact JSON with sorted keys, as SQLite stores them.
+    static func encode(_ ratings: [String: String]) -> String {
+        JSONValue.object(ratings.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .map { ($0.key, JSONValue.string($0.value)) }).serialized
+    }
+
+    static func decode(_ text: String) throws(StoreError) -> [String: String] {
+        guard let ratings = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] else {
+            throw .integrity("a stored ballot's ratings are not an object of option ids")
+        }
+        return ratings
+    }
+}
