@@ -144,6 +144,7 @@ let package = Package(
                 "MinpingLog",
                 "MinpingStore",
                 "MinpingSQLite",
+                "MinpingPostgres",
                 "MinpingService",
                 "MinpingHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -17,11 +17,10 @@ public final class PostgresStore: EvaluationStore {
     /// Connects (the pool runs until ``shutdown()``), migrates and binds the database to the
     /// key-encryption key at its first start, as SQLite does.
     public init(url: String, keys: KeyEncryptionKey, logger: Logger = Logger(label: "minping.postgres")) async throws {
-        let configuration = try PostgresURL.configuration(url)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let (client, running) = await Self.start(try PostgresURL.configuration(url), logger: logger)
         self.client = client
         self.logger = logger
-        running = Task { await client.run() }
+        self.running = running
         do {
             try await Self.migrate(client, logger: logger)
             try await Self.transaction(client, logger: logger) { connection in
@@ -42,8 +41,7 @@ public final class PostgresStore: EvaluationStore {
     /// Whether the database is bound to a key-encryption key already (so a new key file could
     /// never stand in): it has the key check or a sealed key.
     public static func holdsSealedKeys(url: String, logger: Logger = Logger(label: "minping.postgres")) async throws -> Bool {
-        let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
-        let running = Task { await client.run() }
+        let (client, running) = await start(try PostgresURL.configuration(url), logger: logger)
         defer { running.cancel() }
         let rows = try await client.query("""
             SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'key_check')
@@ -51,6 +49,19 @@ public final class PostgresStore: EvaluationStore {
         guard try await rows.decode(Bool.self).first(where: { _ in true }) == true else { return false }
         let held = try await client.query("SELECT EXISTS (SELECT 1 FROM key_check UNION ALL SELECT 1 FROM log_key)", logger: logger)
         return try await held.decode(Bool.self).first(where: { _ in true }) ?? false
+    }
+
+    /// A client with its pool running: the task has entered `run()` before the first lease.
+    static func start(_ configuration: PostgresClient.Configuration, logger: Logger) async -> (PostgresClient, Task<Void, Never>) {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let (started, signal) = AsyncStream.makeStream(of: Void.self)
+        let running = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        await Task.yield()
+        return (client, running)
     }
 
     /// Stops the connection pool.

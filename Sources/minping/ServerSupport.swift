@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MinpingCore
 import MinpingService
+import MinpingPostgres
 import MinpingSQLite
 import MinpingStore
 
@@ -26,32 +27,49 @@ enum ServerSupport {
     static func openService(db: String, keyFile: String?, configuration: EvaluationService.Configuration = .init(),
                             now: @escaping @Sendable () -> Date = Date.init,
                             logger: Logger = ServerSupport.logger("minping.service")) async throws -> EvaluationService {
+        let postgres = PostgresURL.isPostgres(db)
+        // Several instances share one PostgreSQL database and must share its key file, so it
+        // is named, never derived from the URL.
+        if postgres, keyFile == nil, ProcessInfo.processInfo.environment["MINPING_KEY_FILE"] == nil {
+            throw CLIError(message: "\(ServerSupport.redacted(db)): with a PostgreSQL database, name its key file with --key-file "
+                + "(or MINPING_KEY_FILE): the same file on every instance")
+        }
         let keyPath = KeyFile.path(option: keyFile, database: db)
+        let shownDB = ServerSupport.redacted(db)
         let keys: KeyEncryptionKey
         do {
-            keys = try KeyFile.loadOrCreate(path: keyPath, databaseHoldsSealedKeys: try SQLiteStore.holdsSealedKeys(path: db))
+            let bound = postgres ? try await PostgresStore.holdsSealedKeys(url: db) : try SQLiteStore.holdsSealedKeys(path: db)
+            keys = try KeyFile.loadOrCreate(path: keyPath, databaseHoldsSealedKeys: bound)
         } catch let error as KeyFileError {
-            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: db))
+            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: shownDB))
         } catch {
-            throw CLIError(message: "\(db): cannot open the database: \(error)")
+            throw CLIError(message: "\(shownDB): cannot open the database: \(error)")
         }
-        let store: SQLiteStore
+        let store: any EvaluationStore
         do {
-            store = try SQLiteStore(path: db, keys: keys)
+            store = postgres ? try await PostgresStore(url: db, keys: keys, logger: ServerSupport.logger("minping.postgres"))
+                : try SQLiteStore(path: db, keys: keys)
         } catch let error as KeyFileError {
-            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: db))
+            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: shownDB))
         } catch {
-            throw CLIError(message: "\(db): cannot open the database: \(error)")
+            throw CLIError(message: "\(shownDB): cannot open the database: \(error)")
         }
         let service = EvaluationService(store: store, keys: keys, configuration: configuration, now: now, logger: logger)
         do {
             try await service.checkKeyFile()
         } catch let error as KeyFileError {
-            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: db))
+            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: shownDB))
         } catch {
-            throw CLIError(message: "\(db): cannot read the signing keys: \(error)")
+            throw CLIError(message: "\(shownDB): cannot read the signing keys: \(error)")
         }
         return service
+    }
+
+    /// A database for messages: a URL's password is never printed.
+    static func redacted(_ db: String) -> String {
+        guard PostgresURL.isPostgres(db), var url = URLComponents(string: db), url.password != nil else { return db }
+        url.password = "***"
+        return url.string ?? db
     }
 
     static func keyFileMessage(_ error: KeyFileError, keyPath: String, db: String) -> String {
