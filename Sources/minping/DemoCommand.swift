@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MinpingCore
 import MinpingLog
+import MinpingPostgres
 import MinpingService
 import MinpingSQLite
 import MinpingStore
@@ -166,7 +167,9 @@ struct AuditExportCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: database.db) else { throw CLIError(message: "\(database.db): no such database") }
+        guard PostgresURL.isPostgres(database.db) || FileManager.default.fileExists(atPath: database.db) else {
+            throw CLIError(message: "\(database.db): no such database")
+        }
         let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
         let bundle = try await service.bundle(evaluation)
         try bundle.write(to: URL(fileURLWithPath: out))

@@ -57,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "minping"),
             integrateEvery: .seconds(integrateEvery),
             logger: logger)
-        Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(database.db)); Ctrl-C stops.")
+        Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(ServerSupport.redacted(database.db))); Ctrl-C stops.")
         try await app.runService()
     }
 
@@ -117,7 +117,7 @@ struct KeysCreateCommand: AsyncParsableCommand {
         }
         let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
         let key = try await service.createAPIKey(role: role, street: street)
-        Console.error("\(role.rawValue) key\(street.map { " for street \($0)" } ?? "") stored hashed in \(database.db); it is shown only now:")
+        Console.error("\(role.rawValue) key\(street.map { " for street \($0)" } ?? "") stored hashed in \(ServerSupport.redacted(database.db)); it is shown only now:")
         Console.out(key)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MinpingHTTP
+import MinpingPostgres
 import MinpingService
 
 /// `minping slips --evaluation ID --count N --out slips.html [--db FILE] [--key-file FILE] [--public-url URL]`:
@@ -28,7 +29,9 @@ struct SlipsCommand: AsyncParsableCommand {
     var lang = "zh"
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: database.db) else { throw CLIError(message: "\(database.db): no such database") }
+        guard PostgresURL.isPostgres(database.db) || FileManager.default.fileExists(atPath: database.db) else {
+            throw CLIError(message: "\(database.db): no such database")
+        }
         let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile,
                                                           configuration: .init(publicBaseURL: publicURL))
         let record = try await service.record(evaluation)
