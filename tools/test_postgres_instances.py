@@ -5,7 +5,8 @@ On a fresh database of the cluster in MINPING_TEST_POSTGRES_URL (tools/test star
 tools/postgres-cluster), with one key file shared by both instances:
   1. an evaluation created and opened on A takes ballots on B at once (no stale cache);
   2. one token cast 40 times at once, alternating between A and B: exactly one 202;
-  3. 300 distinct ballots spread over both while B is killed with SIGKILL and restarted;
+  3. 300 distinct ballots spread over both while B is killed with SIGKILL and restarted: no
+     5xx, no ballot lost or counted twice;
   4. close on B while A's integrator runs, publish on A; every 202 is counted exactly once
      (results and receipts), and the reviewer's bundle passes `minping audit verify` and
      tools/verify_bundle.py.
@@ -34,11 +35,10 @@ BALLOT = "Ballots/fuyuan-2018.yaml"
 EVALUATION = "fuyuan-2018"
 
 
-def fresh_database(base):
-    """A new database on the cluster; its URL."""
+def fresh_database(base, name):
+    """A new database called `name` on the cluster; its URL."""
     url = urllib.parse.urlsplit(base)
     socket_dir = urllib.parse.parse_qs(url.query)["host"][0]
-    name = "minping_instances_%d" % os.getpid()
     subprocess.run(["psql", "-q", "-h", socket_dir, "-U", url.username or "minping", "-d", "postgres",
                     "-c", "DROP DATABASE IF EXISTS %s" % name, "-c", "CREATE DATABASE %s" % name], check=True,
                    env=dict(os.environ, PGOPTIONS="--client-min-messages=warning"))
@@ -70,7 +70,7 @@ def main():
     base = os.environ.get("MINPING_TEST_POSTGRES_URL")
     if not base:
         sys.exit("MINPING_TEST_POSTGRES_URL is not set: start a cluster with tools/postgres-cluster start DIR")
-    db = fresh_database(base)
+    db = fresh_database(base, "minping_instances_%d" % os.getpid())
     work = tempfile.mkdtemp(prefix="minping-pg-")
     key_file = os.path.join(work, "shared.key")
 
@@ -144,6 +144,8 @@ def main():
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(voter, range(300)))
         killing.join()
+        server_errors = [(status, body) for _, status, body in answered if status >= 500]
+        check(not server_errors, "no 5xx while B is killed and restarted: %s" % server_errors[:2])
         twice = 0
         for token, status, body in answered:
             if status == 202:

@@ -74,30 +74,90 @@ public final class PostgresStore: EvaluationStore {
     }
 
     /// One transaction on one pooled connection, committed only if `body` returns. Errors are
-    /// rethrown as they are (a ``StoreError`` stays one).
+    /// rethrown as they are (a ``StoreError`` stays one). A connection lost before COMMIT was
+    /// sent (the database restarted, the backend was terminated) rolls back by itself: the
+    /// transaction is run again on another connection, up to three times. A connection lost
+    /// at COMMIT leaves the outcome unknown: `committed` is asked (it reads on a new
+    /// connection whether the transaction's writes are there); without it the error stands.
     static func transaction<Result: Sendable>(_ client: PostgresClient, logger: Logger,
+                                              committed: ((Result) async throws -> Bool)? = nil,
                                               _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
+        var attempt = 0
+        while true {
+            attempt += 1
             do {
-                // SPEC §4: a 202 only after its commit is durable (also the server default).
-                try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
-                let result = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return result
+                return try await once(client, logger: logger, body)
+            } catch let failure as AtCommit<Result> {
+                guard connectionLost(failure.error), let committed else { throw failure.error }
+                if try await committed(failure.result) {
+                    logger.warning("PostgreSQL connection lost at COMMIT; the transaction had committed")
+                    return failure.result
+                }
+                guard attempt < 3 else { throw failure.error }
+                logger.warning("PostgreSQL connection lost at COMMIT before it committed; running the transaction again")
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
+                guard connectionLost(error), attempt < 3 else { throw error }
+                logger.warning("PostgreSQL connection lost; running the transaction again", metadata: ["attempt": "\(attempt)"])
             }
         }
     }
 
-    func write<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await Self.transaction(client, logger: logger, body)
+    /// A failure of COMMIT itself, with what the transaction would have returned.
+    struct AtCommit<Result: Sendable>: Error {
+        let result: Result
+        let error: any Error
     }
 
+    private static func once<Result: Sendable>(_ client: PostgresClient, logger: Logger,
+                                               _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            let result: Result
+            do {
+                // SPEC §4: a 202 only after its commit is durable (also the server default).
+                try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
+                result = try await body(connection)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+            do {
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                throw AtCommit(result: result, error: error)
+            }
+            return result
+        }
+    }
+
+    /// Whether `error` means the connection is gone (the server closed it, restarted, or
+    /// terminated the backend; the network failed), so nothing of an uncommitted transaction
+    /// remains and it may be run again.
+    static func connectionLost(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        if error.code == .serverClosedConnection || error.code == .connectionError || error.code == .uncleanShutdown {
+            return true
+        }
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("08") || state.hasPrefix("57P")  // connection exception, operator intervention
+    }
+
+    func write<Result: Sendable>(committed: ((Result) async throws -> Bool)? = nil,
+                                 _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await Self.transaction(client, logger: logger, committed: committed, body)
+    }
+
+    /// A read; one that loses its connection is asked again on another (up to three times).
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await client.query(query, logger: logger).collect()
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.query(query, logger: logger).collect()
+            } catch where Self.connectionLost(error) && attempt < 3 {
+                logger.warning("PostgreSQL connection lost; reading again", metadata: ["attempt": "\(attempt)"])
+            }
+        }
     }
 
     // MARK: API keys
@@ -195,7 +255,16 @@ public final class PostgresStore: EvaluationStore {
 
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
         let encodedRatings = ballots.map { Self.encode($0.ratings) }
-        return try await write { connection in
+        // If the connection is lost at COMMIT, the first ballot stored tells whether the
+        // transaction committed (it is all or nothing); with none stored nothing changed.
+        let committed: ([BallotOutcome]) async throws -> Bool = { outcomes in
+            guard let index = outcomes.firstIndex(of: .stored) else { return true }
+            let ballot = ballots[index]
+            return try await !self.rows("""
+                SELECT 1 FROM ballot WHERE evaluation = \(ballot.evaluation) AND nonce = \(ballot.nonce) AND tracker = \(ballot.tracker)
+                """).isEmpty
+        }
+        return try await write(committed: committed) { connection in
             var lifecycles: [String: Lifecycle?] = [:]
             var outcomes: [BallotOutcome] = []
             outcomes.reserveCapacity(ballots.count)

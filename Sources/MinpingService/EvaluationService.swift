@@ -329,6 +329,9 @@ public actor EvaluationService {
         for id in try await store.evaluationIDs() {
             do {
                 total += try await integratePending(id)
+            } catch ServiceError.busy {
+                // Another instance on the same database integrated these ballots first (SPEC §9).
+                logger.info("another writer integrated first; trying again next round", metadata: ["evaluation": "\(id)"])
             } catch {
                 logger.error("integration failed", metadata: ["evaluation": "\(id)", "error": "\(error)"])
             }

@@ -56,6 +56,12 @@ extension EvaluationService {
     /// so the bundle is complete.
     public func bundle(_ id: String) async throws -> AuditBundle {
         try await integratePending(id)
+        return try await storedBundle(id)
+    }
+
+    /// The bundle of the log as it is stored, pending ballots left pending (`minping migrate`
+    /// compares source and target with it).
+    public nonisolated func storedBundle(_ id: String) async throws -> AuditBundle {
         let context = try await context(id)
         let size = try await store.logSize(evaluation: id)
         let entries = try await store.entries(evaluation: id, range: 0..<size)

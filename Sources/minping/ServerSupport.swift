@@ -27,6 +27,21 @@ enum ServerSupport {
     static func openService(db: String, keyFile: String?, configuration: EvaluationService.Configuration = .init(),
                             now: @escaping @Sendable () -> Date = Date.init,
                             logger: Logger = ServerSupport.logger("minping.service")) async throws -> EvaluationService {
+        let (store, keys, keyPath) = try await openStore(db: db, keyFile: keyFile)
+        let shownDB = ServerSupport.redacted(db)
+        let service = EvaluationService(store: store, keys: keys, configuration: configuration, now: now, logger: logger)
+        do {
+            try await service.checkKeyFile()
+        } catch let error as KeyFileError {
+            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: shownDB))
+        } catch {
+            throw CLIError(message: "\(shownDB): cannot read the signing keys: \(error)")
+        }
+        return service
+    }
+
+    /// The store at `db` (a SQLite path or a PostgreSQL URL) and the key file it is bound to.
+    static func openStore(db: String, keyFile: String?) async throws -> (store: any TransferableStore, keys: KeyEncryptionKey, keyPath: String) {
         let postgres = PostgresURL.isPostgres(db)
         // Several instances share one PostgreSQL database and must share its key file, so it
         // is named, never derived from the URL.
@@ -45,24 +60,16 @@ enum ServerSupport {
         } catch {
             throw CLIError(message: "\(shownDB): cannot open the database: \(error)")
         }
-        let store: any EvaluationStore
         do {
-            store = postgres ? try await PostgresStore(url: db, keys: keys, logger: ServerSupport.logger("minping.postgres"))
+            let store: any TransferableStore = postgres
+                ? try await PostgresStore(url: db, keys: keys, logger: ServerSupport.logger("minping.postgres"))
                 : try SQLiteStore(path: db, keys: keys)
+            return (store, keys, keyPath)
         } catch let error as KeyFileError {
             throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: shownDB))
         } catch {
             throw CLIError(message: "\(shownDB): cannot open the database: \(error)")
         }
-        let service = EvaluationService(store: store, keys: keys, configuration: configuration, now: now, logger: logger)
-        do {
-            try await service.checkKeyFile()
-        } catch let error as KeyFileError {
-            throw CLIError(message: keyFileMessage(error, keyPath: keyPath, db: shownDB))
-        } catch {
-            throw CLIError(message: "\(shownDB): cannot read the signing keys: \(error)")
-        }
-        return service
     }
 
     /// A database for messages: a URL's password is never printed.

@@ -1,0 +1,113 @@
+import Foundation
+import MinpingCore
+import MinpingStore
+import PostgresNIO
+
+/// `minping migrate` from or to PostgreSQL: rows as stored, keys still sealed.
+extension PostgresStore: TransferableStore {
+    public func isEmpty() async throws -> Bool {
+        try await rows("""
+            SELECT NOT EXISTS (SELECT 1 FROM api_key UNION ALL SELECT 1 FROM log_key UNION ALL SELECT 1 FROM evaluation)
+            """).first?.decode(Bool.self) ?? false
+    }
+
+    public func streetRows() async throws -> StreetRows {
+        let apiKeys = try await rows("SELECT hash, role, street, created_at FROM api_key ORDER BY hash COLLATE \"C\"").map { row in
+            let (hash, roleName, street, created) = try row.decode((String, String, String?, Double).self)
+            guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
+            return APIKeyRecord(hash: hash, role: role, street: street, createdAt: Date(timeIntervalSince1970: created))
+        }
+        let logKeys = try await rows("SELECT street, seed_sealed FROM log_key ORDER BY street COLLATE \"C\"").map { row in
+            let (street, sealed) = try row.decode((String, Data).self)
+            return LogKeyRow(street: street, sealedSeed: sealed)
+        }
+        return StreetRows(apiKeys: apiKeys, logKeys: logKeys)
+    }
+
+    public func dump(evaluation id: String) async throws -> EvaluationDump {
+        try await write { connection in
+            // One snapshot: the row lock keeps the evaluation still while it is read.
+            guard let record = try await Self.fetchEvaluation(id, lock: true, connection, logger) else {
+                throw StoreError.notFound("evaluation \(id)")
+            }
+            func all(_ query: PostgresQuery) async throws -> [PostgresRow] { try await connection.query(query, logger: logger).collect() }
+            guard let sealed = try await all("SELECT token_key_sealed FROM evaluation WHERE id = \(id)").first?.decode(Data.self) else {
+                throw StoreError.integrity("evaluation \(id) has no issuing key")
+            }
+            let codes = try await all("SELECT hash, used FROM enrollment_code WHERE evaluation = \(id)").map { row in
+                let (hash, used) = try row.decode((String, Bool).self)
+                return CodeRow(hash: hash, used: used)
+            }
+            let ballots = try await all("SELECT evaluation, nonce, token, ratings, tracker, seq FROM ballot WHERE evaluation = \(id)")
+                .map(Self.ballot)
+            let entries = try await all("SELECT seq, type, bytes, leaf_hash FROM log_entry WHERE evaluation = \(id) ORDER BY seq").map { row in
+                let (seq, type, bytes, leafHash) = try row.decode((Int, String, Data, Data).self)
+                return StoredEntry(seq: seq, type: type, bytes: Array(bytes), leafHash: leafHash)
+            }
+            let checkpoints = try await all("SELECT size, note FROM checkpoint WHERE evaluation = \(id) ORDER BY size").map { row in
+                let (size, note) = try row.decode((Int, String).self)
+                return CheckpointRow(size: size, note: note)
+            }
+            let appeals = try await all("""
+                SELECT evaluation, id, subject, text, filed_at, outcome, note FROM appeal WHERE evaluation = \(id) ORDER BY id COLLATE "C"
+                """).map { row in
+                let (evaluation, appeal, subject, text, filed, outcome, note)
+                    = try row.decode((String, String, String?, String, Double, String?, String?).self)
+                return AppealRecord(evaluation: evaluation, id: appeal, subject: subject, text: text,
+                                    filedAt: Date(timeIntervalSince1970: filed), outcome: try Self.outcome(outcome), note: note)
+            }
+            return EvaluationDump(record: record, sealedTokenKey: sealed, codes: codes, ballots: ballots, entries: entries,
+                                  checkpoints: checkpoints, appeals: appeals)
+        }
+    }
+
+    public func load(_ rows: StreetRows) async throws {
+        try await write { connection in
+            for key in rows.apiKeys {
+                try await connection.query("""
+                    INSERT INTO api_key (hash, role, street, created_at)
+                    VALUES (\(key.hash), \(key.role.rawValue), \(key.street), \(key.createdAt.timeIntervalSince1970))
+                    """, logger: logger)
+            }
+            for key in rows.logKeys {
+                try await connection.query("INSERT INTO log_key (street, seed_sealed) VALUES (\(key.street), \(key.sealedSeed))",
+                                           logger: logger)
+            }
+        }
+    }
+
+    public func load(_ dump: EvaluationDump) async throws {
+        let record = dump.record
+        try await write { connection in
+            try await connection.query("""
+                INSERT INTO evaluation (id, street, definition, token_key_sealed, state, slips, codes, issued, ballots,
+                                        electorate, publicity_days, created_at, preliminary_at)
+                VALUES (\(record.id), \(record.street), \(Data(record.definitionJSON)), \(dump.sealedTokenKey), 'draft', 0, 0, 0, 0,
+                        \(record.lifecycle.electorate), \(record.lifecycle.publicityDays), \(record.createdAt.timeIntervalSince1970), NULL)
+                """, logger: logger)
+            try await Self.write(record.lifecycle, evaluation: record.id, connection, logger)
+            for code in dump.codes {
+                try await connection.query("""
+                    INSERT INTO enrollment_code (evaluation, hash, used) VALUES (\(record.id), \(code.hash), \(code.used))
+                    """, logger: logger)
+            }
+            for ballot in dump.ballots {
+                try await connection.query("""
+                    INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq)
+                    VALUES (\(record.id), \(ballot.nonce), \(ballot.token), \(Self.encode(ballot.ratings)), \(ballot.tracker), \(ballot.seq))
+                    """, logger: logger)
+            }
+            for entry in dump.entries { try await Self.insert(entry, evaluation: record.id, connection, logger) }
+            for checkpoint in dump.checkpoints {
+                try await Self.insertCheckpoint(checkpoint.note, size: checkpoint.size, evaluation: record.id, connection, logger)
+            }
+            for appeal in dump.appeals {
+                try await connection.query("""
+                    INSERT INTO appeal (evaluation, id, subject, text, filed_at, outcome, note)
+                    VALUES (\(record.id), \(appeal.id), \(appeal.subject), \(appeal.text), \(appeal.filedAt.timeIntervalSince1970),
+                            \(appeal.outcome?.rawValue), \(appeal.note))
+                    """, logger: logger)
+            }
+        }
+    }
+}
