@@ -118,7 +118,9 @@ public final class PostgresStore: EvaluationStore {
                 try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
                 result = try await body(connection)
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                // A lost connection has rolled back by itself; asking it to would wait on a
+                // connection that will never answer.
+                if !connectionLost(error) { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw error
             }
             do {
@@ -135,7 +137,9 @@ public final class PostgresStore: EvaluationStore {
     /// remains and it may be run again.
     static func connectionLost(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError else { return false }
-        if error.code == .serverClosedConnection || error.code == .connectionError || error.code == .uncleanShutdown {
+        // clientClosedConnection: the pool handed out a connection the server had already
+        // closed; the query never reached the database.
+        if [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown].contains(error.code) {
             return true
         }
         guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
