@@ -94,7 +94,7 @@ extension PostgresStore: TransferableStore {
             for ballot in dump.ballots {
                 try await connection.query("""
                     INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq)
-                    VALUES (\(record.id), \(ballot.nonce), \(ballot.token), \(Self.encode(ballot.ratings)), \(ballot.tracker), \(ballot.seq))
+                    VALUES (\(record.id), \(ballot.nonce), \(ballot.token), \(StoredRatings.encode(ballot.ratings)), \(ballot.tracker), \(ballot.seq))
                     """, logger: logger)
             }
             for entry in dump.entries { try await Self.insert(entry, evaluation: record.id, connection, logger) }

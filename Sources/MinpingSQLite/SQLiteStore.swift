@@ -184,7 +184,7 @@ public final class SQLiteStore: EvaluationStore {
 
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
         // Encoded before the transaction: the writer is the one serial resource.
-        let encodedRatings = ballots.map { Self.encode($0.ratings) }
+        let encodedRatings = ballots.map { StoredRatings.encode($0.ratings) }
         return try await pool.write { db in
             // Each evaluation's lifecycle, read once per group commit and written back once.
             var lifecycles: [String: Lifecycle?] = [:]
@@ -378,21 +378,6 @@ extension SQLiteStore {
 
     static func ballot(_ row: Row) throws(StoreError) -> BallotRecord {
         BallotRecord(evaluation: row["evaluation"], nonce: row["nonce"], token: row["token"],
-                     ratings: try decode(row["ratings"]), tracker: row["tracker"], seq: row["seq"])
-    }
-
-    /// Ratings as compact JSON with sorted keys (Foundation's sortedKeys writer is far too
-    /// slow for the ballot path).
-    static func encode(_ ratings: [String: String]) -> String {
-        JSONValue.object(ratings.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            .map { ($0.key, JSONValue.string($0.value)) }).serialized
-    }
-
-    /// A stored ballot's ratings; anything but an object of strings is an integrity failure.
-    static func decode(_ text: String) throws(StoreError) -> [String: String] {
-        guard let ratings = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] else {
-            throw .integrity("a stored ballot's ratings are not an object of option ids")
-        }
-        return ratings
+                     ratings: try StoredRatings.decode(row["ratings"]), tracker: row["tracker"], seq: row["seq"])
     }
 }

@@ -65,7 +65,7 @@ extension SQLiteStore: TransferableStore {
 
     public func load(_ dump: EvaluationDump) async throws {
         let record = dump.record
-        let ratings = dump.ballots.map { Self.encode($0.ratings) }
+        let ratings = dump.ballots.map { StoredRatings.encode($0.ratings) }
         try await pool.write { db in
             try db.execute(sql: """
                 INSERT INTO evaluation (id, street, definition, token_key_sealed, state, slips, codes, issued, ballots,

@@ -71,6 +71,23 @@ public struct BallotRecord: Sendable, Equatable {
     }
 }
 
+/// How every store keeps a ballot's ratings: compact JSON with sorted keys (Foundation's
+/// sortedKeys writer is far too slow for the ballot path), read back strictly.
+public enum StoredRatings {
+    public static func encode(_ ratings: [String: String]) -> String {
+        JSONValue.object(ratings.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .map { ($0.key, JSONValue.string($0.value)) }).serialized
+    }
+
+    /// A stored ballot's ratings; anything but an object of strings is an integrity failure.
+    public static func decode(_ text: String) throws(StoreError) -> [String: String] {
+        guard let ratings = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] else {
+            throw .integrity("a stored ballot's ratings are not an object of option ids")
+        }
+        return ratings
+    }
+}
+
 /// What became of one ballot in a group commit.
 public enum BallotOutcome: Sendable, Equatable {
     case stored

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import MinpingCore
+import MinpingStore
+import PostgresNIO
+
+/// The rows a step writes beside its log entries, and records read back from rows.
+extension PostgresStore {
+    static func apply(_ effect: LogEffect, to record: EvaluationRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        switch effect {
+        case .lifecycle:
+            break
+        case let .redeemEnrollmentCode(hash):
+            let used = try await connection.query("""
+                UPDATE enrollment_code SET used = true WHERE evaluation = \(record.id) AND hash = \(hash) AND NOT used RETURNING 1
+                """, logger: logger).collect()
+            guard used.count == 1 else { throw StoreError.codeInvalid }
+        case let .integrateBallots(positions):
+            for (nonce, seq) in positions {
+                let updated = try await connection.query("""
+                    UPDATE ballot SET seq = \(seq) WHERE evaluation = \(record.id) AND nonce = \(nonce) AND seq IS NULL RETURNING 1
+                    """, logger: logger).collect()
+                guard updated.count == 1 else { throw StoreError.logConflict }
+            }
+        case .requireNoPendingBallots:
+            let pending = try await connection.query("SELECT count(*) FROM ballot WHERE evaluation = \(record.id) AND seq IS NULL",
+                                                     logger: logger).decode(Int.self).first(where: { _ in true }) ?? 0
+            guard pending == 0 else { throw StoreError.ballotsPending }
+        case let .storeAppeal(appeal):
+            try await connection.query("""
+                INSERT INTO appeal (evaluation, id, subject, text, filed_at)
+                VALUES (\(record.id), \(appeal.id), \(appeal.subject), \(appeal.text), \(appeal.filedAt.timeIntervalSince1970))
+                """, logger: logger)
+        case let .storeResolution(id, outcome, note):
+            let resolved = try await connection.query("""
+                UPDATE appeal SET outcome = \(outcome.rawValue), note = \(note)
+                WHERE evaluation = \(record.id) AND id = \(id) AND outcome IS NULL RETURNING 1
+                """, logger: logger).collect()
+            guard resolved.count == 1 else { throw StoreError.refused(.alreadyResolved(id)) }
+        }
+    }
+
+    static func write(_ lifecycle: Lifecycle, evaluation: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            UPDATE evaluation SET state = \(lifecycle.state.rawValue), slips = \(lifecycle.slips), codes = \(lifecycle.codes),
+                issued = \(lifecycle.issued), ballots = \(lifecycle.ballots), preliminary_at = \(lifecycle.preliminaryAt?.timeIntervalSince1970)
+            WHERE id = \(evaluation)
+            """, logger: logger)
+    }
+
+    static func insert(_ entry: StoredEntry, evaluation: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO log_entry (evaluation, seq, type, bytes, leaf_hash)
+            VALUES (\(evaluation), \(entry.seq), \(entry.type), \(Data(entry.bytes)), \(entry.leafHash))
+            """, logger: logger)
+    }
+
+    static func insertCheckpoint(_ note: String, size: Int, evaluation: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO checkpoint (evaluation, size, note) VALUES (\(evaluation), \(size), \(note))
+            ON CONFLICT (evaluation, size) DO UPDATE SET note = excluded.note
+            """, logger: logger)
+    }
+
+    static func requireEvaluation(_ id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> EvaluationRecord {
+        guard let record = try await fetchEvaluation(id, lock: true, connection, logger) else { throw StoreError.notFound("evaluation \(id)") }
+        return record
+    }
+
+    /// The evaluation's row and its appeals as one record; `lock` holds the row until commit.
+    static func fetchEvaluation(_ id: String, lock: Bool, _ connection: PostgresConnection, _ logger: Logger) async throws -> EvaluationRecord? {
+        let query: PostgresQuery = lock
+            ? """
+              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at
+              FROM evaluation WHERE id = \(id) FOR UPDATE
+              """
+            : """
+              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at
+              FROM evaluation WHERE id = \(id)
+              """
+        guard let row = try await connection.query(query, logger: logger).collect().first else { return nil }
+        let (id, street, definition, stateName, slips, codes, issued, ballots, electorate, publicityDays, created, preliminary)
+            = try row.decode((String, String, Data, String, Int, Int, Int, Int, Int, Int, Double, Double?).self)
+        guard let state = EvaluationState(rawValue: stateName) else {
+            throw StoreError.integrity("evaluation \(id) has the unknown state '\(stateName)'")
+        }
+        var appeals: [String: Bool] = [:]
+        for try await (appeal, outcome) in try await connection.query("SELECT id, outcome FROM appeal WHERE evaluation = \(id)",
+                                                                       logger: logger).decode((String, String?).self) {
+            appeals[appeal] = try Self.outcome(outcome) != nil
+        }
+        let lifecycle = Lifecycle(electorate: electorate, publicityDays: publicityDays, state: state, slips: slips, codes: codes,
+                                  issued: issued, ballots: ballots, preliminaryAt: preliminary.map(Date.init(timeIntervalSince1970:)),
+                                  appeals: appeals)
+        return EvaluationRecord(id: id, street: street, definitionJSON: Array(definition), lifecycle: lifecycle,
+                                createdAt: Date(timeIntervalSince1970: created))
+    }
+
+    static func outcome(_ text: String?) throws(StoreError) -> AppealOutcome? {
+        guard let text else { return nil }
+        guard let outcome = AppealOutcome(rawValue: text) else { throw .integrity("an appeal has the unknown outcome '\(text)'") }
+        return outcome
+    }
+
+    static func ballot(_ row: PostgresRow) throws -> BallotRecord {
+        let (evaluation, nonce, token, ratings, tracker, seq) = try row.decode((String, Data, String, String, String, Int?).self)
+        return BallotRecord(evaluation: evaluation, nonce: nonce, token: token, ratings: try StoredRatings.decode(ratings), tracker: tracker, seq: seq)
+    }
+}
