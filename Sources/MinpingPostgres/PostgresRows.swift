@@ -6,7 +6,7 @@ import PostgresNIO
 
 /// The rows a step writes beside its log entries, and records read back from rows.
 extension PostgresStore {
-    static func apply(_ effect: LogEffect, to record: EvaluationRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    static func apply(_ effect: LogEffect, to record: EvaluationRecord, _ connection: Session, _ logger: Logger) async throws {
         switch effect {
         case .lifecycle:
             break
@@ -40,7 +40,7 @@ extension PostgresStore {
         }
     }
 
-    static func write(_ lifecycle: Lifecycle, evaluation: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    static func write(_ lifecycle: Lifecycle, evaluation: String, _ connection: Session, _ logger: Logger) async throws {
         try await connection.query("""
             UPDATE evaluation SET state = \(lifecycle.state.rawValue), slips = \(lifecycle.slips), codes = \(lifecycle.codes),
                 issued = \(lifecycle.issued), ballots = \(lifecycle.ballots), preliminary_at = \(lifecycle.preliminaryAt?.timeIntervalSince1970)
@@ -48,27 +48,27 @@ extension PostgresStore {
             """, logger: logger)
     }
 
-    static func insert(_ entry: StoredEntry, evaluation: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    static func insert(_ entry: StoredEntry, evaluation: String, _ connection: Session, _ logger: Logger) async throws {
         try await connection.query("""
             INSERT INTO log_entry (evaluation, seq, type, bytes, leaf_hash)
             VALUES (\(evaluation), \(entry.seq), \(entry.type), \(Data(entry.bytes)), \(entry.leafHash))
             """, logger: logger)
     }
 
-    static func insertCheckpoint(_ note: String, size: Int, evaluation: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    static func insertCheckpoint(_ note: String, size: Int, evaluation: String, _ connection: Session, _ logger: Logger) async throws {
         try await connection.query("""
             INSERT INTO checkpoint (evaluation, size, note) VALUES (\(evaluation), \(size), \(note))
             ON CONFLICT (evaluation, size) DO UPDATE SET note = excluded.note
             """, logger: logger)
     }
 
-    static func requireEvaluation(_ id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> EvaluationRecord {
+    static func requireEvaluation(_ id: String, _ connection: Session, _ logger: Logger) async throws -> EvaluationRecord {
         guard let record = try await fetchEvaluation(id, lock: true, connection, logger) else { throw StoreError.notFound("evaluation \(id)") }
         return record
     }
 
     /// The evaluation's row and its appeals as one record; `lock` holds the row until commit.
-    static func fetchEvaluation(_ id: String, lock: Bool, _ connection: PostgresConnection, _ logger: Logger) async throws -> EvaluationRecord? {
+    static func fetchEvaluation(_ id: String, lock: Bool, _ connection: Session, _ logger: Logger) async throws -> EvaluationRecord? {
         let query: PostgresQuery = lock
             ? """
               SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at

@@ -43,12 +43,14 @@ public final class PostgresStore: EvaluationStore {
     public static func holdsSealedKeys(url: String, logger: Logger = Logger(label: "minping.postgres")) async throws -> Bool {
         let (client, running) = await start(try PostgresURL.configuration(url), logger: logger)
         defer { running.cancel() }
-        let rows = try await client.query("""
-            SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'key_check')
-            """, logger: logger)
-        guard try await rows.decode(Bool.self).first(where: { _ in true }) == true else { return false }
-        let held = try await client.query("SELECT EXISTS (SELECT 1 FROM key_check UNION ALL SELECT 1 FROM log_key)", logger: logger)
-        return try await held.decode(Bool.self).first(where: { _ in true }) ?? false
+        return try await transaction(client, logger: logger) { connection in
+            let rows = try await connection.query("""
+                SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'key_check')
+                """, logger: logger)
+            guard try await rows.decode(Bool.self).first(where: { _ in true }) == true else { return false }
+            let held = try await connection.query("SELECT EXISTS (SELECT 1 FROM key_check UNION ALL SELECT 1 FROM log_key)", logger: logger)
+            return try await held.decode(Bool.self).first(where: { _ in true }) ?? false
+        }
     }
 
     /// A client with its pool running: the task has entered `run()` before the first lease.
@@ -76,12 +78,13 @@ public final class PostgresStore: EvaluationStore {
     /// One transaction on one pooled connection, committed only if `body` returns. Errors are
     /// rethrown as they are (a ``StoreError`` stays one). A connection lost before COMMIT was
     /// sent (the database restarted, the backend was terminated) rolls back by itself: the
-    /// transaction is run again on another connection, up to three times. A connection lost
+    /// transaction is run again on another connection. A connection lost
     /// at COMMIT leaves the outcome unknown: `committed` is asked (it reads on a new
     /// connection whether the transaction's writes are there); without it the error stands.
+    /// Every try after the first waits a little longer (``attempts``).
     static func transaction<Result: Sendable>(_ client: PostgresClient, logger: Logger,
                                               committed: ((Result) async throws -> Bool)? = nil,
-                                              _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+                                              _ body: (Session) async throws -> Result) async throws -> Result {
         var attempt = 0
         while true {
             attempt += 1
@@ -93,13 +96,33 @@ public final class PostgresStore: EvaluationStore {
                     logger.warning("PostgreSQL connection lost at COMMIT; the transaction had committed")
                     return failure.result
                 }
-                guard attempt < 3 else { throw failure.error }
-                logger.warning("PostgreSQL connection lost at COMMIT before it committed; running the transaction again")
+                guard attempt < attempts else { throw failure.error }
+                logger.warning("PostgreSQL connection lost at COMMIT before it committed; running the transaction again",
+                               metadata: ["attempt": "\(attempt)", "error": "\(describe(failure.error))"])
             } catch {
-                guard connectionLost(error), attempt < 3 else { throw error }
-                logger.warning("PostgreSQL connection lost; running the transaction again", metadata: ["attempt": "\(attempt)"])
+                guard connectionLost(error), attempt < attempts else { throw error }
+                logger.warning("PostgreSQL connection lost; running the transaction again",
+                               metadata: ["attempt": "\(attempt)", "error": "\(describe(error))"])
             }
+            try await pause(before: attempt + 1)
         }
+    }
+
+    /// How often a transaction or read that lost its connection is tried in all. With the
+    /// pauses between them (0.05, 0.1, 0.2, 0.4, 0.8 s) a database restarting or ending
+    /// connections costs a ballot a moment, not an error; one that stays away for about two
+    /// seconds gets the error.
+    static let attempts = 6
+
+    static func pause(before attempt: Int) async throws {
+        try await Task.sleep(for: .milliseconds(25 << min(attempt - 1, 6)))
+    }
+
+    /// What went wrong, for the log: postgres-nio hides a PSQLError's details from
+    /// `description`; its code and SQLSTATE tell a connection problem from anything else.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        return "\(error.code)" + (error.serverInfo?[.sqlState].map { " \($0)" } ?? "")
     }
 
     /// A failure of COMMIT itself, with what the transaction would have returned.
@@ -109,8 +132,9 @@ public final class PostgresStore: EvaluationStore {
     }
 
     private static func once<Result: Sendable>(_ client: PostgresClient, logger: Logger,
-                                               _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+                                               _ body: (Session) async throws -> Result) async throws -> Result {
         try await client.withConnection { connection in
+            let connection = Session(connection)
             try await connection.query("BEGIN", logger: logger)
             let result: Result
             do {
@@ -136,6 +160,7 @@ public final class PostgresStore: EvaluationStore {
     /// terminated the backend; the network failed), so nothing of an uncommitted transaction
     /// remains and it may be run again.
     static func connectionLost(_ error: any Error) -> Bool {
+        if error is ConnectionClosed { return true }
         guard let error = error as? PSQLError else { return false }
         // clientClosedConnection: the pool handed out a connection the server had already
         // closed; the query never reached the database.
@@ -147,30 +172,38 @@ public final class PostgresStore: EvaluationStore {
     }
 
     func write<Result: Sendable>(committed: ((Result) async throws -> Bool)? = nil,
-                                 _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+                                 _ body: (Session) async throws -> Result) async throws -> Result {
         try await Self.transaction(client, logger: logger, committed: committed, body)
     }
 
-    /// A read; one that loses its connection is asked again on another (up to three times).
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+    /// A read on one pooled connection; one that loses its connection is asked again on another.
+    func read<Result: Sendable>(_ body: (Session) async throws -> Result) async throws -> Result {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await client.query(query, logger: logger).collect()
-            } catch where Self.connectionLost(error) && attempt < 3 {
-                logger.warning("PostgreSQL connection lost; reading again", metadata: ["attempt": "\(attempt)"])
+                return try await client.withConnection { connection in try await body(Session(connection)) }
+            } catch where Self.connectionLost(error) && attempt < Self.attempts {
+                logger.warning("PostgreSQL connection lost; reading again",
+                               metadata: ["attempt": "\(attempt)", "error": "\(Self.describe(error))"])
+                try await Self.pause(before: attempt + 1)
             }
         }
+    }
+
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await read { try await $0.query(query, logger: logger).collect() }
     }
 
     // MARK: API keys
 
     public func addAPIKey(_ key: APIKeyRecord) async throws {
-        try await client.query("""
-            INSERT INTO api_key (hash, role, street, created_at)
-            VALUES (\(key.hash), \(key.role.rawValue), \(key.street), \(key.createdAt.timeIntervalSince1970))
-            """, logger: logger)
+        try await write { connection in
+            _ = try await connection.query("""
+                INSERT INTO api_key (hash, role, street, created_at)
+                VALUES (\(key.hash), \(key.role.rawValue), \(key.street), \(key.createdAt.timeIntervalSince1970))
+                """, logger: logger)
+        }
     }
 
     public func apiKey(hash: String) async throws -> APIKeyRecord? {
@@ -188,8 +221,10 @@ public final class PostgresStore: EvaluationStore {
         }
         let sealed = try makeSealedSeed()
         // Two instances may race: the first insert wins and both read it back.
-        try await client.query("INSERT INTO log_key (street, seed_sealed) VALUES (\(street), \(sealed)) ON CONFLICT DO NOTHING",
-                               logger: logger)
+        try await write { connection in
+            _ = try await connection.query("INSERT INTO log_key (street, seed_sealed) VALUES (\(street), \(sealed)) ON CONFLICT DO NOTHING",
+                                           logger: logger)
+        }
         guard let row = try await rows("SELECT seed_sealed FROM log_key WHERE street = \(street)").first else {
             throw StoreError.integrity("the log key of street \(street) vanished")
         }
@@ -231,7 +266,7 @@ public final class PostgresStore: EvaluationStore {
     }
 
     public func evaluation(id: String) async throws -> EvaluationRecord? {
-        try await client.withConnection { connection in try await Self.fetchEvaluation(id, lock: false, connection, logger) }
+        try await read { connection in try await Self.fetchEvaluation(id, lock: false, connection, logger) }
     }
 
     public func evaluationIDs() async throws -> [String] {
@@ -323,7 +358,15 @@ public final class PostgresStore: EvaluationStore {
     // MARK: The log
 
     public func commit(_ step: LogStep) async throws {
-        try await write { connection in
+        // Lost at COMMIT: the step's checkpoint (signed over the new root) is there only if
+        // this very transaction committed.
+        let size = step.expectedSize + step.entries.count
+        let committed: (()) async throws -> Bool = { _ in
+            try await !self.rows("""
+                SELECT 1 FROM checkpoint WHERE evaluation = \(step.evaluation) AND size = \(size) AND note = \(step.checkpoint)
+                """).isEmpty
+        }
+        try await write(committed: committed) { connection in
             // The row lock on the evaluation (its log head) makes this instance the one
             // extending the log until commit (SPEC §9).
             guard var record = try await Self.fetchEvaluation(step.evaluation, lock: true, connection, logger) else {

@@ -27,17 +27,17 @@ public enum StoreContract {
 
     static func refused(_ refusal: LifecycleRefusal) -> StoreError { .refused(refusal) }
 
-    static func entry(_ seq: Int, _ type: String = "x") -> StoredEntry {
+    public static func entry(_ seq: Int, _ type: String = "x") -> StoredEntry {
         StoredEntry(seq: seq, type: type, bytes: Array("{\"seq\":\(seq)}".utf8), leafHash: Data(repeating: UInt8(seq & 0xFF), count: 32))
     }
 
-    static func ballot(_ nonce: UInt8, evaluation: String = "e1", tracker: String? = nil) -> BallotRecord {
+    public static func ballot(_ nonce: UInt8, evaluation: String = "e1", tracker: String? = nil) -> BallotRecord {
         BallotRecord(evaluation: evaluation, nonce: Data(repeating: nonce, count: 32), token: "token-\(nonce)",
                      ratings: ["m-1": "satisfied", "o-1": "unknown"], tracker: tracker ?? "tracker-\(nonce)")
     }
 
     /// Creates e1 and opens it (entries 0 and 1).
-    static func openEvaluation(_ store: any EvaluationStore, electorate: Int = 10) async throws {
+    public static func openEvaluation(_ store: any EvaluationStore, electorate: Int = 10) async throws {
         try await create(store, record(electorate: electorate))
         try await store.commit(LogStep(evaluation: "e1", expectedSize: 1, entries: [entry(1)], checkpoint: "cp2",
                                        effects: [.lifecycle(.opened(at: at))]))

@@ -1,0 +1,45 @@
+import Foundation
+import MinpingCore
+import MinpingPostgres
+import MinpingStore
+import MinpingTestSupport
+import Testing
+
+/// The PostgreSQL store when the database ends its connections: after a restart, a failover
+/// or an operator's `pg_terminate_backend`, a ballot costs a moment, never an error or a hang.
+@Suite("PostgreSQL lost connections", .enabled(if: TestPostgres.url != nil, TestPostgres.skipped))
+struct PostgresConnectionTests {
+    @Test("ballots and log steps go through while the database ends every connection, none lost or stuck")
+    func terminated() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let store = try await PostgresStore(url: url, keys: KeyEncryptionKey())
+        defer { store.shutdown() }
+        try await StoreContract.openEvaluation(store, electorate: 1000)
+        try await store.commit(LogStep(evaluation: "e1", expectedSize: 2, entries: [StoreContract.entry(2)], checkpoint: "cp3",
+                                       effects: [.lifecycle(.slipsIssued(count: 500))]))
+        var stored = 0
+        for round in 0..<25 {
+            // Twenty ballots are some forty queries: the connection is ended in the middle.
+            let batch = (0..<20).map { index in
+                var ballot = StoreContract.ballot(0, tracker: "t-\(round)-\(index)")
+                ballot.nonce = Data("\(round)-\(index)".utf8)
+                return ballot
+            }
+            async let ended: Void = TestPostgres.terminateConnections(url)
+            let outcomes = try await TestPostgres.within(seconds: 20) { try await store.spendTokensAndStoreBallots(batch) }
+            try await ended
+            #expect(outcomes == Array(repeating: .stored, count: 20), "round \(round)")
+            stored += outcomes.filter { $0 == .stored }.count
+        }
+        let pending = try await store.pendingBallots(evaluation: "e1")
+        #expect(pending.count == stored && stored == 500)
+        // The log moves on too: a step committed while its connection is ended.
+        async let ended: Void = TestPostgres.terminateConnections(url)
+        try await TestPostgres.within(seconds: 20) {
+            try await store.commit(LogStep(evaluation: "e1", expectedSize: 3, entries: [StoreContract.entry(3)], checkpoint: "cp4",
+                                           effects: [.lifecycle(.closed(at: Date(timeIntervalSince1970: 1_800_000_100)))]))
+        }
+        try await ended
+        #expect(try await store.logSize(evaluation: "e1") == 4)
+    }
+}
