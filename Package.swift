@@ -65,6 +65,9 @@ let package = Package(
                 "MinpingStore",
                 "MinpingCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),  // its ConnectionPoolError
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -194,6 +197,7 @@ let package = Package(
             dependencies: ["MinpingStore", "MinpingSQLite", "MinpingPostgres", "MinpingTestSupport", "MinpingCore",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(

@@ -46,6 +46,7 @@ extension Problem {
         case "malformed_request", "request_incomplete": .badRequest
         case "unauthenticated": .unauthorized
         case "integrity_error": .internalServerError
+        case "database_unavailable": .serviceUnavailable
         case "payload_too_large": .contentTooLarge
         case "method_not_allowed": .methodNotAllowed
         // evaluation_exists, electorate_exceeded, token_spent, evaluation_not_open,
@@ -57,6 +58,15 @@ extension Problem {
 
     /// Every error we know mapped to its problem, in one place (SPEC §7).
     static func from(_ error: any Error) -> Problem? {
+        guard var problem = known(error) else { return nil }
+        if problem.code == "database_unavailable" {
+            problem.detail = "the database cannot be reached; nothing was accepted, try again shortly"
+            problem.headers[.retryAfter] = "5"
+        }
+        return problem
+    }
+
+    private static func known(_ error: any Error) -> Problem? {
         switch error {
         case let problem as Problem:
             return problem
@@ -107,7 +117,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return try problem.response(from: request, context: context)
             }
             if let problem = Problem.from(error) {
-                if problem.status == .internalServerError, !(error is ServiceError) {  // the service logged its own
+                if problem.status == .serviceUnavailable {
+                    context.logger.error("request refused: the database cannot be reached",
+                                         metadata: ["error": "\(error)", "path": "\(context.endpointPath ?? "")"])
+                } else if problem.status == .internalServerError, !(error is ServiceError) {  // the service logged its own
                     context.logger.error("request refused: stored data failed a check",
                                          metadata: ["code": "\(problem.code)", "path": "\(context.endpointPath ?? "")"])
                 }

@@ -2,7 +2,10 @@ import Foundation
 import Logging
 import MinpingCore
 import MinpingStore
+import NIOCore
+import NIOFoundationCompat
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// The store for more than one machine (SPEC §9): PostgreSQL through postgres-nio's pooled
 /// client. Every write is one transaction with `synchronous_commit = on`, so a 202 is on disk
@@ -91,16 +94,16 @@ public final class PostgresStore: EvaluationStore {
             do {
                 return try await once(client, logger: logger, body)
             } catch let failure as AtCommit<Result> {
-                guard connectionLost(failure.error), let committed else { throw failure.error }
-                if try await committed(failure.result) {
+                guard connectionLost(failure.error), let committed else { throw unavailable(failure.error) }
+                if try await unavailable({ try await committed(failure.result) }) {
                     logger.warning("PostgreSQL connection lost at COMMIT; the transaction had committed")
                     return failure.result
                 }
-                guard attempt < attempts else { throw failure.error }
+                guard attempt < attempts else { throw unavailable(failure.error) }
                 logger.warning("PostgreSQL connection lost at COMMIT before it committed; running the transaction again",
                                metadata: ["attempt": "\(attempt)", "error": "\(describe(failure.error))"])
             } catch {
-                guard connectionLost(error), attempt < attempts else { throw error }
+                guard connectionLost(error), attempt < attempts else { throw unavailable(error) }
                 logger.warning("PostgreSQL connection lost; running the transaction again",
                                metadata: ["attempt": "\(attempt)", "error": "\(describe(error))"])
             }
@@ -110,12 +113,27 @@ public final class PostgresStore: EvaluationStore {
 
     /// How often a transaction or read that lost its connection is tried in all. With the
     /// pauses between them (0.05, 0.1, 0.2, 0.4, 0.8 s) a database restarting or ending
-    /// connections costs a ballot a moment, not an error; one that stays away for about two
-    /// seconds gets the error.
+    /// connections costs a ballot a moment, not an error; one that stays away longer gets
+    /// ``StoreError/unavailable(_:)`` (503). A database that cannot be connected to at all
+    /// keeps a request waiting while the pool tries (postgres-nio gives up after 60 s).
     static let attempts = 6
 
     static func pause(before attempt: Int) async throws {
         try await Task.sleep(for: .milliseconds(25 << min(attempt - 1, 6)))
+    }
+
+    /// `error` as ``StoreError/unavailable(_:)`` if it means the database cannot be reached (a
+    /// lost connection after every try; the pool gave up connecting), else as it is.
+    static func unavailable(_ error: any Error) -> any Error {
+        connectionLost(error) || error is ConnectionPoolError ? StoreError.unavailable(describe(error)) : error
+    }
+
+    static func unavailable<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch {
+            throw unavailable(error)
+        }
     }
 
     /// What went wrong, for the log: postgres-nio hides a PSQLError's details from
@@ -183,7 +201,8 @@ public final class PostgresStore: EvaluationStore {
             attempt += 1
             do {
                 return try await client.withConnection { connection in try await body(Session(connection)) }
-            } catch where Self.connectionLost(error) && attempt < Self.attempts {
+            } catch {
+                guard Self.connectionLost(error), attempt < Self.attempts else { throw Self.unavailable(error) }
                 logger.warning("PostgreSQL connection lost; reading again",
                                metadata: ["attempt": "\(attempt)", "error": "\(Self.describe(error))"])
                 try await Self.pause(before: attempt + 1)
@@ -260,7 +279,7 @@ public final class PostgresStore: EvaluationStore {
                 """, logger: logger).collect()
             guard !inserted.isEmpty else { throw StoreError.evaluationExists(record.id) }
             try await Self.write(record.lifecycle, evaluation: record.id, connection, logger)
-            try await Self.insert(created, evaluation: record.id, connection, logger)
+            try await Self.insert([created], evaluation: record.id, connection, logger)
             try await Self.insertCheckpoint(checkpoint, size: created.seq + 1, evaluation: record.id, connection, logger)
         }
     }
@@ -304,40 +323,44 @@ public final class PostgresStore: EvaluationStore {
                 """).isEmpty
         }
         return try await write(committed: committed) { connection in
-            var lifecycles: [String: Lifecycle?] = [:]
-            var outcomes: [BallotOutcome] = []
-            outcomes.reserveCapacity(ballots.count)
-            for (ballot, ratings) in zip(ballots, encodedRatings) {
-                if lifecycles[ballot.evaluation] == nil {
-                    // Locked until commit: the state a ballot is checked against cannot move under it.
-                    lifecycles[ballot.evaluation] = .some(try await Self.fetchEvaluation(ballot.evaluation, lock: true, connection, logger)?.lifecycle)
-                }
-                guard var lifecycle = lifecycles[ballot.evaluation] ?? nil else {
-                    outcomes.append(.unknownEvaluation)
+            var outcomes = [BallotOutcome](repeating: .tokenSpent, count: ballots.count)
+            // Evaluations in one order on every instance, so two batches never wait on each other's locks.
+            let byEvaluation = Dictionary(grouping: ballots.indices, by: { ballots[$0].evaluation })
+            for (evaluation, indices) in byEvaluation.sorted(by: { $0.key < $1.key }) {
+                // Locked until commit: the state a ballot is checked against cannot move under it.
+                guard var lifecycle = try await Self.fetchEvaluation(evaluation, lock: true, connection, logger)?.lifecycle else {
+                    for index in indices { outcomes[index] = .unknownEvaluation }
                     continue
                 }
-                // Spending the nonce is the insert (its primary key), across every instance.
+                // A nonce twice in one batch: the first is tried, the others are spent.
+                var nonces: Set<Data> = []
+                let tried = indices.filter { nonces.insert(ballots[$0].nonce).inserted }
+                // Spending the nonce is the insert (its primary key), across every instance; one
+                // statement for the batch, which answers with the nonces it took.
                 let inserted = try await connection.query("""
                     INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq)
-                    VALUES (\(ballot.evaluation), \(ballot.nonce), \(ballot.token), \(ratings), \(ballot.tracker), NULL)
-                    ON CONFLICT DO NOTHING RETURNING 1
-                    """, logger: logger).collect()
-                guard !inserted.isEmpty else {
-                    outcomes.append(.tokenSpent)
-                    continue
+                    SELECT \(evaluation), nonce, token, ratings, tracker, NULL
+                    FROM unnest(\(tried.map { ByteBuffer(data: ballots[$0].nonce) })::bytea[], \(tried.map { ballots[$0].token })::text[],
+                                \(tried.map { encodedRatings[$0] })::text[], \(tried.map { ballots[$0].tracker })::text[])
+                         AS arriving (nonce, token, ratings, tracker)
+                    ON CONFLICT DO NOTHING RETURNING nonce
+                    """, logger: logger).collect().map { try $0.decode(Data.self) }
+                let stored = Set(inserted)
+                var refused: [ByteBuffer] = []
+                for index in tried where stored.contains(ballots[index].nonce) {
+                    do throws(LifecycleRefusal) {
+                        try lifecycle.apply(.ballotCast)
+                        outcomes[index] = .stored
+                    } catch {
+                        outcomes[index] = .refused(error)
+                        refused.append(ByteBuffer(data: ballots[index].nonce))
+                    }
                 }
-                do throws(LifecycleRefusal) {
-                    try lifecycle.apply(.ballotCast)
-                    lifecycles[ballot.evaluation] = lifecycle
-                    outcomes.append(.stored)
-                } catch {
-                    try await connection.query("DELETE FROM ballot WHERE evaluation = \(ballot.evaluation) AND nonce = \(ballot.nonce)",
+                if !refused.isEmpty {
+                    try await connection.query("DELETE FROM ballot WHERE evaluation = \(evaluation) AND nonce = ANY(\(refused)::bytea[])",
                                                logger: logger)
-                    outcomes.append(.refused(error))
                 }
-            }
-            for case let (id, lifecycle?) in lifecycles {
-                try await connection.query("UPDATE evaluation SET ballots = \(lifecycle.ballots) WHERE id = \(id)", logger: logger)
+                try await connection.query("UPDATE evaluation SET ballots = \(lifecycle.ballots) WHERE id = \(evaluation)", logger: logger)
             }
             return outcomes
         }
@@ -379,7 +402,7 @@ public final class PostgresStore: EvaluationStore {
             for effect in step.effects {
                 try await Self.apply(effect, to: record, connection, logger)
             }
-            for entry in step.entries { try await Self.insert(entry, evaluation: step.evaluation, connection, logger) }
+            try await Self.insert(step.entries, evaluation: step.evaluation, connection, logger)
             try await Self.insertCheckpoint(step.checkpoint, size: size + step.entries.count, evaluation: step.evaluation, connection, logger)
             try await Self.write(record.lifecycle, evaluation: record.id, connection, logger)
         }

@@ -97,7 +97,7 @@ extension PostgresStore: TransferableStore {
                     VALUES (\(record.id), \(ballot.nonce), \(ballot.token), \(StoredRatings.encode(ballot.ratings)), \(ballot.tracker), \(ballot.seq))
                     """, logger: logger)
             }
-            for entry in dump.entries { try await Self.insert(entry, evaluation: record.id, connection, logger) }
+            try await Self.insert(dump.entries, evaluation: record.id, connection, logger)
             for checkpoint in dump.checkpoints {
                 try await Self.insertCheckpoint(checkpoint.note, size: checkpoint.size, evaluation: record.id, connection, logger)
             }

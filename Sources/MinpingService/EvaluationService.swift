@@ -447,6 +447,7 @@ public actor EvaluationService {
         case .codeInvalid: .codeInvalid
         case .logConflict, .ballotsPending: .busy("another writer changed the log meanwhile; try again")
         case let .integrity(what): integrityFailure(evaluation, what)
+        case let .unavailable(what): .unavailable(what)
         }
     }
 

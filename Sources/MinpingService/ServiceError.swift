@@ -22,6 +22,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case busy(String)
     /// Stored data failed a check: nothing was published or changed (SPEC §7 integrity_error).
     case integrity(String)
+    /// The database cannot be reached (503, `database_unavailable`).
+    case unavailable(String)
 
     public var code: String {
         switch self {
@@ -38,6 +40,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformed: "malformed_request"
         case .busy: "busy"
         case .integrity: "integrity_error"
+        case .unavailable: "database_unavailable"
         }
     }
 
@@ -56,6 +59,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .malformed(reason): reason
         case let .busy(reason): reason
         case let .integrity(reason): "stored data failed a check: \(reason)"
+        case .unavailable: "the database cannot be reached; nothing was accepted, try again shortly"
         }
     }
 

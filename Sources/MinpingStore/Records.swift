@@ -189,6 +189,9 @@ public enum StoreError: Error, Equatable, Sendable {
     case ballotsPending
     /// Stored data that fails to read back (SPEC §7 `integrity_error`).
     case integrity(String)
+    /// The database cannot be reached (it stayed away through every retry); nothing was
+    /// changed, or for a step lost at COMMIT, nobody can tell yet.
+    case unavailable(String)
 
     /// The problem code of SPEC §7 this failure answers with, should it reach a caller as it is.
     public var code: String {
@@ -199,6 +202,7 @@ public enum StoreError: Error, Equatable, Sendable {
         case .codeInvalid: "code_invalid"
         case .logConflict, .ballotsPending: "busy"
         case .integrity: "integrity_error"
+        case .unavailable: "database_unavailable"
         }
     }
 }

@@ -69,6 +69,7 @@ struct Reply {
     let status: Int
     let body: String
     let contentType: String?
+    var retryAfter: String? = nil
 
     var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
@@ -90,7 +91,8 @@ extension TestClientProtocol {
             body = ByteBuffer(string: text)
         }
         return try await execute(uri: uri, method: method, headers: headers, body: body) { response in
-            Reply(status: Int(response.status.code), body: String(buffer: response.body), contentType: response.headers[.contentType])
+            Reply(status: Int(response.status.code), body: String(buffer: response.body), contentType: response.headers[.contentType],
+                  retryAfter: response.headers[.retryAfter])
         }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import MinpingCore
-import MinpingPostgres
+@testable import MinpingPostgres
 import MinpingStore
 import MinpingTestSupport
 import Testing
+import _ConnectionPoolModule
 
 /// The PostgreSQL store when the database ends its connections: after a restart, a failover
 /// or an operator's `pg_terminate_backend`, a ballot costs a moment, never an error or a hang.
@@ -41,5 +42,20 @@ struct PostgresConnectionTests {
         }
         try await ended
         #expect(try await store.logSize(evaluation: "e1") == 4)
+    }
+}
+
+/// What reaches a caller when the database stays away: `database_unavailable` (503), never a
+/// bare 500; every other error as it is.
+@Suite("PostgreSQL unavailable")
+struct PostgresUnavailableTests {
+    @Test("a lost connection after every try, or a pool that gave up connecting, is StoreError.unavailable")
+    func unavailable() {
+        let tripped = PostgresStore.unavailable(ConnectionPoolError.connectionCreationCircuitBreakerTripped)
+        #expect((tripped as? StoreError)?.code == "database_unavailable")
+        #expect((PostgresStore.unavailable(ConnectionClosed()) as? StoreError)?.code == "database_unavailable")
+        #expect(PostgresStore.unavailable(StoreError.codeInvalid) as? StoreError == .codeInvalid)
+        #expect(PostgresStore.connectionLost(ConnectionClosed()))
+        #expect(!PostgresStore.connectionLost(StoreError.logConflict))
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MinpingCore
+import MinpingStore
+import MinpingTestSupport
+import Synchronization
+import Testing
+
+/// A database that stays away (PostgreSQL after every retry): 503 `database_unavailable` with
+/// Retry-After, nothing accepted, and the same ballot goes through once it is back.
+@Suite("Database unavailable")
+struct UnavailableTests {
+    let base = "/api/v1/evaluations"
+
+    @Test("a ballot while the database is away gets 503 database_unavailable with Retry-After; once back, the same token is accepted")
+    func unavailable() async throws {
+        let store = UnreachableStore()
+        let server = try await TestServer(store: store)
+        try await server.app.test(.router) { client in
+            #expect(try await client.call(.post, base, key: server.admin, text: testDefinition).status == 201)
+            let tokens = try #require(try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 1]).json["tokens"] as? [String])
+            #expect(try await client.call(.post, "\(base)/lz-2026/open", key: server.admin).status == 200)
+            let ballot: [String: Any] = ["token": tokens[0], "ratings": ["m-1": "satisfied"]]
+
+            store.down.withLock { $0 = true }
+            let refused = try await client.call(.post, "\(base)/lz-2026/ballots", json: ballot)
+            #expect(refused.status == 503 && refused.code == "database_unavailable" && refused.retryAfter == "5", "\(refused.body)")
+            #expect(refused.contentType == "application/problem+json" && refused.body.contains("nothing was accepted"))
+            let read = try await client.call(.post, "\(base)/lz-2026/close", key: server.admin)
+            #expect(read.status == 503 && read.code == "database_unavailable")
+
+            store.down.withLock { $0 = false }
+            #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ballot).status == 202)
+        }
+    }
+}
+
+/// A memory store whose database can be taken away: then every ballot batch and every log
+/// step fails as the PostgreSQL store fails once its retries are spent.
+final class UnreachableStore: EvaluationStore {
+    let inner = MemoryStore()
+    let down = Mutex(false)
+
+    private func reachable() throws {
+        if down.withLock({ $0 }) { throw StoreError.unavailable("connectionError") }
+    }
+
+    func addAPIKey(_ key: APIKeyRecord) async throws { try await inner.addAPIKey(key) }
+    func apiKey(hash: String) async throws -> APIKeyRecord? { try await inner.apiKey(hash: hash) }
+    func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data {
+        try await inner.sealedLogKey(street: street, makeSealedSeed: makeSealedSeed)
+    }
+    func sealedTokenKey(evaluation: String) async throws -> Data? { try await inner.sealedTokenKey(evaluation: evaluation) }
+    func anySealedKey() async throws -> (purpose: String, sealed: Data)? { try await inner.anySealedKey() }
+    func createEvaluation(_ record: EvaluationRecord, sealedTokenKey: Data, created: StoredEntry, checkpoint: String) async throws {
+        try await inner.createEvaluation(record, sealedTokenKey: sealedTokenKey, created: created, checkpoint: checkpoint)
+    }
+    func evaluation(id: String) async throws -> EvaluationRecord? { try await inner.evaluation(id: id) }
+    func evaluationIDs() async throws -> [String] { try await inner.evaluationIDs() }
+    func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
+        try await inner.addEnrollmentCodes(evaluation: evaluation, hashes: hashes)
+    }
+    func enrollmentCodeUnused(evaluation: String, hash: String) async throws -> Bool {
+        try await inner.enrollmentCodeUnused(evaluation: evaluation, hash: hash)
+    }
+    func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
+        try reachable()
+        return try await inner.spendTokensAndStoreBallots(ballots)
+    }
+    func pendingBallots(evaluation: String) async throws -> [BallotRecord] { try await inner.pendingBallots(evaluation: evaluation) }
+    func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
+        try await inner.ballot(evaluation: evaluation, tracker: tracker)
+    }
+    func commit(_ step: LogStep) async throws {
+        try reachable()
+        try await inner.commit(step)
+    }
+    func leafHashes(evaluation: String) async throws -> [Data] { try await inner.leafHashes(evaluation: evaluation) }
+    func logSize(evaluation: String) async throws -> Int { try await inner.logSize(evaluation: evaluation) }
+    func entries(evaluation: String, range: Range<Int>) async throws -> [StoredEntry] {
+        try await inner.entries(evaluation: evaluation, range: range)
+    }
+    func checkpoints(evaluation: String) async throws -> [String] { try await inner.checkpoints(evaluation: evaluation) }
+    func appeals(evaluation: String) async throws -> [AppealRecord] { try await inner.appeals(evaluation: evaluation) }
+}
