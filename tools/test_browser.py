@@ -10,10 +10,12 @@ the output folder (default .build/browser-screenshots).
 Usage: tools/test_browser.py path/to/minping [--out DIR]
 Needs: chromium, chromium-driver (Debian), selenium (PyPI); tools/test installs them.
 """
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import urllib.request
@@ -71,10 +73,12 @@ def main():
     server = subprocess.Popen([minping, "serve", "--db", os.path.join(work, "b.sqlite"), "--port", str(port),
                                "--load", "Ballots/fuyuan-2018.yaml", "--slips", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    admin = None
+    admin = reviewer = None
     for line in server.stdout:
         if line.startswith("admin key:"):
             admin = line.split()[-1]
+        if line.startswith("reviewer key:"):
+            reviewer = line.split()[-1]
         if line.startswith("slips"):
             break
     wait_until_serving(server, base)
@@ -117,6 +121,8 @@ def main():
         count = driver.find_element(By.ID, "count")
         count.clear()
         count.send_keys("8")
+        check(driver.find_element(By.CSS_SELECTOR, "input[name=kind][value=code]").is_selected(), "code slips are the default kind")
+        driver.find_element(By.CSS_SELECTOR, "input[name=kind][value=token]").click()
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".slip")))
         slips = driver.find_elements(By.CSS_SELECTOR, ".slip")
@@ -189,10 +195,94 @@ def main():
             option = "dissatisfied" if i % 3 == 0 else "satisfied"
             api(port, "POST", "/ballots", {"token": token, "ratings": {s["id"]: option for s in definition["subjects"]}})
 
+        # 3b. Code slips (the default kind): the voting page makes the token by blind issuance.
+        driver.set_window_size(1280, 900)
+        driver.get(base + "/admin/slips/" + EVALUATION)
+        driver.find_element(By.ID, "key").send_keys(admin)
+        count = driver.find_element(By.ID, "count")
+        count.clear()
+        count.send_keys("4")
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".slip")))
+        code_slips = driver.find_elements(By.CSS_SELECTOR, ".slip")
+        code_urls = [s.get_attribute("data-url") for s in code_slips]
+        codes = [s.find_element(By.CSS_SELECTOR, ".code strong").text for s in code_slips]
+        check(len(code_urls) == 4 and all(u.endswith("/vote/%s#c=%s" % (EVALUATION, c)) for u, c in zip(code_urls, codes)),
+              "code slips carry /vote/<id>#c=<code> and print the code: %s" % codes[:1])
+        shot("3b-code-slips", 1280)
+        pdf(driver, "3b-code-slips", 1, "4 code slips print on one A4 page")
+
+        def vote_with_code(what, name=None):
+            wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
+            check("#c=" not in driver.current_url, what + ": the code is dropped from the address bar")
+            if name:
+                no_overflow(what)
+                shot(name, 360)
+                driver.set_window_size(360, 740)
+            tap(driver.find_element(By.XPATH, "//div[@class='bulk']/button[1]"))
+            tap(driver.find_element(By.CSS_SELECTOR, ".progress button.primary"))
+            wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.review")))
+            tap(driver.find_element(By.CSS_SELECTOR, "button.primary"))
+            code_tracker = wait.until(EC.presence_of_element_located((By.ID, "tracker"))).text.strip()
+            verified = WebDriverWait(driver, 40).until(
+                lambda d: d.find_element(By.ID, "verification").text if "已核验" in d.find_element(By.ID, "verification").text
+                or "失败" in d.find_element(By.ID, "verification").text else False)
+            check(len(code_tracker) == 64 and "已核验" in verified, what + ": a tracker, and 已核验")
+            stored = driver.execute_script("return [localStorage.length, sessionStorage.length, document.cookie]")
+            check(stored == [0, 0, ""], what + ": nothing of the code or token remains in the browser (%s)" % stored)
+
+        driver.set_window_size(360, 740)
+        driver.get("about:blank")
+        driver.get(code_urls[0])
+        vote_with_code("a code slip's QR URL at 360 px", "3c-code-ballot-phone")
+        # Typed by hand, in lower case with spaces for dashes.
+        driver.get("about:blank")
+        driver.get(base + "/vote/" + EVALUATION)
+        field = wait.until(EC.presence_of_element_located((By.ID, "code")))
+        no_overflow("the code form at 360 px")
+        shot("3d-code-form-phone", 360)
+        driver.set_window_size(360, 740)
+        field = driver.find_element(By.ID, "code")
+        field.send_keys(" " + codes[1].lower().replace("-", " ") + " ")
+        tap(driver.find_element(By.CSS_SELECTOR, ".code-form button[type=submit]"))
+        vote_with_code("a code typed by hand")
+        # The same code again: the same plain message as a used slip.
+        driver.get("about:blank")
+        driver.get(code_urls[0])
+        refusal = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".message.error"))).text
+        check("已经使用过" in refusal and not driver.find_elements(By.CSS_SELECTOR, "fieldset.subject"),
+              "a used code is refused in plain Chinese: " + refusal[:30])
+        check(driver.execute_script("return sessionStorage.length") == 0, "a refused code leaves nothing in sessionStorage")
+        # The /tokens answer is lost once (the server signed, the phone never heard): the page
+        # asks again with the same request, gets the same answer, and one ballot is accepted.
+        drop = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+            (function () {
+              var realFetch = window.fetch;
+              window.__dropped = 0;
+              window.fetch = function (url) {
+                var answer = realFetch.apply(this, arguments);
+                if (String(url).indexOf("/tokens") >= 0 && window.__dropped === 0) {
+                  window.__dropped = 1;
+                  return answer.then(function () { throw new TypeError("the answer was lost on the way"); });
+                }
+                return answer;
+              };
+            })();"""})
+        before = api(port, "GET", "")
+        driver.get("about:blank")
+        driver.get(code_urls[2])
+        vote_with_code("a code whose /tokens answer was lost once")
+        check(driver.execute_script("return window.__dropped") == 1, "the first /tokens answer was dropped")
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": drop["identifier"]})
+        after = api(port, "GET", "")
+        check(after["issued"] == before["issued"] + 1 and after["ballots"] == before["ballots"] + 1,
+              "one token issued and one ballot accepted for it (issued %d→%d, ballots %d→%d)" % (
+                  before["issued"], after["issued"], before["ballots"], after["ballots"]))
+
         # 4. The board before and after publication.
         driver.set_window_size(1920, 1080)
         driver.get(base + "/board/" + EVALUATION)
-        check("已投票" in driver.page_source and "8" in driver.find_element(By.CSS_SELECTOR, ".turnout").text,
+        check("已投票" in driver.page_source and "11" in driver.find_element(By.CSS_SELECTOR, ".turnout").text,
               "before publication the board shows turnout only")
         check(not driver.find_elements(By.CSS_SELECTOR, "table.results"), "no results table before publication")
         api(port, "POST", "/close", key=admin)
@@ -202,6 +292,16 @@ def main():
         closed = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".message.error"))).text
         check("投票已经结束" in closed, "a slip opened after voting closed gets a clear Chinese message: " + closed[:20])
         results = api(port, "POST", "/publish", {"stage": "preliminary"}, key=admin)
+        # Interop: the tokens the page made (JS client, Swift issuer) verify in both verifiers.
+        request = urllib.request.Request(base + "/api/v1/evaluations/%s/bundle" % EVALUATION, headers={"Authorization": "Bearer " + reviewer})
+        with urllib.request.urlopen(request, timeout=30) as r, tarfile.open(fileobj=io.BytesIO(r.read())) as archive:
+            archive.extractall(work, filter="data")
+        bundle = os.path.join(work, "%s-bundle" % EVALUATION)
+        swift = subprocess.run([minping, "audit", "verify", bundle], capture_output=True, text=True)
+        python = subprocess.run([sys.executable, "tools/verify_bundle.py", bundle], capture_output=True, text=True)
+        check(swift.returncode == 0 and python.returncode == 0 and results["ballots"] == 11,
+              "the 11 ballots, 3 with tokens the page made, verify in minping audit verify and tools/verify_bundle.py: %s | %s" % (
+                  swift.stdout.strip()[:60], python.stdout.strip()[:60]))
         driver.get(base + "/board/" + EVALUATION)
         stars_expected = sum(len(s["stars"]) for s in results["subjects"])
         stars_shown = len(driver.find_elements(By.CSS_SELECTOR, ".star"))

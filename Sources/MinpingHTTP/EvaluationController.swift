@@ -66,7 +66,7 @@ struct EvaluationController {
     }
 
     struct Evaluation: JSONResponse {
-        let record: EvaluationRecord, definition: EvaluationDefinition, logVerifierKey: String
+        let record: EvaluationRecord, definition: EvaluationDefinition, logVerifierKey: String, tokenKey: TokenPublicKey
         var json: JSONValue {
             let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
             let members: [JSONValue] = definition.members.map { member in
@@ -92,6 +92,8 @@ struct EvaluationController {
                 ("publicity_until", record.lifecycle.publicityDeadline.map { .string(LogTime.format($0)) } ?? .null),
                 ("appeals_pending", .int(record.lifecycle.unresolvedAppeals)),
                 ("log_verifier_key", .string(logVerifierKey)),
+                // The voting page's blind-issuance client checks the key id against the key.
+                ("token_key_spki", .string(tokenKey.spki.base64EncodedString())), ("token_key_id", .string(tokenKey.tokenKeyID.hex)),
                 ("subjects", .array(members + orgs)),
                 ("options", .array(definition.options.map { .object([("id", .string($0.id)), ("label", .string($0.label))]) })),
             ])
@@ -218,7 +220,8 @@ struct EvaluationController {
     @Sendable func show(_ request: Request, context: MinpingContext) async throws -> Evaluation {
         let record = try await evaluation(context)
         return Evaluation(record: record, definition: try await service.definition(record.id),
-                          logVerifierKey: try await service.logIdentity(record.id).verifierKey)
+                          logVerifierKey: try await service.logIdentity(record.id).verifierKey,
+                          tokenKey: try await service.tokenPublicKey(record.id))
     }
 
     @Sendable func list(_ request: Request, context: MinpingContext) async throws -> Listed {

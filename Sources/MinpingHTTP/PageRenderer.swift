@@ -73,22 +73,23 @@ public struct PageRenderer: Sendable {
     }
 
     /// The printable slips: A4, eight to a page, each with its QR code.
-    func slips(definition: EvaluationDefinition, urls: [String], firstNumber: Int, language: Language) -> Response {
-        htmlResponse(slipsHTML(definition: definition, urls: urls, firstNumber: firstNumber, language: language.rawValue))
+    func slips(definition: EvaluationDefinition, slips: [PrintedSlip], firstNumber: Int, language: Language) -> Response {
+        htmlResponse(slipsHTML(definition: definition, slips: slips, firstNumber: firstNumber, language: language.rawValue))
     }
 
-    /// The printable slips page as HTML (also written to a file by `minping slips`).
-    /// `standalone` inlines the stylesheet, for a file opened without the server.
-    public func slipsHTML(definition: EvaluationDefinition, urls: [String], firstNumber: Int, language: String = "zh",
+    /// The printable slips page as HTML (also written to a file by `minping slips`), eight to
+    /// an A4 page. `standalone` inlines the stylesheet, for a file opened without the server.
+    public func slipsHTML(definition: EvaluationDefinition, slips: [PrintedSlip], firstNumber: Int, language: String = "zh",
                           standalone: Bool = false) -> String {
         let language = Language(query: language)
-        let slips: [[String: Any]] = urls.enumerated().map { index, url in
+        let rows: [[String: Any]] = slips.enumerated().map { index, slip in
             [
-                "title": definition.title, "community": definition.community as Any, "number": firstNumber + index, "url": url,
-                "svg": QRCode.svg(url, title: definition.title) ?? "",
+                "title": definition.title, "community": definition.community as Any, "number": firstNumber + index, "url": slip.url,
+                "svg": QRCode.svg(slip.url, title: definition.title) ?? "", "code": slip.code as Any,
+                "page": slip.url.split(separator: "#").first.map(String.init) ?? slip.url,
             ]
         }
-        var data: [String: Any] = ["title": definition.title, "count": urls.count, "slips": slips]
+        var data: [String: Any] = ["title": definition.title, "count": slips.count, "slips": rows]
         if standalone { data["inlineCSS"] = String(decoding: staticFiles["minping.css"]?.bytes ?? [], as: UTF8.self) }
         return render("slips", language: language, title: Labels.all(language)["slips_title"] ?? "", bodyClass: "slips-page", data)
     }
@@ -98,4 +99,23 @@ public struct PageRenderer: Sendable {
         JSONValue.object(labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).serialized
             .replacingOccurrences(of: "<", with: "\\u003c")
     }
+}
+
+/// One printed slip: the address its QR code holds and, on a code slip, the code itself (typed
+/// by hand if the QR code cannot be scanned).
+public struct PrintedSlip: Sendable {
+    public let url: String
+    public let code: String?
+
+    public init(url: String, code: String? = nil) {
+        self.url = url
+        self.code = code
+    }
+}
+
+/// Which paper slip to print (SPEC §4): 匿名码选票 carries an enrollment code and the voting
+/// page makes the token itself by blind issuance, so nobody who handled the paper can link it
+/// to the ballot; 令牌选票 carries a token the server signed, for phones without WebCrypto.
+public enum SlipKind: String, Sendable, CaseIterable {
+    case code, token
 }

@@ -203,9 +203,19 @@ struct PagesController {
         guard let count = form["count"].flatMap(Int.init), (1...500).contains(count) else {
             throw Problem(.badRequest, "malformed_request", "count must be between 1 and 500")
         }
-        let tokens = try await service.issueSlips(record.id, count: count)
-        var response = pages.slips(definition: definition, urls: tokens.map { service.slipURL(record.id, token: $0) },
-                                   firstNumber: record.lifecycle.slips + 1, language: language)
+        let slips: [PrintedSlip]
+        let first: Int
+        switch SlipKind(rawValue: form["kind"] ?? "code") {
+        case .code:
+            slips = try await service.createEnrollmentCodes(record.id, count: count).map { PrintedSlip(url: service.codeSlipURL(record.id, code: $0), code: $0) }
+            first = record.lifecycle.codes + 1
+        case .token:
+            slips = try await service.issueSlips(record.id, count: count).map { PrintedSlip(url: service.slipURL(record.id, token: $0)) }
+            first = record.lifecycle.slips + 1
+        case nil:
+            throw Problem(.badRequest, "malformed_request", "kind must be code or token")
+        }
+        var response = pages.slips(definition: definition, slips: slips, firstNumber: first, language: language)
         response.headers[.cacheControl] = "no-store"
         return response
     }

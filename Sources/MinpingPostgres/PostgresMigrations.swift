@@ -98,6 +98,10 @@ extension PostgresStore {
             )
             """,
         ]),
+        // A used code keeps the answer it got: the same request sent again gets it again.
+        (2, [
+            "ALTER TABLE enrollment_code ADD COLUMN request text, ADD COLUMN response bytea",
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory

@@ -12,9 +12,10 @@ extension PostgresStore {
         switch effect {
         case .lifecycle:
             break
-        case let .redeemEnrollmentCode(hash):
+        case let .redeemEnrollmentCode(hash, answer):
             let used = try await connection.query("""
-                UPDATE enrollment_code SET used = true WHERE evaluation = \(record.id) AND hash = \(hash) AND NOT used RETURNING 1
+                UPDATE enrollment_code SET used = true, request = \(answer.request), response = \(answer.response)
+                WHERE evaluation = \(record.id) AND hash = \(hash) AND NOT used RETURNING 1
                 """, logger: logger).collect()
             guard used.count == 1 else { throw StoreError.codeInvalid }
         case let .integrateBallots(positions):

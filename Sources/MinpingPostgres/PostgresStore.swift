@@ -309,6 +309,16 @@ public final class PostgresStore: EvaluationStore {
         try await !rows("SELECT 1 FROM enrollment_code WHERE evaluation = \(evaluation) AND hash = \(hash) AND NOT used").isEmpty
     }
 
+    public func enrollmentCodeAnswer(evaluation: String, hash: String) async throws -> CodeAnswer? {
+        try await rows("""
+            SELECT request, response FROM enrollment_code
+            WHERE evaluation = \(evaluation) AND hash = \(hash) AND used AND request IS NOT NULL AND response IS NOT NULL
+            """).first.map { row in
+            let (request, response) = try row.decode((String, Data).self)
+            return CodeAnswer(request: request, response: response)
+        }
+    }
+
     // MARK: Ballots
 
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {

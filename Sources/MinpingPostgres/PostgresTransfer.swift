@@ -34,9 +34,10 @@ extension PostgresStore: TransferableStore {
             guard let sealed = try await all("SELECT token_key_sealed FROM evaluation WHERE id = \(id)").first?.decode(Data.self) else {
                 throw StoreError.integrity("evaluation \(id) has no issuing key")
             }
-            let codes = try await all("SELECT hash, used FROM enrollment_code WHERE evaluation = \(id)").map { row in
-                let (hash, used) = try row.decode((String, Bool).self)
-                return CodeRow(hash: hash, used: used)
+            let codes = try await all("SELECT hash, used, request, response FROM enrollment_code WHERE evaluation = \(id)").map { row in
+                let (hash, used, request, response) = try row.decode((String, Bool, String?, Data?).self)
+                return CodeRow(hash: hash, used: used,
+                               answer: request.flatMap { request in response.map { CodeAnswer(request: request, response: $0) } })
             }
             let ballots = try await all("SELECT evaluation, nonce, token, ratings, tracker, seq FROM ballot WHERE evaluation = \(id)")
                 .map(Self.ballot)
@@ -88,7 +89,8 @@ extension PostgresStore: TransferableStore {
             try await Self.write(record.lifecycle, evaluation: record.id, connection, logger)
             for code in dump.codes {
                 try await connection.query("""
-                    INSERT INTO enrollment_code (evaluation, hash, used) VALUES (\(record.id), \(code.hash), \(code.used))
+                    INSERT INTO enrollment_code (evaluation, hash, used, request, response)
+                    VALUES (\(record.id), \(code.hash), \(code.used), \(code.answer?.request), \(code.answer?.response))
                     """, logger: logger)
             }
             for ballot in dump.ballots {

@@ -112,6 +112,14 @@ extension SQLiteStore {
                 );
                 """)
         }
+        migrator.registerMigration("v3") { db in
+            // A used code keeps the answer it got (SPEC §4, issue 14): the same request sent
+            // again after a lost answer gets the same TokenResponse.
+            try db.execute(sql: """
+                ALTER TABLE enrollment_code ADD COLUMN request TEXT;
+                ALTER TABLE enrollment_code ADD COLUMN response BLOB;
+                """)
+        }
         return migrator
     }
 }

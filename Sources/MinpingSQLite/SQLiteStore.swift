@@ -180,6 +180,15 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
+    public func enrollmentCodeAnswer(evaluation: String, hash: String) async throws -> CodeAnswer? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT request, response FROM enrollment_code
+                WHERE evaluation = ? AND hash = ? AND used = 1 AND request IS NOT NULL AND response IS NOT NULL
+                """, arguments: [evaluation, hash]).map { CodeAnswer(request: $0["request"], response: $0["response"]) }
+        }
+    }
+
     // MARK: Ballots
 
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
@@ -303,9 +312,9 @@ extension SQLiteStore {
         switch effect {
         case .lifecycle:
             break
-        case let .redeemEnrollmentCode(hash):
-            try db.execute(sql: "UPDATE enrollment_code SET used = 1 WHERE evaluation = ? AND hash = ? AND used = 0",
-                           arguments: [record.id, hash])
+        case let .redeemEnrollmentCode(hash, answer):
+            try db.execute(sql: "UPDATE enrollment_code SET used = 1, request = ?, response = ? WHERE evaluation = ? AND hash = ? AND used = 0",
+                           arguments: [answer.request, answer.response, record.id, hash])
             guard db.changesCount == 1 else { throw StoreError.codeInvalid }
         case let .integrateBallots(positions):
             for (nonce, seq) in positions {

@@ -31,8 +31,11 @@ extension SQLiteStore: TransferableStore {
         try await pool.read { db in
             let record = try Self.requireEvaluation(id, db)
             let sealed = try Self.sealed(try Data.fetchOne(db, sql: "SELECT token_key_sealed FROM evaluation WHERE id = ?", arguments: [id]))
-            let codes = try Row.fetchAll(db, sql: "SELECT hash, used FROM enrollment_code WHERE evaluation = ?", arguments: [id]).map {
-                CodeRow(hash: $0["hash"], used: $0["used"])
+            let codes = try Row.fetchAll(db, sql: "SELECT hash, used, request, response FROM enrollment_code WHERE evaluation = ?",
+                                         arguments: [id]).map { row in
+                let request: String? = row["request"], response: Data? = row["response"]
+                return CodeRow(hash: row["hash"], used: row["used"],
+                               answer: request.flatMap { request in response.map { CodeAnswer(request: request, response: $0) } })
             }
             let ballots = try Row.fetchAll(db, sql: "SELECT * FROM ballot WHERE evaluation = ?", arguments: [id])
                 .map { row throws(StoreError) in try Self.ballot(row) }
@@ -75,8 +78,8 @@ extension SQLiteStore: TransferableStore {
                                  record.lifecycle.electorate, record.lifecycle.publicityDays, record.createdAt.timeIntervalSince1970])
             try Self.write(record.lifecycle, evaluation: record.id, db)
             for code in dump.codes {
-                try db.execute(sql: "INSERT INTO enrollment_code (evaluation, hash, used) VALUES (?, ?, ?)",
-                               arguments: [record.id, code.hash, code.used])
+                try db.execute(sql: "INSERT INTO enrollment_code (evaluation, hash, used, request, response) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [record.id, code.hash, code.used, code.answer?.request, code.answer?.response])
             }
             for (ballot, ratings) in zip(dump.ballots, ratings) {
                 try db.execute(sql: "INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq) VALUES (?, ?, ?, ?, ?, ?)",

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MinpingCore
 import MinpingLog
@@ -27,6 +28,12 @@ extension EvaluationService {
         pageURL("/vote/\(id)#t=\(token.base64URL)")
     }
 
+    /// The URL printed on a code slip: the code travels in the fragment; the voting page makes
+    /// the token from it by blind issuance.
+    public nonisolated func codeSlipURL(_ id: String, code: String) -> String {
+        pageURL("/vote/\(id)#c=\(code)")
+    }
+
     /// A page's address as people outside reach it (`--public-url`).
     public nonisolated func pageURL(_ path: String) -> String {
         "\(configuration.publicBaseURL)\(path)"
@@ -51,22 +58,47 @@ extension EvaluationService {
         return String(characters[0..<4]) + "-" + String(characters[4..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16])
     }
 
+    /// The code as issued (XXXX-XXXX-XXXX-XXXX) whatever the case, spaces and dashes typed.
+    nonisolated static func canonicalCode(_ text: String) -> String {
+        let characters = Array(text.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) })
+        guard characters.count == 16 else { return text }
+        return stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
+    }
+
     /// Blind issuance: consumes the code and signs the blinded request, recording
-    /// `token_issued`. The server never sees the token it helps make.
+    /// `token_issued`. The server never sees the token it helps make. The answer is kept with
+    /// the code: the same request sent again (the answer was lost on the way) gets the same
+    /// answer and records nothing; another request with a used code is refused.
     public func issueToken(_ id: String, code: String, request: TokenRequest) async throws -> TokenResponse {
         let context = try await context(id)
-        let codeHash = Self.hash(code.uppercased().trimmingCharacters(in: .whitespaces))
-        // No signing work for a code that cannot be redeemed (this endpoint is public).
-        guard try await store.enrollmentCodeUnused(evaluation: id, hash: codeHash) else { throw ServiceError.codeInvalid }
-        let response: TokenResponse
+        let codeHash = Self.hash(Self.canonicalCode(code))
+        let requestHash = Data(SHA256.hash(data: request.bytes)).hex
         do {
-            response = try context.issuingKey.respond(to: request)
-        } catch {
-            throw ServiceError.malformed("token_request: \(error)")
+            // No signing work for a code that cannot be redeemed (this endpoint is public).
+            guard try await store.enrollmentCodeUnused(evaluation: id, hash: codeHash) else {
+                return try await keptAnswer(id, codeHash: codeHash, requestHash: requestHash)
+            }
+            let response: TokenResponse
+            do {
+                response = try context.issuingKey.respond(to: request)
+            } catch {
+                throw ServiceError.malformed("token_request: \(error)")
+            }
+            let answer = CodeAnswer(request: requestHash, response: response.bytes)
+            try await step(id) { head, record in
+                ([try head.append(.tokenIssued(issued: record.issued + 1))],
+                 [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: codeHash, answer: answer)])
+            }
+            return response
+        } catch ServiceError.codeInvalid {
+            // Two copies of one request racing: the one that lost gets the winner's answer.
+            return try await keptAnswer(id, codeHash: codeHash, requestHash: requestHash)
         }
-        try await step(id) { head, record in
-            ([try head.append(.tokenIssued(issued: record.issued + 1))], [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: codeHash)])
-        }
+    }
+
+    private func keptAnswer(_ id: String, codeHash: String, requestHash: String) async throws -> TokenResponse {
+        guard let answer = try await store.enrollmentCodeAnswer(evaluation: id, hash: codeHash), answer.request == requestHash,
+              let response = try? TokenResponse(bytes: answer.response) else { throw ServiceError.codeInvalid }
         return response
     }
 }

@@ -33,6 +33,8 @@ public protocol EvaluationStore: Sendable {
     /// Whether an unused code with this hash exists (checked before any signing work; the
     /// code is consumed only by the `redeemEnrollmentCode` effect).
     func enrollmentCodeUnused(evaluation: String, hash: String) async throws -> Bool
+    /// The answer a used code got (nil: unknown, unused, or used before answers were kept).
+    func enrollmentCodeAnswer(evaluation: String, hash: String) async throws -> CodeAnswer?
 
     // MARK: Ballots
     /// Spends each ballot's nonce and stores it, all in one transaction (group commit): each

@@ -168,8 +168,9 @@ extension [LogEffect] {
 public enum LogEffect: Sendable, Equatable {
     /// Moves the evaluation's lifecycle (refused as the lifecycle refuses).
     case lifecycle(LifecycleEvent)
-    /// Consumes an unused enrollment code (by hash).
-    case redeemEnrollmentCode(hash: String)
+    /// Consumes an unused enrollment code (by hash), keeping the answer it got, so that the
+    /// same request sent again (its answer was lost) gets the same answer.
+    case redeemEnrollmentCode(hash: String, answer: CodeAnswer)
     /// Gives pending ballots (by nonce) their log positions.
     case integrateBallots([Data: Int])
     /// Refused if any ballot is still pending: close and annul integrate them all first.
@@ -215,5 +216,17 @@ extension EvaluationRecord {
         } catch {
             throw .refused(error)
         }
+    }
+}
+
+/// What a used enrollment code was answered: the SHA-256 (hex) of the TokenRequest it came
+/// with and the TokenResponse. The server learns nothing from keeping it: both are blinded.
+public struct CodeAnswer: Sendable, Equatable {
+    public var request: String
+    public var response: Data
+
+    public init(request: String, response: Data) {
+        self.request = request
+        self.response = response
     }
 }

@@ -69,10 +69,12 @@ public struct EvaluationDump: Sendable, Equatable {
 public struct CodeRow: Sendable, Equatable {
     public var hash: String
     public var used: Bool
+    public var answer: CodeAnswer?
 
-    public init(hash: String, used: Bool) {
+    public init(hash: String, used: Bool, answer: CodeAnswer? = nil) {
         self.hash = hash
         self.used = used
+        self.answer = answer
     }
 }
 

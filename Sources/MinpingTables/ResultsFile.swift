@@ -75,6 +75,10 @@ public enum ResultsFile {
     /// A workbook of one sheet (`结果`), the header row bold and frozen. Parts are built as XML
     /// trees by Foundation and zipped by ZIPFoundation.
     public static func xlsx(_ table: [[Cell]], sheetName: String = "结果") throws -> Data {
+        try LibXML.serialized { try workbook(table, sheetName: sheetName) }
+    }
+
+    private static func workbook(_ table: [[Cell]], sheetName: String) throws -> Data {
         let archive = try Archive(accessMode: .create)
         func add(_ path: String, _ root: XMLElement) throws {
             let document = XMLDocument(rootElement: root)

@@ -185,7 +185,7 @@ final class XMLEvents: NSObject, XMLParserDelegate {
         let events = XMLEvents(handle)
         parser.delegate = events
         parser.shouldResolveExternalEntities = false
-        guard parser.parse() else { throw .unreadable("Excel 文件中的 \(part) 不是有效的 XML") }
+        guard LibXML.serialized({ parser.parse() }) else { throw .unreadable("Excel 文件中的 \(part) 不是有效的 XML") }
     }
 
     private static func local(_ name: String) -> String {

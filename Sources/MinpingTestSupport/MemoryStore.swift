@@ -11,6 +11,7 @@ public final class MemoryStore: EvaluationStore {
         var tokenKeys: [String: Data] = [:]
         var evaluations: [String: EvaluationRecord] = [:]
         var codes: [String: [String: Bool]] = [:]  // evaluation -> hash -> used
+        var answers: [String: [String: CodeAnswer]] = [:]  // evaluation -> hash -> the answer it got
         var ballots: [String: [Data: BallotRecord]] = [:]
         var entries: [String: [StoredEntry]] = [:]
         var checkpoints: [String: [Int: String]] = [:]
@@ -79,6 +80,10 @@ public final class MemoryStore: EvaluationStore {
         state.withLock { $0.codes[evaluation]?[hash] == false }
     }
 
+    public func enrollmentCodeAnswer(evaluation: String, hash: String) async throws -> CodeAnswer? {
+        state.withLock { $0.answers[evaluation]?[hash] }
+    }
+
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
         state.withLock { state in
             ballots.map { ballot in
@@ -127,9 +132,10 @@ public final class MemoryStore: EvaluationStore {
         switch effect {
         case .lifecycle:
             break
-        case let .redeemEnrollmentCode(hash):
+        case let .redeemEnrollmentCode(hash, answer):
             guard state.codes[record.id]?[hash] == false else { throw .codeInvalid }
             state.codes[record.id]?[hash] = true
+            state.answers[record.id, default: [:]][hash] = answer
         case let .integrateBallots(positions):
             for (nonce, seq) in positions {
                 guard state.ballots[record.id]?[nonce]?.seq == nil, state.ballots[record.id]?[nonce] != nil else { throw .logConflict }

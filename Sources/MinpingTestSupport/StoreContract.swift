@@ -132,24 +132,30 @@ public enum StoreContract {
                                                effects: [.lifecycle(.ballotsLogged), .integrateBallots([:])]))
             }
         },
-        Case(name: "an enrollment code is redeemed once") { store in
+        Case(name: "an enrollment code is redeemed once and keeps the answer it got") { store in
             try await openEvaluation(store, electorate: 3)
             try await store.addEnrollmentCodes(evaluation: "e1", hashes: ["h1", "h2"])
             #expect(try await store.evaluation(id: "e1")?.lifecycle.codes == 2)
             #expect(try await store.enrollmentCodeUnused(evaluation: "e1", hash: "h1"))
             #expect(try await !store.enrollmentCodeUnused(evaluation: "e1", hash: "h9"))
+            #expect(try await store.enrollmentCodeAnswer(evaluation: "e1", hash: "h1") == nil)
+            let answer = CodeAnswer(request: "r1", response: Data([1, 2, 3]))
             try await store.commit(LogStep(evaluation: "e1", expectedSize: 2, entries: [entry(2)], checkpoint: "cp",
-                                           effects: [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: "h1")]))
+                                           effects: [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: "h1", answer: answer)]))
+            let other = CodeAnswer(request: "r2", response: Data([4]))
             await #expect(throws: StoreError.codeInvalid) {
                 try await store.commit(LogStep(evaluation: "e1", expectedSize: 3, entries: [entry(3)], checkpoint: "cp",
-                                               effects: [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: "h1")]))
+                                               effects: [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: "h1", answer: other)]))
             }
             await #expect(throws: StoreError.codeInvalid) {
                 try await store.commit(LogStep(evaluation: "e1", expectedSize: 3, entries: [entry(3)], checkpoint: "cp",
-                                               effects: [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: "nope")]))
+                                               effects: [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: "nope", answer: other)]))
             }
             #expect(try await store.evaluation(id: "e1")?.issued == 1)
             #expect(try await !store.enrollmentCodeUnused(evaluation: "e1", hash: "h1"))
+            #expect(try await store.enrollmentCodeAnswer(evaluation: "e1", hash: "h1") == answer)
+            #expect(try await store.enrollmentCodeAnswer(evaluation: "e1", hash: "h2") == nil)
+            #expect(try await store.enrollmentCodeAnswer(evaluation: "e2", hash: "h1") == nil)
         },
         Case(name: "appeals are filed once and resolved once; preliminary time is kept") { store in
             try await create(store, record(state: .closed))

@@ -4,9 +4,10 @@ import MinpingHTTP
 import MinpingPostgres
 import MinpingService
 
-/// `minping slips --evaluation ID --count N --out slips.html [--db FILE] [--key-file FILE] [--public-url URL]`:
-/// issues N slips and writes them as a printable A4 page with QR codes. The tokens exist only
-/// in that file: print it, then delete it.
+/// `minping slips --evaluation ID --count N --out slips.html [--kind code|token] [--db FILE] [--key-file FILE] [--public-url URL]`:
+/// issues N slips and writes them as a printable A4 page with QR codes, eight to a page: code
+/// slips (the default) or token slips. The codes or tokens exist only in that file: print it,
+/// then delete it.
 struct SlipsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slips", abstract: "Issue slips and write them for printing (A4, QR codes).")
@@ -28,22 +29,34 @@ struct SlipsCommand: AsyncParsableCommand {
     @Option(help: "Page language: zh (default) or en.")
     var lang = "zh"
 
+    @Option(help: "code (匿名码选票, the default: an enrollment code; the voting page makes the token, unseen by anyone) or token (令牌选票: a signed token, for phones without WebCrypto).")
+    var kind = "code"
+
     func run() async throws {
         guard PostgresURL.isPostgres(database.db) || FileManager.default.fileExists(atPath: database.db) else {
             throw CLIError(message: "\(database.db): no such database")
         }
         let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile,
                                                           configuration: .init(publicBaseURL: publicURL))
+        guard let kind = SlipKind(rawValue: kind) else { throw CLIError(message: "--kind: code or token, not '\(kind)'") }
         let record = try await service.record(evaluation)
-        let tokens = try await service.issueSlips(evaluation, count: count)
-        let html = PageRenderer().slipsHTML(definition: try await service.definition(evaluation),
-                                            urls: tokens.map { service.slipURL(evaluation, token: $0) },
-                                            firstNumber: record.lifecycle.slips + 1, language: lang, standalone: true)
+        let slips: [PrintedSlip]
+        switch kind {
+        case .code:
+            slips = try await service.createEnrollmentCodes(evaluation, count: count).map {
+                PrintedSlip(url: service.codeSlipURL(evaluation, code: $0), code: $0)
+            }
+        case .token:
+            slips = try await service.issueSlips(evaluation, count: count).map { PrintedSlip(url: service.slipURL(evaluation, token: $0)) }
+        }
+        let html = PageRenderer().slipsHTML(definition: try await service.definition(evaluation), slips: slips,
+                                            firstNumber: (kind == .code ? record.lifecycle.codes : record.lifecycle.slips) + 1,
+                                            language: lang, standalone: true)
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: out))
         } catch {
             throw CLIError(message: "\(out): cannot write the file (\(error.localizedDescription)); the \(count) slips are issued but lost")
         }
-        Console.out("wrote \(count) slips to \(out); print it, then delete it (the tokens are nowhere else)")
+        Console.out("wrote \(count) \(kind == .code ? "code" : "token") slips to \(out); print it, then delete it (the \(kind == .code ? "codes" : "tokens") are nowhere else)")
     }
 }

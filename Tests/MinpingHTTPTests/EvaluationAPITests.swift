@@ -290,12 +290,32 @@ struct EvaluationAPITests {
             let responseText = try #require(reply.json["token_response"] as? String)
             let response = try TokenResponse(bytes: try #require(Data(base64URLEncoded: responseText)))
             let token = try tokenClient.finalize(response, for: pending)
-            #expect(try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": codes[0], "token_request": request]).code == "code_invalid")
+            // The answer was lost: the same code with the same request gets the same answer,
+            // and nothing more is recorded (no second token, no log entry).
+            func logSize() async throws -> String? {
+                try await client.call(.get, "\(base)/lz-2026/log/checkpoint").body.split(separator: "\n").dropFirst().first.map(String.init)
+            }
+            let entries = try await logSize()
+            reply = try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": codes[0], "token_request": request])
+            #expect(reply.status == 201 && reply.json["token_response"] as? String == responseText, "\(reply.body)")
+            #expect(try await logSize() == entries && entries != nil)
+            // The used code with another request: refused.
+            let other = try tokenClient.request().request.bytes.base64URLEncodedString
+            #expect(try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": codes[0], "token_request": other]).code == "code_invalid")
             #expect(try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": "XXXX", "token_request": request]).code == "code_invalid")
+            // Typed by hand: case, spaces and dashes do not matter.
+            let typed = " " + codes[1].lowercased().replacingOccurrences(of: "-", with: "") + " "
+            reply = try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": typed, "token_request": other])
+            #expect(reply.status == 201, "\(reply.body)")
             _ = try await client.call(.post, "\(base)/lz-2026/open", key: server.admin)
             reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": token.base64URL, "ratings": ["m-1": "satisfied"]])
             #expect(reply.status == 202, "\(reply.body)")
-            #expect(try await client.call(.get, "\(base)/lz-2026").json["issued"] as? Int == 1)
+            #expect(try await client.call(.get, "\(base)/lz-2026").json["issued"] as? Int == 2)
+            // The page's client reads the key from the evaluation and checks its id.
+            let info = try await client.call(.get, "\(base)/lz-2026").json
+            let spkiText = try #require(info["token_key_spki"] as? String)
+            let spki = try #require(Data(base64Encoded: spkiText))
+            #expect(spki == publicKey.spki && info["token_key_id"] as? String == publicKey.tokenKeyID.hex)
         }
     }
 

@@ -65,7 +65,12 @@ struct LoggingTests {
                 _ = try await client.call(.get, "\(base)/lz-2026/receipts/\(tracker)")
             }
             #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": tokens[0], "ratings": ["m-1": "satisfied"]]).code == "token_spent")
-            #expect(try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": codes[0], "token_request": request]).code == "code_invalid")
+            // The same request again (a lost answer) and another one with the used code.
+            #expect(try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": codes[0], "token_request": request]).status == 201)
+            let other = try tokenClient.request().request.bytes.base64URLEncodedString
+            secrets.append(other)
+            #expect(try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": codes[0].lowercased(), "token_request": other]).code == "code_invalid")
+            secrets.append(codes[0].lowercased())
             _ = try await client.call(.post, "\(base)/lz-2026/close", key: server.admin)
             _ = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"])
             _ = try await client.call(.post, "\(base)/lz-2026/appeals", key: server.reviewer, json: ["text": "申诉人 张三 13800000000"])

@@ -54,11 +54,21 @@ struct PagesTests {
             }
             #expect(try await post("key=wrong&count=3").status == 401)
             #expect(try await post("key=\(server.otherAdmin)&count=3").status == 403)
-            let reply = try await post("key=\(server.admin)&count=3")
+            #expect(try await post("key=\(server.admin)&count=3&kind=bogus").status == 400)
+            var reply = try await post("key=\(server.admin)&count=3&kind=token")
             #expect(reply.status == 200)
             #expect(reply.body.components(separatedBy: "<svg").count - 1 == 3)
             #expect(reply.body.components(separatedBy: "/vote/lz-2026#t=").count - 1 == 3)
             #expect(try await client.call(.get, "/api/v1/evaluations/lz-2026").json["issued"] as? Int == 3)
+            // Code slips are the default: a QR code of /vote/<id>#c=<code> and the code as text.
+            reply = try await post("key=\(server.admin)&count=2")
+            #expect(reply.status == 200)
+            #expect(reply.body.components(separatedBy: "<svg").count - 1 == 2)
+            let codes = reply.body.components(separatedBy: "/vote/lz-2026#c=").dropFirst().map { String($0.prefix(19)) }
+            #expect(codes.count == 2 && codes.allSatisfy { reply.body.contains("<strong>\($0)</strong>") }, "\(codes)")
+            #expect(reply.body.contains("匿名码") && reply.body.contains("code-slip"))
+            let info = try await client.call(.get, "/api/v1/evaluations/lz-2026").json
+            #expect(info["codes"] as? Int == 2 && info["issued"] as? Int == 3)
         }
     }
 

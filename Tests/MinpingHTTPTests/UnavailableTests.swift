@@ -64,6 +64,9 @@ final class UnreachableStore: EvaluationStore {
     func enrollmentCodeUnused(evaluation: String, hash: String) async throws -> Bool {
         try await inner.enrollmentCodeUnused(evaluation: evaluation, hash: hash)
     }
+    func enrollmentCodeAnswer(evaluation: String, hash: String) async throws -> CodeAnswer? {
+        try await inner.enrollmentCodeAnswer(evaluation: evaluation, hash: hash)
+    }
     func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
         try reachable()
         return try await inner.spendTokensAndStoreBallots(ballots)

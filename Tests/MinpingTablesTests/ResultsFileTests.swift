@@ -58,3 +58,34 @@ struct ResultsFileTests {
         #expect(ResultsFile.columnName(0) == "A" && ResultsFile.columnName(25) == "Z" && ResultsFile.columnName(26) == "AA")
     }
 }
+
+/// libxml2 under Foundation's XML classes is not safe to use from two threads at once: an
+/// XLSX roster parsed while results.xlsx was built crashed the server (a segmentation fault,
+/// found by schemathesis). Without ``LibXML`` this test kills the test process.
+@Suite("XML on many threads")
+struct XMLConcurrencyTests {
+    @Test("XLSX rosters read while results.xlsx is written, on eight tasks at once, all succeed")
+    func concurrent() async throws {
+        let table = ResultsFile.table(try ResultsFileTests.results(), definition: ResultsFileTests.definition)
+        let sheet = (1...60).map { row in
+            #"<row r="\#(row + 1)"><c r="A\#(row + 1)" t="inlineStr"><is><t>党员\#(row)</t></is></c><c r="B\#(row + 1)" t="inlineStr"><is><t>第一支部</t></is></c></row>"#
+        }.joined()
+        let roster = try workbook(sheet: #"<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>所属党支部</t></is></c></row>"# + sheet)
+        let expected = try ResultsFile.xlsx(table)
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for _ in 0..<40 {
+                        if task % 2 == 0 {
+                            guard try RosterFile.read(roster, format: .xlsx).members.count == 60 else { return false }
+                        } else {
+                            guard try ResultsFile.xlsx(table) == expected else { return false }
+                        }
+                    }
+                    return true
+                }
+            }
+            for try await ok in group { #expect(ok) }
+        }
+    }
+}

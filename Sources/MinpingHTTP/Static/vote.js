@@ -1,16 +1,24 @@
-// The voter's page: reads the token from the URL fragment (it never reaches the server's logs),
-// shows every subject grouped by organization, reviews, submits once, shows the tracker.
-// Nothing about the ballot is kept in the browser: no storage, no cookies, and the token and
-// choices are dropped from memory and from the address bar once submitted.
+// The voter's page: reads the token (#t=, a token slip) or the enrollment code (#c=, a code
+// slip, or typed by hand) from the URL fragment (it never reaches the server's logs). With a
+// code it makes the token itself by blind issuance (tokens.js): the server signs without
+// seeing it. Then it shows every subject grouped by organization, reviews, submits once,
+// shows the tracker. Nothing about the ballot is kept in the browser: no cookies, and the
+// token and choices are dropped from memory and from the address bar once submitted. A code
+// slip's request (code, TokenRequest, blinding inverse, nonce) stays in this tab's
+// sessionStorage only until the ballot is accepted, so a lost answer or a reload asks again
+// for the same token instead of losing the vote.
 (function () {
   "use strict";
   var app = document.getElementById("app");
   var L = JSON.parse(document.getElementById("labels").textContent);
   var evaluation = app.getAttribute("data-evaluation");
   var api = "/api/v1/evaluations/" + encodeURIComponent(evaluation);
-  var token = new URLSearchParams(location.hash.slice(1)).get("t");
-  // Drop the token from the address bar and history at once.
+  var fragment = new URLSearchParams(location.hash.slice(1));
+  var token = fragment.get("t");
+  var code = fragment.get("c");
+  // Drop the token or code from the address bar and history at once.
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  var pendingKey = "minping-pending:" + evaluation;
   var info = null;
   // Keyed by subject and option ids, which may be "__proto__" or "constructor": every such
   // table has no prototype, so an id is only ever an own key.
@@ -122,6 +130,7 @@
       if (reply.status === 202) {
         var sent = { token: token, ratings: ratings };
         token = null; ratings = table();
+        pending(null);
         var status = el("p", { class: "message", id: "verification", role: "status", text: L.verifying });
         show([el("h2", { text: L.done_title }), el("p", { text: L.tracker_intro }),
               el("p", { class: "tracker", id: "tracker", text: reply.body.tracker }), status,
@@ -130,7 +139,7 @@
       } else {
         var text = L[reply.body.code] || L.error;
         if (reply.body.code === "ballot_invalid") { button.disabled = false; button.textContent = L.submit; }
-        else token = null;
+        else { token = null; pending(null); }
         show([message(text, "error")]);
       }
     }).catch(function () {
@@ -178,14 +187,104 @@
     status.textContent = L.verify_later;
   }
 
-  if (!token) { show([message(L.no_token, "error")]); return; }
+  // --- code slips: blind issuance in this page ---
+
+  // The code as issued (XXXX-XXXX-XXXX-XXXX), whatever the case and dashes typed; null if it
+  // cannot be one.
+  function canonicalCode(text) {
+    var c = String(text || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
+    if (!/^[2-9A-HJKMNP-Z]{16}$/.test(c)) return null;
+    return c.slice(0, 4) + "-" + c.slice(4, 8) + "-" + c.slice(8, 12) + "-" + c.slice(12);
+  }
+  // What a code needs to be asked again (null wipes it).
+  function pending(value) {
+    try {
+      if (value === undefined) return JSON.parse(sessionStorage.getItem(pendingKey) || "null");
+      if (value === null) sessionStorage.removeItem(pendingKey);
+      else sessionStorage.setItem(pendingKey, JSON.stringify(value));
+    } catch (e) { return null; }
+  }
+
+  function codeForm(error) {
+    var input = el("input", { id: "code", type: "text", autocomplete: "off", autocapitalize: "characters", spellcheck: "false",
+                              maxlength: "40", "aria-describedby": "code-hint" });
+    var form = el("form", { class: "code-form" }, [
+      el("label", { for: "code", text: L.code_label }), input,
+      el("p", { id: "code-hint", class: "hint", text: L.code_hint }),
+      el("button", { type: "submit", class: "primary", text: L.code_start })]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var typed = canonicalCode(input.value);
+      if (typed) redeem(typed); else codeForm(L.code_format);
+    });
+    show([el("h2", { text: L.code_title })].concat(error ? [message(error, "error")] : [], [form]));
+    if (error) input.focus();
+  }
+
+  // Sends {code, token_request} until an answer arrives (the same request gets the same
+  // answer, so asking again is safe).
+  async function askForToken(request) {
+    for (var attempt = 0; ; attempt++) {
+      try {
+        var r = await fetch(api + "/tokens", {
+          method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit", cache: "no-store",
+          body: JSON.stringify({ code: request.code, token_request: request.request })
+        });
+        return { status: r.status, body: await r.json() };
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        await new Promise(function (done) { setTimeout(done, 500 * (attempt + 1)); });
+      }
+    }
+  }
+
+  async function redeem(code) {
+    if (!window.isSecureContext || !window.crypto || !crypto.subtle || typeof BigInt === "undefined") {
+      show([message(L.insecure_code, "error")]);
+      return;
+    }
+    show([message(L.getting_token)]);
+    var key;
+    try {
+      key = await Tokens.publicKey(Tokens.fromB64(info.token_key_spki));
+      if (Tokens.hex(key.keyID) !== info.token_key_id) throw Tokens.TokenError("the published key id does not match the key");
+    } catch (e) { show([message(L.token_refused, "error")]); return; }
+    var request = pending();
+    if (!request || request.code !== code) {
+      request = await Tokens.request(key, info.street, evaluation);
+      request.code = code;
+      pending(request);
+    }
+    var reply;
+    try { reply = await askForToken(request); }
+    catch (e) {
+      var again = el("button", { type: "button", class: "primary", text: L.code_start });
+      again.addEventListener("click", function () { redeem(code); });
+      show([message(L.network, "error"), again]);
+      return;
+    }
+    if (reply.status !== 201) {
+      if (reply.body.code === "code_invalid") pending(null);
+      show([message(reply.body.code === "code_invalid" ? L.code_invalid : (L[reply.body.code] || L.error), "error")]);
+      return;
+    }
+    try { token = await Tokens.finish(key, request, reply.body.token_response); }
+    catch (e) { pending(null); show([message(L.token_refused, "error")]); return; }
+    ballotForm();
+  }
+
+  var resumed = !token && !code ? pending() : null;
+  if (code !== null && !canonicalCode(code)) { code = null; show([message(L.code_format, "error")]); return; }
   // A token is 354 bytes of base64url starting 0x0002 (SPEC §4): a mistyped or torn slip is
   // refused before the voter rates anyone. (Its signature is the server's to check.)
-  if (!/^AA[IJKL][A-Za-z0-9_-]{469}$/.test(token)) { token = null; show([message(L.token_invalid, "error")]); return; }
+  if (token !== null && !/^AA[IJKL][A-Za-z0-9_-]{469}$/.test(token)) { token = null; show([message(L.token_invalid, "error")]); return; }
   show([message(L.loading)]);
   fetch(api, { credentials: "omit" }).then(function (r) { return r.json(); }).then(function (body) {
     info = body;
     if (info.state !== "open") { token = null; show([message(info.state === "draft" ? L.not_open_draft : L.not_open, "error")]); return; }
-    ballotForm();
+    if (token) ballotForm();
+    else if (code) redeem(canonicalCode(code));
+    else if (resumed && resumed.code) redeem(resumed.code);  // a reload between the code and the ballot
+    else codeForm();
   }).catch(function () { show([message(L.network, "error")]); });
 })();
