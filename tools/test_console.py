@@ -363,10 +363,11 @@ def main():
         driver.switch_to.window([h for h in driver.window_handles if h != console_tab][0])
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".slip")))
         urls = [s.get_attribute("data-url") for s in driver.find_elements(By.CSS_SELECTOR, ".slip[data-url]")]
-        check(len(urls) == 4 and all("/vote/%s#t=" % FIRST in u for u in urls), "4 slips print in a new tab (%d)" % len(urls))
+        check(len(urls) == 4 and all("/vote/%s#c=" % FIRST in u for u in urls),
+              "4 code slips (the default kind) print in a new tab (%d)" % len(urls))
         driver.close()
         driver.switch_to.window(console_tab)
-        check(wait_text("#turnout", "已发放 4"), "the console shows 已发放 4: " + text_of("#turnout"))
+        check(wait_text("#slips", "已生成匿名码 4"), "the console counts the 4 codes against the electorate: " + text_of("#slips")[:80])
         act("开始投票")
         check(state_is("投票中"), "开始投票 (confirmed) opens voting")
         axe("evaluation: open")
@@ -593,7 +594,7 @@ def main():
         click(driver.find_element(By.CSS_SELECTOR, ".console-nav a[href='#/']"))
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".eval-card")))
         home = text_of("#console")
-        check("最终结果" in home and "已作废" in home and "已投票 3 / 已发放 4 / 应参评 10" in home,
+        check("最终结果" in home and "已作废" in home and "已投票 3 / 已发放 3 / 应参评 10" in home,
               "home lists both with state in Chinese and 已投票 / 已发放 / 应参评")
         axe("home")
         shot("14-home")

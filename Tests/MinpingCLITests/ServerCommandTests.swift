@@ -15,6 +15,39 @@ struct ServerCommandTests {
         #expect(unknown.status == 2 && unknown.stderr.contains("evaluation 'nope' not found"))
     }
 
+    @Test("minping slips: code slips by default (#c= and the code as text), --kind token for token slips, another kind refused")
+    func slipKinds() async throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("minping-slips-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", ".key", "-codes.html", "-tokens.html"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        // The evaluation is made the way a street makes it: `serve --load`, then stopped.
+        let serve = Process()
+        serve.executableURL = CLI.executable
+        serve.arguments = ["serve", "--db", db, "--load", "Ballots/haiyan-2020.yaml", "--slips", "0", "--port", "\(Int.random(in: 20_000..<40_000))"]
+        serve.currentDirectoryURL = CLI.repositoryRoot
+        serve.standardOutput = FileHandle.nullDevice
+        serve.standardError = FileHandle.nullDevice
+        try serve.run()
+        defer { if serve.isRunning { serve.terminate() } }
+        let address = ["--db", db, "--public-url", "https://minping.example"]
+        var codes = CLI.Run(status: -1, stdout: "", stderr: "")
+        for _ in 0..<100 where codes.status != 0 {
+            try await Task.sleep(for: .milliseconds(300))
+            codes = try CLI.run(["slips", "--evaluation", "haiyan-2020", "--count", "3", "--out", db + "-codes.html"] + address)
+        }
+        serve.terminate()
+        serve.waitUntilExit()
+        #expect(codes.status == 0 && codes.stdout.contains("3 code slips"), "\(codes.stderr)")
+        let html = try String(contentsOfFile: db + "-codes.html", encoding: .utf8)
+        let printed = html.components(separatedBy: "https://minping.example/vote/haiyan-2020#c=").dropFirst().map { String($0.prefix(19)) }
+        #expect(printed.count == 3 && printed.allSatisfy { html.contains("<strong>\($0)</strong>") }, "\(printed)")
+        let tokens = try CLI.run(["slips", "--evaluation", "haiyan-2020", "--count", "2", "--kind", "token", "--out", db + "-tokens.html"] + address)
+        #expect(tokens.status == 0 && tokens.stdout.contains("2 token slips"), "\(tokens.stderr)")
+        let tokenHTML = try String(contentsOfFile: db + "-tokens.html", encoding: .utf8)
+        #expect(tokenHTML.components(separatedBy: "https://minping.example/vote/haiyan-2020#t=").count - 1 == 2 && !tokenHTML.contains("#c="))
+        let bogus = try CLI.run(["slips", "--evaluation", "haiyan-2020", "--count", "1", "--kind", "paper", "--out", db + "-x.html"] + address)
+        #expect(bogus.status == 2 && bogus.stderr.contains("--kind"), "\(bogus.stderr)")
+    }
+
     @Test("the demo runs a whole evaluation and verifies its bundle")
     func demo() throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("minping-demo-\(UUID().uuidString).sqlite").path
