@@ -56,28 +56,12 @@ public struct CosignatureVerifier: Sendable, Equatable {
     }
 
     public init(verifierKey text: String) throws(NoteError) {
-        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, NoteVerifier.isValidKeyName(String(parts[0])), parts[1].count == 8,
-              let id = UInt32(parts[1], radix: 16),
-              let keyBytes = Data(base64Encoded: String(parts[2])), keyBytes.count == 33,
-              keyBytes.first == Self.cosignatureType,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes.dropFirst())
-        else { throw .badVerifierKey }
-        self.init(name: String(parts[0]), publicKey: key)
-        guard keyID == Data(withUnsafeBytes(of: id.bigEndian, Array.init)) else { throw .badVerifierKey }
+        (name, publicKey) = try VerifierKey.parse(text, type: Self.cosignatureType)
     }
 
-    public var keyID: Data {
-        var hasher = SHA256()
-        hasher.update(data: Data(name.utf8))
-        hasher.update(data: [0x0A, Self.cosignatureType])
-        hasher.update(data: publicKey.rawRepresentation)
-        return Data(hasher.finalize().prefix(4))
-    }
+    public var keyID: Data { VerifierKey.keyID(name: name, type: Self.cosignatureType, publicKey: publicKey) }
 
-    public var verifierKey: String {
-        "\(name)+\(keyID.map { String(format: "%02x", $0) }.joined())+\((Data([Self.cosignatureType]) + publicKey.rawRepresentation).base64EncodedString())"
-    }
+    public var verifierKey: String { VerifierKey.text(name: name, type: Self.cosignatureType, publicKey: publicKey) }
 
     static func message(_ text: String, time: UInt64) -> Data {
         Data("cosignature/v1\ntime \(time)\n\(text)".utf8)

@@ -58,29 +58,13 @@ public struct NoteVerifier: Sendable, Equatable {
 
     /// Parses a verifier key string.
     public init(verifierKey text: String) throws(NoteError) {
-        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, Self.isValidKeyName(String(parts[0])), parts[1].count == 8,
-              let id = UInt32(parts[1], radix: 16),
-              let keyBytes = Data(base64Encoded: String(parts[2])), keyBytes.count == 33,
-              keyBytes.first == Self.ed25519Type,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes.dropFirst())
-        else { throw .badVerifierKey }
-        self.init(name: String(parts[0]), publicKey: key)
-        guard keyID == Data(withUnsafeBytes(of: id.bigEndian, Array.init)) else { throw .badVerifierKey }
+        (name, publicKey) = try VerifierKey.parse(text, type: Self.ed25519Type)
     }
 
     /// First four bytes of SHA-256(name || "\n" || 0x01 || public key).
-    public var keyID: Data {
-        var hasher = SHA256()
-        hasher.update(data: Data(name.utf8))
-        hasher.update(data: [0x0A, Self.ed25519Type])
-        hasher.update(data: publicKey.rawRepresentation)
-        return Data(hasher.finalize().prefix(4))
-    }
+    public var keyID: Data { VerifierKey.keyID(name: name, type: Self.ed25519Type, publicKey: publicKey) }
 
-    public var verifierKey: String {
-        "\(name)+\(keyID.map { String(format: "%02x", $0) }.joined())+\((Data([Self.ed25519Type]) + publicKey.rawRepresentation).base64EncodedString())"
-    }
+    public var verifierKey: String { VerifierKey.text(name: name, type: Self.ed25519Type, publicKey: publicKey) }
 
     /// Key names are non-empty, without spaces or '+', and printable.
     static func isValidKeyName(_ name: String) -> Bool {
@@ -152,5 +136,36 @@ public enum NoteError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badSignature: "the signature does not verify"
         case let .noSignature(name): "no signature by \(name)"
         }
+    }
+}
+
+/// The C2SP verifier key string `<name>+<hex key ID>+<base64(type || public key)>` and its key
+/// ID, SHA-256(name || "\n" || type || public key)[:4], for every Ed25519 key type we use:
+/// log keys (0x01) and witness cosignature keys (0x04).
+enum VerifierKey {
+    static func keyID(name: String, type: UInt8, publicKey: Curve25519.Signing.PublicKey) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: Data(name.utf8))
+        hasher.update(data: [0x0A, type])
+        hasher.update(data: publicKey.rawRepresentation)
+        return Data(hasher.finalize().prefix(4))
+    }
+
+    static func text(name: String, type: UInt8, publicKey: Curve25519.Signing.PublicKey) -> String {
+        let id = keyID(name: name, type: type, publicKey: publicKey).map { String(format: "%02x", $0) }.joined()
+        return "\(name)+\(id)+\((Data([type]) + publicKey.rawRepresentation).base64EncodedString())"
+    }
+
+    /// The name and key of a verifier key string of this type, whose key ID matches.
+    static func parse(_ text: String, type: UInt8) throws(NoteError) -> (name: String, publicKey: Curve25519.Signing.PublicKey) {
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, NoteVerifier.isValidKeyName(String(parts[0])), parts[1].count == 8,
+              let id = UInt32(parts[1], radix: 16),
+              let keyBytes = Data(base64Encoded: String(parts[2])), keyBytes.count == 33,
+              keyBytes.first == type,
+              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes.dropFirst()),
+              keyID(name: String(parts[0]), type: type, publicKey: key) == Data(withUnsafeBytes(of: id.bigEndian, Array.init))
+        else { throw .badVerifierKey }
+        return (String(parts[0]), key)
     }
 }

@@ -58,7 +58,8 @@ extension EvaluationService {
         return String(characters[0..<4]) + "-" + String(characters[4..<8]) + "-" + String(characters[8..<12]) + "-" + String(characters[12..<16])
     }
 
-    /// The code as issued (XXXX-XXXX-XXXX-XXXX) whatever the case, spaces and dashes typed.
+    /// The code as issued (four groups of four, e.g. 7K3M-Q9TW-2HPX-R4VZ) whatever the case,
+    /// spaces and dashes typed.
     nonisolated static func canonicalCode(_ text: String) -> String {
         let characters = Array(text.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) })
         guard characters.count == 16 else { return text }
@@ -96,9 +97,16 @@ extension EvaluationService {
         }
     }
 
+    /// The answer kept with a used code, for the same request only; a kept answer that is
+    /// not a TokenResponse is an integrity failure (STYLE 13), never a refused code.
     private func keptAnswer(_ id: String, codeHash: String, requestHash: String) async throws -> TokenResponse {
-        guard let answer = try await store.enrollmentCodeAnswer(evaluation: id, hash: codeHash), answer.request == requestHash,
-              let response = try? TokenResponse(bytes: answer.response) else { throw ServiceError.codeInvalid }
-        return response
+        guard let answer = try await store.enrollmentCodeAnswer(evaluation: id, hash: codeHash), answer.request == requestHash else {
+            throw ServiceError.codeInvalid
+        }
+        do {
+            return try TokenResponse(bytes: answer.response)
+        } catch {
+            throw integrityFailure(id, "the answer kept with an enrollment code is not a TokenResponse: \(error)")
+        }
     }
 }

@@ -189,7 +189,7 @@
 
   // --- code slips: blind issuance in this page ---
 
-  // The code as issued (XXXX-XXXX-XXXX-XXXX), whatever the case and dashes typed; null if it
+  // The code as issued (four groups of four, e.g. 7K3M-Q9TW-2HPX-R4VZ), whatever the case and dashes typed; null if it
   // cannot be one.
   function canonicalCode(text) {
     var c = String(text || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
