@@ -180,5 +180,9 @@ if grep -qE '^[^ ]+ (error|critical) ' "$WORK/serve.err"; then
   grep -E '^[^ ]+ (error|critical) ' "$WORK/serve.err" | head -20 >&2
   status=1
 fi
-kill -0 "$SERVER_PID" 2>/dev/null || { echo "minping serve is no longer running" >&2; status=1; }
+if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+  echo "minping serve is no longer running; its crash report (the Swift backtrace, if any):" >&2
+  grep -a -A40 'crashed' "$WORK/serve.err" | head -60 >&2 || true
+  status=1
+fi
 exit "$status"
