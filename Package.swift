@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: definitions, counting rules, results. No I/O, no SQL, no HTTP.
@@ -133,6 +134,22 @@ let package = Package(
             ],
             resources: [.copy("openapi.yaml"), .copy("Pages"), .copy("Static")]
         ),
+        // A witness (SPEC §5, C2SP tlog-witness): its own SQLite file and sealed key, the
+        // add-checkpoint endpoint, and the client the log server submits checkpoints with.
+        .target(
+            name: "MinpingWitness",
+            dependencies: [
+                "MinpingLog",
+                "MinpingStore",
+                "MinpingService",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
         // Test doubles and the storage contract suite, run against every store.
         .target(
             name: "MinpingTestSupport",
@@ -150,7 +167,9 @@ let package = Package(
                 "MinpingPostgres",
                 "MinpingService",
                 "MinpingHTTP",
+                "MinpingWitness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -208,6 +227,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .testTarget(
+            name: "MinpingWitnessTests",
+            dependencies: ["MinpingWitness", "MinpingLog", "MinpingStore", "MinpingService", "MinpingTestSupport", "MinpingCore"]
         ),
         .testTarget(
             name: "MinpingTablesTests",

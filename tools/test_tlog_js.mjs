@@ -1,6 +1,8 @@
 // Unit test of Sources/MinpingHTTP/Static/tlog.js (the pages' checkpoint and proof checks) in
 // Node's WebCrypto: C2SP signatures with keys whose base64 contains '+', tampered notes and
-// wrong keys refused, and RFC 9162 inclusion proofs against a naive tree for sizes 1-40.
+// wrong keys refused, witness cosignatures (the vector of tools/test_cosignature.py; tampered,
+// missing, short and impostor lines; the witness sentence), and RFC 9162 inclusion proofs
+// against a naive tree for sizes 1-40.
 //   node tools/test_tlog_js.mjs
 import fs from 'fs';
 import crypto from 'crypto';
@@ -31,6 +33,70 @@ for (let i = 0; i < 200; i++) {
 check(plus > 50 && verified === 200, `200 signed checkpoints verify (${plus} keys with '+' in their base64)`);
 check(tamperedAccepted === 0, 'a changed checkpoint body is refused');
 check(wrongKeyAccepted === 0, 'a signature by another key is refused');
+
+// Witness cosignatures (c2sp.org/tlog-cosignature): the vector our Swift code made, checked
+// byte for byte in CosignatureTests and from the byte layout in tools/test_cosignature.py.
+const W_TEXT = 'minping/chengqu/lz-2026\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n';
+const W_LINE = '\u2014 district.example/witness ' +
+  'iPuDNAAAAABrSdIAFdY1r19sUuP7/ndzTPOfDS7/z/9R7o74bedQewukVfLWanQUfp/9NJMqtpcEiu4wI32zRmPGRbefGtaFss+ADA==';
+const W_KEY = 'district.example/witness+88fb8334+BHm1Vi6P5lT5QHixEuipi6eQH4U65pW+1+DjkQutBJZk';
+// A second witness, and a key of the first witness's name but another key (so another key id).
+const witnessKey = (name, seed) => {
+  const privateKey = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.alloc(32, seed)]), format: 'der', type: 'pkcs8' });
+  const raw = crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(12);
+  const id = crypto.createHash('sha256').update(Buffer.concat([Buffer.from(name + '\n'), Buffer.from([4]), raw])).digest().subarray(0, 4);
+  const vkey = name + '+' + id.toString('hex') + '+' + Buffer.concat([Buffer.from([4]), raw]).toString('base64');
+  const blobLine = (blob) => '\u2014 ' + name + ' ' + Buffer.concat([id, blob]).toString('base64');
+  const cosign = (text, t) => {
+    const time = Buffer.alloc(8); time.writeBigUInt64BE(BigInt(t));
+    return blobLine(Buffer.concat([time, crypto.sign(null, Buffer.from('cosignature/v1\ntime ' + t + '\n' + text), privateKey)]));
+  };
+  return { name, vkey, cosign, blobLine };
+};
+const jiwei = witnessKey('jiwei.example/witness', 7);
+const impostor = witnessKey('district.example/witness', 8);
+const logLine = '\u2014 minping/chengqu AAAAAA' + 'A'.repeat(84) + '\n';   // a log signature line (68 bytes), not checked here
+const note = (...lines) => W_TEXT + '\n' + logLine + lines.map((l) => l + '\n').join('');
+const flip = (line) => { const [d, n, b] = line.split(' '); const raw = Buffer.from(b, 'base64'); raw[raw.length - 1] ^= 1; return [d, n, raw.toString('base64')].join(' '); };
+const WL = { witnessed: '见证方联署：{names} 已核验并联署此检查点（{count}/{total}）。', witness_none: 'none yet', witness_bad: 'BAD', signature_unchecked: 'unchecked' };
+const district = { name: 'district.example/witness', key: W_KEY, size: 5 };
+const jiweiInfo = { name: jiwei.name, key: jiwei.vkey, size: 5 };
+
+check(await Tlog.verifyCosignature(note(W_LINE), W_KEY) === 1800000000, 'the vector cosignature verifies: time 1800000000');
+check(await Tlog.verifyCosignature(note(flip(W_LINE)), W_KEY) === false, 'a tampered cosignature line is refused');
+check(await Tlog.verifyCosignature(note(W_LINE).replace('\n5\n', '\n6\n'), W_KEY) === false, 'a cosignature of another checkpoint (size changed) is refused');
+check(await Tlog.verifyCosignature(note(), W_KEY) === false, 'a note without the witness\'s line: false');
+check(await Tlog.verifyCosignature(note(W_LINE), jiwei.vkey) === false, 'one witness\'s cosignature does not count for another');
+check(await Tlog.verifyCosignature(note(impostor.cosign(W_TEXT, 5), W_LINE), W_KEY) === 1800000000,
+  'a line of another key under the witness\'s name is ignored');
+check(await Tlog.verifyCosignature(note('\u2014 district.example/witness AAAA', W_LINE), W_KEY) === 1800000000,
+  'a line under the witness\'s name too short for a key id is ignored');
+const short = '\u2014 district.example/witness ' + Buffer.concat([Buffer.from('88fb8334', 'hex'), Buffer.alloc(64)]).toString('base64');
+check(await Tlog.verifyCosignature(note(W_LINE, short), W_KEY) === false, 'a 68-byte line under the witness\'s key fails, even after a valid one');
+check(await Tlog.verifyCosignature(note(jiwei.cosign(W_TEXT, 1800000123)), jiwei.vkey) === 1800000123, 'a cosignature made here verifies, with its time');
+check(await Tlog.verifyCosignature(note(jiwei.cosign(W_TEXT, 1800000123), jiwei.cosign(W_TEXT, 1700000000)), jiwei.vkey) === 1800000123,
+  'two valid lines of one witness: the latest time');
+
+const sentence = async (n, ws) => JSON.stringify(await Tlog.witnessSentence(n, ws, WL));
+check(await sentence(note(W_LINE), [district, jiweiInfo]) === JSON.stringify({ kind: 'ok', text: '见证方联署：district.example/witness 已核验并联署此检查点（1/2）。' }),
+  'two witnesses, one vouching: ok, 1/2, its name');
+check(await sentence(note(jiwei.cosign(W_TEXT, 9), W_LINE), [district, jiweiInfo]) ===
+  JSON.stringify({ kind: 'ok', text: '见证方联署：district.example/witness、jiwei.example/witness 已核验并联署此检查点（2/2）。' }),
+  'two witnesses, both vouching: their names joined by 、, 2/2');
+check(await sentence(note(), [district, jiweiInfo]) === JSON.stringify({ kind: '', text: 'none yet' }), 'no cosignature yet: witness_none, no error');
+check(await sentence(note(flip(W_LINE), jiwei.cosign(W_TEXT, 9)), [district, jiweiInfo]) === JSON.stringify({ kind: 'error', text: 'BAD' }),
+  'a tampered line under a named key: witness_bad, even with another witness vouching');
+check(await sentence(note(flip(W_LINE)), [jiweiInfo]) === JSON.stringify({ kind: '', text: 'none yet' }), 'a tampered line of an unnamed key is ignored');
+check(await Tlog.witnessSentence(note(W_LINE), [], WL) === null && await Tlog.witnessSentence(note(W_LINE), undefined, WL) === null,
+  'no witnesses named (empty or missing): null');
+check(await sentence(note(W_LINE), [{ name: '$&$1', key: W_KEY, size: 5 }]) === JSON.stringify({ kind: 'ok', text: '见证方联署：$&$1 已核验并联署此检查点（1/1）。' }),
+  'a witness name is put in as text ($ patterns are not replacement patterns)');
+// A browser without Ed25519 in WebCrypto: importKey throws.
+const importKey = globalThis.crypto.subtle.importKey;
+globalThis.crypto.subtle.importKey = async () => { throw new Error('NotSupportedError'); };
+check(await Tlog.verifyCosignature(note(W_LINE), W_KEY) === null, 'no Ed25519 in WebCrypto: verifyCosignature gives null');
+check(await sentence(note(W_LINE), [district]) === JSON.stringify({ kind: '', text: 'unchecked' }), 'no Ed25519: signature_unchecked');
+globalThis.crypto.subtle.importKey = importKey;
 
 // Inclusion proofs against a naive RFC 9162 tree.
 const sha = (b) => new Uint8Array(crypto.createHash('sha256').update(b).digest());

@@ -2,9 +2,16 @@
 """Independent verifier for Minping audit bundles (SPEC sections 3-6).
 
 Usage: tools/verify_bundle.py DIR [--log-key VKEY] [--checkpoint FILE]...
+                              [--witness-key VKEY]... [--witness-quorum K]
 Exit 0 and "OK ..." when every check holds, 1 and "FAIL seq N: check: detail" (or
 "FAIL bundle: check: detail") on the first failing check, both on stdout; 2 and a message on
 stderr when the bundle or a --checkpoint file cannot be read, or on bad usage.
+With --witness-key (repeatable; a witness's C2SP verifier key name+id+base64(0x04 || key)),
+the last check, `witness` at the seq of the log's size, asks that the checkpoint at the
+bundle's full size carries valid cosignatures (c2sp.org/tlog-cosignature) from at least K of
+the named witnesses (--witness-quorum, default every key given; the same key twice counts
+once) and that no cosignature line of a named key fails to verify. Lines of other keys are
+ignored.
 Standard library plus `cryptography` only.
 """
 import base64
@@ -157,7 +164,13 @@ def tree_hash(leaves):
 
 # ---------------------------------------------------------------- C2SP signed notes
 
-def parse_verifier_key(vkey):
+ED25519 = 0x01       # signature type of an Ed25519 signed-note key (the log's)
+COSIGNATURE = 0x04   # of an Ed25519 tlog-cosignature/v1 key (a witness's)
+
+
+def parse_verifier_key(vkey, key_type=ED25519):
+    """A C2SP verifier key name+<hex key id>+base64(type || Ed25519 key) of this signature type,
+    its key id matching: (name, key id, public key); raises ValueError or binascii.Error."""
     parts = vkey.split("+", 2)
     if len(parts) != 3:
         raise ValueError("not name+id+key")
@@ -165,8 +178,9 @@ def parse_verifier_key(vkey):
     if not name or "+" in name or any(c.isspace() for c in name) or not re.fullmatch(r"[0-9a-f]{8}", kid):
         raise ValueError("bad name or key id")
     raw = base64.b64decode(key, validate=True)
-    if len(raw) != 33 or raw[0] != 0x01:
-        raise ValueError("not an Ed25519 key")
+    if len(raw) != 33 or raw[0] != key_type:
+        raise ValueError("not an Ed25519 key" if key_type == ED25519 else
+                         "not an Ed25519 cosignature key (type 0x%02x)" % key_type)
     expect = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
     if expect.hex() != kid:
         raise ValueError("key id does not match the key")
@@ -203,13 +217,12 @@ def claimed_size(note):
     return decimal(lines[1]) if len(lines) > 1 else None
 
 
-def open_note(note, logkey):
-    """Opens a C2SP signed note strictly, as golang.org/x/mod/sumdb/note does: valid UTF-8,
+def split_note(note):
+    """Splits a C2SP signed note strictly, as golang.org/x/mod/sumdb/note does: valid UTF-8,
     ending in a newline, text and signature lines split at the LAST blank line, every
-    signature line well formed. Lines of other keys (another name or key id) are ignored; a
-    line of our key must verify (there is no second chance on another line), and there must
-    be one. Returns the text (up to and including its last newline); raises ValueError."""
-    name, kid, pub = logkey
+    signature line well formed (of any key: a log's 68 bytes, a witness's 76). Returns the
+    text (up to and including its last newline) and the lines as (name, key id, the bytes
+    after the key id); raises ValueError."""
     try:
         note.decode("utf-8")
     except UnicodeDecodeError:
@@ -229,6 +242,16 @@ def open_note(note, logkey):
         sigs.append((fields[0].decode(), raw[:4], raw[4:]))
     if not sigs:
         raise ValueError("no signature lines")
+    return text, sigs
+
+
+def open_note(note, logkey):
+    """Opens a C2SP signed note (split_note) signed by our key. Lines of other keys (another
+    name or key id: witnesses' cosignatures among them) are ignored; a line of our key must
+    verify (there is no second chance on another line), and there must be one. Returns the
+    text; raises ValueError."""
+    name, kid, pub = logkey
+    text, sigs = split_note(note)
     found = False
     for sname, skid, sig in sigs:
         if sname != name or skid != kid:
@@ -241,6 +264,46 @@ def open_note(note, logkey):
     if not found:
         raise ValueError("no signature by %s" % name)
     return text
+
+
+def cosignature_times(note, witnesses):
+    """The witnesses (parse_verifier_key(..., COSIGNATURE) triples) whose cosignature a signed
+    note carries: {index in `witnesses`: the latest time it cosigned}. Lines of other keys are
+    ignored. Witness by witness, in the order given, every line of its key (same name and key
+    id) must be 76 bytes (key id, 8-byte big-endian time, 64-byte signature) and verify over
+    "cosignature/v1\ntime <time>\n" + the note text; the first witness with a line that does
+    not raises ValueError naming it."""
+    text, sigs = split_note(note)
+    times = {}
+    for i, (name, kid, pub) in enumerate(witnesses):
+        for sname, skid, blob in sigs:
+            if sname != name or skid != kid:
+                continue
+            t = int.from_bytes(blob[:8], "big")
+            ok = len(blob) == 72
+            if ok:
+                try:
+                    pub.verify(blob[8:], b"cosignature/v1\ntime %d\n" % t + text)
+                except InvalidSignature:
+                    ok = False
+            if not ok:
+                raise ValueError("cosignature by %s does not verify" % name)
+            times[i] = max(times.get(i, 0), t)
+    return times
+
+
+def check_witnesses(note, witnesses, quorum, size):
+    """Check `witness` on the checkpoint of `size`, reported at seq `size`: valid cosignatures
+    from at least `quorum` of the (distinct) witnesses, and none of theirs fails to verify.
+    Returns cosignature_times; raises Fail."""
+    try:
+        times = cosignature_times(note, witnesses)
+    except ValueError as e:
+        raise Fail(size, "witness", str(e))
+    if len(times) < quorum:
+        raise Fail(size, "witness", "checkpoint %d has valid cosignatures from %d of the named witnesses, %d required"
+                   % (size, len(times), quorum))
+    return times
 
 
 def open_checkpoint(note, logkey, origin, leaves, check, label, seq, file_size=None):
@@ -535,7 +598,8 @@ def check_definition(defn):
         raise ValueError("empty or duplicate subject ids")
 
 
-def verify(bdir, pinned, earlier_paths):
+def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
+    """`witnesses`: distinct parsed witness keys; with any, the check `witness` comes last."""
     definition_bytes, lines, keys, checkpoints, results_file = read_bundle(bdir)
     earlier = []
     for path in earlier_paths:
@@ -609,7 +673,9 @@ def verify(bdir, pinned, earlier_paths):
     # whose roots match are consistent with each other (and with the whole log) by
     # construction: no `consistency` failure can remain to be found.
     latest = None
+    full_note = None
     for n, note in checkpoints:
+        full_note = note
         latest, _ = open_checkpoint(note, logkey, origin, leaves, "checkpoint",
                                     "checkpoints/%d.txt" % n, seq=n, file_size=n)
     if latest != len(leaves):
@@ -768,39 +834,76 @@ def verify(bdir, pinned, earlier_paths):
     if want != results_file:
         raise Fail(None, "results_file", "results.json is missing" if results_file is None and want
                    else "results.json is not the latest results entry")
+
+    # 5. Witnesses: the checkpoint at the full size (the last file, of that size: step 2).
+    if witnesses:
+        check_witnesses(full_note, witnesses, quorum, len(leaves))
     return "OK %s: %d entries, %d ballots, %d issued, %d checkpoints, state %s" % (
         origin, len(entries), len(ballots), issued, len(checkpoints), state)
 
 
+USAGE = ("usage: verify_bundle.py DIR [--log-key VKEY] [--checkpoint FILE]... "
+         "[--witness-key VKEY]... [--witness-quorum K]")
+OPTIONS = ("--log-key", "--checkpoint", "--witness-key", "--witness-quorum")
+
+
 def main(argv):
     args = argv[1:]
-    bdir, pinned, earlier = None, None, []
+    bdir, pinned, earlier, witness_keys, quorum = None, None, [], [], None
     i = 0
     while i < len(args):
         a = args[i]
-        if a in ("--log-key", "--checkpoint") and i + 1 < len(args):
-            if a == "--log-key":
-                pinned = args[i + 1]
-            else:
-                earlier.append(args[i + 1])
+        opt, value = a, None
+        if a in OPTIONS and i + 1 < len(args):
+            value = args[i + 1]
             i += 2
-        elif a.startswith("--log-key="):
-            pinned = a.split("=", 1)[1]
-            i += 1
-        elif a.startswith("--checkpoint="):
-            earlier.append(a.split("=", 1)[1])
+        elif a.split("=", 1)[0] in OPTIONS and "=" in a:
+            opt, value = a.split("=", 1)
             i += 1
         elif bdir is None and not a.startswith("--"):
             bdir = a
             i += 1
+            continue
         else:
-            print("usage: verify_bundle.py DIR [--log-key VKEY] [--checkpoint FILE]...", file=sys.stderr)
+            print(USAGE, file=sys.stderr)
+            return 2
+        if opt == "--log-key":
+            pinned = value
+        elif opt == "--checkpoint":
+            earlier.append(value)
+        elif opt == "--witness-key":
+            witness_keys.append(value)
+        elif re.fullmatch(r"[0-9]+", value):
+            quorum = int(value)
+        else:
+            print("verify_bundle.py: --witness-quorum %r is not a whole number" % value, file=sys.stderr)
             return 2
     if bdir is None:
-        print("usage: verify_bundle.py DIR [--log-key VKEY] [--checkpoint FILE]...", file=sys.stderr)
+        print(USAGE, file=sys.stderr)
+        return 2
+    witnesses, seen = [], set()
+    for vkey in witness_keys:
+        try:
+            w = parse_verifier_key(vkey, COSIGNATURE)
+        except (ValueError, binascii.Error) as e:
+            print("verify_bundle.py: --witness-key %r is not a C2SP witness verifier key "
+                  "name+id+base64(0x04 || Ed25519 key): %s" % (vkey, e), file=sys.stderr)
+            return 2
+        same = (w[0], w[2].public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+        if same not in seen:   # the same key twice counts once
+            seen.add(same)
+            witnesses.append(w)
+    if quorum is None:
+        quorum = len(witnesses)
+    elif not witnesses:
+        print("verify_bundle.py: --witness-quorum needs at least one --witness-key", file=sys.stderr)
+        return 2
+    elif not 1 <= quorum <= len(witnesses):
+        print("verify_bundle.py: --witness-quorum %d is not between 1 and the %d distinct witness keys given"
+              % (quorum, len(witnesses)), file=sys.stderr)
         return 2
     try:
-        print(verify(bdir, pinned, earlier))
+        print(verify(bdir, pinned, earlier, witnesses, quorum))
         return 0
     except Fail as f:
         where = "bundle" if f.seq is None else "seq %d" % f.seq

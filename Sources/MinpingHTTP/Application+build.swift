@@ -6,6 +6,7 @@ import Metrics
 import MinpingService
 import NIOCore
 import Prometheus
+import ServiceLifecycle
 import Synchronization
 
 /// The one place the HTTP application is assembled: `minping serve`, `minping demo --serve`
@@ -15,6 +16,7 @@ public func buildApplication(
     configuration: ApplicationConfiguration = ApplicationConfiguration(),
     integrateEvery: Duration? = .seconds(1),
     idleTimeout: TimeAmount = defaultIdleTimeout,
+    services: [any Service] = [],
     logger: Logger = Logger(label: "minping")
 ) -> some ApplicationProtocol {
     let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: idleTimeout)
@@ -23,6 +25,7 @@ public func buildApplication(
     if let integrateEvery {
         app.addServices(IntegratorService(service: service, interval: integrateEvery, logger: logger))
     }
+    for extra in services { app.addServices(extra) }
     return app
 }
 

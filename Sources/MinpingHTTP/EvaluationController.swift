@@ -67,6 +67,7 @@ struct EvaluationController {
 
     struct Evaluation: JSONResponse {
         let record: EvaluationRecord, definition: EvaluationDefinition, logVerifierKey: String, tokenKey: TokenPublicKey
+        let witnesses: [WitnessStatus]
         var json: JSONValue {
             let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
             let members: [JSONValue] = definition.members.map { member in
@@ -92,6 +93,10 @@ struct EvaluationController {
                 ("publicity_until", record.lifecycle.publicityDeadline.map { .string(LogTime.format($0)) } ?? .null),
                 ("appeals_pending", .int(record.lifecycle.unresolvedAppeals)),
                 ("log_verifier_key", .string(logVerifierKey)),
+                // Each witness and the largest checkpoint size it cosigned (SPEC §5).
+                ("witnesses", .array(witnesses.map {
+                    .object([("name", .string($0.name)), ("key", .string($0.verifierKey)), ("size", .int($0.size))])
+                })),
                 // The voting page's blind-issuance client checks the key id against the key.
                 ("token_key_spki", .string(tokenKey.spki.base64EncodedString())), ("token_key_id", .string(tokenKey.tokenKeyID.hex)),
                 ("subjects", .array(members + orgs)),
@@ -221,7 +226,8 @@ struct EvaluationController {
         let record = try await evaluation(context)
         return Evaluation(record: record, definition: try await service.definition(record.id),
                           logVerifierKey: try await service.logIdentity(record.id).verifierKey,
-                          tokenKey: try await service.tokenPublicKey(record.id))
+                          tokenKey: try await service.tokenPublicKey(record.id),
+                          witnesses: try await service.witnessStatus(record.id))
     }
 
     @Sendable func list(_ request: Request, context: MinpingContext) async throws -> Listed {

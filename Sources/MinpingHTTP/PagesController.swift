@@ -136,6 +136,11 @@ struct PagesController {
         data["treeSize"] = checkpoint?.size ?? 0
         data["rootHash"] = checkpoint?.root.hex ?? ""
         data["origin"] = checkpoint?.origin ?? ""
+        let witnesses = try await service.witnessStatus(record.id)
+        data["hasWitnesses"] = !witnesses.isEmpty
+        data["witnesses"] = witnesses.map { witness -> [String: Any] in
+            ["name": witness.name, "size": witness.size, "lagging": witness.size < (checkpoint?.size ?? 0)]
+        }
         var response = pages.page("board", language: language, title: "\(t["board_title"] ?? "") · \(definition.title)",
                                   bodyClass: display ? "board display" : "board", refresh: display ? 30 : nil,
                                   extraQuery: display ? "&display=1" : "", data)

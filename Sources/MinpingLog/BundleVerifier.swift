@@ -37,11 +37,18 @@ public struct BundleVerifier {
     /// Checkpoints seen earlier (e.g. on the 公示栏) that the bundle must be consistent with.
     public var earlierCheckpoints: [String]
     public var prefix: String
+    /// Witnesses whose cosignatures the full-size checkpoint must carry (check `witness`).
+    public var witnessKeys: [CosignatureVerifier]
+    /// How many of them (default: all).
+    public var witnessQuorum: Int?
 
-    public init(pinnedLogKey: String? = nil, earlierCheckpoints: [String] = [], prefix: String = EvaluationLog.defaultPrefix) {
+    public init(pinnedLogKey: String? = nil, earlierCheckpoints: [String] = [], prefix: String = EvaluationLog.defaultPrefix,
+                witnessKeys: [CosignatureVerifier] = [], witnessQuorum: Int? = nil) {
         self.pinnedLogKey = pinnedLogKey
         self.earlierCheckpoints = earlierCheckpoints
         self.prefix = prefix
+        self.witnessKeys = witnessKeys
+        self.witnessQuorum = witnessQuorum
     }
 
     public func verify(_ bundle: AuditBundle) throws(VerificationFailure) -> VerificationSummary {
@@ -104,7 +111,9 @@ public struct BundleVerifier {
         // size, and consistent with the one before; then those seen earlier. Failures name the
         // size the file (or an earlier checkpoint) claims.
         var previous: Checkpoint?
+        var latestNote = ""
         for (size, note) in bundle.namedCheckpoints {
+            latestNote = note
             let checkpoint = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "checkpoint",
                                                 seq: size, fileSize: size)
             if let previous {
@@ -151,9 +160,32 @@ public struct BundleVerifier {
             throw fail(nil, "results_file", bundle.results == nil
                 ? "results.json is missing" : "results.json is not the latest results entry")
         }
+        try checkWitnesses(latestNote, size: tree.size)
         return VerificationSummary(origin: origin, entries: tree.size, ballots: replay.tally.ballots,
                                    issued: replay.issued, checkpoints: bundle.checkpoints.count,
                                    stage: replay.state.rawValue)
+    }
+
+    /// Check `witness` (SPEC §5): the checkpoint at the full size carries valid cosignatures
+    /// from at least the quorum of the named witnesses, and none of theirs fails to verify.
+    /// Lines of other keys are ignored.
+    private func checkWitnesses(_ note: String, size: Int) throws(VerificationFailure) {
+        guard !witnessKeys.isEmpty else { return }
+        var keys: [CosignatureVerifier] = []
+        for key in witnessKeys where !keys.contains(key) { keys.append(key) }
+        var vouching = 0
+        for key in keys {
+            do {
+                if try key.cosignedTime(note) != nil { vouching += 1 }
+            } catch {
+                throw VerificationFailure(seq: size, check: "witness", detail: "cosignature by \(key.name) does not verify")
+            }
+        }
+        let quorum = witnessQuorum ?? keys.count
+        guard vouching >= quorum else {
+            throw VerificationFailure(seq: size, check: "witness",
+                                      detail: "checkpoint \(size) has valid cosignatures from \(vouching) of the named witnesses, \(quorum) required")
+        }
     }
 
     private func checkCreated(_ entry: LogEntry, definition: EvaluationDefinition, tokenKey: TokenPublicKey,

@@ -45,7 +45,7 @@ public struct Checkpoint: Sendable, Equatable {
     }
 
     /// A size written as checkpoints write it: decimal digits without leading zeros.
-    static func decimal(_ text: Substring) -> Int? {
+    public static func decimal(_ text: Substring) -> Int? {
         guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
               text == "0" || !text.hasPrefix("0"), let value = Int(text) else { return nil }
         return value

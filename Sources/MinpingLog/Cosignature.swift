@@ -67,18 +67,19 @@ public struct CosignatureVerifier: Sendable, Equatable {
         Data("cosignature/v1\ntime \(time)\n\(text)".utf8)
     }
 
-    /// When this witness cosigned the note, if one of its lines is this witness's
-    /// cosignature; nil if it has none. A line of this key that does not verify is an error.
+    /// When this witness cosigned the note (its latest line's time), nil if it has no line
+    /// there. Any line of this key that does not verify is an error.
     public func cosignedTime(_ note: String) throws(NoteError) -> UInt64? {
         let parsed = try SignedNote(note)
+        var latest: UInt64?
         for line in parsed.signatures where line.name == name && line.keyID == keyID {
             guard line.signature.count == 72 else { throw .malformed("a cosignature is a time and a 64-byte signature") }
             let time = line.signature.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             guard publicKey.isValidSignature(line.signature.dropFirst(8), for: Self.message(parsed.text, time: time)) else {
                 throw .badSignature
             }
-            return time
+            latest = max(latest ?? 0, time)
         }
-        return nil
+        return latest
     }
 }

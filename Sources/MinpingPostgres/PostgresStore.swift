@@ -396,7 +396,7 @@ public final class PostgresStore: EvaluationStore {
         let size = step.expectedSize + step.entries.count
         let committed: (()) async throws -> Bool = { _ in
             try await !self.rows("""
-                SELECT 1 FROM checkpoint WHERE evaluation = \(step.evaluation) AND size = \(size) AND note = \(step.checkpoint)
+                SELECT 1 FROM checkpoint WHERE evaluation = \(step.evaluation) AND size = \(size) AND starts_with(note, \(step.checkpoint))
                 """).isEmpty
         }
         try await write(committed: committed) { connection in
@@ -438,6 +438,25 @@ public final class PostgresStore: EvaluationStore {
 
     public func checkpoints(evaluation: String) async throws -> [String] {
         try await rows("SELECT note FROM checkpoint WHERE evaluation = \(evaluation) ORDER BY size").map { try $0.decode(String.self) }
+    }
+
+    public func latestCheckpoint(evaluation: String) async throws -> String? {
+        try await rows("SELECT note FROM checkpoint WHERE evaluation = \(evaluation) ORDER BY size DESC LIMIT 1").first?.decode(String.self)
+    }
+
+    public func addCosignatures(evaluation: String, size: Int, lines: [String]) async throws {
+        try await write { connection in
+            let found = try await connection.query("""
+                SELECT note FROM checkpoint WHERE evaluation = \(evaluation) AND size = \(size) FOR UPDATE
+                """, logger: logger).collect()
+            guard let note = try found.first?.decode(String.self) else { throw StoreError.notFound("checkpoint \(size)") }
+            let cosigned = CosignedNote.appending(lines, to: note)
+            if cosigned != note {
+                try await connection.query("""
+                    UPDATE checkpoint SET note = \(cosigned) WHERE evaluation = \(evaluation) AND size = \(size)
+                    """, logger: logger)
+            }
+        }
     }
 
     // MARK: Appeals

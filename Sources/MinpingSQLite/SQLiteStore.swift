@@ -291,6 +291,24 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
+    public func latestCheckpoint(evaluation: String) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT note FROM checkpoint WHERE evaluation = ? ORDER BY size DESC LIMIT 1", arguments: [evaluation])
+        }
+    }
+
+    public func addCosignatures(evaluation: String, size: Int, lines: [String]) async throws {
+        try await pool.write { db in
+            guard let note = try String.fetchOne(db, sql: "SELECT note FROM checkpoint WHERE evaluation = ? AND size = ?",
+                                                 arguments: [evaluation, size])
+            else { throw StoreError.notFound("checkpoint \(size)") }
+            let cosigned = CosignedNote.appending(lines, to: note)
+            if cosigned != note {
+                try db.execute(sql: "UPDATE checkpoint SET note = ? WHERE evaluation = ? AND size = ?", arguments: [cosigned, evaluation, size])
+            }
+        }
+    }
+
     // MARK: Appeals
 
     public func appeals(evaluation: String) async throws -> [AppealRecord] {

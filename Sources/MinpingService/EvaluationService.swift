@@ -21,10 +21,15 @@ public actor EvaluationService {
         public var prefix: String
         /// Where slips point: `<publicBaseURL>/vote/<evaluation>#t=<token>`.
         public var publicBaseURL: String
+        /// The witnesses whose cosignatures this server collects (SPEC §5), reported in
+        /// `GET /evaluations/{id}` and on the pages.
+        public var witnesses: [CosignatureVerifier]
 
-        public init(prefix: String = EvaluationLog.defaultPrefix, publicBaseURL: String = "http://127.0.0.1:8080") {
+        public init(prefix: String = EvaluationLog.defaultPrefix, publicBaseURL: String = "http://127.0.0.1:8080",
+                    witnesses: [CosignatureVerifier] = []) {
             self.prefix = prefix
             self.publicBaseURL = publicBaseURL
+            self.witnesses = witnesses
         }
     }
 
@@ -35,6 +40,8 @@ public actor EvaluationService {
     nonisolated let now: @Sendable () -> Date
     nonisolated let logger: Logger
     nonisolated let committer: BallotCommitter
+    /// Evaluations with a new checkpoint, for the witness submitters.
+    public nonisolated let checkpointFeed = CheckpointFeed()
     private nonisolated let contexts = Mutex<[String: EvaluationContext]>([:])
     private var heads: [String: LogHead] = [:]
     private var locks: [String: [CheckedContinuation<Void, Never>]] = [:]
@@ -131,6 +138,7 @@ public actor EvaluationService {
             throw translate(error, evaluation: definition.id)
         }
         heads[definition.id] = head
+        checkpointFeed.publish(definition.id)
         logger.info("evaluation created", metadata: ["evaluation": "\(definition.id)", "street": "\(definition.street)"])
         return record
     }
@@ -387,6 +395,7 @@ public actor EvaluationService {
             do {
                 try await store.commit(step)
                 heads[id] = head
+                checkpointFeed.publish(id)
                 return
             } catch StoreError.logConflict where attempt == 0 {
                 continue

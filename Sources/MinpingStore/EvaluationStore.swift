@@ -54,6 +54,11 @@ public protocol EvaluationStore: Sendable {
     func entries(evaluation: String, range: Range<Int>) async throws -> [StoredEntry]
     /// Every checkpoint, oldest first.
     func checkpoints(evaluation: String) async throws -> [String]
+    /// The newest checkpoint, if any.
+    func latestCheckpoint(evaluation: String) async throws -> String?
+    /// Appends witness cosignature lines (SPEC §5) to the stored checkpoint of this size,
+    /// skipping lines it already carries. Throws `notFound` when there is no such checkpoint.
+    func addCosignatures(evaluation: String, size: Int, lines: [String]) async throws
 
     // MARK: Appeals
     func appeals(evaluation: String) async throws -> [AppealRecord]

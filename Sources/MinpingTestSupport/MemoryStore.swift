@@ -171,6 +171,17 @@ public final class MemoryStore: EvaluationStore {
         state.withLock { ($0.checkpoints[evaluation] ?? [:]).sorted { $0.key < $1.key }.map(\.value) }
     }
 
+    public func latestCheckpoint(evaluation: String) async throws -> String? {
+        state.withLock { ($0.checkpoints[evaluation] ?? [:]).max { $0.key < $1.key }?.value }
+    }
+
+    public func addCosignatures(evaluation: String, size: Int, lines: [String]) async throws {
+        try state.withLock { state in
+            guard let note = state.checkpoints[evaluation]?[size] else { throw StoreError.notFound("checkpoint \(size)") }
+            state.checkpoints[evaluation]?[size] = CosignedNote.appending(lines, to: note)
+        }
+    }
+
     public func appeals(evaluation: String) async throws -> [AppealRecord] {
         state.withLock { $0.appeals[evaluation] ?? [] }
     }

@@ -7,6 +7,8 @@ import MinpingHTTP
 import MinpingService
 import MinpingSQLite
 import MinpingStore
+import MinpingWitness
+import ServiceLifecycle
 
 /// `minping serve [--db FILE] [--key-file FILE] [--host 127.0.0.1] [--port 8080] [--load FILE]` (SPEC §8).
 struct ServeCommand: AsyncParsableCommand {
@@ -31,6 +33,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How many slips to print with --load (0: none; print them later at /admin/slips/<id>).")
     var slips = 5
 
+    @Option(name: .customLong("witness"),
+            help: ArgumentHelp("A witness to submit every checkpoint to: its address and verifier key, URL=VKEY (repeatable).",
+                               valueName: "URL=VKEY"))
+    var witnesses: [String] = []
+
     @Option(name: .customLong("integrate-every"),
             help: "Seconds between integrations of accepted ballots into the log (SPEC §5: every few seconds; 1 to 60).")
     var integrateEvery = 1
@@ -39,23 +46,39 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...60).contains(integrateEvery) else {
             throw ValidationError("--integrate-every must be between 1 and 60 seconds, got \(integrateEvery)")
         }
+        _ = try endpoints()
+    }
+
+    func endpoints() throws -> [WitnessEndpoint] {
+        do {
+            return try witnesses.map { argument throws(WitnessEndpointError) in try WitnessEndpoint(argument: argument) }
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() async throws {
         let logger = ServerSupport.logger("minping")
+        let endpoints = try endpoints()
         let service = try await ServerSupport.openService(
             db: database.db, keyFile: database.keyFile,
-            configuration: .init(publicBaseURL: publicURL ?? "http://\(host):\(port)"), logger: logger)
+            configuration: .init(publicBaseURL: publicURL ?? "http://\(host):\(port)", witnesses: endpoints.map(\.verifier)),
+            logger: logger)
         // Ballots accepted before a crash come first.
         let recovered = try await service.integrateAll()
         if recovered > 0 { logger.info("integrated ballots accepted before the last stop", metadata: ["count": "\(recovered)"]) }
         if let load {
             try await Self.loadAndOpen(load, slips: slips, service: service)
         }
+        let submitters: [any Service] = endpoints.map { endpoint in
+            WitnessSubmitterService(service: service, endpoint: endpoint, transport: HTTPWitnessTransport(),
+                                    logger: ServerSupport.logger("minping.witness"))
+        }
         let app = buildApplication(
             service: service,
             configuration: .init(address: .hostname(host, port: port), serverName: "minping"),
             integrateEvery: .seconds(integrateEvery),
+            services: submitters,
             logger: logger)
         Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(ServerSupport.redacted(database.db))); Ctrl-C stops.")
         try await app.runService()
@@ -96,7 +119,27 @@ struct ServeCommand: AsyncParsableCommand {
 /// `minping keys create --role operator|admin|reviewer [--street S] [--db FILE]`.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "API keys (stored hashed).", subcommands: [KeysCreateCommand.self])
+        commandName: "keys", abstract: "API keys (stored hashed), and a street's log key.",
+        subcommands: [KeysCreateCommand.self, KeysLogKeyCommand.self])
+}
+
+/// `minping keys log-key --street S [--db FILE|URL]`: the street's log verifier key, made now
+/// if the street has none yet, to publish before voting (and give to witnesses).
+struct KeysLogKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log-key", abstract: "Print a street's log verifier key (made now if it has none), on the last line.")
+
+    @Option(help: "The street slug.")
+    var street: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
+        let key = try await service.logVerifierKey(street: street)
+        Console.error("the log verifier key of street \(street) (publish it before voting; a witness takes it with minping witness add-log):")
+        Console.out(key)
+    }
 }
 
 struct KeysCreateCommand: AsyncParsableCommand {

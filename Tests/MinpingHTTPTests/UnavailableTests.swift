@@ -85,5 +85,9 @@ final class UnreachableStore: EvaluationStore {
         try await inner.entries(evaluation: evaluation, range: range)
     }
     func checkpoints(evaluation: String) async throws -> [String] { try await inner.checkpoints(evaluation: evaluation) }
+    func latestCheckpoint(evaluation: String) async throws -> String? { try await inner.latestCheckpoint(evaluation: evaluation) }
+    func addCosignatures(evaluation: String, size: Int, lines: [String]) async throws {
+        try await inner.addCosignatures(evaluation: evaluation, size: size, lines: lines)
+    }
     func appeals(evaluation: String) async throws -> [AppealRecord] { try await inner.appeals(evaluation: evaluation) }
 }

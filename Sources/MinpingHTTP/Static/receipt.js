@@ -36,6 +36,8 @@
     if (ok) {
       var info = await (await fetch(api, { credentials: "omit" })).json();
       detail += "\n" + (await Tlog.signatureSentence(receipt.note, info.log_verifier_key, L)).text;
+      var witnessed = await Tlog.witnessSentence(receipt.note, info.witnesses, L);   // null when no witness is named
+      if (witnessed) detail += "\n" + witnessed.text;
     }
     say(ok ? L.receipt_ok : L.receipt_bad, ok ? "ok" : "error", detail);
   });

@@ -88,6 +88,69 @@ var Tlog = (function () {
     if (!signed) return { kind: "error", text: L.signature_bad };
     return { kind: "ok", text: L.signed.replace("{key}", verifierKey.split("+").slice(0, 2).join("+")) };  // name+id
   }
-  return { signatureSentence: signatureSentence, verifyCheckpoint: verifyCheckpoint, b64: b64, hex: hex, fromHex: fromHex, leafHash: leafHash, verifyInclusion: verifyInclusion,
+  // A witness's cosignature (c2sp.org/tlog-cosignature, SPEC §5): the line is "— <name>
+  // <base64(4-byte key id || 8-byte big-endian time || 64-byte signature)>", signed over
+  // "cosignature/v1\ntime <time>\n" + the note text; the witness key is "<name>+<hex key
+  // id>+<base64(0x04 || 32-byte Ed25519 key)>". Lines of other keys (another name, or another
+  // key id under this name) are ignored; every line of this key must be 76 bytes and verify.
+  // Resolves the latest time of its lines (unix seconds), "none" when it has no line (or the key
+  // is malformed), "bad" when a line of it does not verify, null when this browser has no Ed25519.
+  async function cosignature(note, witnessKey) {
+    var first = witnessKey.indexOf("+"), second = witnessKey.indexOf("+", first + 1);
+    if (first < 0 || second < 0) return "none";
+    var name = witnessKey.slice(0, first), keyID = witnessKey.slice(first + 1, second), raw;
+    try { raw = b64(witnessKey.slice(second + 1)); } catch (e) { return "none"; }
+    if (raw.length !== 33 || raw[0] !== 4) return "none";
+    var split = note.indexOf("\n\n");
+    if (split < 0) return "none";
+    var text = new TextEncoder().encode(note.slice(0, split + 1));
+    var key;
+    try { key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]); }
+    catch (e) { return null; }
+    var lines = note.slice(split + 2).split("\n"), time = "none";
+    for (var i = 0; i < lines.length; i++) {
+      var m = /^\u2014 (\S+) (\S+)$/.exec(lines[i]), blob;
+      if (!m || m[1] !== name) continue;
+      try { blob = b64(m[2]); } catch (e) { continue; }
+      if (blob.length < 4 || hex(blob.slice(0, 4)) !== keyID) continue;
+      if (blob.length !== 76) return "bad";
+      var t = 0;
+      for (var j = 4; j < 12; j++) t = t * 256 + blob[j];   // exact below 2^53 seconds
+      var prefix = new TextEncoder().encode("cosignature/v1\ntime " + t + "\n");
+      var message = new Uint8Array(prefix.length + text.length);
+      message.set(prefix); message.set(text, prefix.length);
+      if (!(await crypto.subtle.verify({ name: "Ed25519" }, key, blob.slice(12), message))) return "bad";
+      if (time === "none" || t > time) time = t;
+    }
+    return time;
+  }
+  // Resolves the cosignature's time (unix seconds, a Number; the latest if several) when the
+  // note carries a valid cosignature of this witness key, false when it has none or one does not verify, null when
+  // this browser has no Ed25519 in WebCrypto.
+  async function verifyCosignature(note, witnessKey) {
+    var time = await cosignature(note, witnessKey);
+    return typeof time === "number" || time === null ? time : false;
+  }
+  // What to say about the witnesses' cosignatures of a checkpoint, for a page's labels L:
+  // {kind, text}, or null when no witness is named. `witnesses` is what GET
+  // /api/v1/evaluations/{id} reports: [{name, key, size}]. Cosignatures come a few seconds
+  // after the checkpoint, so none yet is no error; a line of a named key that does not verify is.
+  async function witnessSentence(note, witnesses, L) {
+    if (!Array.isArray(witnesses) || witnesses.length === 0) return null;
+    var vouching = [], unchecked = false;
+    for (var i = 0; i < witnesses.length; i++) {
+      var time = await cosignature(note, String(witnesses[i].key || ""));
+      if (time === "bad") return { kind: "error", text: L.witness_bad };
+      if (time === null) unchecked = true;
+      else if (time !== "none") vouching.push(witnesses[i].name);
+    }
+    if (unchecked) return { kind: "", text: L.signature_unchecked };
+    if (vouching.length === 0) return { kind: "", text: L.witness_none };
+    var names = vouching.join("\u3001");   // 、
+    return { kind: "ok", text: L.witnessed.replace("{names}", function () { return names; })
+      .replace("{count}", String(vouching.length)).replace("{total}", String(witnesses.length)) };
+  }
+  return { signatureSentence: signatureSentence, verifyCheckpoint: verifyCheckpoint, verifyCosignature: verifyCosignature, witnessSentence: witnessSentence,
+           b64: b64, hex: hex, fromHex: fromHex, leafHash: leafHash, verifyInclusion: verifyInclusion,
            parseReceipt: parseReceipt, ballotEntry: ballotEntry, tracker: tracker };
 })();

@@ -180,6 +180,12 @@
         var said = await Tlog.signatureSentence(receipt.note, info.log_verifier_key, L);
         var signature = el("p", { class: "message " + said.kind, id: "signature", role: "status", text: said.text });
         status.parentNode.insertBefore(signature, status.nextSibling);
+        // The witnesses' cosignatures of the same checkpoint, when the street names witnesses.
+        var witnessed = await Tlog.witnessSentence(receipt.note, info.witnesses, L);
+        if (witnessed) {
+          signature.parentNode.insertBefore(el("p", { class: "message " + witnessed.kind, id: "witness", role: "status", text: witnessed.text }),
+            signature.nextSibling);
+        }
       }
       return;
     }
