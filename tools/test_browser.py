@@ -2,7 +2,9 @@
 """Browser test of the pages (issue 6), headless Chromium driven by Selenium, against a real
 `minping serve` on loopback: print slips, open a slip URL, vote on a 360 px phone window, see
 the tracker, try the same slip again and see the refusal, close and publish, check the board
-shows the right stars, check the receipt in the browser. Then an evaluation whose members are
+shows the right stars, check the receipt in the browser. The server submits its checkpoints to a
+witness (`minping witness serve`): the board lists it under 见证方联署, and the voting and receipt
+pages verify its cosignature in the browser. Then an evaluation whose members are
 "__proto__" and "constructor" (names on Object.prototype): rated one by one and with "rate all",
 reviewed, sent and counted. A screenshot of every page goes to
 the output folder (default .build/browser-screenshots).
@@ -10,6 +12,7 @@ the output folder (default .build/browser-screenshots).
 Usage: tools/test_browser.py path/to/minping [--out DIR]
 Needs: chromium, chromium-driver (Debian), selenium (PyPI); tools/test installs them.
 """
+import atexit
 import io
 import json
 import os
@@ -26,12 +29,24 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 EVALUATION = "fuyuan-2018"
+WITNESS = "zuzhibu.chengqu.example/witness"
 
 
+def witnessed_all(port, evaluation=EVALUATION, timeout=30):
+    """Waits until the witness has cosigned the evaluation's latest checkpoint."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        info = api(port, "GET", "", evaluation=evaluation)
+        size = int(api_text(port, "/log/checkpoint", evaluation).split("\n")[1])
+        if info["witnesses"] and all(w["size"] == size for w in info["witnesses"]):
+            return True
+        time.sleep(0.2)
+    return False
 
 
-
-
+def api_text(port, path, evaluation):
+    with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/evaluations/%s%s" % (port, evaluation, path), timeout=10) as reply:
+        return reply.read().decode()
 
 
 def api(port, method, path, body=None, key=None, evaluation=EVALUATION):
@@ -70,8 +85,21 @@ def main():
     work = tempfile.mkdtemp(prefix="minping-browser-")
     port = free_port()
     base = "http://127.0.0.1:%d" % port
+    # A witness for the street's logs (SPEC §5): its key, the street's log key, then serve.
+    def last_line(*args):
+        return subprocess.run([minping, *args], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    witness_db = os.path.join(work, "witness.sqlite")
+    witness_key = last_line("witness", "init", "--name", WITNESS, "--db", witness_db)
+    last_line("witness", "add-log", "--origin", "minping/chengqu/", "--db", witness_db,
+              "--key", last_line("keys", "log-key", "--street", "chengqu", "--db", os.path.join(work, "b.sqlite")))
+    witness_port = free_port()
+    witness = subprocess.Popen([minping, "witness", "serve", "--db", witness_db, "--port", str(witness_port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    atexit.register(witness.kill)  # also when the server fails to start
+    wait_until_serving(witness, "http://127.0.0.1:%d" % witness_port)
     server = subprocess.Popen([minping, "serve", "--db", os.path.join(work, "b.sqlite"), "--port", str(port),
-                               "--load", "Ballots/fuyuan-2018.yaml", "--slips", "0"],
+                               "--load", "Ballots/fuyuan-2018.yaml", "--slips", "0",
+                               "--witness", "http://127.0.0.1:%d=%s" % (witness_port, witness_key)],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     admin = reviewer = None
     for line in server.stdout:
@@ -164,6 +192,10 @@ def main():
         check("已核验" in verified, "the page checks the ballot is in the log exactly as sent: " + verified[:40])
         signature = wait.until(EC.presence_of_element_located((By.ID, "signature"))).text
         check("签名有效" in signature, "and checks the checkpoint's Ed25519 signature: " + signature[:40])
+        # The witness may not have cosigned this very checkpoint yet (it takes a moment).
+        said = wait.until(EC.presence_of_element_located((By.ID, "witness"))).text
+        check(("见证方联署" in said and WITNESS in said) or "尚未联署" in said,
+              "and says whether the witness vouches for it: " + said[:50])
         stored = driver.execute_script("return [localStorage.length, sessionStorage.length, document.cookie]")
         check(stored == [0, 0, ""], "nothing about the ballot is stored in the browser")
         shot("4-voted-phone", 360)
@@ -325,11 +357,15 @@ def main():
         driver.get(base + "/board/" + EVALUATION)
         driver.set_window_size(360, 740)
         no_overflow("board at 360 px")
+        check("见证方联署" in driver.page_source and WITNESS in driver.page_source, "the board lists the witness under 见证方联署")
         shot("8-board-phone", 360)
         driver.get(base + "/board/" + EVALUATION + "?lang=en")
         check("Public board" in driver.page_source and "Preliminary results" in driver.page_source, "the English switch works")
 
-        # 5. The receipt check verifies the proof in the browser.
+        check("Witness cosignatures" in driver.page_source and WITNESS in driver.page_source, "the English board lists the witness")
+
+        # 5. The receipt check verifies the proof in the browser, and the witness's cosignature.
+        check(witnessed_all(port), "the witness cosigns the latest checkpoint within 30 s")
         driver.set_window_size(360, 740)
         driver.get(base + "/receipt/" + EVALUATION)
         driver.find_element(By.ID, "tracker").send_keys(tracker)
@@ -338,6 +374,8 @@ def main():
         check("已经计入" in verdict, "the receipt page verifies the ballot: " + verdict)
         detail = driver.find_element(By.CSS_SELECTOR, "#result .tracker").text
         check("签名有效" in detail, "the receipt page checks the checkpoint signature")
+        check("见证方联署" in detail and WITNESS in detail and "已核验" in detail,
+              "the receipt page verifies the witness's cosignature in the browser: " + detail.split("\n")[-1][:60])
         shot("9-receipt-phone", 360)
         driver.get(base + "/receipt/" + EVALUATION)
         driver.find_element(By.ID, "tracker").send_keys("0" * 64)
@@ -427,6 +465,8 @@ def main():
         driver.quit()
         server.terminate()
         server.wait(timeout=30)
+        witness.terminate()
+        witness.wait(timeout=30)
     print("browser: %d failed; screenshots in %s" % (len(failures), out))
     return 1 if failures else 0
 

@@ -80,6 +80,11 @@ struct ResultsResponse: JSONResponse {
     var json: JSONValue { results.jsonValue }
 }
 
+struct HistoryResponse: JSONResponse {
+    let history: StarHistory
+    var json: JSONValue { history.jsonValue }
+}
+
 /// A request field that must not be empty or blank.
 struct NonEmpty: Decodable, Sendable {
     let text: String

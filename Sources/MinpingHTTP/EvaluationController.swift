@@ -37,6 +37,7 @@ struct EvaluationController {
         group.get(":id/results", use: results)
         group.get(":id/results.csv", use: resultsCSV)
         group.get(":id/results.xlsx", use: resultsXLSX)
+        group.get(":id/history", use: history)
         group.get(":id/appeals", use: appeals)
         group.post(":id/appeals", use: fileAppeal)
         group.post(":id/appeals/:appeal/resolution", use: resolveAppeal)
@@ -324,6 +325,12 @@ struct EvaluationController {
     @Sendable func results(_ request: Request, context: MinpingContext) async throws -> ResultsResponse {
         let record = try await evaluation(context)
         return ResultsResponse(results: try await service.results(record.id))
+    }
+
+    /// Stars over the rounds along `previous` (SPEC §7).
+    @Sendable func history(_ request: Request, context: MinpingContext) async throws -> HistoryResponse {
+        let record = try await evaluation(context)
+        return HistoryResponse(history: try await service.history(record.id))
     }
 
     @Sendable func fileAppeal(_ request: Request, context: MinpingContext) async throws -> AppealFiled {

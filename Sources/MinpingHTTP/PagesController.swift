@@ -20,6 +20,7 @@ struct PagesController {
         router.get("vote/:id", use: vote)
         router.get("board/:id", use: board)
         router.get("receipt/:id", use: receipt)
+        router.get("history/:id", use: history)
         router.get("admin/slips/:id", use: slipsForm)
         router.post("admin/slips/:id", use: printSlips)
         router.get("static/:file", use: staticFile)
@@ -99,6 +100,50 @@ struct PagesController {
         ])
     }
 
+    /// 历年星级: one row per subject of this round, one column per published round.
+    @Sendable func history(_ request: Request, context: MinpingContext) async throws -> Response {
+        let (record, definition) = try await evaluation(request, context)
+        let language = Language(query: request.uri.queryParameters.get("lang"))
+        let t = Labels.all(language)
+        var data: [String: Any] = [
+            "id": record.id, "title": definition.title, "community": definition.community as Any,
+            "langQuery": language == .en ? "?lang=en" : "", "published": false,
+        ]
+        if (try await publishedResults(record.id)) != nil {
+            let history = try await service.history(record.id)
+            var labels: [String: String] = [:]
+            for round in history.rounds {
+                let rules = try await service.definition(round.evaluation).rules
+                for rule in rules.memberStars + rules.organizationStars where labels[rule.star] == nil { labels[rule.star] = rule.label }
+            }
+            data["published"] = true
+            data["rounds"] = history.rounds.map { round -> [String: Any] in
+                ["name": Self.roundName(round.title, id: round.evaluation), "stage": t["stage_\(round.stage.rawValue)"] ?? ""]
+            }
+            data["subjects"] = history.subjects.map { subject -> [String: Any] in
+                [
+                    "name": subject.name, "kind": t[subject.kind == .member ? "members" : "organizations"] ?? "",
+                    "cells": subject.stars.map { stars -> [String: Any] in
+                        guard let stars else { return ["text": t["history_absent"] ?? "", "absent": true] }
+                        return ["stars": stars.map { labels[$0] ?? $0 }, "none": stars.isEmpty, "text": t["history_no_star"] ?? ""]
+                    },
+                    "change": ["kind": subject.change.rawValue, "symbol": Self.changeSymbols[subject.change] ?? "",
+                               "text": t["change_\(subject.change.rawValue)"] ?? ""],
+                ]
+            }
+        }
+        var response = pages.page("history", language: language, title: "\(t["history_title"] ?? "") · \(definition.title)",
+                                  bodyClass: "board history", data)
+        response.headers[.cacheControl] = "no-cache"
+        return response
+    }
+
+    /// A round's name in a column head: the year its title names (2019年度 → 2019), else its id.
+    static func roundName(_ title: String, id: String) -> String {
+        guard let range = title.range(of: #"(19|20)[0-9]{2}"#, options: .regularExpression) else { return id }
+        return String(title[range])
+    }
+
     @Sendable func board(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, definition) = try await evaluation(request, context)
         let language = Language(query: request.uri.queryParameters.get("lang"))
@@ -112,8 +157,10 @@ struct PagesController {
         ]
         data["stageLabel"] = t["state_\(record.state.rawValue)"] ?? record.state.rawValue
         data["stageClass"] = record.state.rawValue
+        data["turnoutChart"] = ResultsChart.turnout(ballots: record.ballots, electorate: record.electorate, labels: t, id: "chart-turnout")
         if let results = try await publishedResults(record.id) {
-            data.merge(Self.resultsData(results, definition: definition, language: language)) { _, new in new }
+            let history = try await service.history(record.id)
+            data.merge(Self.resultsData(results, definition: definition, history: history, language: language)) { _, new in new }
             data["published"] = true
             let final = results.stage == .final
             data["stageLabel"] = final ? t["stage_final"] : t["stage_preliminary"]
@@ -158,27 +205,43 @@ struct PagesController {
     }
 
     /// The published results as rows for the board's tables.
-    static func resultsData(_ results: EvaluationResults, definition: EvaluationDefinition, language: Language) -> [String: Any] {
+    static func resultsData(_ results: EvaluationResults, definition: EvaluationDefinition, history: StarHistory? = nil,
+                            language: Language) -> [String: Any] {
+        let t = Labels.all(language)
+        // 增星 / 减星 / 新参评 against the previous published round, when there is one.
+        let compared = (history?.rounds.count ?? 0) > 1
+        let changes = Dictionary((history?.subjects ?? []).map { ($0.id, $0.change) }, uniquingKeysWith: { first, _ in first })
         let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
         let starLabels = Dictionary((definition.rules.memberStars + definition.rules.organizationStars).map { ($0.star, $0.label) },
                                     uniquingKeysWith: { first, _ in first })
         var members: [[String: Any]] = []
         var orgs: [[String: Any]] = []
         for subject in results.subjects {
-            let row: [String: Any] = [
+            var row: [String: Any] = [
                 "name": subject.name,
                 "organization": subject.organization.flatMap { organizations[$0] } ?? "",
                 "counts": subject.counts.map(\.count),
                 "rate": subject.rate.map { "\($0)%" } ?? "—",
                 "stars": subject.stars.map { starLabels[$0] ?? $0 },
             ]
+            if compared, let change = changes[subject.id] {
+                row["change"] = ["kind": change.rawValue, "symbol": Self.changeSymbols[change] ?? "", "text": t["change_\(change.rawValue)"] ?? ""]
+            }
             if subject.kind == .organization { orgs.append(row) } else { members.append(row) }
         }
-        return [
+        var data: [String: Any] = [
             "members": members, "organizations": orgs, "options": definition.options.map(\.label),
-            "quorumMet": results.quorumMet, "ballots": results.ballots,
+            "quorumMet": results.quorumMet, "ballots": results.ballots, "compared": compared,
+            "hasHistory": definition.previous != nil,
         ]
+        data["memberChart"] = ResultsChart.satisfaction(results, definition: definition, kind: .member, labels: t, id: "chart-members")
+        data["organizationChart"] = ResultsChart.satisfaction(results, definition: definition, kind: .organization, labels: t,
+                                                              id: "chart-organizations")
+        return data
     }
+
+    /// Beside the words, never instead of them.
+    static let changeSymbols: [StarHistory.Change: String] = [.gained: "▲", .lost: "▼", .same: "＝", .new: "✚"]
 
     static func date(_ date: Date, _ language: Language) -> String {
         var calendar = Calendar(identifier: .gregorian)

@@ -170,6 +170,11 @@ public struct WitnessSubmitterService: Service {
     }
 
     public func run() async throws {
+        // A graceful shutdown ends the waits and the request in flight at once.
+        try? await cancelWhenGracefulShutdown { await submitEverything() }
+    }
+
+    private func submitEverything() async {
         let feed = service.checkpointFeed
         let key = feed.subscribe()
         var submitter = Submitter(service: service, endpoint: endpoint, transport: transport, logger: logger)
@@ -253,7 +258,7 @@ struct Submitter {
                     }
                     known[id] = size
                 default:
-                    return warn(id, "answered \(reply.status): \(body.prefix(200))")
+                    return warn(id, "answered \(reply.status): \(body.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))")
                 }
             }
             return warn(id, "kept answering 409")

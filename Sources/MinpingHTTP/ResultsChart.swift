@@ -1,0 +1,121 @@
+import Foundation
+import MinpingCore
+
+/// Charts drawn on the server as SVG (issue 16): no script, nothing fetched, the same bytes on
+/// the board, on paper and in the console. Each chart is `role="img"` with a title and a text
+/// description that says what the picture shows, for screen readers and for the record.
+enum ResultsChart {
+    static let width = 720
+    static let labelWidth = 200
+    static let barWidth = 400
+    static let rowHeight = 22
+    static let top = 30
+
+    /// One horizontal bar of 满意率 per subject of `kind`, members grouped under their branch,
+    /// a dashed line at each star threshold of the rules, and the bars that earned a star
+    /// marked (filled in the star colour, ★ per star after the rate).
+    static func satisfaction(_ results: EvaluationResults, definition: EvaluationDefinition, kind: SubjectKind,
+                             labels t: [String: String], id: String) -> String? {
+        let subjects = results.subjects.filter { $0.kind == kind }
+        guard !subjects.isEmpty else { return nil }
+        let rules = definition.rules.stars(for: kind)
+        let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
+        // Rows: a branch header before each branch's members (in definition order), or none.
+        var rows: [(header: String?, subject: SubjectResult?)] = []
+        if kind == .member {
+            var groups: [String?: [SubjectResult]] = [:]
+            var order: [String?] = []
+            for subject in subjects {
+                if groups[subject.organization] == nil { order.append(subject.organization) }
+                groups[subject.organization, default: []].append(subject)
+            }
+            for organization in order {
+                rows.append((organization.flatMap { organizations[$0] } ?? (t["chart_no_branch"] ?? ""), nil))
+                rows += groups[organization, default: []].map { (nil, $0) }
+            }
+        } else {
+            rows = subjects.map { (nil, $0) }
+        }
+        let height = top + rows.count * rowHeight + 8
+        let title = t[kind == .member ? "chart_members" : "chart_organizations"] ?? ""
+        let comparison = t[definition.rules.comparison == .above ? "chart_above" : "chart_at_least"] ?? ""
+        let earned = rules.map { rule in
+            let count = subjects.filter { $0.stars.contains(rule.star) }.count
+            return (t["chart_earned"] ?? "")
+                .replacingOccurrences(of: "{label}", with: rule.label)
+                .replacingOccurrences(of: "{comparison}", with: comparison)
+                .replacingOccurrences(of: "{percent}", with: rule.percent.description)
+                .replacingOccurrences(of: "{count}", with: String(count))
+        }
+        let description = (t["chart_desc"] ?? "")
+            .replacingOccurrences(of: "{count}", with: String(subjects.count))
+            .replacingOccurrences(of: "{lines}", with: rules.map { "\($0.percent)%" }.joined(separator: "、"))
+            + earned.joined(separator: t["chart_separator"] ?? "; ") + (t["chart_end"] ?? "")
+
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(width) \(height)" role="img" \
+            aria-labelledby="\(id)-title \(id)-desc" data-bars="\(subjects.count)">
+            <title id="\(id)-title">\(escape(title))</title>
+            <desc id="\(id)-desc">\(escape(description))</desc>
+
+            """
+        var y = top
+        for row in rows {
+            if let header = row.header {
+                svg += "<text class=\"group\" x=\"4\" y=\"\(y + 16)\">\(escape(header))</text>\n"
+            } else if let subject = row.subject {
+                let starred = !subject.stars.isEmpty
+                let length = barLength(satisfied: subject.satisfied, denominator: subject.denominator)
+                let starText = String(repeating: "★", count: subject.stars.count)
+                let starLabels = subject.stars.compactMap { star in rules.first { $0.star == star }?.label }
+                svg += """
+                    <g class="\(starred ? "bar starred" : "bar")"><title>\(escape(([subject.name, subject.rate.map { "\($0)%" } ?? "—"] + starLabels).joined(separator: " ")))</title>\
+                    <text class="name" x="\(labelWidth - 8)" y="\(y + 15)" text-anchor="end">\(escape(subject.name))</text>\
+                    <rect x="\(labelWidth)" y="\(y + 4)" width="\(length)" height="14"/>\
+                    <text class="rate" x="\(labelWidth + length + 6)" y="\(y + 15)">\(subject.rate.map { "\($0)%" } ?? "—")\(starred ? " " + starText : "")</text></g>
+
+                    """
+            }
+            y += rowHeight
+        }
+        for rule in rules {
+            let x = labelWidth + barWidth * rule.percent.basisPoints / 10_000
+            svg += """
+                <line class="threshold" data-percent="\(rule.percent)" x1="\(x)" y1="\(top - 6)" x2="\(x)" y2="\(y)"/>\
+                <text class="threshold-label" x="\(x)" y="\(top - 10)" text-anchor="middle">\(rule.percent)%</text>
+
+                """
+        }
+        return svg + "</svg>"
+    }
+
+    /// The turnout as one bar: 已投票 of 应参评.
+    static func turnout(ballots: Int, electorate: Int, labels t: [String: String], id: String) -> String {
+        let length = electorate > 0 ? min(width - 8, (width - 8) * ballots / electorate) : 0
+        let rate = CountingRule.displayRate(satisfied: ballots, denominator: electorate).map { "\($0)%" } ?? "—"
+        let text = (t["chart_turnout_desc"] ?? "")
+            .replacingOccurrences(of: "{ballots}", with: String(ballots))
+            .replacingOccurrences(of: "{electorate}", with: String(electorate))
+            .replacingOccurrences(of: "{rate}", with: rate)
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" class="chart turnout-chart" viewBox="0 0 \(width) 44" role="img" \
+            aria-labelledby="\(id)-title \(id)-desc">
+            <title id="\(id)-title">\(escape(t["chart_turnout"] ?? ""))</title>
+            <desc id="\(id)-desc">\(escape(text))</desc>
+            <rect class="track" x="4" y="4" width="\(width - 8)" height="16"/><rect class="fill" x="4" y="4" width="\(length)" height="16"/>
+            <text x="4" y="38">\(escape(text))</text>
+            </svg>
+            """
+    }
+
+    /// The bar's length for an exact fraction, in whole units of `barWidth` (no floating point).
+    static func barLength(satisfied: Int, denominator: Int) -> Int {
+        guard denominator > 0 else { return 0 }
+        return min(barWidth, barWidth * satisfied / denominator)
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,32 @@
+import MinpingCore
+
+extension EvaluationService {
+    /// How many rounds back a history follows `previous` (a community's decades, with room).
+    static let historyDepth = 50
+
+    /// Stars over the rounds (SPEC §7 `GET /history`): this evaluation, which must have
+    /// published results, and each earlier round along `previous` that has; an unpublished
+    /// (or annulled, or no longer stored) round is skipped and the chain followed through it.
+    public nonisolated func history(_ id: String) async throws -> StarHistory {
+        var rounds: [(round: StarHistory.Round, results: EvaluationResults)] = []
+        var next: String? = id
+        var seen: Set<String> = []
+        while let current = next, seen.count < Self.historyDepth, seen.insert(current).inserted {
+            let definition: EvaluationDefinition
+            do {
+                definition = try await self.definition(current)
+            } catch ServiceError.notFound where current != id {
+                break  // an earlier round gone from this database ends the chain
+            }
+            do {
+                let results = try await self.results(current)
+                guard let stage = results.stage else { throw integrityFailure(current, "published results without a stage") }
+                rounds.append((.init(evaluation: current, title: definition.title, stage: stage), results))
+            } catch ServiceError.resultsNotPublished where current != id {
+                // skipped: not published (yet, or annulled)
+            }
+            next = definition.previous
+        }
+        return StarHistory(rounds: rounds)
+    }
+}
