@@ -383,6 +383,56 @@ def main():
         verdict = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#result .message"))).text
         check("没有找到" in verdict, "an unknown tracker is reported plainly")
 
+        # 5b. A second year (fuyuan-2019, previous: fuyuan-2018): the board marks 增星 / 减星 /
+        # 新参评 in words and draws the charts; the history page has a column per year.
+        year2 = "fuyuan-2019"
+        with open("Ballots/fuyuan-2019.yaml", "rb") as f:
+            request = urllib.request.Request(base + "/api/v1/evaluations", data=f.read(), method="POST",
+                                             headers={"Authorization": "Bearer " + admin, "Content-Type": "application/yaml"})
+            urllib.request.urlopen(request, timeout=30).read()
+        with open("Ballots/votes/fuyuan-2019.jsonl") as f:
+            votes = [json.loads(line)["ratings"] for line in f][:30]
+        tokens2 = api(port, "POST", "/slips", {"count": len(votes)}, key=admin, evaluation=year2)["tokens"]
+        api(port, "POST", "/open", key=admin, evaluation=year2)
+        for token, ratings in zip(tokens2, votes):
+            api(port, "POST", "/ballots", {"token": token, "ratings": ratings}, evaluation=year2)
+        api(port, "POST", "/close", key=admin, evaluation=year2)
+        api(port, "POST", "/publish", {"stage": "preliminary"}, key=admin, evaluation=year2)
+        history = api(port, "GET", "/history", evaluation=year2)
+        changes = {s["name"]: s["change"] for s in history["subjects"]}
+        check([r["evaluation"] for r in history["rounds"]] == [year2, EVALUATION] and "new" in changes.values()
+              and ("gained" in changes.values() or "lost" in changes.values()),
+              "GET /history: two rounds, changes %s" % sorted(set(changes.values())))
+        words = {"gained": "增星", "lost": "减星", "new": "新参评"}
+        driver.set_window_size(1920, 1080)
+        driver.get(base + "/board/" + year2)
+        for name, change in changes.items():
+            if change in words:
+                row = driver.find_element(By.XPATH, "//tr[th[text()='%s']]" % name).text
+                check(words[change] in row, "the board says %s beside %s" % (words[change], name))
+                break
+        charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart[role=img]")
+        check(len(charts) == 3 and all(c.find_elements(By.TAG_NAME, "title") for c in charts),
+              "three charts (turnout, members, organizations), each role=img with a title")
+        bars = driver.find_elements(By.CSS_SELECTOR, "svg.chart g.bar")
+        check(len(bars) == len(history["subjects"]), "a bar per subject (%d)" % len(bars))
+        shot("14-board-history-1920", 1920)
+        pdf(driver, "14-board-history", None, "the board with its charts prints on A4")
+        driver.get(base + "/board/" + year2 + "?display=1")
+        shot("15-board-history-display", 1920, 1080)
+        driver.get(base + "/board/" + year2)
+        driver.set_window_size(360, 740)
+        no_overflow("board with charts at 360 px")
+        shot("16-board-history-phone", 360)
+        tap(driver.find_element(By.LINK_TEXT, "历年星级"))
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "table.history")))
+        heads = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "table.history thead th")]
+        check(any("2019" in h for h in heads) and any("2018" in h for h in heads), "the history page has a column per year: %s" % heads)
+        no_overflow("history at 360 px")
+        shot("17-history-phone", 360)
+        shot("17-history-1920", 1920)
+        pdf(driver, "17-history", None, "the history prints on A4")
+
         # 6. Subject ids that are names on Object.prototype ("__proto__", "constructor") are
         #    ordinary ids ([a-z0-9_-]{1,64}): each can be rated one by one and by "rate all",
         #    shows its choice on the review, and is counted.

@@ -412,6 +412,9 @@ def main():
         check(wait_text("#publicity", "公示期至") and wait_text("#blockers", "可以发布最终结果"),
               "the publicity end and 可以发布最终结果 are shown: " + text_of("#blockers"))
         check(wait_text("#downloads", "结果表"), "downloads are offered once results are public")
+        charts = WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#chart-members svg[role=img] title"))
+        check(bool(charts) and "党员满意率" in charts[0].get_attribute("textContent"),
+              "the console shows the members' satisfaction chart (server-drawn SVG, role=img, titled)")
 
         # ---- 6. An appeal, filed by the admin ----
         wait.until(EC.presence_of_element_located((By.ID, "appeal-form")))

@@ -21,6 +21,7 @@ struct PagesController {
         router.get("board/:id", use: board)
         router.get("receipt/:id", use: receipt)
         router.get("history/:id", use: history)
+        router.get("board/:id/charts/:chart", use: chart)
         router.get("admin/slips/:id", use: slipsForm)
         router.post("admin/slips/:id", use: printSlips)
         router.get("static/:file", use: staticFile)
@@ -136,6 +137,29 @@ struct PagesController {
                                   bodyClass: "board history", data)
         response.headers[.cacheControl] = "no-cache"
         return response
+    }
+
+    /// One of the board's charts alone, for the console: `turnout.svg` always, `members.svg`
+    /// and `organizations.svg` once results are published (404 before, or for another name).
+    @Sendable func chart(_ request: Request, context: MinpingContext) async throws -> Response {
+        let (record, definition) = try await evaluation(request, context)
+        let t = Labels.all(Language(query: request.uri.queryParameters.get("lang")))
+        let name = try context.parameters.require("chart")
+        let svg: String?
+        switch name {
+        case "turnout.svg":
+            svg = ResultsChart.turnout(ballots: record.ballots, electorate: record.electorate, labels: t, id: "chart-turnout")
+        case "members.svg", "organizations.svg":
+            svg = try await publishedResults(record.id).flatMap { results in
+                ResultsChart.satisfaction(results, definition: definition, kind: name == "members.svg" ? .member : .organization,
+                                          labels: t, id: "chart-\(name.dropLast(4))")
+            }
+        default:
+            svg = nil
+        }
+        guard let svg else { throw Problem(.notFound, "not_found", "no chart '\(name)' for this evaluation (yet)") }
+        return Response(status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8", .cacheControl: "no-cache"],
+                        body: .init(byteBuffer: ByteBuffer(string: svg)))
     }
 
     /// A round's name in a column head: the year its title names (2019年度 → 2019), else its id.

@@ -42,15 +42,51 @@ struct DemoCommand: AsyncParsableCommand {
         if db != nil, FileManager.default.fileExists(atPath: path) {
             throw CLIError(message: "\(path): already exists; the demo needs a fresh database")
         }
+        // The rounds `previous` names (动态增星减星), oldest first, from the same folder.
+        var earlier: [EvaluationDefinition] = []
+        var previous = definition.previous
+        let folder = URL(fileURLWithPath: ballot).deletingLastPathComponent()
+        while let id = previous, earlier.count < 10 {
+            let file = folder.appendingPathComponent("\(id).yaml").path
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw CLIError(message: "\(ballot): previous round '\(id)' needs its definition at \(file)")
+            }
+            let round = try DefinitionFile.load(file)
+            earlier.insert(round, at: 0)
+            previous = round.previous
+        }
         let clock = DemoClock()
         let service = try await ServerSupport.openService(db: path, keyFile: nil, now: { clock.now },
                                                           logger: ServerSupport.logger("minping.demo", level: .warning))
-        try await run(definition, voters: voters, database: path, service: service, clock: clock)
+        for (index, round) in earlier.enumerated() {
+            try await run(round, voters: round.electorate, database: path, service: service, clock: clock,
+                          seed: seed &+ UInt64(index + 1), earlierRound: true)
+        }
+        try await run(definition, voters: voters, database: path, service: service, clock: clock, seed: seed, earlierRound: false)
+        if !earlier.isEmpty {
+            Console.out("\n" + Self.historyTable(try await service.history(definition.id)))
+            Console.out("serve it: minping serve --db \(path), then open /board/\(definition.id) and /history/\(definition.id)")
+        }
     }
 
-    private func run(_ definition: EvaluationDefinition, voters: Int, database: String, service: EvaluationService, clock: DemoClock) async throws {
+    /// 历年星级 as text: a row per subject, its number of stars per round, and the change.
+    static func historyTable(_ history: StarHistory) -> String {
+        let heads = history.rounds.map { round in
+            round.title.range(of: #"(19|20)[0-9]{2}"#, options: .regularExpression).map { String(round.title[$0]) } ?? round.evaluation
+        }
+        let changes: [StarHistory.Change: String] = [.gained: "▲ 增星", .lost: "▼ 减星", .same: "＝", .new: "✚ 新参评"]
+        var lines = ["历年星级 stars over the years (★ per star; - not evaluated):", (["姓名"] + heads + ["较上轮"]).joined(separator: "\t")]
+        for subject in history.subjects {
+            let cells = subject.stars.map { $0.map { $0.isEmpty ? "0" : String(repeating: "★", count: $0.count) } ?? "-" }
+            lines.append(([subject.name] + cells + [changes[subject.change] ?? ""]).joined(separator: "\t"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func run(_ definition: EvaluationDefinition, voters: Int, database: String, service: EvaluationService, clock: DemoClock,
+                     seed: UInt64, earlierRound: Bool) async throws {
         let id = definition.id
-        Console.out("民评 demo: \(definition.title)\n  database \(database)")
+        Console.out("民评 demo: \(definition.title)\(earlierRound ? " (上一轮 an earlier round)" : "")\n  database \(database)")
         _ = try await service.create(definition)
         let remote = voters / 10
         let tokens = try await service.issueSlips(id, count: voters - remote)
@@ -107,6 +143,10 @@ struct DemoCommand: AsyncParsableCommand {
         Console.out("  申诉 appeal \(appeal) filed and dismissed after review")
         if let deadline = try await service.record(id).lifecycle.publicityDeadline { clock.advance(to: deadline) }
         let final = try await service.publish(id, stage: .final)
+        if earlierRound {
+            Console.out("  最终结果 final results published\n")
+            return
+        }
         Console.out("  最终结果 final results published\n")
         Console.out(ResultsTable.render(final, definition: definition))
 

@@ -930,6 +930,14 @@
           el("li", {}, [el("a", { href: "/board/" + encodeURIComponent(id) + langQuery, id: "dl-board", text: L.board_pdf })])
         ];
         dl.appendChild(el("ul", { class: "downloads" }, items));
+        // The board's charts, drawn by the server (SVG with its own title and description).
+        ["members", "organizations"].forEach(function (kind) {
+          var figure = el("figure", { class: "chart-figure", id: "chart-" + kind });
+          dl.appendChild(figure);
+          fetch("/board/" + encodeURIComponent(id) + "/charts/" + kind + ".svg" + langQuery).then(function (r) {
+            return r.ok ? r.text() : "";
+          }).then(function (svg) { if (svg.indexOf("<svg") === 0) figure.innerHTML = svg; });
+        });
         if (isReviewer()) {
           var bundleButton = el("button", { type: "button", id: "bundle-button", text: L.bundle_button });
           var bundleAlert = alertBox(), bundleStatus = el("p", { role: "status", class: "help" });
