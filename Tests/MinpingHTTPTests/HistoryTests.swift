@@ -145,6 +145,22 @@ struct HistoryTests {
         #expect(svg.contains("达到 50% 得一星：1"))
     }
 
+    @Test("221 members (longhua-2021) stay readable: grouped under their five branches, one row each")
+    func largeCommunity() throws {
+        let definition = try DefinitionParser.parse(String(contentsOfFile: "Ballots/longhua-2021.yaml", encoding: .utf8), file: "longhua-2021.yaml")
+        var tally = Tally(definition: definition)
+        for line in try String(contentsOfFile: "Ballots/votes/longhua-2021.jsonl", encoding: .utf8).split(separator: "\n") {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            try tally.add(ratings: try #require(json["ratings"] as? [String: String]))
+        }
+        let svg = try #require(ResultsChart.satisfaction(tally.results(), definition: definition, kind: .member,
+                                                         labels: Labels.all(.zh), id: "c"))
+        #expect(svg.components(separatedBy: #"<g class="bar"#).count - 1 == 221)
+        #expect(svg.components(separatedBy: #"<text class="group""#).count - 1 == definition.organizations.count)
+        // Every row keeps the same height at any size: the chart grows, its text does not shrink.
+        #expect(svg.contains(#"viewBox="0 0 720 \#(ResultsChart.top + (221 + definition.organizations.count) * ResultsChart.rowHeight + 8)""#))
+    }
+
     /// The table row (or SVG group) that names `name`.
     static func row(_ html: String, _ name: String) -> String {
         guard let start = html.range(of: "<th scope=\"row\">\(name)") else { return "" }
