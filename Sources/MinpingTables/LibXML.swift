@@ -1,9 +1,10 @@
 import Foundation
 
-/// libxml2, which Foundation's XMLParser and XMLDocument use on Linux, keeps global state: an
-/// XLSX roster parsed while `results.xlsx` was being built crashed the server with a
-/// segmentation fault (schemathesis found it; `XMLConcurrencyTests` reproduces it). Every use
-/// of it in this module holds this lock; each is milliseconds of work on a bounded input.
+/// libxml2, which Foundation's XMLParser uses on Linux, keeps global state: an XLSX roster
+/// parsed while `results.xlsx` was being built with XMLDocument crashed the server with a
+/// segmentation fault (schemathesis found it). `results.xlsx` is now written as text
+/// (``XMLWriter``), and every parser is made, run and released under this lock; each is
+/// milliseconds of work on a bounded input.
 enum LibXML {
     private static let lock = NSLock()
 

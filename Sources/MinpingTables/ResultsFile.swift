@@ -1,8 +1,5 @@
 import CSV
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import MinpingCore
 import ZIPFoundation
 
@@ -72,86 +69,82 @@ public enum ResultsFile {
         return Data([0xEF, 0xBB, 0xBF]) + data + Data("\r\n".utf8)  // the last line ends too
     }
 
-    /// A workbook of one sheet (`结果`), the header row bold and frozen. Parts are built as XML
-    /// trees by Foundation and zipped by ZIPFoundation.
+    /// A workbook of one sheet (`结果`), the header row bold and frozen. Parts are written as
+    /// text by ``XMLWriter`` (no libxml2: Foundation's XMLDocument shares libxml2's global state
+    /// with every parser in the process) and zipped by ZIPFoundation.
     public static func xlsx(_ table: [[Cell]], sheetName: String = "结果") throws -> Data {
-        try LibXML.serialized { try workbook(table, sheetName: sheetName) }
-    }
-
-    private static func workbook(_ table: [[Cell]], sheetName: String) throws -> Data {
         let archive = try Archive(accessMode: .create)
-        func add(_ path: String, _ root: XMLElement) throws {
-            let document = XMLDocument(rootElement: root)
-            document.version = "1.0"
-            document.characterEncoding = "UTF-8"
-            document.isStandalone = true
-            let data = document.xmlData(options: [])
+        func add(_ path: String, _ root: XMLWriter.Element) throws {
+            let data = Data(XMLWriter.document(root).utf8)
             try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count),
                                  modificationDate: Date(timeIntervalSince1970: 1_577_836_800), compressionMethod: .deflate) { position, size in
                 data.subdata(in: Int(position)..<Int(position) + size)
             }
+        }
+        func element(_ name: String, _ attributes: [String: String], _ children: [XMLWriter.Element]) -> XMLWriter.Element {
+            XMLWriter.Element(name, attributes, children)
         }
         let package = "http://schemas.openxmlformats.org/package/2006"
         let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
         let officeRelationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
         try add("[Content_Types].xml", element("Types", ["xmlns": "\(package)/content-types"], [
-            element("Default", ["Extension": "rels", "ContentType": "application/vnd.openxmlformats-package.relationships+xml"]),
-            element("Default", ["Extension": "xml", "ContentType": "application/xml"]),
+            element("Default", ["Extension": "rels", "ContentType": "application/vnd.openxmlformats-package.relationships+xml"], []),
+            element("Default", ["Extension": "xml", "ContentType": "application/xml"], []),
             element("Override", ["PartName": "/xl/workbook.xml",
-                                 "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"]),
+                                 "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"], []),
             element("Override", ["PartName": "/xl/worksheets/sheet1.xml",
-                                 "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"]),
+                                 "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"], []),
             element("Override", ["PartName": "/xl/styles.xml",
-                                 "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"]),
+                                 "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"], []),
         ]))
         try add("_rels/.rels", element("Relationships", ["xmlns": "\(package)/relationships"], [
-            element("Relationship", ["Id": "rId1", "Type": "\(officeRelationships)/officeDocument", "Target": "xl/workbook.xml"]),
+            element("Relationship", ["Id": "rId1", "Type": "\(officeRelationships)/officeDocument", "Target": "xl/workbook.xml"], []),
         ]))
         try add("xl/workbook.xml", element("workbook", ["xmlns": main, "xmlns:r": officeRelationships], [
-            element("sheets", [:], [element("sheet", ["name": sheetName, "sheetId": "1", "r:id": "rId1"])]),
+            element("sheets", [:], [element("sheet", ["name": sheetName, "sheetId": "1", "r:id": "rId1"], [])]),
         ]))
         try add("xl/_rels/workbook.xml.rels", element("Relationships", ["xmlns": "\(package)/relationships"], [
-            element("Relationship", ["Id": "rId1", "Type": "\(officeRelationships)/worksheet", "Target": "worksheets/sheet1.xml"]),
-            element("Relationship", ["Id": "rId2", "Type": "\(officeRelationships)/styles", "Target": "styles.xml"]),
+            element("Relationship", ["Id": "rId1", "Type": "\(officeRelationships)/worksheet", "Target": "worksheets/sheet1.xml"], []),
+            element("Relationship", ["Id": "rId2", "Type": "\(officeRelationships)/styles", "Target": "styles.xml"], []),
         ]))
         try add("xl/styles.xml", element("styleSheet", ["xmlns": main], [
-            element("numFmts", ["count": "1"], [element("numFmt", ["numFmtId": "164", "formatCode": "0.0"])]),
+            element("numFmts", ["count": "1"], [element("numFmt", ["numFmtId": "164", "formatCode": "0.0"], [])]),
             element("fonts", ["count": "2"], [
-                element("font", [:], [element("sz", ["val": "11"]), element("name", ["val": "Calibri"])]),
-                element("font", [:], [element("b"), element("sz", ["val": "11"]), element("name", ["val": "Calibri"])]),
+                element("font", [:], [element("sz", ["val": "11"], []), element("name", ["val": "Calibri"], [])]),
+                element("font", [:], [element("b", [:], []), element("sz", ["val": "11"], []), element("name", ["val": "Calibri"], [])]),
             ]),
-            element("fills", ["count": "1"], [element("fill", [:], [element("patternFill", ["patternType": "none"])])]),
-            element("borders", ["count": "1"], [element("border")]),
-            element("cellStyleXfs", ["count": "1"], [element("xf", ["numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0"])]),
+            element("fills", ["count": "1"], [element("fill", [:], [element("patternFill", ["patternType": "none"], [])])]),
+            element("borders", ["count": "1"], [element("border", [:], [])]),
+            element("cellStyleXfs", ["count": "1"], [element("xf", ["numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0"], [])]),
             element("cellXfs", ["count": "3"], [
-                element("xf", ["numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0"]),
-                element("xf", ["numFmtId": "0", "fontId": "1", "fillId": "0", "borderId": "0", "xfId": "0", "applyFont": "1"]),
-                element("xf", ["numFmtId": "164", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0", "applyNumberFormat": "1"]),
+                element("xf", ["numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0"], []),
+                element("xf", ["numFmtId": "0", "fontId": "1", "fillId": "0", "borderId": "0", "xfId": "0", "applyFont": "1"], []),
+                element("xf", ["numFmtId": "164", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0", "applyNumberFormat": "1"], []),
             ]),
         ]))
-        var sheetRows: [XMLElement] = []
+        var sheetRows: [XMLWriter.Element] = []
         for (index, row) in table.enumerated() {
             let number = index + 1
-            let cells = row.enumerated().map { column, cell -> XMLElement in
+            let cells = row.enumerated().map { column, cell -> XMLWriter.Element in
                 var attributes = ["r": columnName(column) + String(number)]
                 if index == 0 { attributes["s"] = "1" }
                 switch cell {
                 case let .number(text):
-                    return element("c", attributes, [element("v", text: text)])
+                    return element("c", attributes, [XMLWriter.Element("v", text: text)])
                 case let .rate(text):
                     attributes["s"] = "2"  // number format 0.0: 80.0 stays 80.0 on screen and in exports
-                    return element("c", attributes, [element("v", text: text)])
+                    return element("c", attributes, [XMLWriter.Element("v", text: text)])
                 case let .text(text):
                     attributes["t"] = "inlineStr"
-                    return element("c", attributes, [element("is", [:], [element("t", ["xml:space": "preserve"], text: text)])])
+                    return element("c", attributes, [element("is", [:], [XMLWriter.Element("t", ["xml:space": "preserve"], text: text)])])
                 }
             }
             sheetRows.append(element("row", ["r": String(number)], cells))
         }
         try add("xl/worksheets/sheet1.xml", element("worksheet", ["xmlns": main, "xmlns:r": officeRelationships], [
             element("sheetViews", [:], [element("sheetView", ["workbookViewId": "0"], [
-                element("pane", ["ySplit": "1", "topLeftCell": "A2", "activePane": "bottomLeft", "state": "frozen"]),
+                element("pane", ["ySplit": "1", "topLeftCell": "A2", "activePane": "bottomLeft", "state": "frozen"], []),
             ])]),
             element("sheetData", [:], sheetRows),
         ]))
@@ -169,22 +162,5 @@ public enum ResultsFile {
             index = (index - 1) / 26
         }
         return name
-    }
-
-    private static func element(_ name: String, _ attributes: [String: String] = [:], _ children: [XMLElement] = [],
-                                text: String? = nil) -> XMLElement {
-        let element = text.map { XMLElement(name: name, stringValue: $0) } ?? XMLElement(name: name)
-        // Attribute order is fixed (sorted) so the same results make the same bytes.
-        for (key, value) in attributes.sorted(by: { $0.key < $1.key }) {
-            if key == "xmlns" || key.hasPrefix("xmlns:") {
-                if let namespace = XMLNode.namespace(withName: String(key.dropFirst(6)), stringValue: value) as? XMLNode {
-                    element.addNamespace(namespace)
-                }
-            } else if let attribute = XMLNode.attribute(withName: key, stringValue: value) as? XMLNode {
-                element.addAttribute(attribute)
-            }
-        }
-        children.forEach(element.addChild)
-        return element
     }
 }

@@ -181,11 +181,15 @@ final class XMLEvents: NSObject, XMLParserDelegate {
     }
 
     static func parse(_ data: Data, part: String, _ handle: @escaping (Event) -> Void) throws(RosterError) {
-        let parser = XMLParser(data: data)
-        let events = XMLEvents(handle)
-        parser.delegate = events
-        parser.shouldResolveExternalEntities = false
-        guard LibXML.serialized({ parser.parse() }) else { throw .unreadable("Excel 文件中的 \(part) 不是有效的 XML") }
+        // Made, run and released under the lock: libxml2 state is touched from init to deinit.
+        let parsed = LibXML.serialized { () -> Bool in
+            let parser = XMLParser(data: data)
+            let events = XMLEvents(handle)
+            parser.delegate = events
+            parser.shouldResolveExternalEntities = false
+            return parser.parse()
+        }
+        guard parsed else { throw .unreadable("Excel 文件中的 \(part) 不是有效的 XML") }
     }
 
     private static func local(_ name: String) -> String {

@@ -57,6 +57,15 @@ struct ResultsFileTests {
         #expect(try ResultsFile.xlsx(table) == data, "the same results make the same bytes")
         #expect(ResultsFile.columnName(0) == "A" && ResultsFile.columnName(25) == "Z" && ResultsFile.columnName(26) == "AA")
     }
+
+    @Test("XLSX text is escaped: markup, quotes, spaces and CJK read back as written; characters XML cannot hold are left out")
+    func xlsxEscaping() throws {
+        let texts = ["<b>王&李</b>", "\"引号\" 'single'", "  leading and trailing  ", "tab\there", "𠮷野家", "]]>", "a\u{1}b\u{FFFE}c"]
+        let table: [[ResultsFile.Cell]] = [texts.map(ResultsFile.Cell.text)]
+        let rows = try XLSXSheet.firstSheetRows(try ResultsFile.xlsx(table, sheetName: "名<单>&\"x\""))
+        #expect(rows.first?.cells == texts.dropLast() + ["abc"])
+        #expect(XMLWriter.escape("a\"<&>\n", attribute: true) == "a&quot;&lt;&amp;&gt;&#10;")
+    }
 }
 
 /// libxml2 under Foundation's XML classes is not safe to use from two threads at once: an
