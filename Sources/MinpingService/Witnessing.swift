@@ -171,7 +171,7 @@ public struct WitnessSubmitterService: Service {
 
     public func run() async throws {
         // A graceful shutdown ends the waits and the request in flight at once.
-        try? await cancelWhenGracefulShutdown { await submitEverything() }
+        await cancelWhenGracefulShutdown { await submitEverything() }
     }
 
     private func submitEverything() async {

@@ -102,8 +102,9 @@ public struct TokenPublicKey: Sendable {
 /// - Seealso: RFC 9578 §6, RFC 9474 (RSABSSA-SHA384-PSS-Deterministic), SPEC §4
 public struct IssuingKey: Sendable {
     let key: BlindRSA.PrivateKey<SHA384>
-    /// The same key for plain RSASSA-PSS signing of slips (one private operation each).
-    let slipSigner: _RSA.Signing.PrivateKey
+    /// The same key in OpenSSL, for the private-key operations: RSASSA-PSS signing of slips
+    /// and blind signatures (one private operation each).
+    let privateOperations: OpenSSLPrivateKey
     public let publicKey: TokenPublicKey
 
     /// Generates a fresh RSA-2048 key.
@@ -113,7 +114,7 @@ public struct IssuingKey: Sendable {
         } catch {
             throw .badKey("key generation failed: \(error)")
         }
-        (slipSigner, publicKey) = try Self.derive(from: key)
+        (privateOperations, publicKey) = try Self.derive(from: key)
     }
 
     public init(pem: String) throws(TokenError) {
@@ -122,17 +123,11 @@ public struct IssuingKey: Sendable {
         } catch {
             throw .badKey("cannot read the PEM private key")
         }
-        (slipSigner, publicKey) = try Self.derive(from: key)
+        (privateOperations, publicKey) = try Self.derive(from: key)
     }
 
-    private static func derive(from key: BlindRSA.PrivateKey<SHA384>) throws(TokenError) -> (_RSA.Signing.PrivateKey, TokenPublicKey) {
-        do {
-            return (try _RSA.Signing.PrivateKey(derRepresentation: key.derRepresentation), try TokenPublicKey(key: key.publicKey))
-        } catch let error as TokenError {
-            throw error
-        } catch {
-            throw .badKey("cannot use the key for signing")
-        }
+    private static func derive(from key: BlindRSA.PrivateKey<SHA384>) throws(TokenError) -> (OpenSSLPrivateKey, TokenPublicKey) {
+        (try OpenSSLPrivateKey(pem: key.pkcs8PEMRepresentation), try TokenPublicKey(key: key.publicKey))
     }
 
     /// PKCS#8 PEM. A secret: store it as such, never log it.
@@ -144,12 +139,7 @@ public struct IssuingKey: Sendable {
     public func signSlip(for challenge: TokenChallenge) throws(TokenError) -> PublicToken {
         let nonce = TokenClient.freshNonce()
         let input = PublicToken.input(nonce: nonce, challengeDigest: challenge.digest, tokenKeyID: publicKey.tokenKeyID)
-        let authenticator: Data
-        do {
-            authenticator = try slipSigner.signature(for: SHA384.hash(data: input), padding: .PSS).rawRepresentation
-        } catch {
-            throw .signingFailed
-        }
+        let authenticator = try privateOperations.signPSS(sha384Digest: Data(SHA384.hash(data: input)))
         let token = PublicToken(nonce: nonce, challengeDigest: challenge.digest, tokenKeyID: publicKey.tokenKeyID,
                                 authenticator: authenticator)
         guard (try? TokenVerifier(publicKey: publicKey, challenge: challenge).verify(token)) != nil else {
@@ -163,10 +153,9 @@ public struct IssuingKey: Sendable {
     /// - Seealso: RFC 9578 §6.2
     public func respond(to request: TokenRequest) throws(TokenError) -> TokenResponse {
         guard request.truncatedTokenKeyID == publicKey.truncatedTokenKeyID else { throw .wrongKey }
-        do {
-            return TokenResponse(blindSignature: try key.blindSignature(for: request.blindedMessage).rawRepresentation)
-        } catch {
-            throw .signingFailed
-        }
+        // RFC 9474 §4.2 BlindSign: s = RSASP1(sk, m), then RSAVP1(pk, s) must give m back.
+        let signature = try privateOperations.rawPrivate(request.blindedMessage)
+        guard try privateOperations.rawPublic(signature) == request.blindedMessage else { throw .signingFailed }
+        return TokenResponse(blindSignature: signature)
     }
 }

@@ -1,7 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
-import MinpingTokens
+@testable import MinpingTokens
 import Testing
 
 /// Published test vectors, stored as data in `Vectors/` with their sources named inside:
@@ -52,6 +52,14 @@ struct VectorTests {
         #expect(v.msg == v.prepared_msg)
         let prepared = publicKey.prepare(try Data(hex: v.msg))
         #expect(try privateKey.blindSignature(for: Data(hex: v.blinded_msg)).rawRepresentation == Data(hex: v.blind_sig))
+        // The issuing key's private operation is OpenSSL's (issue 17): the same bytes.
+        let openssl = try OpenSSLPrivateKey(pem: privateKey.pkcs8PEMRepresentation)
+        #expect(try openssl.rawPrivate(Data(hex: v.blinded_msg)) == Data(hex: v.blind_sig))
+        #expect(try openssl.rawPublic(Data(hex: v.blind_sig)) == Data(hex: v.blinded_msg))
+        // A message not below the modulus, or not modulus-sized, is refused, never reduced.
+        #expect(throws: TokenError.self) { try openssl.rawPrivate(Data(repeating: 0xFF, count: 512)) }
+        #expect(throws: TokenError.self) { try openssl.rawPrivate(Data(hex: v.blinded_msg).dropFirst()) }
+        #expect(throws: TokenError.self) { try OpenSSLPrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") }
         #expect(publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: try Data(hex: v.sig)), for: prepared))
         var tampered = try Data(hex: v.sig)
         tampered[7] ^= 1
