@@ -2,12 +2,13 @@ import Dispatch
 import Foundation
 
 extension Array where Element: Sendable {
-    /// `map` over every core, in order. For the verifier's independent per-entry work
-    /// (parsing, hashing, token signatures); anything that depends on earlier entries stays
-    /// sequential.
-    func parallelMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
+    /// `map` over every core, in order. For independent work per element (the verifier's
+    /// parsing, hashing and token signatures; signing slips); anything that depends on earlier
+    /// elements stays sequential.
+    /// `minimum`: below this many elements the threads cost more than they save.
+    public func parallelMap<Result: Sendable>(minimum: Int = 1_024, _ transform: @Sendable (Element) -> Result) -> [Result] {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        guard cores > 1, count >= 1_024 else { return map(transform) }
+        guard cores > 1, count >= minimum else { return map(transform) }
         let chunks = Swift.min(count, cores * 8)
         var results = [Result?](repeating: nil, count: count)
         results.withUnsafeMutableBufferPointer { buffer in
