@@ -16,6 +16,8 @@ Standard library plus `cryptography` only.
 """
 import base64
 import binascii
+import collections
+import concurrent.futures
 import datetime
 import hashlib
 import json
@@ -162,6 +164,35 @@ def tree_hash(leaves):
     return hashlib.sha256(b"\x01" + tree_hash(leaves[:k]) + tree_hash(leaves[k:])).digest()
 
 
+class CompactRange:
+    """The leaves so far as a compact range (RFC 9162 §2.1): the roots of the perfect subtrees
+    that the binary digits of the size make, largest first. A leaf appended merges the equal
+    subtrees it completes; the root of the tree at the current size folds them right to left,
+    as MTH splits off the largest power of two: tree_hash(leaves) in O(log n)."""
+
+    def __init__(self):
+        self.size = 0
+        self.stack = []
+
+    def append(self, leaf):
+        stack = self.stack
+        stack.append(leaf)
+        self.size += 1
+        m = self.size
+        while not m & 1:
+            right = stack.pop()
+            stack[-1] = hashlib.sha256(b"\x01" + stack[-1] + right).digest()
+            m >>= 1
+
+    def root(self):
+        if not self.stack:
+            return hashlib.sha256(b"").digest()
+        h = self.stack[-1]
+        for left in reversed(self.stack[:-1]):
+            h = hashlib.sha256(b"\x01" + left + h).digest()
+        return h
+
+
 # ---------------------------------------------------------------- C2SP signed notes
 
 ED25519 = 0x01       # signature type of an Ed25519 signed-note key (the log's)
@@ -306,27 +337,47 @@ def check_witnesses(note, witnesses, quorum, size):
     return times
 
 
-def open_checkpoint(note, logkey, origin, leaves, check, label, seq, file_size=None):
+def checkpoint_body(text):
+    """The origin (bytes), size and root of a checkpoint's text, or None if malformed."""
+    lines = text.split(b"\n")   # text ends with "\n": origin, size, root, [extensions...], ""
+    size = decimal(lines[1]) if len(lines) >= 4 else None
+    root = b64_strict(lines[2]) if len(lines) >= 4 else None
+    if size is None or not lines[0] or root is None or len(root) != 32:
+        return None
+    return lines[0], size, root
+
+
+def body_size(note):
+    """The size in a signed note's checkpoint body, unverified, or None: which roots of the log
+    open_checkpoint may ask for."""
+    try:
+        body = checkpoint_body(split_note(note)[0])
+    except ValueError:
+        return None
+    return body[1] if body else None
+
+
+def open_checkpoint(note, logkey, origin, roots, log_size, check, label, seq, file_size=None):
     """Opens a checkpoint: its signature (check `<check>_signature`), then its body, origin,
-    size and root against the log (check `<check>`). Every failure is reported at `seq`. A
+    size and root against the log of `log_size` entries, whose root at every size body_size
+    finds in a note is roots[size] (check `<check>`). Every failure is reported at `seq`. A
     bundle checkpoint must be of the size its file is named after (`file_size`).
     Returns (size, root); raises Fail."""
     try:
         text = open_note(note, logkey)
     except ValueError as e:
         raise Fail(seq, check + "_signature", "%s: %s" % (label, e))
-    lines = text.split(b"\n")   # text ends with "\n": origin, size, root, [extensions...], ""
-    size = decimal(lines[1]) if len(lines) >= 4 else None
-    root = b64_strict(lines[2]) if len(lines) >= 4 else None
-    if size is None or not lines[0] or root is None or len(root) != 32:
+    body = checkpoint_body(text)
+    if body is None:
         raise Fail(seq, check, "%s: malformed checkpoint body (origin, size, base64 root)" % label)
+    origin_line, size, root = body
     if file_size is not None and size != file_size:
         raise Fail(seq, check, "checkpoints/%d.txt holds a checkpoint of size %d" % (file_size, size))
-    if lines[0].decode() != origin:
-        raise Fail(seq, check, "%s: origin %r is not %r" % (label, lines[0].decode(), origin))
-    if size > len(leaves):
-        raise Fail(seq, check, "%s: size %d exceeds the log of %d entries" % (label, size, len(leaves)))
-    if tree_hash(leaves[:size]) != root:
+    if origin_line.decode() != origin:
+        raise Fail(seq, check, "%s: origin %r is not %r" % (label, origin_line.decode(), origin))
+    if size > log_size:
+        raise Fail(seq, check, "%s: size %d exceeds the log of %d entries" % (label, size, log_size))
+    if roots[size] != root:
         raise Fail(seq, check, "%s: root does not match the log at size %d" % (label, size))
     return size, root
 
@@ -375,8 +426,12 @@ def token_challenge_digest(street, evaluation):
     return hashlib.sha256(ch).digest()
 
 
+BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48)
+
+
 def check_token(text, rsa_key, key_id, digest):
-    if not isinstance(text, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+    if not isinstance(text, str) or not BASE64URL.fullmatch(text):
         return None, "token is not base64url without padding"
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -394,8 +449,7 @@ def check_token(text, rsa_key, key_id, digest):
     if kid != key_id:
         return None, "token key id is not this evaluation's"
     try:
-        rsa_key.verify(auth, raw[:98], padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48),
-                       hashes.SHA384())
+        rsa_key.verify(auth, raw[:98], PSS, hashes.SHA384())
     except InvalidSignature:
         return None, "authenticator does not verify"
     return nonce, None
@@ -420,11 +474,50 @@ def rate_text(sat, den):
     return "%d.%d" % (tenths // 10, tenths % 10)
 
 
-def recount(defn, ballots, stage):
+def subject_ids(defn):
+    """Members, then organizations: the order of the recount's subjects and of rating vectors."""
+    return [m["id"] for m in defn["members"]] + [o["id"] for o in defn["organizations"]]
+
+
+def rating_vector(ratings, subjects, option_numbers):
+    """A ballot's ratings (every subject and option known) as one number per subject: the
+    option's place in the definition's options, from 1, or 0 when it is not rated."""
+    return tuple([option_numbers.get(ratings.get(s), 0) for s in subjects])
+
+
+class Tally:
+    """The ballots counted so far, as much of them as the recount needs: how many rated each
+    subject with each option. Ballots are added as rating vectors, counted by distinct vector,
+    and folded into per-subject counts when a recount asks."""
+
+    def __init__(self, defn):
+        self.options = [o["id"] for o in defn["options"]]
+        self.column = {s: j for j, s in enumerate(subject_ids(defn))}
+        self.table = [[0] * (len(self.options) + 1) for _ in self.column]
+        self.pending = {}
+        self.ballots = 0
+
+    def add(self, vector):
+        self.pending[vector] = self.pending.get(vector, 0) + 1
+        self.ballots += 1
+
+    def counts(self, subject):
+        """{option id: ballots rating `subject` with it}, in the definition's order."""
+        if self.pending:
+            table = self.table
+            for vector, n in self.pending.items():
+                for j, k in enumerate(vector):
+                    table[j][k] += n
+            self.pending = {}
+        row = self.table[self.column[subject]]
+        return {o: row[k] for k, o in enumerate(self.options, 1)}
+
+
+def recount(defn, tally, stage):
     options = defn["options"]
     rules = defn["rules"]
     electorate = defn["electorate"]
-    nb = len(ballots)
+    nb = tally.ballots
     quorum_met = True
     if rules.get("quorum_percent") is not None:
         quorum_met = nb * 10000 > percent_bp(rules["quorum_percent"]) * electorate
@@ -432,11 +525,7 @@ def recount(defn, ballots, stage):
     kinds = [(m, "member", rules["member_stars"]) for m in defn["members"]]
     kinds += [(o, "organization", rules["organization_stars"]) for o in defn["organizations"]]
     for subj, kind, stars in kinds:
-        counts = {o["id"]: 0 for o in options}
-        for r in ballots:
-            opt = r.get(subj["id"])
-            if opt is not None:
-                counts[opt] += 1
+        counts = tally.counts(subj["id"])
         sat = sum(counts[o["id"]] for o in options if o["satisfied"])
         den = {"ballots": nb,
                "answers": sum(counts[o["id"]] for o in options if not o["abstain"]),
@@ -461,11 +550,13 @@ def recount(defn, ballots, stage):
 # ---------------------------------------------------------------- bundle
 
 def read_bundle(d):
+    """The bundle's files, but entries.jsonl only opened: verify reads it line by line
+    (entry_lines) and closes it."""
+    entries = None
     try:
         with open(os.path.join(d, "definition.json"), "rb") as f:
             definition = f.read()
-        with open(os.path.join(d, "entries.jsonl"), "rb") as f:
-            raw = f.read()
+        entries = open(os.path.join(d, "entries.jsonl"), "rb")
         with open(os.path.join(d, "keys.json"), "rb") as f:
             keys = json.loads(f.read().decode("utf-8"))  # any JSON object; not part of the log
         # Checkpoints are the files named <size>.txt, the size a decimal without leading
@@ -484,15 +575,33 @@ def read_bundle(d):
             with open(rpath, "rb") as f:
                 results = f.read()
     except (OSError, ValueError) as e:
+        if entries is not None:
+            entries.close()
         raise Unreadable(str(e))
     if not isinstance(keys, dict) or not all(isinstance(keys.get(k), str) for k in
                                              ("token_key_spki", "token_key_id", "log_verifier_key")):
+        entries.close()
         raise Unreadable("keys.json lacks token_key_spki, token_key_id or log_verifier_key")
-    # Entries are separated by "\n"; the last one's newline is optional; no bytes, no entries.
-    if raw.endswith(b"\n"):
-        raw = raw[:-1]
-    lines = raw.split(b"\n") if raw else []
-    return definition, lines, keys, cps, results
+    return definition, entries, keys, cps, results
+
+
+def entry_lines(f):
+    """The entries of entries.jsonl as they are read: separated by "\n", the last one's
+    newline optional; no bytes, no entries (and a lone "\n" is no entry either)."""
+    try:
+        first = f.readline()
+        if first == b"\n":
+            second = f.readline()
+            if not second:
+                return
+            yield b""
+            first = second
+        if first:
+            yield first[:-1] if first.endswith(b"\n") else first
+        for line in f:
+            yield line[:-1] if line.endswith(b"\n") else line
+    except OSError as e:   # a read failing halfway: as if entries.jsonl could not be read
+        raise Unreadable(str(e))
 
 
 def parse_time(s):
@@ -598,120 +707,184 @@ def check_definition(defn):
         raise ValueError("empty or duplicate subject ids")
 
 
-def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
-    """`witnesses`: distinct parsed witness keys; with any, the check `witness` comes last."""
-    definition_bytes, lines, keys, checkpoints, results_file = read_bundle(bdir)
-    earlier = []
-    for path in earlier_paths:
-        try:
-            with open(path, "rb") as f:
-                earlier.append((path, f.read()))
-        except OSError as e:
-            raise Unreadable(str(e))
+# ---------------------------------------------------------------- entries, one at a time
 
-    # Keys and definition.
-    vkey = pinned if pinned is not None else keys["log_verifier_key"]
+# What examining an entry needs besides the entry (set_context): the token key, its id, the
+# challenge digest, the subject ids (a set and in order) and the option ids (a set, and their
+# numbers in rating vectors).
+_context = None
+
+
+def set_context(spki, key_id, digest, subjects, options):
+    """Sets what examine needs; also the initializer of the processes that examine for verify."""
+    global _context
+    _context = (load_rsa_spki(spki), key_id, digest, set(subjects), set(options), subjects,
+                {o: k for k, o in enumerate(options, 1)})
+
+
+def entry_record(e, line):
+    """The rest of entry_format on a parsed, canonical entry `e` (the bytes `line`), and what
+    the later steps need of it: (seq, prev, leaf hash, type, data), data the entry itself or,
+    for a ballot, (token nonce, token failure, ratings failure, rating vector): the token and
+    the ratings are checked here, whether or not the replay comes to them. Or (None, detail)
+    when the entry is not well formed."""
     try:
-        logkey = parse_verifier_key(vkey)
-    except (ValueError, binascii.Error) as e:
-        raise Fail(None, "log_key", "%r is not a C2SP Ed25519 verifier key: %s" % (vkey, e))
-    if pinned is not None and pinned != keys["log_verifier_key"]:
-        raise Fail(None, "log_key", "keys.json names another log key than the pinned one")
+        if e.get("v") != 1 or not is_int(e.get("v")):
+            raise ValueError("v is not 1")
+        if not is_int(e.get("seq")):
+            raise ValueError("seq is not an integer")
+        if not isinstance(e.get("prev"), str) or not HEX64.fullmatch(e["prev"]):
+            raise ValueError("prev is not 64 hex digits")
+        if e.get("type") not in TYPES:
+            raise ValueError("unknown type %r" % (e.get("type"),))
+        check_entry_shape(e)
+    except (ValueError, RecursionError) as ex:
+        return None, str(ex)
+    t = e["type"]
+    if t != "ballot":
+        return e["seq"], e["prev"], leaf_hash(line), t, e
+    rsa_key, key_id, digest, members, option_ids, subjects, numbers = _context
+    nonce, why = check_token(e["token"], rsa_key, key_id, digest)
+    bad = vector = None
+    for k, v in e["ratings"].items():
+        if k not in members:
+            bad = "rates unknown subject %r" % k
+            break
+        if v not in option_ids:
+            bad = "unknown option %r for %s" % (v, k)
+            break
+    else:
+        vector = rating_vector(e["ratings"], subjects, numbers)
+    return e["seq"], e["prev"], leaf_hash(line), t, (nonce, why, bad, vector)
+
+
+def examine(line):
+    """entry_record for a line that is plainly canonical: ASCII, parsed without the checks of
+    parse_json, and written back by json.dumps as jcs does to exactly its bytes (which no line
+    with a repeated key, a float or a non-ASCII key can be, so parse_json would read the same
+    entry and jcs write the same bytes). None for any other line, and on any error: verify
+    then examines it with examine_slow."""
     try:
-        spki = base64.b64decode(keys["token_key_spki"], validate=True)
-        rsa_key = load_rsa_spki(spki)
-    except Exception as e:
-        raise Fail(None, "token_key", "keys.json token_key_spki is not an RSA public key: %s" % e)
-    key_id = hashlib.sha256(spki).digest()
-    if key_id.hex() != keys["token_key_id"]:
-        raise Fail(None, "token_key", "token_key_id is not SHA-256 of token_key_spki")
+        if line.isascii():
+            e = json.loads(line.decode("ascii"), parse_float=_reject_float, parse_constant=_reject_const)
+            if type(e) is dict and json.dumps(e, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                                              allow_nan=False).encode("utf-8") == line:
+                return entry_record(e, line)
+    except Exception:
+        pass
+    return None
+
+
+def examine_batch(lines):
+    return [examine(line) for line in lines]
+
+
+def examine_slow(line):
+    """entry_record after parse_json and jcs, for any line; their code is inlined (jcs's check
+    cannot fail on what parse_json returns) so that nesting exhausts Python's recursion limit
+    where it did when verify called them."""
     try:
-        defn = parse_json(definition_bytes)
-        if jcs(defn) != definition_bytes:
-            raise ValueError("definition.json is not canonical JSON")
-        check_definition(defn)
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise Fail(None, "definition", "definition.json: %s" % e)
-    origin = "minping/%s/%s" % (defn["street"], defn["id"])
-    digest = token_challenge_digest(defn["street"], defn["id"])
+        e = json.loads(line.decode("utf-8"), parse_float=_reject_float, parse_constant=_reject_const,
+                       object_pairs_hook=_no_dupes)
+        if not isinstance(e, dict):
+            raise ValueError("not an object")
+        if json.dumps(e, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                      allow_nan=False).encode("utf-8") != line:
+            raise ValueError("not canonical JSON")
+    except (ValueError, RecursionError) as ex:
+        return None, str(ex)
+    return entry_record(e, line)
 
-    # 1. Structure.
-    entries, leaves = [], []
-    prev = ZERO
-    for i, b in enumerate(lines):
-        try:
-            e = parse_json(b)
-            if not isinstance(e, dict):
-                raise ValueError("not an object")
-            if jcs(e) != b:
-                raise ValueError("not canonical JSON")
-            if e.get("v") != 1 or not is_int(e.get("v")):
-                raise ValueError("v is not 1")
-            if not is_int(e.get("seq")):
-                raise ValueError("seq is not an integer")
-            if not isinstance(e.get("prev"), str) or not HEX64.fullmatch(e["prev"]):
-                raise ValueError("prev is not 64 hex digits")
-            if e.get("type") not in TYPES:
-                raise ValueError("unknown type %r" % (e.get("type"),))
-            check_entry_shape(e)
-        except (ValueError, RecursionError) as ex:
-            raise Fail(i, "entry_format", str(ex))
-        if e["seq"] != i:
-            raise Fail(i, "seq", "entry at position %d says seq %d" % (i, e["seq"]))
-        if e["prev"] != prev:
-            raise Fail(i, "chain", "prev is not the leaf hash of entry %d" % (i - 1))
-        h = leaf_hash(b)
-        prev = h.hex()
-        leaves.append(h)
-        entries.append(e)
-    if not entries:
-        raise Fail(None, "created", "the log is empty")
 
-    # 2. Checkpoints, in ascending order of their file names checkpoints/N.txt: each signed
-    # by the log key, of size N, for this origin, with the root of the log at size N; every
-    # failure is reported at seq N. Every root is recomputed from the entries, so checkpoints
-    # whose roots match are consistent with each other (and with the whole log) by
-    # construction: no `consistency` failure can remain to be found.
-    latest = None
-    full_note = None
-    for n, note in checkpoints:
-        full_note = note
-        latest, _ = open_checkpoint(note, logkey, origin, leaves, "checkpoint",
-                                    "checkpoints/%d.txt" % n, seq=n, file_size=n)
-    if latest != len(leaves):
-        raise Fail(None, "checkpoint", "no checkpoint covers the whole log of %d entries" % len(leaves))
-    # Then those seen earlier, reported at the size each claims on its second line.
-    for path, note in earlier:
-        open_checkpoint(note, logkey, origin, leaves, "earlier_checkpoint", path, seq=claimed_size(note))
+PARALLEL_BYTES = 8 << 20   # from this size of entries.jsonl on, examine on every core
+BATCH = 256                # lines per task
+AHEAD = 4                  # tasks in flight per process
 
-    # 3. Meaning.
-    c = entries[0]
-    if c["type"] != "created":
-        raise Fail(0, "created", "the first entry is %r, not created" % c["type"])
-    if jcs(c["definition"]) != definition_bytes:
-        raise Fail(0, "created", "definition differs from definition.json")
-    for k in ("token_key_spki", "token_key_id", "log_verifier_key"):
-        if c[k] != keys[k]:
-            raise Fail(0, "created", "%s differs from keys.json" % k)
 
-    members = {m["id"] for m in defn["members"]} | {o["id"] for o in defn["organizations"]}
-    option_ids = {o["id"] for o in defn["options"]}
-    state = "draft"
-    issued = 0
-    last_at = None
-    ballots = []
-    nonces = set()
-    appeals = {}
-    prelim_at = None   # the time of the first preliminary results: publicity runs from it
-    latest_results = None
-    electorate = defn["electorate"]
+def processes():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
-    for e in entries[1:]:
-        seq, t = e["seq"], e["type"]
 
+def examined(lines, pool, workers):
+    """(line, examine(line)) for every line, in order: here, or with `pool`, a
+    concurrent.futures executor of `workers` processes, a batch at a time and a few batches
+    ahead of the caller (never the whole file)."""
+    if pool is None:
+        for line in lines:
+            yield line, examine(line)
+        return
+    pending = collections.deque()
+    batch = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == BATCH:
+            pending.append((batch, pool.submit(examine_batch, batch)))
+            batch = []
+            if len(pending) >= AHEAD * workers:
+                done, future = pending.popleft()
+                yield from zip(done, future.result())
+    if batch:
+        pending.append((batch, pool.submit(examine_batch, batch)))
+    while pending:
+        done, future = pending.popleft()
+        yield from zip(done, future.result())
+
+
+class Replay:
+    """Step 3 of verify, the meaning of the log, taken entry by entry as step 1 reads them.
+    Its first failure (or error) is kept, not raised (`failure`): it is reported only once
+    steps 1 and 2 have passed over the whole log, as if step 3 ran after them."""
+
+    ALLOWED = {
+        "created": (), "slips_issued": ("draft", "open"), "token_issued": ("draft", "open"),
+        "opened": ("draft",), "ballot": ("draft", "open", "closed", "preliminary", "final"),
+        "closed": ("open",), "appeal_filed": ("preliminary",), "appeal_resolved": ("preliminary",),
+        "annulled": ("draft", "open", "closed", "preliminary"),
+    }
+
+    def __init__(self, defn, definition_bytes, keys):
+        self.defn, self.definition_bytes, self.keys = defn, definition_bytes, keys
+        self.members = set(subject_ids(defn))
+        self.state = "draft"
+        self.issued = 0
+        self.last_at = None
+        self.tally = Tally(defn)
+        self.nonces = set()
+        self.appeals = {}
+        self.prelim_at = None   # the time of the first preliminary results: publicity runs from it
+        self.latest_results = None
+        self.electorate = defn["electorate"]
+        self.failure = None
+
+    def step(self, seq, t, data):
+        if self.failure is None:
+            try:
+                if seq == 0:
+                    self.first(data if t == "created" else {"type": t})
+                else:
+                    self.entry(seq, t, data)
+            except Exception as ex:
+                self.failure = ex
+
+    def first(self, c):
+        if c["type"] != "created":
+            raise Fail(0, "created", "the first entry is %r, not created" % c["type"])
+        if jcs(c["definition"]) != self.definition_bytes:
+            raise Fail(0, "created", "definition differs from definition.json")
+        for k in ("token_key_spki", "token_key_id", "log_verifier_key"):
+            if c[k] != self.keys[k]:
+                raise Fail(0, "created", "%s differs from keys.json" % k)
+
+    def entry(self, seq, t, e):
+        """An entry after the first: e is the entry, for a ballot entry_record's data."""
         def fail(check, detail):
             return Fail(seq, check, detail)
 
+        defn = self.defn
+        state = self.state
         # lifecycle, in the order the checks apply: nothing after annulled, created only first,
         # then the time, then whether this type may come in this state
         if state == "annulled":
@@ -724,16 +897,10 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
             at = parse_time(e["at"])
             if at is None:
                 raise fail("time", "at %r is not YYYY-MM-DDTHH:MM:SSZ" % (e["at"],))
-            if last_at is not None and at < last_at:
-                raise fail("time", "at goes back before %s" % last_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-            last_at = at
+            if self.last_at is not None and at < self.last_at:
+                raise fail("time", "at goes back before %s" % self.last_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            self.last_at = at
 
-        allowed = {
-            "created": (), "slips_issued": ("draft", "open"), "token_issued": ("draft", "open"),
-            "opened": ("draft",), "ballot": ("draft", "open", "closed", "preliminary", "final"),
-            "closed": ("open",), "appeal_filed": ("preliminary",), "appeal_resolved": ("preliminary",),
-            "annulled": ("draft", "open", "closed", "preliminary"),
-        }
         if t == "results":
             # Preliminary results again while preliminary: a corrected 公示 after an upheld appeal.
             want = {"preliminary": ("closed", "preliminary"), "final": ("preliminary",)}.get(e["stage"])
@@ -741,7 +908,7 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                 raise fail("results", "stage %r is neither preliminary nor final" % (e["stage"],))
             if state not in want:
                 raise fail("lifecycle", "%s results in state %s" % (e["stage"], state))
-        elif state not in allowed[t]:
+        elif state not in self.ALLOWED[t]:
             # appeals are heard only during the 公示: out of it they are an appeal failure
             raise fail("appeal" if t.startswith("appeal_") else "lifecycle", "%s in state %s" % (t, state))
 
@@ -749,54 +916,50 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
             cnt, tot = e["count"], e["issued"]
             if cnt < 1:
                 raise fail("issued", "count must be at least 1")
-            if tot != issued + cnt:
-                raise fail("issued", "issued %d is not %d + %d" % (tot, issued, cnt))
-            issued = tot
+            if tot != self.issued + cnt:
+                raise fail("issued", "issued %d is not %d + %d" % (tot, self.issued, cnt))
+            self.issued = tot
         elif t == "token_issued":
             tot = e["issued"]
-            if tot != issued + 1:
-                raise fail("issued", "issued %r is not %d" % (tot, issued + 1))
-            issued = tot
-        if t in ("slips_issued", "token_issued") and issued > electorate:
-            raise fail("issued", "issued %d exceeds the electorate %d" % (issued, electorate))
+            if tot != self.issued + 1:
+                raise fail("issued", "issued %r is not %d" % (tot, self.issued + 1))
+            self.issued = tot
+        if t in ("slips_issued", "token_issued") and self.issued > self.electorate:
+            raise fail("issued", "issued %d exceeds the electorate %d" % (self.issued, self.electorate))
 
         if t == "opened":
-            state = "open"
+            self.state = "open"
         elif t == "ballot":
             if state != "open":
                 raise fail("ballot_window", "ballot while %s" % state)
-            nonce, why = check_token(e["token"], rsa_key, key_id, digest)
+            nonce, why, bad, vector = e
             if why:
                 raise fail("token", why)
-            if nonce in nonces:
+            if nonce in self.nonces:
                 raise fail("double_spend", "token nonce already spent")
-            nonces.add(nonce)
-            r = e["ratings"]
-            for k, v in r.items():
-                if k not in members:
-                    raise fail("ballot", "rates unknown subject %r" % k)
-                if v not in option_ids:
-                    raise fail("ballot", "unknown option %r for %s" % (v, k))
-            ballots.append(r)
-            if len(ballots) > issued:
-                raise fail("issued", "%d ballots but only %d tokens issued" % (len(ballots), issued))
+            self.nonces.add(nonce)
+            if bad:
+                raise fail("ballot", bad)
+            self.tally.add(vector)
+            if self.tally.ballots > self.issued:
+                raise fail("issued", "%d ballots but only %d tokens issued" % (self.tally.ballots, self.issued))
         elif t == "closed":
-            if e["ballots"] != len(ballots):
-                raise fail("closed", "ballots %d, counted %d" % (e["ballots"], len(ballots)))
-            if e["issued"] != issued:
-                raise fail("closed", "issued %d, counted %d" % (e["issued"], issued))
-            state = "closed"
+            if e["ballots"] != self.tally.ballots:
+                raise fail("closed", "ballots %d, counted %d" % (e["ballots"], self.tally.ballots))
+            if e["issued"] != self.issued:
+                raise fail("closed", "issued %d, counted %d" % (e["issued"], self.issued))
+            self.state = "closed"
         elif t == "results":
             stage = e["stage"]
             res = e["results"]
             if stage == "final":
-                open_appeals = sorted(a for a, done in appeals.items() if not done)
+                open_appeals = sorted(a for a, done in self.appeals.items() if not done)
                 if open_appeals:
                     raise fail("appeals_pending", "unresolved appeals: %s" % ", ".join(open_appeals))
-                if (last_at - prelim_at).total_seconds() < defn["publicity_days"] * 86400:
+                if (self.last_at - self.prelim_at).total_seconds() < defn["publicity_days"] * 86400:
                     raise fail("publicity", "final results before %d days of publicity" % defn["publicity_days"])
             # the recount is the whole results value, its stage included
-            mine = recount(defn, ballots, stage)
+            mine = recount(defn, self.tally, stage)
             if jcs(mine) != jcs(res):
                 detail = "results differ from the recount"
                 theirs = res.get("subjects")
@@ -806,40 +969,139 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                         break
                 raise fail("recount", detail)
             if stage == "final":
-                state = "final"
+                self.state = "final"
             else:
                 if state == "closed":   # the first 公示; a corrected one does not restart it
-                    prelim_at = last_at
-                state = "preliminary"
-            latest_results = res
+                    self.prelim_at = self.last_at
+                self.state = "preliminary"
+            self.latest_results = res
         elif t == "appeal_filed":
             a = e["appeal"]
-            if a in appeals:
+            if a in self.appeals:
                 raise fail("appeal", "appeal id %r reused" % (a,))
-            if "subject" in e and e["subject"] not in members:
+            if "subject" in e and e["subject"] not in self.members:
                 raise fail("appeal", "appeal about unknown subject %r" % (e["subject"],))
-            appeals[a] = False
+            self.appeals[a] = False
         elif t == "appeal_resolved":
             a = e["appeal"]
-            if appeals.get(a) is not False:
+            if self.appeals.get(a) is not False:
                 raise fail("appeal", "appeal %r was not filed or is already resolved" % (a,))
             if e["outcome"] not in ("dismissed", "upheld"):
                 raise fail("appeal", "outcome %r is neither dismissed nor upheld" % (e["outcome"],))
-            appeals[a] = True
+            self.appeals[a] = True
         elif t == "annulled":
-            state = "annulled"
+            self.state = "annulled"
 
-    # 4. results.json
-    want = jcs(latest_results) if latest_results is not None else None
-    if want != results_file:
-        raise Fail(None, "results_file", "results.json is missing" if results_file is None and want
-                   else "results.json is not the latest results entry")
 
-    # 5. Witnesses: the checkpoint at the full size (the last file, of that size: step 2).
-    if witnesses:
-        check_witnesses(full_note, witnesses, quorum, len(leaves))
-    return "OK %s: %d entries, %d ballots, %d issued, %d checkpoints, state %s" % (
-        origin, len(entries), len(ballots), issued, len(checkpoints), state)
+def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
+    """`witnesses`: distinct parsed witness keys; with any, the check `witness` comes last."""
+    definition_bytes, entries_file, keys, checkpoints, results_file = read_bundle(bdir)
+    pool = None
+    try:
+        earlier = []
+        for path in earlier_paths:
+            try:
+                with open(path, "rb") as f:
+                    earlier.append((path, f.read()))
+            except OSError as e:
+                raise Unreadable(str(e))
+
+        # Keys and definition.
+        vkey = pinned if pinned is not None else keys["log_verifier_key"]
+        try:
+            logkey = parse_verifier_key(vkey)
+        except (ValueError, binascii.Error) as e:
+            raise Fail(None, "log_key", "%r is not a C2SP Ed25519 verifier key: %s" % (vkey, e))
+        if pinned is not None and pinned != keys["log_verifier_key"]:
+            raise Fail(None, "log_key", "keys.json names another log key than the pinned one")
+        try:
+            spki = base64.b64decode(keys["token_key_spki"], validate=True)
+            load_rsa_spki(spki)
+        except Exception as e:
+            raise Fail(None, "token_key", "keys.json token_key_spki is not an RSA public key: %s" % e)
+        key_id = hashlib.sha256(spki).digest()
+        if key_id.hex() != keys["token_key_id"]:
+            raise Fail(None, "token_key", "token_key_id is not SHA-256 of token_key_spki")
+        try:
+            defn = parse_json(definition_bytes)
+            if jcs(defn) != definition_bytes:
+                raise ValueError("definition.json is not canonical JSON")
+            check_definition(defn)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise Fail(None, "definition", "definition.json: %s" % e)
+        origin = "minping/%s/%s" % (defn["street"], defn["id"])
+        digest = token_challenge_digest(defn["street"], defn["id"])
+
+        # 1. Structure, as the entries are read: each line examined on its own (on every core
+        # for a large log), then its seq and its chain in order. Its leaf joins the compact
+        # range, which gives the root of the log at each size a checkpoint names (step 2 opens
+        # them), and the entry goes on to step 3 (Replay), which reports after step 2.
+        context = (spki, key_id, digest, subject_ids(defn), [o["id"] for o in defn["options"]])
+        set_context(*context)
+        workers = processes()
+        if workers > 1 and os.fstat(entries_file.fileno()).st_size >= PARALLEL_BYTES:
+            pool = concurrent.futures.ProcessPoolExecutor(workers, initializer=set_context, initargs=context)
+        wanted = {body_size(note) for _, note in checkpoints} | {body_size(note) for _, note in earlier}
+        tree = CompactRange()
+        roots = {0: tree.root()}
+        replay = Replay(defn, definition_bytes, keys)
+        prev = ZERO
+        for i, (line, rec) in enumerate(examined(entry_lines(entries_file), pool, workers)):
+            if rec is None:
+                rec = examine_slow(line)
+            if rec[0] is None:
+                raise Fail(i, "entry_format", rec[1])
+            seq, eprev, h, t, data = rec
+            if seq != i:
+                raise Fail(i, "seq", "entry at position %d says seq %d" % (i, seq))
+            if eprev != prev:
+                raise Fail(i, "chain", "prev is not the leaf hash of entry %d" % (i - 1))
+            prev = h.hex()
+            tree.append(h)
+            if tree.size in wanted:
+                roots[tree.size] = tree.root()
+            replay.step(i, t, data)
+        size = tree.size
+        if not size:
+            raise Fail(None, "created", "the log is empty")
+
+        # 2. Checkpoints, in ascending order of their file names checkpoints/N.txt: each signed
+        # by the log key, of size N, for this origin, with the root of the log at size N; every
+        # failure is reported at seq N. Every root is computed from the entries, so checkpoints
+        # whose roots match are consistent with each other (and with the whole log) by
+        # construction: no `consistency` failure can remain to be found.
+        latest = None
+        full_note = None
+        for n, note in checkpoints:
+            full_note = note
+            latest, _ = open_checkpoint(note, logkey, origin, roots, size, "checkpoint",
+                                        "checkpoints/%d.txt" % n, seq=n, file_size=n)
+        if latest != size:
+            raise Fail(None, "checkpoint", "no checkpoint covers the whole log of %d entries" % size)
+        # Then those seen earlier, reported at the size each claims on its second line.
+        for path, note in earlier:
+            open_checkpoint(note, logkey, origin, roots, size, "earlier_checkpoint", path,
+                            seq=claimed_size(note))
+
+        # 3. Meaning: the first failure Replay kept.
+        if replay.failure is not None:
+            raise replay.failure
+
+        # 4. results.json
+        want = jcs(replay.latest_results) if replay.latest_results is not None else None
+        if want != results_file:
+            raise Fail(None, "results_file", "results.json is missing" if results_file is None and want
+                       else "results.json is not the latest results entry")
+
+        # 5. Witnesses: the checkpoint at the full size (the last file, of that size: step 2).
+        if witnesses:
+            check_witnesses(full_note, witnesses, quorum, size)
+        return "OK %s: %d entries, %d ballots, %d issued, %d checkpoints, state %s" % (
+            origin, size, replay.tally.ballots, replay.issued, len(checkpoints), replay.state)
+    finally:
+        entries_file.close()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 USAGE = ("usage: verify_bundle.py DIR [--log-key VKEY] [--checkpoint FILE]... "

@@ -132,7 +132,15 @@ extension EvaluationService {
         let witnesses = configuration.witnesses
         guard !witnesses.isEmpty else { return [] }
         var sizes: [Int?] = Array(repeating: nil, count: witnesses.count)
-        for note in try await store.checkpoints(evaluation: id).reversed() where sizes.contains(nil) {
+        // Usually every witness has cosigned the latest checkpoint: read the rest only if not.
+        var notes: [String] = []
+        if let latest = try await store.latestCheckpoint(evaluation: id),
+           witnesses.allSatisfy({ (try? $0.cosignedTime(latest)) != nil }) {
+            notes = [latest]
+        } else {
+            notes = try await store.checkpoints(evaluation: id).reversed()
+        }
+        for note in notes where sizes.contains(nil) {
             let size = Checkpoint.claimedSize(note) ?? 0
             for (index, witness) in witnesses.enumerated() where sizes[index] == nil {
                 do {
