@@ -20,6 +20,7 @@ import collections
 import concurrent.futures
 import datetime
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -123,7 +124,7 @@ def is_kind(v, kind):
     if kind == "object":
         return isinstance(v, dict)
     if kind == "ratings":   # subject id -> option id
-        return isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+        return isinstance(v, dict) and all(map(isinstance, v.values(), itertools.repeat(str)))
     if kind == "sha256":
         return isinstance(v, str) and HEX64.fullmatch(v) is not None
     raise AssertionError(kind)
@@ -482,7 +483,7 @@ def subject_ids(defn):
 def rating_vector(ratings, subjects, option_numbers):
     """A ballot's ratings (every subject and option known) as one number per subject: the
     option's place in the definition's options, from 1, or 0 when it is not rated."""
-    return tuple([option_numbers.get(ratings.get(s), 0) for s in subjects])
+    return tuple(map(option_numbers.get, map(ratings.get, subjects), itertools.repeat(0)))
 
 
 class Tally:
@@ -504,10 +505,13 @@ class Tally:
     def counts(self, subject):
         """{option id: ballots rating `subject` with it}, in the definition's order."""
         if self.pending:
-            table = self.table
+            by_count = {}   # n: the vectors of n ballots each
             for vector, n in self.pending.items():
-                for j, k in enumerate(vector):
-                    table[j][k] += n
+                by_count.setdefault(n, []).append(vector)
+            for n, vectors in by_count.items():
+                for row, column in zip(self.table, zip(*vectors)):
+                    for k, m in collections.Counter(column).items():
+                        row[k] += m * n
             self.pending = {}
         row = self.table[self.column[subject]]
         return {o: row[k] for k, o in enumerate(self.options, 1)}
@@ -745,17 +749,24 @@ def entry_record(e, line):
         return e["seq"], e["prev"], leaf_hash(line), t, e
     rsa_key, key_id, digest, members, option_ids, subjects, numbers = _context
     nonce, why = check_token(e["token"], rsa_key, key_id, digest)
+    ratings = e["ratings"]
     bad = vector = None
-    for k, v in e["ratings"].items():
-        if k not in members:
-            bad = "rates unknown subject %r" % k
-            break
-        if v not in option_ids:
-            bad = "unknown option %r for %s" % (v, k)
-            break
+    if members.issuperset(ratings) and option_ids.issuperset(ratings.values()):
+        vector = rating_vector(ratings, subjects, numbers)
     else:
-        vector = rating_vector(e["ratings"], subjects, numbers)
+        for k, v in ratings.items():
+            if k not in members:
+                bad = "rates unknown subject %r" % k
+                break
+            if v not in option_ids:
+                bad = "unknown option %r for %s" % (v, k)
+                break
     return e["seq"], e["prev"], leaf_hash(line), t, (nonce, why, bad, vector)
+
+
+# json.loads and json.dumps as parse_json (but for its object_pairs_hook) and jcs call them.
+_DECODER = json.JSONDecoder(parse_float=_reject_float, parse_constant=_reject_const)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 
 def examine(line):
@@ -766,9 +777,8 @@ def examine(line):
     then examines it with examine_slow."""
     try:
         if line.isascii():
-            e = json.loads(line.decode("ascii"), parse_float=_reject_float, parse_constant=_reject_const)
-            if type(e) is dict and json.dumps(e, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
-                                              allow_nan=False).encode("utf-8") == line:
+            e = _DECODER.decode(line.decode("ascii"))
+            if type(e) is dict and _ENCODER.encode(e).encode("utf-8") == line:
                 return entry_record(e, line)
     except Exception:
         pass
@@ -776,7 +786,13 @@ def examine(line):
 
 
 def examine_batch(lines):
-    return [examine(line) for line in lines]
+    """examine on a worker process. The entries that hold objects of any depth (created,
+    results: a few per log) are left to verify: returned, they might nest too deep to pickle."""
+    records = []
+    for line in lines:
+        rec = examine(line)
+        records.append(None if rec and rec[0] is not None and rec[3] in ("created", "results") else rec)
+    return records
 
 
 def examine_slow(line):
@@ -833,166 +849,6 @@ def examined(lines, pool, workers):
         yield from zip(done, future.result())
 
 
-class Replay:
-    """Step 3 of verify, the meaning of the log, taken entry by entry as step 1 reads them.
-    Its first failure (or error) is kept, not raised (`failure`): it is reported only once
-    steps 1 and 2 have passed over the whole log, as if step 3 ran after them."""
-
-    ALLOWED = {
-        "created": (), "slips_issued": ("draft", "open"), "token_issued": ("draft", "open"),
-        "opened": ("draft",), "ballot": ("draft", "open", "closed", "preliminary", "final"),
-        "closed": ("open",), "appeal_filed": ("preliminary",), "appeal_resolved": ("preliminary",),
-        "annulled": ("draft", "open", "closed", "preliminary"),
-    }
-
-    def __init__(self, defn, definition_bytes, keys):
-        self.defn, self.definition_bytes, self.keys = defn, definition_bytes, keys
-        self.members = set(subject_ids(defn))
-        self.state = "draft"
-        self.issued = 0
-        self.last_at = None
-        self.tally = Tally(defn)
-        self.nonces = set()
-        self.appeals = {}
-        self.prelim_at = None   # the time of the first preliminary results: publicity runs from it
-        self.latest_results = None
-        self.electorate = defn["electorate"]
-        self.failure = None
-
-    def step(self, seq, t, data):
-        if self.failure is None:
-            try:
-                if seq == 0:
-                    self.first(data if t == "created" else {"type": t})
-                else:
-                    self.entry(seq, t, data)
-            except Exception as ex:
-                self.failure = ex
-
-    def first(self, c):
-        if c["type"] != "created":
-            raise Fail(0, "created", "the first entry is %r, not created" % c["type"])
-        if jcs(c["definition"]) != self.definition_bytes:
-            raise Fail(0, "created", "definition differs from definition.json")
-        for k in ("token_key_spki", "token_key_id", "log_verifier_key"):
-            if c[k] != self.keys[k]:
-                raise Fail(0, "created", "%s differs from keys.json" % k)
-
-    def entry(self, seq, t, e):
-        """An entry after the first: e is the entry, for a ballot entry_record's data."""
-        def fail(check, detail):
-            return Fail(seq, check, detail)
-
-        defn = self.defn
-        state = self.state
-        # lifecycle, in the order the checks apply: nothing after annulled, created only first,
-        # then the time, then whether this type may come in this state
-        if state == "annulled":
-            raise fail("lifecycle", "%s after annulled" % t)
-        if t == "created":
-            raise fail("lifecycle", "created after the first entry")
-        # time: every type that has `at` (entry_format made sure it is there), exactly
-        # YYYY-MM-DDTHH:MM:SSZ, a real date, never before the one before
-        if "at" in FIELDS[t]:
-            at = parse_time(e["at"])
-            if at is None:
-                raise fail("time", "at %r is not YYYY-MM-DDTHH:MM:SSZ" % (e["at"],))
-            if self.last_at is not None and at < self.last_at:
-                raise fail("time", "at goes back before %s" % self.last_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-            self.last_at = at
-
-        if t == "results":
-            # Preliminary results again while preliminary: a corrected 公示 after an upheld appeal.
-            want = {"preliminary": ("closed", "preliminary"), "final": ("preliminary",)}.get(e["stage"])
-            if want is None:
-                raise fail("results", "stage %r is neither preliminary nor final" % (e["stage"],))
-            if state not in want:
-                raise fail("lifecycle", "%s results in state %s" % (e["stage"], state))
-        elif state not in self.ALLOWED[t]:
-            # appeals are heard only during the 公示: out of it they are an appeal failure
-            raise fail("appeal" if t.startswith("appeal_") else "lifecycle", "%s in state %s" % (t, state))
-
-        if t == "slips_issued":
-            cnt, tot = e["count"], e["issued"]
-            if cnt < 1:
-                raise fail("issued", "count must be at least 1")
-            if tot != self.issued + cnt:
-                raise fail("issued", "issued %d is not %d + %d" % (tot, self.issued, cnt))
-            self.issued = tot
-        elif t == "token_issued":
-            tot = e["issued"]
-            if tot != self.issued + 1:
-                raise fail("issued", "issued %r is not %d" % (tot, self.issued + 1))
-            self.issued = tot
-        if t in ("slips_issued", "token_issued") and self.issued > self.electorate:
-            raise fail("issued", "issued %d exceeds the electorate %d" % (self.issued, self.electorate))
-
-        if t == "opened":
-            self.state = "open"
-        elif t == "ballot":
-            if state != "open":
-                raise fail("ballot_window", "ballot while %s" % state)
-            nonce, why, bad, vector = e
-            if why:
-                raise fail("token", why)
-            if nonce in self.nonces:
-                raise fail("double_spend", "token nonce already spent")
-            self.nonces.add(nonce)
-            if bad:
-                raise fail("ballot", bad)
-            self.tally.add(vector)
-            if self.tally.ballots > self.issued:
-                raise fail("issued", "%d ballots but only %d tokens issued" % (self.tally.ballots, self.issued))
-        elif t == "closed":
-            if e["ballots"] != self.tally.ballots:
-                raise fail("closed", "ballots %d, counted %d" % (e["ballots"], self.tally.ballots))
-            if e["issued"] != self.issued:
-                raise fail("closed", "issued %d, counted %d" % (e["issued"], self.issued))
-            self.state = "closed"
-        elif t == "results":
-            stage = e["stage"]
-            res = e["results"]
-            if stage == "final":
-                open_appeals = sorted(a for a, done in self.appeals.items() if not done)
-                if open_appeals:
-                    raise fail("appeals_pending", "unresolved appeals: %s" % ", ".join(open_appeals))
-                if (self.last_at - self.prelim_at).total_seconds() < defn["publicity_days"] * 86400:
-                    raise fail("publicity", "final results before %d days of publicity" % defn["publicity_days"])
-            # the recount is the whole results value, its stage included
-            mine = recount(defn, self.tally, stage)
-            if jcs(mine) != jcs(res):
-                detail = "results differ from the recount"
-                theirs = res.get("subjects")
-                for a, b in zip(mine["subjects"], theirs if isinstance(theirs, list) else []):
-                    if a != b:
-                        detail += " (first at subject %s)" % a["id"]
-                        break
-                raise fail("recount", detail)
-            if stage == "final":
-                self.state = "final"
-            else:
-                if state == "closed":   # the first 公示; a corrected one does not restart it
-                    self.prelim_at = self.last_at
-                self.state = "preliminary"
-            self.latest_results = res
-        elif t == "appeal_filed":
-            a = e["appeal"]
-            if a in self.appeals:
-                raise fail("appeal", "appeal id %r reused" % (a,))
-            if "subject" in e and e["subject"] not in self.members:
-                raise fail("appeal", "appeal about unknown subject %r" % (e["subject"],))
-            self.appeals[a] = False
-        elif t == "appeal_resolved":
-            a = e["appeal"]
-            if self.appeals.get(a) is not False:
-                raise fail("appeal", "appeal %r was not filed or is already resolved" % (a,))
-            if e["outcome"] not in ("dismissed", "upheld"):
-                raise fail("appeal", "outcome %r is neither dismissed nor upheld" % (e["outcome"],))
-            self.appeals[a] = True
-        elif t == "annulled":
-            self.state = "annulled"
-
-
 def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
     """`witnesses`: distinct parsed witness keys; with any, the check `witness` comes last."""
     definition_bytes, entries_file, keys, checkpoints, results_file = read_bundle(bdir)
@@ -1035,7 +891,10 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
         # 1. Structure, as the entries are read: each line examined on its own (on every core
         # for a large log), then its seq and its chain in order. Its leaf joins the compact
         # range, which gives the root of the log at each size a checkpoint names (step 2 opens
-        # them), and the entry goes on to step 3 (Replay), which reports after step 2.
+        # them), and the entry goes on to step 3 at once: step 3's first failure (or error) is
+        # kept, and raised only after steps 1 and 2 have passed over the whole log. (Step 3 is
+        # written out here, not in a function, so that deep JSON meets Python's recursion limit
+        # where it always did.)
         context = (spki, key_id, digest, subject_ids(defn), [o["id"] for o in defn["options"]])
         set_context(*context)
         workers = processes()
@@ -1044,14 +903,35 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
         wanted = {body_size(note) for _, note in checkpoints} | {body_size(note) for _, note in earlier}
         tree = CompactRange()
         roots = {0: tree.root()}
-        replay = Replay(defn, definition_bytes, keys)
         prev = ZERO
+
+        members = set(subject_ids(defn))
+        state = "draft"
+        issued = 0
+        last_at = None
+        tally = Tally(defn)
+        nonces = set()
+        appeals = {}
+        prelim_at = None   # the time of the first preliminary results: publicity runs from it
+        latest_results = None
+        electorate = defn["electorate"]
+        allowed = {
+            "created": (), "slips_issued": ("draft", "open"), "token_issued": ("draft", "open"),
+            "opened": ("draft",), "ballot": ("draft", "open", "closed", "preliminary", "final"),
+            "closed": ("open",), "appeal_filed": ("preliminary",), "appeal_resolved": ("preliminary",),
+            "annulled": ("draft", "open", "closed", "preliminary"),
+        }
+        meaning = None     # step 3's first failure
+
+        def fail(check, detail):
+            return Fail(seq, check, detail)
+
         for i, (line, rec) in enumerate(examined(entry_lines(entries_file), pool, workers)):
             if rec is None:
                 rec = examine_slow(line)
             if rec[0] is None:
                 raise Fail(i, "entry_format", rec[1])
-            seq, eprev, h, t, data = rec
+            seq, eprev, h, t, e = rec   # e: the entry, for a ballot entry_record's data
             if seq != i:
                 raise Fail(i, "seq", "entry at position %d says seq %d" % (i, seq))
             if eprev != prev:
@@ -1060,7 +940,129 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
             tree.append(h)
             if tree.size in wanted:
                 roots[tree.size] = tree.root()
-            replay.step(i, t, data)
+            if meaning is not None:
+                continue
+
+            # 3. Meaning.
+            try:
+                if seq == 0:
+                    if t != "created":
+                        raise Fail(0, "created", "the first entry is %r, not created" % t)
+                    if jcs(e["definition"]) != definition_bytes:
+                        raise Fail(0, "created", "definition differs from definition.json")
+                    for k in ("token_key_spki", "token_key_id", "log_verifier_key"):
+                        if e[k] != keys[k]:
+                            raise Fail(0, "created", "%s differs from keys.json" % k)
+                    continue
+
+                # lifecycle, in the order the checks apply: nothing after annulled, created only
+                # first, then the time, then whether this type may come in this state
+                if state == "annulled":
+                    raise fail("lifecycle", "%s after annulled" % t)
+                if t == "created":
+                    raise fail("lifecycle", "created after the first entry")
+                # time: every type that has `at` (entry_format made sure it is there), exactly
+                # YYYY-MM-DDTHH:MM:SSZ, a real date, never before the one before
+                if "at" in FIELDS[t]:
+                    at = parse_time(e["at"])
+                    if at is None:
+                        raise fail("time", "at %r is not YYYY-MM-DDTHH:MM:SSZ" % (e["at"],))
+                    if last_at is not None and at < last_at:
+                        raise fail("time", "at goes back before %s" % last_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+                    last_at = at
+
+                if t == "results":
+                    # Preliminary results again while preliminary: a corrected 公示 after an upheld appeal.
+                    want = {"preliminary": ("closed", "preliminary"), "final": ("preliminary",)}.get(e["stage"])
+                    if want is None:
+                        raise fail("results", "stage %r is neither preliminary nor final" % (e["stage"],))
+                    if state not in want:
+                        raise fail("lifecycle", "%s results in state %s" % (e["stage"], state))
+                elif state not in allowed[t]:
+                    # appeals are heard only during the 公示: out of it they are an appeal failure
+                    raise fail("appeal" if t.startswith("appeal_") else "lifecycle", "%s in state %s" % (t, state))
+
+                if t == "slips_issued":
+                    cnt, tot = e["count"], e["issued"]
+                    if cnt < 1:
+                        raise fail("issued", "count must be at least 1")
+                    if tot != issued + cnt:
+                        raise fail("issued", "issued %d is not %d + %d" % (tot, issued, cnt))
+                    issued = tot
+                elif t == "token_issued":
+                    tot = e["issued"]
+                    if tot != issued + 1:
+                        raise fail("issued", "issued %r is not %d" % (tot, issued + 1))
+                    issued = tot
+                if t in ("slips_issued", "token_issued") and issued > electorate:
+                    raise fail("issued", "issued %d exceeds the electorate %d" % (issued, electorate))
+
+                if t == "opened":
+                    state = "open"
+                elif t == "ballot":
+                    if state != "open":
+                        raise fail("ballot_window", "ballot while %s" % state)
+                    nonce, why, bad, vector = e   # entry_record checked the token and ratings
+                    if why:
+                        raise fail("token", why)
+                    if nonce in nonces:
+                        raise fail("double_spend", "token nonce already spent")
+                    nonces.add(nonce)
+                    if bad:
+                        raise fail("ballot", bad)
+                    tally.add(vector)
+                    if tally.ballots > issued:
+                        raise fail("issued", "%d ballots but only %d tokens issued" % (tally.ballots, issued))
+                elif t == "closed":
+                    if e["ballots"] != tally.ballots:
+                        raise fail("closed", "ballots %d, counted %d" % (e["ballots"], tally.ballots))
+                    if e["issued"] != issued:
+                        raise fail("closed", "issued %d, counted %d" % (e["issued"], issued))
+                    state = "closed"
+                elif t == "results":
+                    stage = e["stage"]
+                    res = e["results"]
+                    if stage == "final":
+                        open_appeals = sorted(a for a, done in appeals.items() if not done)
+                        if open_appeals:
+                            raise fail("appeals_pending", "unresolved appeals: %s" % ", ".join(open_appeals))
+                        if (last_at - prelim_at).total_seconds() < defn["publicity_days"] * 86400:
+                            raise fail("publicity", "final results before %d days of publicity" % defn["publicity_days"])
+                    # the recount is the whole results value, its stage included
+                    mine = recount(defn, tally, stage)
+                    if jcs(mine) != jcs(res):
+                        detail = "results differ from the recount"
+                        theirs = res.get("subjects")
+                        for a, b in zip(mine["subjects"], theirs if isinstance(theirs, list) else []):
+                            if a != b:
+                                detail += " (first at subject %s)" % a["id"]
+                                break
+                        raise fail("recount", detail)
+                    if stage == "final":
+                        state = "final"
+                    else:
+                        if state == "closed":   # the first 公示; a corrected one does not restart it
+                            prelim_at = last_at
+                        state = "preliminary"
+                    latest_results = res
+                elif t == "appeal_filed":
+                    a = e["appeal"]
+                    if a in appeals:
+                        raise fail("appeal", "appeal id %r reused" % (a,))
+                    if "subject" in e and e["subject"] not in members:
+                        raise fail("appeal", "appeal about unknown subject %r" % (e["subject"],))
+                    appeals[a] = False
+                elif t == "appeal_resolved":
+                    a = e["appeal"]
+                    if appeals.get(a) is not False:
+                        raise fail("appeal", "appeal %r was not filed or is already resolved" % (a,))
+                    if e["outcome"] not in ("dismissed", "upheld"):
+                        raise fail("appeal", "outcome %r is neither dismissed nor upheld" % (e["outcome"],))
+                    appeals[a] = True
+                elif t == "annulled":
+                    state = "annulled"
+            except Exception as ex:
+                meaning = ex
         size = tree.size
         if not size:
             raise Fail(None, "created", "the log is empty")
@@ -1083,12 +1085,12 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
             open_checkpoint(note, logkey, origin, roots, size, "earlier_checkpoint", path,
                             seq=claimed_size(note))
 
-        # 3. Meaning: the first failure Replay kept.
-        if replay.failure is not None:
-            raise replay.failure
+        # 3. Meaning: its first failure, found in step 1's loop.
+        if meaning is not None:
+            raise meaning
 
         # 4. results.json
-        want = jcs(replay.latest_results) if replay.latest_results is not None else None
+        want = jcs(latest_results) if latest_results is not None else None
         if want != results_file:
             raise Fail(None, "results_file", "results.json is missing" if results_file is None and want
                        else "results.json is not the latest results entry")
@@ -1097,11 +1099,11 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
         if witnesses:
             check_witnesses(full_note, witnesses, quorum, size)
         return "OK %s: %d entries, %d ballots, %d issued, %d checkpoints, state %s" % (
-            origin, size, replay.tally.ballots, replay.issued, len(checkpoints), replay.state)
+            origin, size, tally.ballots, issued, len(checkpoints), state)
     finally:
         entries_file.close()
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:   # waits for the batches under way only (wait=False races at exit)
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 USAGE = ("usage: verify_bundle.py DIR [--log-key VKEY] [--checkpoint FILE]... "
