@@ -136,6 +136,7 @@ values = ["longhua-2021"]
 [phases.examples]
 fill-missing = true
 
+
 [[operations]]
 include-operation-id = "annulEvaluation"
 parameters = { "path.id" = { dictionary = "annullable", probability = 0.5 } }
@@ -161,12 +162,18 @@ if [[ -n ${SCHEMATHESIS_REPORT:-} ]]; then
   report_args=(--report junit,ndjson,har --report-dir "$SCHEMATHESIS_REPORT")
 fi
 
+# Every check but ensure_resource_availability: the stateful phase infers that POST
+# /evaluations names its resource by the request's `id`, but the server trims surrounding
+# whitespace from ids (a clerk's " fuyuan-2019 " is fuyuan-2019, SPEC §2's text rules) and
+# answers with the id it created, so a padded request id is "not found" as spelled. GETs of
+# real ids in every state are exercised through the dictionaries above.
 status=0
 start=$SECONDS
 timeout 240 "${SCHEMATHESIS[@]}" --config-file "$WORK/schemathesis.toml" run "$SPEC" \
   --url "$BASE" \
   --header "Authorization: Bearer $KEY" \
   --checks all \
+  --exclude-checks ensure_resource_availability \
   --seed "$SEED" --generation-deterministic \
   --max-examples "$EXAMPLES" \
   --workers 1 \
