@@ -185,7 +185,11 @@ let package = Package(
         // Token throughput, run by tools/bench-tokens (release build), never by the tests.
         .executableTarget(
             name: "minping-bench",
-            dependencies: ["MinpingTokens"]
+            dependencies: [
+                "MinpingTokens",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         // The baseline of tools/bench-http: bare Hummingbird + GRDB storing the same rows.
         .executableTarget(
