@@ -188,11 +188,21 @@ public struct WitnessSubmitterService: Service {
         var submitter = Submitter(service: service, endpoint: endpoint, transport: transport, logger: logger)
         // Every evaluation once at start: what was checkpointed while this server or the
         // witness was away.
-        var pending = Set((try? await service.store.evaluationIDs()) ?? [])
+        var pending: Set<String> = []
+        var swept = false
         var backoff = interval
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             pending.formUnion(feed.take(key))
             var failed = false
+            if !swept {
+                do {
+                    pending.formUnion(try await service.store.evaluationIDs())
+                    swept = true
+                } catch {
+                    logger.warning("cannot list the evaluations to submit; retrying", metadata: ["error": "\(error)"])
+                    failed = true
+                }
+            }
             for id in pending.sorted() {
                 if Task.isCancelled { break }
                 if await submitter.bringUp(id) {
@@ -230,9 +240,12 @@ struct Submitter {
     /// unreachable or refuses (warned in the log).
     mutating func bringUp(_ id: String) async -> Bool {
         do {
-            guard let note = try await service.store.latestCheckpoint(evaluation: id),
-                  let checkpoint = Checkpoint.unverified(note), let text = try? SignedNote(note).text
-            else { return true }
+            guard let note = try await service.store.latestCheckpoint(evaluation: id) else { return true }
+            guard let checkpoint = Checkpoint.unverified(note), let text = try? SignedNote(note).text else {
+                // Stored data that does not read is an integrity failure, never skipped quietly.
+                _ = service.integrityFailure(id, "the latest stored checkpoint is not a signed checkpoint")
+                return false
+            }
             latest[id] = checkpoint.size
             if try endpoint.verifier.cosignedTime(note) != nil {
                 cosigned[id] = checkpoint.size
