@@ -218,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "MinpingLogTests",
             dependencies: [
-                "MinpingLog", "MinpingTestSupport",
+                "MinpingLog", "MinpingStore", "MinpingTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Vectors")]

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON value whose objects keep their key order, so output reads as SPEC.md shows it.
 ///
 /// Serialization escapes strings the RFC 8785 way (only `"`, `\` and control characters;
@@ -57,7 +59,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// - Seealso: RFC 8785 §3.2.2.2
-    static func writeString(_ text: String, to out: inout String) {
+    public static func writeString(_ text: String, to out: inout String) {
         out.append("\"")
         // Fast path: nothing to escape (ids, tokens, hashes, most names).
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
@@ -81,5 +83,22 @@ public indirect enum JSONValue: Sendable, Equatable {
             }
         }
         out.append("\"")
+    }
+}
+
+extension String {
+    /// Byte order of the UTF-8 encodings: RFC 8785's member order for the log's ASCII keys.
+    /// A memcmp on the strings' contiguous storage (native strings have it); the generic
+    /// sequence comparison otherwise. Sorting 40 keys per ballot made the generic one show.
+    public func utf8Precedes(_ other: String) -> Bool {
+        let fast = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b -> Bool in
+                let common = Swift.min(a.count, b.count)
+                let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+                return order != 0 ? order < 0 : a.count < b.count
+            }
+        }
+        if let fast, let result = fast { return result }
+        return utf8.lexicographicallyPrecedes(other.utf8)
     }
 }

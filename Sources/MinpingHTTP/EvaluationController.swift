@@ -171,11 +171,6 @@ struct EvaluationController {
 
     struct AnnulRequest: Decodable { let reason: NonEmpty }
 
-    struct BallotRequest: Decodable {
-        let token: String
-        let ratings: [String: String]
-    }
-
     struct Accepted: JSONResponse {
         let tracker: String
         var status: HTTPResponse.Status { .accepted }
@@ -312,7 +307,7 @@ struct EvaluationController {
 
     @Sendable func ballot(_ request: Request, context: MinpingContext) async throws -> Accepted {
         let id = try context.parameters.require("id")
-        let body = try await Body.decode(BallotRequest.self, request, limit: Self.ballotLimit(try await service.definition(id)))
+        let body = try await Body.ballot(request, limit: Self.ballotLimit(try await service.definition(id)))
         return Accepted(tracker: try await service.castBallot(id, token: body.token, ratings: body.ratings))
     }
 

@@ -30,7 +30,7 @@ public enum CanonicalJSON {
         case let .object(members):
             out.append("{")
             // Byte order of the keys: for the ASCII keys of the profile, RFC 8785's UTF-16 order.
-            let sorted = members.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+            let sorted = members.sorted { $0.0.utf8Precedes($1.0) }
             for (index, (key, member)) in sorted.enumerated() {
                 if index > 0 { out.append(",") }
                 JSONValue.string(key).write(to: &out)
@@ -103,7 +103,7 @@ private struct Parser {
                 let key = try string()
                 guard key.utf8.allSatisfy({ $0 < 0x80 }) else { throw .invalid("key '\(key)' is not ASCII") }
                 // Canonical keys ascend strictly, which also rules out duplicates.
-                if let last = members.last?.0, !last.utf8.lexicographicallyPrecedes(key.utf8) {
+                if let last = members.last?.0, !last.utf8Precedes(key) {
                     throw last == key ? .invalid("key '\(key)' appears twice") : .notCanonical
                 }
                 try expect(":")

@@ -72,6 +72,22 @@ extension LogEntry {
         try LogEntry(bytes: encode(seq: seq, prev: prev?.hex ?? zeroHash, event))
     }
 
+    /// `make(seq:prev:.ballot(token, ratings))` for ratings given as their canonical JSON:
+    /// the members in canonical order are prev, ratings, seq, token, type, v.
+    public static func ballot(seq: Int, prev: Data?, token: String, storedRatings: String) throws(LogEntryError) -> LogEntry {
+        var text = #"{"prev":""#
+        text.reserveCapacity(storedRatings.utf8.count + token.utf8.count + 160)
+        text.append(prev?.hex ?? zeroHash)
+        text.append(#"","ratings":"#)
+        text.append(storedRatings)
+        text.append(#","seq":"#)
+        text.append(String(seq))
+        text.append(#","token":"#)
+        JSONValue.writeString(token, to: &text)
+        text.append(#","type":"ballot","v":1}"#)
+        return try LogEntry(bytes: Array(text.utf8))
+    }
+
     /// The canonical bytes of `{"v":1,"seq":N,"prev":…,"type":…}` plus the event's fields.
     static func encode(seq: Int, prev: String, _ event: AuditEvent) -> [UInt8] {
         CanonicalJSON.encode(.object([
@@ -97,6 +113,16 @@ public struct LogHead: Sendable {
 
     public mutating func append(_ event: AuditEvent) throws(LogEntryError) -> LogEntry {
         let entry = try LogEntry.make(seq: tree.size, prev: tree.size > 0 ? tree.leafHash(at: tree.size - 1) : nil, event)
+        tree.append(leafHash: entry.leafHash)
+        return entry
+    }
+
+    /// Appends a ballot entry whose ratings are already canonical JSON (as the stores keep
+    /// them): the bytes are spliced, not re-encoded, then parsed like any stored entry, so
+    /// anything not of the log's profile is refused here, never logged.
+    public mutating func appendBallot(token: String, storedRatings: String) throws(LogEntryError) -> LogEntry {
+        let entry = try LogEntry.ballot(seq: tree.size, prev: tree.size > 0 ? tree.leafHash(at: tree.size - 1) : nil,
+                                        token: token, storedRatings: storedRatings)
         tree.append(leafHash: entry.leafHash)
         return entry
     }

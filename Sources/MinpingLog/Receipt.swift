@@ -13,6 +13,18 @@ public enum Tracker {
         return Data(SHA256.hash(data: CanonicalJSON.encode(value))).hex
     }
 
+    /// The same, from the ratings' canonical JSON (``StoredRatings``), spliced rather than
+    /// sorted again: `{"ratings":…,"token":…}` is already in canonical order.
+    public static func of(token: String, storedRatings: String) -> String {
+        var text = #"{"ratings":"#
+        text.reserveCapacity(storedRatings.utf8.count + token.utf8.count + 24)
+        text.append(storedRatings)
+        text.append(#","token":"#)
+        JSONValue.writeString(token, to: &text)
+        text.append("}")
+        return Data(SHA256.hash(data: Array(text.utf8))).hex
+    }
+
     /// The tracker of a ballot entry, or nil for other entries.
     public static func of(_ entry: LogEntry) -> String? {
         guard case let .ballot(token, ratings)? = try? entry.event() else { return nil }

@@ -119,6 +119,7 @@ extension PostgresStore {
 
     static func ballot(_ row: PostgresRow) throws -> BallotRecord {
         let (evaluation, nonce, token, ratings, tracker, seq) = try row.decode((String, Data, String, String, String, Int?).self)
-        return BallotRecord(evaluation: evaluation, nonce: nonce, token: token, ratings: try StoredRatings.decode(ratings), tracker: tracker, seq: seq)
+        return BallotRecord(evaluation: evaluation, nonce: nonce, token: token, ratings: try StoredRatings.decode(ratings), storedRatings: ratings,
+                            tracker: tracker, seq: seq)
     }
 }

@@ -322,7 +322,6 @@ public final class PostgresStore: EvaluationStore {
     // MARK: Ballots
 
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
-        let encodedRatings = ballots.map { StoredRatings.encode($0.ratings) }
         // If the connection is lost at COMMIT, the first ballot stored tells whether the
         // transaction committed (it is all or nothing); with none stored nothing changed.
         let committed: ([BallotOutcome]) async throws -> Bool = { outcomes in
@@ -351,7 +350,7 @@ public final class PostgresStore: EvaluationStore {
                     INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq)
                     SELECT \(evaluation), nonce, token, ratings, tracker, NULL
                     FROM unnest(\(tried.map { ByteBuffer(data: ballots[$0].nonce) })::bytea[], \(tried.map { ballots[$0].token })::text[],
-                                \(tried.map { encodedRatings[$0] })::text[], \(tried.map { ballots[$0].tracker })::text[])
+                                \(tried.map { ballots[$0].storedRatings })::text[], \(tried.map { ballots[$0].tracker })::text[])
                          AS arriving (nonce, token, ratings, tracker)
                     ON CONFLICT DO NOTHING RETURNING nonce
                     """, logger: logger).collect().map { try $0.decode(Data.self) }
@@ -376,10 +375,11 @@ public final class PostgresStore: EvaluationStore {
         }
     }
 
-    public func pendingBallots(evaluation: String) async throws -> [BallotRecord] {
-        try await rows("""
-            SELECT evaluation, nonce, token, ratings, tracker, seq FROM ballot WHERE evaluation = \(evaluation) AND seq IS NULL
-            """).map(Self.ballot)
+    public func pendingBallots(evaluation: String) async throws -> [PendingBallot] {
+        try await rows("SELECT nonce, token, ratings FROM ballot WHERE evaluation = \(evaluation) AND seq IS NULL").map { row in
+            let (nonce, token, ratings) = try row.decode((Data, String, String).self)
+            return PendingBallot(nonce: nonce, token: token, storedRatings: ratings)
+        }
     }
 
     public func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
@@ -405,7 +405,7 @@ public final class PostgresStore: EvaluationStore {
             guard var record = try await Self.fetchEvaluation(step.evaluation, lock: true, connection, logger) else {
                 throw StoreError.notFound("evaluation \(step.evaluation)")
             }
-            let size = try await connection.query("SELECT count(*) FROM log_entry WHERE evaluation = \(step.evaluation)", logger: logger)
+            let size = try await connection.query("SELECT coalesce(max(seq) + 1, 0) FROM log_entry WHERE evaluation = \(step.evaluation)", logger: logger)
                 .decode(Int.self).first(where: { _ in true }) ?? 0
             guard size == step.expectedSize else { throw StoreError.logConflict }
             try record.apply(step.lifecycleEvents)

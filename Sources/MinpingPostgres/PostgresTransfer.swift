@@ -96,7 +96,7 @@ extension PostgresStore: TransferableStore {
             for ballot in dump.ballots {
                 try await connection.query("""
                     INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq)
-                    VALUES (\(record.id), \(ballot.nonce), \(ballot.token), \(StoredRatings.encode(ballot.ratings)), \(ballot.tracker), \(ballot.seq))
+                    VALUES (\(record.id), \(ballot.nonce), \(ballot.token), \(ballot.storedRatings), \(ballot.tracker), \(ballot.seq))
                     """, logger: logger)
             }
             try await Self.insert(dump.entries, evaluation: record.id, connection, logger)

@@ -120,6 +120,44 @@ extension SQLiteStore {
                 ALTER TABLE enrollment_code ADD COLUMN response BLOB;
                 """)
         }
+        migrator.registerMigration("v4") { db in
+            // Ballots and log entries move to rowid tables (issue 17). A row of either is about
+            // 1.5 KB (token and 40 ratings); a WITHOUT ROWID table keeps at most about 1 KB of a
+            // row in its 4 KB page and spilled the rest of every row to an overflow page, so
+            // integration's UPDATE of `seq` rewrote a leaf, an overflow page and the freelist
+            // per ballot. A rowid table holds such a row in its page.
+            // The ballot rowid never keeps casting order: rows copied here are numbered in
+            // nonce order (random), and new ones get a random rowid (spendTokensAndStoreBallots).
+            try db.execute(sql: """
+                CREATE TABLE ballot_v4 (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    nonce BLOB NOT NULL,
+                    token TEXT NOT NULL,
+                    ratings TEXT NOT NULL,
+                    tracker TEXT NOT NULL,
+                    seq INTEGER,
+                    PRIMARY KEY (evaluation, nonce)
+                );
+                INSERT INTO ballot_v4 (evaluation, nonce, token, ratings, tracker, seq)
+                    SELECT evaluation, nonce, token, ratings, tracker, seq FROM ballot ORDER BY evaluation, nonce;
+                DROP TABLE ballot;
+                ALTER TABLE ballot_v4 RENAME TO ballot;
+                CREATE INDEX ballot_by_tracker ON ballot (evaluation, tracker);
+                CREATE INDEX ballot_pending ON ballot (evaluation) WHERE seq IS NULL;
+                CREATE TABLE log_entry_v4 (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    seq INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    bytes BLOB NOT NULL,
+                    leaf_hash BLOB NOT NULL,
+                    PRIMARY KEY (evaluation, seq)
+                );
+                INSERT INTO log_entry_v4 (evaluation, seq, type, bytes, leaf_hash)
+                    SELECT evaluation, seq, type, bytes, leaf_hash FROM log_entry ORDER BY evaluation, seq;
+                DROP TABLE log_entry;
+                ALTER TABLE log_entry_v4 RENAME TO log_entry;
+                """)
+        }
         return migrator
     }
 }

@@ -8,6 +8,10 @@ import MinpingStore
 /// - Seealso: SPEC §4 (Redemption)
 public final class SQLiteStore: EvaluationStore {
     let pool: DatabasePool
+    let checkpointer: Checkpointer
+    /// The writer's own automatic checkpoint, a backstop behind ``Checkpointer``: 40 MB of WAL
+    /// (SQLite's default is 1,000 pages).
+    static let walBackstopPages = 10_000
 
     /// Opens (creating and migrating if needed) the database at `path`. `keys` seals the
     /// signing keys an older database holds in the clear (migration v2).
@@ -20,10 +24,12 @@ public final class SQLiteStore: EvaluationStore {
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        checkpointer = try Checkpointer(path: path)
         // GRDB sets synchronous=NORMAL on the writer after prepareDatabase; FULL must be set
         // on the writer itself, after opening.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walBackstopPages)")
         }
         let migrator = Self.migrator(keys: keys)
         let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
@@ -192,14 +198,13 @@ public final class SQLiteStore: EvaluationStore {
     // MARK: Ballots
 
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
-        // Encoded before the transaction: the writer is the one serial resource.
-        let encodedRatings = ballots.map { StoredRatings.encode($0.ratings) }
+        defer { checkpointer.schedule() }
         return try await pool.write { db in
             // Each evaluation's lifecycle, read once per group commit and written back once.
             var lifecycles: [String: Lifecycle?] = [:]
             var outcomes: [BallotOutcome] = []
             outcomes.reserveCapacity(ballots.count)
-            for (ballot, ratings) in zip(ballots, encodedRatings) {
+            for ballot in ballots {
                 if lifecycles[ballot.evaluation] == nil {
                     lifecycles[ballot.evaluation] = .some(try Self.fetchEvaluation(ballot.evaluation, db)?.lifecycle)
                 }
@@ -209,10 +214,7 @@ public final class SQLiteStore: EvaluationStore {
                 }
                 // Spending the nonce is the insert (its primary key); a spent token is told so
                 // whatever the state, and a ballot the lifecycle refuses is taken out again.
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO ballot (evaluation, nonce, token, ratings, tracker, seq) VALUES (?, ?, ?, ?, ?, NULL)
-                    """, arguments: [ballot.evaluation, ballot.nonce, ballot.token, ratings, ballot.tracker])
-                guard db.changesCount == 1 else {
+                guard try Self.insertBallot(ballot, db) else {
                     outcomes.append(.tokenSpent)
                     continue
                 }
@@ -232,10 +234,28 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
-    public func pendingBallots(evaluation: String) async throws -> [BallotRecord] {
+    /// Stores an accepted ballot; false if its nonce was spent already. The rowid is random,
+    /// never the next number: the table must not keep casting order (SPEC §5). INSERT OR
+    /// IGNORE also passes over a rowid already taken (one chance in about 2^63 per row); that
+    /// is told apart by looking the nonce up, and the row tried again under another rowid.
+    /// The statements are cached: compiled once per connection, not once per ballot.
+    static func insertBallot(_ ballot: BallotRecord, _ db: Database) throws -> Bool {
+        let insert = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO ballot (rowid, evaluation, nonce, token, ratings, tracker, seq) VALUES (?, ?, ?, ?, ?, ?, NULL)
+            """)
+        while true {
+            try insert.execute(arguments: [Int64.random(in: 1...Int64.max), ballot.evaluation, ballot.nonce, ballot.token,
+                                           ballot.storedRatings, ballot.tracker])
+            if db.changesCount == 1 { return true }
+            let spent = try db.cachedStatement(sql: "SELECT 1 FROM ballot WHERE evaluation = ? AND nonce = ?")
+            if try Bool.fetchOne(spent, arguments: [ballot.evaluation, ballot.nonce]) == true { return false }
+        }
+    }
+
+    public func pendingBallots(evaluation: String) async throws -> [PendingBallot] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ballot WHERE evaluation = ? AND seq IS NULL", arguments: [evaluation])
-                .map { row throws(StoreError) in try Self.ballot(row) }
+            try Row.fetchAll(db, sql: "SELECT nonce, token, ratings FROM ballot WHERE evaluation = ? AND seq IS NULL", arguments: [evaluation])
+                .map { row in PendingBallot(nonce: row[0], token: row[1], storedRatings: row[2]) }
         }
     }
 
@@ -249,9 +269,12 @@ public final class SQLiteStore: EvaluationStore {
     // MARK: The log
 
     public func commit(_ step: LogStep) async throws {
+        defer { checkpointer.schedule() }
         try await pool.write { db in
             var record = try Self.requireEvaluation(step.evaluation, db)
-            let size = try Int.fetchOne(db, sql: "SELECT count(*) FROM log_entry WHERE evaluation = ?", arguments: [step.evaluation]) ?? 0
+            // max, not count: an index seek, where count(*) read every entry of the log.
+            let size = try Int.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM log_entry WHERE evaluation = ?",
+                                        arguments: [step.evaluation]) ?? 0
             guard size == step.expectedSize else { throw StoreError.logConflict }
             try record.apply(step.lifecycleEvents)
             for effect in step.effects {
@@ -335,9 +358,9 @@ extension SQLiteStore {
                            arguments: [answer.request, answer.response, record.id, hash])
             guard db.changesCount == 1 else { throw StoreError.codeInvalid }
         case let .integrateBallots(positions):
+            let update = try db.cachedStatement(sql: "UPDATE ballot SET seq = ? WHERE evaluation = ? AND nonce = ? AND seq IS NULL")
             for (nonce, seq) in positions {
-                try db.execute(sql: "UPDATE ballot SET seq = ? WHERE evaluation = ? AND nonce = ? AND seq IS NULL",
-                               arguments: [seq, record.id, nonce])
+                try update.execute(arguments: [seq, record.id, nonce])
                 guard db.changesCount == 1 else { throw StoreError.logConflict }
             }
         case .requireNoPendingBallots:
@@ -363,8 +386,8 @@ extension SQLiteStore {
     }
 
     static func insert(_ entry: StoredEntry, evaluation: String, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO log_entry (evaluation, seq, type, bytes, leaf_hash) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [evaluation, entry.seq, entry.type, Data(entry.bytes), entry.leafHash])
+        try db.cachedStatement(sql: "INSERT INTO log_entry (evaluation, seq, type, bytes, leaf_hash) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [evaluation, entry.seq, entry.type, Data(entry.bytes), entry.leafHash])
     }
 
     static func insertCheckpoint(_ note: String, size: Int, evaluation: String, _ db: Database) throws {
@@ -405,6 +428,6 @@ extension SQLiteStore {
 
     static func ballot(_ row: Row) throws(StoreError) -> BallotRecord {
         BallotRecord(evaluation: row["evaluation"], nonce: row["nonce"], token: row["token"],
-                     ratings: try StoredRatings.decode(row["ratings"]), tracker: row["tracker"], seq: row["seq"])
+                     ratings: try StoredRatings.decode(row["ratings"]), storedRatings: row["ratings"], tracker: row["tracker"], seq: row["seq"])
     }
 }

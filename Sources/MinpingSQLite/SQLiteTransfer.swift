@@ -68,7 +68,6 @@ extension SQLiteStore: TransferableStore {
 
     public func load(_ dump: EvaluationDump) async throws {
         let record = dump.record
-        let ratings = dump.ballots.map { StoredRatings.encode($0.ratings) }
         try await pool.write { db in
             try db.execute(sql: """
                 INSERT INTO evaluation (id, street, definition, token_key_sealed, state, slips, codes, issued, ballots,
@@ -81,9 +80,10 @@ extension SQLiteStore: TransferableStore {
                 try db.execute(sql: "INSERT INTO enrollment_code (evaluation, hash, used, request, response) VALUES (?, ?, ?, ?, ?)",
                                arguments: [record.id, code.hash, code.used, code.answer?.request, code.answer?.response])
             }
-            for (ballot, ratings) in zip(dump.ballots, ratings) {
+            // In nonce order, so the rowids numbered here say nothing of casting order.
+            for ballot in dump.ballots.sorted(by: { $0.nonce.lexicographicallyPrecedes($1.nonce) }) {
                 try db.execute(sql: "INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [record.id, ballot.nonce, ballot.token, ratings, ballot.tracker, ballot.seq])
+                               arguments: [record.id, ballot.nonce, ballot.token, ballot.storedRatings, ballot.tracker, ballot.seq])
             }
             for entry in dump.entries { try Self.insert(entry, evaluation: record.id, db) }
             for checkpoint in dump.checkpoints {

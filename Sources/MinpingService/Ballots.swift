@@ -36,8 +36,11 @@ extension EvaluationService {
         } catch {
             throw ServiceError.ballotInvalid(error.description)
         }
-        let tracker = Tracker.of(token: token, ratings: ratings)
-        let ballot = BallotRecord(evaluation: id, nonce: nonce, token: token, ratings: ratings, tracker: tracker)
+        // The ratings' canonical JSON, encoded once: the tracker and the stored row use it,
+        // and integration splices it into the log entry.
+        let storedRatings = StoredRatings.encode(ratings)
+        let tracker = Tracker.of(token: token, storedRatings: storedRatings)
+        let ballot = BallotRecord(evaluation: id, nonce: nonce, token: token, ratings: ratings, storedRatings: storedRatings, tracker: tracker)
         switch try await committer.submit(ballot) {
         case .stored: return tracker
         case .tokenSpent: throw ServiceError.tokenSpent

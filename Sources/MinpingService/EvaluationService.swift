@@ -317,9 +317,8 @@ public actor EvaluationService {
     /// writer is never held long, so ballots keep their latency. The caller holds the lock.
     private func integrateLocked(_ id: String) async throws -> Int {
         let pending = try await store.pendingBallots(evaluation: id)
-        for start in stride(from: 0, to: pending.count, by: Self.integrationBatch) {
+        for batch in Self.batches(pending) {
             let started = ContinuousClock.now
-            let batch = Array(pending[start..<min(start + Self.integrationBatch, pending.count)])
             try await commitStep(id) { head, _ in
                 let (entries, positions) = try Self.ballotEntries(batch, head: &head)
                 return (entries, [.lifecycle(.ballotsLogged), .integrateBallots(positions)])
@@ -347,14 +346,24 @@ public actor EvaluationService {
         return total
     }
 
-    static let integrationBatch = 500
+    /// Ballots per integration step (issue 17: steps of 500 held SQLite's one writer for tens
+    /// of milliseconds while voters queued behind them; see BENCHMARKS.md).
+    static let integrationBatch = 100
 
-    static func ballotEntries(_ pending: [BallotRecord], head: inout LogHead) throws -> ([LogEntry], [Data: Int]) {
+    /// A round's pending ballots in batches of at most `size`, drawn at random: a store may
+    /// list them in casting order (PostgreSQL's heap does), and the k-th batch must not be
+    /// "the k-th hundred to arrive". Each batch is shuffled again as it is logged.
+    static func batches(_ pending: [PendingBallot], size: Int = integrationBatch) -> [[PendingBallot]] {
+        let drawn = pending.shuffled()
+        return stride(from: 0, to: drawn.count, by: size).map { Array(drawn[$0..<min($0 + size, drawn.count)]) }
+    }
+
+    static func ballotEntries(_ pending: [PendingBallot], head: inout LogHead) throws -> ([LogEntry], [Data: Int]) {
         var entries: [LogEntry] = []
         var positions: [Data: Int] = [:]
         // Random order within the batch: the log's order does not reveal casting order.
         for ballot in pending.shuffled() {
-            let entry = try head.append(.ballot(token: ballot.token, ratings: ballot.ratings))
+            let entry = try head.appendBallot(token: ballot.token, storedRatings: ballot.storedRatings)
             positions[ballot.nonce] = entry.seq
             entries.append(entry)
         }

@@ -40,8 +40,8 @@ public protocol EvaluationStore: Sendable {
     /// Spends each ballot's nonce and stores it, all in one transaction (group commit): each
     /// is stored only if its evaluation is open and its nonce unspent.
     func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome]
-    /// Accepted ballots not yet in the log.
-    func pendingBallots(evaluation: String) async throws -> [BallotRecord]
+    /// Accepted ballots not yet in the log, in no particular order (the integrator shuffles).
+    func pendingBallots(evaluation: String) async throws -> [PendingBallot]
     /// The ballot with this tracker, if any (its `seq` is nil while pending).
     func ballot(evaluation: String, tracker: String) async throws -> BallotRecord?
 

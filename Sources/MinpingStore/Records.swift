@@ -57,26 +57,56 @@ public struct BallotRecord: Sendable, Equatable {
     public var token: String
     /// Subject id -> option id.
     public var ratings: [String: String]
+    /// `ratings` as the stores keep them: canonical JSON (``StoredRatings``), encoded once.
+    public let storedRatings: String
     public var tracker: String
     /// The log position once integrated.
     public var seq: Int?
 
-    public init(evaluation: String, nonce: Data, token: String, ratings: [String: String], tracker: String, seq: Int? = nil) {
+    /// `storedRatings`, when the caller has it already, must be `StoredRatings.encode(ratings)`.
+    public init(evaluation: String, nonce: Data, token: String, ratings: [String: String], storedRatings: String? = nil,
+                tracker: String, seq: Int? = nil) {
         self.evaluation = evaluation
         self.nonce = nonce
         self.token = token
         self.ratings = ratings
+        self.storedRatings = storedRatings ?? StoredRatings.encode(ratings)
         self.tracker = tracker
         self.seq = seq
+    }
+}
+
+/// A ballot awaiting integration, as the integrator needs it: its ratings stay in their
+/// stored canonical form, spliced into the log entry without being decoded and re-encoded.
+public struct PendingBallot: Sendable, Equatable {
+    public var nonce: Data
+    public var token: String
+    /// Canonical JSON of the ratings object (``StoredRatings``).
+    public var storedRatings: String
+
+    public init(nonce: Data, token: String, storedRatings: String) {
+        self.nonce = nonce
+        self.token = token
+        self.storedRatings = storedRatings
     }
 }
 
 /// How every store keeps a ballot's ratings: compact JSON with sorted keys (Foundation's
 /// sortedKeys writer is far too slow for the ballot path), read back strictly.
 public enum StoredRatings {
+    /// Canonical JSON (RFC 8785, the log's profile) of the ratings object: keys in byte order.
+    /// Written directly, not through a JSONValue: this runs once per ballot accepted.
     public static func encode(_ ratings: [String: String]) -> String {
-        JSONValue.object(ratings.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            .map { ($0.key, JSONValue.string($0.value)) }).serialized
+        var out = "{"
+        out.reserveCapacity(ratings.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        for (index, (subject, option)) in ratings.sorted(by: { $0.key.utf8Precedes($1.key) }).enumerated() {
+            if index > 0 { out.append(",") }
+            JSONValue.writeString(subject, to: &out)
+            out.append(":")
+            JSONValue.writeString(option, to: &out)
+        }
+        out.append("}")
+        return out
     }
 
     /// A stored ballot's ratings; anything but an object of strings is an integrity failure.

@@ -103,8 +103,11 @@ public final class MemoryStore: EvaluationStore {
         }
     }
 
-    public func pendingBallots(evaluation: String) async throws -> [BallotRecord] {
-        state.withLock { ($0.ballots[evaluation] ?? [:]).values.filter { $0.seq == nil } }
+    public func pendingBallots(evaluation: String) async throws -> [PendingBallot] {
+        state.withLock {
+            ($0.ballots[evaluation] ?? [:]).values.filter { $0.seq == nil }
+                .map { PendingBallot(nonce: $0.nonce, token: $0.token, storedRatings: $0.storedRatings) }
+        }
     }
 
     public func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {

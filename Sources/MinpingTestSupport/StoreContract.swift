@@ -36,11 +36,11 @@ public enum StoreContract {
                      ratings: ["m-1": "satisfied", "o-1": "unknown"], tracker: tracker ?? "tracker-\(nonce)")
     }
 
-    /// Creates e1 and opens it (entries 0 and 1).
-    public static func openEvaluation(_ store: any EvaluationStore, electorate: Int = 10) async throws {
+    /// Creates e1 and opens it (entries 0 and 1), with `slips` slips issued first.
+    public static func openEvaluation(_ store: any EvaluationStore, electorate: Int = 10, slips: Int = 0) async throws {
         try await create(store, record(electorate: electorate))
         try await store.commit(LogStep(evaluation: "e1", expectedSize: 1, entries: [entry(1)], checkpoint: "cp2",
-                                       effects: [.lifecycle(.opened(at: at))]))
+                                       effects: (slips > 0 ? [.lifecycle(.slipsIssued(count: slips))] : []) + [.lifecycle(.opened(at: at))]))
     }
 
     public static let cases: [Case] = [
@@ -82,6 +82,7 @@ public enum StoreContract {
             #expect(try await store.spendTokensAndStoreBallots([ballot(2)]) == [.tokenSpent])
             #expect(try await store.evaluation(id: "e1")?.ballots == 2)
             #expect(Set(try await store.pendingBallots(evaluation: "e1").map(\.nonce)) == [ballot(1).nonce, ballot(2).nonce])
+            #expect(Set(try await store.pendingBallots(evaluation: "e1").map(\.storedRatings)) == [ballot(1).storedRatings, ballot(2).storedRatings])
             #expect(try await store.ballot(evaluation: "e1", tracker: "tracker-2")?.ratings == ballot(2).ratings)
         },
         Case(name: "a refused step changes nothing: stale size, over-issue, wrong state") { store in

@@ -55,6 +55,24 @@ struct EvaluationAPITests {
             #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": forged, "ratings": ["m-1": "satisfied"]]).code == "token_invalid")
             #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": "x", "ratings": [:]]).code == "token_invalid")
             #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["ratings": ["m-1": "satisfied"]]).code == "malformed_request")
+            // Each malformed body is refused with 400, naming the field; nothing is stored.
+            for (body, detail) in [
+                (["token": tokens[5]] as [String: Any], "'ratings' is required"),
+                (["token": 7, "ratings": ["m-1": "satisfied"]], "'token' must be a string"),
+                (["token": tokens[5], "ratings": ["m-1", "satisfied"]], "'ratings' must be an object of option ids"),
+                (["token": tokens[5], "ratings": ["m-1": 1]], "'ratings.m-1' must be a string"),
+                (["token": tokens[5], "ratings": ["m-1": NSNull()]], "'ratings.m-1' must be a string"),
+                (["token": tokens[5], "ratings": ["m-1": true]], "'ratings.m-1' must be a string"),
+            ] {
+                let refused = try await client.call(.post, "\(base)/lz-2026/ballots", json: body)
+                #expect(refused.status == 400 && refused.code == "malformed_request", "\(body)")
+                #expect(refused.json["detail"] as? String == detail, "\(refused.body)")
+            }
+            for text in ["[1]", "{", "\"x\"", "{\"token\":\"a\",\"ratings\":{}}}"] {
+                let refused = try await client.execute(uri: "\(base)/lz-2026/ballots", method: .post, headers: [.contentType: "application/json"],
+                                                       body: ByteBuffer(string: text)) { Int($0.status.code) }
+                #expect(refused == 400, "\(text)")
+            }
 
             // Turnout is public, results are not; a pending ballot's receipt says so.
             reply = try await client.call(.get, "\(base)/lz-2026")

@@ -71,7 +71,7 @@ final class UnreachableStore: EvaluationStore {
         try reachable()
         return try await inner.spendTokensAndStoreBallots(ballots)
     }
-    func pendingBallots(evaluation: String) async throws -> [BallotRecord] { try await inner.pendingBallots(evaluation: evaluation) }
+    func pendingBallots(evaluation: String) async throws -> [PendingBallot] { try await inner.pendingBallots(evaluation: evaluation) }
     func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
         try await inner.ballot(evaluation: evaluation, tracker: tracker)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MinpingCore
 @testable import MinpingLog
+import MinpingStore
 import MinpingTokens
 import Testing
 
@@ -274,6 +275,37 @@ struct ReceiptTests {
         // the pages' tracker against the same value.
         let ratings = ["m-2": "dissatisfied", "m-1": "满意", "fy-1": "satisfied"]
         #expect(Tracker.of(token: "AAI-x_y", ratings: ratings) == "b51e6b0b17fbe30743d099698221b26a4032ae16025220c643b752bba1f4fbb6")
+        // The server's path: from the ratings' stored canonical JSON, spliced.
+        #expect(Tracker.of(token: "AAI-x_y", storedRatings: StoredRatings.encode(ratings))
+            == "b51e6b0b17fbe30743d099698221b26a4032ae16025220c643b752bba1f4fbb6")
+    }
+
+    @Test("a ballot entry spliced from stored ratings is byte for byte the one encoded from the event")
+    func splicedBallotEntry() throws {
+        var generator = SplitMix64(state: 17)
+        let options = ["satisfied", "basically_satisfied", "dissatisfied", "unknown", "满意", "a\"b\\c\u{01}"]
+        for round in 0..<200 {
+            var ratings: [String: String] = [:]
+            for index in 0..<Int.random(in: 1...45, using: &generator) {
+                ratings[["m-", "o", "fy-", "Z", "m_"].randomElement(using: &generator)! + "\(index * 7 % 53)"] = options.randomElement(using: &generator)!
+            }
+            let token = round % 7 == 0 ? "odd \"token\"\n" : "AAI-x_y\(round)"
+            let prev: Data? = round == 0 ? nil : Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            let spliced = try LogEntry.ballot(seq: round, prev: prev, token: token, storedRatings: StoredRatings.encode(ratings))
+            let encoded = try LogEntry.make(seq: round, prev: prev, .ballot(token: token, ratings: ratings))
+            #expect(spliced.bytes == encoded.bytes, "round \(round)")
+            #expect(spliced.leafHash == encoded.leafHash)
+            #expect(Tracker.of(token: token, storedRatings: StoredRatings.encode(ratings)) == Tracker.of(token: token, ratings: ratings))
+        }
+    }
+
+    @Test("stored ratings that are not canonical JSON of an object of strings are refused, never logged", arguments: [
+        #"{"m-2":"satisfied","m-1":"satisfied"}"#, #"{"m-1":1}"#, #"{"m-1":"a"} "#, #"["m-1"]"#, #"{"m-1":"a"},"seq":9,"x":{"#, "",
+    ])
+    func splicedBallotRefused(storedRatings: String) {
+        #expect(throws: LogEntryError.self) {
+            try LogEntry.ballot(seq: 3, prev: nil, token: "AAI", storedRatings: storedRatings)
+        }
     }
 
     @Test("a voter's receipt proves the ballot as sent is in the signed log; an altered one fails")

@@ -43,6 +43,27 @@ struct SQLiteSettingsTests {
         let reopened = try SQLiteStore(path: path, keys: keys)
         #expect(try reopened.writerSynchronous() == 2)
     }
+
+    @Test("the ballot table keeps no casting order: rowids are random, not the next number")
+    func noCastingOrder() async throws {
+        let path = TemporaryDatabase.path()
+        defer { TemporaryDatabase.remove(path) }
+        let store = try SQLiteStore(path: path, keys: KeyEncryptionKey())
+        try await StoreContract.openEvaluation(store, electorate: 300, slips: 300)
+        // Nonces rise with casting order here, so neither rowid nor nonce order may follow it.
+        for nonce in 1...250 {
+            #expect(try await store.spendTokensAndStoreBallots([StoreContract.ballot(UInt8(nonce))]) == [.stored])
+        }
+        #expect(try await store.spendTokensAndStoreBallots([StoreContract.ballot(7)]) == [.tokenSpent])
+        let queue = try DatabaseQueue(path: path)
+        let byRowid = try await queue.read { db in try Data.fetchAll(db, sql: "SELECT nonce FROM ballot ORDER BY rowid").map { Int($0[0]) } }
+        #expect(byRowid.count == 250)
+        // Spearman's rank correlation with casting order: about ±0.06 for a random order.
+        let n = Double(byRowid.count)
+        let d2 = byRowid.enumerated().reduce(0.0) { $0 + pow(Double($1.offset + 1 - $1.element), 2) }
+        let rho = 1 - 6 * d2 / (n * (n * n - 1))
+        #expect(abs(rho) < 0.3, "rowid order follows casting order: rho \(rho)")
+    }
 }
 
 @Suite("Signing keys at rest (SPEC §4)")
@@ -77,6 +98,13 @@ struct KeysAtRestTests {
                 INSERT INTO evaluation VALUES ('e1', 'chengqu', CAST('{"id":"e1","publicity_days":3}' AS BLOB), ?, 'open', 2, 0, 2, 1, 10, 0, NULL)
                 """, arguments: [pem])
             try db.execute(sql: "INSERT INTO log_key VALUES ('chengqu', ?)", arguments: [seed])
+            // Two ballots (one integrated) and their log entries, for migration v4.
+            try db.execute(sql: """
+                INSERT INTO ballot VALUES ('e1', x'02', 'tok-2', '{"m-1":"satisfied"}', 'tr-2', NULL);
+                INSERT INTO ballot VALUES ('e1', x'01', 'tok-1', '{"m-1":"unknown"}', 'tr-1', 1);
+                INSERT INTO log_entry VALUES ('e1', 0, 'created', x'7b7d', x'00');
+                INSERT INTO log_entry VALUES ('e1', 1, 'ballot', x'7b7e', x'01');
+                """)
         }
     }
 
@@ -113,6 +141,24 @@ struct KeysAtRestTests {
         #expect(bytes.range(of: seed) == nil)
         #expect(try SQLiteStore.holdsSealedKeys(path: path))
         #expect(throws: KeyFileError.wrongKey) { try SQLiteStore(path: path, keys: KeyEncryptionKey()) }
+    }
+
+    @Test("migration v4 moves ballots and log entries to rowid tables and keeps every row")
+    func migrationToRowidTables() async throws {
+        let path = TemporaryDatabase.path()
+        defer { TemporaryDatabase.remove(path) }
+        try Self.makeVersion1(path, pem: "-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----\n", seed: Data(count: 32))
+        let store = try SQLiteStore(path: path, keys: KeyEncryptionKey())
+        #expect(try await store.pendingBallots(evaluation: "e1") == [PendingBallot(nonce: Data([2]), token: "tok-2", storedRatings: #"{"m-1":"satisfied"}"#)])
+        let integrated = try #require(try await store.ballot(evaluation: "e1", tracker: "tr-1"))
+        #expect(integrated.seq == 1 && integrated.ratings == ["m-1": "unknown"] && integrated.token == "tok-1")
+        #expect(try await store.entries(evaluation: "e1", range: 0..<2).map(\.bytes) == [Array("{}".utf8), Array("{~".utf8)])
+        #expect(try await store.logSize(evaluation: "e1") == 2)
+        let queue = try DatabaseQueue(path: path)
+        let tables = try await queue.read { db in
+            try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE name IN ('ballot', 'log_entry')")
+        }
+        #expect(tables.count == 2 && tables.allSatisfy { !$0.contains("WITHOUT ROWID") })
     }
 
     @Test("a new database is bound to its key at the first start, before it holds any signing key")

@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Moves the WAL into the database file off the commit path (issue 17).
+///
+/// SQLite's automatic checkpoint runs inside whichever commit pushes the WAL past its limit,
+/// so a ballot's group commit now and then also copied megabytes into the database file and
+/// synced it: the ballot path's worst latencies. Here the writer's limit is raised to a
+/// backstop (``SQLiteStore/walBackstopPages``), and after writes a PASSIVE checkpoint runs on a
+/// connection of its own, at most one at a time and at most every quarter second. A PASSIVE
+/// checkpoint never waits for readers or the writer, and durability does not depend on it:
+/// every commit is in the WAL, synced, before its 202.
+final class Checkpointer: Sendable {
+    private let queue: DatabaseQueue
+    private let state = Mutex<(running: Bool, last: ContinuousClock.Instant?)>((false, nil))
+    private static let interval = Duration.milliseconds(250)
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    }
+
+    /// Starts a checkpoint in the background unless one is running or one ran very recently.
+    func schedule() {
+        let now = ContinuousClock.now
+        let start = state.withLock { state in
+            if state.running { return false }
+            if let last = state.last, now - last < Self.interval { return false }
+            state = (true, now)
+            return true
+        }
+        guard start else { return }
+        DispatchQueue.global(qos: .utility).async { [self] in
+            // A failed or partial checkpoint loses nothing (the frames stay in the WAL, synced)
+            // and the next one, or the writer's backstop, takes them; so its error is not
+            // reported here.
+            _ = try? queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            state.withLock { $0.running = false }
+        }
+    }
+
+    /// Runs one checkpoint now and returns the WAL's frames left after it (tests).
+    func checkpointNow() throws -> Int {
+        try queue.writeWithoutTransaction { db in
+            try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { row -> Int in row[1] - row[2] } ?? 0
+        }
+    }
+}
