@@ -147,6 +147,7 @@ public enum AuditEvent: Sendable, Equatable {
         case .ballot:
             guard case let .object(members) = try object("ratings") else { throw missing("ratings") }
             var ratings: [String: String] = [:]
+            ratings.reserveCapacity(members.count)
             for (subject, value) in members {
                 guard case let .string(option) = value else { throw missing("ratings") }
                 ratings[subject] = option

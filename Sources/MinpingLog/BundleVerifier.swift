@@ -84,25 +84,41 @@ public struct BundleVerifier {
         let verifier = TokenVerifier(publicKey: tokenKey, challenge: TokenChallenge(street: definition.street, evaluation: definition.id))
 
         // 1. Structure: every entry canonical, in seq order, chained to the one before.
-        // Parsing and hashing are independent per entry, so they run on every core.
-        let parsed = bundle.entries.parallelMap { bytes in
-            Swift.Result { () throws(LogEntryError) in try LogEntry(bytes: bytes) }
+        // What is independent per entry runs on every core in one pass: parsing and hashing,
+        // reading the event, and verifying a ballot's token (the costliest check). The checks
+        // that depend on order (chain, tree, the replay in step 3) then run in log order, so a
+        // failure is reported at the first entry it concerns, as before.
+        let decoded = bundle.entries.parallelMap { bytes in
+            Swift.Result { () throws(LogEntryError) in
+                let entry = try LogEntry(bytes: bytes)
+                let event = Swift.Result { () throws(AuditEventError) in try entry.event() }
+                // Only ballots carry a token; one that does not read is reported by the replay.
+                var token: Swift.Result<Data, TokenError>?
+                if case let .success(.ballot(text, _)) = event {
+                    token = Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: text) }
+                }
+                // The entry itself is kept only for the first (checkCreated): the rest keep what
+                // the checks below read, not their bytes and fields.
+                return DecodedEntry(seq: entry.seq, prev: entry.prev, leafHash: entry.leafHash, type: entry.type,
+                                    created: entry.seq == 0 ? entry : nil, event: event, token: token)
+            }
         }
-        var entries: [LogEntry] = []
-        entries.reserveCapacity(parsed.count)
+        var entries: [DecodedEntry] = []
+        entries.reserveCapacity(decoded.count)
         var tree = MerkleTree()
         var prev = LogEntry.zeroHash
-        for (index, result) in parsed.enumerated() {
-            let entry: LogEntry
+        for (index, result) in decoded.enumerated() {
+            let entry: DecodedEntry
             switch result {
-            case let .success(parsedEntry): entry = parsedEntry
+            case let .success(decodedEntry):
+                entry = decodedEntry
+                entries.append(decodedEntry)
             case let .failure(error): throw fail(index, "entry_format", error.description)
             }
             guard entry.seq == index else { throw fail(index, "seq", "entry at position \(index) says seq \(entry.seq)") }
             guard entry.prev == prev else { throw fail(index, "chain", "prev is not the leaf hash of entry \(index - 1)") }
             prev = entry.leafHash.hex
             tree.append(leafHash: entry.leafHash)
-            entries.append(entry)
         }
         guard !entries.isEmpty else { throw fail(nil, "created", "the log is empty") }
 
@@ -137,20 +153,16 @@ public struct BundleVerifier {
         }
 
         // 3. Meaning: the created entry, then the lifecycle replayed entry by entry.
-        try checkCreated(entries[0], definition: definition, tokenKey: tokenKey, logKey: logKey)
-        // Token signatures are the costliest check and independent per ballot: verify them on
-        // every core first; the replay then spends the nonces in log order.
-        let tokens = entries.parallelMap { entry -> Swift.Result<Data, TokenError>? in
-            // Only a head start: an entry that does not read is reported by the replay below.
-            guard case let .ballot(token, _)? = try? entry.event() else { return nil }
-            return Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: token) }
-        }
+        guard let created = entries[0].created else { throw fail(0, "created", "the first entry must be 'created'") }
+        try checkCreated(created, definition: definition, tokenKey: tokenKey, logKey: logKey)
+        // The replay spends the nonces in log order, with the events and tokens read above.
         var replay = LifecycleReplay(definition: definition, verifier: verifier)
-        for (entry, token) in zip(entries, tokens) {
+        for decodedEntry in entries {
             do {
-                try replay.apply(entry, verifiedToken: token)
+                try replay.apply(seq: decodedEntry.seq, type: decodedEntry.type, event: decodedEntry.event,
+                                 verifiedToken: decodedEntry.token)
             } catch {
-                throw fail(entry.seq, error.check, error.detail)
+                throw fail(decodedEntry.seq, error.check, error.detail)
             }
         }
 
@@ -245,4 +257,17 @@ public struct BundleVerifier {
         }
         return checkpoint
     }
+}
+
+/// What the parallel pass of ``BundleVerifier/verify(_:)`` read from an entry.
+private struct DecodedEntry: Sendable {
+    var seq: Int
+    var prev: String
+    var leafHash: Data
+    var type: EntryType
+    /// The entry itself, for seq 0 only.
+    var created: LogEntry?
+    var event: Result<AuditEvent, AuditEventError>
+    /// A ballot's token, verified; nil for other entries.
+    var token: Result<Data, TokenError>?
 }

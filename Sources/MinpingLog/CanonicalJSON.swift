@@ -173,13 +173,26 @@ private struct Parser {
         try expect("\"")
         var text = ""
         var run = position
+        // Validated from contiguous memory (the slice's generic path was a tenth of a whole
+        // bundle verification).
         func flush(_ end: Int) throws(CanonicalJSONError) {
-            guard let part = String(validating: bytes[run..<end], as: UTF8.self) else {
-                throw .invalid("invalid UTF-8 in a string")
+            let part = bytes.withUnsafeBufferPointer { buffer in
+                String(validating: UnsafeBufferPointer(rebasing: buffer[run..<end]), as: UTF8.self)
             }
+            guard let part else { throw .invalid("invalid UTF-8 in a string") }
             text.isEmpty ? (text = part) : text.append(part)
         }
         while true {
+            // Skip to the next quote, backslash or control character.
+            position = bytes.withUnsafeBufferPointer { buffer in
+                var index = position
+                while index < buffer.count {
+                    let byte = buffer[index]
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                    index += 1
+                }
+                return index
+            }
             guard let byte = peek else { throw .invalid("unterminated string") }
             if byte == UInt8(ascii: "\"") {
                 try flush(position)

@@ -29,15 +29,26 @@ struct LifecycleReplay {
         tally = Tally(definition: definition)
     }
 
-    /// - Parameter verifiedToken: the outcome of verifying a ballot's token, when the caller
-    ///   has already done so (in parallel); otherwise the replay verifies it.
-    mutating func apply(_ entry: LogEntry, verifiedToken: Result<Data, TokenError>? = nil) throws(Failure) {
+    /// - Parameters:
+    ///   - event: what the entry says, when the caller has already read it (in parallel);
+    ///     otherwise the replay reads it.
+    ///   - verifiedToken: the outcome of verifying a ballot's token, when the caller has
+    ///     already done so (in parallel); otherwise the replay verifies it.
+    mutating func apply(_ entry: LogEntry, event decoded: Result<AuditEvent, AuditEventError>? = nil,
+                        verifiedToken: Result<Data, TokenError>? = nil) throws(Failure) {
+        try apply(seq: entry.seq, type: entry.type, event: decoded ?? Result { () throws(AuditEventError) in try entry.event() },
+                  verifiedToken: verifiedToken)
+    }
+
+    /// The same, for an entry of which only its place, type and event were kept.
+    mutating func apply(seq: Int, type: EntryType, event decoded: Result<AuditEvent, AuditEventError>,
+                        verifiedToken: Result<Data, TokenError>? = nil) throws(Failure) {
         func fail(_ check: String, _ detail: String) -> Failure { Failure(check: check, detail: detail) }
         if state == .annulled { throw fail("lifecycle", "an entry after 'annulled'") }
-        if entry.type == .created, entry.seq != 0 { throw fail("lifecycle", "'created' after the first entry") }
+        if type == .created, seq != 0 { throw fail("lifecycle", "'created' after the first entry") }
         let event: AuditEvent
         do {
-            event = try entry.event()
+            event = try decoded.get()
         } catch {
             throw fail(error.check, error.detail)
         }
