@@ -97,6 +97,7 @@ let package = Package(
             dependencies: [
                 "MinpingStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The evaluation service: lifecycle, exactly-once ballots, batched log integration.

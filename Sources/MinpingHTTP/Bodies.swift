@@ -35,7 +35,13 @@ enum Body {
     /// ratings cost twice as much. Its refusals say what ``decode(_:_:limit:)`` would.
     static func ballot(_ request: Request, limit: Int) async throws -> (token: String, ratings: [String: String]) {
         let data = try await bytes(request, limit: limit)
-        guard let object = try? JSONSerialization.jsonObject(with: data.isEmpty ? Data("{}".utf8) : data) as? [String: Any] else {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data.isEmpty ? Data("{}".utf8) : data)
+        } catch {
+            throw Problem(.badRequest, "malformed_request", "the body must be a JSON object")
+        }
+        guard let object = parsed as? [String: Any] else {
             throw Problem(.badRequest, "malformed_request", "the body must be a JSON object")
         }
         guard let tokenValue = object["token"] else { throw Problem(.badRequest, "malformed_request", "'token' is required") }

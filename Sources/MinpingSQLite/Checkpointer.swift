@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Metrics
 import Synchronization
 
 /// Moves the WAL into the database file off the commit path (issue 17).
@@ -35,9 +36,13 @@ final class Checkpointer: Sendable {
         guard start else { return }
         DispatchQueue.global(qos: .utility).async { [self] in
             // A failed or partial checkpoint loses nothing (the frames stay in the WAL, synced)
-            // and the next one, or the writer's backstop, takes them; so its error is not
-            // reported here.
-            _ = try? queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            // and the next one, or the writer's backstop, takes them; a failure is counted
+            // (`minping_sqlite_checkpoint_failures_total`), so one that keeps failing shows.
+            do {
+                try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            } catch {
+                Counter(label: "minping_sqlite_checkpoint_failures_total").increment()
+            }
             state.withLock { $0.running = false }
         }
     }

@@ -241,9 +241,14 @@ struct Submitter {
     mutating func bringUp(_ id: String) async -> Bool {
         do {
             guard let note = try await service.store.latestCheckpoint(evaluation: id) else { return true }
-            guard let checkpoint = Checkpoint.unverified(note), let text = try? SignedNote(note).text else {
+            let checkpoint: Checkpoint
+            let text: String
+            do {
+                text = try SignedNote(note).text
+                checkpoint = try Checkpoint(body: text)
+            } catch {
                 // Stored data that does not read is an integrity failure, never skipped quietly.
-                _ = service.integrityFailure(id, "the latest stored checkpoint is not a signed checkpoint")
+                _ = service.integrityFailure(id, "the latest stored checkpoint does not read: \(error)")
                 return false
             }
             latest[id] = checkpoint.size
