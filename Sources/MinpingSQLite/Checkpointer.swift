@@ -46,11 +46,4 @@ final class Checkpointer: Sendable {
             state.withLock { $0.running = false }
         }
     }
-
-    /// Runs one checkpoint now and returns the WAL's frames left after it (tests).
-    func checkpointNow() throws -> Int {
-        try queue.writeWithoutTransaction { db in
-            try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").map { row -> Int in row[1] - row[2] } ?? 0
-        }
-    }
 }
