@@ -23,6 +23,18 @@ public struct Tally: Sendable {
     /// Adds one ballot; subjects it does not rate stay blank. Nothing is counted if any
     /// rating names an unknown subject or option.
     public mutating func add(ratings: [String: String]) throws(VoteError) {
+        add(try resolve(ratings))
+    }
+
+    /// A ballot's ratings resolved to the table's cells, ready to count in a tally of the same
+    /// definition. Resolving needs no counts, so many ballots can be resolved in parallel and
+    /// then counted in order (the bundle verifier does).
+    public struct ResolvedRatings: Sendable {
+        fileprivate let cells: [Int]
+    }
+
+    /// Resolves one ballot's ratings, refusing an unknown subject or option.
+    public func resolve(_ ratings: [String: String]) throws(VoteError) -> ResolvedRatings {
         var cells: [Int] = []
         cells.reserveCapacity(ratings.count)
         for (subject, option) in ratings {
@@ -30,7 +42,12 @@ public struct Tally: Sendable {
             guard let o = optionIndex[option] else { throw .unknownOption(subject: subject, option: option) }
             cells.append(s * optionCount + o)
         }
-        record(cells: cells)
+        return ResolvedRatings(cells: cells)
+    }
+
+    /// Counts a ballot resolved by ``resolve(_:)`` for the same definition.
+    public mutating func add(_ resolved: ResolvedRatings) {
+        record(cells: resolved.cells)
     }
 
     /// Checks a ballot without counting it: every subject and option must be known.

@@ -88,19 +88,24 @@ public struct BundleVerifier {
         // reading the event, and verifying a ballot's token (the costliest check). The checks
         // that depend on order (chain, tree, the replay in step 3) then run in log order, so a
         // failure is reported at the first entry it concerns, as before.
+        let resolver = Tally(definition: definition)
         let decoded = bundle.entries.parallelMap { bytes in
             Swift.Result { () throws(LogEntryError) in
                 let entry = try LogEntry(bytes: bytes)
-                let event = Swift.Result { () throws(AuditEventError) in try entry.event() }
-                // Only ballots carry a token; one that does not read is reported by the replay.
+                var event = Swift.Result { () throws(AuditEventError) in try entry.event() }
+                // Only ballots carry a token and ratings; one that does not read is reported by
+                // the replay. Resolved ratings replace the event's, which are not kept.
                 var token: Swift.Result<Data, TokenError>?
-                if case let .success(.ballot(text, _)) = event {
+                var ratings: Swift.Result<Tally.ResolvedRatings, VoteError>?
+                if case let .success(.ballot(text, named)) = event {
                     token = Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: text) }
+                    ratings = Swift.Result { () throws(VoteError) in try resolver.resolve(named) }
+                    event = .success(.ballot(token: text, ratings: [:]))
                 }
                 // The entry itself is kept only for the first (checkCreated): the rest keep what
                 // the checks below read, not their bytes and fields.
                 return DecodedEntry(seq: entry.seq, prev: entry.prev, leafHash: entry.leafHash, type: entry.type,
-                                    created: entry.seq == 0 ? entry : nil, event: event, token: token)
+                                    created: entry.seq == 0 ? entry : nil, event: event, token: token, ratings: ratings)
             }
         }
         var entries: [DecodedEntry] = []
@@ -160,7 +165,7 @@ public struct BundleVerifier {
         for decodedEntry in entries {
             do {
                 try replay.apply(seq: decodedEntry.seq, type: decodedEntry.type, event: decodedEntry.event,
-                                 verifiedToken: decodedEntry.token)
+                                 verifiedToken: decodedEntry.token, resolvedRatings: decodedEntry.ratings)
             } catch {
                 throw fail(decodedEntry.seq, error.check, error.detail)
             }
@@ -270,4 +275,6 @@ private struct DecodedEntry: Sendable {
     var event: Result<AuditEvent, AuditEventError>
     /// A ballot's token, verified; nil for other entries.
     var token: Result<Data, TokenError>?
+    /// A ballot's ratings resolved to tally cells; nil for other entries.
+    var ratings: Result<Tally.ResolvedRatings, VoteError>?
 }

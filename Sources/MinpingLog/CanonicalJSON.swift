@@ -1,3 +1,4 @@
+import Foundation
 import MinpingCore
 
 /// RFC 8785 (JCS) canonical JSON in the restricted profile of the audit log: objects with
@@ -174,10 +175,16 @@ private struct Parser {
         var text = ""
         var run = position
         // Validated from contiguous memory (the slice's generic path was a tenth of a whole
-        // bundle verification).
+        // bundle verification). `String(decoding:)` is the specialised path but repairs
+        // invalid UTF-8 with U+FFFD, so a part whose bytes changed was not valid UTF-8.
         func flush(_ end: Int) throws(CanonicalJSONError) {
-            let part = bytes.withUnsafeBufferPointer { buffer in
-                String(validating: UnsafeBufferPointer(rebasing: buffer[run..<end]), as: UTF8.self)
+            let part: String? = bytes.withUnsafeBufferPointer { buffer in
+                let raw = UnsafeBufferPointer(rebasing: buffer[run..<end])
+                var decoded = String(decoding: raw, as: UTF8.self)
+                let same = decoded.withUTF8 { repaired in
+                    repaired.count == raw.count && (raw.isEmpty || memcmp(repaired.baseAddress!, raw.baseAddress!, raw.count) == 0)
+                }
+                return same ? decoded : nil
             }
             guard let part else { throw .invalid("invalid UTF-8 in a string") }
             text.isEmpty ? (text = part) : text.append(part)

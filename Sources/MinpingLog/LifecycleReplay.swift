@@ -41,8 +41,11 @@ struct LifecycleReplay {
     }
 
     /// The same, for an entry of which only its place, type and event were kept.
+    /// - Parameter resolvedRatings: a ballot's ratings resolved against the definition, when
+    ///   the caller has already done so (in parallel); its event's ratings are then not read.
     mutating func apply(seq: Int, type: EntryType, event decoded: Result<AuditEvent, AuditEventError>,
-                        verifiedToken: Result<Data, TokenError>? = nil) throws(Failure) {
+                        verifiedToken: Result<Data, TokenError>? = nil,
+                        resolvedRatings: Result<Tally.ResolvedRatings, VoteError>? = nil) throws(Failure) {
         func fail(_ check: String, _ detail: String) -> Failure { Failure(check: check, detail: detail) }
         if state == .annulled { throw fail("lifecycle", "an entry after 'annulled'") }
         if type == .created, seq != 0 { throw fail("lifecycle", "'created' after the first entry") }
@@ -69,7 +72,7 @@ struct LifecycleReplay {
             }
             guard spent.insert(nonce).inserted else { throw fail("double_spend", "this token was already spent") }
             do {
-                try tally.add(ratings: ratings)
+                tally.add(try (resolvedRatings ?? Result { () throws(VoteError) in try tally.resolve(ratings) }).get())
             } catch {
                 throw fail("ballot", error.description)
             }

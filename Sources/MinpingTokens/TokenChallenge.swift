@@ -71,20 +71,41 @@ extension Data {
     /// Strict base64url without padding: refuses `+`, `/`, `=`, whitespace, impossible lengths
     /// and non-zero trailing bits (so every token has exactly one text form).
     public init?(base64URLEncoded text: String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 3)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                bytes.append(byte)
-            case UInt8(ascii: "-"): bytes.append(UInt8(ascii: "+"))
-            case UInt8(ascii: "_"): bytes.append(UInt8(ascii: "/"))
-            default: return nil
+        var bytes = Array(text.utf8)
+        let alphabetOnly = bytes.withUnsafeMutableBufferPointer { buffer in
+            for index in buffer.indices {
+                switch buffer[index] {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    continue
+                case UInt8(ascii: "-"): buffer[index] = UInt8(ascii: "+")
+                case UInt8(ascii: "_"): buffer[index] = UInt8(ascii: "/")
+                default: return false
+                }
             }
+            return true
         }
-        guard bytes.count % 4 != 1 else { return nil }
+        guard alphabetOnly else { return nil }
+        // Canonical text only: the bits of a last partial group that encode no byte are zero
+        // (checked directly, not by encoding the result again: this runs for every ballot).
+        switch bytes.count % 4 {
+        case 1: return nil
+        case 2: guard let last = bytes.last, Self.sextet(last) & 0x0F == 0 else { return nil }
+        case 3: guard let last = bytes.last, Self.sextet(last) & 0x03 == 0 else { return nil }
+        default: break
+        }
         while bytes.count % 4 != 0 { bytes.append(UInt8(ascii: "=")) }
-        guard let data = Data(base64Encoded: Data(bytes)), data.base64URLEncodedString == text else { return nil }
+        guard let data = Data(base64Encoded: Data(bytes)) else { return nil }
         self = data
+    }
+
+    /// The 6-bit value of a standard base64 digit (the text above has been checked).
+    private static func sextet(_ digit: UInt8) -> UInt8 {
+        switch digit {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): digit - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): digit - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+"): 62
+        default: 63
+        }
     }
 }

@@ -44,6 +44,18 @@ struct CanonicalJSONTests {
         #expect(throws: CanonicalJSONError.self) { try CanonicalJSON.parse(Array(text.utf8)) }
     }
 
+    @Test("invalid UTF-8 in a string is refused, before or after an escape; valid UTF-8 is kept", arguments: [
+        [0xC3], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0x80], [0xF4, 0x90, 0x80, 0x80], [0xEF, 0xBF], [0xE6, 0xBB, 0x41],
+    ] as [[UInt8]])
+    func invalidUTF8(bad: [UInt8]) throws {
+        let quote = UInt8(ascii: "\""), escape: [UInt8] = Array(#"\n"#.utf8)
+        for text in [[quote] + bad + [quote], [quote] + escape + bad + [quote], [quote] + bad + escape + [quote]] {
+            #expect(throws: CanonicalJSONError.self) { try CanonicalJSON.parse(text) }
+        }
+        let valid = Array("\"府苑\\n社区\u{FFFD}\"".utf8)
+        #expect(try CanonicalJSON.parse(valid) == .string("府苑\n社区\u{FFFD}"))
+    }
+
     /// The parser checks canonical form as it reads instead of writing the value back, so
     /// here thousands of near-canonical texts must either be refused or be exactly what
     /// ``CanonicalJSON/encode(_:)`` writes.

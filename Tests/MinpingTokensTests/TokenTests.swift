@@ -178,6 +178,30 @@ struct TokenParsingTests {
         #expect(throws: TokenError.self) { try PublicToken(base64URL: bad) }
     }
 
+    @Test("base64url round-trips every length; a last digit with non-zero spare bits is refused")
+    func base64URLSpareBits() throws {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...40 {
+            let data = Data((0..<length).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+            let text = data.base64URLEncodedString
+            #expect(Data(base64URLEncoded: text) == data)
+            guard length % 3 != 0, let last = text.last else { continue }
+            // The spare bits are the low 4 (one byte in the group) or 2 (two bytes) of the last digit.
+            let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+            let value = try #require(alphabet.firstIndex(of: last))
+            let spare = length % 3 == 1 ? 0x0F : 0x03
+            for bit in [1, spare] {
+                let changed = String(text.dropLast()) + String(alphabet[value | bit])
+                #expect(Data(base64URLEncoded: changed) == nil, "\(changed)")
+            }
+        }
+        #expect(Data(base64URLEncoded: "AA") == Data([0]))
+        #expect(Data(base64URLEncoded: "AB") == nil)
+        #expect(Data(base64URLEncoded: "AAE") == Data([0, 1]))
+        #expect(Data(base64URLEncoded: "AAB") == nil)
+        #expect(Data(base64URLEncoded: "-_8") == Data([0xFB, 0xFF]))
+    }
+
     @Test("padding or standard base64 of a good token is refused; the exact text parses")
     func textForms() throws {
         let text = Self.good.base64URLEncodedString
