@@ -18,12 +18,16 @@ public struct PublicToken: Sendable, Equatable {
     public let challengeDigest: Data
     public let tokenKeyID: Data
     public let authenticator: Data
+    /// The bytes the authenticator signs: everything before it. Kept, not rebuilt: every
+    /// ballot's token is verified over it.
+    public let input: Data
 
     public init(nonce: Data, challengeDigest: Data, tokenKeyID: Data, authenticator: Data) {
         self.nonce = nonce
         self.challengeDigest = challengeDigest
         self.tokenKeyID = tokenKeyID
         self.authenticator = authenticator
+        input = Self.input(nonce: nonce, challengeDigest: challengeDigest, tokenKeyID: tokenKeyID)
     }
 
     /// Parses the binary form, refusing any other length (trailing bytes included) or type.
@@ -38,6 +42,7 @@ public struct PublicToken: Sendable, Equatable {
         challengeDigest = bytes[34..<66]
         tokenKeyID = bytes[66..<98]
         authenticator = bytes[98..<Self.length]
+        input = bytes[0..<Self.inputLength]
     }
 
     /// Parses the text form: base64url without padding.
@@ -54,10 +59,6 @@ public struct PublicToken: Sendable, Equatable {
         out.append(challengeDigest)
         out.append(tokenKeyID)
         return out
-    }
-
-    public var input: Data {
-        Self.input(nonce: nonce, challengeDigest: challengeDigest, tokenKeyID: tokenKeyID)
     }
 
     public var bytes: Data { input + authenticator }
