@@ -244,7 +244,7 @@ public actor EvaluationService {
             await committer.hold()
             do {
                 for _ in 0..<5 {
-                    _ = try await integrateLocked(id)
+                    _ = try await integrateLocked(id, batchSize: Self.closingBatch)
                     do {
                         try await commitStep(id) { head, record in
                             let (entry, move) = try last(&head, record)

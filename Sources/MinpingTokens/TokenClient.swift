@@ -56,7 +56,13 @@ public struct TokenClient: Sendable {
     /// 32 bytes from the system's secure random source.
     static func freshNonce() -> Data {
         var generator = SystemRandomNumberGenerator()
-        return Data((0..<PublicToken.nonceLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        // Eight bytes per draw: each draw is a getrandom(2) call, once per slip signed.
+        var nonce = Data()
+        nonce.reserveCapacity(PublicToken.nonceLength)
+        for _ in 0..<PublicToken.nonceLength / 8 {
+            withUnsafeBytes(of: generator.next() as UInt64) { nonce.append(contentsOf: $0) }
+        }
+        return nonce
     }
 }
 

@@ -26,6 +26,12 @@ struct TokenTests {
         #expect(try verifier.verify(base64URL: second.base64URL) == second.nonce)
         #expect(first.nonce != second.nonce)
         #expect(first.base64URL.count == 472)  // 354 bytes, base64url without padding
+        // Nonces are 32 random bytes: 64 slips, all different, and no byte the same in all.
+        let nonces = try (0..<64).map { _ in try Keys.issuer.signSlip(for: Keys.fuyuan).nonce }
+        #expect(nonces.allSatisfy { $0.count == 32 } && Set(nonces).count == 64)
+        for position in 0..<32 {
+            #expect(Set(nonces.map { Array($0)[position] }).count > 1, "byte \(position) never changes")
+        }
     }
 
     @Test("a token for evaluation A is refused for evaluation B and for another street")
