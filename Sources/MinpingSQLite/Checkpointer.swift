@@ -9,13 +9,15 @@ import Synchronization
 /// so a ballot's group commit now and then also copied megabytes into the database file and
 /// synced it: the ballot path's worst latencies. Here the writer's limit is raised to a
 /// backstop (``SQLiteStore/walBackstopPages``), and after writes a PASSIVE checkpoint runs on a
-/// connection of its own, at most one at a time and at most every quarter second. A PASSIVE
+/// connection of its own, at most one at a time and at most every 35 ms: small, frequent
+/// checkpoints hold the disk for less time than large ones (BENCHMARKS.md: the interval swept
+/// from 250 to 25 ms against the ballot path's p99 and throughput). A PASSIVE
 /// checkpoint never waits for readers or the writer, and durability does not depend on it:
 /// every commit is in the WAL, synced, before its 202.
 final class Checkpointer: Sendable {
     private let queue: DatabaseQueue
     private let state = Mutex<(running: Bool, last: ContinuousClock.Instant?)>((false, nil))
-    private static let interval = Duration.milliseconds(250)
+    private static let interval = Duration.milliseconds(35)
 
     init(path: String) throws {
         var configuration = Configuration()
