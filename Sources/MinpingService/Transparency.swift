@@ -94,17 +94,20 @@ extension EvaluationService {
         while start < size {
             let chunk = try await store.entries(evaluation: id, range: start..<min(start + 5_000, size))
             let lowers = Array(stride(from: 0, to: chunk.count, by: width))
-            let slices = await withTaskGroup(of: (Int, Result<[Tally.ResolvedRatings], Error>).self) { group in
+            let slices = await withTaskGroup(of: (Int, Result<[Tally.ResolvedRatings], EntryProblem>).self) { group in
                 for (index, lower) in lowers.enumerated() {
                     let slice = chunk[lower..<min(lower + width, chunk.count)]
-                    group.addTask { (index, Result { try self.ballots(id, slice, resolver: resolver) }) }
+                    group.addTask { (index, Result { () throws(EntryProblem) in try Self.ballots(slice, resolver: resolver) }) }
                 }
-                var slices = [Result<[Tally.ResolvedRatings], Error>](repeating: .success([]), count: lowers.count)
+                var slices = [Result<[Tally.ResolvedRatings], EntryProblem>](repeating: .success([]), count: lowers.count)
                 for await (index, result) in group { slices[index] = result }
                 return slices
             }
             for slice in slices {
-                for ballot in try slice.get() { tally.add(ballot) }
+                switch slice {
+                case let .success(ballots): for ballot in ballots { tally.add(ballot) }
+                case let .failure(problem): throw integrityFailure(id, problem.what, seq: problem.seq)
+                }
             }
             start += 5_000
         }
@@ -114,15 +117,15 @@ extension EvaluationService {
     /// The ballots among some stored entries, resolved for counting. Every entry is read (and
     /// its row checked), so a ballot cannot hide behind a changed type column; a ballot entry
     /// that does not count under the definition is an integrity failure.
-    private nonisolated func ballots(_ id: String, _ entries: ArraySlice<StoredEntry>, resolver: Tally) throws -> [Tally.ResolvedRatings] {
+    private static func ballots(_ entries: ArraySlice<StoredEntry>, resolver: Tally) throws(EntryProblem) -> [Tally.ResolvedRatings] {
         var ballots: [Tally.ResolvedRatings] = []
         ballots.reserveCapacity(entries.count)
         for stored in entries {
-            guard case let .ballot(_, ratings) = try read(id, stored).event else { continue }
+            guard case let .ballot(_, ratings) = try read(stored).event else { continue }
             do {
                 ballots.append(try resolver.resolve(ratings))
             } catch {
-                throw integrityFailure(id, "the ballot does not count: \(error)", seq: stored.seq)
+                throw EntryProblem(seq: stored.seq, what: "the ballot does not count: \(error)")
             }
         }
         return ballots
@@ -145,15 +148,34 @@ extension EvaluationService {
     /// checkpoints were built from (an entry altered to another valid one is caught here).
     nonisolated func read(_ id: String, _ stored: StoredEntry) throws -> (entry: LogEntry, event: AuditEvent) {
         do {
-            let entry = try LogEntry(bytes: stored.bytes)
-            guard entry.seq == stored.seq, entry.type.rawValue == stored.type, entry.leafHash == stored.leafHash else {
-                throw integrityFailure(id, "the stored entry's seq, type or leaf hash differs from its row", seq: stored.seq)
-            }
-            return (entry, try entry.event())
-        } catch let error as ServiceError {
-            throw error
+            return try Self.read(stored)
         } catch {
-            throw integrityFailure(id, "the stored entry does not read back: \(error)", seq: stored.seq)
+            throw integrityFailure(id, error.what, seq: error.seq)
+        }
+    }
+
+    /// What is wrong with a stored entry, not yet logged: work spread over tasks reports only
+    /// the first problem in log order (``integrityFailure(_:_:seq:)`` logs each it makes).
+    struct EntryProblem: Error {
+        var seq: Int
+        var what: String
+    }
+
+    /// The same check as ``read(_:_:)``, unlogged.
+    static func read(_ stored: StoredEntry) throws(EntryProblem) -> (entry: LogEntry, event: AuditEvent) {
+        let entry: LogEntry
+        do {
+            entry = try LogEntry(bytes: stored.bytes)
+        } catch {
+            throw EntryProblem(seq: stored.seq, what: "the stored entry does not read back: \(error)")
+        }
+        guard entry.seq == stored.seq, entry.type.rawValue == stored.type, entry.leafHash == stored.leafHash else {
+            throw EntryProblem(seq: stored.seq, what: "the stored entry's seq, type or leaf hash differs from its row")
+        }
+        do {
+            return (entry, try entry.event())
+        } catch {
+            throw EntryProblem(seq: stored.seq, what: "the stored entry does not read back: \(error)")
         }
     }
 }

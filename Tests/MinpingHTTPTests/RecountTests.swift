@@ -5,6 +5,7 @@ import MinpingLog
 @testable import MinpingService
 import MinpingSQLite
 import MinpingStore
+import MinpingTestSupport
 import Testing
 
 @Suite("Recount: read on every core, counted in log order")
@@ -13,7 +14,8 @@ struct RecountTests {
     func slicesAgree() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("minping-recount-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let server = try await TestServer(store: try SQLiteStore(path: path, keys: TestServer.keys))
+        let log = CapturedLog()
+        let server = try await TestServer(store: try SQLiteStore(path: path, keys: TestServer.keys), logger: log.logger)
         let service = server.service
         let definition = try DefinitionParser.parse(testDefinition, file: "test")
         _ = try await service.create(definition)
@@ -41,8 +43,8 @@ struct RecountTests {
             #expect(sliced.results().jsonValue == whole.results().jsonValue, "width \(width)")
         }
 
-        // Two ballots far apart rate an unknown option: the earlier one is reported, whatever
-        // slice finishes first.
+        // Two ballots far apart rate an unknown option: the earlier one is reported (and logged,
+        // once), whatever slice finishes first.
         let seqs = try await DatabaseQueue(path: path).write { db in
             let seqs = try Int.fetchAll(db, sql: "SELECT seq FROM log_entry WHERE type = 'ballot' ORDER BY seq")
             for seq in [seqs[5], seqs[35]] {
@@ -64,5 +66,7 @@ struct RecountTests {
                 #expect(message.hasPrefix("entry \(seqs[0]):"), "width \(width): \(message)")
             }
         }
+        let logged = log.all.filter { $0.contains("integrity check failed") }
+        #expect(logged.count == 4 && logged.allSatisfy { $0.contains(#""seq": \#(seqs[0]),"#) || $0.contains(#""seq": \#(seqs[0])]"#) }, "\(logged)")
     }
 }
