@@ -94,18 +94,18 @@ public struct BundleVerifier {
                 let entry = try LogEntry(bytes: bytes)
                 var event = Swift.Result { () throws(AuditEventError) in try entry.event() }
                 // Only ballots carry a token and ratings; one that does not read is reported by
-                // the replay. Resolved ratings replace the event's, which are not kept.
-                var token: Swift.Result<Data, TokenError>?
-                var ratings: Swift.Result<Tally.ResolvedRatings, VoteError>?
+                // the replay. The checks replace the event's token and ratings, which are not kept.
+                var ballot: LifecycleReplay.BallotChecks?
                 if case let .success(.ballot(text, named)) = event {
-                    token = Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: text) }
-                    ratings = Swift.Result { () throws(VoteError) in try resolver.resolve(named) }
-                    event = .success(.ballot(token: text, ratings: [:]))
+                    ballot = LifecycleReplay.BallotChecks(
+                        nonce: Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: text) },
+                        ratings: Swift.Result { () throws(VoteError) in try resolver.resolve(named) })
+                    event = .success(.ballot(token: "", ratings: [:]))
                 }
                 // The entry itself is kept only for the first (checkCreated): the rest keep what
                 // the checks below read, not their bytes and fields.
                 return DecodedEntry(seq: entry.seq, prev: entry.prev, leafHash: entry.leafHash, type: entry.type,
-                                    created: entry.seq == 0 ? entry : nil, event: event, token: token, ratings: ratings)
+                                    created: entry.seq == 0 ? entry : nil, event: event, ballot: ballot)
             }
         }
         var entries: [DecodedEntry] = []
@@ -161,11 +161,10 @@ public struct BundleVerifier {
         guard let created = entries[0].created else { throw fail(0, "created", "the first entry must be 'created'") }
         try checkCreated(created, definition: definition, tokenKey: tokenKey, logKey: logKey)
         // The replay spends the nonces in log order, with the events and tokens read above.
-        var replay = LifecycleReplay(definition: definition, verifier: verifier)
+        var replay = LifecycleReplay(definition: definition)
         for decodedEntry in entries {
             do {
-                try replay.apply(seq: decodedEntry.seq, type: decodedEntry.type, event: decodedEntry.event,
-                                 verifiedToken: decodedEntry.token, resolvedRatings: decodedEntry.ratings)
+                try replay.apply(seq: decodedEntry.seq, type: decodedEntry.type, event: decodedEntry.event, ballot: decodedEntry.ballot)
             } catch {
                 throw fail(decodedEntry.seq, error.check, error.detail)
             }
@@ -273,8 +272,6 @@ private struct DecodedEntry: Sendable {
     /// The entry itself, for seq 0 only.
     var created: LogEntry?
     var event: Result<AuditEvent, AuditEventError>
-    /// A ballot's token, verified; nil for other entries.
-    var token: Result<Data, TokenError>?
-    /// A ballot's ratings resolved to tally cells; nil for other entries.
-    var ratings: Result<Tally.ResolvedRatings, VoteError>?
+    /// A ballot's token verified and ratings resolved; nil for other entries.
+    var ballot: LifecycleReplay.BallotChecks?
 }

@@ -12,7 +12,6 @@ struct LifecycleReplay {
     }
 
     let definition: EvaluationDefinition
-    let verifier: TokenVerifier
     private(set) var lifecycle: Lifecycle
     private(set) var tally: Tally
     private(set) var latestResults: JSONValue?
@@ -22,30 +21,25 @@ struct LifecycleReplay {
     var state: EvaluationState { lifecycle.state }
     var issued: Int { lifecycle.issued }
 
-    init(definition: EvaluationDefinition, verifier: TokenVerifier) {
+    init(definition: EvaluationDefinition) {
         self.definition = definition
-        self.verifier = verifier
         lifecycle = Lifecycle(electorate: definition.electorate, publicityDays: definition.publicityDays)
         tally = Tally(definition: definition)
     }
 
-    /// - Parameters:
-    ///   - event: what the entry says, when the caller has already read it (in parallel);
-    ///     otherwise the replay reads it.
-    ///   - verifiedToken: the outcome of verifying a ballot's token, when the caller has
-    ///     already done so (in parallel); otherwise the replay verifies it.
-    mutating func apply(_ entry: LogEntry, event decoded: Result<AuditEvent, AuditEventError>? = nil,
-                        verifiedToken: Result<Data, TokenError>? = nil) throws(Failure) {
-        try apply(seq: entry.seq, type: entry.type, event: decoded ?? Result { () throws(AuditEventError) in try entry.event() },
-                  verifiedToken: verifiedToken)
+    /// What a ballot's checks that do not depend on log order found: they run ahead, on every
+    /// core (``BundleVerifier``), and the replay spends the nonce and counts in log order.
+    struct BallotChecks: Sendable {
+        /// The token verified: its nonce.
+        var nonce: Result<Data, TokenError>
+        /// The ratings resolved against the definition.
+        var ratings: Result<Tally.ResolvedRatings, VoteError>
     }
 
-    /// The same, for an entry of which only its place, type and event were kept.
-    /// - Parameter resolvedRatings: a ballot's ratings resolved against the definition, when
-    ///   the caller has already done so (in parallel); its event's ratings are then not read.
+    /// Applies one entry, of which its place, type and event were kept.
+    /// - Parameter ballot: for a ballot entry, its checks (the event's ratings are not read).
     mutating func apply(seq: Int, type: EntryType, event decoded: Result<AuditEvent, AuditEventError>,
-                        verifiedToken: Result<Data, TokenError>? = nil,
-                        resolvedRatings: Result<Tally.ResolvedRatings, VoteError>? = nil) throws(Failure) {
+                        ballot: BallotChecks?) throws(Failure) {
         func fail(_ check: String, _ detail: String) -> Failure { Failure(check: check, detail: detail) }
         if state == .annulled { throw fail("lifecycle", "an entry after 'annulled'") }
         if type == .created, seq != 0 { throw fail("lifecycle", "'created' after the first entry") }
@@ -63,16 +57,17 @@ struct LifecycleReplay {
         // A ballot's token and ratings, and an appeal's subject, are checked before the move
         // they record; running counts after it (the order `tools/verify_bundle.py` checks in).
         switch event {
-        case let .ballot(token, ratings) where lifecycle.state == .open:
+        case .ballot where lifecycle.state == .open:
+            guard let ballot else { throw fail("ballot", "the ballot's token and ratings were not checked") }
             let nonce: Data
             do {
-                nonce = try (verifiedToken ?? Result { () throws(TokenError) in try verifier.verify(base64URL: token) }).get()
+                nonce = try ballot.nonce.get()
             } catch {
                 throw fail("token", "not a valid token for this evaluation: \(error)")
             }
             guard spent.insert(nonce).inserted else { throw fail("double_spend", "this token was already spent") }
             do {
-                tally.add(try (resolvedRatings ?? Result { () throws(VoteError) in try tally.resolve(ratings) }).get())
+                tally.add(try ballot.ratings.get())
             } catch {
                 throw fail("ballot", error.description)
             }

@@ -91,7 +91,16 @@ extension PostgresStore {
             } catch {
                 // A lost connection has rolled back by itself; asking it to would wait on a
                 // connection that will never answer.
-                if !connectionLost(error) { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                if !connectionLost(error) {
+                    do {
+                        try await connection.query("ROLLBACK", logger: logger)
+                    } catch let rollback {
+                        // The transaction's own error is the one reported. A failed ROLLBACK
+                        // means a broken connection, and the server rolls back what a closed
+                        // connection left unfinished.
+                        logger.warning("PostgreSQL ROLLBACK failed", metadata: ["error": "\(describe(rollback))"])
+                    }
+                }
                 throw error
             }
             do {
