@@ -98,10 +98,14 @@ public enum Merkle {
 
 /// An append-only Merkle tree over leaf hashes that keeps every complete subtree, so roots
 /// and proofs for any earlier size cost O(log² n) hashes.
+///
+/// A copy is cheap to grow: the service keeps each evaluation's tree while a log step appends
+/// to a copy, and the copy's first append copies at most one chunk of each level
+/// (``HashLevel``), not every hash the log holds.
 /// - Seealso: RFC 9162 §2.1.1 (MTH), §2.1.3.1 (PATH), §2.1.4.1 (PROOF / SUBPROOF)
 public struct MerkleTree: Sendable {
     /// levels[k][i] = hash of the perfect subtree of 2^k leaves starting at leaf i·2^k.
-    private var levels: [[Data]] = [[]]
+    private(set) var levels: [HashLevel] = [HashLevel()]
 
     public init() {}
 
@@ -120,7 +124,7 @@ public struct MerkleTree: Sendable {
         while index & 1 == 1 {
             let parent = Merkle.nodeHash(levels[level][index - 1], levels[level][index])
             level += 1
-            if levels.count == level { levels.append([]) }
+            if levels.count == level { levels.append(HashLevel()) }
             levels[level].append(parent)
             index >>= 1
         }
@@ -172,5 +176,29 @@ public struct MerkleTree: Sendable {
         let k = Merkle.split(n)
         if m <= k { return subproof(m, start, start + k, complete) + [hash(start + k, end)] }
         return subproof(m - k, start + k, end, false) + [hash(start, start + k)]
+    }
+}
+
+/// One level of a ``MerkleTree``: its hashes in chunks of ``chunkSize``. Copies share the
+/// chunks; appending to a copy copies the outer array of chunks and the last chunk only.
+struct HashLevel: Sendable {
+    static let chunkSize = 1_024
+    private(set) var chunks: [[Data]] = []
+    private(set) var count = 0
+
+    subscript(index: Int) -> Data {
+        chunks[index / Self.chunkSize][index % Self.chunkSize]
+    }
+
+    mutating func append(_ hash: Data) {
+        if count % Self.chunkSize == 0 {
+            var chunk: [Data] = []
+            chunk.reserveCapacity(Self.chunkSize)
+            chunk.append(hash)
+            chunks.append(chunk)
+        } else {
+            chunks[chunks.count - 1].append(hash)
+        }
+        count += 1
     }
 }

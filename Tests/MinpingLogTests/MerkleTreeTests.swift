@@ -165,5 +165,36 @@ struct MerkleTreeTests {
             }
         }
     }
-}
 
+    @Test("a copy grows apart from its original across chunk boundaries, with the same roots as a tree built afresh")
+    func copiesGrowApart() {
+        let chunk = HashLevel.chunkSize
+        let leaves = (0..<(2 * chunk + 600)).map { Merkle.leafHash(Data("leaf \($0)".utf8)) }
+        for split in [chunk - 1, chunk, chunk + 1, 2 * chunk] {
+            let original = MerkleTree(leafHashes: leaves[0..<split])
+            var copy = original
+            for leaf in leaves[split...] { copy.append(leafHash: leaf) }
+            #expect(original.size == split)
+            #expect(original.root() == Self.mth(leaves[0..<split]), "original at \(split)")
+            #expect(copy.root() == MerkleTree(leafHashes: leaves).root(), "copy from \(split)")
+            #expect(copy.root(size: split) == original.root())
+            #expect(copy.leafHash(at: split - 1) == original.leafHash(at: split - 1))
+        }
+    }
+
+    @Test("appending to a copy shares every full chunk instead of copying the whole log's hashes")
+    func copiesShareFullChunks() {
+        let chunk = HashLevel.chunkSize
+        let original = MerkleTree(leafHashes: (0..<(3 * chunk + 5)).map { Merkle.leafHash(Data("leaf \($0)".utf8)) })
+        var copy = original
+        copy.append(leafHash: Merkle.leafHash(Data("one more".utf8)))
+        func storage(_ tree: MerkleTree, _ index: Int) -> UnsafeRawPointer? {
+            tree.levels[0].chunks[index].withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        }
+        for index in 0..<3 {
+            #expect(storage(copy, index) == storage(original, index), "full chunk \(index)")
+        }
+        #expect(storage(copy, 3) != storage(original, 3), "the chunk appended to is the copy's own")
+        #expect(original.size == 3 * chunk + 5 && copy.size == 3 * chunk + 6)
+    }
+}
