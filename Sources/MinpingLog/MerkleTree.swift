@@ -184,21 +184,21 @@ public struct MerkleTree: Sendable {
 struct HashLevel: Sendable {
     static let chunkSize = 1_024
     private(set) var chunks: [[Data]] = []
-    private(set) var count = 0
+
+    var count: Int {
+        chunks.isEmpty ? 0 : (chunks.count - 1) * Self.chunkSize + chunks[chunks.count - 1].count
+    }
 
     subscript(index: Int) -> Data {
         chunks[index / Self.chunkSize][index % Self.chunkSize]
     }
 
     mutating func append(_ hash: Data) {
-        if count % Self.chunkSize == 0 {
+        if (chunks.last?.count ?? Self.chunkSize) == Self.chunkSize {
             var chunk: [Data] = []
             chunk.reserveCapacity(Self.chunkSize)
-            chunk.append(hash)
             chunks.append(chunk)
-        } else {
-            chunks[chunks.count - 1].append(hash)
         }
-        count += 1
+        chunks[chunks.count - 1].append(hash)
     }
 }
