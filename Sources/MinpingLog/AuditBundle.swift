@@ -93,7 +93,8 @@ public struct AuditBundle: Sendable {
     public static func read(from directory: URL) throws(BundleError) -> AuditBundle {
         func load(_ name: String) throws(BundleError) -> Data {
             do {
-                return try Data(contentsOf: directory.appendingPathComponent(name))
+                // Mapped, not read: every line is copied out of it once anyway.
+                return try Data(contentsOf: directory.appendingPathComponent(name), options: .mappedIfSafe)
             } catch {
                 throw .unreadable(file: name, reason: "cannot read it")
             }
@@ -150,11 +151,12 @@ public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
 /// The lines of `data`, without their newlines; the last line's newline is optional.
 private func lines(of data: Data) -> [[UInt8]] {
     data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+        guard let base = buffer.baseAddress else { return [] }
         var lines: [[UInt8]] = []
         var start = 0
         while start < buffer.count {
-            let end = buffer[start...].firstIndex(of: 0x0A) ?? buffer.count
-            lines.append(Array(buffer[start..<end]))
+            let end = memchr(base + start, 0x0A, buffer.count - start).map { UnsafeRawPointer($0) - base } ?? buffer.count
+            lines.append(Array(UnsafeRawBufferPointer(rebasing: buffer[start..<end])))
             start = end + 1
         }
         return lines

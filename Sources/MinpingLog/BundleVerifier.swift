@@ -104,28 +104,32 @@ public struct BundleVerifier {
                 }
                 // The entry itself is kept only for the first (checkCreated): the rest keep what
                 // the checks below read, not their bytes and fields.
-                return DecodedEntry(seq: entry.seq, prev: entry.prev, leafHash: entry.leafHash, type: entry.type,
+                return DecodedEntry(seq: entry.seq, prev: Data(hex: entry.prev), leafHash: entry.leafHash, type: entry.type,
                                     created: entry.seq == 0 ? entry : nil, event: event, ballot: ballot)
             }
         }
-        var entries: [DecodedEntry] = []
-        entries.reserveCapacity(decoded.count)
+        // The checkpoints' signatures, also independent of each other, on every core too.
+        let namedCheckpoints = bundle.namedCheckpoints
+        let signedBodies = namedCheckpoints.parallelMap(minimum: 64) { checkpoint in
+            Swift.Result { () throws(NoteError) in try logKey.open(checkpoint.note) }
+        }
+
+        // The decoded entries are read in place from here on: copying 100,000 of them into
+        // another array was a tenth of the sequential time.
         var tree = MerkleTree()
-        var prev = LogEntry.zeroHash
+        var prev = Data(count: 32)
         for (index, result) in decoded.enumerated() {
             let entry: DecodedEntry
             switch result {
-            case let .success(decodedEntry):
-                entry = decodedEntry
-                entries.append(decodedEntry)
+            case let .success(decodedEntry): entry = decodedEntry
             case let .failure(error): throw fail(index, "entry_format", error.description)
             }
             guard entry.seq == index else { throw fail(index, "seq", "entry at position \(index) says seq \(entry.seq)") }
             guard entry.prev == prev else { throw fail(index, "chain", "prev is not the leaf hash of entry \(index - 1)") }
-            prev = entry.leafHash.hex
+            prev = entry.leafHash
             tree.append(leafHash: entry.leafHash)
         }
-        guard !entries.isEmpty else { throw fail(nil, "created", "the log is empty") }
+        guard !decoded.isEmpty else { throw fail(nil, "created", "the log is empty") }
 
         // 2. Checkpoints, in the order of their file names: each signed by the log key, for
         // this origin, of the size its file is named after, with the root of the log at that
@@ -133,10 +137,9 @@ public struct BundleVerifier {
         // size the file (or an earlier checkpoint) claims.
         var previous: Checkpoint?
         var latestNote = ""
-        for (size, note) in bundle.namedCheckpoints {
+        for ((size, note), body) in zip(namedCheckpoints, signedBodies) {
             latestNote = note
-            let checkpoint = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "checkpoint",
-                                                seq: size, fileSize: size)
+            let checkpoint = try openCheckpoint(body, origin: origin, tree: tree, check: "checkpoint", seq: size, fileSize: size)
             if let previous {
                 let proof = tree.consistencyProof(oldSize: previous.size, newSize: checkpoint.size)
                 guard Merkle.verifyConsistency(oldSize: previous.size, newSize: checkpoint.size,
@@ -149,8 +152,8 @@ public struct BundleVerifier {
             throw fail(nil, "checkpoint", "no checkpoint covers the whole log of \(tree.size) entries")
         }
         for note in earlierCheckpoints {
-            let earlier = try openCheckpoint(note, logKey: logKey, origin: origin, tree: tree, check: "earlier_checkpoint",
-                                             seq: Checkpoint.claimedSize(note))
+            let earlier = try openCheckpoint(Swift.Result { () throws(NoteError) in try logKey.open(note) }, origin: origin,
+                                             tree: tree, check: "earlier_checkpoint", seq: Checkpoint.claimedSize(note))
             let proof = tree.consistencyProof(oldSize: earlier.size, newSize: latest.size)
             guard Merkle.verifyConsistency(oldSize: earlier.size, newSize: latest.size, oldRoot: earlier.root,
                                            newRoot: latest.root, proof: proof)
@@ -158,11 +161,13 @@ public struct BundleVerifier {
         }
 
         // 3. Meaning: the created entry, then the lifecycle replayed entry by entry.
-        guard let created = entries[0].created else { throw fail(0, "created", "the first entry must be 'created'") }
+        guard case let .success(first) = decoded[0], let created = first.created else {
+            throw fail(0, "created", "the first entry must be 'created'")
+        }
         try checkCreated(created, definition: definition, tokenKey: tokenKey, logKey: logKey)
         // The replay spends the nonces in log order, with the events and tokens read above.
-        var replay = LifecycleReplay(definition: definition)
-        for decodedEntry in entries {
+        var replay = LifecycleReplay(definition: definition, expectedBallots: decoded.count)
+        for case let .success(decodedEntry) in decoded {
             do {
                 try replay.apply(seq: decodedEntry.seq, type: decodedEntry.type, event: decodedEntry.event, ballot: decodedEntry.ballot)
             } catch {
@@ -227,14 +232,15 @@ public struct BundleVerifier {
         }
     }
 
-    /// Opens a checkpoint: its signature (`<check>_signature`), then its body, origin, size and
-    /// root against the log (`<check>`). Every failure is reported at `seq`. A bundle's
-    /// checkpoint must be of the size its file is named after (`fileSize`).
-    private func openCheckpoint(_ note: String, logKey: NoteVerifier, origin: String, tree: MerkleTree,
+    /// Opens a checkpoint: its signature checked by the log key (`signed`, a failure is
+    /// `<check>_signature`), then its body, origin, size and root against the log (`<check>`).
+    /// Every failure is reported at `seq`. A bundle's checkpoint must be of the size its file is
+    /// named after (`fileSize`).
+    private func openCheckpoint(_ signed: Swift.Result<String, NoteError>, origin: String, tree: MerkleTree,
                                 check: String, seq: Int?, fileSize: Int? = nil) throws(VerificationFailure) -> Checkpoint {
         let text: String
         do {
-            text = try logKey.open(note)
+            text = try signed.get()
         } catch {
             throw VerificationFailure(seq: seq, check: "\(check)_signature", detail: error.description)
         }
@@ -266,7 +272,8 @@ public struct BundleVerifier {
 /// What the parallel pass of ``BundleVerifier/verify(_:)`` read from an entry.
 private struct DecodedEntry: Sendable {
     var seq: Int
-    var prev: String
+    /// The entry's `prev`, read from hex; nil if it is not 32 bytes in hex (never a leaf hash).
+    var prev: Data?
     var leafHash: Data
     var type: EntryType
     /// The entry itself, for seq 0 only.

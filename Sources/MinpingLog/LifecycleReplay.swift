@@ -15,16 +15,34 @@ struct LifecycleReplay {
     private(set) var lifecycle: Lifecycle
     private(set) var tally: Tally
     private(set) var latestResults: JSONValue?
-    private var spent = Set<Data>()
+    private var spent = Set<SpentNonce>()
     private var lastTime: Date?
 
     var state: EvaluationState { lifecycle.state }
     var issued: Int { lifecycle.issued }
 
-    init(definition: EvaluationDefinition) {
+    /// - Parameter expectedBallots: room to keep for spent nonces (e.g. the log's size), so the
+    ///   set is not rehashed as it grows.
+    init(definition: EvaluationDefinition, expectedBallots: Int = 0) {
         self.definition = definition
         lifecycle = Lifecycle(electorate: definition.electorate, publicityDays: definition.publicityDays)
         tally = Tally(definition: definition)
+        spent.reserveCapacity(expectedBallots)
+    }
+
+    /// A spent nonce as the set keeps it: compared whole, hashed by its first eight bytes
+    /// (random in a valid token; `Hasher` is seeded per process, so a crafted bundle cannot
+    /// aim its nonces at one bucket). Hashing every byte of a `Data` was the replay's main cost.
+    private struct SpentNonce: Hashable {
+        let bytes: Data
+
+        func hash(into hasher: inout Hasher) {
+            var prefix: UInt64 = 0
+            withUnsafeMutableBytes(of: &prefix) { out in
+                bytes.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(8))) }
+            }
+            hasher.combine(prefix)
+        }
     }
 
     /// What a ballot's checks that do not depend on log order found: they run ahead, on every
@@ -65,7 +83,7 @@ struct LifecycleReplay {
             } catch {
                 throw fail("token", "not a valid token for this evaluation: \(error)")
             }
-            guard spent.insert(nonce).inserted else { throw fail("double_spend", "this token was already spent") }
+            guard spent.insert(SpentNonce(bytes: nonce)).inserted else { throw fail("double_spend", "this token was already spent") }
             do {
                 tally.add(try ballot.ratings.get())
             } catch {

@@ -198,3 +198,17 @@ struct MerkleTreeTests {
         #expect(original.size == 3 * chunk + 5 && copy.size == 3 * chunk + 6)
     }
 }
+
+@Suite("hex")
+struct HexTests {
+    @Test("hex digits of either case read back to their bytes; a sign, an odd count or a non-digit is refused")
+    func hexRoundTrip() {
+        let bytes = Data((0...255).map { UInt8($0) })
+        #expect(Data(hex: bytes.hex) == bytes)
+        #expect(Data(hex: bytes.hex.uppercased()) == bytes)
+        #expect(Data(hex: "") == Data())
+        for bad in ["0", "abc", "+f", "0g", " 0f", "0f ", "é0"] {
+            #expect(Data(hex: bad) == nil, "\(bad)")
+        }
+    }
+}
