@@ -7,6 +7,9 @@ public struct Tally: Sendable {
     public let subjects: [Subject]
     let subjectIndex: [String: Int]
     let optionIndex: [String: Int]
+    /// Subject indices in the byte order of their ids: the order of a canonical JSON object's keys.
+    private let subjectsInKeyOrder: [Int]
+    private let optionIDs: [String]
     private(set) var counts: [Int]
     public private(set) var ballots = 0
 
@@ -15,6 +18,9 @@ public struct Tally: Sendable {
         subjects = definition.subjects
         subjectIndex = Dictionary(uniqueKeysWithValues: subjects.enumerated().map { ($1.id, $0) })
         optionIndex = Dictionary(uniqueKeysWithValues: definition.options.enumerated().map { ($1.id, $0) })
+        let subjects = definition.subjects
+        subjectsInKeyOrder = subjects.indices.sorted { subjects[$0].id.utf8.lexicographicallyPrecedes(subjects[$1].id.utf8) }
+        optionIDs = definition.options.map(\.id)
         counts = Array(repeating: 0, count: subjects.count * definition.options.count)
     }
 
@@ -40,6 +46,35 @@ public struct Tally: Sendable {
         for (subject, option) in ratings {
             guard let s = subjectIndex[subject] else { throw .unknownSubject(subject) }
             guard let o = optionIndex[option] else { throw .unknownOption(subject: subject, option: option) }
+            cells.append(s * optionCount + o)
+        }
+        return ResolvedRatings(cells: cells)
+    }
+
+    /// Resolves ratings given as distinct (subject, option) pairs, as a parsed JSON object's
+    /// members are, to the same cells as ``resolve(_:)`` without building a dictionary. In
+    /// ascending byte order of the subject ids (a canonical object's order; the bundle
+    /// verifier's case) each subject is found by walking the definition's sorted ids along, and
+    /// each option among the few options, with no hashing; out of that order a subject is
+    /// looked up as ``resolve(_:)`` does.
+    public func resolve(pairs: some Sequence<(String, String)>) throws(VoteError) -> ResolvedRatings {
+        var cells: [Int] = []
+        cells.reserveCapacity(subjects.count)
+        var next = 0
+        for (subject, option) in pairs {
+            while next < subjectsInKeyOrder.count,
+                  subjects[subjectsInKeyOrder[next]].id.utf8.lexicographicallyPrecedes(subject.utf8) {
+                next += 1
+            }
+            let s: Int
+            if next < subjectsInKeyOrder.count, subjects[subjectsInKeyOrder[next]].id == subject {
+                s = subjectsInKeyOrder[next]
+                next += 1
+            } else {
+                guard let found = subjectIndex[subject] else { throw .unknownSubject(subject) }
+                s = found
+            }
+            guard let o = optionIDs.firstIndex(of: option) else { throw .unknownOption(subject: subject, option: option) }
             cells.append(s * optionCount + o)
         }
         return ResolvedRatings(cells: cells)

@@ -108,6 +108,23 @@ public enum AuditEvent: Sendable, Equatable {
         }
     }
 
+    /// A ballot entry's token and its ratings as (subject, option) pairs in stored order
+    /// (canonical: ascending subject ids, each once); nil if the entry has no such fields.
+    /// The bundle verifier resolves the pairs straight to table cells (``Tally/resolve(pairs:)``)
+    /// without the dictionary the event keeps.
+    public static func ballotFields(_ entry: LogEntry) -> (token: String, ratings: [(String, String)])? {
+        guard case let .string(token)? = entry.fields["token"], case let .object(members)? = entry.fields["ratings"] else {
+            return nil
+        }
+        var pairs: [(String, String)] = []
+        pairs.reserveCapacity(members.count)
+        for (subject, value) in members {
+            guard case let .string(option) = value else { return nil }
+            pairs.append((subject, option))
+        }
+        return (token, pairs)
+    }
+
     /// Reads an entry whose shape ``LogEntry`` has checked; refuses a time, stage or outcome
     /// that is not one (the check a verifier names: `time`, `results`, `appeal`).
     public init(_ entry: LogEntry) throws(AuditEventError) {
@@ -145,14 +162,8 @@ public enum AuditEvent: Sendable, Equatable {
         case .opened:
             self = .opened(at: try time())
         case .ballot:
-            guard case let .object(members) = try object("ratings") else { throw missing("ratings") }
-            var ratings: [String: String] = [:]
-            ratings.reserveCapacity(members.count)
-            for (subject, value) in members {
-                guard case let .string(option) = value else { throw missing("ratings") }
-                ratings[subject] = option
-            }
-            self = .ballot(token: try string("token"), ratings: ratings)
+            guard let (token, pairs) = Self.ballotFields(entry) else { throw missing(entry.string("token") == nil ? "token" : "ratings") }
+            self = .ballot(token: token, ratings: Dictionary(pairs, uniquingKeysWith: { first, _ in first }))
         case .closed:
             self = .closed(at: try time(), ballots: try int("ballots"), issued: try int("issued"))
         case .results:

@@ -92,15 +92,19 @@ public struct BundleVerifier {
         let decoded = bundle.entries.parallelMap { bytes in
             Swift.Result { () throws(LogEntryError) in
                 let entry = try LogEntry(bytes: bytes)
-                var event = Swift.Result { () throws(AuditEventError) in try entry.event() }
-                // Only ballots carry a token and ratings; one that does not read is reported by
-                // the replay. The checks replace the event's token and ratings, which are not kept.
+                // Only ballots carry a token and ratings. Their checks stand in for the event's
+                // token and ratings, which are not kept (nor, for speed, made: the ratings go
+                // straight from the entry's pairs to table cells). A ballot entry without them
+                // is read as any other, and the event reports what is wrong.
+                let event: Swift.Result<AuditEvent, AuditEventError>
                 var ballot: LifecycleReplay.BallotChecks?
-                if case let .success(.ballot(text, named)) = event {
+                if entry.type == .ballot, let (text, pairs) = AuditEvent.ballotFields(entry) {
                     ballot = LifecycleReplay.BallotChecks(
                         nonce: Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: text) },
-                        ratings: Swift.Result { () throws(VoteError) in try resolver.resolve(named) })
+                        ratings: Swift.Result { () throws(VoteError) in try resolver.resolve(pairs: pairs) })
                     event = .success(.ballot(token: "", ratings: [:]))
+                } else {
+                    event = Swift.Result { () throws(AuditEventError) in try entry.event() }
                 }
                 // The entry itself is kept only for the first (checkCreated): the rest keep what
                 // the checks below read, not their bytes and fields.

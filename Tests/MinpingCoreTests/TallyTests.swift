@@ -140,6 +140,35 @@ struct TallyTests {
         }
     }
 
+    @Test("ratings resolved from pairs, in key order or any other, count as the dictionary's do", .tags(.property))
+    func pairsResolveAsTheDictionary() async {
+        // Twelve members: "m10" sorts before "m2", so key order is not the definition's order.
+        let definition = Fixtures.definition(members: 12)
+        let ids = definition.subjects.map(\.id), options = definition.options.map(\.id)
+        await propertyCheck(count: 200, input: Gen.int(in: -1...3).array(of: ids.count), Gen.int(in: 0...1_000_000)) { picks, seed in
+            var ratings: [String: String] = [:]
+            for (id, pick) in zip(ids, picks) where pick >= 0 { ratings[id] = options[pick] }
+            let inKeyOrder = ratings.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) }
+            var generator = SplitMix64(state: UInt64(seed))
+            var byDictionary = Tally(definition: definition), byKeyOrder = byDictionary, shuffled = byDictionary
+            byDictionary.add(try byDictionary.resolve(ratings))
+            byKeyOrder.add(try byKeyOrder.resolve(pairs: inKeyOrder))
+            shuffled.add(try shuffled.resolve(pairs: inKeyOrder.shuffled(using: &generator)))
+            #expect(byKeyOrder.counts == byDictionary.counts && shuffled.counts == byDictionary.counts)
+        }
+    }
+
+    @Test("resolving pairs refuses an unknown subject or option, wherever it sorts")
+    func pairsRefuseUnknown() {
+        let tally = Tally(definition: Fixtures.definition(members: 3))
+        #expect(throws: VoteError.unknownSubject("m0")) { try tally.resolve(pairs: [("m0", "satisfied"), ("m1", "satisfied")]) }
+        #expect(throws: VoteError.unknownSubject("m9")) { try tally.resolve(pairs: [("m1", "satisfied"), ("m9", "satisfied")]) }
+        #expect(throws: VoteError.unknownSubject("zz")) { try tally.resolve(pairs: [("o1", "satisfied"), ("zz", "satisfied")]) }
+        #expect(throws: VoteError.unknownOption(subject: "m2", option: "happy")) {
+            try tally.resolve(pairs: [("m1", "satisfied"), ("m2", "happy")])
+        }
+    }
+
     @Test("raising a threshold never adds a star", .tags(.property))
     func monotoneThresholds() async {
         await propertyCheck(
