@@ -19,7 +19,7 @@ public struct Tally: Sendable {
         subjectIndex = Dictionary(uniqueKeysWithValues: subjects.enumerated().map { ($1.id, $0) })
         optionIndex = Dictionary(uniqueKeysWithValues: definition.options.enumerated().map { ($1.id, $0) })
         let subjects = definition.subjects
-        subjectsInKeyOrder = subjects.indices.sorted { subjects[$0].id.utf8.lexicographicallyPrecedes(subjects[$1].id.utf8) }
+        subjectsInKeyOrder = subjects.indices.sorted { subjects[$0].id.utf8Precedes(subjects[$1].id) }
         optionIDs = definition.options.map(\.id)
         counts = Array(repeating: 0, count: subjects.count * definition.options.count)
     }
@@ -63,7 +63,7 @@ public struct Tally: Sendable {
         var next = 0
         for (subject, option) in pairs {
             while next < subjectsInKeyOrder.count,
-                  subjects[subjectsInKeyOrder[next]].id.utf8.lexicographicallyPrecedes(subject.utf8) {
+                  subjects[subjectsInKeyOrder[next]].id.utf8Precedes(subject) {
                 next += 1
             }
             let s: Int
