@@ -134,7 +134,7 @@ def main():
     killed_at = len(accepted)
     # The kill must have caught accepted ballots not yet in the log, or recovery is untested.
     with sqlite3.connect(db) as connection:
-        pending = connection.execute("SELECT count(*) FROM ballot WHERE seq IS NULL").fetchone()[0]
+        pending = connection.execute("SELECT count(*) FROM pending_ballot").fetchone()[0]
     if pending == 0:
         print("FAIL no accepted ballot was waiting for integration when the server was killed")
         return 1

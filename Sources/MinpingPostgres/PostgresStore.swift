@@ -250,10 +250,10 @@ public final class PostgresStore: EvaluationStore {
         }
     }
 
-    public func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
-        try await rows("""
-            SELECT evaluation, nonce, token, ratings, tracker, seq FROM ballot WHERE evaluation = \(evaluation) AND tracker = \(tracker)
-            """).first.map(Self.ballot)
+    public func ballotPlace(evaluation: String, tracker: String) async throws -> BallotPlace? {
+        try await rows("SELECT seq FROM ballot WHERE evaluation = \(evaluation) AND tracker = \(tracker)").first.map { row in
+            try row.decode(Int?.self).map { .logged(seq: $0) } ?? .pending
+        }
     }
 
     // MARK: The log

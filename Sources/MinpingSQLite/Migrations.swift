@@ -158,6 +158,34 @@ extension SQLiteStore {
                 ALTER TABLE log_entry_v4 RENAME TO log_entry;
                 """)
         }
+        migrator.registerMigration("v5") { db in
+            // A ballot's row is written once, when it is cast, and never updated (issue 17):
+            // setting its log position in the row rewrote one more random page per ballot at
+            // integration. Ballots not yet in the log are listed by nonce in a small table that
+            // integration empties; where a logged ballot stands is kept by tracker, for receipts.
+            // Both are keyed by random values (nonce, tracker), so neither keeps casting order.
+            try db.execute(sql: """
+                CREATE TABLE pending_ballot (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    nonce BLOB NOT NULL,
+                    tracker TEXT NOT NULL,
+                    PRIMARY KEY (evaluation, nonce)
+                ) WITHOUT ROWID;
+                CREATE TABLE ballot_position (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    tracker TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (evaluation, tracker)
+                ) WITHOUT ROWID;
+                INSERT INTO pending_ballot (evaluation, nonce, tracker)
+                    SELECT evaluation, nonce, tracker FROM ballot WHERE seq IS NULL ORDER BY evaluation, nonce;
+                INSERT INTO ballot_position (evaluation, tracker, seq)
+                    SELECT evaluation, tracker, seq FROM ballot WHERE seq IS NOT NULL ORDER BY evaluation, tracker;
+                DROP INDEX ballot_pending;
+                DROP INDEX ballot_by_tracker;
+                ALTER TABLE ballot DROP COLUMN seq;
+                """)
+        }
         return migrator
     }
 }

@@ -224,6 +224,8 @@ public final class SQLiteStore: EvaluationStore {
                     outcomes.append(.stored)
                 } catch {
                     try db.execute(sql: "DELETE FROM ballot WHERE evaluation = ? AND nonce = ?", arguments: [ballot.evaluation, ballot.nonce])
+                    try db.execute(sql: "DELETE FROM pending_ballot WHERE evaluation = ? AND nonce = ?",
+                                   arguments: [ballot.evaluation, ballot.nonce])
                     outcomes.append(.refused(error))
                 }
             }
@@ -234,19 +236,24 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
-    /// Stores an accepted ballot; false if its nonce was spent already. The rowid is random,
-    /// never the next number: the table must not keep casting order (SPEC §5). INSERT OR
-    /// IGNORE also passes over a rowid already taken (one chance in about 2^63 per row); that
-    /// is told apart by looking the nonce up, and the row tried again under another rowid.
-    /// The statements are cached: compiled once per connection, not once per ballot.
+    /// Stores an accepted ballot, and lists it as pending; false if its nonce was spent
+    /// already. The rowid is random, never the next number: the table must not keep casting
+    /// order (SPEC §5). INSERT OR IGNORE also passes over a rowid already taken (one chance in
+    /// about 2^63 per row); that is told apart by looking the nonce up, and the row tried again
+    /// under another rowid. The statements are cached: compiled once per connection, not once
+    /// per ballot.
     static func insertBallot(_ ballot: BallotRecord, _ db: Database) throws -> Bool {
         let insert = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO ballot (rowid, evaluation, nonce, token, ratings, tracker, seq) VALUES (?, ?, ?, ?, ?, ?, NULL)
+            INSERT OR IGNORE INTO ballot (rowid, evaluation, nonce, token, ratings, tracker) VALUES (?, ?, ?, ?, ?, ?)
             """)
         while true {
             try insert.execute(arguments: [Int64.random(in: 1...Int64.max), ballot.evaluation, ballot.nonce, ballot.token,
                                            ballot.storedRatings, ballot.tracker])
-            if db.changesCount == 1 { return true }
+            if db.changesCount == 1 {
+                try db.cachedStatement(sql: "INSERT INTO pending_ballot (evaluation, nonce, tracker) VALUES (?, ?, ?)")
+                    .execute(arguments: [ballot.evaluation, ballot.nonce, ballot.tracker])
+                return true
+            }
             let spent = try db.cachedStatement(sql: "SELECT 1 FROM ballot WHERE evaluation = ? AND nonce = ?")
             if try Bool.fetchOne(spent, arguments: [ballot.evaluation, ballot.nonce]) == true { return false }
         }
@@ -254,15 +261,25 @@ public final class SQLiteStore: EvaluationStore {
 
     public func pendingBallots(evaluation: String) async throws -> [PendingBallot] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT nonce, token, ratings FROM ballot WHERE evaluation = ? AND seq IS NULL", arguments: [evaluation])
+            try Row.fetchAll(db, sql: """
+                SELECT b.nonce, b.token, b.ratings FROM pending_ballot p JOIN ballot b ON b.evaluation = p.evaluation AND b.nonce = p.nonce
+                WHERE p.evaluation = ?
+                """, arguments: [evaluation])
                 .map { row in PendingBallot(nonce: row[0], token: row[1], storedRatings: row[2]) }
         }
     }
 
-    public func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
+    /// A logged ballot by its position's key; a pending one among the few pending ballots
+    /// (read whole: they are what the last second or so brought).
+    public func ballotPlace(evaluation: String, tracker: String) async throws -> BallotPlace? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM ballot WHERE evaluation = ? AND tracker = ?", arguments: [evaluation, tracker])
-                .map { row throws(StoreError) in try Self.ballot(row) }
+            if let seq = try Int.fetchOne(db, sql: "SELECT seq FROM ballot_position WHERE evaluation = ? AND tracker = ?",
+                                          arguments: [evaluation, tracker]) {
+                return .logged(seq: seq)
+            }
+            let pending = try Bool.fetchOne(db, sql: "SELECT 1 FROM pending_ballot WHERE evaluation = ? AND tracker = ?",
+                                            arguments: [evaluation, tracker]) ?? false
+            return pending ? .pending : nil
         }
     }
 
@@ -358,13 +375,19 @@ extension SQLiteStore {
                            arguments: [answer.request, answer.response, record.id, hash])
             guard db.changesCount == 1 else { throw StoreError.codeInvalid }
         case let .integrateBallots(positions):
-            let update = try db.cachedStatement(sql: "UPDATE ballot SET seq = ? WHERE evaluation = ? AND nonce = ? AND seq IS NULL")
+            // Only the small tables change: the ballot's own row was written once, when cast.
+            let position = try db.cachedStatement(sql: """
+                INSERT INTO ballot_position (evaluation, tracker, seq) SELECT evaluation, tracker, ? FROM pending_ballot
+                WHERE evaluation = ? AND nonce = ?
+                """)
+            let integrated = try db.cachedStatement(sql: "DELETE FROM pending_ballot WHERE evaluation = ? AND nonce = ?")
             for (nonce, seq) in positions {
-                try update.execute(arguments: [seq, record.id, nonce])
+                try position.execute(arguments: [seq, record.id, nonce])
                 guard db.changesCount == 1 else { throw StoreError.logConflict }
+                try integrated.execute(arguments: [record.id, nonce])
             }
         case .requireNoPendingBallots:
-            let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM ballot WHERE evaluation = ? AND seq IS NULL",
+            let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM pending_ballot WHERE evaluation = ?",
                                            arguments: [record.id]) ?? 0
             guard pending == 0 else { throw StoreError.ballotsPending }
         case let .storeAppeal(appeal):

@@ -37,8 +37,10 @@ extension SQLiteStore: TransferableStore {
                 return CodeRow(hash: row["hash"], used: row["used"],
                                answer: request.flatMap { request in response.map { CodeAnswer(request: request, response: $0) } })
             }
-            let ballots = try Row.fetchAll(db, sql: "SELECT * FROM ballot WHERE evaluation = ?", arguments: [id])
-                .map { row throws(StoreError) in try Self.ballot(row) }
+            let ballots = try Row.fetchAll(db, sql: """
+                SELECT b.evaluation, b.nonce, b.token, b.ratings, b.tracker, p.seq FROM ballot b
+                LEFT JOIN ballot_position p ON p.evaluation = b.evaluation AND p.tracker = b.tracker WHERE b.evaluation = ?
+                """, arguments: [id]).map { row throws(StoreError) in try Self.ballot(row) }
             let entries = try Row.fetchAll(db, sql: "SELECT seq, type, bytes, leaf_hash FROM log_entry WHERE evaluation = ? ORDER BY seq",
                                            arguments: [id]).map { row in
                 StoredEntry(seq: row["seq"], type: row["type"], bytes: Array(row["bytes"] as Data), leafHash: row["leaf_hash"])
@@ -82,8 +84,15 @@ extension SQLiteStore: TransferableStore {
             }
             // In nonce order, so the rowids numbered here say nothing of casting order.
             for ballot in dump.ballots.sorted(by: { $0.nonce.lexicographicallyPrecedes($1.nonce) }) {
-                try db.execute(sql: "INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [record.id, ballot.nonce, ballot.token, ballot.storedRatings, ballot.tracker, ballot.seq])
+                try db.execute(sql: "INSERT INTO ballot (evaluation, nonce, token, ratings, tracker) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [record.id, ballot.nonce, ballot.token, ballot.storedRatings, ballot.tracker])
+                if let seq = ballot.seq {
+                    try db.execute(sql: "INSERT INTO ballot_position (evaluation, tracker, seq) VALUES (?, ?, ?)",
+                                   arguments: [record.id, ballot.tracker, seq])
+                } else {
+                    try db.execute(sql: "INSERT INTO pending_ballot (evaluation, nonce, tracker) VALUES (?, ?, ?)",
+                                   arguments: [record.id, ballot.nonce, ballot.tracker])
+                }
             }
             for entry in dump.entries { try Self.insert(entry, evaluation: record.id, db) }
             for checkpoint in dump.checkpoints {

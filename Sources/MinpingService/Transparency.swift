@@ -23,8 +23,8 @@ extension EvaluationService {
     /// The receipt (c2sp.org/tlog-proof@v1) of the ballot with this tracker.
     public func receipt(_ id: String, tracker: String) async throws -> ReceiptLookup {
         _ = try await record(id)
-        guard let ballot = try await store.ballot(evaluation: id, tracker: tracker) else { return .notFound }
-        guard let seq = ballot.seq else { return .pending }
+        guard let place = try await store.ballotPlace(evaluation: id, tracker: tracker) else { return .notFound }
+        guard case let .logged(seq) = place else { return .pending }
         let head = try await currentHead(id)
         guard let checkpoint = try await store.checkpoints(evaluation: id).last,
               let receipt = head.receipt(seq: seq, checkpoint: checkpoint)

@@ -42,8 +42,8 @@ public protocol EvaluationStore: Sendable {
     func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome]
     /// Accepted ballots not yet in the log, in no particular order (the integrator shuffles).
     func pendingBallots(evaluation: String) async throws -> [PendingBallot]
-    /// The ballot with this tracker, if any (its `seq` is nil while pending).
-    func ballot(evaluation: String, tracker: String) async throws -> BallotRecord?
+    /// Where the ballot with this tracker stands, if there is one (a receipt's question).
+    func ballotPlace(evaluation: String, tracker: String) async throws -> BallotPlace?
 
     // MARK: The log
     /// Appends entries, their checkpoint and their effects in one transaction.

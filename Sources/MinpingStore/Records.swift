@@ -76,6 +76,14 @@ public struct BallotRecord: Sendable, Equatable {
     }
 }
 
+/// Where a ballot found by its tracker stands.
+public enum BallotPlace: Sendable, Equatable {
+    /// Accepted and durable, not yet in the log.
+    case pending
+    /// In the log at this position.
+    case logged(seq: Int)
+}
+
 /// A ballot awaiting integration, as the integrator needs it: its ratings stay in their
 /// stored canonical form, spliced into the log entry without being decoded and re-encoded.
 public struct PendingBallot: Sendable, Equatable {

@@ -110,8 +110,9 @@ public final class MemoryStore: EvaluationStore {
         }
     }
 
-    public func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
+    public func ballotPlace(evaluation: String, tracker: String) async throws -> BallotPlace? {
         state.withLock { ($0.ballots[evaluation] ?? [:]).values.first { $0.tracker == tracker } }
+            .map { $0.seq.map { .logged(seq: $0) } ?? .pending }
     }
 
     public func commit(_ step: LogStep) async throws {

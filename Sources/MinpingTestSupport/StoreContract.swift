@@ -83,7 +83,8 @@ public enum StoreContract {
             #expect(try await store.evaluation(id: "e1")?.ballots == 2)
             #expect(Set(try await store.pendingBallots(evaluation: "e1").map(\.nonce)) == [ballot(1).nonce, ballot(2).nonce])
             #expect(Set(try await store.pendingBallots(evaluation: "e1").map(\.storedRatings)) == [ballot(1).storedRatings, ballot(2).storedRatings])
-            #expect(try await store.ballot(evaluation: "e1", tracker: "tracker-2")?.ratings == ballot(2).ratings)
+            #expect(try await store.ballotPlace(evaluation: "e1", tracker: "tracker-2") == .pending)
+            #expect(try await store.ballotPlace(evaluation: "e1", tracker: "tracker-9") == nil)
         },
         Case(name: "a refused step changes nothing: stale size, over-issue, wrong state") { store in
             try await openEvaluation(store, electorate: 10)
@@ -124,7 +125,8 @@ public enum StoreContract {
                                            effects: [.lifecycle(.ballotsLogged), .integrateBallots([ballot(1).nonce: 3, ballot(2).nonce: 2]),
                                                      .requireNoPendingBallots, .lifecycle(.closed(at: at))]))
             #expect(try await store.pendingBallots(evaluation: "e1").isEmpty)
-            #expect(try await store.ballot(evaluation: "e1", tracker: "tracker-1")?.seq == 3)
+            #expect(try await store.ballotPlace(evaluation: "e1", tracker: "tracker-1") == .logged(seq: 3))
+            #expect(try await store.ballotPlace(evaluation: "e1", tracker: "tracker-2") == .logged(seq: 2))
             #expect(try await store.evaluation(id: "e1")?.state == .closed)
             #expect(try await store.entries(evaluation: "e1", range: 1..<3).map(\.seq) == [1, 2])
             #expect(try await store.spendTokensAndStoreBallots([ballot(5)]) == [.refused(.notOpen(.closed))])

@@ -72,8 +72,8 @@ final class UnreachableStore: EvaluationStore {
         return try await inner.spendTokensAndStoreBallots(ballots)
     }
     func pendingBallots(evaluation: String) async throws -> [PendingBallot] { try await inner.pendingBallots(evaluation: evaluation) }
-    func ballot(evaluation: String, tracker: String) async throws -> BallotRecord? {
-        try await inner.ballot(evaluation: evaluation, tracker: tracker)
+    func ballotPlace(evaluation: String, tracker: String) async throws -> BallotPlace? {
+        try await inner.ballotPlace(evaluation: evaluation, tracker: tracker)
     }
     func commit(_ step: LogStep) async throws {
         try reachable()

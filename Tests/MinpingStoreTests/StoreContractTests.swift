@@ -143,15 +143,18 @@ struct KeysAtRestTests {
         #expect(throws: KeyFileError.wrongKey) { try SQLiteStore(path: path, keys: KeyEncryptionKey()) }
     }
 
-    @Test("migration v4 moves ballots and log entries to rowid tables and keeps every row")
+    @Test("migrations v4 and v5: ballots and log entries in rowid tables, pending ballots and log positions apart from the ballot rows, every row kept")
     func migrationToRowidTables() async throws {
         let path = TemporaryDatabase.path()
         defer { TemporaryDatabase.remove(path) }
         try Self.makeVersion1(path, pem: "-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----\n", seed: Data(count: 32))
         let store = try SQLiteStore(path: path, keys: KeyEncryptionKey())
         #expect(try await store.pendingBallots(evaluation: "e1") == [PendingBallot(nonce: Data([2]), token: "tok-2", storedRatings: #"{"m-1":"satisfied"}"#)])
-        let integrated = try #require(try await store.ballot(evaluation: "e1", tracker: "tr-1"))
-        #expect(integrated.seq == 1 && integrated.ratings == ["m-1": "unknown"] && integrated.token == "tok-1")
+        #expect(try await store.ballotPlace(evaluation: "e1", tracker: "tr-1") == .logged(seq: 1))
+        #expect(try await store.ballotPlace(evaluation: "e1", tracker: "tr-2") == .pending)
+        let dumped = try await store.dump(evaluation: "e1").normalized.ballots
+        #expect(dumped.map(\.seq) == [1, nil] && dumped.map(\.token) == ["tok-1", "tok-2"])
+        #expect(dumped.map(\.ratings) == [["m-1": "unknown"], ["m-1": "satisfied"]])
         #expect(try await store.entries(evaluation: "e1", range: 0..<2).map(\.bytes) == [Array("{}".utf8), Array("{~".utf8)])
         #expect(try await store.logSize(evaluation: "e1") == 2)
         let queue = try DatabaseQueue(path: path)
@@ -159,6 +162,14 @@ struct KeysAtRestTests {
             try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE name IN ('ballot', 'log_entry')")
         }
         #expect(tables.count == 2 && tables.allSatisfy { !$0.contains("WITHOUT ROWID") })
+        // v5: a ballot's row has no log position to update; pending and positions are kept apart.
+        let (columns, pending, positions) = try await queue.read { db in
+            (try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('ballot')"),
+             try String.fetchAll(db, sql: "SELECT tracker FROM pending_ballot"),
+             try Row.fetchAll(db, sql: "SELECT tracker, seq FROM ballot_position").map { "\($0[0] as String)@\($0[1] as Int)" })
+        }
+        #expect(!columns.contains("seq") && columns.contains("tracker"))
+        #expect(pending == ["tr-2"] && positions == ["tr-1@1"])
     }
 
     @Test("a new database is bound to its key at the first start, before it holds any signing key")
