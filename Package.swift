@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // Pure domain: definitions, counting rules, results. No I/O, no SQL, no HTTP.
@@ -139,6 +140,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "CompressNIO", package: "compress-nio"),  // the boards, gzipped once per change
                 "CQRencode",
             ],
             resources: [.copy("openapi.yaml"), .copy("Pages"), .copy("Static")]
@@ -176,6 +178,7 @@ let package = Package(
                 "MinpingPostgres",
                 "MinpingService",
                 "MinpingHTTP",
+                "MinpingTables",
                 "MinpingWitness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -251,7 +254,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MinpingCLITests",
-            dependencies: ["minping", "MinpingCore"]
+            dependencies: ["minping", "MinpingCore", "MinpingTables"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -27,6 +27,13 @@ public struct Roster: Sendable, Equatable {
     static let organizationHeaders = ["党支部", "所属党支部", "党组织", "organization"]
     static let idHeaders = ["编号", "id"]
 
+    /// A roster as read elsewhere (the child process that parses uploads, STYLE 15).
+    public init(organizations: [Organization], members: [Member], errors: [RowError]) {
+        self.organizations = organizations
+        self.members = members
+        self.errors = errors
+    }
+
     /// Reads `rows` (each a list of cells; `number` is the row's spreadsheet row number, so
     /// skipped blank rows keep later numbers right). Throws ``RosterError`` for a file that is
     /// not a roster at all; a bad row is an entry in `errors`.
@@ -113,7 +120,10 @@ public struct Roster: Sendable, Equatable {
     /// Why `text` cannot be a name (SPEC §2), in words that follow the field's name.
     static func nameProblem(_ text: String) -> String? {
         if text.isEmpty { return "为空" }
-        if text.unicodeScalars.contains(where: YAMLReader.isForbidden) { return "含有控制字符" }
+        if let bad = TextRules.forbidden(in: text) {
+            return TextRules.isBidiControl(bad) ? "含有改变文字方向的控制字符（\(TextRules.codePoint(bad))）" : "含有控制字符（\(TextRules.codePoint(bad))）"
+        }
+        if TextRules.isBlank(text) { return "没有可见的文字（只有空格或零宽字符）" }
         if text.count > DefinitionParser.maximumTextLength {
             return "超过 \(DefinitionParser.maximumTextLength) 个字"
         }
@@ -126,6 +136,9 @@ public enum RosterError: Error, Sendable, Equatable, CustomStringConvertible {
     case noHeader
     case tooManyRows
     case unreadable(String)
+    /// The parser did not answer: it crashed, ran out of its memory or CPU limit, or timed
+    /// out. `detail` is for the log; the clerk sees a plain message.
+    case parserDied(detail: String)
 
     public var description: String {
         switch self {
@@ -135,6 +148,8 @@ public enum RosterError: Error, Sendable, Equatable, CustomStringConvertible {
             "名单超过 \(Roster.maximumRows) 行"
         case let .unreadable(reason):
             reason
+        case .parserDied:
+            "文件无法读取：它可能已损坏，或大得不像一份党员名单。请用 Excel 或 WPS 打开后“另存为”.xlsx 或 CSV UTF-8 再上传"
         }
     }
 }

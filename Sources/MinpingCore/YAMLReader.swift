@@ -55,10 +55,9 @@ struct YAMLReader {
         guard !value.isEmpty, !Self.isNull(scalar) else {
             throw fail(.emptyText, path, node, "must not be empty")
         }
-        if atTheDoor, let bad = value.unicodeScalars.first(where: Self.isForbidden) {
-            let code = String(bad.value, radix: 16, uppercase: true)
+        if atTheDoor, let bad = TextRules.forbidden(in: value) {
             throw fail(.badText, path, node,
-                       "contains U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code), a control character or noncharacter")
+                       "contains \(TextRules.codePoint(bad)), a control character, noncharacter or bidi control")
         }
         return value
     }
@@ -66,14 +65,13 @@ struct YAMLReader {
     /// A name, label or title: text of at most `limit` characters.
     func name(_ node: Node, at path: String, limit: Int = DefinitionParser.maximumTextLength) throws -> String {
         let value = try text(node, at: path)
+        if atTheDoor, TextRules.isBlank(value) {
+            throw fail(.badText, path, node, "must hold a visible character, not only spaces or zero-width characters (U+200B, U+FEFF)")
+        }
         guard !atTheDoor || value.count <= limit else {
             throw fail(.badText, path, node, "must be at most \(limit) characters, got \(value.count)")
         }
         return value
-    }
-
-    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.isNoncharacterCodePoint
     }
 
     func integer(_ node: Node, at path: String) throws -> Int {

@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import Metrics
 import MinpingService
+import MinpingTables
 import NIOCore
 import Prometheus
 import ServiceLifecycle
@@ -17,10 +18,11 @@ public func buildApplication(
     integrateEvery: Duration? = .seconds(1),
     idleTimeout: TimeAmount = defaultIdleTimeout,
     services: [any Service] = [],
+    rosterReader: RosterReader = .inProcess,
     logger: Logger = Logger(label: "minping")
 ) -> some ApplicationProtocol {
     let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: idleTimeout)
-    var app = Application(router: buildRouter(service: service), server: .http1(configuration: http),
+    var app = Application(router: buildRouter(service: service, rosterReader: rosterReader), server: .http1(configuration: http),
                           configuration: configuration, logger: logger)
     if let integrateEvery {
         app.addServices(IntegratorService(service: service, interval: integrateEvery, logger: logger))
@@ -35,7 +37,7 @@ public func buildApplication(
 /// (``ParserErrorProblemHandler``).
 public let defaultIdleTimeout = TimeAmount.seconds(30)
 
-public func buildRouter(service: EvaluationService) -> Router<MinpingContext> {
+public func buildRouter(service: EvaluationService, rosterReader: RosterReader = .inProcess) -> Router<MinpingContext> {
     let registry = MetricsRegistry.shared
     // HEAD is answered wherever GET is (e.g. `HEAD /healthz`).
     let router = Router(context: MinpingContext.self, options: .autoGenerateHeadEndpoints)
@@ -58,7 +60,7 @@ public func buildRouter(service: EvaluationService) -> Router<MinpingContext> {
         Body.text(OpenAPIDocument.text, type: "application/yaml; charset=utf-8")
     }
     EvaluationController(service: service).addRoutes(to: api.group("evaluations"))
-    StreetController().addRoutes(to: api)
+    StreetController(rosters: rosterReader).addRoutes(to: api)
     PagesController(service: service, pages: PageRenderer()).addRoutes(to: router)
     allowed.load(from: router.routes)
     return router

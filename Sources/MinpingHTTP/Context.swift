@@ -45,7 +45,7 @@ extension MinpingContext {
     @discardableResult
     func require(_ access: Access) throws -> APIKeyRecord {
         guard let key else { throw Problem(.unauthorized, "unauthenticated", "this needs an API key: Authorization: Bearer <key>") }
-        guard access.allows(key.role) else { throw Problem(.forbidden, "forbidden", "a \(key.role.rawValue) key may not do this") }
+        guard access.allows(key.role) else { throw Problem(.forbidden, "forbidden", "\(key.role.withArticle) key may not do this") }
         return key
     }
 }

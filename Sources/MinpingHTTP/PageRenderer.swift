@@ -49,13 +49,19 @@ public struct PageRenderer: Sendable {
     /// An HTML response with the pages' headers: only our own scripts and styles, nothing from
     /// elsewhere, no referrer.
     func htmlResponse(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = Self.htmlHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The pages' security headers, without a content type.
+    static let htmlHeaders: HTTPFields = {
         var headers: HTTPFields = [
-            .contentType: "text/html; charset=utf-8",
             .contentSecurityPolicy: "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
         ]
         if let referrer = HTTPFields.referrerPolicy { headers[referrer] = "no-referrer" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
+        return headers
+    }()
 
     func render(_ template: String, language: Language, title: String, bodyClass: String = "", refresh: Int? = nil,
                 extraQuery: String = "", _ data: [String: Any]) -> String {

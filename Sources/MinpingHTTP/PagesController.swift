@@ -13,6 +13,8 @@ import NIOCore
 struct PagesController {
     let service: EvaluationService
     let pages: PageRenderer
+    /// The public boards and history pages, rendered once per change.
+    let cache = PageCache()
 
     func addRoutes(to router: Router<MinpingContext>) {
         router.get("/", use: home)
@@ -105,6 +107,14 @@ struct PagesController {
     @Sendable func history(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, definition) = try await evaluation(request, context)
         let language = Language(query: request.uri.queryParameters.get("lang"))
+        let page = try await cache.page(key: "history/\(record.id)/\(language.rawValue)", version: try await pageVersion(record, definition),
+                                        contentType: "text/html; charset=utf-8") {
+            (try await renderHistory(record, definition, language), PageRenderer.htmlHeaders)
+        }
+        return page.response(to: request)
+    }
+
+    func renderHistory(_ record: EvaluationRecord, _ definition: EvaluationDefinition, _ language: Language) async throws -> String {
         let t = Labels.all(language)
         var data: [String: Any] = [
             "id": record.id, "title": definition.title, "community": definition.community as Any,
@@ -133,10 +143,8 @@ struct PagesController {
                 ]
             }
         }
-        var response = pages.page("history", language: language, title: "\(t["history_title"] ?? "") · \(definition.title)",
-                                  bodyClass: "board history", data)
-        response.headers[.cacheControl] = "no-cache"
-        return response
+        return pages.render("history", language: language, title: "\(t["history_title"] ?? "") · \(definition.title)",
+                            bodyClass: "board history", data)
     }
 
     /// One of the board's charts alone, for the console: `turnout.svg` always, `members.svg`
@@ -172,6 +180,35 @@ struct PagesController {
         let (record, definition) = try await evaluation(request, context)
         let language = Language(query: request.uri.queryParameters.get("lang"))
         let display = request.uri.queryParameters.get("display") == "1"
+        let page = try await cache.page(key: "board/\(record.id)/\(language.rawValue)/\(display)",
+                                        version: try await pageVersion(record, definition), contentType: "text/html; charset=utf-8") {
+            (try await renderBoard(record, definition, language, display: display), PageRenderer.htmlHeaders)
+        }
+        return page.response(to: request)
+    }
+
+    /// What a board or history page shows changes only with these: the turnout, the state,
+    /// the log (its cosigned checkpoint: results, appeals, remedies, witnesses) and the same
+    /// of every earlier round it compares with.
+    func pageVersion(_ record: EvaluationRecord, _ definition: EvaluationDefinition) async throws -> String {
+        var parts = ["\(record.ballots)", record.state.rawValue, try await service.checkpoint(record.id)]
+        var previous = definition.previous
+        var seen: Set<String> = [record.id]
+        while let id = previous, seen.count < EvaluationService.historyDepth, seen.insert(id).inserted {
+            let earlier: EvaluationRecord
+            do {
+                earlier = try await service.record(id)
+            } catch ServiceError.notFound {
+                break
+            }
+            parts += [id, earlier.state.rawValue, try await service.checkpoint(id)]
+            previous = try await service.definition(id).previous
+        }
+        return parts.joined(separator: "\n")
+    }
+
+    func renderBoard(_ record: EvaluationRecord, _ definition: EvaluationDefinition, _ language: Language,
+                     display: Bool) async throws -> String {
         let t = Labels.all(language)
         var data: [String: Any] = [
             "id": record.id, "title": definition.title, "community": definition.community as Any,
@@ -182,7 +219,11 @@ struct PagesController {
         data["stageLabel"] = t["state_\(record.state.rawValue)"] ?? record.state.rawValue
         data["stageClass"] = record.state.rawValue
         data["turnoutChart"] = ResultsChart.turnout(ballots: record.ballots, electorate: record.electorate, labels: t, id: "chart-turnout")
-        if let results = try await publishedResults(record.id) {
+        if record.state == .annulled {
+            // Whatever was published before no longer holds: no stars, no comparisons.
+            data["annulled"] = true
+            data["annulledOn"] = try await service.annulledAt(record.id).map { Self.date($0, language) } ?? ""
+        } else if let results = try await publishedResults(record.id) {
             let history = try await service.history(record.id)
             data.merge(Self.resultsData(results, definition: definition, history: history, language: language)) { _, new in new }
             data["published"] = true
@@ -212,11 +253,9 @@ struct PagesController {
         data["witnesses"] = witnesses.map { witness -> [String: Any] in
             ["name": witness.name, "size": witness.size, "lagging": witness.size < (checkpoint?.size ?? 0)]
         }
-        var response = pages.page("board", language: language, title: "\(t["board_title"] ?? "") · \(definition.title)",
-                                  bodyClass: display ? "board display" : "board", refresh: display ? 30 : nil,
-                                  extraQuery: display ? "&display=1" : "", data)
-        response.headers[.cacheControl] = "no-cache"
-        return response
+        return pages.render("board", language: language, title: "\(t["board_title"] ?? "") · \(definition.title)",
+                            bodyClass: display ? "board display" : "board", refresh: display ? 30 : nil,
+                            extraQuery: display ? "&display=1" : "", data)
     }
 
     /// The published results, or nil before any are; an integrity failure is not hidden.

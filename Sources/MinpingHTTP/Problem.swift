@@ -41,7 +41,7 @@ extension Problem {
     static func status(of code: String) -> HTTPResponse.Status {
         switch code {
         case "not_found": .notFound
-        case "definition_invalid", "ballot_invalid", "appeal_invalid", "roster_invalid": .unprocessableContent
+        case "definition_invalid", "ballot_invalid", "appeal_invalid", "roster_invalid", "text_invalid": .unprocessableContent
         case "code_invalid", "token_invalid", "forbidden": .forbidden
         case "malformed_request", "request_incomplete": .badRequest
         case "unauthenticated": .unauthorized
@@ -74,6 +74,8 @@ extension Problem {
             return Problem(status(of: error.code), error.code, error.description)
         case let error as StoreError:
             return Problem(status(of: error.code), error.code, "\(error)")
+        case let error as any StorageFailure where error.meansUnavailable:
+            return Problem(.serviceUnavailable, "database_unavailable", "\(error)")
         case is NIOTooManyBytesError:
             return Problem(.contentTooLarge, "payload_too_large", "the request body is too large")
         case let error as HTTPError where error.status == .notFound:

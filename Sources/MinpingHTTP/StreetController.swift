@@ -6,6 +6,9 @@ import MinpingTables
 /// What a street office's console needs besides the evaluations themselves: who a key
 /// speaks for, and its member list read from Excel (SPEC §7 `POST /rosters`).
 struct StreetController {
+    /// Where uploads are parsed: a child process under `minping serve` (STYLE 15).
+    let rosters: RosterReader
+
     func addRoutes(to group: RouterGroup<MinpingContext>) {
         group.get("whoami", use: whoami)
         group.post("rosters", use: roster)
@@ -49,8 +52,11 @@ struct StreetController {
                           "send the member list as text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         }
         do {
-            return RosterRead(roster: try RosterFile.read(bytes, format: format))
-        } catch {
+            return RosterRead(roster: try await rosters.read(bytes, format))
+        } catch let error as RosterError {
+            if case let .parserDied(detail) = error {
+                context.logger.warning("a roster upload could not be parsed", metadata: ["reason": "\(detail)", "bytes": "\(bytes.count)"])
+            }
             throw Problem(.unprocessableContent, "roster_invalid", error.description)
         }
     }

@@ -59,13 +59,15 @@ public enum WitnessRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     case badProof(old: Int, new: Int)
     /// 422: the same size as the stored one with another root: a fork.
     case fork(size: Int)
+    /// 422: a checkpoint of size 0 whose root is not the empty tree's (RFC 9162 §2.1.1).
+    case badEmptyRoot
 
     public var status: Int {
         switch self {
         case .malformed: 400
         case .unknownOrigin, .badSignature: 403
         case .conflict: 409
-        case .badProof, .fork: 422
+        case .badProof, .fork, .badEmptyRoot: 422
         }
     }
 
@@ -77,6 +79,7 @@ public enum WitnessRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case let .conflict(size): "old size does not match: this witness last cosigned size \(size)"
         case let .badProof(old, new): "the consistency proof from size \(old) to \(new) does not verify"
         case let .fork(size): "another root for size \(size), which this witness cosigned: the log forked"
+        case .badEmptyRoot: "a checkpoint of size 0 must carry the empty tree's root, the SHA-256 of the empty string"
         }
     }
 }

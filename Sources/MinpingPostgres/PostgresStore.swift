@@ -95,6 +95,21 @@ public final class PostgresStore: EvaluationStore {
 
     public func apiKey(hash: String) async throws -> APIKeyRecord? {
         guard let row = try await rows("SELECT hash, role, street, created_at FROM api_key WHERE hash = \(hash)").first else { return nil }
+        return try Self.apiKey(row)
+    }
+
+    public func apiKeys() async throws -> [APIKeyRecord] {
+        try await rows("SELECT hash, role, street, created_at FROM api_key ORDER BY created_at, hash").map(Self.apiKey)
+    }
+
+    public func revokeAPIKey(hash: String) async throws -> Bool {
+        try await write { connection in
+            let deleted = try await connection.query("DELETE FROM api_key WHERE hash = \(hash) RETURNING hash", logger: logger)
+            return try await deleted.collect().count > 0
+        }
+    }
+
+    static func apiKey(_ row: PostgresRow) throws -> APIKeyRecord {
         let (hash, roleName, street, created) = try row.decode((String, String, String?, Double).self)
         guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
         return APIKeyRecord(hash: hash, role: role, street: street, createdAt: Date(timeIntervalSince1970: created))

@@ -54,6 +54,12 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
+    /// Caps the database at `pages` pages on the writer's connection (SQLite `max_page_count`):
+    /// past it every write fails with SQLITE_FULL, as on a full disk. For tests.
+    public func limitPages(to pages: Int) throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = \(pages)") }
+    }
+
     /// Whether the database at `path` is bound to a key-encryption key (its check value, or
     /// keys sealed under it), so that a new key file could never stand in. Read without
     /// migrating: a database from before keys were sealed is not bound yet.
@@ -86,13 +92,27 @@ public final class SQLiteStore: EvaluationStore {
 
     public func apiKey(hash: String) async throws -> APIKeyRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE hash = ?", arguments: [hash]).map { row in
-                let roleName: String = row["role"]
-                guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
-                return APIKeyRecord(hash: row["hash"], role: role, street: row["street"],
-                                    createdAt: Date(timeIntervalSince1970: row["created_at"]))
-            }
+            try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE hash = ?", arguments: [hash]).map(Self.apiKey)
         }
+    }
+
+    public func apiKeys() async throws -> [APIKeyRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_key ORDER BY created_at, hash").map(Self.apiKey)
+        }
+    }
+
+    public func revokeAPIKey(hash: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM api_key WHERE hash = ?", arguments: [hash])
+            return db.changesCount > 0
+        }
+    }
+
+    static func apiKey(_ row: Row) throws -> APIKeyRecord {
+        let roleName: String = row["role"]
+        guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
+        return APIKeyRecord(hash: row["hash"], role: role, street: row["street"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 
     // MARK: Log keys
@@ -359,5 +379,13 @@ extension SQLiteStore {
         guard let text else { return nil }
         guard let outcome = AppealOutcome(rawValue: text) else { throw .integrity("an appeal has the unknown outcome '\(text)'") }
         return outcome
+    }
+}
+
+/// A full disk (SQLITE_FULL), an I/O error, a read-only or unopenable file: the database
+/// cannot take writes for now (503 with Retry-After); nothing was committed.
+extension DatabaseError: StorageFailure {
+    public var meansUnavailable: Bool {
+        [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN].contains(resultCode)
     }
 }

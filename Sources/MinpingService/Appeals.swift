@@ -9,8 +9,8 @@ extension EvaluationService {
 
     public func fileAppeal(_ id: String, subject: String?, text: String) async throws -> String {
         let context = try await context(id)
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.utf8.count <= 20_000 else {
-            throw ServiceError.appealInvalid("text must be given, at most 20000 bytes")
+        if let problem = TextRules.freeTextProblem(text, field: "text", maximumBytes: Self.maximumFreeTextBytes) {
+            throw ServiceError.appealInvalid(problem)
         }
         if let subject, !context.definition.subjects.contains(where: { $0.id == subject }) {
             throw ServiceError.appealInvalid("subject '\(subject)' is not in this evaluation")
@@ -28,7 +28,13 @@ extension EvaluationService {
         }
     }
 
+    /// An appeal's text, a resolution's note, an annulment's reason: at most this many bytes.
+    public static let maximumFreeTextBytes = 20_000
+
     public func resolveAppeal(_ id: String, appeal: String, outcome: AppealOutcome, note: String) async throws {
+        if let problem = TextRules.freeTextProblem(note, field: "note", maximumBytes: Self.maximumFreeTextBytes) {
+            throw ServiceError.appealInvalid(problem)
+        }
         try await step(id) { head, _ in
             ([try head.append(.appealResolved(appeal: appeal, outcome: outcome, noteSHA256: Self.hash(note)))],
              [.lifecycle(.appealResolved(id: appeal)), .storeResolution(id: appeal, outcome: outcome, note: note)])

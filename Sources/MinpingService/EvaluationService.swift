@@ -63,7 +63,7 @@ public actor EvaluationService {
     public nonisolated func createAPIKey(role: Role, street: String?) async throws -> String {
         if role != .operator {
             guard let street, DefinitionParser.isSlug(street) else {
-                throw ServiceError.malformed("an \(role.rawValue) key needs --street with a street slug [a-z0-9-]{1,64}")
+                throw ServiceError.malformed("\(role.withArticle) key needs --street with a street slug [a-z0-9-]{1,64}")
             }
         }
         let secret = "mp_" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64URLEncodedString
@@ -74,6 +74,34 @@ public actor EvaluationService {
 
     public nonisolated func authenticate(key: String) async throws -> APIKeyRecord? {
         try await store.apiKey(hash: Self.hash(key))
+    }
+
+    /// Every API key, oldest first: hashes, roles and streets, never a secret.
+    public nonisolated func apiKeys() async throws -> [APIKeyRecord] {
+        try await store.apiKeys()
+    }
+
+    /// Revokes the key whose id (a prefix of its hash, at least 8 hex digits) or secret is
+    /// given; it is refused from the next request on. Returns the revoked key.
+    public nonisolated func revokeAPIKey(idOrSecret: String) async throws -> APIKeyRecord {
+        let text = idOrSecret.trimmingCharacters(in: .whitespaces)
+        let matches: [APIKeyRecord]
+        if text.hasPrefix("mp_") {
+            matches = try await store.apiKey(hash: Self.hash(text)).map { [$0] } ?? []
+        } else {
+            let prefix = text.lowercased()
+            guard prefix.count >= 8, prefix.allSatisfy(\.isHexDigit) else {
+                throw ServiceError.malformed("a key id is at least 8 hex digits, as `minping keys list` shows it; got '\(text)'")
+            }
+            matches = try await store.apiKeys().filter { $0.hash.hasPrefix(prefix) }
+        }
+        guard let key = matches.first else { throw ServiceError.notFound("API key '\(text)'") }
+        guard matches.count == 1 else {
+            throw ServiceError.malformed("'\(text)' matches \(matches.count) keys; give more digits of the id")
+        }
+        guard try await store.revokeAPIKey(hash: key.hash) else { throw ServiceError.notFound("API key '\(text)'") }
+        logger.info("API key revoked", metadata: ["key": "\(key.id)", "role": "\(key.role.rawValue)"])
+        return key
     }
 
     nonisolated static func hash(_ text: String) -> String {
@@ -226,6 +254,9 @@ public actor EvaluationService {
     /// Annuls an evaluation (from any state but final), recording only the reason's hash.
     /// Ballots accepted before it are integrated first: nothing follows it.
     public func annul(_ id: String, reason: String) async throws -> EvaluationState {
+        if let problem = TextRules.freeTextProblem(reason, field: "reason", maximumBytes: Self.maximumFreeTextBytes) {
+            throw ServiceError.textInvalid(problem)
+        }
         let at = now()
         try await endVoting(id) { head, _ in
             (try head.append(.annulled(at: at, reasonSHA256: Self.hash(reason))), .annulled(at: at))

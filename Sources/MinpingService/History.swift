@@ -1,8 +1,10 @@
+import Foundation
 import MinpingCore
+import MinpingLog
 
 extension EvaluationService {
     /// How many rounds back a history follows `previous` (a community's decades, with room).
-    static let historyDepth = 50
+    public static let historyDepth = 50
 
     /// Stars over the rounds (SPEC §7 `GET /history`): this evaluation, which must have
     /// published results, and each earlier round along `previous` that has; an unpublished
@@ -19,6 +21,8 @@ extension EvaluationService {
                 break  // an earlier round gone from this database ends the chain
             }
             do {
+                // An annulled round published nothing that holds: it is no round to compare with.
+                if current != id, try await record(current).state == .annulled { throw ServiceError.resultsNotPublished }
                 let results = try await self.results(current)
                 guard let stage = results.stage else { throw integrityFailure(current, "published results without a stage") }
                 rounds.append((.init(evaluation: current, title: definition.title, stage: stage), results))
@@ -28,5 +32,11 @@ extension EvaluationService {
             next = definition.previous
         }
         return StarHistory(rounds: rounds)
+    }
+
+    /// When an annulled evaluation was annulled (its `annulled` entry), for the board.
+    public nonisolated func annulledAt(_ id: String) async throws -> Date? {
+        guard case let .annulled(at, _)? = try await latestEvent(id, type: .annulled) else { return nil }
+        return at
     }
 }

@@ -16,6 +16,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case ballotInvalid(String)
     case resultsNotPublished
     case appealInvalid(String)
+    /// A free text (SPEC §2: no control characters, bidi controls or noncharacters; bounded).
+    case textInvalid(String)
     case malformed(String)
     /// Another writer kept changing the log (ballots kept arriving, another instance): the
     /// step was not taken; try again.
@@ -37,6 +39,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .ballotInvalid: "ballot_invalid"
         case .resultsNotPublished: "results_not_published"
         case .appealInvalid: "appeal_invalid"
+        case .textInvalid: "text_invalid"
         case .malformed: "malformed_request"
         case .busy: "busy"
         case .integrity: "integrity_error"
@@ -56,6 +59,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .ballotInvalid(reason): reason
         case .resultsNotPublished: "results are published from the preliminary stage on; until then only turnout is public"
         case let .appealInvalid(reason): reason
+        case let .textInvalid(reason): reason
         case let .malformed(reason): reason
         case let .busy(reason): reason
         case let .integrity(reason): "stored data failed a check: \(reason)"

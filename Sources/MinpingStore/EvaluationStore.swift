@@ -9,6 +9,11 @@ public protocol EvaluationStore: Sendable {
     // MARK: API keys
     func addAPIKey(_ key: APIKeyRecord) async throws
     func apiKey(hash: String) async throws -> APIKeyRecord?
+    /// Every key, oldest first (for `minping keys list`; hashes only, never a secret).
+    func apiKeys() async throws -> [APIKeyRecord]
+    /// Revokes a key by deleting it: its hash is gone, so it is refused from the next request
+    /// on, on every instance. False if no key had this hash.
+    func revokeAPIKey(hash: String) async throws -> Bool
 
     // MARK: Signing keys, sealed (SPEC §4: keys at rest)
     /// The street's Ed25519 log key seed, sealed; made with `makeSealedSeed` on first use

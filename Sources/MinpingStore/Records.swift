@@ -4,6 +4,15 @@ import MinpingCore
 /// Who may do what (SPEC §7): an operator acts on every street, an admin or a reviewer on one.
 public enum Role: String, Sendable, CaseIterable, Codable {
     case `operator`, admin, reviewer
+
+    /// "an admin", "a reviewer": the role in an English sentence.
+    public var withArticle: String {
+        switch self {
+        case .operator: "an operator"
+        case .admin: "an admin"
+        case .reviewer: "a reviewer"
+        }
+    }
 }
 
 /// An API key as stored: only the SHA-256 of the secret (the secret is 256 random bits, so a
@@ -14,6 +23,10 @@ public struct APIKeyRecord: Sendable, Equatable {
     /// nil for operators.
     public var street: String?
     public var createdAt: Date
+
+    /// What `minping keys list` shows and `keys revoke --id` takes: the hash's first 12 hex
+    /// digits, which say nothing about the secret.
+    public var id: String { String(hash.prefix(12)) }
 
     public init(hash: String, role: Role, street: String?, createdAt: Date) {
         self.hash = hash
@@ -218,6 +231,14 @@ public enum LogEffect: Sendable, Equatable {
 }
 
 /// Store failures with a testable identity; the service maps them to its errors.
+/// A storage engine's own error that may mean the database cannot take writes for now (a
+/// full disk, an I/O error, a file system gone read-only): then it is answered 503
+/// `database_unavailable` with Retry-After, so the voting page retries, never 500. The
+/// engine's message is what the log line names.
+public protocol StorageFailure: Error {
+    var meansUnavailable: Bool { get }
+}
+
 public enum StoreError: Error, Equatable, Sendable {
     case evaluationExists(String)
     case notFound(String)

@@ -10,6 +10,13 @@ public enum RosterFile {
     /// SPEC §7: a roster body is at most 5 MiB.
     public static let maximumBytes = 5 << 20
 
+    /// Rows read from a sheet or CSV, blank ones included: 10,000 members (SPEC §7) with room
+    /// for title, header and footer rows. Reading stops at the first row past it.
+    public static let maximumSheetRows = Roster.maximumRows + 100
+
+    /// Columns read from each row; a roster's columns are the first few of a sheet.
+    public static let maximumColumns = 64
+
     public enum Format: Sendable {
         case csv, xlsx
 
@@ -36,10 +43,17 @@ public enum RosterFile {
     /// The CSV's records with their 1-based row numbers. A body that is not valid UTF-8 is
     /// read as GB18030 (SPEC §7).
     static func csvRows(_ bytes: Data) throws(RosterError) -> [(number: Int, cells: [String])] {
+        if isUTF16(bytes) {
+            throw .unreadable("文件是 UTF-16 编码（Excel 的“Unicode 文本”），请在 Excel 或 WPS 中“另存为 CSV UTF-8（逗号分隔）”后再上传")
+        }
         var body = bytes
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         guard let text = String(data: body, encoding: .utf8) ?? String(data: body, encoding: gb18030) else {
-            throw .unreadable("文件既不是 UTF-8 也不是 GB18030 编码的 CSV")
+            throw .unreadable("文件既不是 UTF-8 也不是 GB18030 编码的 CSV，请在 Excel 中“另存为 CSV UTF-8（逗号分隔）”")
+        }
+        // CSV.swift reads an unclosed quote to the end of the file as one cell.
+        if let row = unclosedQuoteRow(text) {
+            throw .unreadable("CSV 第 \(row) 行引号不成对：一个以 \" 开头的单元格没有结束的 \"")
         }
         let reader: CSVReader
         do {
@@ -49,10 +63,59 @@ public enum RosterFile {
         }
         var rows: [(number: Int, cells: [String])] = []
         while let cells = reader.next() {
-            rows.append((rows.count + 1, cells))
+            guard rows.count < maximumSheetRows else { throw .tooManyRows }
+            rows.append((rows.count + 1, Array(cells.prefix(maximumColumns))))
         }
-        if reader.error != nil { throw .unreadable("CSV 文件格式有误（第 \(rows.count + 1) 行附近，可能是引号不成对）") }
+        if reader.error != nil { throw .unreadable("CSV 文件格式有误（第 \(rows.count + 1) 行附近）") }
         return rows
+    }
+
+    /// UTF-16 as Excel's "Unicode text" saves it: a byte-order mark, or NUL in every other
+    /// byte of the first line.
+    static func isUTF16(_ bytes: Data) -> Bool {
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return true }
+        let head = [UInt8](bytes.prefix(64))
+        guard head.count >= 4 else { return false }
+        let evenNUL = stride(from: 0, to: head.count, by: 2).filter { head[$0] == 0 }.count
+        let oddNUL = stride(from: 1, to: head.count, by: 2).filter { head[$0] == 0 }.count
+        return max(evenNUL, oddNUL) * 4 >= head.count
+    }
+
+    /// The record (1-based) where a quoted cell opens and never closes (RFC 4180 quoting), or nil.
+    static func unclosedQuoteRow(_ text: String) -> Int? {
+        var row = 1, openedAt = 0
+        var quoted = false, fieldStart = true, pendingQuote = false
+        for scalar in text.unicodeScalars {
+            if quoted {
+                if pendingQuote {
+                    pendingQuote = false
+                    if scalar == "\"" { continue }  // "" inside quotes
+                    quoted = false                  // the quote closed the cell
+                } else {
+                    if scalar == "\"" { pendingQuote = true }
+                    continue
+                }
+            }
+            switch scalar {
+            case "\"" where fieldStart:
+                quoted = true
+                openedAt = row
+            case ",":
+                fieldStart = true
+                continue
+            case "\n":
+                row += 1
+                fieldStart = true
+                continue
+            case "\r":
+                fieldStart = true
+                continue
+            default:
+                break
+            }
+            fieldStart = false
+        }
+        return quoted && !pendingQuote ? openedAt : nil
     }
 
     /// GB18030 (CFStringEncoding 0x0632), which Foundation reads through ICU.

@@ -11,7 +11,13 @@ enum XLSXSheet {
     /// No part of a roster workbook is this large once inflated: a ZIP bomb stops here.
     static let maximumPartBytes = 64 << 20
 
+    /// More distinct texts than a full roster's every cell could hold is not a roster.
+    static let maximumSharedStrings = RosterFile.maximumSheetRows * RosterFile.maximumColumns
+
     static func firstSheetRows(_ bytes: Data) throws(RosterError) -> [(number: Int, cells: [String])] {
+        // ZIPFoundation trusts the central directory's offsets (one past the end aborted the
+        // process): every offset and size is checked against the data first.
+        try ZIPDirectory.validate(bytes, maximumEntryBytes: maximumPartBytes)
         let archive: Archive
         do {
             archive = try Archive(data: bytes, accessMode: .read)
@@ -71,7 +77,7 @@ enum XLSXSheet {
         var current: String?
         var inText = false
         var phonetic = 0
-        try XMLEvents.parse(data, part: "xl/sharedStrings.xml") { event in
+        try XMLEvents.parse(data, part: "xl/sharedStrings.xml") { event throws(RosterError) in
             switch event {
             case let .start(name, _):
                 if name == "si" { current = "" }
@@ -83,6 +89,9 @@ enum XLSXSheet {
                 if name == "t" { inText = false }
                 if name == "rPh" { phonetic -= 1 }
                 if name == "si" {
+                    guard strings.count < maximumSharedStrings else {
+                        throw RosterError.unreadable("Excel 文件的共享字符串表过大（超过 \(maximumSharedStrings) 项），不像一份党员名单")
+                    }
                     strings.append(current ?? "")
                     current = nil
                 }
@@ -102,11 +111,16 @@ enum XLSXSheet {
         var value: String?
         var inline = ""
         var reading: String?  // "v" or "t" while inside one
-        try XMLEvents.parse(data, part: "worksheet") { event in
+        var rowCount = 0
+        try XMLEvents.parse(data, part: "worksheet") { event throws(RosterError) in
             switch event {
             case let .start(name, attributes):
                 switch name {
                 case "row":
+                    // Every row counts toward the limit, blank ones too: a sheet of empty rows
+                    // is still work, and stops here rather than after it was all built.
+                    rowCount += 1
+                    guard rowCount <= RosterFile.maximumSheetRows else { throw .tooManyRows }
                     rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
                     cells = []
                     column = -1
@@ -126,7 +140,9 @@ enum XLSXSheet {
                 switch name {
                 case "v", "t": reading = nil
                 case "c":
-                    guard column >= 0, column < 16_384 else { break }
+                    // Only the first columns are read, and an empty cell adds nothing: a row
+                    // with one empty cell in column XFD is not 16,384 strings.
+                    guard column >= 0, column < RosterFile.maximumColumns else { break }
                     let text: String
                     switch type {
                     case "s": text = value.flatMap(Int.init).flatMap { sharedStrings.indices.contains($0) ? sharedStrings[$0] : nil } ?? ""
@@ -135,6 +151,7 @@ enum XLSXSheet {
                     case "n": text = value.map(number) ?? ""
                     default: text = value ?? ""
                     }
+                    guard !text.isEmpty else { break }
                     if cells.count <= column { cells += Array(repeating: "", count: column - cells.count + 1) }
                     cells[column] = text
                 case "row":
@@ -174,22 +191,47 @@ final class XMLEvents: NSObject, XMLParserDelegate {
         case end(String)
     }
 
-    private let handle: (Event) -> Void
+    private let handle: (Event) throws(RosterError) -> Void
+    /// The first error the handler threw; parsing stops there.
+    private var failure: RosterError?
 
-    private init(_ handle: @escaping (Event) -> Void) {
+    private init(_ handle: @escaping (Event) throws(RosterError) -> Void) {
         self.handle = handle
     }
 
-    static func parse(_ data: Data, part: String, _ handle: @escaping (Event) -> Void) throws(RosterError) {
+    /// Parses one part, stopping at the first error `handle` throws. A part that is not valid
+    /// UTF-8 is refused before libxml2 sees it (malformed sequences crashed the process inside
+    /// FoundationXML).
+    static func parse(_ data: Data, part: String, _ handle: @escaping (Event) throws(RosterError) -> Void) throws(RosterError) {
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw .unreadable("Excel 文件中的 \(part) 不是有效的 UTF-8 文本（文件可能已损坏），请用 Excel 或 WPS 打开后重新保存为 .xlsx")
+        }
+        // Excel, WPS and LibreOffice write no DTD; one is only there to declare entities
+        // (billion laughs, quadratic blow-up, external files).
+        guard data.range(of: Data("<!DOCTYPE".utf8)) == nil else {
+            throw .unreadable("Excel 文件中的 \(part) 含有文档类型声明（<!DOCTYPE），这不是 Excel 或 WPS 保存的文件")
+        }
         // Made, run and released under the lock: libxml2 state is touched from init to deinit.
-        let parsed = LibXML.serialized { () -> Bool in
+        let (parsed, failure) = LibXML.serialized { () -> (Bool, RosterError?) in
             let parser = XMLParser(data: data)
             let events = XMLEvents(handle)
             parser.delegate = events
             parser.shouldResolveExternalEntities = false
-            return parser.parse()
+            let parsed = parser.parse()
+            return (parsed, events.failure)
         }
+        if let failure { throw failure }
         guard parsed else { throw .unreadable("Excel 文件中的 \(part) 不是有效的 XML") }
+    }
+
+    private func deliver(_ event: Event, _ parser: XMLParser) {
+        guard failure == nil else { return }
+        do {
+            try handle(event)
+        } catch {
+            failure = error
+            parser.abortParsing()
+        }
     }
 
     private static func local(_ name: String) -> String {
@@ -198,14 +240,14 @@ final class XMLEvents: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
                 qualifiedName: String?, attributes: [String: String] = [:]) {
-        handle(.start(Self.local(elementName), attributes))
+        deliver(.start(Self.local(elementName), attributes), parser)
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
-        handle(.text(string))
+        deliver(.text(string), parser)
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-        handle(.end(Self.local(elementName)))
+        deliver(.end(Self.local(elementName)), parser)
     }
 }

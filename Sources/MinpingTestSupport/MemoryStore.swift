@@ -30,6 +30,14 @@ public final class MemoryStore: EvaluationStore {
         state.withLock { $0.keys[hash] }
     }
 
+    public func apiKeys() async throws -> [APIKeyRecord] {
+        state.withLock { $0.keys.values.sorted { ($0.createdAt, $0.hash) < ($1.createdAt, $1.hash) } }
+    }
+
+    public func revokeAPIKey(hash: String) async throws -> Bool {
+        state.withLock { $0.keys.removeValue(forKey: hash) != nil }
+    }
+
     public func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data {
         try state.withLock { state in
             if let seed = state.logSeeds[street] { return seed }

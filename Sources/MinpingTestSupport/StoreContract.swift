@@ -64,6 +64,14 @@ public enum StoreContract {
             try await store.addAPIKey(key)
             #expect(try await store.apiKey(hash: "abc") == key)
             #expect(try await store.apiKey(hash: "abd") == nil)
+            // Listed oldest first; a revoked key is gone at once, and revoking it again says so.
+            let reviewer = APIKeyRecord(hash: "def", role: .reviewer, street: "chengqu", createdAt: at.addingTimeInterval(60))
+            try await store.addAPIKey(reviewer)
+            #expect(try await store.apiKeys() == [key, reviewer])
+            #expect(try await store.revokeAPIKey(hash: "def"))
+            #expect(try await store.apiKey(hash: "def") == nil)
+            #expect(try await !store.revokeAPIKey(hash: "def"))
+            #expect(try await store.apiKeys() == [key])
             // Before any signing key, a store holds at most its check value.
             #expect(try await store.anySealedKey().map { $0.purpose == KeyEncryptionKey.checkPurpose } ?? true)
             let first = try await store.sealedLogKey(street: "chengqu") { Data(repeating: 1, count: 32) }

@@ -50,6 +50,8 @@ public final class Witness: Sendable {
         } catch {
             throw WitnessRefusal.badSignature(error.description)
         }
+        // The empty tree has one root; cosigning another would make the true one look like a fork.
+        guard checkpoint.size > 0 || checkpoint.root == Merkle.emptyRoot else { throw WitnessRefusal.badEmptyRoot }
         guard request.oldSize <= checkpoint.size else {
             throw WitnessRefusal.malformed("old size \(request.oldSize) is larger than the checkpoint's size \(checkpoint.size)")
         }

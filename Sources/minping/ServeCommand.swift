@@ -7,6 +7,7 @@ import MinpingHTTP
 import MinpingService
 import MinpingSQLite
 import MinpingStore
+import MinpingTables
 import MinpingWitness
 import ServiceLifecycle
 
@@ -79,9 +80,20 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "minping"),
             integrateEvery: .seconds(integrateEvery),
             services: submitters,
+            rosterReader: Self.rosterReader(),
             logger: logger)
         Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(ServerSupport.redacted(database.db))); Ctrl-C stops.")
         try await app.runService()
+    }
+
+    /// Uploaded rosters are parsed by a child process of this very binary (STYLE 15).
+    static func rosterReader() -> RosterReader {
+        #if os(Linux)
+        let executable = URL(fileURLWithPath: "/proc/self/exe")  // this binary, even if replaced on disk since
+        #else
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        #endif
+        return .childProcess(executable: executable, concurrency: max(1, ProcessInfo.processInfo.activeProcessorCount))
     }
 
     /// Creates (if new), issues slips and opens the evaluation; prints what to use.
@@ -120,7 +132,54 @@ struct ServeCommand: AsyncParsableCommand {
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "API keys (stored hashed), and a street's log key.",
-        subcommands: [KeysCreateCommand.self, KeysLogKeyCommand.self])
+        subcommands: [KeysCreateCommand.self, KeysListCommand.self, KeysRevokeCommand.self, KeysLogKeyCommand.self])
+}
+
+/// `minping keys list [--db FILE|URL]`: every API key by id (the first 12 hex digits of its
+/// hash), role, street and creation time; never a secret.
+struct KeysListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the API keys (ids, roles, streets); no secret is shown.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
+        let keys = try await service.apiKeys()
+        guard !keys.isEmpty else {
+            Console.error("no API keys in \(ServerSupport.redacted(database.db)); make one with minping keys create")
+            return
+        }
+        Console.out("id            role      street          created (UTC)")
+        for key in keys {
+            let role = key.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+            let street = (key.street ?? "-").padding(toLength: 15, withPad: " ", startingAt: 0)
+            Console.out("\(key.id)  \(role) \(street) \(LogTime.format(key.createdAt))")
+        }
+    }
+}
+
+/// `minping keys revoke --id ID | --key SECRET [--db FILE|URL]`: the key is deleted and
+/// refused from the next request on, by every instance.
+struct KeysRevokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke an API key at once, by its id (from keys list) or the key itself.")
+
+    @Option(help: "The key's id as keys list shows it (at least 8 hex digits).")
+    var id: String?
+
+    @Option(help: "The key itself (mp_…), if you hold it.")
+    var key: String?
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard (id == nil) != (key == nil) else { throw ValidationError("give exactly one of --id and --key") }
+    }
+
+    func run() async throws {
+        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
+        let revoked = try await service.revokeAPIKey(idOrSecret: id ?? key ?? "")
+        Console.out("revoked \(revoked.role.rawValue) key \(revoked.id)\(revoked.street.map { " of street \($0)" } ?? ""); it is refused from now on")
+    }
 }
 
 /// `minping keys log-key --street S [--db FILE|URL]`: the street's log verifier key, made now

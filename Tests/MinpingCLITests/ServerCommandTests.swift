@@ -1,4 +1,6 @@
 import Foundation
+import MinpingCore
+import MinpingTables
 import Testing
 
 @Suite("minping keys, slips, demo")
@@ -82,5 +84,67 @@ struct ServerCommandTests {
         #expect(wrong.status == 2 && wrong.stderr.contains("\(other).key: this key file does not open the signing keys"), "\(wrong.stderr)")
         let named = try CLI.run(["keys", "create", "--role", "reviewer", "--street", "kanjia", "--db", db, "--key-file", db + ".key.saved"])
         #expect(named.status == 0 && named.stdout.hasPrefix("mp_"), "\(named.stderr)")
+    }
+}
+
+/// Issue 27: uploaded rosters are parsed in a child process (`minping parse-roster`), so a
+/// crash, an exhausted limit or a hang costs one request, never the server.
+@Suite("minping parse-roster and the child-process roster reader")
+struct ParseRosterTests {
+    @Test("parse-roster reads a CSV from standard input and answers JSON")
+    func parsesCSV() throws {
+        let run = try CLI.run(["parse-roster", "--format", "csv"], stdin: "姓名,党支部\n张三,一支部\n")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\"name\":\"张三\""), "\(run.stdout)")
+    }
+
+    @Test("the server's reader gets the roster from a child of the minping binary")
+    func childReads() async throws {
+        let reader = RosterReader.childProcess(executable: CLI.executable)
+        let roster = try await reader.read(Data("姓名,党支部\n张三,一支部\n李四,二支部\n".utf8), .csv)
+        #expect(roster.members.map(\.name) == ["张三", "李四"] && roster.organizations.count == 2)
+        await #expect(throws: RosterError.noHeader) { try await reader.read(Data("a,b\n1,2\n".utf8), .csv) }
+    }
+
+    @Test("a child that dies of a signal, or hangs past its time, is a plain roster_invalid refusal")
+    func childDies() async throws {
+        let crashing = RosterReader.childProcess(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "kill -SEGV $$"])
+        do {
+            _ = try await crashing.read(Data("x".utf8), .csv)
+            Issue.record("a crashed child was not refused")
+        } catch let error as RosterError {
+            guard case let .parserDied(detail) = error else { Issue.record("\(error)"); return }
+            #expect(detail.contains("signal") && error.description.contains("文件无法读取"), "\(detail)")
+        }
+        let hanging = RosterReader.childProcess(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "exec sleep 30"],
+                                                timeout: .milliseconds(500))
+        let started = ContinuousClock.now
+        await #expect(throws: RosterError.self) { try await hanging.read(Data("x".utf8), .csv) }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test("the child sets its memory and CPU limits before it reads a byte (read from /proc/PID/limits while it waits)")
+    func limits() throws {
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["parse-roster", "--format", "csv"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var limits = ""
+        for _ in 0..<100 where !limits.contains("1073741824") {
+            Thread.sleep(forTimeInterval: 0.05)
+            limits = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)) ?? ""
+        }
+        try input.fileHandleForWriting.close()
+        _ = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let line = { (name: String) in limits.split(separator: "\n").first { $0.hasPrefix(name) }.map(String.init) ?? "" }
+        #expect(line("Max address space").contains("1073741824"), "\(limits)")
+        #expect(line("Max cpu time").contains(" 10 "), "\(limits)")
+        // Past the row limit the child answers a refusal, never a crash.
+        let run = try CLI.run(["parse-roster", "--format", "csv"], stdin: String(repeating: "姓名,党支部\n", count: 20_000))
+        #expect(run.status == 0 && run.stdout.contains("\"tooManyRows\":true"), "\(run.stdout) \(run.stderr)")
     }
 }

@@ -48,6 +48,8 @@ final class UnreachableStore: EvaluationStore {
 
     func addAPIKey(_ key: APIKeyRecord) async throws { try await inner.addAPIKey(key) }
     func apiKey(hash: String) async throws -> APIKeyRecord? { try await inner.apiKey(hash: hash) }
+    func apiKeys() async throws -> [APIKeyRecord] { try await inner.apiKeys() }
+    func revokeAPIKey(hash: String) async throws -> Bool { try await inner.revokeAPIKey(hash: hash) }
     func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data {
         try await inner.sealedLogKey(street: street, makeSealedSeed: makeSealedSeed)
     }

@@ -7,9 +7,14 @@ import ZIPFoundation
 /// An XLSX workbook made of the given parts, zipped by ZIPFoundation: the tests write the
 /// SpreadsheetML that Excel and LibreOffice write, shared and inline strings alike.
 func workbook(sheet: String, sharedStrings: String? = nil, prefix: String = "") throws -> Data {
+    try workbook(sheetData: Data(sheet.utf8), sharedStrings: sharedStrings, prefix: prefix)
+}
+
+/// The same with the rows as raw bytes, which may be anything (invalid UTF-8, say).
+func workbook(sheetData: Data, sharedStrings: String? = nil, prefix: String = "") throws -> Data {
     let archive = try Archive(accessMode: .create)
-    func add(_ path: String, _ text: String) throws {
-        let data = Data(text.utf8)
+    func add(_ path: String, _ text: String) throws { try add(path, Data(text.utf8)) }
+    func add(_ path: String, _ data: Data) throws {
         try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
             data.subdata(in: Int(position)..<Int(position) + size)
         }
@@ -26,10 +31,10 @@ func workbook(sheet: String, sharedStrings: String? = nil, prefix: String = "") 
         <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
         <Relationship Id="rId7" Type="\(rels)/worksheet" Target="worksheets/roster.xml"/></Relationships>
         """)
-    try add("xl/worksheets/roster.xml", """
+    try add("xl/worksheets/roster.xml", Data("""
         <?xml version="1.0" encoding="UTF-8"?>
-        <\(prefix)worksheet \(ns)><\(prefix)sheetData>\(sheet)</\(prefix)sheetData></\(prefix)worksheet>
-        """)
+        <\(prefix)worksheet \(ns)><\(prefix)sheetData>
+        """.utf8) + sheetData + Data("</\(prefix)sheetData></\(prefix)worksheet>".utf8))
     if let sharedStrings {
         // A document with its own prologue (a DOCTYPE, say) is written as given.
         try add("xl/sharedStrings.xml", sharedStrings.hasPrefix("<!") ? sharedStrings : "<sst xmlns=\"\(main)\">\(sharedStrings)</sst>")

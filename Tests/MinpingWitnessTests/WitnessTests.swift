@@ -121,6 +121,18 @@ func refusal(_ body: () throws -> String) -> WitnessRefusal? {
         #expect(refusal { try witness.addCheckpoint(longerFork.request(old: 5)) } == .badProof(old: 5, new: 9))
     }
 
+    /// Issue 27: a size-0 checkpoint with any root was cosigned, and then the true empty root
+    /// was refused as a fork.
+    @Test func aSizeZeroCheckpointMustCarryTheEmptyRoot() throws {
+        let wrong = try Checkpoint(origin: log.origin, size: 0, root: Data(repeating: 7, count: 32)).signed(by: log.signer)
+        let request = AddCheckpointRequest(oldSize: 0, proof: [], note: wrong).body
+        #expect(refusal { try witness.addCheckpoint(request) } == .badEmptyRoot)
+        #expect(WitnessRefusal.badEmptyRoot.status == 422)
+        let empty = try TestLog(signer: log.signer)
+        #expect(try witness.addCheckpoint(empty.request(old: 0)).hasPrefix("— "))
+        #expect(try witness.addCheckpoint(log.request(old: 0)).hasPrefix("— "))
+    }
+
     @Test func unknownOriginsAndBadSignaturesAreForbidden() throws {
         let elsewhere = try TestLog(origin: "minping/xincheng/x-2026", signer: LogSigner(name: "minping/xincheng"), leaves: 2)
         #expect(refusal { try witness.addCheckpoint(elsewhere.request(old: 0)) } == .unknownOrigin("minping/xincheng/x-2026"))
