@@ -39,11 +39,19 @@ struct ServeCommand: AsyncParsableCommand {
                                valueName: "URL=VKEY"))
     var witnesses: [String] = []
 
+    @Option(name: .customLong("roster-parser"),
+            help: ArgumentHelp("child (default: each upload in a child process) or in-process; in-process is for tools/bench-rosters' baseline only.",
+                               visibility: .hidden))
+    var rosterParser = "child"
+
     @Option(name: .customLong("integrate-every"),
             help: "Seconds between integrations of accepted ballots into the log (SPEC §5: every few seconds; 1 to 60).")
     var integrateEvery = 1
 
     func validate() throws {
+        guard ["child", "in-process"].contains(rosterParser) else {
+            throw ValidationError("--roster-parser must be child or in-process, got \(rosterParser)")
+        }
         guard (1...60).contains(integrateEvery) else {
             throw ValidationError("--integrate-every must be between 1 and 60 seconds, got \(integrateEvery)")
         }
@@ -80,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "minping"),
             integrateEvery: .seconds(integrateEvery),
             services: submitters,
-            rosterReader: Self.rosterReader(),
+            rosterReader: rosterParser == "in-process" ? .inProcess : Self.rosterReader(),
             logger: logger)
         Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(ServerSupport.redacted(database.db))); Ctrl-C stops.")
         try await app.runService()
