@@ -39,8 +39,9 @@ public enum TextRules {
 
     /// Why `text` cannot be a free text of at most `maximumBytes` UTF-8 bytes (multi-line),
     /// in English for the API's problem detail, or nil when it is fine.
-    public static func freeTextProblem(_ text: String, field: String, maximumBytes: Int) -> String? {
-        if isBlank(text) { return "\(field) must be given" }
+    /// `mayBeEmpty`: a field people may leave empty (a resolution's note).
+    public static func freeTextProblem(_ text: String, field: String, maximumBytes: Int, mayBeEmpty: Bool = false) -> String? {
+        if !mayBeEmpty, isBlank(text) { return "\(field) must be given" }
         if text.utf8.count > maximumBytes { return "\(field) must be at most \(maximumBytes) bytes, got \(text.utf8.count)" }
         let lineBreaks: Set<UInt32> = [0x09, 0x0A, 0x0D]
         if let bad = text.unicodeScalars.first(where: { isForbidden($0) && !lineBreaks.contains($0.value) }) {

@@ -148,3 +148,12 @@ extension PostgresStore {
         }
     }
 }
+
+/// PostgreSQL's class 53, insufficient resources (53100 disk_full, 53200 out_of_memory,
+/// 53300 too_many_connections): the database cannot take the write for now (503 with
+/// Retry-After), as SQLite's SQLITE_FULL.
+extension PSQLError: StorageFailure {
+    public var meansUnavailable: Bool {
+        code == .server && serverInfo?[.sqlState]?.hasPrefix("53") == true
+    }
+}

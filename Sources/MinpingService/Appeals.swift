@@ -32,7 +32,7 @@ extension EvaluationService {
     public static let maximumFreeTextBytes = 20_000
 
     public func resolveAppeal(_ id: String, appeal: String, outcome: AppealOutcome, note: String) async throws {
-        if let problem = TextRules.freeTextProblem(note, field: "note", maximumBytes: Self.maximumFreeTextBytes) {
+        if let problem = TextRules.freeTextProblem(note, field: "note", maximumBytes: Self.maximumFreeTextBytes, mayBeEmpty: true) {
             throw ServiceError.appealInvalid(problem)
         }
         try await step(id) { head, _ in
