@@ -188,10 +188,11 @@ struct PagesController {
     }
 
     /// What a board or history page shows changes only with these: the turnout, the state,
-    /// the log (its cosigned checkpoint: results, appeals, remedies, witnesses) and the same
-    /// of every earlier round it compares with.
+    /// the log (its cosigned checkpoint: results, appeals, remedies), each witness's size, and
+    /// the state and log of every earlier round it compares with.
     func pageVersion(_ record: EvaluationRecord, _ definition: EvaluationDefinition) async throws -> String {
         var parts = ["\(record.ballots)", record.state.rawValue, try await service.checkpoint(record.id)]
+        parts += try await service.witnessStatus(record.id).map { "\($0.name)=\($0.size)" }
         var previous = definition.previous
         var seen: Set<String> = [record.id]
         while let id = previous, seen.count < EvaluationService.historyDepth, seen.insert(id).inserted {

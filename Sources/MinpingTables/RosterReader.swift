@@ -120,6 +120,7 @@ public enum RosterChild {
     /// The child's whole run: limits itself, reads standard input (at most
     /// ``RosterFile/maximumBytes``), writes the answer. Returns the exit status.
     public static func childMain(format: RosterFile.Format) -> Int32 {
+        closeInheritedDescriptors()
         guard limitSelf() else { return 3 }
         let input = FileHandle.standardInput.readData(ofLength: RosterFile.maximumBytes + 1)
         var answer = Answer()
@@ -144,6 +145,19 @@ public enum RosterChild {
         guard let data = try? JSONEncoder().encode(answer) else { return 4 }
         FileHandle.standardOutput.write(data)
         return 0
+    }
+
+    /// Closes any socket or file beyond standard input, output and error that the child may
+    /// have inherited: the server's database and connections are not the parser's to touch.
+    /// The runtime's own event descriptors (anonymous inodes, pipes) are left alone.
+    static func closeInheritedDescriptors() {
+        #if os(Linux)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)") else { continue }
+            if target.hasPrefix("socket:") || target.hasPrefix("/") { close(descriptor) }
+        }
+        #endif
     }
 
     /// `setrlimit` on address space and CPU time, before any untrusted byte is read.

@@ -137,6 +137,11 @@ struct ParseRosterTests {
             Thread.sleep(forTimeInterval: 0.05)
             limits = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)) ?? ""
         }
+        // No socket or file of ours is open in it beyond standard input, output and error.
+        let fds = "/proc/\(process.processIdentifier)/fd"
+        let open = ((try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []).filter { (Int($0) ?? 0) > 2 }
+            .compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\($0)") }
+        #expect(!open.contains { $0.hasPrefix("socket:") || $0.hasPrefix("/") }, "\(open)")
         try input.fileHandleForWriting.close()
         _ = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
