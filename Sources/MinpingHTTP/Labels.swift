@@ -65,7 +65,7 @@ enum Labels {
         "stage_final": "Final results", "publicity_until": "Publicity period until", "members": "Party members", "organizations": "Party organizations",
         "name": "Name", "organization": "Branch", "org_name": "Organization", "rate": "Satisfaction", "stars": "Stars",
         "not_published": "Results are not published yet; until then only turnout is shown.",
-        "annulled_notice": "This evaluation was annulled; results published before no longer hold.", "annulled_on": "Annulled on ", "appeals": "Appeals", "no_appeals": "No appeals",
+        "annulled_notice": "This evaluation was annulled; results published before no longer hold.", "annulled_on": " Annulled on ", "appeals": "Appeals", "no_appeals": "No appeals",
         "appeal_pending": "Under review", "appeal_dismissed": "Reviewed; results stand", "appeal_upheld": "Upheld; results corrected",
         "checkpoint": "Audit log", "tree_size": "Entries", "root_hash": "Root hash", "verify_link": "Check my ballot", "signed_checkpoint": "Signed checkpoint",
         "witnesses": "Witness cosignatures", "witness_cosigned": "entries cosigned", "witness_lagging": " (the latest checkpoint is not cosigned yet)",
