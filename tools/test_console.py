@@ -531,6 +531,23 @@ def main():
               and driver.find_element(By.ID, "eval-publicity").get_attribute("value") == "0",
               "community, electorate and publicity days are copied")
         check(driver.find_element(By.ID, "preset-previous").is_selected(), "the previous round's rules are kept (与上一轮相同)")
+        # This year's roster as offices keep it (no 编号): 李秀英 (a middle row) left, 新人甲 joined.
+        # Matched people keep last year's 编号, so stars over the years compare the same person.
+        this_year = os.path.join(work, "今年名单.csv")
+        with open(this_year, "w", encoding="utf-8") as f:
+            f.write("姓名,所属党支部\n" + "".join("%s,%s\n" % (n, b) for n, b, _ in XLSX_MEMBERS if n != "李秀英")
+                    + "新人甲,府苑社区第一党支部\n")
+        upload(this_year)
+        check(wait_text("#preview-summary", "今年名单.csv"), "this year's roster is previewed: " + text_of("#preview-summary"))
+        preview = text_of("#preview")
+        check("上一轮的 张伟（府苑社区第一党支部）→ 第 3 行" in preview and "新参评" in preview,
+              "与上一轮: who each row was last year, and who is new: " + preview.replace("\n", " | ")[:300])
+        check("李秀英" in text_of("#left-list"), "今年不在名单中 lists 李秀英: " + text_of("#left-list"))
+        check("1003" in preview and "1002" not in preview.split("今年不在名单中")[0], "张伟 keeps 1003; nobody takes 李秀英's 1002")
+        axe("roster matched with last year")
+        shot("11-matched")
+        shot("11-matched-360", 360)
+        no_overflow("roster matched with last year")
         idf = driver.find_element(By.ID, "eval-id")
         idf.clear()
         idf.send_keys(FIRST)
@@ -545,10 +562,13 @@ def main():
         check(wait_text("#state", "草稿"), "the second evaluation is created")
         status, def2 = http(base, "/api/v1/evaluations/%s/definition" % SECOND)
         check(status == 200 and def2.get("previous") == FIRST, "its definition names previous: %s" % def2.get("previous"))
-        check([m["name"] for m in def2.get("members", [])] == [m["name"] for m in definition["members"]]
-              and def2.get("rules") == definition.get("rules") and def2.get("options") == definition.get("options")
+        ids2 = {m["name"]: m["id"] for m in def2.get("members", [])}
+        check(ids2.get("张伟") == "1003" and ids2.get("杨帆") == "1006" and "李秀英" not in ids2
+              and ids2.get("新人甲") not in {str(m[2]) for m in XLSX_MEMBERS},
+              "the members keep last year's ids; the newcomer has a fresh one: %s" % ids2)
+        check(def2.get("rules") == definition.get("rules") and def2.get("options") == definition.get("options")
               and def2.get("electorate") == 10 and def2.get("community") == COMMUNITY,
-              "members, rules, options, electorate and community are copied")
+              "rules, options, electorate and community are copied")
 
         # ---- 11. Enrollment code cards ----
         count = driver.find_element(By.ID, "codes-count")

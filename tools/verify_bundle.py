@@ -696,12 +696,12 @@ def check_definition(defn):
     if not isinstance(orgs, list) or not isinstance(members, list):
         raise ValueError("organizations and members must be lists")
     for i, o in enumerate(orgs):
-        check_fields(o, "organizations[%d]" % i, ("id", "name"))
+        check_fields(o, "organizations[%d]" % i, ("id", "name"), ("renamed_from",))
         check_text(o["id"], "organizations[%d].id" % i, SUBJECT_ID)
         check_text(o["name"], "organizations[%d].name" % i)
     org_ids = {o["id"] for o in orgs}
     for i, m in enumerate(members):
-        check_fields(m, "members[%d]" % i, ("id", "name"), ("organization",))
+        check_fields(m, "members[%d]" % i, ("id", "name"), ("organization", "renamed_from"))
         check_text(m["id"], "members[%d].id" % i, SUBJECT_ID)
         check_text(m["name"], "members[%d].name" % i)
         if "organization" in m and m["organization"] not in org_ids:

@@ -79,10 +79,13 @@ public struct RatingOption: Sendable, Equatable {
 public struct Organization: Sendable, Equatable {
     public var id: String
     public var name: String
+    /// The name this id had in the previous round, for a real change of name (SPEC §2).
+    public var renamedFrom: String?
 
-    public init(id: String, name: String) {
+    public init(id: String, name: String, renamedFrom: String? = nil) {
         self.id = id
         self.name = name
+        self.renamedFrom = renamedFrom
     }
 }
 
@@ -91,11 +94,14 @@ public struct Member: Sendable, Equatable {
     public var name: String
     /// The id of the member's branch (党支部); optional, but when given it must be listed.
     public var organization: String?
+    /// The name this id had in the previous round, for a real change of name (SPEC §2).
+    public var renamedFrom: String?
 
-    public init(id: String, name: String, organization: String?) {
+    public init(id: String, name: String, organization: String?, renamedFrom: String? = nil) {
         self.id = id
         self.name = name
         self.organization = organization
+        self.renamedFrom = renamedFrom
     }
 }
 

@@ -18,10 +18,15 @@ extension EvaluationDefinition {
                 ])
             })),
             ("rules", rules.jsonValue),
-            ("organizations", .array(organizations.map { .object([("id", .string($0.id)), ("name", .string($0.name))]) })),
+            ("organizations", .array(organizations.map { organization in
+                var fields: [(String, JSONValue)] = [("id", .string(organization.id)), ("name", .string(organization.name))]
+                if let renamedFrom = organization.renamedFrom { fields.append(("renamed_from", .string(renamedFrom))) }
+                return .object(fields)
+            })),
             ("members", .array(members.map { member in
                 var fields: [(String, JSONValue)] = [("id", .string(member.id)), ("name", .string(member.name))]
                 if let organization = member.organization { fields.append(("organization", .string(organization))) }
+                if let renamedFrom = member.renamedFrom { fields.append(("renamed_from", .string(renamedFrom))) }
                 return .object(fields)
             })),
         ]

@@ -322,11 +322,12 @@ private struct DefinitionBuilder {
     private func organizations(_ node: Node) throws -> [Organization] {
         var seen: [String: String] = [:]
         return try reader.sequence(node, at: "organizations").enumerated().map { index, item in
-            let fields = try reader.mapping(item, at: "organizations[\(index)]", allowed: ["id", "name"])
+            let fields = try reader.mapping(item, at: "organizations[\(index)]", allowed: ["id", "name", "renamed_from"])
             let id = try identifier(fields)
             try claim(id, at: fields.path("id"), node: item, in: &seen)
             let name = try reader.name(try fields.required("name"), at: fields.path("name"))
-            return Organization(id: id, name: name)
+            let renamedFrom = try fields.optional("renamed_from").map { try reader.name($0, at: fields.path("renamed_from")) }
+            return Organization(id: id, name: name, renamedFrom: renamedFrom)
         }
     }
 
@@ -334,7 +335,7 @@ private struct DefinitionBuilder {
         var seen = Dictionary(uniqueKeysWithValues: organizations.enumerated().map { ($1.id, "organizations[\($0)].id") })
         let listed = Set(organizations.map(\.id))
         return try reader.sequence(node, at: "members").enumerated().map { index, item in
-            let fields = try reader.mapping(item, at: "members[\(index)]", allowed: ["id", "name", "organization"])
+            let fields = try reader.mapping(item, at: "members[\(index)]", allowed: ["id", "name", "organization", "renamed_from"])
             let id = try identifier(fields)
             try claim(id, at: fields.path("id"), node: item, in: &seen)
             let name = try reader.name(try fields.required("name"), at: fields.path("name"))
@@ -347,7 +348,8 @@ private struct DefinitionBuilder {
                 }
                 organization = orgID
             }
-            return Member(id: id, name: name, organization: organization)
+            let renamedFrom = try fields.optional("renamed_from").map { try reader.name($0, at: fields.path("renamed_from")) }
+            return Member(id: id, name: name, organization: organization, renamedFrom: renamedFrom)
         }
     }
 }

@@ -5,6 +5,10 @@ public struct Roster: Sendable, Equatable {
     public var organizations: [Organization]
     public var members: [Member]
     public var errors: [RowError]
+    /// Each member's spreadsheet row, in the order of `members`.
+    public var rows: [Int]
+    /// Whether the ids came from the file's 编号 column (else they were numbered here).
+    public var idsGiven: Bool
 
     /// A row left out of `members`, with the spreadsheet's own 1-based row number.
     public struct RowError: Sendable, Equatable {
@@ -28,10 +32,12 @@ public struct Roster: Sendable, Equatable {
     static let idHeaders = ["编号", "id"]
 
     /// A roster as read elsewhere (the child process that parses uploads, STYLE 15).
-    public init(organizations: [Organization], members: [Member], errors: [RowError]) {
+    public init(organizations: [Organization], members: [Member], errors: [RowError], rows: [Int], idsGiven: Bool) {
         self.organizations = organizations
         self.members = members
         self.errors = errors
+        self.rows = rows
+        self.idsGiven = idsGiven
     }
 
     /// Reads `rows` (each a list of cells; `number` is the row's spreadsheet row number, so
@@ -58,6 +64,7 @@ public struct Roster: Sendable, Equatable {
         var errors: [RowError] = []
         var usedIDs: [String: Int] = [:]
         var rowCount = 0
+        var memberRows: [Int] = []
         while let (number, cells) = iterator.next() {
             func cell(_ index: Int) -> String { index < cells.count ? cells[index].trimmingWhitespace : "" }
             if cells.allSatisfy({ $0.trimmingWhitespace.isEmpty }) { continue }
@@ -103,6 +110,7 @@ public struct Roster: Sendable, Equatable {
                 organizations.append(Organization(id: organization, name: organizationName))
             }
             members.append(Member(id: id, name: name, organization: organization))
+            memberRows.append(number)
         }
         // Ids are unique across members and organizations (SPEC §2): a 编号 like "o-1" is refused.
         let taken = Set(organizations.map(\.id))
@@ -111,6 +119,8 @@ public struct Roster: Sendable, Equatable {
                                    message: "编号“\(member.id)”与党支部的编号重复"))
         }
         let kept = members.filter { !taken.contains($0.id) }
+        self.rows = zip(members, memberRows).filter { !taken.contains($0.0.id) }.map(\.1)
+        self.idsGiven = idColumn != nil
         let used = Set(kept.compactMap(\.organization))
         self.members = kept
         self.organizations = organizations.filter { used.contains($0.id) }

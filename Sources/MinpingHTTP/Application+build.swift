@@ -60,7 +60,7 @@ public func buildRouter(service: EvaluationService, rosterReader: RosterReader =
         Body.text(OpenAPIDocument.text, type: "application/yaml; charset=utf-8")
     }
     EvaluationController(service: service).addRoutes(to: api.group("evaluations"))
-    StreetController(rosters: rosterReader).addRoutes(to: api)
+    StreetController(service: service, rosters: rosterReader).addRoutes(to: api)
     PagesController(service: service, pages: PageRenderer()).addRoutes(to: router)
     allowed.load(from: router.routes)
     return router

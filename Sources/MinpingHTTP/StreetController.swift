@@ -1,11 +1,14 @@
 import Foundation
 import Hummingbird
 import MinpingCore
+import MinpingService
+import MinpingStore
 import MinpingTables
 
 /// What a street office's console needs besides the evaluations themselves: who a key
 /// speaks for, and its member list read from Excel (SPEC §7 `POST /rosters`).
 struct StreetController {
+    let service: EvaluationService
     /// Where uploads are parsed: a child process under `minping serve` (STYLE 15).
     let rosters: RosterReader
 
@@ -29,17 +32,50 @@ struct StreetController {
 
     struct RosterRead: JSONResponse {
         let roster: Roster
+        /// With `?previous=`: how each member matched the previous round, and who left.
+        var matching: (chain: IdentityChain, matches: [IdentityChain.Match], left: [Subject])?
+
         var json: JSONValue {
-            .object([
+            let previous = matching?.chain.rounds.first
+            let branchNames = Dictionary((previous?.organizations ?? []).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let previousMembers = Dictionary((previous?.members ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            func earlier(_ id: String) -> JSONValue {
+                guard let member = previousMembers[id] else { return .null }
+                return .object([("id", .string(id)), ("name", .string(member.name)),
+                                ("organization", member.organization.flatMap { branchNames[$0] }.map(JSONValue.string) ?? .null)])
+            }
+            var fields: [(String, JSONValue)] = [
                 ("organizations", .array(roster.organizations.map { .object([("id", .string($0.id)), ("name", .string($0.name))]) })),
-                ("members", .array(roster.members.map { member in
-                    .object([("id", .string(member.id)), ("name", .string(member.name)),
-                             ("organization", member.organization.map(JSONValue.string) ?? .null)])
+                ("members", .array(roster.members.enumerated().map { index, member in
+                    var fields: [(String, JSONValue)] = [
+                        ("id", .string(member.id)), ("name", .string(member.name)),
+                        ("organization", member.organization.map(JSONValue.string) ?? .null),
+                        ("row", index < roster.rows.count ? .int(roster.rows[index]) : .null),
+                    ]
+                    switch matching?.matches[index] {
+                    case let .matched(id)?:
+                        fields += [("match", .string("matched")), ("previous", earlier(id))]
+                    case .new?:
+                        fields.append(("match", .string("new")))
+                    case let .ambiguous(candidates)?:
+                        fields += [("match", .string("ambiguous")), ("candidates", .array(candidates.map(earlier)))]
+                    case nil:
+                        break
+                    }
+                    return .object(fields)
                 })),
                 ("errors", .array(roster.errors.map {
                     .object([("row", .int($0.row)), ("column", .string($0.column)), ("message", .string($0.message))])
                 })),
-            ])
+            ]
+            if let matching, let previous {
+                fields.append(("previous", .string(previous.id)))
+                fields.append(("left", .array(matching.left.map { subject in
+                    .object([("id", .string(subject.id)), ("kind", .string(subject.kind.rawValue)), ("name", .string(subject.name)),
+                             ("organization", subject.organization.flatMap { branchNames[$0] }.map(JSONValue.string) ?? .null)])
+                })))
+            }
+            return .object(fields)
         }
     }
 
@@ -51,8 +87,23 @@ struct StreetController {
             throw Problem(.unprocessableContent, "roster_invalid",
                           "send the member list as text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         }
+        // Matching the previous round (SPEC §1, §7): its street must be the key's.
+        var chain: IdentityChain?
+        if let previous = request.uri.queryParameters.get("previous") {
+            let record: EvaluationRecord
+            do {
+                record = try await service.record(previous)
+            } catch ServiceError.notFound {
+                throw Problem(.notFound, "not_found", "previous: no evaluation '\(previous)'")
+            }
+            _ = try context.require(.admin, street: record.street)
+            chain = try await service.identityChain(from: previous)
+        }
         do {
-            return RosterRead(roster: try await rosters.read(bytes, format))
+            let roster = try await rosters.read(bytes, format)
+            guard let chain else { return RosterRead(roster: roster) }
+            let matched = chain.match(roster)
+            return RosterRead(roster: matched.roster, matching: (chain, matched.matches, matched.left))
         } catch let error as RosterError {
             if case let .parserDied(detail) = error {
                 context.logger.warning("a roster upload could not be parsed", metadata: ["reason": "\(detail)", "bytes": "\(bytes.count)"])

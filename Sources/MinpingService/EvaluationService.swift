@@ -149,6 +149,9 @@ public actor EvaluationService {
             guard let earlier = try await store.evaluation(id: previous), earlier.street == definition.street else {
                 throw ServiceError.definitionInvalid("previous: no evaluation '\(previous)' on street '\(definition.street)'")
             }
+            // SPEC §1: an id names one person for good along the chain.
+            let conflicts = try await identityChain(from: previous).conflicts(of: definition)
+            if !conflicts.isEmpty { throw ServiceError.identityConflict(conflicts) }
         }
         let issuingKey = try IssuingKey()
         let signer = try await logSigner(street: definition.street)

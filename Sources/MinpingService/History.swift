@@ -34,6 +34,25 @@ extension EvaluationService {
         return StarHistory(rounds: rounds)
     }
 
+    /// The rounds along `previous` from `id` (itself first), as far as they are stored: what
+    /// a new round following `id` must keep its ids consistent with (SPEC §1).
+    public nonisolated func identityChain(from id: String) async throws -> IdentityChain {
+        var rounds: [EvaluationDefinition] = []
+        var next: String? = id
+        var seen: Set<String> = []
+        while let current = next, seen.count < Self.historyDepth, seen.insert(current).inserted {
+            let definition: EvaluationDefinition
+            do {
+                definition = try await self.definition(current)
+            } catch ServiceError.notFound where current != id {
+                break
+            }
+            rounds.append(definition)
+            next = definition.previous
+        }
+        return IdentityChain(rounds: rounds)
+    }
+
     /// When an annulled evaluation was annulled (its `annulled` entry), for the board.
     public nonisolated func annulledAt(_ id: String) async throws -> Date? {
         guard case let .annulled(at, _)? = try await latestEvent(id, type: .annulled) else { return nil }

@@ -7,6 +7,8 @@ import MinpingLog
 public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(String)
     case definitionInvalid(String)
+    /// SPEC §2: subject ids that some round of the `previous` chain gave to someone else.
+    case identityConflict([String])
     case evaluationExists(String)
     /// The lifecycle refused the step (SPEC §6): wrong state, electorate, appeals, publicity.
     case refused(LifecycleRefusal)
@@ -31,6 +33,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notFound: "not_found"
         case .definitionInvalid: "definition_invalid"
+        case .identityConflict: "identity_conflict"
         case .evaluationExists: "evaluation_exists"
         case let .refused(refusal): refusal.code
         case .codeInvalid: "code_invalid"
@@ -51,6 +54,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .notFound(what): "\(what) not found"
         case let .definitionInvalid(reason): reason
+        case let .identityConflict(cases):
+            "an id names one person for good along previous (SPEC §1): " + cases.joined(separator: "; ")
         case let .evaluationExists(id): "evaluation '\(id)' already exists"
         case let .refused(refusal): refusal.description
         case .codeInvalid: "the enrollment code is unknown or already used"

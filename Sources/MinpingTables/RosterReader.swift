@@ -106,12 +106,13 @@ public enum RosterChild {
     /// What the child answers: the roster, or why the file is not one.
     struct Answer: Codable {
         struct Organization: Codable { var id, name: String }
-        struct Member: Codable { var id, name: String; var organization: String? }
+        struct Member: Codable { var id, name: String; var organization: String?; var row: Int }
         struct RowError: Codable { var row: Int; var column, message: String }
         var organizations: [Organization]?
         var members: [Member]?
         var errors: [RowError]?
         /// A ``RosterError`` the parser threw, as the text shown to the clerk.
+        var idsGiven: Bool?
         var refusal: String?
         var tooManyRows: Bool?
         var noHeader: Bool?
@@ -130,7 +131,8 @@ public enum RosterChild {
             do {
                 let roster = try RosterFile.read(input, format: format)
                 answer.organizations = roster.organizations.map { .init(id: $0.id, name: $0.name) }
-                answer.members = roster.members.map { .init(id: $0.id, name: $0.name, organization: $0.organization) }
+                answer.members = zip(roster.members, roster.rows).map { .init(id: $0.id, name: $0.name, organization: $0.organization, row: $1) }
+                answer.idsGiven = roster.idsGiven
                 answer.errors = roster.errors.map { .init(row: $0.row, column: $0.column, message: $0.message) }
             } catch .tooManyRows {
                 answer.tooManyRows = true
@@ -252,6 +254,7 @@ public enum RosterChild {
         if let refusal = answer.refusal { throw .unreadable(refusal) }
         return Roster(organizations: (answer.organizations ?? []).map { Organization(id: $0.id, name: $0.name) },
                       members: (answer.members ?? []).map { Member(id: $0.id, name: $0.name, organization: $0.organization) },
-                      errors: (answer.errors ?? []).map { Roster.RowError(row: $0.row, column: $0.column, message: $0.message) })
+                      errors: (answer.errors ?? []).map { Roster.RowError(row: $0.row, column: $0.column, message: $0.message) },
+                      rows: (answer.members ?? []).map(\.row), idsGiven: answer.idsGiven ?? false)
     }
 }

@@ -55,6 +55,12 @@
       create: "确认创建", creating: "正在创建……", create_need_roster: "请先选择党员名单文件（或用“以去年为基础”复制名单）。",
       create_need_skip: "名单里有错误的行：改正后重新上传，或勾选“略去有错误的行”。",
       created: "测评已创建。下一步：打印选票，然后开始投票。",
+      match_column: "与上一轮", match_matched: "上一轮的 {name}（{branch}）→ 第 {row} 行", match_new: "新参评",
+      match_ambiguous: "上一轮有 {n} 人同名，请选择", match_choose: "请选择……", match_is: "是上一轮的 {name}（{branch}）",
+      match_new_person: "新参评（不是上一轮的任何人）", match_taken: "{name} 已对应第 {row} 行",
+      left_title: "今年不在名单中（{n}）", left_item: "{name}（{branch}）",
+      match_help: "已按姓名和所属党支部与上一轮“{id}”对应：同一个人保留原编号，往年星级才能对得上。",
+      create_need_match: "有 {n} 行同名，无法确定是上一轮的哪一位：请在“与上一轮”一栏逐行选择。",
       // one evaluation
       eval_meta: "{community}编号 {id} · 街道 {street}", turnout: "投票进度",
       turnout_text: "已投票 {ballots} / 已发放 {issued} / 应参评 {electorate}（投票率 {percent}%）",
@@ -129,6 +135,12 @@
       create: "Create", creating: "Creating…", create_need_roster: "Choose a roster file first (or copy the previous round's).",
       create_need_skip: "The roster has rows with errors: fix and upload again, or tick “leave out”.",
       created: "The evaluation was created. Next: print slips, then open voting.",
+      match_column: "Previous round", match_matched: "last round's {name} ({branch}) → row {row}", match_new: "New this round",
+      match_ambiguous: "{n} people of this name last round: choose", match_choose: "Choose…", match_is: "is last round's {name} ({branch})",
+      match_new_person: "New this round (none of last round's)", match_taken: "{name} is already row {row}",
+      left_title: "Not in this year's roster ({n})", left_item: "{name} ({branch})",
+      match_help: "Matched with the previous round “{id}” by name and branch: the same person keeps their id, so stars over the years line up.",
+      create_need_match: "{n} rows share a name with several people of last round: choose who each is in the “Previous round” column.",
       eval_meta: "{community}id {id} · street {street}", turnout: "Turnout",
       turnout_text: "Voted {ballots} / issued {issued} / electorate {electorate} (turnout {percent}%)",
       auto_refresh: "While voting is open this page updates itself every 5 seconds.",
@@ -242,7 +254,10 @@
       el("caption", { class: "visually-hidden", text: caption }),
       el("thead", {}, [el("tr", {}, head.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
       el("tbody", {}, rows.map(function (r) {
-        return el("tr", {}, r.map(function (c, i) { return el(i === 0 ? "th" : "td", i === 0 ? { scope: "row", text: c } : { text: c }); }));
+        return el("tr", {}, r.map(function (c, i) {
+          if (c && c.nodeType) return el("td", {}, [c]);  // a control in the cell (a choice to make)
+          return el(i === 0 ? "th" : "td", i === 0 ? { scope: "row", text: c } : { text: c });
+        }));
       }))
     ]);
     return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption }, [table]);
@@ -587,12 +602,15 @@
       if (!type) { say(rosterAlert, L.roster_type); roster = null; renderPreview(); return; }
       say(rosterStatus, L.roster_reading);
       file.arrayBuffer().then(function (bytes) {
-        return api("POST", "/rosters", bytes, { contentType: type });
+        // With a previous round, its people keep their ids (SPEC §1): the server matches them.
+        var query = previous ? "?previous=" + encodeURIComponent(previous.id) : "";
+        return api("POST", "/rosters" + query, bytes, { contentType: type });
       }).then(function (res) {
         say(rosterStatus, "");
         // A refused file leaves no roster behind: what is previewed is what gets created.
         if (!res.ok || !res.data) { say(rosterAlert, problemText(res)); roster = null; renderPreview(); return; }
-        roster = { organizations: res.data.organizations || [], members: res.data.members || [], errors: res.data.errors || [] };
+        roster = { organizations: res.data.organizations || [], members: res.data.members || [], errors: res.data.errors || [],
+          previous: res.data.previous || null, left: res.data.left || [] };
         rosterSource = t("preview_from_file", { name: file.name });
         skipInput.checked = false;
         renderPreview();
@@ -615,11 +633,55 @@
       nodes.push(el("h4", { text: L.branches + P.open + roster.organizations.length + P.close }),
         tableWrap(L.branches_table, [L.org_name, L.org_id], roster.organizations.map(function (o) { return [o.name, o.id]; })),
         el("h4", { text: L.members + P.open + roster.members.length + P.close }),
-        tableWrap(L.members_table, [L.name, L.member_id, L.branch], roster.members.map(function (m) { return [m.name, m.id, orgName[m.organization] || m.organization || ""]; })));
+        roster.previous
+          ? tableWrap(L.members_table, [L.name, L.member_id, L.branch, L.match_column], roster.members.map(function (m, i) {
+              return [m.name, m.id, orgName[m.organization] || m.organization || "", matchCell(m, i)];
+            }))
+          : tableWrap(L.members_table, [L.name, L.member_id, L.branch], roster.members.map(function (m) { return [m.name, m.id, orgName[m.organization] || m.organization || ""]; })));
+      if (roster.previous) {
+        nodes.splice(2, 0, el("p", { class: "help", id: "match-help", text: t("match_help", { id: roster.previous }) }));
+        if (roster.left.length) {
+          nodes.push(el("h4", { text: t("left_title", { n: roster.left.length }) }),
+            el("ul", { id: "left-list" }, roster.left.map(function (s) { return el("li", { text: t("left_item", { name: s.name, branch: s.organization || L.members }) }); })));
+        }
+      }
       nodes.forEach(function (n) { preview.appendChild(n); });
       skipLabel.textContent = t("skip_errors", { n: roster.errors.length });
       skipBox.hidden = !roster.errors.length;
       updateCreate();
+    }
+
+    // 与上一轮: who each row is. An ambiguous row is settled by the clerk: one of the
+    // candidates (their old id) or a new person (the fresh id the server gave the row).
+    function matchCell(m, index) {
+      if (m.match === "matched" && m.previous) {
+        return t("match_matched", { name: m.previous.name, branch: m.previous.organization || "", row: m.row });
+      }
+      if (m.match !== "ambiguous") return L.match_new;
+      if (m.freshId === undefined) m.freshId = m.id;
+      var select = el("select", { id: "match-" + index, "aria-label": m.name + " · " + t("match_ambiguous", { n: m.candidates.length }) });
+      select.appendChild(el("option", { value: "", text: L.match_choose }));
+      m.candidates.forEach(function (c) {
+        select.appendChild(el("option", { value: c.id, text: t("match_is", { name: c.name, branch: c.organization || "" }) }));
+      });
+      select.appendChild(el("option", { value: "new", text: L.match_new_person }));
+      select.value = m.settled || "";
+      var problem = el("span", { class: "field-error", role: "alert" });
+      select.addEventListener("change", function () {
+        var choice = select.value;
+        var other = choice && choice !== "new" && roster.members.filter(function (x) { return x !== m && x.id === choice; })[0];
+        if (other) { problem.textContent = t("match_taken", { name: other.name, row: other.row }); select.value = m.settled || ""; return; }
+        problem.textContent = "";
+        m.settled = choice;
+        m.id = choice === "new" || !choice ? m.freshId : choice;
+        renderPreview();
+        var again = document.getElementById("match-" + index);
+        if (again) again.focus();
+      });
+      return el("div", { class: "stack" }, [el("span", { text: t("match_ambiguous", { n: m.candidates.length }) }), select, problem]);
+    }
+    function unsettled() {
+      return roster ? roster.members.filter(function (m) { return m.match === "ambiguous" && !m.settled; }).length : 0;
     }
 
     var createButton = el("button", { type: "submit", class: "primary", id: "create", "aria-describedby": "create-why", text: L.create });
@@ -628,7 +690,8 @@
     createAlert.id = "create-alert";
     function updateCreate() {
       var subjects = roster ? roster.organizations.length + roster.members.length : 0;
-      var why = !subjects ? L.create_need_roster : roster.errors.length && !skipInput.checked ? L.create_need_skip : "";
+      var why = !subjects ? L.create_need_roster : roster.errors.length && !skipInput.checked ? L.create_need_skip
+        : unsettled() ? t("create_need_match", { n: unsettled() }) : "";
       createButton.disabled = !!why;
       createWhy.textContent = why;
     }
@@ -661,8 +724,13 @@
       else if (p === "zhenhai") { def.options = ZHENHAI_OPTIONS; def.rules = Object.assign({ denominator: "electorate", comparison: "at_least" }, STARS(60, 80, 70)); }
       else if (p === "custom") def.rules = Object.assign({ denominator: denSelect.value, comparison: cmpSelect.value }, STARS(Number(m1.value), Number(m2.value), Number(o1.value)));
       else if (p === "previous" && previous) { if (previous.options) def.options = previous.options; if (previous.rules) def.rules = previous.rules; }
-      def.organizations = roster.organizations;
-      def.members = roster.members;
+      // Only the definition's fields: the preview's row, match and candidates stay here.
+      def.organizations = roster.organizations.map(function (o) { return { id: o.id, name: o.name }; });
+      def.members = roster.members.map(function (m) {
+        var member = { id: m.id, name: m.name };
+        if (m.organization) member.organization = m.organization;
+        return member;
+      });
       createButton.disabled = true; createButton.textContent = L.creating;
       say(createAlert, "");
       api("POST", "/evaluations", def).then(function (res) {

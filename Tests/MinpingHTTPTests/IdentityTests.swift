@@ -1,0 +1,181 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MinpingCore
+@testable import MinpingHTTP
+import MinpingService
+import NIOCore
+import Testing
+
+/// Identity across rounds (issue 28 §1, SPEC §1, §2, §7): an id names one person for good.
+/// The clerk's case: last year's roster had 赵磊 in the middle; this year's has no 编号 column,
+/// 赵磊 left and two people joined. Numbered by row position, everyone below 赵磊 took the id
+/// (and the stars) of the person above, and the newcomers showed "星数不变".
+@Suite("Identity across rounds")
+struct IdentityTests {
+    static let lastYear = """
+        id: fy-2026
+        title: 府苑社区2026年度党员群众满意度测评
+        street: chengqu
+        community: 府苑社区
+        electorate: 10
+        publicity_days: 0
+        organizations:
+          - {id: o-1, name: 第一党支部}
+          - {id: o-2, name: 第二党支部}
+        members:
+          - {id: m-001, name: 王芳, organization: o-1}
+          - {id: m-002, name: 赵磊, organization: o-1}
+          - {id: m-003, name: 黄敏, organization: o-1}
+          - {id: m-004, name: 李强, organization: o-2}
+          - {id: m-005, name: 陈静, organization: o-2}
+        """
+
+    /// This year's CSV, as a street office keeps it: no 编号, 赵磊 gone, two newcomers, 陈静
+    /// moved to the first branch.
+    static let thisYear = "姓名,党支部\n王芳,第一党支部\n黄敏,第一党支部\n新人甲,第一党支部\n李强,第二党支部\n陈静,第一党支部\n新人乙,第二党支部\n"
+
+    /// lz-style round: 10 ballots; each member satisfied on the first `satisfied[name]` ballots.
+    func vote(_ service: EvaluationService, _ id: String, satisfied: [String: Int]) async throws {
+        let definition = try await service.definition(id)
+        let tokens = try await service.issueSlips(id, count: 10)
+        _ = try await service.open(id)
+        for (index, token) in tokens.enumerated() {
+            var ratings: [String: String] = [:]
+            for subject in definition.subjects {
+                ratings[subject.id] = index < (satisfied[subject.name] ?? 10) ? "satisfied" : "dissatisfied"
+            }
+            _ = try await service.castBallot(id, token: token.base64URL, ratings: ratings)
+        }
+        _ = try await service.close(id)
+        _ = try await service.publish(id, stage: .preliminary)
+    }
+
+    func upload(_ client: some TestClientProtocol, _ csv: String, key: String, previous: String) async throws -> Reply {
+        let headers: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "text/csv"]
+        return try await client.execute(uri: "/api/v1/rosters?previous=\(previous)", method: .post, headers: headers,
+                                        body: ByteBuffer(string: csv)) { response in
+            Reply(status: Int(response.status.code), body: String(buffer: response.body), contentType: response.headers[.contentType])
+        }
+    }
+
+    @Test("the clerk's case: matched people keep their ids, newcomers get fresh ones, 赵磊 is listed as left; stars compare by person")
+    func clerksCase() async throws {
+        let server = try await TestServer()
+        _ = try await server.service.create(try DefinitionParser.parse(Self.lastYear, file: "test"))
+        // 2026: 黄敏 ★★ (9/10), 赵磊 none (3/10), the rest ★ (7/10).
+        try await vote(server.service, "fy-2026", satisfied: ["王芳": 7, "赵磊": 3, "黄敏": 9, "李强": 7, "陈静": 7])
+        try await server.app.test(.router) { client in
+            let reply = try await upload(client, Self.thisYear, key: server.admin, previous: "fy-2026")
+            #expect(reply.status == 200, "\(reply.body)")
+            let members = try #require(reply.json["members"] as? [[String: Any]])
+            let byName = Dictionary(uniqueKeysWithValues: members.map { ($0["name"] as? String ?? "", $0) })
+            #expect(byName["王芳"]?["id"] as? String == "m-001" && byName["王芳"]?["match"] as? String == "matched")
+            #expect(byName["黄敏"]?["id"] as? String == "m-003" && byName["黄敏"]?["match"] as? String == "matched")
+            #expect(byName["李强"]?["id"] as? String == "m-004")
+            #expect(byName["陈静"]?["id"] as? String == "m-005" && byName["陈静"]?["match"] as? String == "matched",
+                    "a name unique in both rounds matches across a change of branch")
+            #expect((byName["黄敏"]?["previous"] as? [String: Any])?["organization"] as? String == "第一党支部")
+            #expect(byName["黄敏"]?["row"] as? Int == 3)
+            for newcomer in ["新人甲", "新人乙"] {
+                #expect(byName[newcomer]?["match"] as? String == "new")
+                let id = try #require(byName[newcomer]?["id"] as? String)
+                #expect(!["m-001", "m-002", "m-003", "m-004", "m-005"].contains(id), "a fresh id no round used: \(id)")
+            }
+            let left = try #require(reply.json["left"] as? [[String: Any]])
+            #expect(left.map { $0["name"] as? String } == ["赵磊"] && left.first?["id"] as? String == "m-002")
+            let organizations = try #require(reply.json["organizations"] as? [[String: Any]])
+            #expect(organizations.map { $0["id"] as? String } == ["o-1", "o-2"], "branches keep their ids by name")
+
+            // The 2027 round made from that answer, voted and published: every marker is right.
+            let yaml = """
+                id: fy-2027
+                title: 府苑社区2027年度党员群众满意度测评
+                street: chengqu
+                electorate: 10
+                publicity_days: 0
+                previous: fy-2026
+                organizations:
+                \(organizations.map { "  - {id: \($0["id"] as? String ?? ""), name: \($0["name"] as? String ?? "")}" }.joined(separator: "\n"))
+                members:
+                \(members.map { "  - {id: \($0["id"] as? String ?? ""), name: \($0["name"] as? String ?? ""), organization: \($0["organization"] as? String ?? "")}" }.joined(separator: "\n"))
+                """
+            _ = try await server.service.create(try DefinitionParser.parse(yaml, file: "test"))
+            try await vote(server.service, "fy-2027", satisfied: ["王芳": 7, "黄敏": 7, "李强": 9, "陈静": 7, "新人甲": 9, "新人乙": 9])
+            let history = try await server.service.history("fy-2027")
+            let changes = Dictionary(uniqueKeysWithValues: history.subjects.map { ($0.name, $0.change) })
+            #expect(changes["黄敏"] == .lost, "★★ in 2026, ★ in 2027")
+            #expect(changes["王芳"] == .same && changes["李强"] == .gained && changes["陈静"] == .same)
+            #expect(changes["新人甲"] == .new && changes["新人乙"] == .new)
+            let board = try await client.call(.get, "/board/fy-2027")
+            #expect(board.body.contains("新参评"))
+        }
+    }
+
+    @Test("creating a round that gives an earlier id to someone else is 422 identity_conflict, unless renamed_from says so")
+    func conflict() async throws {
+        let server = try await TestServer()
+        _ = try await server.service.create(try DefinitionParser.parse(Self.lastYear, file: "test"))
+        @Sendable func next(_ members: String) -> String {
+            """
+            id: fy-2027
+            title: 2027
+            street: chengqu
+            electorate: 10
+            previous: fy-2026
+            organizations:
+              - {id: o-1, name: 第一党支部}
+            members:
+            \(members)
+            """
+        }
+        try await server.app.test(.router) { client in
+            let taken = try await client.call(.post, "/api/v1/evaluations", key: server.admin,
+                                              text: next("  - {id: m-002, name: 新人甲, organization: o-1}\n  - {id: m-001, name: 王芳, organization: o-1}"))
+            #expect(taken.status == 422 && taken.code == "identity_conflict" && taken.body.contains("赵磊"), "\(taken.body)")
+            let branch = try await client.call(.post, "/api/v1/evaluations", key: server.admin,
+                                               text: next("  - {id: o-2, name: 新人甲, organization: o-1}"))
+            #expect(branch.status == 422 && branch.code == "identity_conflict", "an organization's id is not a member's: \(branch.body)")
+            let renamed = try await client.call(.post, "/api/v1/evaluations", key: server.admin,
+                                                text: next("  - {id: m-002, name: 赵磊磊, organization: o-1, renamed_from: 赵磊}"))
+            #expect(renamed.status == 201, "\(renamed.body)")
+            let stored = try await server.service.definition("fy-2027")
+            #expect(stored.members.first?.renamedFrom == "赵磊")
+        }
+    }
+
+    @Test("two people of one name: a row that could be either is ambiguous, with both listed")
+    func ambiguous() throws {
+        let previous = try DefinitionParser.parse("""
+            id: a
+            title: a
+            street: s
+            electorate: 5
+            organizations:
+              - {id: o-1, name: 一支部}
+              - {id: o-2, name: 二支部}
+            members:
+              - {id: m-001, name: 王芳, organization: o-1}
+              - {id: m-002, name: 王芳, organization: o-2}
+            """, file: "test")
+        let rows: [(number: Int, cells: [String])] = [(1, ["姓名", "党支部"]), (2, ["王芳", "三支部"]), (3, ["王芳", "一支部"])]
+        let roster = try Roster(rows: rows)
+        let (matched, matches, left) = IdentityChain(rounds: [previous]).match(roster)
+        #expect(matches == [.ambiguous(["m-001", "m-002"]), .matched("m-001")])
+        #expect(matched.members.map(\.id) == ["m-003", "m-001"])
+        #expect(matched.organizations.map(\.id) == ["o-3", "o-1"], "a new branch gets an id no round used")
+        #expect(left.map(\.id) == ["m-002", "o-2"])
+    }
+
+    @Test("POST /rosters?previous= for an unknown round is 404; another street's is 403")
+    func previousChecks() async throws {
+        let server = try await TestServer()
+        _ = try await server.service.create(try DefinitionParser.parse(Self.lastYear, file: "test"))
+        try await server.app.test(.router) { client in
+            let missing = try await upload(client, Self.thisYear, key: server.admin, previous: "nope")
+            #expect(missing.status == 404 && missing.code == "not_found")
+            let otherStreet = try await upload(client, Self.thisYear, key: server.otherAdmin, previous: "fy-2026")
+            #expect(otherStreet.status == 403 && otherStreet.code == "forbidden")
+        }
+    }
+}
