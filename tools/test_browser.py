@@ -183,9 +183,27 @@ def main():
         check(len(driver.find_elements(By.CSS_SELECTOR, "ul.review li.unrated")) == 0, "review lists every subject rated")
         shot("3-review-phone", 360)
         driver.set_window_size(360, 740)
+        # The first submission meets a full disk (503, Retry-After: 1): the page keeps the token
+        # and the choices, says it will try again, and sends the same ballot a second later.
+        driver.execute_script("""
+            window.__ballotPosts = 0; window.__sawRetrying = false;
+            const real = window.fetch;
+            window.fetch = function (url, options) {
+              if (String(url).endsWith('/ballots')) {
+                window.__ballotPosts += 1;
+                if (window.__ballotPosts === 1) {
+                  return Promise.resolve(new Response(JSON.stringify({code: 'database_unavailable'}),
+                    {status: 503, headers: {'Retry-After': '1', 'Content-Type': 'application/problem+json'}}));
+                }
+                window.__sawRetrying = !!document.getElementById('retrying');
+              }
+              return real.apply(this, arguments);
+            };""")
         tap(driver.find_element(By.CSS_SELECTOR, "button.primary"))
         tracker = wait.until(EC.presence_of_element_located((By.ID, "tracker"))).text.strip()
         check(len(tracker) == 64, "the tracker is shown after voting")
+        check(driver.execute_script("return [window.__ballotPosts, window.__sawRetrying]") == [2, True],
+              "a 503 is retried with the same ballot after Retry-After, the voter told so meanwhile")
         verified = WebDriverWait(driver, 40).until(
             lambda d: d.find_element(By.ID, "verification").text if "已核验" in d.find_element(By.ID, "verification").text
             or "失败" in d.find_element(By.ID, "verification").text else False)

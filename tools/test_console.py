@@ -548,6 +548,13 @@ def main():
         shot("11-matched")
         shot("11-matched-360", 360)
         no_overflow("roster matched with last year")
+        # A newcomer who is really 李秀英 under a new name keeps her id (renamed_from); undone again.
+        Select(driver.find_element(By.ID, "rename-5")).select_by_value("1002")
+        check(WebDriverWait(driver, 10).until(lambda d: "1002" in text_of("#preview").split("今年不在名单中")[0]),
+              "choosing 改名 gives the newcomer row 李秀英's id 1002")
+        Select(driver.find_element(By.ID, "rename-5")).select_by_value("")
+        check(WebDriverWait(driver, 10).until(lambda d: "1002" not in text_of("#preview").split("今年不在名单中")[0]),
+              "and choosing 新参评 again gives the fresh id back")
         idf = driver.find_element(By.ID, "eval-id")
         idf.clear()
         idf.send_keys(FIRST)

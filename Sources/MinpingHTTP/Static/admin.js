@@ -58,6 +58,7 @@
       match_column: "与上一轮", match_matched: "上一轮的 {name}（{branch}）→ 第 {row} 行", match_new: "新参评",
       match_ambiguous: "上一轮有 {n} 人同名，请选择", match_choose: "请选择……", match_is: "是上一轮的 {name}（{branch}）",
       match_new_person: "新参评（不是上一轮的任何人）", match_taken: "{name} 已对应第 {row} 行",
+      match_renamed: "是上一轮的 {name}（{branch}），已改名",
       left_title: "今年不在名单中（{n}）", left_item: "{name}（{branch}）",
       match_help: "已按姓名和所属党支部与上一轮“{id}”对应：同一个人保留原编号，往年星级才能对得上。",
       create_need_match: "有 {n} 行同名，无法确定是上一轮的哪一位：请在“与上一轮”一栏逐行选择。",
@@ -138,6 +139,7 @@
       match_column: "Previous round", match_matched: "last round's {name} ({branch}) → row {row}", match_new: "New this round",
       match_ambiguous: "{n} people of this name last round: choose", match_choose: "Choose…", match_is: "is last round's {name} ({branch})",
       match_new_person: "New this round (none of last round's)", match_taken: "{name} is already row {row}",
+      match_renamed: "is last round's {name} ({branch}), renamed",
       left_title: "Not in this year's roster ({n})", left_item: "{name} ({branch})",
       match_help: "Matched with the previous round “{id}” by name and branch: the same person keeps their id, so stars over the years line up.",
       create_need_match: "{n} rows share a name with several people of last round: choose who each is in the “Previous round” column.",
@@ -657,7 +659,7 @@
       if (m.match === "matched" && m.previous) {
         return t("match_matched", { name: m.previous.name, branch: m.previous.organization || "", row: m.row });
       }
-      if (m.match !== "ambiguous") return L.match_new;
+      if (m.match !== "ambiguous") return renameCell(m, index);
       if (m.freshId === undefined) m.freshId = m.id;
       var select = el("select", { id: "match-" + index, "aria-label": m.name + " · " + t("match_ambiguous", { n: m.candidates.length }) });
       select.appendChild(el("option", { value: "", text: L.match_choose }));
@@ -679,6 +681,33 @@
         if (again) again.focus();
       });
       return el("div", { class: "stack" }, [el("span", { text: t("match_ambiguous", { n: m.candidates.length }) }), select, problem]);
+    }
+    // A new row may be someone of last year under a new name (a real change of name, SPEC §2):
+    // the clerk can say so, and the member keeps the old id with renamed_from.
+    function renameCell(m, index) {
+      var gone = roster.left.filter(function (s) { return s.kind === "member"; });
+      if (!gone.length) return L.match_new;
+      if (m.freshId === undefined) m.freshId = m.id;
+      var select = el("select", { id: "rename-" + index, "aria-label": m.name + " · " + L.match_column });
+      select.appendChild(el("option", { value: "", text: L.match_new }));
+      gone.forEach(function (s) {
+        select.appendChild(el("option", { value: s.id, text: t("match_renamed", { name: s.name, branch: s.organization || "" }) }));
+      });
+      select.value = m.renamedFromId || "";
+      var problem = el("span", { class: "field-error", role: "alert" });
+      select.addEventListener("change", function () {
+        var choice = select.value;
+        var other = choice && roster.members.filter(function (x) { return x !== m && x.id === choice; })[0];
+        if (other) { problem.textContent = t("match_taken", { name: other.name, row: other.row }); select.value = m.renamedFromId || ""; return; }
+        var person = gone.filter(function (s) { return s.id === choice; })[0];
+        m.renamedFromId = choice;
+        m.id = person ? person.id : m.freshId;
+        m.renamed_from = person ? person.name : undefined;
+        renderPreview();
+        var again = document.getElementById("rename-" + index);
+        if (again) again.focus();
+      });
+      return el("div", { class: "stack" }, [select, problem]);
     }
     function unsettled() {
       return roster ? roster.members.filter(function (m) { return m.match === "ambiguous" && !m.settled; }).length : 0;
@@ -729,6 +758,7 @@
       def.members = roster.members.map(function (m) {
         var member = { id: m.id, name: m.name };
         if (m.organization) member.organization = m.organization;
+        if (m.renamed_from) member.renamed_from = m.renamed_from;
         return member;
       });
       createButton.disabled = true; createButton.textContent = L.creating;

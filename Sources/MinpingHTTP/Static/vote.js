@@ -117,16 +117,29 @@
     show([el("h2", { text: L.review_title }), list, el("div", { class: "stack" }, [submit, back])]);
   }
 
-  function send(button) {
-    if (button.disabled) return;
+  function send(button, attempt) {
+    if (button.disabled && !attempt) return;
     button.disabled = true;
     button.textContent = L.submitting;
     fetch(api + "/ballots", {
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit", cache: "no-store",
       body: JSON.stringify({ token: token, ratings: ratings })
     }).then(function (r) {
-      return r.json().then(function (body) { return { status: r.status, body: body }; });
+      return r.json().then(function (body) { return { status: r.status, body: body, retryAfter: r.headers.get("Retry-After") }; });
     }).then(function (reply) {
+      // 503: nothing was stored (a full disk, the database away); the token and the choices
+      // are kept and the same ballot is sent again after Retry-After, for a few minutes.
+      if (reply.status === 503 && (attempt || 0) < 36) {
+        var seconds = Math.min(60, Math.max(1, parseInt(reply.retryAfter, 10) || 5));
+        var notice = document.getElementById("retrying") || message("", "");
+        notice.id = "retrying";
+        notice.textContent = L.retrying.replace("{seconds}", seconds);
+        if (!notice.parentNode) app.insertBefore(notice, app.firstChild);
+        setTimeout(function () { send(button, (attempt || 0) + 1); }, seconds * 1000);
+        return;
+      }
+      var retrying = document.getElementById("retrying");
+      if (retrying) retrying.remove();
       if (reply.status === 202) {
         var sent = { token: token, ratings: ratings };
         token = null; ratings = table();
@@ -138,8 +151,10 @@
         verifyCast(reply.body.tracker, sent, status);
       } else {
         var text = L[reply.body.code] || L.error;
-        if (reply.body.code === "ballot_invalid") { button.disabled = false; button.textContent = L.submit; }
-        else { token = null; pending(null); }
+        if (reply.body.code === "ballot_invalid" || reply.status === 503) {
+          button.disabled = false; button.textContent = L.submit;  // nothing was spent: the voter may send it again
+          if (reply.status === 503) { app.insertBefore(message(L.network, "error"), app.firstChild); return; }
+        } else { token = null; pending(null); }
         show([message(text, "error")]);
       }
     }).catch(function () {
