@@ -117,16 +117,16 @@ def same_number(a, b):
 
 def compare_table(rows, results, info, definition, what):
     """rows: the sheet as lists of cells (header first). Checks every subject's row against
-    GET /results: names, ids, counts per option, 满意, 分母, 满意率, 获星."""
+    GET /results: names, ids, counts per option, 计为满意, 分母, 满意率, 获星."""
     header = [norm(c) for c in rows[0]]
     labels = {o["id"]: o["label"] for o in info["options"]}
     star_labels = {"member": {s["star"]: s["label"] for s in definition["rules"]["member_stars"]},
                    "organization": {s["star"]: s["label"] for s in definition["rules"]["organization_stars"]}}
-    want_header = ["类型", "编号", "名称", "所属党支部"] + [labels[o["id"]] for o in info["options"]] + ["满意", "分母", "满意率", "获星"]
+    want_header = ["类型", "编号", "名称", "所属党支部"] + [labels[o["id"]] for o in info["options"]] + ["计为满意", "分母", "满意率", "获星"]
     check(header[:len(want_header)] == want_header, "%s: header %s" % (what, ",".join(header)))
-    # By position: an option labelled 满意 and the 满意 total share a header text.
+    # By position (the columns after the options).
     n = len(info["options"])
-    col = {"类型": 0, "编号": 1, "名称": 2, "所属党支部": 3, "满意": 4 + n, "分母": 5 + n, "满意率": 6 + n, "获星": 7 + n}
+    col = {"类型": 0, "编号": 1, "名称": 2, "所属党支部": 3, "计为满意": 4 + n, "分母": 5 + n, "满意率": 6 + n, "获星": 7 + n}
     col.update({"option:" + o["id"]: 4 + i for i, o in enumerate(info["options"])})
     body = [r for r in rows[1:] if any(norm(c) for c in r)]
     check(len(body) == len(results["subjects"]), "%s: one row per subject (%d rows, %d subjects)" % (what, len(body), len(results["subjects"])))
@@ -137,7 +137,7 @@ def compare_table(rows, results, info, definition, what):
         stars = "、".join(star_labels[s["kind"]].get(x, x) for x in s["stars"])
         ok = (norm(cell("类型")) == kind and norm(cell("编号")) == s["id"] and norm(cell("名称")) == s["name"]
               and all(same_number(cell("option:" + o), c) for o, c in s["counts"].items())
-              and same_number(cell("满意"), s["satisfied"]) and same_number(cell("分母"), s["denominator"])
+              and same_number(cell("计为满意"), s["satisfied"]) and same_number(cell("分母"), s["denominator"])
               and (same_number(cell("满意率"), s["rate"]) if s["rate"] is not None else norm(cell("满意率")) in ("", "—", "-"))
               and norm(cell("获星")) == stars)
         if not ok:

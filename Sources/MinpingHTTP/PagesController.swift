@@ -78,6 +78,7 @@ struct PagesController {
         let language = Language(query: request.uri.queryParameters.get("lang"))
         var response = pages.page("admin", language: language, title: Labels.all(language)["console_title"] ?? "", bodyClass: "console", [
             "langCode": language.rawValue, "baseURL": service.configuration.publicBaseURL,
+            "timeZone": service.configuration.timeZone.identifier,
         ])
         response.headers[.cacheControl] = "no-store"
         return response
@@ -215,7 +216,7 @@ struct PagesController {
             "id": record.id, "title": definition.title, "community": definition.community as Any,
             "ballots": record.ballots, "electorate": record.electorate, "published": false,
             "langQuery": language == .en ? "?lang=en" : "", "langAmp": language == .en ? "&lang=en" : "",
-            "printedAt": LogTime.format(Date()),
+            "printedAt": localDate(Date(), language, withTime: true),
         ]
         data["stageLabel"] = t["state_\(record.state.rawValue)"] ?? record.state.rawValue
         data["stageClass"] = record.state.rawValue
@@ -223,7 +224,7 @@ struct PagesController {
         if record.state == .annulled {
             // Whatever was published before no longer holds: no stars, no comparisons.
             data["annulled"] = true
-            data["annulledOn"] = try await service.annulledAt(record.id).map { Self.date($0, language) } ?? ""
+            data["annulledOn"] = try await service.annulledAt(record.id).map { localDate($0, language) } ?? ""
         } else if let results = try await publishedResults(record.id) {
             let history = try await service.history(record.id)
             data.merge(Self.resultsData(results, definition: definition, history: history, language: language)) { _, new in new }
@@ -232,13 +233,13 @@ struct PagesController {
             data["stageLabel"] = final ? t["stage_final"] : t["stage_preliminary"]
             data["stageClass"] = final ? "final" : "preliminary"
             if !final, record.state == .preliminary, let deadline = record.lifecycle.publicityDeadline {
-                data["publicityUntil"] = Self.date(deadline, language)
+                data["publicityUntil"] = localDate(deadline, language)
             }
             let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
             let appeals = try await service.appeals(record.id).map { appeal -> [String: Any] in
                 [
-                    "id": appeal.id, "subject": appeal.subject.flatMap { names[$0] } ?? "",
-                    "filed": Self.date(appeal.filedAt, language),
+                    "id": Self.appealName(appeal.id, language), "subject": appeal.subject.flatMap { names[$0] } ?? "",
+                    "filed": localDate(appeal.filedAt, language),
                     "outcome": t["appeal_\(appeal.outcome?.rawValue ?? "pending")"] ?? "",
                 ]
             }
@@ -304,15 +305,23 @@ struct PagesController {
         return data
     }
 
+    /// 申诉 1, not a-1: the id is for the API.
+    static func appealName(_ id: String, _ language: Language) -> String {
+        let number = id.hasPrefix("a-") ? String(id.dropFirst(2)) : id
+        return language == .zh ? "申诉 \(number)" : "Appeal \(number)"
+    }
+
     /// Beside the words, never instead of them.
     static let changeSymbols: [StarHistory.Change: String] = [.gained: "▲", .lost: "▼", .same: "＝", .new: "✚"]
 
-    static func date(_ date: Date, _ language: Language) -> String {
+    /// A date as people read it, in the street's time zone (`serve --timezone`).
+    func localDate(_ date: Date, _ language: Language, withTime: Bool = false) -> String {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        calendar.timeZone = service.configuration.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         let (y, m, d) = (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        return language == .zh ? "\(y)年\(m)月\(d)日" : String(format: "%04d-%02d-%02d", y, m, d)
+        let day = language == .zh ? "\(y)年\(m)月\(d)日" : String(format: "%04d-%02d-%02d", y, m, d)
+        return withTime ? day + String(format: " %02d:%02d", parts.hour ?? 0, parts.minute ?? 0) : day
     }
 
     @Sendable func slipsForm(_ request: Request, context: MinpingContext) async throws -> Response {

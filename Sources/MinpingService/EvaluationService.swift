@@ -24,13 +24,19 @@ public actor EvaluationService {
         /// The witnesses whose cosignatures this server collects (SPEC §5), reported in
         /// `GET /evaluations/{id}` and on the pages.
         public var witnesses: [CosignatureVerifier]
+        /// The street's time zone: every time shown to people is in it (SPEC §7; the API keeps
+        /// UTC). `serve --timezone`, default Asia/Shanghai.
+        public var timeZone: TimeZone
 
         public init(prefix: String = EvaluationLog.defaultPrefix, publicBaseURL: String = "http://127.0.0.1:8080",
-                    witnesses: [CosignatureVerifier] = []) {
+                    witnesses: [CosignatureVerifier] = [], timeZone: TimeZone = Configuration.defaultTimeZone) {
             self.prefix = prefix
             self.publicBaseURL = publicBaseURL
             self.witnesses = witnesses
+            self.timeZone = timeZone
         }
+
+        public static let defaultTimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
     }
 
     public nonisolated let store: any EvaluationStore

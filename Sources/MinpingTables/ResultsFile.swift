@@ -14,7 +14,7 @@ public enum ResultsFile {
             definition.rules.memberStars.map { ("member/\($0.star)", $0.label) }
                 + definition.rules.organizationStars.map { ("organization/\($0.star)", $0.label) },
             uniquingKeysWith: { first, _ in first })
-        let header = ["类型", "编号", "名称", "所属党支部"] + definition.options.map(\.label) + ["满意", "分母", "满意率", "获星"]
+        let header = ["类型", "编号", "名称", "所属党支部"] + definition.options.map(\.label) + ["计为满意", "分母", "满意率", "获星"]
         var rows: [[Cell]] = [header.map(Cell.text)]
         for subject in results.subjects {
             var row: [Cell] = [

@@ -28,6 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-url"), help: "The address voters reach, printed on slips (default http://HOST:PORT).")
     var publicURL: String?
 
+    @Option(help: "The street's time zone for every time shown to people (the API keeps UTC).")
+    var timezone = "Asia/Shanghai"
+
     @Option(help: "A definition (Ballots/*.yaml) to load and open for voting, printing an admin key and a few slips.")
     var load: String?
 
@@ -49,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
     var integrateEvery = 1
 
     func validate() throws {
+        guard TimeZone(identifier: timezone) != nil else {
+            throw ValidationError("--timezone: '\(timezone)' is not a time zone (e.g. Asia/Shanghai, Asia/Urumqi)")
+        }
         guard ["child", "in-process"].contains(rosterParser) else {
             throw ValidationError("--roster-parser must be child or in-process, got \(rosterParser)")
         }
@@ -71,7 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
         let endpoints = try endpoints()
         let service = try await ServerSupport.openService(
             db: database.db, keyFile: database.keyFile,
-            configuration: .init(publicBaseURL: publicURL ?? "http://\(host):\(port)", witnesses: endpoints.map(\.verifier)),
+            configuration: .init(publicBaseURL: publicURL ?? "http://\(host):\(port)", witnesses: endpoints.map(\.verifier),
+                                 timeZone: TimeZone(identifier: timezone) ?? EvaluationService.Configuration.defaultTimeZone),
             logger: logger)
         // Ballots accepted before a crash come first.
         let recovered = try await service.integrateAll()

@@ -27,7 +27,7 @@ struct DefinitionParserTests {
         let haiyan = try load("haiyan-2020.yaml")
         #expect(haiyan.options.filter(\.satisfied).map(\.label) == ["满意"])
         #expect(haiyan.rules.denominator == .electorate && haiyan.rules.comparison == .atLeast)
-        #expect(haiyan.rules.organizationStars.first?.percent == Percent(basisPoints: 6667))
+        #expect(haiyan.rules.organizationStars.first?.percent == Percent(basisPoints: 7000), "the console's strict preset, one rule")
         let songxing = try load("songxing-2016.yaml")
         #expect(songxing.rules.quorumPercent == Percent(basisPoints: 5000))
     }

@@ -153,7 +153,7 @@ struct ConsoleAPITests {
             #expect(csv.0 == "text/csv; charset=utf-8" && csv.1 == "attachment; filename=\"lz-2026-results.csv\"")
             #expect(csv.2.starts(with: [0xEF, 0xBB, 0xBF]))
             let lines = String(decoding: csv.2.dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n")
-            #expect(lines[0] == "类型,编号,名称,所属党支部,满意,基本满意,不满意,不了解,满意,分母,满意率,获星")
+            #expect(lines[0] == "类型,编号,名称,所属党支部,满意,基本满意,不满意,不了解,计为满意,分母,满意率,获星")
             #expect(lines[1] == "党员,m-1,王某,柳庄社区第一党支部,2,0,1,0,2,3,66.7,群众认可星")
             #expect(lines[2] == "党员,m-2,李某,柳庄社区第一党支部,3,0,0,0,3,3,100.0,群众认可星、群众满意星")
             #expect(lines[3] == "党组织,lz-1,柳庄社区第一党支部,,0,3,0,0,3,3,100.0,群众满意星")

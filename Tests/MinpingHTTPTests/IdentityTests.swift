@@ -4,6 +4,7 @@ import HummingbirdTesting
 import MinpingCore
 @testable import MinpingHTTP
 import MinpingService
+import MinpingTestSupport
 import NIOCore
 import Testing
 
@@ -177,5 +178,47 @@ struct IdentityTests {
             let otherStreet = try await upload(client, Self.thisYear, key: server.otherAdmin, previous: "fy-2026")
             #expect(otherStreet.status == 403 && otherStreet.code == "forbidden")
         }
+    }
+}
+
+/// Issue 28 §2–3, what the board may say: an upheld appeal changes nothing yet (remedies are
+/// still to come), so the board must not say 结果已更正; appeals are 申诉 1, not `a-1`.
+@Suite("Honest words on the board")
+struct HonestWordsTests {
+    @Test("an upheld appeal is 申诉成立, never 结果已更正 while nothing was corrected; appeals are named 申诉 N")
+    func upheld() async throws {
+        let server = try await TestServer()
+        _ = try await server.service.create(try DefinitionParser.parse(testDefinition, file: "test"))
+        let token = try #require(try await server.service.issueSlips("lz-2026", count: 1).first)
+        _ = try await server.service.open("lz-2026")
+        _ = try await server.service.castBallot("lz-2026", token: token.base64URL, ratings: ["m-1": "satisfied"])
+        _ = try await server.service.close("lz-2026")
+        _ = try await server.service.publish("lz-2026", stage: .preliminary)
+        let appeal = try await server.service.fileAppeal("lz-2026", subject: "m-1", text: "有异议")
+        try await server.service.resolveAppeal("lz-2026", appeal: appeal, outcome: .upheld, note: "属实")
+        _ = try await server.service.publish("lz-2026", stage: .preliminary)
+        try await server.app.test(.router) { client in
+            let board = try await client.call(.get, "/board/lz-2026").body
+            #expect(board.contains("申诉 1") && !board.contains(">a-1<"), "\(board)")
+            #expect(board.contains("申诉成立") && !board.contains("结果已更正"))
+            let english = try await client.call(.get, "/board/lz-2026?lang=en").body
+            #expect(english.contains("Appeal 1") && !english.contains("corrected"))
+        }
+    }
+}
+
+@Suite("Times people read are the street's local time")
+struct LocalTimeTests {
+    @Test("pages format times in the configured zone (serve --timezone), not UTC")
+    func zone() throws {
+        func pages(_ zone: String) throws -> PagesController {
+            let service = EvaluationService(store: MemoryStore(), keys: TestServer.keys,
+                                            configuration: .init(timeZone: try #require(TimeZone(identifier: zone))))
+            return PagesController(service: service, pages: PageRenderer())
+        }
+        let evening = Date(timeIntervalSince1970: 1_796_587_200)  // 2026-12-06T20:00:00Z
+        #expect(try pages("Asia/Shanghai").localDate(evening, .zh, withTime: true) == "2026年12月7日 04:00")
+        #expect(try pages("Asia/Urumqi").localDate(evening, .zh) == "2026年12月7日")
+        #expect(try pages("UTC").localDate(evening, .en, withTime: true) == "2026-12-06 20:00")
     }
 }

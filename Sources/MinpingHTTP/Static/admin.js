@@ -36,8 +36,8 @@
       based_on: "以去年为基础", previous: "上一轮测评", previous_none: "（不使用）", previous_none_found: "（本街道还没有可用的测评）",
       previous_help: "复制上一轮的标题、社区、人数、规则和名单，并记下“上一轮”，公示栏会比较增星减星。",
       copy_previous: "复制上一轮", copying: "正在复制……", copied: "已复制“{title}”（{id}）的设置和名单。可以再上传新名单替换名单，“上一轮”仍然保留。",
-      rules: "计票规则", preset_rushan: "乳山", preset_rushan_help: "分母为投票人数；“满意”和“基本满意”都算满意；超过 60% 得群众认可星，超过 80% 得群众满意星；党组织超过 70% 得群众满意星。",
-      preset_zhenhai: "镇海式", preset_zhenhai_help: "分母为应参评人数；只有“满意”算满意；达到 60% 得群众认可星，达到 80% 得群众满意星；党组织达到 70% 得群众满意星。",
+      rules: "计票规则", preset_rushan: "默认：满意和基本满意计为满意，分母为投票人数，超过门槛得星", preset_rushan_help: "分母为投票人数；“满意”和“基本满意”都算满意；超过 60% 得群众认可星，超过 80% 得群众满意星；党组织超过 70% 得群众满意星。",
+      preset_zhenhai: "严格：只计满意，分母为应参评人数，达到门槛得星", preset_zhenhai_help: "分母为应参评人数；只有“满意”算满意；达到 60% 得群众认可星，达到 80% 得群众满意星；党组织达到 70% 得群众满意星。",
       preset_custom: "自定义", preset_custom_help: "自己填写分母、比较方式和三个门槛。",
       preset_previous: "与上一轮相同", preset_previous_help: "沿用上一轮的选项和规则：{summary}",
       custom_rules: "自定义规则", denominator: "分母", den_ballots: "投票人数", den_answers: "作答人数（不含“不了解”）", den_electorate: "应参评人数",
@@ -55,6 +55,7 @@
       create: "确认创建", creating: "正在创建……", create_need_roster: "请先选择党员名单文件（或用“以去年为基础”复制名单）。",
       create_need_skip: "名单里有错误的行：改正后重新上传，或勾选“略去有错误的行”。",
       created: "测评已创建。下一步：打印选票，然后开始投票。",
+      appeal_number: "申诉 {n}",
       match_column: "与上一轮", match_matched: "上一轮的 {name}（{branch}）→ 第 {row} 行", match_new: "新参评",
       match_ambiguous: "上一轮有 {n} 人同名，请选择", match_choose: "请选择……", match_is: "是上一轮的 {name}（{branch}）",
       match_new_person: "新参评（不是上一轮的任何人）", match_taken: "{name} 已对应第 {row} 行",
@@ -117,8 +118,8 @@
       based_on: "Based on last year", previous: "Previous round", previous_none: "(none)", previous_none_found: "(no evaluations on this street yet)",
       previous_help: "Copies last round's title, community, numbers, rules and roster, and records it as the previous round so the board compares stars.",
       copy_previous: "Copy previous round", copying: "Copying…", copied: "Copied the settings and roster of “{title}” ({id}). A new roster file replaces the roster; the previous round stays recorded.",
-      rules: "Counting rules", preset_rushan: "Rushan", preset_rushan_help: "Denominator: ballots cast; satisfied and basically satisfied both count; above 60% earns the recognition star, above 80% the satisfaction star; organizations above 70%.",
-      preset_zhenhai: "Zhenhai style", preset_zhenhai_help: "Denominator: electorate; only “satisfied” counts; at least 60% earns the recognition star, at least 80% the satisfaction star; organizations at least 70%.",
+      rules: "Counting rules", preset_rushan: "Default: satisfied and basically satisfied count, denominator ballots cast, above the threshold", preset_rushan_help: "Denominator: ballots cast; satisfied and basically satisfied both count; above 60% earns the recognition star, above 80% the satisfaction star; organizations above 70%.",
+      preset_zhenhai: "Strict: only satisfied counts, denominator the electorate, at least the threshold", preset_zhenhai_help: "Denominator: electorate; only “satisfied” counts; at least 60% earns the recognition star, at least 80% the satisfaction star; organizations at least 70%.",
       preset_custom: "Custom", preset_custom_help: "Choose the denominator, the comparison and the three thresholds yourself.",
       preset_previous: "Same as the previous round", preset_previous_help: "Keeps the previous round's options and rules: {summary}",
       custom_rules: "Custom rules", denominator: "Denominator", den_ballots: "ballots cast", den_answers: "answers (without “don't know”)", den_electorate: "electorate",
@@ -136,6 +137,7 @@
       create: "Create", creating: "Creating…", create_need_roster: "Choose a roster file first (or copy the previous round's).",
       create_need_skip: "The roster has rows with errors: fix and upload again, or tick “leave out”.",
       created: "The evaluation was created. Next: print slips, then open voting.",
+      appeal_number: "Appeal {n}",
       match_column: "Previous round", match_matched: "last round's {name} ({branch}) → row {row}", match_new: "New this round",
       match_ambiguous: "{n} people of this name last round: choose", match_choose: "Choose…", match_is: "is last round's {name} ({branch})",
       match_new_person: "New this round (none of last round's)", match_taken: "{name} is already row {row}",
@@ -265,11 +267,21 @@
     return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption }, [table]);
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+  // Times people read are in the street's time zone (the server's --timezone), whatever the
+  // browser's own is; the API keeps UTC.
+  var timeZone = root.getAttribute("data-timezone") || undefined;
   function formatDate(s) {
     if (!s) return "";
     var d = new Date(s);
     if (isNaN(d.getTime())) return s;
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-GB", { timeZone: timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+        .formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+      return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+    } catch (e) {
+      return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    }
   }
 
   // ---- the key and the API ----
@@ -983,10 +995,13 @@
         }
       });
     }
+    // 申诉 1, not a-1: the id is for the API.
+    function appealName(id) { return t("appeal_number", { n: String(id).replace(/^a-/, "") }); }
     function appealItem(a) {
       var outcome = a.outcome === "upheld" ? L.outcome_upheld : a.outcome === "dismissed" ? L.outcome_rejected : L.outcome_pending;
       var item = el("li", { class: "appeal" + (a.outcome ? "" : " pending"), "data-appeal": a.id }, [
-        el("p", { class: "appeal-head" }, [el("strong", { text: a.subject ? (a.subject_name || a.subject) : L.appeal_whole }), " · ",
+        el("p", { class: "appeal-head" }, [el("strong", { text: appealName(a.id) }), " · ",
+          el("span", { text: a.subject ? (a.subject_name || a.subject) : L.appeal_whole }), " · ",
           el("span", { text: t("appeal_filed", { date: formatDate(a.filed_at) }) }), " · ",
           el("span", { class: "outcome " + (a.outcome || "pending"), text: L.appeal_outcome + P.colon + outcome })]),
         el("p", { class: "appeal-text", text: a.text }),
@@ -994,13 +1009,16 @@
       ]);
       if (!a.outcome && state === "preliminary") {
         if (isReviewer()) {
-          var out = el("select", { id: nextId("outcome") }, [el("option", { value: "upheld", text: L.resolve_upheld }), el("option", { value: "dismissed", text: L.resolve_rejected })]);
+          // No outcome is chosen for the reviewer: the decision is theirs to make.
+          var out = el("select", { id: nextId("outcome"), required: true }, [el("option", { value: "", text: L.match_choose }),
+            el("option", { value: "upheld", text: L.resolve_upheld }), el("option", { value: "dismissed", text: L.resolve_rejected })]);
           var noteInput = el("textarea", { id: nextId("note"), rows: "3", maxlength: "2000", required: true });
           var button = el("button", { type: "submit", class: "resolve-button", text: L.resolve_button });
           var alert = alertBox();
-          var form = el("form", { class: "resolve stack", "aria-label": L.resolve + P.colon + (a.subject_name || L.appeal_whole) + " #" + a.id }, [field(L.resolve_outcome, out), field(L.appeal_note, noteInput), button, alert]);
+          var form = el("form", { class: "resolve stack", "aria-label": L.resolve + P.colon + (a.subject_name || L.appeal_whole) + " · " + appealName(a.id) }, [field(L.resolve_outcome, out), field(L.appeal_note, noteInput), button, alert]);
           form.addEventListener("submit", function (e) {
             e.preventDefault();
+            if (!out.value) { out.focus(); return; }
             if (!noteInput.value.trim()) { noteInput.focus(); return; }
             button.disabled = true; say(alert, "");
             apiRetry("POST", path + "/appeals/" + encodeURIComponent(a.id) + "/resolution", { outcome: out.value, note: noteInput.value.trim() }).then(function (res) {
