@@ -421,7 +421,7 @@ def main():
         check([r["evaluation"] for r in history["rounds"]] == [year2, EVALUATION] and "new" in changes.values()
               and ("gained" in changes.values() or "lost" in changes.values()),
               "GET /history: two rounds, changes %s" % sorted(set(changes.values())))
-        words = {"gained": "增星", "lost": "减星", "new": "新参评"}
+        words = {"gained": "群众评星增加", "lost": "群众评星减少", "new": "新参评"}
         driver.set_window_size(1920, 1080)
         driver.get(base + "/board/" + year2)
         for name, change in changes.items():
@@ -442,7 +442,7 @@ def main():
         driver.set_window_size(360, 740)
         no_overflow("board with charts at 360 px")
         shot("16-board-history-phone", 360)
-        tap(driver.find_element(By.LINK_TEXT, "历年星级"))
+        tap(driver.find_element(By.LINK_TEXT, "历年群众评星"))
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "table.history")))
         heads = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "table.history thead th")]
         check(any("2019" in h for h in heads) and any("2018" in h for h in heads), "the history page has a column per year: %s" % heads)

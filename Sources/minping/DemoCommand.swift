@@ -69,13 +69,13 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    /// 历年星级 as text: a row per subject, its number of stars per round, and the change.
+    /// 历年群众评星 as text: a row per subject, its number of stars per round, and the change.
     static func historyTable(_ history: StarHistory) -> String {
         let heads = history.rounds.map { round in
             round.title.range(of: #"(19|20)[0-9]{2}"#, options: .regularExpression).map { String(round.title[$0]) } ?? round.evaluation
         }
-        let changes: [StarHistory.Change: String] = [.gained: "▲ 增星", .lost: "▼ 减星", .same: "＝", .new: "✚ 新参评"]
-        var lines = ["历年星级 stars over the years (★ per star; - not evaluated):", (["姓名"] + heads + ["较上轮"]).joined(separator: "\t")]
+        let changes: [StarHistory.Change: String] = [.gained: "▲ 群众评星增加", .lost: "▼ 群众评星减少", .same: "＝", .new: "✚ 新参评"]
+        var lines = ["历年群众评星 vote-based stars over the years (★ per star; - not evaluated):", (["姓名"] + heads + ["较上轮"]).joined(separator: "\t")]
         for subject in history.subjects {
             let cells = subject.stars.map { $0.map { $0.isEmpty ? "0" : String(repeating: "★", count: $0.count) } ?? "-" }
             lines.append(([subject.name] + cells + [changes[subject.change] ?? ""]).joined(separator: "\t"))

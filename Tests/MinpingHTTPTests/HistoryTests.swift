@@ -81,8 +81,8 @@ struct HistoryTests {
             // The board marks the changes in words, links the history, and draws the charts.
             let board = try await client.call(.get, "/board/lz-2026").body
             #expect(board.contains("较上轮"))
-            #expect(Self.row(board, "王某").contains(#"<span class="change gained"><span aria-hidden="true">▲</span> 增星</span>"#))
-            #expect(Self.row(board, "李某").contains(#"<span class="change lost"><span aria-hidden="true">▼</span> 减星</span>"#))
+            #expect(Self.row(board, "王某").contains(#"<span class="change gained"><span aria-hidden="true">▲</span> 群众评星增加</span>"#))
+            #expect(Self.row(board, "李某").contains(#"<span class="change lost"><span aria-hidden="true">▼</span> 群众评星减少</span>"#))
             #expect(Self.row(board, "赵某").contains("新参评"))
             #expect(board.contains(#"href="/history/lz-2026""#))
             let first2024 = try await client.call(.get, "/board/lz-2024").body
