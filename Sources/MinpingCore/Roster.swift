@@ -118,11 +118,11 @@ public struct Roster: Sendable, Equatable {
             errors.append(RowError(row: usedIDs[member.id] ?? 0, column: idColumn?.title ?? "编号",
                                    message: "编号“\(member.id)”与党支部的编号重复"))
         }
-        let kept = members.filter { !taken.contains($0.id) }
-        self.rows = zip(members, memberRows).filter { !taken.contains($0.0.id) }.map(\.1)
+        let kept = zip(members, memberRows).filter { !taken.contains($0.0.id) }
+        let used = Set(kept.compactMap(\.0.organization))
+        self.members = kept.map(\.0)
+        self.rows = kept.map(\.1)
         self.idsGiven = idColumn != nil
-        let used = Set(kept.compactMap(\.organization))
-        self.members = kept
         self.organizations = organizations.filter { used.contains($0.id) }
         self.errors = errors.sorted { ($0.row, $0.column) < ($1.row, $1.column) }
     }

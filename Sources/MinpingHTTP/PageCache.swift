@@ -40,7 +40,7 @@ actor PageCache {
                 let (body, headers) = try await render()
                 let plain = ByteBuffer(string: body)
                 var input = plain
-                let gzip = plain.readableBytes > 1_024 ? try? input.compress(with: .gzip()) : nil
+                let gzip = plain.readableBytes > 1_024 ? try input.compress(with: .gzip()) : nil
                 return Page(etag: etag, lastModified: Date(), contentType: contentType, plain: plain, gzip: gzip, extraHeaders: headers)
             }
             rendering[etag] = task

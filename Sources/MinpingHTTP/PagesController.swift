@@ -108,7 +108,7 @@ struct PagesController {
     @Sendable func history(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, definition) = try await evaluation(request, context)
         let language = Language(query: request.uri.queryParameters.get("lang"))
-        let page = try await cache.page(key: "history/\(record.id)/\(language.rawValue)", version: try await pageVersion(record, definition),
+        let page = try await cache.page(key: "history/\(record.id)/\(language.rawValue)", version: try await pageVersion(record),
                                         contentType: "text/html; charset=utf-8") {
             (try await renderHistory(record, definition, language), PageRenderer.htmlHeaders)
         }
@@ -182,7 +182,7 @@ struct PagesController {
         let language = Language(query: request.uri.queryParameters.get("lang"))
         let display = request.uri.queryParameters.get("display") == "1"
         let page = try await cache.page(key: "board/\(record.id)/\(language.rawValue)/\(display)",
-                                        version: try await pageVersion(record, definition), contentType: "text/html; charset=utf-8") {
+                                        version: try await pageVersion(record), contentType: "text/html; charset=utf-8") {
             (try await renderBoard(record, definition, language, display: display), PageRenderer.htmlHeaders)
         }
         return page.response(to: request)
@@ -191,20 +191,11 @@ struct PagesController {
     /// What a board or history page shows changes only with these: the turnout, the state,
     /// the log (its cosigned checkpoint: results, appeals, remedies), each witness's size, and
     /// the state and log of every earlier round it compares with.
-    func pageVersion(_ record: EvaluationRecord, _ definition: EvaluationDefinition) async throws -> String {
+    func pageVersion(_ record: EvaluationRecord) async throws -> String {
         var parts = ["\(record.ballots)", record.state.rawValue, try await service.checkpoint(record.id)]
         parts += try await service.witnessStatus(record.id).map { "\($0.name)=\($0.size)" }
-        var previous = definition.previous
-        var seen: Set<String> = [record.id]
-        while let id = previous, seen.count < EvaluationService.historyDepth, seen.insert(id).inserted {
-            let earlier: EvaluationRecord
-            do {
-                earlier = try await service.record(id)
-            } catch ServiceError.notFound {
-                break
-            }
-            parts += [id, earlier.state.rawValue, try await service.checkpoint(id)]
-            previous = try await service.definition(id).previous
+        for earlier in try await service.roundsAlongPrevious(from: record.id).dropFirst() {
+            parts += [earlier.id, try await service.record(earlier.id).state.rawValue, try await service.checkpoint(earlier.id)]
         }
         return parts.joined(separator: "\n")
     }

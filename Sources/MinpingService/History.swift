@@ -6,11 +6,10 @@ extension EvaluationService {
     /// How many rounds back a history follows `previous` (a community's decades, with room).
     public static let historyDepth = 50
 
-    /// Stars over the rounds (SPEC §7 `GET /history`): this evaluation, which must have
-    /// published results, and each earlier round along `previous` that has; an unpublished
-    /// (or annulled, or no longer stored) round is skipped and the chain followed through it.
-    public nonisolated func history(_ id: String) async throws -> StarHistory {
-        var rounds: [(round: StarHistory.Round, results: EvaluationResults)] = []
+    /// The definitions along `previous` from `id` (itself first), at most ``historyDepth``,
+    /// stopping at a loop or at an earlier round no longer stored (`id` itself must exist).
+    public nonisolated func roundsAlongPrevious(from id: String) async throws -> [EvaluationDefinition] {
+        var rounds: [EvaluationDefinition] = []
         var next: String? = id
         var seen: Set<String> = []
         while let current = next, seen.count < Self.historyDepth, seen.insert(current).inserted {
@@ -20,6 +19,19 @@ extension EvaluationService {
             } catch ServiceError.notFound where current != id {
                 break  // an earlier round gone from this database ends the chain
             }
+            rounds.append(definition)
+            next = definition.previous
+        }
+        return rounds
+    }
+
+    /// Stars over the rounds (SPEC §7 `GET /history`): this evaluation, which must have
+    /// published results, and each earlier round along `previous` that has; an unpublished
+    /// (or annulled, or no longer stored) round is skipped and the chain followed through it.
+    public nonisolated func history(_ id: String) async throws -> StarHistory {
+        var rounds: [(round: StarHistory.Round, results: EvaluationResults)] = []
+        for definition in try await roundsAlongPrevious(from: id) {
+            let current = definition.id
             do {
                 // An annulled round published nothing that holds: it is no round to compare with.
                 if current != id, try await record(current).state == .annulled { throw ServiceError.resultsNotPublished }
@@ -29,28 +41,13 @@ extension EvaluationService {
             } catch ServiceError.resultsNotPublished where current != id {
                 // skipped: not published (yet, or annulled)
             }
-            next = definition.previous
         }
         return StarHistory(rounds: rounds)
     }
 
-    /// The rounds along `previous` from `id` (itself first), as far as they are stored: what
-    /// a new round following `id` must keep its ids consistent with (SPEC §1).
+    /// The rounds a new round following `id` must keep its ids consistent with (SPEC §1).
     public nonisolated func identityChain(from id: String) async throws -> IdentityChain {
-        var rounds: [EvaluationDefinition] = []
-        var next: String? = id
-        var seen: Set<String> = []
-        while let current = next, seen.count < Self.historyDepth, seen.insert(current).inserted {
-            let definition: EvaluationDefinition
-            do {
-                definition = try await self.definition(current)
-            } catch ServiceError.notFound where current != id {
-                break
-            }
-            rounds.append(definition)
-            next = definition.previous
-        }
-        return IdentityChain(rounds: rounds)
+        IdentityChain(rounds: try await roundsAlongPrevious(from: id))
     }
 
     /// When an annulled evaluation was annulled (its `annulled` entry), for the board.

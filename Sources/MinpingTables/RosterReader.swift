@@ -144,9 +144,12 @@ public enum RosterChild {
                 answer.refusal = error.description
             }
         }
-        guard let data = try? JSONEncoder().encode(answer) else { return 4 }
-        FileHandle.standardOutput.write(data)
-        return 0
+        do {
+            FileHandle.standardOutput.write(try JSONEncoder().encode(answer))
+            return 0
+        } catch {
+            return 4  // no answer: the parent reports a dead parser
+        }
     }
 
     /// Closes any socket or file beyond standard input, output and error that the child may
@@ -154,10 +157,19 @@ public enum RosterChild {
     /// The runtime's own event descriptors (anonymous inodes, pipes) are left alone.
     static func closeInheritedDescriptors() {
         #if os(Linux)
-        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)") else { continue }
-            if target.hasPrefix("socket:") || target.hasPrefix("/") { close(descriptor) }
+        guard let directory = opendir("/proc/self/fd") else { return }
+        var inherited: [Int32] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let descriptor = Int32(name), descriptor > 2, descriptor != dirfd(directory) { inherited.append(descriptor) }
+        }
+        closedir(directory)
+        var target = [CChar](repeating: 0, count: 4096)
+        for descriptor in inherited {
+            let length = readlink("/proc/self/fd/\(descriptor)", &target, target.count - 1)
+            guard length > 0 else { continue }
+            let link = String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if link.hasPrefix("socket:") || link.hasPrefix("/") { close(descriptor) }
         }
         #endif
     }
@@ -177,15 +189,12 @@ public enum RosterChild {
     /// Runs the child on the calling (Dispatch) thread: the input goes in through an unlinked
     /// temporary file, so a child that dies early cannot raise SIGPIPE here.
     static func run(executable: URL, arguments: [String], input: Data, timeout: DispatchTimeInterval) throws -> Data {
-        let inputURL = FileManager.default.temporaryDirectory.appendingPathComponent("minping-roster-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: inputURL.path, contents: input, attributes: [.posixPermissions: 0o600]),
-              let inputHandle = try? FileHandle(forReadingFrom: inputURL)
-        else {
-            try? FileManager.default.removeItem(at: inputURL)
-            throw RosterError.parserDied(detail: "could not write the upload to a temporary file")
-        }
-        try? FileManager.default.removeItem(at: inputURL)  // the open handle keeps it readable
-        defer { try? inputHandle.close() }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("minping-roster-\(UUID().uuidString)").path
+        let created = FileManager.default.createFile(atPath: path, contents: input, attributes: [.posixPermissions: 0o600])
+        let descriptor = created ? open(path, O_RDONLY | O_CLOEXEC) : -1
+        unlink(path)  // the open descriptor keeps it readable; nothing is left on disk
+        guard descriptor >= 0 else { throw RosterError.parserDied(detail: "could not write the upload to a temporary file") }
+        let inputHandle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
 
         let process = Process()
         process.executableURL = executable
@@ -201,7 +210,7 @@ public enum RosterChild {
         }
         let pid = process.processIdentifier
         let data = readAll(output.fileHandleForReading.fileDescriptor, deadline: .now() + timeout) { kill(pid, SIGKILL) }
-        try? output.fileHandleForReading.close()
+        if data.count > maximumAnswerBytes { kill(pid, SIGKILL) }  // reading stopped; it would wait to write on
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let how = process.terminationReason == .uncaughtSignal ? "signal" : "exit status"
@@ -246,8 +255,11 @@ public enum RosterChild {
 
     /// The parent's reading of the child's answer; anything else is a dead parser.
     static func decode(_ output: Data) throws(RosterError) -> Roster {
-        guard let answer = try? JSONDecoder().decode(Answer.self, from: output) else {
-            throw .parserDied(detail: "parse-roster wrote no answer (\(output.count) bytes)")
+        let answer: Answer
+        do {
+            answer = try JSONDecoder().decode(Answer.self, from: output)
+        } catch {
+            throw .parserDied(detail: "parse-roster wrote no answer (\(output.count) bytes): \(error)")
         }
         if answer.tooManyRows == true { throw .tooManyRows }
         if answer.noHeader == true { throw .noHeader }

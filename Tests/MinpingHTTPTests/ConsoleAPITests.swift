@@ -208,7 +208,7 @@ struct ConsoleAPITests {
                 (response.status, response.headers[.contentSecurityPolicy], response.headers[.cacheControl], String(buffer: response.body))
             }
             #expect(console.0 == .ok && console.1?.hasPrefix("default-src 'self'") == true && console.2 == "no-store")
-            #expect(console.3.contains("<script src=\"/static/admin.js\" defer></script>") && !console.3.contains("<script>"))
+            #expect(console.3.contains("<script type=\"module\" src=\"/static/admin.js\"></script>") && !console.3.contains("<script>"))
         }
     }
 }
