@@ -32,6 +32,11 @@ public enum LifecycleEvent: Sendable, Equatable {
     case published(ResultsStage, at: Date)
     case appealFiled(id: String)
     case appealResolved(id: String)
+    /// A star withheld or a subject corrected (SPEC §6 remedies): results change, so they
+    /// must be published again before final.
+    case amended
+    /// A supplementary round opens (SPEC §6 `revote`): `preliminary → open`, counts start over.
+    case revoteOpened(round: Int)
     case annulled(at: Date)
 
     /// What the event does, as a refusal says it ("cannot open an evaluation that is closed").
@@ -47,6 +52,8 @@ public enum LifecycleEvent: Sendable, Equatable {
         case let .published(stage, _): "publish \(stage.rawValue) results of"
         case .appealFiled: "file an appeal against"
         case .appealResolved: "resolve an appeal of"
+        case .amended: "amend the results of"
+        case .revoteOpened: "open a supplementary round of"
         case .annulled: "annul"
         }
     }
@@ -63,6 +70,8 @@ public enum LifecycleRefusal: Error, Sendable, Equatable, CustomStringConvertibl
     case appealUnknown(String)
     case appealExists(String)
     case alreadyResolved(String)
+    /// A remedy changed the results: final needs them published as preliminary again.
+    case republicationDue
 
     public var code: String {
         switch self {
@@ -75,6 +84,7 @@ public enum LifecycleRefusal: Error, Sendable, Equatable, CustomStringConvertibl
         case .appealUnknown: "not_found"
         case .appealExists: "appeal_exists"
         case .alreadyResolved: "already_resolved"
+        case .republicationDue: "invalid_transition"
         }
     }
 
@@ -89,6 +99,8 @@ public enum LifecycleRefusal: Error, Sendable, Equatable, CustomStringConvertibl
         case let .appealUnknown(id): "appeal '\(id)' not found"
         case let .appealExists(id): "appeal '\(id)' already exists"
         case let .alreadyResolved(id): "appeal '\(id)' is already resolved"
+        case .republicationDue:
+            "a remedy changed the results: publish the preliminary results again (the publicity period runs again from then) before final"
         }
     }
 }
@@ -114,6 +126,11 @@ public struct Lifecycle: Sendable, Equatable {
     public private(set) var preliminaryAt: Date?
     /// Appeal id → resolved.
     public private(set) var appeals: [String: Bool]
+    /// 1, then 2, 3, … for each supplementary round (补充测评). `slips`, `codes`, `issued` and
+    /// `ballots` count the current round: each round has the whole electorate.
+    public private(set) var round: Int
+    /// A remedy changed the results since they were last published.
+    public private(set) var republicationDue: Bool
 
     /// A new evaluation, in draft.
     public init(electorate: Int, publicityDays: Int) {
@@ -122,7 +139,8 @@ public struct Lifecycle: Sendable, Equatable {
 
     /// An evaluation as a store keeps it.
     public init(electorate: Int, publicityDays: Int, state: EvaluationState, slips: Int = 0, codes: Int = 0,
-                issued: Int = 0, ballots: Int = 0, preliminaryAt: Date? = nil, appeals: [String: Bool] = [:]) {
+                issued: Int = 0, ballots: Int = 0, preliminaryAt: Date? = nil, appeals: [String: Bool] = [:],
+                round: Int = 1, republicationDue: Bool = false) {
         self.electorate = electorate
         self.publicityDays = publicityDays
         self.state = state
@@ -132,6 +150,8 @@ public struct Lifecycle: Sendable, Equatable {
         self.ballots = ballots
         self.preliminaryAt = preliminaryAt
         self.appeals = appeals
+        self.round = round
+        self.republicationDue = republicationDue
     }
 
     /// The end of the publicity period (公示期): `publicity_days` after the first preliminary
@@ -172,14 +192,16 @@ public struct Lifecycle: Sendable, Equatable {
         case .closed:
             try move(from: .open, to: .closed, refuse)
         case let .published(.preliminary, at):
-            // Again while in preliminary, to correct after an upheld appeal; the publicity
-            // period runs from the first.
+            // Again while in preliminary, after a remedy: the publicity period runs again in
+            // full from the corrected results (from the first, when nothing changed).
             guard state == .closed || state == .preliminary else { throw refuse }
-            if state == .closed { preliminaryAt = at }
+            if state == .closed || republicationDue { preliminaryAt = at }
+            republicationDue = false
             state = .preliminary
         case let .published(.final, at):
             guard state == .preliminary else { throw refuse }
             guard unresolvedAppeals == 0 else { throw .appealsPending(unresolvedAppeals) }
+            guard !republicationDue else { throw .republicationDue }
             if let deadline = publicityDeadline, at < deadline { throw .publicityNotOver(until: deadline) }
             state = .final
         case let .appealFiled(id):
@@ -191,6 +213,15 @@ public struct Lifecycle: Sendable, Equatable {
             guard let resolved = appeals[id] else { throw .appealUnknown(id) }
             guard !resolved else { throw .alreadyResolved(id) }
             appeals[id] = true
+        case .amended:
+            guard state == .preliminary else { throw refuse }
+            republicationDue = true
+        case let .revoteOpened(next):
+            guard state == .preliminary, next == round + 1 else { throw refuse }
+            state = .open
+            round = next
+            (slips, codes, issued, ballots) = (0, 0, 0, 0)
+            republicationDue = true
         case .annulled:
             guard state != .final, state != .annulled else { throw refuse }
             state = .annulled

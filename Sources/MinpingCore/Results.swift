@@ -13,6 +13,8 @@ public struct EvaluationResults: Sendable, Equatable {
     public var quorumMet: Bool
     /// Members in definition order, then organizations.
     public var subjects: [SubjectResult]
+    /// Supplementary rounds (SPEC §3 `rounds`), absent while there are none.
+    public var rounds: [RoundSummary] = []
 
     public var jsonValue: JSONValue {
         var members: [(String, JSONValue)] = [("evaluation", .string(evaluation))]
@@ -23,6 +25,12 @@ public struct EvaluationResults: Sendable, Equatable {
             ("quorum_met", .bool(quorumMet)),
             ("subjects", .array(subjects.map(\.jsonValue))),
         ]
+        if !rounds.isEmpty {
+            members.append(("rounds", .array(rounds.map { round in
+                .object([("round", .int(round.round)), ("subjects", .array(round.subjects.map(JSONValue.string))),
+                         ("ballots", .int(round.ballots)), ("electorate", .int(round.electorate))])
+            })))
+        }
         return .object(members)
     }
 }
@@ -43,8 +51,14 @@ public struct SubjectResult: Sendable, Equatable {
     public var denominator: Int
     /// Rounded half-up to one decimal, e.g. "76.9"; nil when the denominator is 0.
     public var rate: String?
-    /// Star ids in the order the rules list them.
+    /// Star ids in the order the rules list them (withheld ones left out).
     public var stars: [String]
+    /// Stars the count awarded and a remedy or the street withheld (SPEC §3).
+    public var withheld: [WithheldStar] = []
+    /// The supplementary round the counts come from; nil for round 1.
+    public var round: Int?
+    /// The roster's values a `correct` remedy replaced; nil when nothing was corrected.
+    public var corrected: Correction?
 
     public var jsonValue: JSONValue {
         var members: [(String, JSONValue)] = [
@@ -58,6 +72,17 @@ public struct SubjectResult: Sendable, Equatable {
             ("rate", rate.map(JSONValue.string) ?? .null),
             ("stars", .array(stars.map(JSONValue.string))),
         ]
+        if !withheld.isEmpty {
+            members.append(("withheld", .array(withheld.map { star in
+                .object([("star", .string(star.star)), ("reason", .string(star.reason))]
+                        + (star.appeal.map { [("appeal", JSONValue.string($0))] } ?? []))
+            })))
+        }
+        if let round { members.append(("round", .int(round))) }
+        if let corrected {
+            members.append(("corrected", .object((corrected.name.map { [("name", JSONValue.string($0))] } ?? [])
+                + (corrected.organization.map { [("organization", JSONValue.string($0))] } ?? []))))
+        }
         return .object(members)
     }
 }
@@ -78,13 +103,23 @@ extension EvaluationResults {
         guard case let .bool(quorumMet)? = fields["quorum_met"] else { throw ResultsReadError("quorum_met") }
         self.quorumMet = quorumMet
         guard case let .array(items)? = fields["subjects"] else { throw ResultsReadError("subjects") }
+        if case let .array(roundItems)? = fields["rounds"] {
+            rounds = try roundItems.map { item throws(ResultsReadError) in
+                let round = try Self.object(item, "rounds[]")
+                guard case let .array(ids)? = round["subjects"] else { throw ResultsReadError("rounds[].subjects") }
+                return RoundSummary(round: try Self.int(round["round"], "rounds[].round"),
+                                    subjects: try ids.map { id throws(ResultsReadError) in try Self.string(id, "rounds[].subjects[]") },
+                                    ballots: try Self.int(round["ballots"], "rounds[].ballots"),
+                                    electorate: try Self.int(round["electorate"], "rounds[].electorate"))
+            }
+        }
         subjects = try items.map { item throws(ResultsReadError) in
             let subject = try Self.object(item, "subjects[]")
             guard let kind = SubjectKind(rawValue: try Self.string(subject["kind"], "kind")) else { throw ResultsReadError("kind") }
             let counts = try Self.object(subject["counts"] ?? .null, "counts")
             let rate = try Self.optionalString(subject["rate"], "rate")
             guard case let .array(starItems)? = subject["stars"] else { throw ResultsReadError("stars") }
-            return SubjectResult(
+            var result = SubjectResult(
                 id: try Self.string(subject["id"], "id"), kind: kind, name: try Self.string(subject["name"], "name"),
                 organization: try Self.optionalString(subject["organization"], "organization"),
                 counts: try definition.options.map { option throws(ResultsReadError) in
@@ -93,6 +128,21 @@ extension EvaluationResults {
                 satisfied: try Self.int(subject["satisfied"], "satisfied"),
                 denominator: try Self.int(subject["denominator"], "denominator"), rate: rate,
                 stars: try starItems.map { star throws(ResultsReadError) in try Self.string(star, "stars[]") })
+            if case let .array(withheld)? = subject["withheld"] {
+                result.withheld = try withheld.map { item throws(ResultsReadError) in
+                    let star = try Self.object(item, "withheld[]")
+                    return WithheldStar(star: try Self.string(star["star"], "withheld[].star"),
+                                        reason: try Self.string(star["reason"], "withheld[].reason"),
+                                        appeal: try Self.optionalString(star["appeal"], "withheld[].appeal"))
+                }
+            }
+            if let round = subject["round"] { result.round = try Self.int(round, "round") }
+            if let corrected = subject["corrected"] {
+                let fields = try Self.object(corrected, "corrected")
+                result.corrected = Correction(name: try Self.optionalString(fields["name"], "corrected.name"),
+                                              organization: try Self.optionalString(fields["organization"], "corrected.organization"))
+            }
+            return result
         }
     }
 

@@ -80,6 +80,11 @@ public struct Tally: Sendable {
         return ResolvedRatings(cells: cells)
     }
 
+    /// The ids of the subjects a resolved ballot rates.
+    public func subjectIDs(of resolved: ResolvedRatings) -> [String] {
+        resolved.cells.map { subjects[$0 / optionCount].id }
+    }
+
     /// Counts a ballot resolved by ``resolve(_:)`` for the same definition.
     public mutating func add(_ resolved: ResolvedRatings) {
         record(cells: resolved.cells)

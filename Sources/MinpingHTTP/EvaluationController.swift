@@ -41,6 +41,7 @@ struct EvaluationController {
         group.get(":id/appeals", use: appeals)
         group.post(":id/appeals", use: fileAppeal)
         group.post(":id/appeals/:appeal/resolution", use: resolveAppeal)
+        group.post(":id/withholdings", use: withhold)
         group.get(":id/receipts/:tracker", use: receipt)
         group.get(":id/log/checkpoint", use: checkpoint)
         group.get(":id/log/entries", use: entries)
@@ -69,6 +70,8 @@ struct EvaluationController {
     struct Evaluation: JSONResponse {
         let record: EvaluationRecord, definition: EvaluationDefinition, logVerifierKey: String, tokenKey: TokenPublicKey
         let witnesses: [WitnessStatus]
+        /// The current round's subjects after round 1 (a supplementary round rates only them).
+        let roundSubjects: Set<String>?
         var json: JSONValue {
             let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
             let members: [JSONValue] = definition.members.map { member in
@@ -93,6 +96,13 @@ struct EvaluationController {
                 ("preliminary_at", record.lifecycle.preliminaryAt.map { .string(LogTime.format($0)) } ?? .null),
                 ("publicity_until", record.lifecycle.publicityDeadline.map { .string(LogTime.format($0)) } ?? .null),
                 ("appeals_pending", .int(record.lifecycle.unresolvedAppeals)),
+                // SPEC §6: the round being voted or last voted, its subjects after round 1, and
+                // whether a remedy changed results that are not yet published again.
+                ("round", .int(record.lifecycle.round)),
+                ("round_subjects", roundSubjects.map { ids in
+                    .array(definition.subjects.map(\.id).filter(ids.contains).map(JSONValue.string))
+                } ?? .null),
+                ("republication_due", .bool(record.lifecycle.republicationDue)),
                 ("log_verifier_key", .string(logVerifierKey)),
                 // Each witness and the largest checkpoint size it cosigned (SPEC §5).
                 ("witnesses", .array(witnesses.map {
@@ -123,9 +133,11 @@ struct EvaluationController {
     }
 
     struct Appeals: JSONResponse {
-        let appeals: [AppealRecord], definition: EvaluationDefinition
+        let appeals: [AppealRecord], definition: EvaluationDefinition, amendments: Amendments
         var json: JSONValue {
             let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
+            let remedies = Dictionary(amendments.remedies.compactMap { taken in taken.appeal.map { ($0, taken.remedy) } },
+                                      uniquingKeysWith: { first, _ in first })
             return .object([("appeals", .array(appeals.map { appeal in
                 .object([
                     ("id", .string(appeal.id)), ("subject", appeal.subject.map(JSONValue.string) ?? .null),
@@ -133,6 +145,7 @@ struct EvaluationController {
                     ("text", .string(appeal.text)), ("filed_at", .string(LogTime.format(appeal.filedAt))),
                     ("outcome", appeal.outcome.map { .string($0.rawValue) } ?? .null),
                     ("note", appeal.note.map(JSONValue.string) ?? .null),
+                    ("remedy", remedies[appeal.id].map(\.jsonValue) ?? .null),
                 ])
             }))])
         }
@@ -193,11 +206,57 @@ struct EvaluationController {
     struct ResolutionRequest: Decodable {
         let outcome: AppealOutcome
         let note: String
+        let remedy: RemedyRequest?
+    }
+
+    /// A remedy as a resolution body gives it (SPEC §6): `{"kind":"withhold","subject","star",
+    /// "reason"}`, `{"kind":"correct","subject","name"?,"organization"?}`,
+    /// `{"kind":"revote","subjects":[…]}` or `{"kind":"annul","reason"}`.
+    struct RemedyRequest: Decodable {
+        let kind: RemedyKind
+        let subject: String?
+        let star: String?
+        let reason: String?
+        let name: String?
+        let organization: String?
+        let subjects: [String]?
+
+        func remedy() throws(ServiceError) -> Remedy {
+            func need<T>(_ value: T?, _ field: String) throws(ServiceError) -> T {
+                guard let value else { throw .remedyInvalid("a '\(kind.rawValue)' remedy needs \"\(field)\"") }
+                return value
+            }
+            switch kind {
+            case .withhold:
+                return .withhold(subject: try need(subject, "subject"), star: try need(star, "star"), reason: try need(reason, "reason"))
+            case .correct:
+                return .correct(subject: try need(subject, "subject"), name: name, organization: organization)
+            case .revote:
+                return .revote(subjects: try need(subjects, "subjects"))
+            case .annul:
+                return .annul(reason: try need(reason, "reason"))
+            }
+        }
+    }
+
+    struct WithholdingRequest: Decodable {
+        let subject: String
+        let star: String
+        let reason: String
+    }
+
+    struct Withheld: JSONResponse {
+        let subject: String, star: String
+        var status: HTTPResponse.Status { .created }
+        var json: JSONValue { .object([("subject", .string(subject)), ("star", .string(star))]) }
     }
 
     struct Resolved: JSONResponse {
-        let appeal: String, outcome: AppealOutcome
-        var json: JSONValue { .object([("appeal", .string(appeal)), ("outcome", .string(outcome.rawValue))]) }
+        let appeal: String, outcome: AppealOutcome, remedy: RemedyKind?
+        var json: JSONValue {
+            .object([("appeal", .string(appeal)), ("outcome", .string(outcome.rawValue))]
+                    + (remedy.map { [("remedy", JSONValue.string($0.rawValue))] } ?? []))
+        }
     }
 
     // MARK: Routes
@@ -223,7 +282,8 @@ struct EvaluationController {
         return Evaluation(record: record, definition: try await service.definition(record.id),
                           logVerifierKey: try await service.logIdentity(record.id).verifierKey,
                           tokenKey: try await service.tokenPublicKey(record.id),
-                          witnesses: try await service.witnessStatus(record.id))
+                          witnesses: try await service.witnessStatus(record.id),
+                          roundSubjects: try await service.currentRound(record.id).subjects)
     }
 
     @Sendable func list(_ request: Request, context: MinpingContext) async throws -> Listed {
@@ -245,7 +305,8 @@ struct EvaluationController {
 
     @Sendable func appeals(_ request: Request, context: MinpingContext) async throws -> Appeals {
         let record = try await evaluation(context, .adminOrReviewer)
-        return Appeals(appeals: try await service.appeals(record.id), definition: try await service.definition(record.id))
+        return Appeals(appeals: try await service.appeals(record.id), definition: try await service.definition(record.id),
+                       amendments: try await service.amendments(record.id))
     }
 
     /// The results table (SPEC §7), the same numbers as `GET /results`.
@@ -338,8 +399,17 @@ struct EvaluationController {
         let record = try await evaluation(context, .reviewer)
         let appeal = try context.parameters.require("appeal")
         let body = try await Body.decode(ResolutionRequest.self, request)
-        try await service.resolveAppeal(record.id, appeal: appeal, outcome: body.outcome, note: body.note)
-        return Resolved(appeal: appeal, outcome: body.outcome)
+        let remedy = try body.remedy?.remedy()
+        try await service.resolveAppeal(record.id, appeal: appeal, outcome: body.outcome, note: body.note, remedy: remedy)
+        return Resolved(appeal: appeal, outcome: body.outcome, remedy: remedy?.kind)
+    }
+
+    /// The street's own withholding (一票否决) while results are preliminary (SPEC §6).
+    @Sendable func withhold(_ request: Request, context: MinpingContext) async throws -> Withheld {
+        let record = try await evaluation(context, .admin)
+        let body = try await Body.decode(WithholdingRequest.self, request)
+        try await service.withhold(record.id, subject: body.subject, star: body.star, reason: body.reason)
+        return Withheld(subject: body.subject, star: body.star)
     }
 
     @Sendable func receipt(_ request: Request, context: MinpingContext) async throws -> Response {

@@ -41,7 +41,8 @@ extension Problem {
     static func status(of code: String) -> HTTPResponse.Status {
         switch code {
         case "not_found": .notFound
-        case "definition_invalid", "ballot_invalid", "appeal_invalid", "roster_invalid", "text_invalid", "identity_conflict": .unprocessableContent
+        case "definition_invalid", "ballot_invalid", "appeal_invalid", "roster_invalid", "text_invalid", "identity_conflict",
+             "remedy_invalid": .unprocessableContent
         case "code_invalid", "token_invalid", "forbidden": .forbidden
         case "malformed_request", "request_incomplete": .badRequest
         case "unauthenticated": .unauthorized

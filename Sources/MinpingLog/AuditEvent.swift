@@ -16,8 +16,37 @@ public enum AuditEvent: Sendable, Equatable {
     case closed(at: Date, ballots: Int, issued: Int)
     case results(stage: ResultsStage, at: Date, results: JSONValue)
     case appealFiled(appeal: String, subject: String?, textSHA256: String)
-    case appealResolved(appeal: String, outcome: AppealOutcome, noteSHA256: String)
+    /// `remedy` is required when upheld, absent when dismissed (SPEC §5); the remedy's own
+    /// entry follows at once.
+    case appealResolved(appeal: String, outcome: AppealOutcome, noteSHA256: String, remedy: RemedyKind?)
     case annulled(at: Date, reasonSHA256: String)
+    /// A star withheld, by an upheld appeal or the street's veto (no appeal); the reason is public.
+    case withheld(subject: String, star: String, reason: String, appeal: String?)
+    /// A subject's displayed name or organization corrected by an upheld appeal.
+    case corrected(subject: String, name: String?, organization: String?, appeal: String)
+    /// A supplementary round on `subjects`, with its own issuing key.
+    case revoteOpened(RevoteOpened)
+
+    public struct RevoteOpened: Sendable, Equatable {
+        public var round: Int
+        public var subjects: [String]
+        public var tokenKeySPKI: String
+        public var tokenKeyID: String
+        public var appeal: String
+
+        public init(round: Int, subjects: [String], tokenKey: TokenPublicKey, appeal: String) {
+            self.init(round: round, subjects: subjects, tokenKeySPKI: tokenKey.spki.base64EncodedString(),
+                      tokenKeyID: tokenKey.tokenKeyID.hex, appeal: appeal)
+        }
+
+        init(round: Int, subjects: [String], tokenKeySPKI: String, tokenKeyID: String, appeal: String) {
+            self.round = round
+            self.subjects = subjects
+            self.tokenKeySPKI = tokenKeySPKI
+            self.tokenKeyID = tokenKeyID
+            self.appeal = appeal
+        }
+    }
 
     public struct Created: Sendable, Equatable {
         public var definition: JSONValue
@@ -52,6 +81,9 @@ public enum AuditEvent: Sendable, Equatable {
         case .appealFiled: .appealFiled
         case .appealResolved: .appealResolved
         case .annulled: .annulled
+        case .withheld: .withheld
+        case .corrected: .corrected
+        case .revoteOpened: .revoteOpened
         }
     }
 
@@ -66,8 +98,10 @@ public enum AuditEvent: Sendable, Equatable {
         case let .closed(at, _, _): .closed(at: at)
         case let .results(stage, at, _): .published(stage, at: at)
         case let .appealFiled(appeal, _, _): .appealFiled(id: appeal)
-        case let .appealResolved(appeal, _, _): .appealResolved(id: appeal)
+        case let .appealResolved(appeal, _, _, _): .appealResolved(id: appeal)
         case let .annulled(at, _): .annulled(at: at)
+        case .withheld, .corrected: .amended
+        case let .revoteOpened(revote): .revoteOpened(round: revote.round)
         }
     }
 
@@ -101,10 +135,21 @@ public enum AuditEvent: Sendable, Equatable {
         case let .appealFiled(appeal, subject, textSHA256):
             return [("appeal", .string(appeal))] + (subject.map { [("subject", JSONValue.string($0))] } ?? [])
                 + [("text_sha256", .string(textSHA256))]
-        case let .appealResolved(appeal, outcome, noteSHA256):
+        case let .appealResolved(appeal, outcome, noteSHA256, remedy):
             return [("appeal", .string(appeal)), ("outcome", .string(outcome.rawValue)), ("note_sha256", .string(noteSHA256))]
+                + (remedy.map { [("remedy", JSONValue.string($0.rawValue))] } ?? [])
         case let .annulled(at, reasonSHA256):
             return [("at", time(at)), ("reason_sha256", .string(reasonSHA256))]
+        case let .withheld(subject, star, reason, appeal):
+            return [("subject", .string(subject)), ("star", .string(star)), ("reason", .string(reason))]
+                + (appeal.map { [("appeal", JSONValue.string($0))] } ?? [])
+        case let .corrected(subject, name, organization, appeal):
+            return [("subject", .string(subject))] + (name.map { [("name", JSONValue.string($0))] } ?? [])
+                + (organization.map { [("organization", JSONValue.string($0))] } ?? []) + [("appeal", .string(appeal))]
+        case let .revoteOpened(revote):
+            return [("round", .int(revote.round)), ("subjects", .array(revote.subjects.map(JSONValue.string))),
+                    ("token_key_spki", .string(revote.tokenKeySPKI)), ("token_key_id", .string(revote.tokenKeyID)),
+                    ("appeal", .string(revote.appeal))]
         }
     }
 
@@ -146,6 +191,9 @@ public enum AuditEvent: Sendable, Equatable {
             guard let value = fields[key], case .object = value else { throw missing(key) }
             return value
         }
+        func optionalString(_ key: String) -> String? {
+            if case let .string(value)? = fields[key] { value } else { nil }
+        }
         func time() throws(AuditEventError) -> Date {
             let text = try string("at")
             guard let date = LogTime.parse(text) else { throw AuditEventError(check: "time", detail: "'\(text)' is not an RFC 3339 time") }
@@ -179,9 +227,33 @@ public enum AuditEvent: Sendable, Equatable {
             guard let outcome = AppealOutcome(rawValue: try string("outcome")) else {
                 throw AuditEventError(check: "appeal", detail: "outcome must be dismissed or upheld")
             }
-            self = .appealResolved(appeal: try string("appeal"), outcome: outcome, noteSHA256: try string("note_sha256"))
+            let remedy: RemedyKind?
+            if case let .string(kind)? = fields["remedy"] {
+                guard let known = RemedyKind(rawValue: kind) else {
+                    throw AuditEventError(check: "remedy", detail: "remedy must be withhold, correct, revote or annul")
+                }
+                remedy = known
+            } else {
+                remedy = nil
+            }
+            // SPEC §5: required when upheld; a dismissed appeal changes nothing.
+            guard (outcome == .upheld) == (remedy != nil) else {
+                throw AuditEventError(check: "remedy", detail: outcome == .upheld ? "an upheld appeal names its remedy" : "a dismissed appeal has no remedy")
+            }
+            self = .appealResolved(appeal: try string("appeal"), outcome: outcome, noteSHA256: try string("note_sha256"), remedy: remedy)
         case .annulled:
             self = .annulled(at: try time(), reasonSHA256: try string("reason_sha256"))
+        case .withheld:
+            self = .withheld(subject: try string("subject"), star: try string("star"), reason: try string("reason"),
+                             appeal: optionalString("appeal"))
+        case .corrected:
+            self = .corrected(subject: try string("subject"), name: optionalString("name"),
+                              organization: optionalString("organization"), appeal: try string("appeal"))
+        case .revoteOpened:
+            guard case let .array(items)? = fields["subjects"] else { throw missing("subjects") }
+            let subjects = items.compactMap { if case let .string(id) = $0 { id } else { nil } }
+            self = .revoteOpened(RevoteOpened(round: try int("round"), subjects: subjects, tokenKeySPKI: try string("token_key_spki"),
+                                              tokenKeyID: try string("token_key_id"), appeal: try string("appeal")))
         }
     }
 }

@@ -100,6 +100,7 @@ public struct BundleVerifier {
                 var ballot: LifecycleReplay.BallotChecks?
                 if entry.type == .ballot, let (text, pairs) = AuditEvent.ballotFields(entry) {
                     ballot = LifecycleReplay.BallotChecks(
+                        token: text,
                         nonce: Swift.Result { () throws(TokenError) in try verifier.verify(base64URL: text) },
                         ratings: Swift.Result { () throws(VoteError) in try resolver.resolve(pairs: pairs) })
                     event = .success(.ballot(token: "", ratings: [:]))
@@ -170,13 +171,18 @@ public struct BundleVerifier {
         }
         try checkCreated(created, definition: definition, tokenKey: tokenKey, logKey: logKey)
         // The replay spends the nonces in log order, with the events and tokens read above.
-        var replay = LifecycleReplay(definition: definition, expectedBallots: decoded.count)
+        var replay = LifecycleReplay(definition: definition, tokenKeyID: tokenKey.tokenKeyID.hex, expectedBallots: decoded.count)
         for case let .success(decodedEntry) in decoded {
             do {
                 try replay.apply(seq: decodedEntry.seq, type: decodedEntry.type, event: decodedEntry.event, ballot: decodedEntry.ballot)
             } catch {
                 throw fail(decodedEntry.seq, error.check, error.detail)
             }
+        }
+        do {
+            try replay.finish()
+        } catch {
+            throw fail(decoded.count - 1, error.check, error.detail)
         }
 
         // results.json is the latest published results.
@@ -186,7 +192,7 @@ public struct BundleVerifier {
                 ? "results.json is missing" : "results.json is not the latest results entry")
         }
         try checkWitnesses(latestNote, size: tree.size)
-        return VerificationSummary(origin: origin, entries: tree.size, ballots: replay.tally.ballots,
+        return VerificationSummary(origin: origin, entries: tree.size, ballots: replay.ballots,
                                    issued: replay.issued, checkpoints: bundle.checkpoints.count,
                                    stage: replay.state.rawValue)
     }

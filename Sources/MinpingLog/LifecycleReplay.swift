@@ -13,21 +13,47 @@ struct LifecycleReplay {
 
     let definition: EvaluationDefinition
     private(set) var lifecycle: Lifecycle
-    private(set) var tally: Tally
+    /// One tally per round: round 1's, then each supplementary round's (SPEC §6 `revote`).
+    private(set) var tallies: [Tally]
+    /// What remedies changed so far, in log order.
+    private(set) var amendments = Amendments()
     private(set) var latestResults: JSONValue?
     private var spent = Set<SpentNonce>()
     private var lastTime: Date?
+    /// The evaluation's token challenge: a supplementary round's key verifies its tokens.
+    private let challenge: TokenChallenge
+    /// The key ids of every round so far: a round's key is a new one.
+    private var roundKeyIDs: Set<String> = []
+    /// The current supplementary round's token verifier and subjects (nil in round 1).
+    private var roundVerifier: TokenVerifier?
+    private var roundSubjects: Set<String> = []
+    /// An upheld appeal whose remedy entry must come next (SPEC §5: "at once").
+    private var awaitedRemedy: (appeal: String, kind: RemedyKind)?
 
     var state: EvaluationState { lifecycle.state }
     var issued: Int { lifecycle.issued }
+    /// Ballots in every round.
+    var ballots: Int { tallies.reduce(0) { $0 + $1.ballots } }
+    private var tally: Tally {
+        get { tallies[tallies.count - 1] }
+        set { tallies[tallies.count - 1] = newValue }
+    }
 
     /// - Parameter expectedBallots: room to keep for spent nonces (e.g. the log's size), so the
     ///   set is not rehashed as it grows.
-    init(definition: EvaluationDefinition, expectedBallots: Int = 0) {
+    init(definition: EvaluationDefinition, tokenKeyID: String, expectedBallots: Int = 0) {
         self.definition = definition
         lifecycle = Lifecycle(electorate: definition.electorate, publicityDays: definition.publicityDays)
-        tally = Tally(definition: definition)
+        tallies = [Tally(definition: definition)]
+        challenge = TokenChallenge(street: definition.street, evaluation: definition.id)
+        roundKeyIDs = [tokenKeyID]
         spent.reserveCapacity(expectedBallots)
+    }
+
+    /// The results a recount gives now: round 1, each revoted subject from its latest round,
+    /// withholdings and corrections applied (SPEC §3).
+    func recount(stage: ResultsStage?) -> EvaluationResults {
+        amendments.results(of: tallies, stage: stage)
     }
 
     /// A spent nonce as the set keeps it: a token's 32 bytes held inline, so neither hashing
@@ -59,7 +85,9 @@ struct LifecycleReplay {
     /// What a ballot's checks that do not depend on log order found: they run ahead, on every
     /// core (``BundleVerifier``), and the replay spends the nonce and counts in log order.
     struct BallotChecks: Sendable {
-        /// The token verified: its nonce.
+        /// The token's text: a supplementary round's ballot is verified again under its key.
+        var token: String
+        /// The token verified under the evaluation's first key: its nonce.
         var nonce: Result<Data, TokenError>
         /// The ratings resolved against the definition.
         var ratings: Result<Tally.ResolvedRatings, VoteError>
@@ -90,21 +118,29 @@ struct LifecycleReplay {
             guard let ballot else { throw fail("ballot", "the ballot's token and ratings were not checked") }
             let nonce: Data
             do {
-                nonce = try ballot.nonce.get()
+                // A supplementary round's ballot spends a token of that round's key (SPEC §4).
+                nonce = try roundVerifier.map { verifier throws(TokenError) in try verifier.verify(base64URL: ballot.token) }
+                    ?? ballot.nonce.get()
             } catch {
-                throw fail("token", "not a valid token for this evaluation: \(error)")
+                throw fail("token", "not a valid token for \(lifecycle.round > 1 ? "round \(lifecycle.round) of " : "")this evaluation: \(error)")
             }
             guard spent.insert(SpentNonce(nonce)).inserted else { throw fail("double_spend", "this token was already spent") }
+            let resolved: Tally.ResolvedRatings
             do {
-                tally.add(try ballot.ratings.get())
+                resolved = try ballot.ratings.get()
             } catch {
                 throw fail("ballot", error.description)
             }
+            if roundVerifier != nil, let outside = tally.subjectIDs(of: resolved).first(where: { !roundSubjects.contains($0) }) {
+                throw fail("ballot", "a round \(lifecycle.round) ballot rates '\(outside)', which is not in its round")
+            }
+            tally.add(resolved)
         case let .appealFiled(_, subject?, _) where lifecycle.state == .preliminary:
             guard definition.subjects.contains(where: { $0.id == subject }) else { throw fail("appeal", "unknown subject '\(subject)'") }
         default:
             break
         }
+        try checkRemedyOrder(event, fail)
 
         let before = lifecycle
         if let move = event.lifecycleEvent {
@@ -127,14 +163,72 @@ struct LifecycleReplay {
                 throw fail("closed", "closed says \(ballots) ballots of \(issued) issued; the log has \(tally.ballots) of \(lifecycle.issued)")
             }
         case let .results(stage, _, published):
-            let recount = tally.results(stage: stage).jsonValue
+            let recount = recount(stage: stage).jsonValue
             guard CanonicalJSON.encode(published) == CanonicalJSON.encode(recount) else {
                 throw fail("recount", "the published results differ from a recount of the ballots")
             }
             latestResults = published
+        case let .withheld(subject, star, reason, appeal):
+            let remedy = Remedy.withhold(subject: subject, star: star, reason: reason)
+            if let problem = amendments.problem(with: remedy, definition: definition, results: recount(stage: nil)) {
+                throw fail("remedy", problem)
+            }
+            amendments.withhold(subject: subject, star: WithheldStar(star: star, reason: reason, appeal: appeal))
+        case let .corrected(subject, name, organization, appeal):
+            let remedy = Remedy.correct(subject: subject, name: name, organization: organization)
+            if let problem = amendments.problem(with: remedy, definition: definition, results: recount(stage: nil)) {
+                throw fail("remedy", problem)
+            }
+            amendments.correct(subject: subject, name: name, organization: organization, appeal: appeal)
+        case let .revoteOpened(revote):
+            if let problem = amendments.problem(with: .revote(subjects: revote.subjects), definition: definition,
+                                                results: recount(stage: nil)) {
+                throw fail("remedy", problem)
+            }
+            guard let spki = Data(base64Encoded: revote.tokenKeySPKI), let key = try? TokenPublicKey(spki: spki),
+                  key.tokenKeyID.hex == revote.tokenKeyID
+            else { throw fail("token_key", "round \(revote.round)'s token_key_id is not SHA-256 of an RFC 9578 token_key_spki") }
+            guard roundKeyIDs.insert(revote.tokenKeyID).inserted else {
+                throw fail("token_key", "round \(revote.round) reuses an earlier round's issuing key")
+            }
+            roundVerifier = TokenVerifier(publicKey: key, challenge: challenge)
+            roundSubjects = Set(revote.subjects)
+            amendments.openRound(revote.round, subjects: revote.subjects, appeal: revote.appeal)
+            tallies.append(Tally(definition: definition))
         default:
             break
         }
+    }
+
+    /// After the last entry: no upheld appeal may still await its remedy.
+    func finish() throws(Failure) {
+        if let awaited = awaitedRemedy {
+            throw Failure(check: "remedy", detail: "appeal '\(awaited.appeal)' was upheld with '\(awaited.kind.rawValue)', which never followed")
+        }
+    }
+
+    /// SPEC §5: an upheld appeal's `appeal_resolved` is followed at once by its remedy's entry,
+    /// which names the appeal; a remedy entry comes only so (a `withheld` without an appeal is
+    /// the street's own veto).
+    private mutating func checkRemedyOrder(_ event: AuditEvent, _ fail: (String, String) -> Failure) throws(Failure) {
+        let remedy: (appeal: String?, kind: RemedyKind)? = switch event {
+        case let .withheld(_, _, _, appeal): (appeal, .withhold)
+        case let .corrected(_, _, _, appeal): (appeal, .correct)
+        case let .revoteOpened(revote): (revote.appeal, .revote)
+        case .annulled: (awaitedRemedy?.appeal, .annul)
+        default: nil
+        }
+        if let awaited = awaitedRemedy {
+            guard let remedy, remedy.kind == awaited.kind, remedy.appeal == awaited.appeal else {
+                throw fail("remedy", "appeal '\(awaited.appeal)' was upheld with '\(awaited.kind.rawValue)', which must follow at once")
+            }
+            awaitedRemedy = nil
+        } else if let remedy, let appeal = remedy.appeal {
+            throw fail("remedy", "a '\(remedy.kind.rawValue)' entry names appeal '\(appeal)', which was not just upheld with it")
+        } else if let remedy, remedy.kind != .withhold, remedy.kind != .annul {
+            throw fail("remedy", "a '\(remedy.kind.rawValue)' entry needs an upheld appeal")
+        }
+        if case let .appealResolved(appeal, .upheld, _, kind?) = event { awaitedRemedy = (appeal, kind) }
     }
 
     /// The verifier's name for a refusal of the lifecycle (the same in `tools/verify_bundle.py`).

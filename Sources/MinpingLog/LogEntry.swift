@@ -14,6 +14,10 @@ public enum EntryType: String, Sendable, CaseIterable {
     case appealFiled = "appeal_filed"
     case appealResolved = "appeal_resolved"
     case annulled
+    // Wave 3 remedies (SPEC §5, §6).
+    case withheld
+    case corrected
+    case revoteOpened = "revote_opened"
 
     /// The fields an entry of this type carries besides `v`, `seq`, `prev` and `type`, each
     /// with its kind; `optional` ones may be absent. Anything else is refused.
@@ -29,8 +33,14 @@ public enum EntryType: String, Sendable, CaseIterable {
         case .closed: [("at", .string, false), ("ballots", .int, false), ("issued", .int, false)]
         case .results: [("stage", .string, false), ("at", .string, false), ("results", .object, false)]
         case .appealFiled: [("appeal", .string, false), ("subject", .string, true), ("text_sha256", .sha256, false)]
-        case .appealResolved: [("appeal", .string, false), ("outcome", .string, false), ("note_sha256", .sha256, false)]
+        case .appealResolved: [("appeal", .string, false), ("outcome", .string, false), ("note_sha256", .sha256, false),
+                               ("remedy", .string, true)]
         case .annulled: [("at", .string, false), ("reason_sha256", .sha256, false)]
+        case .withheld: [("subject", .string, false), ("star", .string, false), ("reason", .string, false), ("appeal", .string, true)]
+        case .corrected: [("subject", .string, false), ("name", .string, true), ("organization", .string, true),
+                          ("appeal", .string, false)]
+        case .revoteOpened: [("round", .int, false), ("subjects", .strings, false), ("token_key_spki", .string, false),
+                             ("token_key_id", .string, false), ("appeal", .string, false)]
         }
     }
 }
@@ -40,6 +50,8 @@ enum FieldKind: CustomStringConvertible {
     case string, int, object
     /// An object whose values are strings (subject id → option id).
     case ratings
+    /// An array of strings (subject ids).
+    case strings
     /// 64 lowercase hex digits.
     case sha256
 
@@ -49,6 +61,7 @@ enum FieldKind: CustomStringConvertible {
         case .int: "an integer"
         case .object: "an object"
         case .ratings: "an object of option ids"
+        case .strings: "an array of strings"
         case .sha256: "64 lowercase hex digits"
         }
     }
@@ -57,6 +70,7 @@ enum FieldKind: CustomStringConvertible {
         switch (self, value) {
         case (.string, .string), (.int, .int), (.object, .object): true
         case let (.ratings, .object(members)): members.allSatisfy { if case .string = $0.1 { true } else { false } }
+        case let (.strings, .array(items)): items.allSatisfy { if case .string = $0 { true } else { false } }
         case let (.sha256, .string(text)): isLowercaseHex64(text)
         default: false
         }

@@ -46,7 +46,7 @@ public struct SampleEvaluation: Sendable {
         let subject = definition.subjects.first?.id
         try log.append(.appealFiled(appeal: "a-1", subject: subject, textSHA256: String(repeating: "ab", count: 32)))
         try log.checkpoint()
-        try log.append(.appealResolved(appeal: "a-1", outcome: .dismissed, noteSHA256: String(repeating: "cd", count: 32)))
+        try log.append(.appealResolved(appeal: "a-1", outcome: .dismissed, noteSHA256: String(repeating: "cd", count: 32), remedy: nil))
         try log.checkpoint()
         // The first moment the publicity period allows.
         var lifecycle = Lifecycle(electorate: definition.electorate, publicityDays: definition.publicityDays)

@@ -102,6 +102,20 @@ extension PostgresStore {
         (2, [
             "ALTER TABLE enrollment_code ADD COLUMN request text, ADD COLUMN response bytea",
         ]),
+        // Remedies (SPEC §6): the current round, results awaiting republication, and each
+        // supplementary round's sealed issuing key with its subjects.
+        (3, [
+            "ALTER TABLE evaluation ADD COLUMN round integer NOT NULL DEFAULT 1, ADD COLUMN republication_due boolean NOT NULL DEFAULT false",
+            """
+            CREATE TABLE round_key (
+                evaluation text NOT NULL REFERENCES evaluation(id),
+                round integer NOT NULL,
+                sealed bytea NOT NULL,
+                subjects text NOT NULL,
+                PRIMARY KEY (evaluation, round)
+            )
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory

@@ -42,13 +42,36 @@ extension PostgresStore {
                 WHERE evaluation = \(record.id) AND id = \(id) AND outcome IS NULL RETURNING 1
                 """, logger: logger).collect()
             guard resolved.count == 1 else { throw StoreError.refused(.alreadyResolved(id)) }
+        case let .storeRoundKey(key):
+            try await insert(key, evaluation: record.id, connection, logger)
+        case .voidUnusedCodes:
+            try await connection.query("UPDATE enrollment_code SET used = true WHERE evaluation = \(record.id) AND NOT used",
+                                       logger: logger)
         }
+    }
+
+    static func insert(_ key: RoundKey, evaluation: String, _ connection: Session, _ logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO round_key (evaluation, round, sealed, subjects)
+            VALUES (\(evaluation), \(key.round), \(key.sealed), \(RoundKey.encode(key.subjects)))
+            """, logger: logger)
+    }
+
+    static func roundKeys(_ evaluation: String, _ connection: Session, _ logger: Logger) async throws -> [RoundKey] {
+        var keys: [RoundKey] = []
+        for try await (round, sealed, subjects) in try await connection.query(
+            "SELECT round, sealed, subjects FROM round_key WHERE evaluation = \(evaluation) ORDER BY round", logger: logger
+        ).decode((Int, Data, String).self) {
+            keys.append(RoundKey(round: round, sealed: sealed, subjects: try RoundKey.decode(subjects)))
+        }
+        return keys
     }
 
     static func write(_ lifecycle: Lifecycle, evaluation: String, _ connection: Session, _ logger: Logger) async throws {
         try await connection.query("""
             UPDATE evaluation SET state = \(lifecycle.state.rawValue), slips = \(lifecycle.slips), codes = \(lifecycle.codes),
-                issued = \(lifecycle.issued), ballots = \(lifecycle.ballots), preliminary_at = \(lifecycle.preliminaryAt?.timeIntervalSince1970)
+                issued = \(lifecycle.issued), ballots = \(lifecycle.ballots), preliminary_at = \(lifecycle.preliminaryAt?.timeIntervalSince1970),
+                round = \(lifecycle.round), republication_due = \(lifecycle.republicationDue)
             WHERE id = \(evaluation)
             """, logger: logger)
     }
@@ -86,16 +109,19 @@ extension PostgresStore {
     static func fetchEvaluation(_ id: String, lock: Bool, _ connection: Session, _ logger: Logger) async throws -> EvaluationRecord? {
         let query: PostgresQuery = lock
             ? """
-              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at
+              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
+                     round, republication_due
               FROM evaluation WHERE id = \(id) FOR UPDATE
               """
             : """
-              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at
+              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
+                     round, republication_due
               FROM evaluation WHERE id = \(id)
               """
         guard let row = try await connection.query(query, logger: logger).collect().first else { return nil }
-        let (id, street, definition, stateName, slips, codes, issued, ballots, electorate, publicityDays, created, preliminary)
-            = try row.decode((String, String, Data, String, Int, Int, Int, Int, Int, Int, Double, Double?).self)
+        let (id, street, definition, stateName, slips, codes, issued, ballots, electorate, publicityDays, created, preliminary,
+             round, republicationDue)
+            = try row.decode((String, String, Data, String, Int, Int, Int, Int, Int, Int, Double, Double?, Int, Bool).self)
         guard let state = EvaluationState(rawValue: stateName) else {
             throw StoreError.integrity("evaluation \(id) has the unknown state '\(stateName)'")
         }
@@ -106,7 +132,7 @@ extension PostgresStore {
         }
         let lifecycle = Lifecycle(electorate: electorate, publicityDays: publicityDays, state: state, slips: slips, codes: codes,
                                   issued: issued, ballots: ballots, preliminaryAt: preliminary.map(Date.init(timeIntervalSince1970:)),
-                                  appeals: appeals)
+                                  appeals: appeals, round: round, republicationDue: republicationDue)
         return EvaluationRecord(id: id, street: street, definitionJSON: Array(definition), lifecycle: lifecycle,
                                 createdAt: Date(timeIntervalSince1970: created))
     }

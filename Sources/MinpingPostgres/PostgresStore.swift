@@ -137,6 +137,10 @@ public final class PostgresStore: EvaluationStore {
         try await rows("SELECT token_key_sealed FROM evaluation WHERE id = \(evaluation)").first?.decode(Data.self)
     }
 
+    public func roundKeys(evaluation: String) async throws -> [RoundKey] {
+        try await read { connection in try await Self.roundKeys(evaluation, connection, logger) }
+    }
+
     public func anySealedKey() async throws -> (purpose: String, sealed: Data)? {
         if let row = try await rows("SELECT street, seed_sealed FROM log_key LIMIT 1").first {
             let (street, sealed) = try row.decode((String, Data).self)

@@ -58,7 +58,7 @@ extension PostgresStore: TransferableStore {
                                     filedAt: Date(timeIntervalSince1970: filed), outcome: try Self.outcome(outcome), note: note)
             }
             return EvaluationDump(record: record, sealedTokenKey: sealed, codes: codes, ballots: ballots, entries: entries,
-                                  checkpoints: checkpoints, appeals: appeals)
+                                  checkpoints: checkpoints, appeals: appeals, roundKeys: try await Self.roundKeys(id, connection, logger))
         }
     }
 
@@ -99,6 +99,7 @@ extension PostgresStore: TransferableStore {
                     VALUES (\(record.id), \(ballot.nonce), \(ballot.token), \(ballot.storedRatings), \(ballot.tracker), \(ballot.seq))
                     """, logger: logger)
             }
+            for key in dump.roundKeys { try await Self.insert(key, evaluation: record.id, connection, logger) }
             try await Self.insert(dump.entries, evaluation: record.id, connection, logger)
             for checkpoint in dump.checkpoints {
                 try await Self.insertCheckpoint(checkpoint.note, size: checkpoint.size, evaluation: record.id, connection, logger)

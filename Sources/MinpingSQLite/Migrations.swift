@@ -186,6 +186,21 @@ extension SQLiteStore {
                 ALTER TABLE ballot DROP COLUMN seq;
                 """)
         }
+        migrator.registerMigration("v6") { db in
+            // Remedies (SPEC §6): the current round and whether results await republication;
+            // each supplementary round's sealed issuing key and its subjects.
+            try db.execute(sql: """
+                ALTER TABLE evaluation ADD COLUMN round INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE evaluation ADD COLUMN republication_due INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE round_key (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    round INTEGER NOT NULL,
+                    sealed BLOB NOT NULL,
+                    subjects TEXT NOT NULL,
+                    PRIMARY KEY (evaluation, round)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -141,6 +141,10 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
+    public func roundKeys(evaluation: String) async throws -> [RoundKey] {
+        try await pool.read { db in try Self.roundKeys(evaluation, db) }
+    }
+
     public func anySealedKey() async throws -> (purpose: String, sealed: Data)? {
         try await pool.read { db in
             if let row = try Row.fetchOne(db, sql: "SELECT street, seed_sealed FROM log_key LIMIT 1") {
@@ -329,15 +333,32 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE appeal SET outcome = ?, note = ? WHERE evaluation = ? AND id = ? AND outcome IS NULL",
                            arguments: [outcome.rawValue, note, record.id, id])
             guard db.changesCount == 1 else { throw StoreError.refused(.alreadyResolved(id)) }
+        case let .storeRoundKey(key):
+            try Self.insert(key, evaluation: record.id, db)
+        case .voidUnusedCodes:
+            try db.execute(sql: "UPDATE enrollment_code SET used = 1 WHERE evaluation = ? AND used = 0", arguments: [record.id])
+        }
+    }
+
+    static func insert(_ key: RoundKey, evaluation: String, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO round_key (evaluation, round, sealed, subjects) VALUES (?, ?, ?, ?)",
+                       arguments: [evaluation, key.round, key.sealed, RoundKey.encode(key.subjects)])
+    }
+
+    static func roundKeys(_ evaluation: String, _ db: Database) throws -> [RoundKey] {
+        try Row.fetchAll(db, sql: "SELECT round, sealed, subjects FROM round_key WHERE evaluation = ? ORDER BY round",
+                         arguments: [evaluation]).map { row in
+            RoundKey(round: row["round"], sealed: row["sealed"], subjects: try RoundKey.decode(row["subjects"]))
         }
     }
 
     /// The evaluation's row as its lifecycle now stands.
     static func write(_ lifecycle: Lifecycle, evaluation: String, _ db: Database) throws {
         try db.execute(sql: """
-            UPDATE evaluation SET state = ?, slips = ?, codes = ?, issued = ?, ballots = ?, preliminary_at = ? WHERE id = ?
+            UPDATE evaluation SET state = ?, slips = ?, codes = ?, issued = ?, ballots = ?, preliminary_at = ?, round = ?,
+                republication_due = ? WHERE id = ?
             """, arguments: [lifecycle.state.rawValue, lifecycle.slips, lifecycle.codes, lifecycle.issued, lifecycle.ballots,
-                             lifecycle.preliminaryAt?.timeIntervalSince1970, evaluation])
+                             lifecycle.preliminaryAt?.timeIntervalSince1970, lifecycle.round, lifecycle.republicationDue, evaluation])
     }
 
     static func insert(_ entry: StoredEntry, evaluation: String, _ db: Database) throws {
@@ -370,7 +391,8 @@ extension SQLiteStore {
         let lifecycle = Lifecycle(
             electorate: row["electorate"], publicityDays: row["publicity_days"], state: state,
             slips: row["slips"], codes: row["codes"], issued: row["issued"], ballots: row["ballots"],
-            preliminaryAt: (row["preliminary_at"] as Double?).map(Date.init(timeIntervalSince1970:)), appeals: appeals)
+            preliminaryAt: (row["preliminary_at"] as Double?).map(Date.init(timeIntervalSince1970:)), appeals: appeals,
+            round: row["round"], republicationDue: row["republication_due"])
         return EvaluationRecord(id: row["id"], street: row["street"], definitionJSON: Array(row["definition"] as Data),
                                 lifecycle: lifecycle, createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }

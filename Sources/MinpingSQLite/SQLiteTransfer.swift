@@ -52,7 +52,7 @@ extension SQLiteStore: TransferableStore {
                              filedAt: Date(timeIntervalSince1970: row["filed_at"]), outcome: try Self.outcome(row["outcome"]), note: row["note"])
             }
             return EvaluationDump(record: record, sealedTokenKey: sealed, codes: codes, ballots: ballots, entries: entries,
-                                  checkpoints: checkpoints, appeals: appeals)
+                                  checkpoints: checkpoints, appeals: appeals, roundKeys: try Self.roundKeys(id, db))
         }
     }
 
@@ -94,6 +94,7 @@ extension SQLiteStore: TransferableStore {
                                    arguments: [record.id, ballot.nonce, ballot.tracker])
                 }
             }
+            for key in dump.roundKeys { try Self.insert(key, evaluation: record.id, db) }
             for entry in dump.entries { try Self.insert(entry, evaluation: record.id, db) }
             for checkpoint in dump.checkpoints {
                 try Self.insertCheckpoint(checkpoint.note, size: checkpoint.size, evaluation: record.id, db)

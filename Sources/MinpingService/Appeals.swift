@@ -31,16 +31,6 @@ extension EvaluationService {
     /// An appeal's text, a resolution's note, an annulment's reason: at most this many bytes.
     public static let maximumFreeTextBytes = 20_000
 
-    public func resolveAppeal(_ id: String, appeal: String, outcome: AppealOutcome, note: String) async throws {
-        if let problem = TextRules.freeTextProblem(note, field: "note", maximumBytes: Self.maximumFreeTextBytes, mayBeEmpty: true) {
-            throw ServiceError.appealInvalid(problem)
-        }
-        try await step(id) { head, _ in
-            ([try head.append(.appealResolved(appeal: appeal, outcome: outcome, noteSHA256: Self.hash(note)))],
-             [.lifecycle(.appealResolved(id: appeal)), .storeResolution(id: appeal, outcome: outcome, note: note)])
-        }
-    }
-
     public nonisolated func appeals(_ id: String) async throws -> [AppealRecord] {
         try await store.appeals(evaluation: id)
     }

@@ -23,14 +23,26 @@ extension EvaluationService {
     }
 
     private nonisolated func accept(_ id: String, token: String, ratings: [String: String]) async throws -> String {
-        let context = try await context(id)
+        var context = try await context(id)
         let nonce: Data
         do {
             nonce = try context.verifier.verify(base64URL: token)
+        } catch TokenError.wrongKey {
+            // A round may have opened since the context was cached (here or on another
+            // instance): look once more under the record's round.
+            context = try await currentContext(id, round: record(id).lifecycle.round)
+            do {
+                nonce = try context.verifier.verify(base64URL: token)
+            } catch {
+                throw ServiceError.tokenInvalid("\(error)")
+            }
         } catch {
             throw ServiceError.tokenInvalid("\(error)")
         }
         guard !ratings.isEmpty else { throw ServiceError.ballotInvalid("the ballot rates no subject") }
+        if let allowed = context.roundSubjects, let outside = ratings.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw ServiceError.ballotInvalid("round \(context.round) rates only its subjects; '\(outside)' is not one of them")
+        }
         do {
             try context.blankTally.check(ratings: ratings)
         } catch {

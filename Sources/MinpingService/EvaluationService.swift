@@ -139,18 +139,45 @@ public actor EvaluationService {
         guard let sealed = try await store.sealedTokenKey(evaluation: id) else {
             throw ServiceError.integrity("evaluation \(id) has no issuing key")
         }
+        var currentRound: (round: Int, pem: String, subjects: [String])?
+        if let latest = try await store.roundKeys(evaluation: id).last {
+            let pem = try open(latest.sealed, purpose: KeyEncryptionKey.tokenKeyPurpose(evaluation: id, round: latest.round))
+            currentRound = (latest.round, String(decoding: pem, as: UTF8.self), latest.subjects)
+        }
         let context = try EvaluationContext(record: record, tokenKeyPEM: String(decoding: try open(sealed, purpose: purpose), as: UTF8.self),
-                                            signer: try await logSigner(street: record.street), prefix: configuration.prefix)
+                                            currentRound: currentRound, signer: try await logSigner(street: record.street),
+                                            prefix: configuration.prefix)
         contexts.withLock { $0[id] = context }
         return context
+    }
+
+    /// Drops the cached context (a new round has a new key): the next use loads it again.
+    nonisolated func forgetContext(_ id: String) {
+        _ = contexts.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// The context for a step that needs the current round's key: reloaded when the record
+    /// says a later round opened since it was cached (on another instance, too).
+    nonisolated func currentContext(_ id: String, round: Int) async throws -> EvaluationContext {
+        let context = try await context(id)
+        guard context.round < round else { return context }
+        forgetContext(id)
+        return try await self.context(id)
     }
 
     public nonisolated func definition(_ id: String) async throws -> EvaluationDefinition {
         try await context(id).definition
     }
 
+    /// The current round's issuing key (the voting page blind-issues and checks with it).
     public nonisolated func tokenPublicKey(_ id: String) async throws -> TokenPublicKey {
-        try await context(id).issuingKey.publicKey
+        try await currentContext(id, round: record(id).lifecycle.round).issuingKey.publicKey
+    }
+
+    /// The current round and, after round 1, the subjects its ballots rate.
+    public nonisolated func currentRound(_ id: String) async throws -> (round: Int, subjects: Set<String>?) {
+        let context = try await currentContext(id, round: record(id).lifecycle.round)
+        return (context.round, context.roundSubjects)
     }
 
     /// The origin and log verifier key of the evaluation's log.

@@ -12,9 +12,9 @@ extension EvaluationService {
     /// Nonisolated: signing thousands of slips takes seconds and must not hold up the actor.
     public nonisolated func issueSlips(_ id: String, count: Int) async throws -> [PublicToken] {
         guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
-        let context = try await context(id)
         // Asked before the seconds of signing; the step asks again when it commits.
         var lifecycle = try await record(id).lifecycle
+        let context = try await currentContext(id, round: lifecycle.round)
         try Self.checked { () throws(LifecycleRefusal) in try lifecycle.apply(.slipsIssued(count: count)) }
         // One private-key operation per slip, on every core (issue 17).
         let key = context.issuingKey, challenge = context.challenge
@@ -22,7 +22,11 @@ extension EvaluationService {
             Result { () throws(TokenError) in try key.signSlip(for: challenge) }
         }.map { try $0.get() }
         try await step(id) { head, record in
-            ([try head.append(.slipsIssued(count: count, issued: record.issued + count))], [.lifecycle(.slipsIssued(count: count))])
+            // Signed under this round's key: a round that opened meanwhile refuses them.
+            guard record.lifecycle.round == context.round else {
+                throw ServiceError.busy("a new round opened meanwhile; issue the slips again")
+            }
+            return ([try head.append(.slipsIssued(count: count, issued: record.issued + count))], [.lifecycle(.slipsIssued(count: count))])
         }
         return tokens
     }
@@ -75,7 +79,7 @@ extension EvaluationService {
     /// the code: the same request sent again (the answer was lost on the way) gets the same
     /// answer and records nothing; another request with a used code is refused.
     public func issueToken(_ id: String, code: String, request: TokenRequest) async throws -> TokenResponse {
-        let context = try await context(id)
+        let context = try await currentContext(id, round: record(id).lifecycle.round)
         let codeHash = Self.hash(Self.canonicalCode(code))
         let requestHash = Data(SHA256.hash(data: request.bytes)).hex
         do {
@@ -91,8 +95,9 @@ extension EvaluationService {
             }
             let answer = CodeAnswer(request: requestHash, response: response.bytes)
             try await step(id) { head, record in
-                ([try head.append(.tokenIssued(issued: record.issued + 1))],
-                 [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: codeHash, answer: answer)])
+                guard record.lifecycle.round == context.round else { throw ServiceError.busy("a new round opened meanwhile; try again") }
+                return ([try head.append(.tokenIssued(issued: record.issued + 1))],
+                        [.lifecycle(.tokenIssued), .redeemEnrollmentCode(hash: codeHash, answer: answer)])
             }
             return response
         } catch ServiceError.codeInvalid {

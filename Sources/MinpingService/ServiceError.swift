@@ -18,6 +18,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case ballotInvalid(String)
     case resultsNotPublished
     case appealInvalid(String)
+    /// SPEC §6: a remedy that cannot apply (a star not earned, upheld without a remedy, …).
+    case remedyInvalid(String)
     /// A free text (SPEC §2: no control characters, bidi controls or noncharacters; bounded).
     case textInvalid(String)
     case malformed(String)
@@ -42,6 +44,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .ballotInvalid: "ballot_invalid"
         case .resultsNotPublished: "results_not_published"
         case .appealInvalid: "appeal_invalid"
+        case .remedyInvalid: "remedy_invalid"
         case .textInvalid: "text_invalid"
         case .malformed: "malformed_request"
         case .busy: "busy"
@@ -64,6 +67,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .ballotInvalid(reason): reason
         case .resultsNotPublished: "results are published from the preliminary stage on; until then only turnout is public"
         case let .appealInvalid(reason): reason
+        case let .remedyInvalid(reason): reason
         case let .textInvalid(reason): reason
         case let .malformed(reason): reason
         case let .busy(reason): reason

@@ -74,61 +74,70 @@ extension EvaluationService {
             definition: context.definitionJSON,
             entries: entries.map(\.bytes),
             checkpoints: try await store.checkpoints(evaluation: id),
-            keys: AuditBundle.Keys(tokenKeySPKI: context.issuingKey.publicKey.spki.base64EncodedString(),
-                                   tokenKeyID: context.issuingKey.publicKey.tokenKeyID.hex,
+            keys: AuditBundle.Keys(tokenKeySPKI: context.firstKey.spki.base64EncodedString(),
+                                   tokenKeyID: context.firstKey.tokenKeyID.hex,
                                    logVerifierKey: context.signer.verifier.verifierKey),
             results: latestResults.map(CanonicalJSON.encode))
     }
 
-    /// A tally of every ballot in the log. A ballot entry that does not read back, or does
-    /// not count under the definition, is an integrity failure: nothing is published.
-    /// Entries are read and resolved on every core, a slice per task, and counted in log
-    /// order; the first failure in log order is the one reported.
+    /// Every ballot in the log counted in its round, with the remedies recorded so far
+    /// (SPEC §3, §6). A ballot entry that does not read back, or does not count under the
+    /// definition, is an integrity failure: nothing is published. Entries are read and
+    /// resolved on every core, a slice per task, and taken in log order; the first failure in
+    /// log order is the one reported.
     /// - Parameter width: entries per task (the tests make it small).
     nonisolated func recount(_ id: String, definition: EvaluationDefinition,
-                             width: Int = max(256, 5_000 / (2 * ProcessInfo.processInfo.activeProcessorCount))) async throws -> Tally {
-        var tally = Tally(definition: definition)
-        let resolver = tally
+                             width: Int = max(256, 5_000 / (2 * ProcessInfo.processInfo.activeProcessorCount))) async throws -> Recount {
+        var recount = Recount(definition: definition)
+        let resolver = Tally(definition: definition)
         let size = try await store.logSize(evaluation: id)
         var start = 0
         while start < size {
             let chunk = try await store.entries(evaluation: id, range: start..<min(start + 5_000, size))
             let lowers = Array(stride(from: 0, to: chunk.count, by: width))
-            let slices = await withTaskGroup(of: (Int, Result<[Tally.ResolvedRatings], EntryProblem>).self) { group in
+            let slices = await withTaskGroup(of: (Int, Result<[Recount.Item], EntryProblem>).self) { group in
                 for (index, lower) in lowers.enumerated() {
                     let slice = chunk[lower..<min(lower + width, chunk.count)]
-                    group.addTask { (index, Result { () throws(EntryProblem) in try Self.ballots(slice, resolver: resolver) }) }
+                    group.addTask { (index, Result { () throws(EntryProblem) in try Self.countable(slice, resolver: resolver) }) }
                 }
-                var slices = [Result<[Tally.ResolvedRatings], EntryProblem>](repeating: .success([]), count: lowers.count)
+                var slices = [Result<[Recount.Item], EntryProblem>](repeating: .success([]), count: lowers.count)
                 for await (index, result) in group { slices[index] = result }
                 return slices
             }
             for slice in slices {
                 switch slice {
-                case let .success(ballots): for ballot in ballots { tally.add(ballot) }
+                case let .success(items): for item in items { recount.take(item) }
                 case let .failure(problem): throw integrityFailure(id, problem.what, seq: problem.seq)
                 }
             }
             start += 5_000
         }
-        return tally
+        return recount
     }
 
-    /// The ballots among some stored entries, resolved for counting. Every entry is read (and
-    /// its row checked), so a ballot cannot hide behind a changed type column; a ballot entry
-    /// that does not count under the definition is an integrity failure.
-    private static func ballots(_ entries: ArraySlice<StoredEntry>, resolver: Tally) throws(EntryProblem) -> [Tally.ResolvedRatings] {
-        var ballots: [Tally.ResolvedRatings] = []
-        ballots.reserveCapacity(entries.count)
+    /// The ballots and remedies among some stored entries, ballots resolved for counting.
+    /// Every entry is read (and its row checked), so a ballot cannot hide behind a changed
+    /// type column; a ballot entry that does not count under the definition is an integrity
+    /// failure.
+    private static func countable(_ entries: ArraySlice<StoredEntry>, resolver: Tally) throws(EntryProblem) -> [Recount.Item] {
+        var items: [Recount.Item] = []
+        items.reserveCapacity(entries.count)
         for stored in entries {
-            guard case let .ballot(_, ratings) = try read(stored).event else { continue }
-            do {
-                ballots.append(try resolver.resolve(ratings))
-            } catch {
-                throw EntryProblem(seq: stored.seq, what: "the ballot does not count: \(error)")
+            let event = try read(stored).event
+            switch event {
+            case let .ballot(_, ratings):
+                do {
+                    items.append(.ballot(try resolver.resolve(ratings)))
+                } catch {
+                    throw EntryProblem(seq: stored.seq, what: "the ballot does not count: \(error)")
+                }
+            case .withheld, .corrected, .revoteOpened:
+                items.append(.remedy(event))
+            default:
+                continue
             }
         }
-        return ballots
+        return items
     }
 
     /// The latest entry of a type, read.
@@ -177,5 +186,47 @@ extension EvaluationService {
         } catch {
             throw EntryProblem(seq: stored.seq, what: "the stored entry does not read back: \(error)")
         }
+    }
+}
+
+/// The ballots of the log counted per round, and what remedies changed: the results the
+/// service publishes (the verifiers recount the same way).
+struct Recount: Sendable {
+    enum Item: Sendable {
+        case ballot(Tally.ResolvedRatings)
+        case remedy(AuditEvent)
+    }
+
+    let definition: EvaluationDefinition
+    /// Round 1's tally, then one per supplementary round.
+    private(set) var tallies: [Tally]
+    private(set) var amendments = Amendments()
+
+    init(definition: EvaluationDefinition) {
+        self.definition = definition
+        tallies = [Tally(definition: definition)]
+    }
+
+    mutating func take(_ item: Item) {
+        switch item {
+        case let .ballot(resolved):
+            tallies[tallies.count - 1].add(resolved)
+        case let .remedy(.withheld(subject, star, reason, appeal)):
+            amendments.withhold(subject: subject, star: WithheldStar(star: star, reason: reason, appeal: appeal))
+        case let .remedy(.corrected(subject, name, organization, appeal)):
+            amendments.correct(subject: subject, name: name, organization: organization, appeal: appeal)
+        case let .remedy(.revoteOpened(revote)):
+            amendments.openRound(revote.round, subjects: revote.subjects, appeal: revote.appeal)
+            tallies.append(Tally(definition: definition))
+        case .remedy:
+            break
+        }
+    }
+
+    /// The ballots of the current round.
+    var currentBallots: Int { tallies[tallies.count - 1].ballots }
+
+    func results(stage: ResultsStage? = nil) -> EvaluationResults {
+        amendments.results(of: tallies, stage: stage)
     }
 }

@@ -21,6 +21,8 @@ public protocol EvaluationStore: Sendable {
     func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data
     /// The evaluation's RSA issuing key, sealed.
     func sealedTokenKey(evaluation: String) async throws -> Data?
+    /// The issuing keys of its supplementary rounds, sealed, by round.
+    func roundKeys(evaluation: String) async throws -> [RoundKey]
     /// One sealed key and what it was sealed for, if the store holds any: to check at start
     /// that the key file opens them.
     func anySealedKey() async throws -> (purpose: String, sealed: Data)?

@@ -51,6 +51,11 @@ public struct KeyEncryptionKey: Sendable {
     /// What an evaluation's RSA issuing key is sealed for.
     public static func tokenKeyPurpose(evaluation: String) -> String { "minping token key \(evaluation)" }
 
+    /// What a supplementary round's issuing key is sealed for (round 1's is the evaluation's).
+    public static func tokenKeyPurpose(evaluation: String, round: Int) -> String {
+        round <= 1 ? tokenKeyPurpose(evaluation: evaluation) : "minping token key \(evaluation) round \(round)"
+    }
+
     /// What a street's Ed25519 log key seed is sealed for.
     public static func logKeyPurpose(street: String) -> String { "minping log key \(street)" }
 

@@ -228,6 +228,23 @@ public enum LogEffect: Sendable, Equatable {
     case requireNoPendingBallots
     case storeAppeal(AppealRecord)
     case storeResolution(id: String, outcome: AppealOutcome, note: String)
+    /// A supplementary round's issuing key, sealed, with its subjects (SPEC §6 `revote`).
+    case storeRoundKey(RoundKey)
+    /// Every enrollment code not yet used stops working: a new round needs new codes.
+    case voidUnusedCodes
+}
+
+/// A supplementary round's sealed issuing key and the subjects its ballots rate.
+public struct RoundKey: Sendable, Equatable {
+    public var round: Int
+    public var sealed: Data
+    public var subjects: [String]
+
+    public init(round: Int, sealed: Data, subjects: [String]) {
+        self.round = round
+        self.sealed = sealed
+        self.subjects = subjects
+    }
 }
 
 /// Store failures with a testable identity; the service maps them to its errors.
@@ -302,5 +319,24 @@ public enum CosignedNote {
             present.insert(line)
         }
         return note
+    }
+}
+
+extension RoundKey {
+    /// A round's subjects as the stores keep them: a JSON array of ids.
+    public static func encode(_ subjects: [String]) -> String {
+        var out = "["
+        for (index, id) in subjects.enumerated() {
+            if index > 0 { out.append(",") }
+            JSONValue.writeString(id, to: &out)
+        }
+        return out + "]"
+    }
+
+    public static func decode(_ text: String) throws(StoreError) -> [String] {
+        guard let ids = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String] else {
+            throw .integrity("a round's stored subjects are not an array of ids")
+        }
+        return ids
     }
 }

@@ -44,9 +44,11 @@ public struct EvaluationDump: Sendable, Equatable {
     public var entries: [StoredEntry]
     public var checkpoints: [CheckpointRow]
     public var appeals: [AppealRecord]
+    public var roundKeys: [RoundKey]
 
     public init(record: EvaluationRecord, sealedTokenKey: Data, codes: [CodeRow], ballots: [BallotRecord], entries: [StoredEntry],
-                checkpoints: [CheckpointRow], appeals: [AppealRecord]) {
+                checkpoints: [CheckpointRow], appeals: [AppealRecord], roundKeys: [RoundKey] = []) {
+        self.roundKeys = roundKeys
         self.record = record
         self.sealedTokenKey = sealedTokenKey
         self.codes = codes

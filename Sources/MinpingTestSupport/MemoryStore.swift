@@ -16,6 +16,7 @@ public final class MemoryStore: EvaluationStore {
         var entries: [String: [StoredEntry]] = [:]
         var checkpoints: [String: [Int: String]] = [:]
         var appeals: [String: [AppealRecord]] = [:]
+        var roundKeys: [String: [RoundKey]] = [:]
     }
 
     private let state = Mutex(State())
@@ -49,6 +50,10 @@ public final class MemoryStore: EvaluationStore {
 
     public func sealedTokenKey(evaluation: String) async throws -> Data? {
         state.withLock { $0.tokenKeys[evaluation] }
+    }
+
+    public func roundKeys(evaluation: String) async throws -> [RoundKey] {
+        state.withLock { $0.roundKeys[evaluation] ?? [] }
     }
 
     public func anySealedKey() async throws -> (purpose: String, sealed: Data)? {
@@ -161,6 +166,10 @@ public final class MemoryStore: EvaluationStore {
             guard let index = state.appeals[record.id]?.firstIndex(where: { $0.id == id }) else { throw .notFound("appeal \(id)") }
             state.appeals[record.id]?[index].outcome = outcome
             state.appeals[record.id]?[index].note = note
+        case let .storeRoundKey(key):
+            state.roundKeys[record.id, default: []].append(key)
+        case .voidUnusedCodes:
+            state.codes[record.id] = state.codes[record.id]?.mapValues { _ in true }
         }
     }
 

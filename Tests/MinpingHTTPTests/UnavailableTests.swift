@@ -54,6 +54,7 @@ final class UnreachableStore: EvaluationStore {
         try await inner.sealedLogKey(street: street, makeSealedSeed: makeSealedSeed)
     }
     func sealedTokenKey(evaluation: String) async throws -> Data? { try await inner.sealedTokenKey(evaluation: evaluation) }
+    func roundKeys(evaluation: String) async throws -> [RoundKey] { try await inner.roundKeys(evaluation: evaluation) }
     func anySealedKey() async throws -> (purpose: String, sealed: Data)? { try await inner.anySealedKey() }
     func createEvaluation(_ record: EvaluationRecord, sealedTokenKey: Data, created: StoredEntry, checkpoint: String) async throws {
         try await inner.createEvaluation(record, sealedTokenKey: sealedTokenKey, created: created, checkpoint: checkpoint)

@@ -1,0 +1,245 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MinpingCore
+import MinpingHTTP
+import MinpingLog
+import MinpingService
+import MinpingTestSupport
+import MinpingTokens
+import Testing
+
+/// Issue 28 §2: an upheld appeal must change what it is about, visibly and verifiably
+/// (SPEC §3, §5, §6). Before this, upholding changed nothing and republishing gave the same
+/// results byte for byte.
+@Suite("Remedies: withhold, correct, revote, annul; the street's veto")
+struct RemedyTests {
+    let base = "/api/v1/evaluations"
+
+    /// An evaluation closed with 10 ballots and preliminary results: 王某 (m-1) 10 of 10
+    /// satisfied (both stars), 李某 (m-2) 6 of 10 (no star: 60 % is not above 60 %), the branch
+    /// 10 of 10. `body` gets a round-1 slip that was never used.
+    func preliminary(_ body: @escaping @Sendable (TestServer, any TestClientProtocol, String) async throws -> Void) async throws {
+        let server = try await TestServer()
+        try await server.app.test(.router) { client in
+            #expect(try await client.call(.post, base, key: server.admin, text: testDefinition).status == 201)
+            let tokens = try #require(try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 11])
+                .json["tokens"] as? [String])
+            _ = try await client.call(.post, "\(base)/lz-2026/open", key: server.admin)
+            for (index, token) in tokens.dropLast().enumerated() {
+                let ratings = ["m-1": "satisfied", "m-2": index < 6 ? "satisfied" : "dissatisfied", "lz-1": "satisfied"]
+                #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": token, "ratings": ratings]).status == 202)
+            }
+            _ = try await client.call(.post, "\(base)/lz-2026/close", key: server.admin)
+            #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"]).status == 200)
+            try await body(server, client, tokens[10])
+        }
+    }
+
+    func subject(_ reply: Reply, _ id: String) -> [String: Any] {
+        ((reply.json["subjects"] as? [[String: Any]]) ?? []).first { $0["id"] as? String == id } ?? [:]
+    }
+
+    func fileAppeal(_ client: any TestClientProtocol, _ server: TestServer, subject: String) async throws -> String {
+        let reply = try await client.call(.post, "\(base)/lz-2026/appeals", key: server.reviewer, json: ["subject": subject, "text": "申诉：请复查"])
+        return try #require(reply.json["appeal"] as? String)
+    }
+
+    /// Both verifiers accept the evaluation's bundle; returns the Swift verifier's summary.
+    @discardableResult
+    func verifyBoth(_ server: TestServer) async throws -> VerificationSummary {
+        let bundle = try await server.service.bundle("lz-2026")
+        let summary = try BundleVerifier().verify(bundle)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minping-remedy-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try bundle.write(to: directory)
+        let python = try IndependentVerifier.run(directory.path)
+        #expect(python.status == 0, "\(python.output)")
+        return summary
+    }
+
+    @Test("upheld needs a remedy; dismissed takes none; a remedy that cannot apply is 422 remedy_invalid")
+    func remedyRequired() async throws {
+        try await preliminary { server, client, _ in
+            let appeal = try await fileAppeal(client, server, subject: "m-2")
+            let resolution = "\(base)/lz-2026/appeals/\(appeal)/resolution"
+            for (body, fragment) in [
+                (["outcome": "upheld", "note": "成立"] as [String: Any], "names its remedy"),
+                (["outcome": "dismissed", "note": "x", "remedy": ["kind": "annul", "reason": "r"]], "dismissed"),
+                // 李某 earned no star (60.0 % is not above 60 %): nothing to withhold.
+                (["outcome": "upheld", "note": "x", "remedy": ["kind": "withhold", "subject": "m-2", "star": "recognition", "reason": "r"]],
+                 "did not earn"),
+                (["outcome": "upheld", "note": "x", "remedy": ["kind": "withhold", "subject": "m-1", "star": "gold", "reason": "r"]],
+                 "not a star"),
+                (["outcome": "upheld", "note": "x", "remedy": ["kind": "withhold", "subject": "m-1", "star": "recognition"]], "\"reason\""),
+                (["outcome": "upheld", "note": "x", "remedy": ["kind": "correct", "subject": "m-1"]], "names a new name"),
+                (["outcome": "upheld", "note": "x", "remedy": ["kind": "correct", "subject": "m-1", "organization": "lz-9"]], "lz-9"),
+                (["outcome": "upheld", "note": "x", "remedy": ["kind": "correct", "subject": "m-1", "name": "王某"]], "changes nothing"),
+                (["outcome": "upheld", "note": "x", "remedy": ["kind": "revote", "subjects": []]], "at least one"),
+                (["outcome": "upheld", "note": "x", "remedy": ["kind": "revote", "subjects": ["m-9"]]], "m-9"),
+                (["outcome": "upheld", "note": "x", "remedy": ["kind": "withhold", "subject": "m-1", "star": "recognition",
+                                                             "reason": String(repeating: "理", count: 501)]], "500"),
+            ] {
+                let reply = try await client.call(.post, resolution, key: server.reviewer, json: body)
+                #expect(reply.status == 422 && reply.code == "remedy_invalid", "\(body): \(reply.body)")
+                #expect((reply.json["detail"] as? String ?? "").contains(fragment), "\(reply.body)")
+            }
+            let unknownKind = try await client.call(.post, resolution, key: server.reviewer,
+                                                    json: ["outcome": "upheld", "note": "x", "remedy": ["kind": "pardon"]])
+            #expect(unknownKind.status == 400, "\(unknownKind.body)")
+            // Nothing was recorded by the refusals: the appeal is still open.
+            let appeals = try await client.call(.get, "\(base)/lz-2026/appeals", key: server.reviewer)
+            #expect(((appeals.json["appeals"] as? [[String: Any]])?.first?["outcome"]) is NSNull)
+        }
+    }
+
+    @Test("withhold: the star leaves `stars` for `withheld` with the reason; final waits for republication; publicity runs again")
+    func withhold() async throws {
+        try await preliminary { server, client, _ in
+            var reply = try await client.call(.get, "\(base)/lz-2026/results")
+            #expect(subject(reply, "m-1")["stars"] as? [String] == ["recognition", "satisfaction"])
+            let firstResults = reply.body
+            let appeal = try await fileAppeal(client, server, subject: "m-1")
+            reply = try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer, json: [
+                "outcome": "upheld", "note": "查实",
+                "remedy": ["kind": "withhold", "subject": "m-1", "star": "satisfaction", "reason": "测评期间组织拉票，经查属实"],
+            ])
+            #expect(reply.status == 200 && reply.json["remedy"] as? String == "withhold", "\(reply.body)")
+            // The same star cannot be withheld twice.
+            let again = try await client.call(.post, "\(base)/lz-2026/withholdings", key: server.admin,
+                                              json: ["subject": "m-1", "star": "satisfaction", "reason": "x"])
+            #expect(again.code == "remedy_invalid", "\(again.body)")
+            // The public results stay as published until published again; final must wait.
+            #expect(try await client.call(.get, "\(base)/lz-2026/results").body == firstResults)
+            #expect(try await client.call(.get, "\(base)/lz-2026").json["republication_due"] as? Bool == true)
+            server.clock.advance(days: 6)
+            reply = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"])
+            #expect(reply.status == 409 && reply.code == "invalid_transition", "\(reply.body)")
+            #expect((reply.json["detail"] as? String ?? "").contains("publish the preliminary results again"))
+
+            reply = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"])
+            #expect(reply.status == 200)
+            #expect(reply.body != firstResults)
+            let m1 = subject(reply, "m-1")
+            #expect(m1["stars"] as? [String] == ["recognition"])
+            let withheld = try #require(m1["withheld"] as? [[String: Any]])
+            #expect(withheld.count == 1 && withheld[0]["star"] as? String == "satisfaction"
+                && withheld[0]["reason"] as? String == "测评期间组织拉票，经查属实" && withheld[0]["appeal"] as? String == appeal)
+            // The counts did not change.
+            #expect(m1["satisfied"] as? Int == 10 && m1["rate"] as? String == "100.0")
+            // The publicity period runs again in full from the corrected 公示.
+            #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"]).code == "publicity_not_over")
+            server.clock.advance(days: 5)
+            #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"]).status == 200)
+            let summary = try await verifyBoth(server)
+            #expect(summary.stage == "final")
+        }
+    }
+
+    @Test("the street's veto: POST /withholdings (admin, preliminary only), no appeal, the same display")
+    func streetVeto() async throws {
+        try await preliminary { server, client, _ in
+            let path = "\(base)/lz-2026/withholdings"
+            let body: [String: Any] = ["subject": "lz-1", "star": "satisfaction", "reason": "一票否决：支部班子成员受到党纪处分"]
+            #expect(try await client.call(.post, path, key: server.reviewer, json: body).code == "forbidden")
+            #expect(try await client.call(.post, path, key: server.otherAdmin, json: body).code == "forbidden")
+            #expect(try await client.call(.post, path, json: body).code == "unauthenticated")
+            #expect(try await client.call(.post, path, key: server.admin, json: ["subject": "lz-1"]).status == 400)
+            let reply = try await client.call(.post, path, key: server.admin, json: body)
+            #expect(reply.status == 201, "\(reply.body)")
+            let published = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"])
+            let branch = subject(published, "lz-1")
+            #expect(branch["stars"] as? [String] == [])
+            let withheld = try #require(branch["withheld"] as? [[String: Any]])
+            #expect(withheld[0]["appeal"] == nil && withheld[0]["reason"] as? String == "一票否决：支部班子成员受到党纪处分")
+            try await verifyBoth(server)
+            // Once final, nothing more can be withheld.
+            server.clock.advance(days: 5)
+            #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"]).status == 200)
+            let late = try await client.call(.post, path, key: server.admin,
+                                             json: ["subject": "m-1", "star": "recognition", "reason": "x"])
+            #expect(late.status == 409 && late.code == "invalid_transition")
+        }
+    }
+
+    @Test("correct: counts unchanged, the name and branch shown change, `corrected` keeps the roster's values")
+    func correct() async throws {
+        try await preliminary { server, client, _ in
+            let appeal = try await fileAppeal(client, server, subject: "m-2")
+            let reply = try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer, json: [
+                "outcome": "upheld", "note": "花名册录入错误", "remedy": ["kind": "correct", "subject": "m-2", "name": "李某某"],
+            ])
+            #expect(reply.status == 200, "\(reply.body)")
+            let before = subject(try await client.call(.get, "\(base)/lz-2026/results"), "m-2")
+            let published = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"])
+            let m2 = subject(published, "m-2")
+            #expect(m2["name"] as? String == "李某某")
+            #expect((m2["corrected"] as? [String: Any])?["name"] as? String == "李某")
+            #expect(m2["counts"] as? [String: Int] == before["counts"] as? [String: Int])
+            let appeals = try await client.call(.get, "\(base)/lz-2026/appeals", key: server.reviewer)
+            let remedy = try #require((appeals.json["appeals"] as? [[String: Any]])?.first?["remedy"] as? [String: Any])
+            #expect(remedy["kind"] as? String == "correct" && remedy["name"] as? String == "李某某")
+            try await verifyBoth(server)
+        }
+    }
+
+    @Test("revote: a new round with its own key; old tokens refused; only its subjects; results from the latest round")
+    func revote() async throws {
+        try await preliminary { server, client, spare in
+            let firstKey = try #require(try await client.call(.get, "\(base)/lz-2026").json["token_key_id"] as? String)
+            // A round-1 slip never used: it must not vote in round 2.
+            let appeal = try await fileAppeal(client, server, subject: "m-2")
+            var reply = try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer, json: [
+                "outcome": "upheld", "note": "计票有误，补充测评", "remedy": ["kind": "revote", "subjects": ["m-2"]],
+            ])
+            #expect(reply.status == 200, "\(reply.body)")
+            reply = try await client.call(.get, "\(base)/lz-2026")
+            #expect(reply.json["state"] as? String == "open" && reply.json["round"] as? Int == 2)
+            #expect(reply.json["round_subjects"] as? [String] == ["m-2"])
+            #expect(reply.json["issued"] as? Int == 0 && reply.json["ballots"] as? Int == 0)
+            let secondKey = try #require(reply.json["token_key_id"] as? String)
+            #expect(secondKey != firstKey)
+
+            // Round 1's key signed the spare slip: refused in round 2, however it rates.
+            reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": spare, "ratings": ["m-2": "satisfied"]])
+            #expect(reply.status == 403 && reply.code == "token_invalid", "\(reply.body)")
+            let tokens = try #require(try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 8])
+                .json["tokens"] as? [String])
+            // A round-2 ballot may rate only m-2.
+            reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": tokens[0], "ratings": ["m-2": "satisfied", "m-1": "satisfied"]])
+            #expect(reply.status == 422 && reply.code == "ballot_invalid", "\(reply.body)")
+            for (index, token) in tokens.enumerated() {
+                reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": token, "ratings": ["m-2": index < 7 ? "satisfied" : "dissatisfied"]])
+                #expect(reply.status == 202, "\(reply.body)")
+            }
+            #expect(try await client.call(.post, "\(base)/lz-2026/close", key: server.admin).status == 200)
+            reply = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"])
+            #expect(reply.status == 200, "\(reply.body)")
+            let m2 = subject(reply, "m-2")
+            #expect(m2["round"] as? Int == 2 && m2["satisfied"] as? Int == 7 && m2["denominator"] as? Int == 8 && m2["rate"] as? String == "87.5")
+            #expect(m2["stars"] as? [String] == ["recognition", "satisfaction"])
+            // Everyone else keeps round 1.
+            let m1 = subject(reply, "m-1")
+            #expect(m1["round"] == nil && m1["denominator"] as? Int == 10)
+            let rounds = try #require(reply.json["rounds"] as? [[String: Any]])
+            #expect(rounds.count == 1 && rounds[0]["round"] as? Int == 2 && rounds[0]["ballots"] as? Int == 8
+                && rounds[0]["subjects"] as? [String] == ["m-2"])
+            #expect(reply.json["ballots"] as? Int == 10)
+            let summary = try await verifyBoth(server)
+            #expect(summary.ballots == 18)
+        }
+    }
+
+    @Test("annul as a remedy: the evaluation is annulled at once, verifiably")
+    func annul() async throws {
+        try await preliminary { server, client, _ in
+            let appeal = try await fileAppeal(client, server, subject: "m-1")
+            let reply = try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer, json: [
+                "outcome": "upheld", "note": "程序违规", "remedy": ["kind": "annul", "reason": "测评程序严重违规，全部作废"],
+            ])
+            #expect(reply.status == 200, "\(reply.body)")
+            #expect(try await client.call(.get, "\(base)/lz-2026").json["state"] as? String == "annulled")
+            #expect(try await verifyBoth(server).stage == "annulled")
+        }
+    }
+}
