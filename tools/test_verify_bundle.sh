@@ -30,7 +30,7 @@ verdict() { # stdout of a verifier -> "OK", "seq N: check", "bundle: check", or 
 case_() {
   local name=$1 expect=$2 code=$3 d="$WORK/$1"
   shift 3
-  cp -r "$WORK/good" "$d"
+  cp -r "$WORK/${SRC:-good}" "$d"
   python3 - "$d" <<<"$PRE
 $code"
   local out_s out_p err_s err_p rc_s rc_p v_s v_p want_rc key="$LOGKEY"
@@ -176,6 +176,49 @@ open(cp(53), "wb").write(note.replace(b"\n", b"\xff\n", 1))'
 # A checkpoint seen earlier, but of another evaluation and log key.
 case_ earlier-from-other-bundle "seq 3: earlier_checkpoint_signature" '' \
   --checkpoint "$WORK/other/checkpoints/3.txt"
+
+# Remedies and rounds (SPEC §5, §6): a sample whose appeals are upheld. Entries: 56 preliminary
+# results; 57-59 a-1 upheld, withheld (m-001's recognition); 60-62 a-2 upheld, corrected;
+# 63 the street's veto (fy-2); 64-66 a-3 upheld, revote_opened (round 2 on m-032, its own key);
+# 67 slips_issued; 68-93 round 2's ballots; 94 closed; 95 preliminary again; 96 final.
+"$MINPING" audit sample --ballot Ballots/fuyuan-2018.yaml --votes Ballots/votes/fuyuan-2018.jsonl \
+  --out "$WORK/remedies" --remedies > "$WORK/remedies.out"
+SRC=remedies
+LOGKEY="$(tail -n 1 "$WORK/remedies.out")"
+case_ remedies-untampered OK '
+assert [es[i]["type"] for i in (59, 62, 63, 66, 67, 94, 95, 96)] == ["withheld", "corrected", "withheld", "revote_opened",
+    "slips_issued", "closed", "results", "results"], [e["type"] for e in es[56:70]]'
+case_ remedies-resigned OK '
+resign(es)'
+case_ withhold-unearned "seq 59: remedy" '
+# m-002 earned the recognition star only: its satisfaction star cannot be withheld.
+es[59]["subject"], es[59]["star"] = "m-002", "satisfaction"; resign(es)'
+case_ veto-of-unearned "seq 63: remedy" '
+es[63]["subject"] = "fy-1"; assert "fy-1" in [s["id"] for s in es[56]["results"]["subjects"] if not s["stars"]]; resign(es)'
+case_ remedy-entry-missing "seq 59: remedy" '
+del es[59]; resign(es)'
+case_ dismissed-with-remedy "seq 58: remedy" '
+es[58]["outcome"] = "dismissed"; resign(es)'
+case_ corrected-without-appeal "seq 62: entry_format" '
+del es[62]["appeal"]; resign(es)'
+case_ final-before-republication "seq 60: lifecycle" '
+# Withheld, then final results (six days on) without publishing the changed results first.
+final = dict(es[56], at="2030-01-01T00:00:00Z"); final["results"] = dict(es[56]["results"], stage="final")
+final["stage"] = "final"; resign(es[:60] + [final])'
+case_ revote-reuses-key "seq 66: token_key" '
+k = json.load(open(os.path.join(d, "keys.json")))
+es[66]["token_key_spki"], es[66]["token_key_id"] = k["token_key_spki"], k["token_key_id"]; resign(es)'
+case_ round2-rates-outside "seq 68: ballot" '
+assert es[68]["type"] == "ballot" and list(es[68]["ratings"]) == ["m-032"]
+es[68]["ratings"]["m-001"] = "satisfied"; resign(es)'
+case_ round1-token-in-round2 "seq 68: token" '
+assert es[10]["type"] == "ballot"
+es[68]["token"] = es[10]["token"]; resign(es)'
+case_ round2-recount "seq 95: recount" '
+# The republished results say m-032 kept its round-1 counts.
+res = es[95]["results"]; m = [s for s in res["subjects"] if s["id"] == "m-032"][0]
+del m["round"]; resign(es)'
+SRC=good
 
 echo "verifiers: $passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -46,10 +46,18 @@ FIELDS = {
     "closed": {"at": "string", "ballots": "int", "issued": "int"},
     "results": {"stage": "string", "at": "string", "results": "object"},
     "appeal_filed": {"appeal": "string", "subject": "string", "text_sha256": "sha256"},
-    "appeal_resolved": {"appeal": "string", "outcome": "string", "note_sha256": "sha256"},
+    "appeal_resolved": {"appeal": "string", "outcome": "string", "note_sha256": "sha256", "remedy": "string"},
     "annulled": {"at": "string", "reason_sha256": "sha256"},
+    # Wave 3 remedies (SPEC §5, §6).
+    "withheld": {"subject": "string", "star": "string", "reason": "string", "appeal": "string"},
+    "corrected": {"subject": "string", "name": "string", "organization": "string", "appeal": "string"},
+    "revote_opened": {"round": "int", "subjects": "strings", "token_key_spki": "string", "token_key_id": "string",
+                      "appeal": "string"},
 }
-OPTIONAL = {("appeal_filed", "subject")}
+OPTIONAL = {("appeal_filed", "subject"), ("appeal_resolved", "remedy"), ("withheld", "appeal"),
+            ("corrected", "name"), ("corrected", "organization")}
+# The remedy each upheld appeal names, and the entry type that must follow it at once.
+REMEDY_ENTRY = {"withhold": "withheld", "correct": "corrected", "revote": "revote_opened", "annul": "annulled"}
 TYPES = set(FIELDS)
 
 
@@ -127,6 +135,8 @@ def is_kind(v, kind):
         return isinstance(v, dict) and all(map(isinstance, v.values(), itertools.repeat(str)))
     if kind == "sha256":
         return isinstance(v, str) and HEX64.fullmatch(v) is not None
+    if kind == "strings":
+        return isinstance(v, list) and all(map(isinstance, v, itertools.repeat(str)))
     raise AssertionError(kind)
 
 
@@ -141,7 +151,8 @@ def check_entry_shape(e):
         if not is_kind(e[k], kind):
             raise ValueError("%r of a %s entry is not %s" % (k, t, {
                 "string": "a string", "int": "an integer", "object": "an object",
-                "ratings": "an object of option ids", "sha256": "64 lowercase hex digits"}[kind]))
+                "ratings": "an object of option ids", "sha256": "64 lowercase hex digits",
+                "strings": "an array of strings"}[kind]))
     extra = sorted(set(e) - {"v", "seq", "prev", "type"} - set(FIELDS[t]))
     if extra:
         raise ValueError("a %s entry has no field %s" % (t, ", ".join(map(repr, extra))))
@@ -551,6 +562,66 @@ def recount(defn, tally, stage):
             "quorum_met": quorum_met, "subjects": subjects}
 
 
+def amended(defn, tallies, amendments, stage):
+    """SPEC §3 with remedies: round 1's recount; each subject of a supplementary round counted
+    from the latest round that rated it (its `round`); withheld stars moved from `stars` to
+    `withheld`; corrected names and organizations shown, the roster's values in `corrected`;
+    `rounds` at the top."""
+    res = recount(defn, tallies[0], stage)
+    rounds = amendments["rounds"]
+    if rounds:
+        later = {r: recount(defn, tallies[r - 1], None) for r, _ in rounds}
+        latest = {}
+        for r, subjects in rounds:
+            for s in subjects:
+                latest[s] = r
+        for k, s in enumerate(res["subjects"]):
+            r = latest.get(s["id"])
+            if r is not None:
+                src = later[r]["subjects"][k]
+                for f in ("counts", "satisfied", "denominator", "rate", "stars"):
+                    s[f] = src[f]
+                s["round"] = r
+        res["rounds"] = [{"round": r, "subjects": subjects, "ballots": tallies[r - 1].ballots,
+                          "electorate": defn["electorate"]} for r, subjects in rounds]
+    roster = {m["id"]: m for m in defn["members"]}
+    roster.update({o["id"]: o for o in defn["organizations"]})
+    for s in res["subjects"]:
+        kept = [w for w in amendments["withheld"].get(s["id"], []) if w["star"] in s["stars"]]
+        if kept:
+            gone = {w["star"] for w in kept}
+            s["stars"] = [x for x in s["stars"] if x not in gone]
+            s["withheld"] = kept
+        fix = amendments["corrections"].get(s["id"])
+        if fix:
+            before = {}
+            original = roster[s["id"]]
+            if fix.get("name") is not None and fix["name"] != original["name"]:
+                before["name"] = original["name"]
+                s["name"] = fix["name"]
+            if fix.get("organization") is not None and fix["organization"] != original.get("organization"):
+                before["organization"] = original.get("organization")
+                s["organization"] = fix["organization"]
+            if before:
+                s["corrected"] = before
+    return res
+
+
+def text_problem(value, where, limit):
+    """SPEC §2's rules for a name or a public reason: visible, at most `limit` characters,
+    no control characters, noncharacters or bidi controls (line breaks allowed in a reason)."""
+    if not value.strip(" \t\r\n\u200b\u200c\u200d\u2060\ufeff\u3000"):
+        return "%s must hold a visible character" % where
+    if len(value) > limit:
+        return "%s must be at most %d characters" % (where, limit)
+    for ch in value:
+        o = ord(ch)
+        if ((o < 0x20 and ch not in "\t\n\r") or 0x7F <= o <= 0x9F or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069
+                or 0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE):
+            return "%s contains U+%04X" % (where, o)
+    return None
+
+
 # ---------------------------------------------------------------- bundle
 
 def read_bundle(d):
@@ -761,7 +832,7 @@ def entry_record(e, line):
             if v not in option_ids:
                 bad = "unknown option %r for %s" % (v, k)
                 break
-    return e["seq"], e["prev"], leaf_hash(line), t, (nonce, why, bad, vector)
+    return e["seq"], e["prev"], leaf_hash(line), t, (nonce, why, bad, vector, e["token"])
 
 
 # json.loads and json.dumps as parse_json (but for its object_pairs_hook) and jcs call them.
@@ -910,6 +981,18 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
         issued = 0
         last_at = None
         tally = Tally(defn)
+        tallies = [tally]   # round 1's, then one per supplementary round
+        amendments = {"withheld": {}, "corrections": {}, "rounds": []}
+        round_no = 1
+        issued_before = 0   # tokens issued in the rounds before the current one
+        round_token = None  # a supplementary round's (rsa key, key id); None in round 1
+        round_subjects = None
+        key_ids = {key_id}
+        awaited = None      # (appeal, remedy) an upheld appeal names: its entry comes next
+        republication_due = False
+        subjects_by_id = {m["id"]: ("member", m) for m in defn["members"]}
+        subjects_by_id.update({o["id"]: ("organization", o) for o in defn["organizations"]})
+        organization_ids = {o["id"] for o in defn["organizations"]}
         nonces = set()
         appeals = {}
         prelim_at = None   # the time of the first preliminary results: publicity runs from it
@@ -920,6 +1003,7 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
             "opened": ("draft",), "ballot": ("draft", "open", "closed", "preliminary", "final"),
             "closed": ("open",), "appeal_filed": ("preliminary",), "appeal_resolved": ("preliminary",),
             "annulled": ("draft", "open", "closed", "preliminary"),
+            "withheld": ("preliminary",), "corrected": ("preliminary",), "revote_opened": ("preliminary",),
         }
         meaning = None     # step 3's first failure
 
@@ -982,6 +1066,21 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                     # appeals are heard only during the 公示: out of it they are an appeal failure
                     raise fail("appeal" if t.startswith("appeal_") else "lifecycle", "%s in state %s" % (t, state))
 
+                # SPEC §5: an upheld appeal's remedy entry follows it at once and names it; a
+                # remedy entry comes only so (a withheld without an appeal is the street's veto).
+                if t in ("withheld", "corrected", "revote_opened", "annulled"):
+                    names = e.get("appeal") if t != "annulled" else (awaited[0] if awaited else None)
+                    if awaited is not None:
+                        if REMEDY_ENTRY[awaited[1]] != t or names != awaited[0]:
+                            raise fail("remedy", "appeal %r was upheld with %r, which must follow at once" % awaited)
+                        awaited = None
+                    elif names is not None:
+                        raise fail("remedy", "a %s entry names appeal %r, which was not just upheld with it" % (t, names))
+                    elif t in ("corrected", "revote_opened"):
+                        raise fail("remedy", "a %s entry needs an upheld appeal" % t)
+                elif awaited is not None:
+                    raise fail("remedy", "appeal %r was upheld with %r, which must follow at once" % awaited)
+
                 if t == "slips_issued":
                     cnt, tot = e["count"], e["issued"]
                     if cnt < 1:
@@ -1002,7 +1101,12 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                 elif t == "ballot":
                     if state != "open":
                         raise fail("ballot_window", "ballot while %s" % state)
-                    nonce, why, bad, vector = e   # entry_record checked the token and ratings
+                    nonce, why, bad, vector, token = e   # entry_record checked the token and ratings
+                    if round_token is not None:
+                        # a supplementary round's ballot spends a token of that round's key
+                        nonce, why = check_token(token, round_token[0], round_token[1], digest)
+                        if why:
+                            why = "round %d: %s" % (round_no, why)
                     if why:
                         raise fail("token", why)
                     if nonce in nonces:
@@ -1010,6 +1114,10 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                     nonces.add(nonce)
                     if bad:
                         raise fail("ballot", bad)
+                    if round_subjects is not None:
+                        outside = [s for s, v in zip(subject_ids(defn), vector) if v and s not in round_subjects]
+                        if outside:
+                            raise fail("ballot", "a round %d ballot rates %r, which is not in its round" % (round_no, outside[0]))
                     tally.add(vector)
                     if tally.ballots > issued:
                         raise fail("issued", "%d ballots but only %d tokens issued" % (tally.ballots, issued))
@@ -1026,10 +1134,12 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                         open_appeals = sorted(a for a, done in appeals.items() if not done)
                         if open_appeals:
                             raise fail("appeals_pending", "unresolved appeals: %s" % ", ".join(open_appeals))
+                        if republication_due:
+                            raise fail("lifecycle", "final results before the results a remedy changed were published again")
                         if (last_at - prelim_at).total_seconds() < defn["publicity_days"] * 86400:
                             raise fail("publicity", "final results before %d days of publicity" % defn["publicity_days"])
                     # the recount is the whole results value, its stage included
-                    mine = recount(defn, tally, stage)
+                    mine = amended(defn, tallies, amendments, stage)
                     if jcs(mine) != jcs(res):
                         detail = "results differ from the recount"
                         theirs = res.get("subjects")
@@ -1041,8 +1151,11 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                     if stage == "final":
                         state = "final"
                     else:
-                        if state == "closed":   # the first 公示; a corrected one does not restart it
+                        # the first 公示, and one after a remedy changed results: the
+                        # publicity period runs (again, in full) from it
+                        if state == "closed" or republication_due:
                             prelim_at = last_at
+                        republication_due = False
                         state = "preliminary"
                     latest_results = res
                 elif t == "appeal_filed":
@@ -1058,7 +1171,88 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                         raise fail("appeal", "appeal %r was not filed or is already resolved" % (a,))
                     if e["outcome"] not in ("dismissed", "upheld"):
                         raise fail("appeal", "outcome %r is neither dismissed nor upheld" % (e["outcome"],))
+                    remedy = e.get("remedy")
+                    if remedy is not None and remedy not in REMEDY_ENTRY:
+                        raise fail("remedy", "remedy %r is not withhold, correct, revote or annul" % (remedy,))
+                    if (e["outcome"] == "upheld") != (remedy is not None):
+                        raise fail("remedy", "an upheld appeal names its remedy" if remedy is None
+                                   else "a dismissed appeal has no remedy")
                     appeals[a] = True
+                    if remedy is not None:
+                        awaited = (a, remedy)
+                elif t == "withheld":
+                    s, star = e["subject"], e["star"]
+                    if s not in subjects_by_id:
+                        raise fail("remedy", "subject %r is not in this evaluation" % (s,))
+                    why = text_problem(e["reason"], "reason", 500)
+                    if why:
+                        raise fail("remedy", why)
+                    kind = subjects_by_id[s][0]
+                    if star not in [x["star"] for x in defn["rules"]["member_stars" if kind == "member" else "organization_stars"]]:
+                        raise fail("remedy", "%r is not a star a %s can earn" % (star, kind))
+                    if any(w["star"] == star for w in amendments["withheld"].get(s, [])):
+                        raise fail("remedy", "the star %r of %r is already withheld" % (star, s))
+                    now = amended(defn, tallies, amendments, None)
+                    if star not in next(x for x in now["subjects"] if x["id"] == s)["stars"]:
+                        raise fail("remedy", "%r did not earn the star %r: only a star the count awarded can be withheld" % (s, star))
+                    w = {"star": star, "reason": e["reason"]}
+                    if "appeal" in e:
+                        w["appeal"] = e["appeal"]
+                    amendments["withheld"].setdefault(s, []).append(w)
+                    republication_due = True
+                elif t == "corrected":
+                    s = e["subject"]
+                    if s not in subjects_by_id:
+                        raise fail("remedy", "subject %r is not in this evaluation" % (s,))
+                    if "name" not in e and "organization" not in e:
+                        raise fail("remedy", "a correction names a new name, a new organization or both")
+                    if "name" in e:
+                        why = text_problem(e["name"], "name", 200)
+                        if why or "\n" in e["name"] or "\r" in e["name"] or "\t" in e["name"]:
+                            raise fail("remedy", why or "name is one line")
+                    if "organization" in e:
+                        if subjects_by_id[s][0] != "member":
+                            raise fail("remedy", "only a member's organization can be corrected")
+                        if e["organization"] not in organization_ids:
+                            raise fail("remedy", "organization %r is not in this evaluation" % (e["organization"],))
+                    original = subjects_by_id[s][1]
+                    current = amendments["corrections"].get(s, {})
+                    shown = (current.get("name", original["name"]), current.get("organization", original.get("organization")))
+                    after = (e.get("name", shown[0]), e.get("organization", shown[1]))
+                    if after == shown:
+                        raise fail("remedy", "the correction changes nothing")
+                    fix = amendments["corrections"].setdefault(s, {})
+                    for f in ("name", "organization"):
+                        if f in e:
+                            fix[f] = e[f]
+                    republication_due = True
+                elif t == "revote_opened":
+                    ids = e["subjects"]
+                    if not ids or len(set(ids)) != len(ids) or any(s not in subjects_by_id for s in ids):
+                        raise fail("remedy", "a supplementary round names distinct subjects of this evaluation, at least one")
+                    if e["round"] != round_no + 1:
+                        raise fail("lifecycle", "round %r after round %d" % (e["round"], round_no))
+                    try:
+                        r_spki = base64.b64decode(e["token_key_spki"], validate=True)
+                        r_key = load_rsa_spki(r_spki)
+                    except Exception as ex:
+                        raise fail("token_key", "round %d's token_key_spki is not an RSA public key: %s" % (e["round"], ex))
+                    r_id = hashlib.sha256(r_spki).digest()
+                    if r_id.hex() != e["token_key_id"]:
+                        raise fail("token_key", "round %d's token_key_id is not SHA-256 of its token_key_spki" % e["round"])
+                    if r_id in key_ids:
+                        raise fail("token_key", "round %d reuses an earlier round's issuing key" % e["round"])
+                    key_ids.add(r_id)
+                    round_no = e["round"]
+                    round_token = (r_key, r_id)
+                    round_subjects = set(ids)
+                    amendments["rounds"].append((round_no, list(ids)))
+                    tally = Tally(defn)
+                    tallies.append(tally)
+                    issued_before += issued
+                    issued = 0        # each round has the whole electorate
+                    republication_due = True
+                    state = "open"
                 elif t == "annulled":
                     state = "annulled"
             except Exception as ex:
@@ -1088,6 +1282,8 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
         # 3. Meaning: its first failure, found in step 1's loop.
         if meaning is not None:
             raise meaning
+        if awaited is not None:
+            raise Fail(size - 1, "remedy", "appeal %r was upheld with %r, which never followed" % awaited)
 
         # 4. results.json
         want = jcs(latest_results) if latest_results is not None else None
@@ -1099,7 +1295,7 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
         if witnesses:
             check_witnesses(full_note, witnesses, quorum, size)
         return "OK %s: %d entries, %d ballots, %d issued, %d checkpoints, state %s" % (
-            origin, size, tally.ballots, issued, len(checkpoints), state)
+            origin, size, sum(x.ballots for x in tallies), issued_before + issued, len(checkpoints), state)
     finally:
         entries_file.close()
         if pool is not None:   # waits for the batches under way only (wait=False races at exit)

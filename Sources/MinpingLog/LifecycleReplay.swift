@@ -31,7 +31,10 @@ struct LifecycleReplay {
     private var awaitedRemedy: (appeal: String, kind: RemedyKind)?
 
     var state: EvaluationState { lifecycle.state }
-    var issued: Int { lifecycle.issued }
+    /// Tokens issued in every round.
+    var issued: Int { earlierIssued + lifecycle.issued }
+    /// Tokens issued in the rounds before the current one (each round counts from 0).
+    private var earlierIssued = 0
     /// Ballots in every round.
     var ballots: Int { tallies.reduce(0) { $0 + $1.ballots } }
     private var tally: Tally {
@@ -191,6 +194,7 @@ struct LifecycleReplay {
             guard roundKeyIDs.insert(revote.tokenKeyID).inserted else {
                 throw fail("token_key", "round \(revote.round) reuses an earlier round's issuing key")
             }
+            earlierIssued += before.issued
             roundVerifier = TokenVerifier(publicKey: key, challenge: challenge)
             roundSubjects = Set(revote.subjects)
             amendments.openRound(revote.round, subjects: revote.subjects, appeal: revote.appeal)

@@ -102,6 +102,10 @@ struct AuditSampleCommand: ParsableCommand {
     @Option(name: .customLong("out"), help: "The directory to write the bundle to.")
     var out: String
 
+    @Flag(name: .customLong("remedies"),
+          help: "Uphold appeals with remedies instead (withhold a star, correct a name, a supplementary round), the street's veto, republication.")
+    var remedies = false
+
     func run() throws {
         let definition = try DefinitionFile.load(ballotPath)
         var votes: [[String: String]] = []
@@ -118,7 +122,7 @@ struct AuditSampleCommand: ParsableCommand {
         let signer = try LogSigner(name: EvaluationLog.keyName(street: definition.street))
         var sample = SampleEvaluation(definition: definition, issuingKey: try IssuingKey(), signer: signer)
         do {
-            try sample.run(votes: votes)
+            try sample.run(votes: votes, remedies: remedies)
         } catch let error as VoteError {
             throw CLIError(message: "\(votesPath): \(error)")
         }
