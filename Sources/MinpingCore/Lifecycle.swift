@@ -162,6 +162,10 @@ public struct Lifecycle: Sendable, Equatable {
 
     public var unresolvedAppeals: Int { appeals.values.count { !$0 } }
 
+    /// Results are public from preliminary on, and stay so while a supplementary round votes:
+    /// what was published remains the record until it is published again.
+    public var resultsPublic: Bool { state.resultsPublic || round > 1 }
+
     /// Moves the lifecycle by one event, or refuses it and changes nothing.
     public mutating func apply(_ event: LifecycleEvent) throws(LifecycleRefusal) {
         let refuse = LifecycleRefusal.invalidTransition(from: state, action: event.action)

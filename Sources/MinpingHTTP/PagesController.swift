@@ -223,19 +223,10 @@ struct PagesController {
             let final = results.stage == .final
             data["stageLabel"] = final ? t["stage_final"] : t["stage_preliminary"]
             data["stageClass"] = final ? "final" : "preliminary"
-            if !final, record.state == .preliminary, let deadline = record.lifecycle.publicityDeadline {
+            if !final, record.state == .preliminary, !record.lifecycle.republicationDue, let deadline = record.lifecycle.publicityDeadline {
                 data["publicityUntil"] = localDate(deadline, language)
             }
-            let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
-            let appeals = try await service.appeals(record.id).map { appeal -> [String: Any] in
-                [
-                    "id": Self.appealName(appeal.id, language), "subject": appeal.subject.flatMap { names[$0] } ?? "",
-                    "filed": localDate(appeal.filedAt, language),
-                    "outcome": t["appeal_\(appeal.outcome?.rawValue ?? "pending")"] ?? "",
-                ]
-            }
-            data["appeals"] = appeals
-            data["hasAppeals"] = !appeals.isEmpty
+            try await remediesData(record, definition, results, language).forEach { data[$0.key] = $0.value }
         }
         let checkpoint = Checkpoint.unverified(try await service.checkpoint(record.id))
         data["treeSize"] = checkpoint?.size ?? 0
@@ -249,6 +240,44 @@ struct PagesController {
         return pages.render("board", language: language, title: "\(t["board_title"] ?? "") · \(definition.title)",
                             bodyClass: display ? "board display" : "board", refresh: display ? 30 : nil,
                             extraQuery: display ? "&display=1" : "", data)
+    }
+
+    /// The appeals with what each decided, the remedies (and whether the published results show
+    /// them yet), and a supplementary round under way: SPEC §6 in words.
+    func remediesData(_ record: EvaluationRecord, _ definition: EvaluationDefinition, _ results: EvaluationResults,
+                      _ language: Language) async throws -> [String: Any] {
+        let t = Labels.all(language)
+        let text = RemedyText(definition: definition, language: language)
+        let amendments = try await service.amendments(record.id)
+        let remedies = text.remedies(amendments, published: results)
+        let byAppeal = Dictionary(remedies.compactMap { item in item.appeal.map { ($0, item) } }, uniquingKeysWith: { first, _ in first })
+        let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
+        let appeals = try await service.appeals(record.id).map { appeal -> [String: Any] in
+            var outcome = t["appeal_\(appeal.outcome?.rawValue ?? "pending")"] ?? ""
+            var remedy = ""
+            if appeal.outcome == .upheld, let taken = byAppeal[appeal.id] {
+                // 结果已更正 only once the corrected results are published.
+                outcome = t[taken.shown ? "appeal_upheld_shown" : "appeal_upheld_pending"] ?? outcome
+                remedy = taken.text
+            }
+            return ["id": Self.appealName(appeal.id, language), "subject": appeal.subject.flatMap { names[$0] } ?? "",
+                    "filed": localDate(appeal.filedAt, language), "outcome": outcome, "remedy": remedy]
+        }
+        var data: [String: Any] = ["appeals": appeals, "hasAppeals": !appeals.isEmpty]
+        data["remedies"] = remedies.map { ["text": $0.text, "status": t[$0.shown ? "remedy_shown" : "remedy_pending"] ?? "",
+                                           "pending": !$0.shown] }
+        data["hasRemedies"] = !remedies.isEmpty
+        data["republicationDue"] = remedies.contains { !$0.shown }
+        let round = record.lifecycle.round
+        if round > 1, record.state == .open || record.state == .closed {
+            let (_, subjects) = try await service.currentRound(record.id)
+            let who = definition.subjects.filter { subjects?.contains($0.id) ?? false }.map(\.name).joined(separator: language == .zh ? "、" : ", ")
+            data["stageLabel"] = (t["round_\(record.state.rawValue)"] ?? "").replacingOccurrences(of: "{round}", with: "\(round)")
+            data["stageClass"] = record.state.rawValue
+            data["roundNotice"] = (t["round_notice"] ?? "").replacingOccurrences(of: "{round}", with: "\(round)")
+                .replacingOccurrences(of: "{names}", with: who)
+        }
+        return data
     }
 
     /// The published results, or nil before any are; an integrity failure is not hidden.
@@ -279,6 +308,7 @@ struct PagesController {
                 "counts": subject.counts.map(\.count),
                 "rate": subject.rate.map { "\($0)%" } ?? "—",
                 "stars": subject.stars.map { starLabels[$0] ?? $0 },
+                "notes": RemedyText(definition: definition, language: language).notes(for: subject),
             ]
             if compared, let change = changes[subject.id] {
                 row["change"] = ["kind": change.rawValue, "symbol": Self.changeSymbols[change] ?? "", "text": t["change_\(change.rawValue)"] ?? ""]

@@ -276,7 +276,7 @@ public actor EvaluationService {
     /// The latest published results; before `preliminary` only turnout is public.
     public nonisolated func results(_ id: String) async throws -> EvaluationResults {
         let record = try await record(id)
-        guard record.state.resultsPublic,
+        guard record.lifecycle.resultsPublic,
               case let .results(_, _, json)? = try await latestEvent(id, type: .results)
         else { throw ServiceError.resultsNotPublished }
         do {

@@ -111,6 +111,14 @@ struct RemedyTests {
             #expect(again.code == "remedy_invalid", "\(again.body)")
             // The public results stay as published until published again; final must wait.
             #expect(try await client.call(.get, "\(base)/lz-2026/results").body == firstResults)
+            // The board says what was decided and that it takes effect on republication; it
+            // never says 结果已更正 before the corrected results are out.
+            var board = try await client.call(.get, "/board/lz-2026").body
+            #expect(board.contains("经申诉复查，撤销 王某 的群众满意星：测评期间组织拉票，经查属实"))
+            #expect(board.contains("申诉成立，更正后的结果将重新公示"))
+            #expect(board.contains("更正后的结果将重新公示，公示期从重新公示之日起重新计算"))
+            #expect(!board.contains("结果已更正") && !board.contains("公示期至"))
+            #expect(!board.contains("a-1"))
             #expect(try await client.call(.get, "\(base)/lz-2026").json["republication_due"] as? Bool == true)
             server.clock.advance(days: 6)
             reply = try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"])
@@ -127,6 +135,12 @@ struct RemedyTests {
                 && withheld[0]["reason"] as? String == "测评期间组织拉票，经查属实" && withheld[0]["appeal"] as? String == appeal)
             // The counts did not change.
             #expect(m1["satisfied"] as? Int == 10 && m1["rate"] as? String == "100.0")
+            board = try await client.call(.get, "/board/lz-2026").body
+            #expect(board.contains("申诉成立，结果已更正"))
+            #expect(board.contains("经申诉复查，撤销群众满意星：测评期间组织拉票，经查属实"))
+            #expect(!board.contains("更正后的结果将重新公示") && board.contains("公示期至"))
+            let english = try await client.call(.get, "/board/lz-2026?lang=en").body
+            #expect(english.contains("Upheld; results corrected") && english.contains("withheld (upheld appeal)"))
             // The publicity period runs again in full from the corrected 公示.
             #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "final"]).code == "publicity_not_over")
             server.clock.advance(days: 5)
@@ -175,6 +189,8 @@ struct RemedyTests {
             let m2 = subject(published, "m-2")
             #expect(m2["name"] as? String == "李某某")
             #expect((m2["corrected"] as? [String: Any])?["name"] as? String == "李某")
+            let board = try await client.call(.get, "/board/lz-2026").body
+            #expect(board.contains("更正：姓名 李某 → 李某某") && board.contains("<th scope=\"row\">李某某</th>"))
             #expect(m2["counts"] as? [String: Int] == before["counts"] as? [String: Int])
             let appeals = try await client.call(.get, "\(base)/lz-2026/appeals", key: server.reviewer)
             let remedy = try #require((appeals.json["appeals"] as? [[String: Any]])?.first?["remedy"] as? [String: Any])
@@ -199,6 +215,11 @@ struct RemedyTests {
             #expect(reply.json["issued"] as? Int == 0 && reply.json["ballots"] as? Int == 0)
             let secondKey = try #require(reply.json["token_key_id"] as? String)
             #expect(secondKey != firstKey)
+            // The board keeps the results published before and says who is voted on again.
+            var board = try await client.call(.get, "/board/lz-2026").body
+            #expect(board.contains("补充测评（第 2 轮）投票中"))
+            #expect(board.contains("只对下列参评对象重新测评：李某"))
+            #expect(board.contains("申诉成立，更正后的结果将重新公示"))
 
             // Round 1's key signed the spare slip: refused in round 2, however it rates.
             reply = try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": spare, "ratings": ["m-2": "satisfied"]])
@@ -225,6 +246,9 @@ struct RemedyTests {
             #expect(rounds.count == 1 && rounds[0]["round"] as? Int == 2 && rounds[0]["ballots"] as? Int == 8
                 && rounds[0]["subjects"] as? [String] == ["m-2"])
             #expect(reply.json["ballots"] as? Int == 10)
+            board = try await client.call(.get, "/board/lz-2026").body
+            #expect(board.contains("补充测评（第 2 轮）结果") && board.contains("申诉成立，结果已更正"))
+            #expect(board.contains("补充测评（第 2 轮）：以下 1 名参评对象重新测评：李某"))
             let summary = try await verifyBoth(server)
             #expect(summary.ballots == 18)
         }
