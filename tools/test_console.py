@@ -42,6 +42,7 @@ warnings.filterwarnings("ignore", message="Workbook contains no default style")
 STREET = "chengqu"
 FIRST = "fuyuan-2025"
 SECOND = "fuyuan-2026"
+THIRD = "fuyuan-2026-bc"
 TITLE = "府苑社区2025年度党员和党组织群众满意度测评"
 COMMUNITY = "府苑社区"
 OUT = ".build/browser-screenshots"
@@ -181,6 +182,7 @@ def main():
 
     driver = chrome(1280, 900)
     voter = None
+    vwait = None
     wait = WebDriverWait(driver, 20)
 
     def shot(name, width=1280):
@@ -444,7 +446,7 @@ def main():
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".resolve")))
         form = driver.find_element(By.CSS_SELECTOR, ".resolve")
         Select(form.find_element(By.TAG_NAME, "select")).select_by_visible_text("驳回")
-        form.find_element(By.TAG_NAME, "textarea").send_keys("经复查，票数与签到表一致，维持原结果。")
+        form.find_elements(By.TAG_NAME, "textarea")[-1].send_keys("经复查，票数与签到表一致，维持原结果。")
         click(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         check(wait_text("#appeals-list", "已驳回"), "the reviewer resolves the appeal: 已驳回")
         check("维持原结果" in text_of("#appeals-list"), "… and the note is shown")
@@ -653,6 +655,107 @@ def main():
         click(driver.find_element(By.CSS_SELECTOR, ".console-nav a[href='#/new']"))
         check(bool(wait.until(EC.presence_of_element_located((By.ID, "street")))), "the operator's new evaluation form asks for the street")
         axe("new evaluation (operator)")
+
+        # ---- 15. Remedies: the reviewer upholds an appeal with a supplementary round, the
+        # phone votes in round 2 on its subject only, the admin closes and republishes; then the
+        # street's veto from the console. Looked at at 360 px and 1920 px. ----
+        third = {"id": THIRD, "title": "府苑社区2026年度补充测评演练", "street": STREET, "community": COMMUNITY,
+                 "electorate": 10, "publicity_days": 0,
+                 "organizations": [{"id": "r-1", "name": "府苑社区第一党支部"}],
+                 "members": [{"id": "r-m1", "name": "王建国", "organization": "r-1"},
+                             {"id": "r-m2", "name": "李秀英", "organization": "r-1"}]}
+        check(http(base, "/api/v1/evaluations", "POST", third, admin)[0] == 201, "a third evaluation for the remedies")
+        ep = "/api/v1/evaluations/" + THIRD
+        _, made = http(base, ep + "/slips", "POST", {"count": 6}, admin)
+        http(base, ep + "/open", "POST", {}, admin)
+        for i, token in enumerate(made["tokens"]):
+            http(base, ep + "/ballots", "POST", {"token": token, "ratings": {
+                "r-m1": "satisfied", "r-m2": "satisfied" if i < 3 else "dissatisfied", "r-1": "satisfied"}})
+        http(base, ep + "/close", "POST", {}, admin)
+        http(base, ep + "/publish", "POST", {"stage": "preliminary"}, admin)
+        http(base, ep + "/appeals", "POST", {"subject": "r-m2", "text": "李秀英所在楼栋的代表未收到选票，请补充测评。"}, admin)
+        click(driver.find_element(By.CSS_SELECTOR, ".console-nav button"))
+        driver.get(base + "/admin")
+        sign_in(reviewer)
+        open_evaluation(THIRD)
+        form = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".resolve")))
+        check("当前结果：满意率 50.0%，群众评星：无" in text_of("#appeals-list"),
+              "the reviewer sees the subject's current result beside the appeal: " + text_of("#appeals-list")[:200])
+        outcome = Select(form.find_element(By.TAG_NAME, "select"))
+        check(outcome.first_selected_option.get_attribute("value") == "", "no outcome is chosen for the reviewer")
+        check(not form.find_element(By.CSS_SELECTOR, "div.remedy").is_displayed(), "the remedies show only once 支持 is chosen")
+        outcome.select_by_visible_text("支持")
+        remedy = form.find_element(By.CSS_SELECTOR, "div.remedy")
+        check(remedy.is_displayed() and "补充测评" in remedy.text and "撤销已得的星" in remedy.text and "更正姓名" in remedy.text,
+              "支持 offers the remedies in words: " + remedy.text[:160])
+        check(not remedy.find_element(By.CSS_SELECTOR, "input[value=withhold]").is_enabled(),
+              "李秀英 earned no star: withholding is not offered")
+        click(remedy.find_element(By.CSS_SELECTOR, "input[value=revote]"))
+        axe("reviewer: remedies offered")
+        shot("17-remedy-form")
+        shot("17-remedy-form-360", 360)
+        no_overflow("the reviewer's remedy form")
+        note = form.find_elements(By.TAG_NAME, "textarea")[-1]
+        note.clear()
+        note.send_keys("查实部分代表未收到选票，对李秀英补充测评。")
+        click(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        check(state_is("投票中", 30) and wait_text("#round-note", "补充测评（第 2 轮）：只对 李秀英 重新测评"),
+              "the revote opens round 2 on 李秀英: " + text_of("#round-note"))
+        status, info3 = http(base, ep)
+        check(info3.get("round") == 2 and info3.get("round_subjects") == ["r-m2"] and info3.get("issued") == 0,
+              "GET says round 2, its subjects, nothing issued yet: %s" % {k: info3.get(k) for k in ("round", "round_subjects", "issued")})
+        _, round2 = http(base, ep + "/slips", "POST", {"count": 4}, admin)
+        voter.get("about:blank")
+        voter.get(round2["urls"][0])
+        vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
+        subjects = [f.text for f in voter.find_elements(By.CSS_SELECTOR, "fieldset.subject legend")]
+        check(len(subjects) == 1 and "李秀英" in subjects[0], "the round-2 ballot on the phone rates only 李秀英: %s" % subjects)
+        voter.save_screenshot(os.path.join(OUT, "console-18-round2-vote-360.png"))
+        tap(voter.find_element(By.XPATH, "//div[@class='bulk']/button[1]"))
+        tap(voter.find_element(By.CSS_SELECTOR, ".progress button.primary"))
+        vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.review")))
+        tap(voter.find_element(By.CSS_SELECTOR, "button.primary"))
+        check(len(vwait.until(EC.presence_of_element_located((By.ID, "tracker"))).text.strip()) == 64, "the round-2 ballot is cast")
+        for token in round2["tokens"][1:]:
+            http(base, ep + "/ballots", "POST", {"token": token, "ratings": {"r-m2": "satisfied"}})
+        status, old = http(base, ep + "/ballots", "POST", {"token": made["tokens"][0], "ratings": {"r-m2": "satisfied"}})
+        check(status == 403, "a round-1 token is refused in round 2 (%s)" % status)
+        click(driver.find_element(By.CSS_SELECTOR, ".console-nav button"))
+        sign_in(admin)
+        open_evaluation(THIRD)
+        act("结束投票")
+        check(state_is("投票已结束"), "the admin closes round 2")
+        act("发布初步结果")
+        check(state_is("初步结果公示中", 30), "… and publishes the corrected preliminary results")
+        driver.get(base + "/board/" + THIRD)
+        board = text_of("body")
+        check("补充测评（第 2 轮）结果" in board and "申诉成立，结果已更正" in board
+              and "补充测评（第 2 轮）：以下 1 名参评对象重新测评：李秀英" in board,
+              "the board shows round 2's result for 李秀英 and 申诉成立，结果已更正")
+        axe("board after a supplementary round")
+        for width in (1920, 360):
+            driver.set_window_size(width, 900)
+            time.sleep(0.2)
+            total = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.set_window_size(width, min(max(total + 140, 600), 8000))
+            time.sleep(0.2)
+            driver.save_screenshot(os.path.join(OUT, "board-19-round2-%d.png" % width))
+        driver.set_window_size(1280, 900)
+        no_overflow("the board after a supplementary round")
+        # The street's veto from the console, then the results published again.
+        driver.get(base + "/admin#/e/" + THIRD)
+        veto = wait.until(EC.presence_of_element_located((By.ID, "veto-form")))
+        Select(veto.find_element(By.ID, "veto-subject")).select_by_value("r-1")
+        Select(veto.find_element(By.ID, "veto-star")).select_by_value("satisfaction")
+        veto.find_element(By.ID, "veto-reason").send_keys("一票否决：支部未按期召开组织生活会。")
+        axe("the street's veto form")
+        click(veto.find_element(By.ID, "veto-button"))
+        check(wait_text("#blockers", "尚未重新公示"), "after the veto, the console says the results must be published again: " + text_of("#blockers"))
+        act("重新发布初步结果")
+        check(wait_text("#flash", "更正后的初步结果已发布"), "重新发布初步结果 publishes them")
+        driver.get(base + "/board/" + THIRD)
+        check("一票否决，撤销群众满意星：一票否决：支部未按期召开组织生活会。" in text_of("body"), "the board shows the veto beside the branch")
+        shot("20-board-veto")
     finally:
         try:
             driver.quit()

@@ -211,7 +211,8 @@ struct PagesController {
         ]
         data["stageLabel"] = t["state_\(record.state.rawValue)"] ?? record.state.rawValue
         data["stageClass"] = record.state.rawValue
-        data["turnoutChart"] = ResultsChart.turnout(ballots: record.ballots, electorate: record.electorate, labels: t, id: "chart-turnout")
+        // Round 1's turnout heads the board; a supplementary round's is its own line.
+        var turnout = record.lifecycle.round > 1 ? 0 : record.ballots
         if record.state == .annulled {
             // Whatever was published before no longer holds: no stars, no comparisons.
             data["annulled"] = true
@@ -227,10 +228,22 @@ struct PagesController {
                 data["publicityUntil"] = localDate(deadline, language)
             }
             try await remediesData(record, definition, results, language).forEach { data[$0.key] = $0.value }
+            turnout = results.ballots
+            var rounds = results.rounds.map { ($0.round, $0.ballots) }
+            if record.lifecycle.round > 1, !rounds.contains(where: { $0.0 == record.lifecycle.round }) {
+                rounds.append((record.lifecycle.round, record.ballots))
+            }
+            data["roundTurnouts"] = rounds.map { round, ballots in
+                (t["round_turnout"] ?? "").replacingOccurrences(of: "{round}", with: "\(round)")
+                    .replacingOccurrences(of: "{ballots}", with: "\(ballots)").replacingOccurrences(of: "{electorate}", with: "\(record.electorate)")
+            }
         }
+        data["ballots"] = turnout
+        data["turnoutChart"] = ResultsChart.turnout(ballots: turnout, electorate: record.electorate, labels: t, id: "chart-turnout")
         let checkpoint = Checkpoint.unverified(try await service.checkpoint(record.id))
         data["treeSize"] = checkpoint?.size ?? 0
         data["rootHash"] = checkpoint?.root.hex ?? ""
+        data["rootCode"] = String((checkpoint?.root.hex ?? "").prefix(8))
         data["origin"] = checkpoint?.origin ?? ""
         let witnesses = try await service.witnessStatus(record.id)
         data["hasWitnesses"] = !witnesses.isEmpty

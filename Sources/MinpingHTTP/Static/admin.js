@@ -4,6 +4,7 @@
 // `Authorization: Bearer`; no cookies. Chinese first, English with ?lang=en. An ES module: its
 // words come from admin-text.js.
 import { TEXT, ERRORS } from "./admin-text.js";
+import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin-remedies.js";
 
 (function () {
   "use strict";
@@ -663,6 +664,9 @@ import { TEXT, ERRORS } from "./admin-text.js";
       el("div", { class: "status-box" }, [
         el("p", {}, [L.state + P.colon, stateBadge, " ", el("span", { class: "next", text: L.next + (L["next_" + state] || "") })]),
         turnoutText, bar,
+        info.round > 1 ? el("p", { class: "message", id: "round-note", text: t("round_note", { round: info.round,
+          names: (info.subjects || []).filter(function (s) { return (info.round_subjects || []).indexOf(s.id) >= 0; })
+            .map(function (s) { return s.name; }).join(P.comma) }) }) : null,
         state === "open" ? el("p", { class: "help", text: L.auto_refresh }) : null
       ])
     ];
@@ -753,6 +757,7 @@ import { TEXT, ERRORS } from "./admin-text.js";
       var blockers = [];
       if (until && Date.now() < until.getTime()) blockers.push(t("publicity_blocked", { date: formatDate(info.publicity_until) }));
       if (info.appeals_pending > 0) blockers.push(t("appeals_blocking", { n: info.appeals_pending }));
+      if (info.republication_due) blockers.push(L.republication_due);
       nodes.push(section(L.publicity, [
         info.publicity_until ? el("p", { text: t("publicity_until", { date: formatDate(info.publicity_until) }) }) : null,
         el("ul", { class: "blockers", id: "blockers" }, (blockers.length ? blockers : [L.ready_final]).map(function (b) {
@@ -795,20 +800,45 @@ import { TEXT, ERRORS } from "./admin-text.js";
         });
         appealNodes.push(fileForm);
       }
-      nodes.push(section(L.appeals, appealNodes, { id: "appeals" }));
-      api("GET", path + "/appeals").then(function (res) {
+      var appealsSection = section(L.appeals, appealNodes, { id: "appeals" });
+      nodes.push(appealsSection);
+      // The appeals, the published results (each appeal shows its subject's current result)
+      // and the star labels of the rules, for the remedies.
+      Promise.all([api("GET", path + "/appeals"), api("GET", path + "/results"), api("GET", path + "/definition")]).then(function (got) {
+        var res = got[0];
+        published = got[1].ok ? got[1].data : null;
+        var rules = got[2].ok && got[2].data ? got[2].data.rules || {} : {};
+        ui.starLabels = {};
+        (rules.member_stars || []).concat(rules.organization_stars || []).forEach(function (s) { ui.starLabels[s.star] = s.label; });
         appealsBox.textContent = "";
         if (!res.ok) { appealsBox.appendChild(el("p", { class: "message error", role: "alert", text: problemText(res) })); return; }
         var list = (res.data && res.data.appeals) || [];
-        if (!list.length) { appealsBox.appendChild(el("p", { text: L.no_appeals })); return; }
-        appealsBox.appendChild(el("ol", { class: "appeals" }, list.map(appealItem)));
-        // After an upheld appeal the API lets the admin publish corrected preliminary results.
-        if (state === "preliminary" && isAdmin() && actionsSection && list.some(function (a) { return a.outcome === "upheld"; })) {
-          actionsSection.insertBefore(actionControl(L.republish_pre, L.republish_pre_q, function () {
-            return apiRetry("POST", path + "/publish", { stage: "preliminary" });
-          }, L.republished_pre), actionsSection.children[1] || null);
-        }
+        if (!list.length) appealsBox.appendChild(el("p", { text: L.no_appeals }));
+        else appealsBox.appendChild(el("ol", { class: "appeals" }, list.map(appealItem)));
+        // The street's veto, while the results are preliminary.
+        var veto = state === "preliminary" && isAdmin() ? vetoSection(ui, info, published, reload) : null;
+        if (veto) appealsSection.parentNode.insertBefore(veto, appealsSection.nextSibling);
       });
+      // After a remedy changed the results, the admin publishes them again before final.
+      if (state === "preliminary" && isAdmin() && actionsSection && info.republication_due) {
+        actionsSection.insertBefore(actionControl(L.republish_pre, L.republish_pre_q, function () {
+          return apiRetry("POST", path + "/publish", { stage: "preliminary" });
+        }, L.republished_pre), actionsSection.children[1] || null);
+      }
+    }
+    var published = null;
+    var ui = { lang: lang, el: el, field: field, nextId: nextId, format: function (s, vars) {
+      return s.replace(/\{(\w+)\}/g, function (_, n) { return vars[n] === undefined ? "" : String(vars[n]); });
+    }, starLabels: {}, alertBox: alertBox, say: say, apiRetry: apiRetry, problemText: problemText, section: section, path: path };
+    /** A remedy the API reports, in words. */
+    function remedyWords(r) {
+      var R = REMEDY_TEXT[lang];
+      var names = {};
+      (info.subjects || []).forEach(function (s) { names[s.id] = s.name; });
+      if (r.kind === "withhold") return R.remedy_withhold.replace(/（.*|\(.*/, "") + P.colon + (names[r.subject] || r.subject) + " · " + (ui.starLabels[r.star] || r.star) + P.colon + r.reason;
+      if (r.kind === "correct") return R.remedy_correct.replace(/（.*|\(.*/, "") + P.colon + [r.name, r.organization ? names[r.organization] || r.organization : null].filter(Boolean).join(P.comma);
+      if (r.kind === "revote") return R.remedy_revote.replace(/：.*|:.*/, "") + P.colon + (r.subjects || []).map(function (s) { return names[s] || s; }).join(P.comma);
+      return R.remedy_annul + P.colon + r.reason;
     }
     // 申诉 1, not a-1: the id is for the API.
     function appealName(id) { return t("appeal_number", { n: String(id).replace(/^a-/, "") }); }
@@ -820,7 +850,9 @@ import { TEXT, ERRORS } from "./admin-text.js";
           el("span", { text: t("appeal_filed", { date: formatDate(a.filed_at) }) }), " · ",
           el("span", { class: "outcome " + (a.outcome || "pending"), text: L.appeal_outcome + P.colon + outcome })]),
         el("p", { class: "appeal-text", text: a.text }),
-        a.note ? el("p", { class: "appeal-note", text: L.appeal_note + P.colon + a.note }) : null
+        el("p", { class: "appeal-current help", text: currentResult(ui, published, a.subject) }),
+        a.note ? el("p", { class: "appeal-note", text: L.appeal_note + P.colon + a.note }) : null,
+        a.remedy ? el("p", { class: "appeal-remedy", text: REMEDY_TEXT[lang].remedy + P.colon + remedyWords(a.remedy) }) : null
       ]);
       if (!a.outcome && state === "preliminary") {
         if (isReviewer()) {
@@ -830,13 +862,22 @@ import { TEXT, ERRORS } from "./admin-text.js";
           var noteInput = el("textarea", { id: nextId("note"), rows: "3", maxlength: "2000", required: true });
           var button = el("button", { type: "submit", class: "resolve-button", text: L.resolve_button });
           var alert = alertBox();
-          var form = el("form", { class: "resolve stack", "aria-label": L.resolve + P.colon + (a.subject_name || L.appeal_whole) + " · " + appealName(a.id) }, [field(L.resolve_outcome, out), field(L.appeal_note, noteInput), button, alert]);
+          // Upheld needs a remedy (SPEC §6): the fieldset appears when 支持 is chosen.
+          var remedy = remedyFieldset(ui, info, published, a);
+          out.addEventListener("change", function () { remedy.node.hidden = out.value !== "upheld"; });
+          var form = el("form", { class: "resolve stack", "aria-label": L.resolve + P.colon + (a.subject_name || L.appeal_whole) + " · " + appealName(a.id) }, [field(L.resolve_outcome, out), remedy.node, field(L.appeal_note, noteInput), button, alert]);
           form.addEventListener("submit", function (e) {
             e.preventDefault();
             if (!out.value) { out.focus(); return; }
-            if (!noteInput.value.trim()) { noteInput.focus(); return; }
+            var body = { outcome: out.value, note: noteInput.value.trim() };
+            if (out.value === "upheld") {
+              var chosen = remedy.remedy();
+              if (chosen.focus) { chosen.focus.focus(); say(alert, REMEDY_TEXT[lang].remedy + "？"); return; }
+              body.remedy = chosen;
+            }
+            if (!body.note) { noteInput.focus(); return; }
             button.disabled = true; say(alert, "");
-            apiRetry("POST", path + "/appeals/" + encodeURIComponent(a.id) + "/resolution", { outcome: out.value, note: noteInput.value.trim() }).then(function (res) {
+            apiRetry("POST", path + "/appeals/" + encodeURIComponent(a.id) + "/resolution", body).then(function (res) {
               button.disabled = false;
               if (!res.ok) { say(alert, problemText(res)); return; }
               reload(L.resolved);

@@ -32,7 +32,7 @@
     var entry = view.entries && view.entries[0];
     if (!entry || entry.tracker !== tracker) { say(L.receipt_bad, "error"); return; }
     var ok = await Tlog.verifyInclusion(index, size, Tlog.fromHex(entry.leaf_hash), proof, root);
-    var detail = L.receipt_detail.replace("{index}", index).replace("{size}", size).replace("{root}", Tlog.hex(root));
+    var detail = L.receipt_detail.replace("{index}", index).replace("{size}", size).replace("{root}", Tlog.hex(root).slice(0, 8));
     if (ok) {
       var info = await (await fetch(api, { credentials: "omit" })).json();
       detail += "\n" + (await Tlog.signatureSentence(receipt.note, info.log_verifier_key, L)).text;

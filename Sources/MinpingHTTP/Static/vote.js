@@ -302,6 +302,11 @@
   show([message(L.loading)]);
   fetch(api, { credentials: "omit" }).then(function (r) { return r.json(); }).then(function (body) {
     info = body;
+    // A supplementary round (SPEC §6) rates only its subjects.
+    if (Array.isArray(info.round_subjects)) {
+      var round = info.round_subjects;
+      info.subjects = info.subjects.filter(function (s) { return round.indexOf(s.id) >= 0; });
+    }
     if (info.state !== "open") { token = null; show([message(info.state === "draft" ? L.not_open_draft : L.not_open, "error")]); return; }
     if (token) ballotForm();
     else if (code) redeem(canonicalCode(code));
