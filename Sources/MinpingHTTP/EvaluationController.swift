@@ -70,6 +70,8 @@ struct EvaluationController {
     struct Evaluation: JSONResponse {
         let record: EvaluationRecord, definition: EvaluationDefinition, logVerifierKey: String, tokenKey: TokenPublicKey
         let witnesses: [WitnessStatus]
+        /// The street's display name (`minping streets`), nil when it has none.
+        let streetName: String?
         /// The current round's subjects after round 1 (a supplementary round rates only them).
         let roundSubjects: Set<String>?
         var json: JSONValue {
@@ -87,6 +89,7 @@ struct EvaluationController {
             }
             return .object([
                 ("id", .string(record.id)), ("title", .string(definition.title)), ("street", .string(record.street)),
+                ("street_name", streetName.map(JSONValue.string) ?? .null),
                 ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
                 ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
                 ("slips", .int(record.lifecycle.slips)), ("codes", .int(record.lifecycle.codes)),
@@ -119,10 +122,12 @@ struct EvaluationController {
     /// One line of `GET /evaluations` (SPEC §7).
     struct Listed: JSONResponse {
         let evaluations: [(record: EvaluationRecord, definition: EvaluationDefinition)]
+        let streetNames: [String: String]
         var json: JSONValue {
             .object([("evaluations", .array(evaluations.map { record, definition in
                 .object([
                     ("id", .string(record.id)), ("title", .string(definition.title)), ("street", .string(record.street)),
+                    ("street_name", streetNames[record.street].map(JSONValue.string) ?? .null),
                     ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
                     ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
                     ("previous", definition.previous.map(JSONValue.string) ?? .null),
@@ -283,12 +288,13 @@ struct EvaluationController {
                           logVerifierKey: try await service.logIdentity(record.id).verifierKey,
                           tokenKey: try await service.tokenPublicKey(record.id),
                           witnesses: try await service.witnessStatus(record.id),
+                          streetName: try await service.streetNames()[record.street],
                           roundSubjects: try await service.currentRound(record.id).subjects)
     }
 
     @Sendable func list(_ request: Request, context: MinpingContext) async throws -> Listed {
         let street = request.uri.queryParameters.get("street")
-        return Listed(evaluations: try await service.evaluations(street: street))
+        return Listed(evaluations: try await service.evaluations(street: street), streetNames: try await service.streetNames())
     }
 
     /// The stored definition, every default written out (the console's 以去年为基础).

@@ -51,6 +51,9 @@ struct PagesController {
         let langQuery = language == .en ? "?lang=en" : ""
         var streets: [[String: Any]] = []
         var current: (street: String, rows: [[String: Any]])?
+        let names = try await service.streetNames()
+        // A named street is headed by its name (城区街道), never by its slug.
+        func heading(_ slug: String) -> String { names[slug] ?? "\(t["street"] ?? "") \(slug)" }
         for (record, definition) in try await service.evaluations() {  // ordered by street
             let row: [String: Any] = [
                 "id": record.id, "title": definition.title, "community": definition.community as Any,
@@ -60,11 +63,11 @@ struct PagesController {
             if current?.street == record.street {
                 current?.rows.append(row)
             } else {
-                if let current { streets.append(["street": current.street, "evaluations": current.rows]) }
+                if let current { streets.append(["street": current.street, "heading": heading(current.street), "evaluations": current.rows]) }
                 current = (record.street, [row])
             }
         }
-        if let current { streets.append(["street": current.street, "evaluations": current.rows]) }
+        if let current { streets.append(["street": current.street, "heading": heading(current.street), "evaluations": current.rows]) }
         var response = pages.page("home", language: language, title: t["home_title"] ?? "", [
             "streets": streets, "langQuery": langQuery,
         ])
@@ -205,6 +208,7 @@ struct PagesController {
         let t = Labels.all(language)
         var data: [String: Any] = [
             "id": record.id, "title": definition.title, "community": definition.community as Any,
+            "streetName": try await service.streetNames()[record.street] as Any,
             "ballots": record.ballots, "electorate": record.electorate, "published": false,
             "langQuery": language == .en ? "?lang=en" : "", "langAmp": language == .en ? "&lang=en" : "",
             "printedAt": localDate(Date(), language, withTime: true),

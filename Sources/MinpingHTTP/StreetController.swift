@@ -18,8 +18,11 @@ struct StreetController {
     }
 
     struct Identity: JSONResponse {
-        let role: String, street: String?
-        var json: JSONValue { .object([("role", .string(role)), ("street", street.map(JSONValue.string) ?? .null)]) }
+        let role: String, street: String?, streetName: String?
+        var json: JSONValue {
+            .object([("role", .string(role)), ("street", street.map(JSONValue.string) ?? .null),
+                     ("street_name", streetName.map(JSONValue.string) ?? .null)])
+        }
     }
 
     /// The caller's role and street, so a console can check a key at sign-in.
@@ -27,7 +30,8 @@ struct StreetController {
         guard let key = context.key else {
             throw Problem(.unauthorized, "unauthenticated", "this needs an API key: Authorization: Bearer <key>")
         }
-        return Identity(role: key.role.rawValue, street: key.street)
+        let names = try await service.streetNames()
+        return Identity(role: key.role.rawValue, street: key.street, streetName: key.street.flatMap { names[$0] })
     }
 
     struct RosterRead: JSONResponse {

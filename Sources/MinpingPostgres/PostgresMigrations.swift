@@ -116,6 +116,10 @@ extension PostgresStore {
             )
             """,
         ]),
+        // Streets' display names (SPEC §8 `minping streets`).
+        (4, [
+            "CREATE TABLE street (slug text PRIMARY KEY, name text NOT NULL)",
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory

@@ -137,6 +137,23 @@ public final class PostgresStore: EvaluationStore {
         try await rows("SELECT token_key_sealed FROM evaluation WHERE id = \(evaluation)").first?.decode(Data.self)
     }
 
+    public func streetNames() async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for row in try await rows("SELECT slug, name FROM street") {
+            let (slug, name) = try row.decode((String, String).self)
+            names[slug] = name
+        }
+        return names
+    }
+
+    public func setStreetName(street: String, name: String) async throws {
+        try await write { connection in
+            try await connection.query("""
+                INSERT INTO street (slug, name) VALUES (\(street), \(name)) ON CONFLICT (slug) DO UPDATE SET name = excluded.name
+                """, logger: logger)
+        }
+    }
+
     public func roundKeys(evaluation: String) async throws -> [RoundKey] {
         try await read { connection in try await Self.roundKeys(evaluation, connection, logger) }
     }

@@ -21,7 +21,12 @@ extension PostgresStore: TransferableStore {
             let (street, sealed) = try row.decode((String, Data).self)
             return LogKeyRow(street: street, sealedSeed: sealed)
         }
-        return StreetRows(apiKeys: apiKeys, logKeys: logKeys)
+        var names: [String: String] = [:]
+        for row in try await rows("SELECT slug, name FROM street") {
+            let (slug, name) = try row.decode((String, String).self)
+            names[slug] = name
+        }
+        return StreetRows(apiKeys: apiKeys, logKeys: logKeys, names: names)
     }
 
     public func dump(evaluation id: String) async throws -> EvaluationDump {
@@ -73,6 +78,9 @@ extension PostgresStore: TransferableStore {
             for key in rows.logKeys {
                 try await connection.query("INSERT INTO log_key (street, seed_sealed) VALUES (\(key.street), \(key.sealedSeed))",
                                            logger: logger)
+            }
+            for (slug, name) in rows.names.sorted(by: { $0.key < $1.key }) {
+                try await connection.query("INSERT INTO street (slug, name) VALUES (\(slug), \(name))", logger: logger)
             }
         }
     }

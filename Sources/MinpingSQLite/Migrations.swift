@@ -201,6 +201,10 @@ extension SQLiteStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v7") { db in
+            // Streets' display names (SPEC §8 `minping streets`): pages show 城区街道, not chengqu.
+            try db.execute(sql: "CREATE TABLE street (slug TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 }

@@ -134,6 +134,20 @@ public final class SQLiteStore: EvaluationStore {
         }
     }
 
+    public func streetNames() async throws -> [String: String] {
+        try await pool.read { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT slug, name FROM street").map { ($0["slug"], $0["name"]) },
+                       uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    public func setStreetName(street: String, name: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO street (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO UPDATE SET name = excluded.name",
+                           arguments: [street, name])
+        }
+    }
+
     public func sealedTokenKey(evaluation: String) async throws -> Data? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT token_key_sealed FROM evaluation WHERE id = ?", arguments: [evaluation])

@@ -23,7 +23,9 @@ extension SQLiteStore: TransferableStore {
             let logKeys = try Row.fetchAll(db, sql: "SELECT street, seed_sealed FROM log_key ORDER BY street").map { row in
                 LogKeyRow(street: row["street"], sealedSeed: try Self.sealed(row["seed_sealed"]))
             }
-            return StreetRows(apiKeys: apiKeys, logKeys: logKeys)
+            let names = Dictionary(try Row.fetchAll(db, sql: "SELECT slug, name FROM street").map { ($0["slug"] as String, $0["name"] as String) },
+                                   uniquingKeysWith: { first, _ in first })
+            return StreetRows(apiKeys: apiKeys, logKeys: logKeys, names: names)
         }
     }
 
@@ -64,6 +66,9 @@ extension SQLiteStore: TransferableStore {
             }
             for key in rows.logKeys {
                 try db.execute(sql: "INSERT INTO log_key (street, seed_sealed) VALUES (?, ?)", arguments: [key.street, key.sealedSeed])
+            }
+            for (slug, name) in rows.names.sorted(by: { $0.key < $1.key }) {
+                try db.execute(sql: "INSERT INTO street (slug, name) VALUES (?, ?)", arguments: [slug, name])
             }
         }
     }

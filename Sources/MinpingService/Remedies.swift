@@ -15,14 +15,6 @@ extension EvaluationService {
         if let problem = TextRules.freeTextProblem(note, field: "note", maximumBytes: Self.maximumFreeTextBytes, mayBeEmpty: true) {
             throw ServiceError.appealInvalid(problem)
         }
-        switch (outcome, remedy) {
-        case (.upheld, nil):
-            throw ServiceError.remedyInvalid("upholding an appeal names its remedy: withhold, correct, revote or annul")
-        case (.dismissed, _?):
-            throw ServiceError.remedyInvalid("a dismissed appeal changes nothing: leave the remedy out")
-        default:
-            break
-        }
         let at = now()
         // A new round's key is made before the lock: RSA key generation takes a while.
         let roundKey: IssuingKey? = if case .revote = remedy { try IssuingKey() } else { nil }
@@ -31,6 +23,14 @@ extension EvaluationService {
             // The lifecycle answers first (state, unknown or resolved appeal), then the remedy.
             var lifecycle = record.lifecycle
             try Self.checked { () throws(LifecycleRefusal) in try lifecycle.apply(.appealResolved(id: appeal)) }
+            switch (outcome, remedy) {
+            case (.upheld, nil):
+                throw ServiceError.remedyInvalid("upholding an appeal names its remedy: withhold, correct, revote or annul")
+            case (.dismissed, _?):
+                throw ServiceError.remedyInvalid("a dismissed appeal changes nothing: leave the remedy out")
+            default:
+                break
+            }
             let resolved = AuditEvent.appealResolved(appeal: appeal, outcome: outcome, noteSHA256: Self.hash(note), remedy: remedy?.kind)
             var effects: [LogEffect] = [.lifecycle(.appealResolved(id: appeal)), .storeResolution(id: appeal, outcome: outcome, note: note)]
             var follow: AuditEvent?

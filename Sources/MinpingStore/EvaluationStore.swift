@@ -15,6 +15,12 @@ public protocol EvaluationStore: Sendable {
     /// on, on every instance. False if no key had this hash.
     func revokeAPIKey(hash: String) async throws -> Bool
 
+    // MARK: Streets (SPEC §8 `minping streets`)
+    /// Every street's display name (城区街道) by slug; a street without one is shown by its slug.
+    func streetNames() async throws -> [String: String]
+    /// Sets (or adds) a street's display name.
+    func setStreetName(street: String, name: String) async throws
+
     // MARK: Signing keys, sealed (SPEC §4: keys at rest)
     /// The street's Ed25519 log key seed, sealed; made with `makeSealedSeed` on first use
     /// (atomically: two callers never get different keys).

@@ -19,10 +19,13 @@ public protocol TransferableStore: EvaluationStore {
 public struct StreetRows: Sendable, Equatable {
     public var apiKeys: [APIKeyRecord]
     public var logKeys: [LogKeyRow]
+    /// Display names by slug.
+    public var names: [String: String]
 
-    public init(apiKeys: [APIKeyRecord], logKeys: [LogKeyRow]) {
+    public init(apiKeys: [APIKeyRecord], logKeys: [LogKeyRow], names: [String: String] = [:]) {
         self.apiKeys = apiKeys
         self.logKeys = logKeys
+        self.names = names
     }
 }
 

@@ -17,6 +17,7 @@ public final class MemoryStore: EvaluationStore {
         var checkpoints: [String: [Int: String]] = [:]
         var appeals: [String: [AppealRecord]] = [:]
         var roundKeys: [String: [RoundKey]] = [:]
+        var streetNames: [String: String] = [:]
     }
 
     private let state = Mutex(State())
@@ -37,6 +38,14 @@ public final class MemoryStore: EvaluationStore {
 
     public func revokeAPIKey(hash: String) async throws -> Bool {
         state.withLock { $0.keys.removeValue(forKey: hash) != nil }
+    }
+
+    public func streetNames() async throws -> [String: String] {
+        state.withLock { $0.streetNames }
+    }
+
+    public func setStreetName(street: String, name: String) async throws {
+        state.withLock { $0.streetNames[street] = name }
     }
 
     public func sealedLogKey(street: String, makeSealedSeed: @Sendable () throws -> Data) async throws -> Data {

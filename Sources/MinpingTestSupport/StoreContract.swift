@@ -193,6 +193,31 @@ public enum StoreContract {
             #expect(stored.count == 1 && stored.first?.outcome == .dismissed && stored.first?.text == "申诉")
             #expect(try await store.evaluation(id: "e1")?.lifecycle.unresolvedAppeals == 0)
         },
+        Case(name: "a remedy's round keeps its key, voids unused codes, restarts the counts; republication is kept") { store in
+            try await create(store, record(state: .open))
+            try await store.addEnrollmentCodes(evaluation: "e1", hashes: ["h-old"])
+            try await store.commit(LogStep(evaluation: "e1", expectedSize: 1, entries: [entry(1)], checkpoint: "cp",
+                                           effects: [.lifecycle(.closed(at: at)), .lifecycle(.published(.preliminary, at: at)),
+                                                     .lifecycle(.amended)]))
+            #expect(try await store.evaluation(id: "e1")?.lifecycle.republicationDue == true)
+            let key = RoundKey(round: 2, sealed: Data([1, 2, 3]), subjects: ["m-1", "机构-2"])
+            try await store.commit(LogStep(evaluation: "e1", expectedSize: 2, entries: [entry(2)], checkpoint: "cp",
+                                           effects: [.lifecycle(.revoteOpened(round: 2)), .storeRoundKey(key), .voidUnusedCodes]))
+            let lifecycle = try #require(try await store.evaluation(id: "e1")?.lifecycle)
+            #expect(lifecycle.round == 2 && lifecycle.state == .open && lifecycle.issued == 0 && lifecycle.codes == 0)
+            #expect(lifecycle.republicationDue)
+            #expect(try await store.roundKeys(evaluation: "e1") == [key])
+            #expect(try await !store.enrollmentCodeUnused(evaluation: "e1", hash: "h-old"))
+            try await store.addEnrollmentCodes(evaluation: "e1", hashes: ["h-new"])
+            #expect(try await store.enrollmentCodeUnused(evaluation: "e1", hash: "h-new"))
+        },
+        Case(name: "a street's display name is set and renamed") { store in
+            #expect(try await store.streetNames().isEmpty)
+            try await store.setStreetName(street: "chengqu", name: "城区")
+            try await store.setStreetName(street: "chengqu", name: "城区街道")
+            try await store.setStreetName(street: "xincheng", name: "新城街道")
+            #expect(try await store.streetNames() == ["chengqu": "城区街道", "xincheng": "新城街道"])
+        },
         Case(name: "one token cast by 50 callers at once is stored once (several instances, one database)") { store in
             try await create(store, record(electorate: 60))
             try await store.commit(LogStep(evaluation: "e1", expectedSize: 1, entries: [entry(1)], checkpoint: "cp2",

@@ -17,6 +17,24 @@ struct ServerCommandTests {
         #expect(unknown.status == 2 && unknown.stderr.contains("evaluation 'nope' not found"))
     }
 
+    @Test("minping streets: add names a street once, set-name renames, list shows them; a bad slug or name is exit 2")
+    func streets() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("minping-streets-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let empty = try CLI.run(["streets", "list", "--db", db])
+        #expect(empty.status == 0 && empty.stderr.contains("streets add"))
+        #expect(try CLI.run(["streets", "add", "--street", "chengqu", "--name", "城区街道", "--db", db]).status == 0)
+        let twice = try CLI.run(["streets", "add", "--street", "chengqu", "--name", "城区", "--db", db])
+        #expect(twice.status == 2 && twice.stderr.contains("already named 城区街道") && twice.stderr.contains("set-name"))
+        #expect(try CLI.run(["streets", "set-name", "--street", "chengqu", "--name", "城区街道办事处", "--db", db]).status == 0)
+        let badSlug = try CLI.run(["streets", "set-name", "--street", "Cheng Qu", "--name", "x", "--db", db])
+        #expect(badSlug.status == 2 && badSlug.stderr.contains("not a street slug"))
+        let badName = try CLI.run(["streets", "set-name", "--street", "xincheng", "--name", "新\u{202E}城", "--db", db])
+        #expect(badName.status == 2 && badName.stderr.contains("U+202E"))
+        let list = try CLI.run(["streets", "list", "--db", db])
+        #expect(list.status == 0 && list.stdout == "chengqu\t城区街道办事处\n", "\(list.stdout)")
+    }
+
     @Test("minping slips: code slips by default (#c= and the code as text), --kind token for token slips, another kind refused")
     func slipKinds() async throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("minping-slips-\(UUID().uuidString).sqlite").path

@@ -185,7 +185,7 @@ struct IdentityTests {
 /// still to come), so the board must not say 结果已更正; appeals are 申诉 1, not `a-1`.
 @Suite("Honest words on the board")
 struct HonestWordsTests {
-    @Test("an upheld appeal is 申诉成立, never 结果已更正 while nothing was corrected; appeals are named 申诉 N")
+    @Test("an upheld appeal is 申诉成立, never 结果已更正 until the corrected results are published; appeals are named 申诉 N")
     func upheld() async throws {
         let server = try await TestServer()
         _ = try await server.service.create(try DefinitionParser.parse(testDefinition, file: "test"))
@@ -195,14 +195,43 @@ struct HonestWordsTests {
         _ = try await server.service.close("lz-2026")
         _ = try await server.service.publish("lz-2026", stage: .preliminary)
         let appeal = try await server.service.fileAppeal("lz-2026", subject: "m-1", text: "有异议")
-        try await server.service.resolveAppeal("lz-2026", appeal: appeal, outcome: .upheld, note: "属实")
-        _ = try await server.service.publish("lz-2026", stage: .preliminary)
+        await #expect(throws: ServiceError.remedyInvalid("upholding an appeal names its remedy: withhold, correct, revote or annul")) {
+            try await server.service.resolveAppeal("lz-2026", appeal: appeal, outcome: .upheld, note: "属实")
+        }
+        try await server.service.resolveAppeal("lz-2026", appeal: appeal, outcome: .upheld, note: "属实",
+                                               remedy: .correct(subject: "m-1", name: "王某某", organization: nil))
         try await server.app.test(.router) { client in
-            let board = try await client.call(.get, "/board/lz-2026").body
+            var board = try await client.call(.get, "/board/lz-2026").body
             #expect(board.contains("申诉 1") && !board.contains(">a-1<"), "\(board)")
             #expect(board.contains("申诉成立") && !board.contains("结果已更正"))
             let english = try await client.call(.get, "/board/lz-2026?lang=en").body
-            #expect(english.contains("Appeal 1") && !english.contains("corrected"))
+            #expect(english.contains("Appeal 1") && !english.contains("results corrected"))
+            _ = try await server.service.publish("lz-2026", stage: .preliminary)
+            board = try await client.call(.get, "/board/lz-2026").body
+            #expect(board.contains("申诉成立，结果已更正") && board.contains("更正：姓名 王某 → 王某某"))
+        }
+    }
+}
+
+@Suite("The street's display name, never its slug")
+struct StreetNameTests {
+    @Test("a named street is shown by its name on the front page, the board, the API and whoami")
+    func named() async throws {
+        let server = try await TestServer()
+        try await server.service.setStreetName(street: "chengqu", name: "城区街道")
+        await #expect(throws: ServiceError.self) { try await server.service.setStreetName(street: "chengqu", name: "x", adding: true) }
+        await #expect(throws: ServiceError.self) { try await server.service.setStreetName(street: "chengqu", name: " \u{200B}") }
+        _ = try await server.service.create(try DefinitionParser.parse(testDefinition, file: "test"))
+        try await server.app.test(.router) { client in
+            let home = try await client.call(.get, "/").body
+            #expect(home.contains(">城区街道</h2>") && !home.contains("chengqu</h2>"), "\(home)")
+            #expect(try await client.call(.get, "/board/lz-2026").body.contains("城区街道 柳庄社区 · 公示栏"))
+            #expect(try await client.call(.get, "/api/v1/evaluations/lz-2026").json["street_name"] as? String == "城区街道")
+            let listed = try await client.call(.get, "/api/v1/evaluations").json["evaluations"] as? [[String: Any]]
+            #expect(listed?.first?["street_name"] as? String == "城区街道")
+            #expect(try await client.call(.get, "/api/v1/whoami", key: server.admin).json["street_name"] as? String == "城区街道")
+            // A street without a name is shown as 街道 <slug>, and says so in JSON with null.
+            #expect(try await client.call(.get, "/api/v1/whoami", key: server.otherAdmin).json["street_name"] is NSNull)
         }
     }
 }

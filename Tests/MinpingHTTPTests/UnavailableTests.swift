@@ -54,6 +54,8 @@ final class UnreachableStore: EvaluationStore {
         try await inner.sealedLogKey(street: street, makeSealedSeed: makeSealedSeed)
     }
     func sealedTokenKey(evaluation: String) async throws -> Data? { try await inner.sealedTokenKey(evaluation: evaluation) }
+    func streetNames() async throws -> [String: String] { try await inner.streetNames() }
+    func setStreetName(street: String, name: String) async throws { try await inner.setStreetName(street: street, name: name) }
     func roundKeys(evaluation: String) async throws -> [RoundKey] { try await inner.roundKeys(evaluation: evaluation) }
     func anySealedKey() async throws -> (purpose: String, sealed: Data)? { try await inner.anySealedKey() }
     func createEvaluation(_ record: EvaluationRecord, sealedTokenKey: Data, created: StoredEntry, checkpoint: String) async throws {

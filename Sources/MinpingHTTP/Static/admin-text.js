@@ -54,7 +54,7 @@ export const TEXT = {
     match_help: "已按姓名和所属党支部与上一轮“{id}”对应：同一个人保留原编号，往年星级才能对得上。",
     create_need_match: "有 {n} 行同名，无法确定是上一轮的哪一位：请在“与上一轮”一栏逐行选择。",
     // one evaluation
-    eval_meta: "{community}编号 {id} · 街道 {street}", turnout: "投票进度",
+    eval_meta: "{community}编号 {id} · {street}", turnout: "投票进度",
     turnout_text: "已投票 {ballots} / 已发放 {issued} / 应参评 {electorate}（投票率 {percent}%）",
     auto_refresh: "投票期间本页每 5 秒自动更新。",
     actions: "下一步", only_admin: "只有管理员可以改变测评的状态。",
@@ -137,7 +137,7 @@ export const TEXT = {
     left_title: "Not in this year's roster ({n})", left_item: "{name} ({branch})",
     match_help: "Matched with the previous round “{id}” by name and branch: the same person keeps their id, so stars over the years line up.",
     create_need_match: "{n} rows share a name with several people of last round: choose who each is in the “Previous round” column.",
-    eval_meta: "{community}id {id} · street {street}", turnout: "Turnout",
+    eval_meta: "{community}id {id} · {street}", turnout: "Turnout",
     turnout_text: "Voted {ballots} / issued {issued} / electorate {electorate} (turnout {percent}%)",
     auto_refresh: "While voting is open this page updates itself every 5 seconds.",
     actions: "Next step", only_admin: "Only an admin can change the evaluation's state.",

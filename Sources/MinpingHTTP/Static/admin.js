@@ -176,7 +176,7 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
     return el("nav", { class: "console-nav", "aria-label": L.nav }, [
       el("a", { href: "#/", text: L.home }),
       isAdmin() ? el("a", { href: "#/new", text: L.new_evaluation }) : null,
-      el("span", { class: "who", text: t("signed_in_as", { role: L["role_" + who.role] || who.role, street: who.street || L.all_streets }) }),
+      el("span", { class: "who", text: t("signed_in_as", { role: L["role_" + who.role] || who.role, street: who.street_name || who.street || L.all_streets }) }),
       out
     ]);
   }
@@ -249,7 +249,7 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
   function homePage() {
     var status = el("p", { role: "status", text: L.loading });
     var list = el("div", { class: "eval-list" });
-    var title = who.street ? t("list_title_street", { street: who.street }) : L.list_title;
+    var title = who.street ? t("list_title_street", { street: who.street_name || who.street }) : L.list_title;
     var note = flash; flash = null;
     page(title, [
       note ? el("p", { class: "message ok", role: "status", text: note }) : null,
@@ -267,7 +267,8 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
         var streets = [];
         evs.forEach(function (e) { if (streets.indexOf(e.street) < 0) streets.push(e.street); });
         streets.forEach(function (s) {
-          list.appendChild(section(L.street + " " + s, [el("ul", { class: "cards-list" },
+          var named = evs.find(function (e) { return e.street === s && e.street_name; });
+          list.appendChild(section(named ? named.street_name : L.street + " " + s, [el("ul", { class: "cards-list" },
             evs.filter(function (e) { return e.street === s; }).map(function (e) { return evalCard(e, "h3"); }))]));
         });
       }
@@ -658,7 +659,7 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
     showTurnout(info);
     var flashNode = note ? el("p", { class: "message ok", role: "status", tabindex: "-1", id: "flash", text: note }) : null;
     var nodes = [
-      el("p", { class: "sub", text: t("eval_meta", { community: info.community ? info.community + " · " : "", id: id, street: info.street }) }),
+      el("p", { class: "sub", text: t("eval_meta", { community: info.community ? info.community + " · " : "", id: id, street: info.street_name || L.street + " " + info.street }) }),
       flashNode,
       createdId === id && note === L.created ? el("p", { class: "message" }, [el("a", { href: "/api/v1" + path + "/definition.yaml", download: id + ".yaml", text: L.definition_yaml })]) : null,
       el("div", { class: "status-box" }, [
