@@ -25,6 +25,24 @@ _INTEGRAL_FLOAT = r"'-?[0-9]+(\.0+)?(e[+-]?[0-9]+)?'"
 _FORBIDDEN_CHARACTER = r"contains (U\+[0-9A-F]{4,6}), a control character, noncharacter or bidi control"
 _TOO_LONG = r"at most 20000 bytes"
 
+_TOO_LONG_OR_FORBIDDEN = (_TOO_LONG, _FORBIDDEN_CHARACTER)
+_REMEDY = (
+    r"names its remedy",                       # upheld needs a remedy, which the schema leaves optional
+    r"a dismissed appeal changes nothing",
+    r"is not in this evaluation",              # subjects and organizations of this evaluation
+    r"is not a star a (member|organization) can earn",
+    r"did not earn the star",                  # only a star the count awarded can be withheld
+    r"is already withheld",
+    r"changes nothing",
+    r"a correction names a new name",
+    r"only a member's organization can be corrected",
+    r"a subject is named twice",
+    r"name must hold a visible character",
+    r"a '[a-z]+' remedy needs",
+    r"must be at most (500|200) characters",
+    r"reason must be given",
+)
+
 # The smallest body any ballot limit allows: 2 × (1 KiB + the ratings of its subjects)
 # (EvaluationController.ballotLimit). A 413 for a smaller ballot is a server defect.
 _SMALLEST_BALLOT_LIMIT = 2 * 1024
@@ -51,7 +69,9 @@ REASONS = {
         _TOO_LONG,                                  # a limit in UTF-8 bytes, not characters
         _FORBIDDEN_CHARACTER,
     )},
-    "POST /api/v1/evaluations/{id}/appeals/{appeal}/resolution": {422: (_TOO_LONG, _FORBIDDEN_CHARACTER)},
+    # A remedy applies to the results as they stand (SPEC §6): what a schema cannot say.
+    "POST /api/v1/evaluations/{id}/appeals/{appeal}/resolution": {422: _TOO_LONG_OR_FORBIDDEN + _REMEDY},
+    "POST /api/v1/evaluations/{id}/withholdings": {422: _TOO_LONG_OR_FORBIDDEN + _REMEDY},
     "POST /api/v1/evaluations/{id}/annul": {422: (_TOO_LONG, _FORBIDDEN_CHARACTER)},
     "GET /api/v1/evaluations/{id}/log/entries": {400: (r"need start <= end",)},
 }

@@ -166,12 +166,13 @@ parameters = { "path.id" = { dictionary = "annullable", probability = 0.5 } }
 # What a schema cannot say, refused with the status the document lists for it: ids that must
 # exist in this evaluation (ratings, an appeal's subject), a definition's cross-references
 # (unique ids, listed organizations, an existing previous round), a roster's header row,
-# free text's forbidden characters (control, bidi, noncharacter) and 20000-byte limit,
+# free text's forbidden characters (control, bidi, noncharacter) and 20000-byte limit, a
+# remedy that cannot apply to the results as they stand (a star not earned, an unknown subject),
 # end >= start, a ballot's size limit (twice its evaluation's largest honest ballot, while
 # the schema allows any number of ratings). Schema-valid requests may get it, for those
 # reasons only (the check in tools/schemathesis_hooks.py).
 [[operations]]
-include-operation-id = ["fileAppeal", "createEvaluation", "readRoster", "annulEvaluation", "resolveAppeal"]
+include-operation-id = ["fileAppeal", "createEvaluation", "readRoster", "annulEvaluation", "resolveAppeal", "withhold"]
 checks.positive_data_acceptance.expected-statuses = %s
 [[operations]]
 include-operation-id = "castBallot"

@@ -610,7 +610,7 @@ def amended(defn, tallies, amendments, stage):
 def text_problem(value, where, limit):
     """SPEC §2's rules for a name or a public reason: visible, at most `limit` characters,
     no control characters, noncharacters or bidi controls (line breaks allowed in a reason)."""
-    if not value.strip(" \t\r\n\u200b\u200c\u200d\u2060\ufeff\u3000"):
+    if all(ch.isspace() or ch in "\u200b\u200c\u200d\u2060\ufeff" for ch in value):
         return "%s must hold a visible character" % where
     if len(value) > limit:
         return "%s must be at most %d characters" % (where, limit)

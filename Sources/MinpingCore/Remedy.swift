@@ -149,8 +149,9 @@ public struct Amendments: Sendable, Equatable {
     }
 
     static func reasonProblem(_ reason: String) -> String? {
-        if reason.count > Remedy.maximumReasonLength {
-            return "reason must be at most \(Remedy.maximumReasonLength) characters, got \(reason.count)"
+        // Characters as JSON Schema's maxLength and the verifiers count them: code points.
+        if reason.unicodeScalars.count > Remedy.maximumReasonLength {
+            return "reason must be at most \(Remedy.maximumReasonLength) characters, got \(reason.unicodeScalars.count)"
         }
         return TextRules.freeTextProblem(reason, field: "reason", maximumBytes: 4 * Remedy.maximumReasonLength)
     }
@@ -160,7 +161,7 @@ public struct Amendments: Sendable, Equatable {
         if let bad = TextRules.forbidden(in: name) {
             return "name contains \(TextRules.codePoint(bad)), a control character, noncharacter or bidi control"
         }
-        if name.count > DefinitionParser.maximumTextLength { return "name must be at most \(DefinitionParser.maximumTextLength) characters" }
+        if name.unicodeScalars.count > DefinitionParser.maximumTextLength { return "name must be at most \(DefinitionParser.maximumTextLength) characters" }
         return nil
     }
 
