@@ -694,6 +694,7 @@ def main():
         axe("reviewer: remedies offered")
         shot("17-remedy-form")
         shot("17-remedy-form-360", 360)
+        shot("17-remedy-form-1920", 1920)
         no_overflow("the reviewer's remedy form")
         note = form.find_elements(By.TAG_NAME, "textarea")[-1]
         note.clear()
@@ -733,14 +734,8 @@ def main():
               and "补充测评（第 2 轮）：以下 1 名参评对象重新测评：李秀英" in board,
               "the board shows round 2's result for 李秀英 and 申诉成立，结果已更正")
         axe("board after a supplementary round")
-        for width in (1920, 360):
-            driver.set_window_size(width, 900)
-            time.sleep(0.2)
-            total = driver.execute_script("return document.documentElement.scrollHeight")
-            driver.set_window_size(width, min(max(total + 140, 600), 8000))
-            time.sleep(0.2)
-            driver.save_screenshot(os.path.join(OUT, "board-19-round2-%d.png" % width))
-        driver.set_window_size(1280, 900)
+        shot("19-board-round2-1920", 1920)
+        shot("19-board-round2-360", 360)
         no_overflow("the board after a supplementary round")
         # The street's veto from the console, then the results published again.
         driver.get(base + "/admin#/e/" + THIRD)

@@ -208,11 +208,11 @@ struct PagesController {
         let t = Labels.all(language)
         var data: [String: Any] = [
             "id": record.id, "title": definition.title, "community": definition.community as Any,
-            "streetName": try await service.streetNames()[record.street] as Any,
             "ballots": record.ballots, "electorate": record.electorate, "published": false,
             "langQuery": language == .en ? "?lang=en" : "", "langAmp": language == .en ? "&lang=en" : "",
             "printedAt": localDate(Date(), language, withTime: true),
         ]
+        if let streetName = try await service.streetNames()[record.street] { data["streetName"] = streetName }
         data["stageLabel"] = t["state_\(record.state.rawValue)"] ?? record.state.rawValue
         data["stageClass"] = record.state.rawValue
         // Round 1's turnout heads the board; a supplementary round's is its own line.

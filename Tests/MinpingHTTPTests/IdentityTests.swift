@@ -230,8 +230,15 @@ struct StreetNameTests {
             let listed = try await client.call(.get, "/api/v1/evaluations").json["evaluations"] as? [[String: Any]]
             #expect(listed?.first?["street_name"] as? String == "城区街道")
             #expect(try await client.call(.get, "/api/v1/whoami", key: server.admin).json["street_name"] as? String == "城区街道")
-            // A street without a name is shown as 街道 <slug>, and says so in JSON with null.
+            // A street without a name is shown as 街道 <slug>, and says so in JSON with null;
+            // its board names no street (never "nil").
             #expect(try await client.call(.get, "/api/v1/whoami", key: server.otherAdmin).json["street_name"] is NSNull)
+            var other = testDefinition.replacingOccurrences(of: "street: chengqu", with: "street: xincheng")
+            other = other.replacingOccurrences(of: "id: lz-2026", with: "id: xc-2026")
+            _ = try await server.service.create(try DefinitionParser.parse(other, file: "test"))
+            let unnamed = try await client.call(.get, "/board/xc-2026").body
+            #expect(unnamed.contains("<p class=\"sub\">柳庄社区 · 公示栏</p>") && !unnamed.contains("nil"), "\(unnamed)")
+            #expect(try await client.call(.get, "/").body.contains("街道 xincheng</h2>"))
         }
     }
 }
