@@ -72,6 +72,8 @@ REASONS = {
     # A remedy applies to the results as they stand (SPEC §6): what a schema cannot say.
     "POST /api/v1/evaluations/{id}/appeals/{appeal}/resolution": {422: _TOO_LONG_OR_FORBIDDEN + _REMEDY},
     "POST /api/v1/evaluations/{id}/withholdings": {422: _TOO_LONG_OR_FORBIDDEN + _REMEDY},
+    # A street's name: the characters SPEC §2 forbids, which the schema's pattern leaves in.
+    "POST /api/v1/streets": {422: (_FORBIDDEN_CHARACTER, r"must hold a visible character")},
     "POST /api/v1/evaluations/{id}/annul": {422: (_TOO_LONG, _FORBIDDEN_CHARACTER)},
     "GET /api/v1/evaluations/{id}/log/entries": {400: (r"need start <= end",)},
 }

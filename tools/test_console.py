@@ -650,6 +650,14 @@ def main():
         headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#console h2")]
         check(any(STREET in h for h in headings) and len(driver.find_elements(By.CSS_SELECTOR, ".eval-card h3")) == 2,
               "the operator's home groups evaluations under a heading per street: %s" % headings)
+        # The operator names the street; every page shows the name from then on.
+        street_form = wait.until(EC.presence_of_element_located((By.ID, "street-name-form")))
+        street_form.find_element(By.ID, "street-slug").send_keys(STREET)
+        street_form.find_element(By.ID, "street-name").send_keys("城区街道")
+        click(street_form.find_element(By.ID, "street-name-button"))
+        check(wait_text("#street-names", "城区街道 · " + STREET), "the operator names the street: " + text_of("#street-names"))
+        check(wait_text("#console", "街道名称已保存") and any(h.text == "城区街道" for h in driver.find_elements(By.CSS_SELECTOR, "#console h2")),
+              "… and the home page is headed by the name from then on")
         axe("home (operator)")
         shot("16-operator-home")
         click(driver.find_element(By.CSS_SELECTOR, ".console-nav a[href='#/new']"))

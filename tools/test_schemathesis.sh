@@ -172,7 +172,7 @@ parameters = { "path.id" = { dictionary = "annullable", probability = 0.5 } }
 # the schema allows any number of ratings). Schema-valid requests may get it, for those
 # reasons only (the check in tools/schemathesis_hooks.py).
 [[operations]]
-include-operation-id = ["fileAppeal", "createEvaluation", "readRoster", "annulEvaluation", "resolveAppeal", "withhold"]
+include-operation-id = ["fileAppeal", "createEvaluation", "readRoster", "annulEvaluation", "resolveAppeal", "withhold", "nameStreet"]
 checks.positive_data_acceptance.expected-statuses = %s
 [[operations]]
 include-operation-id = "castBallot"

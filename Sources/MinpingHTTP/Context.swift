@@ -20,10 +20,13 @@ public struct MinpingContext: RequestContext {
 /// Who may call a route.
 enum Access {
     case admin, reviewer, adminOrReviewer
+    /// Only an operator (every street): naming streets.
+    case `operator`
 
     func allows(_ role: Role) -> Bool {
         switch (self, role) {
         case (_, .operator): true
+        case (.operator, _): false
         case (.admin, .admin), (.reviewer, .reviewer), (.adminOrReviewer, .admin), (.adminOrReviewer, .reviewer): true
         default: false
         }

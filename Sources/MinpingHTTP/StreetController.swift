@@ -14,6 +14,8 @@ struct StreetController {
 
     func addRoutes(to group: RouterGroup<MinpingContext>) {
         group.get("whoami", use: whoami)
+        group.get("streets", use: streets)
+        group.post("streets", use: nameStreet)
         group.post("rosters", use: roster)
     }
 
@@ -23,6 +25,35 @@ struct StreetController {
             .object([("role", .string(role)), ("street", street.map(JSONValue.string) ?? .null),
                      ("street_name", streetName.map(JSONValue.string) ?? .null)])
         }
+    }
+
+    struct Streets: JSONResponse {
+        let names: [String: String]
+        var status: HTTPResponse.Status = .ok
+        var json: JSONValue {
+            .object([("streets", .array(names.sorted { $0.key < $1.key }.map { street, name in
+                .object([("street", .string(street)), ("name", .string(name))])
+            }))])
+        }
+    }
+
+    struct StreetNameRequest: Decodable {
+        let street: String
+        let name: String
+    }
+
+    /// The named streets (SPEC §7 `GET /streets`, operator).
+    @Sendable func streets(_ request: Request, context: MinpingContext) async throws -> Streets {
+        try context.require(.operator)
+        return Streets(names: try await service.streetNames())
+    }
+
+    /// Names or renames a street (operator; `minping streets set-name` does the same).
+    @Sendable func nameStreet(_ request: Request, context: MinpingContext) async throws -> Streets {
+        try context.require(.operator)
+        let body = try await Body.decode(StreetNameRequest.self, request)
+        try await service.setStreetName(street: body.street, name: body.name)
+        return Streets(names: try await service.streetNames(), status: .created)
     }
 
     /// The caller's role and street, so a console can check a key at sign-in.

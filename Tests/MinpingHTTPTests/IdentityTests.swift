@@ -239,6 +239,16 @@ struct StreetNameTests {
             let unnamed = try await client.call(.get, "/board/xc-2026").body
             #expect(unnamed.contains("<p class=\"sub\">柳庄社区 · 公示栏</p>") && !unnamed.contains("nil"), "\(unnamed)")
             #expect(try await client.call(.get, "/").body.contains("街道 xincheng</h2>"))
+            // The operator names it from the console: GET/POST /streets (operator only).
+            #expect(try await client.call(.get, "/api/v1/streets", key: server.admin).code == "forbidden")
+            #expect(try await client.call(.post, "/api/v1/streets", key: server.admin, json: ["street": "xincheng", "name": "新城街道"]).code == "forbidden")
+            #expect(try await client.call(.post, "/api/v1/streets", key: server.operatorKey, json: ["street": "xincheng", "name": "新\u{202E}城"]).code == "text_invalid")
+            #expect(try await client.call(.post, "/api/v1/streets", key: server.operatorKey, json: ["street": "Xin Cheng", "name": "新城街道"]).code == "malformed_request")
+            let named = try await client.call(.post, "/api/v1/streets", key: server.operatorKey, json: ["street": "xincheng", "name": "新城街道"])
+            #expect(named.status == 201 && (named.json["streets"] as? [[String: Any]])?.count == 2, "\(named.body)")
+            let streets = try await client.call(.get, "/api/v1/streets", key: server.operatorKey).json["streets"] as? [[String: Any]]
+            #expect(streets?.map { $0["name"] as? String } == ["城区街道", "新城街道"])
+            #expect(try await client.call(.get, "/").body.contains(">新城街道</h2>"))
         }
     }
 }

@@ -256,6 +256,7 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
       isAdmin() ? el("p", {}, [el("a", { class: "button", href: "#/new", text: L.new_evaluation })]) : null,
       status, list
     ]);
+    if (who.role === "operator") streetNamesSection(list);
     api("GET", "/evaluations" + (who.street ? "?street=" + encodeURIComponent(who.street) : "")).then(function (res) {
       if (!res.ok) { status.className = "message error"; status.setAttribute("role", "alert"); say(status, problemText(res)); return; }
       var evs = (res.data && res.data.evaluations) || [];
@@ -273,6 +274,37 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
         });
       }
     });
+  }
+
+  /** The operator names streets (城区街道): pages show the name instead of the slug. */
+  function streetNamesSection(before) {
+    var listBox = el("ul", { id: "street-names" });
+    var slug = el("input", { type: "text", id: "street-slug", required: true, pattern: "[a-z0-9-]{1,64}", autocomplete: "off", spellcheck: "false" });
+    var name = el("input", { type: "text", id: "street-name", required: true, maxlength: "200" });
+    var button = el("button", { type: "submit", id: "street-name-button", text: L.street_name_button });
+    var alert = alertBox();
+    var form = el("form", { id: "street-name-form", class: "stack" }, [field(L.street, slug, L.street_help), field(L.street_name, name), button, alert]);
+    function show(streets) {
+      listBox.textContent = "";
+      (streets || []).forEach(function (s) { listBox.appendChild(el("li", {}, [el("strong", { text: s.name }), " · " + s.street])); });
+      if (!(streets || []).length) listBox.appendChild(el("li", { text: L.no_street_names }));
+    }
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!slug.value.trim()) { slug.focus(); return; }
+      if (!name.value.trim()) { name.focus(); return; }
+      button.disabled = true; say(alert, "");
+      apiRetry("POST", "/streets", { street: slug.value.trim(), name: name.value.trim() }).then(function (res) {
+        button.disabled = false;
+        if (!res.ok) { say(alert, problemText(res)); return; }
+        // The list below is headed by the new name too: the page is drawn again.
+        flash = L.street_named;
+        homePage();
+      });
+    });
+    var box = section(L.street_names, [el("p", { text: L.street_names_intro }), listBox, form], { id: "street-names-section" });
+    before.parentNode.insertBefore(box, before);
+    api("GET", "/streets").then(function (res) { if (res.ok) show(res.data && res.data.streets); });
   }
 
   // -- new evaluation --
