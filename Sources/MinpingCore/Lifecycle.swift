@@ -24,8 +24,10 @@ public enum LifecycleEvent: Sendable, Equatable {
     /// One token blind-signed for an enrollment code (`token_issued`).
     case tokenIssued
     case opened(at: Date)
-    /// One ballot accepted (by a store) or read from the log (by a verifier).
-    case ballotCast
+    /// One ballot accepted (by a store) or read from the log (by a verifier). `round`: the
+    /// round whose key signed its token, as the service verified it (a store refuses it once
+    /// another round is open); nil for a log's ballot, whose key the verifier checks itself.
+    case ballotCast(round: Int?)
     /// Accepted ballots taken into the log (in batches, before `closed` or `annulled`).
     case ballotsLogged
     case closed(at: Date)
@@ -66,6 +68,8 @@ public enum LifecycleRefusal: Error, Sendable, Equatable, CustomStringConvertibl
     case notOpen(EvaluationState)
     case moreBallotsThanIssued(issued: Int)
     case appealsPending(Int)
+    /// A ballot whose token belongs to another round than the one open (SPEC §4).
+    case wrongRound(token: Int, open: Int)
     case publicityNotOver(until: Date)
     case appealUnknown(String)
     case appealExists(String)
@@ -78,7 +82,7 @@ public enum LifecycleRefusal: Error, Sendable, Equatable, CustomStringConvertibl
         case .invalidTransition: "invalid_transition"
         case .electorateExceeded: "electorate_exceeded"
         case .notOpen: "evaluation_not_open"
-        case .moreBallotsThanIssued: "token_invalid"
+        case .moreBallotsThanIssued, .wrongRound: "token_invalid"
         case .appealsPending: "appeals_pending"
         case .publicityNotOver: "publicity_not_over"
         case .appealUnknown: "not_found"
@@ -94,6 +98,7 @@ public enum LifecycleRefusal: Error, Sendable, Equatable, CustomStringConvertibl
         case let .electorateExceeded(electorate, wanted): "\(wanted) slips and codes would exceed the electorate of \(electorate)"
         case let .notOpen(state): "the evaluation is not open for voting (it is \(state.rawValue))"
         case let .moreBallotsThanIssued(issued): "more ballots than the \(issued) tokens issued"
+        case let .wrongRound(token, open): "the token is of round \(token), and round \(open) is open: a round's ballots spend its own tokens"
         case let .appealsPending(count): "\(count) appeal(s) are not resolved yet"
         case let .publicityNotOver(until): "the publicity period (公示期) lasts until \(LogTime.format(until))"
         case let .appealUnknown(id): "appeal '\(id)' not found"
@@ -185,8 +190,9 @@ public struct Lifecycle: Sendable, Equatable {
             issued += 1
         case .opened:
             try move(from: .draft, to: .open, refuse)
-        case .ballotCast:
+        case let .ballotCast(tokenRound):
             guard state == .open else { throw .notOpen(state) }
+            if let tokenRound, tokenRound != round { throw .wrongRound(token: tokenRound, open: round) }
             guard ballots < issued else { throw .moreBallotsThanIssued(issued: issued) }
             ballots += 1
         case .ballotsLogged:

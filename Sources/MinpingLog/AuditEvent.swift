@@ -94,7 +94,7 @@ public enum AuditEvent: Sendable, Equatable {
         case let .slipsIssued(count, _): .slipsIssued(count: count)
         case .tokenIssued: .tokenIssued
         case let .opened(at): .opened(at: at)
-        case .ballot: .ballotCast
+        case .ballot: .ballotCast(round: nil)
         case let .closed(at, _, _): .closed(at: at)
         case let .results(stage, at, _): .published(stage, at: at)
         case let .appealFiled(appeal, _, _): .appealFiled(id: appeal)

@@ -262,7 +262,7 @@ public final class PostgresStore: EvaluationStore {
                 var refused: [ByteBuffer] = []
                 for index in tried where stored.contains(ballots[index].nonce) {
                     do throws(LifecycleRefusal) {
-                        try lifecycle.apply(.ballotCast)
+                        try lifecycle.apply(.ballotCast(round: ballots[index].round))
                         outcomes[index] = .stored
                     } catch {
                         outcomes[index] = .refused(error)

@@ -28,7 +28,7 @@ extension SQLiteStore {
                     continue
                 }
                 do throws(LifecycleRefusal) {
-                    try lifecycle.apply(.ballotCast)
+                    try lifecycle.apply(.ballotCast(round: ballot.round))
                     lifecycles[ballot.evaluation] = lifecycle
                     outcomes.append(.stored)
                 } catch {

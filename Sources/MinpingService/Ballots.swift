@@ -52,7 +52,8 @@ extension EvaluationService {
         // and integration splices it into the log entry.
         let storedRatings = StoredRatings.encode(ratings)
         let tracker = Tracker.of(token: token, storedRatings: storedRatings)
-        let ballot = BallotRecord(evaluation: id, nonce: nonce, token: token, ratings: ratings, storedRatings: storedRatings, tracker: tracker)
+        let ballot = BallotRecord(evaluation: id, nonce: nonce, token: token, ratings: ratings, storedRatings: storedRatings,
+                                  tracker: tracker, round: context.round)
         switch try await committer.submit(ballot) {
         case .stored: return tracker
         case .tokenSpent: throw ServiceError.tokenSpent

@@ -75,10 +75,13 @@ public struct BallotRecord: Sendable, Equatable {
     public var tracker: String
     /// The log position once integrated.
     public var seq: Int?
+    /// The round whose key signed the token (SPEC §4): stored only while that round is open.
+    public var round: Int
 
     /// `storedRatings`, when the caller has it already, must be `StoredRatings.encode(ratings)`.
     public init(evaluation: String, nonce: Data, token: String, ratings: [String: String], storedRatings: String? = nil,
-                tracker: String, seq: Int? = nil) {
+                tracker: String, seq: Int? = nil, round: Int = 1) {
+        self.round = round
         self.evaluation = evaluation
         self.nonce = nonce
         self.token = token

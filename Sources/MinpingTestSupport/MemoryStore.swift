@@ -112,7 +112,7 @@ public final class MemoryStore: EvaluationStore {
                 guard var record = state.evaluations[ballot.evaluation] else { return .unknownEvaluation }
                 guard state.ballots[ballot.evaluation]?[ballot.nonce] == nil else { return .tokenSpent }
                 do throws(LifecycleRefusal) {
-                    try record.lifecycle.apply(.ballotCast)
+                    try record.lifecycle.apply(.ballotCast(round: ballot.round))
                 } catch {
                     return .refused(error)
                 }

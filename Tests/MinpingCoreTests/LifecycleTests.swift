@@ -68,13 +68,42 @@ struct LifecycleTests {
     func ballots() throws {
         var lifecycle = Lifecycle(electorate: 10, publicityDays: 5)
         try lifecycle.apply(.slipsIssued(count: 2))
-        #expect(throws: LifecycleRefusal.notOpen(.draft)) { try lifecycle.apply(.ballotCast) }
+        #expect(throws: LifecycleRefusal.notOpen(.draft)) { try lifecycle.apply(.ballotCast(round: 1)) }
         try lifecycle.apply(.opened(at: Self.at))
-        try lifecycle.apply(.ballotCast)
-        try lifecycle.apply(.ballotCast)
-        #expect(throws: LifecycleRefusal.moreBallotsThanIssued(issued: 2)) { try lifecycle.apply(.ballotCast) }
+        try lifecycle.apply(.ballotCast(round: 1))
+        try lifecycle.apply(.ballotCast(round: 1))
+        #expect(throws: LifecycleRefusal.moreBallotsThanIssued(issued: 2)) { try lifecycle.apply(.ballotCast(round: 1)) }
         try lifecycle.apply(.closed(at: Self.at))
-        #expect(throws: LifecycleRefusal.notOpen(.closed)) { try lifecycle.apply(.ballotCast) }
+        #expect(throws: LifecycleRefusal.notOpen(.closed)) { try lifecycle.apply(.ballotCast(round: 1)) }
+        #expect(lifecycle.ballots == 2)
+    }
+
+    @Test("remedies: amending needs preliminary and a republication before final, which restarts the publicity period; a supplementary round opens with fresh counts and takes only its own round's ballots")
+    func remedies() throws {
+        var lifecycle = Lifecycle(electorate: 10, publicityDays: 5)
+        try lifecycle.apply([.slipsIssued(count: 3), .opened(at: Self.at), .ballotCast(round: 1), .closed(at: Self.at)])
+        #expect(throws: LifecycleRefusal.invalidTransition(from: .closed, action: "amend the results of")) { try lifecycle.apply(.amended) }
+        try lifecycle.apply(.published(.preliminary, at: Self.at))
+        try lifecycle.apply(.amended)
+        #expect(lifecycle.republicationDue)
+        let later = Self.at.addingTimeInterval(6 * 86_400)
+        #expect(throws: LifecycleRefusal.republicationDue) { try lifecycle.apply(.published(.final, at: later)) }
+        try lifecycle.apply(.published(.preliminary, at: later))
+        #expect(!lifecycle.republicationDue && lifecycle.publicityDeadline == later.addingTimeInterval(5 * 86_400))
+        #expect(throws: LifecycleRefusal.publicityNotOver(until: later.addingTimeInterval(5 * 86_400))) {
+            try lifecycle.apply(.published(.final, at: later.addingTimeInterval(86_400)))
+        }
+        #expect(throws: LifecycleRefusal.invalidTransition(from: .preliminary, action: "open a supplementary round of")) {
+            try lifecycle.apply(.revoteOpened(round: 3))
+        }
+        try lifecycle.apply(.revoteOpened(round: 2))
+        #expect(lifecycle.state == .open && lifecycle.round == 2 && lifecycle.issued == 0 && lifecycle.ballots == 0)
+        #expect(lifecycle.resultsPublic && lifecycle.republicationDue)
+        try lifecycle.apply(.slipsIssued(count: 10))  // each round has the whole electorate
+        // A token of round 1 (verified by an instance that had not seen round 2 yet) is refused.
+        #expect(throws: LifecycleRefusal.wrongRound(token: 1, open: 2)) { try lifecycle.apply(.ballotCast(round: 1)) }
+        try lifecycle.apply(.ballotCast(round: 2))
+        try lifecycle.apply(.ballotCast(round: nil))  // a log's ballot: its key is the verifier's check
         #expect(lifecycle.ballots == 2)
     }
 

@@ -254,6 +254,35 @@ struct RemedyTests {
         }
     }
 
+    @Test("two instances over one store: the one that cached round 1's key still refuses a round-1 token in round 2")
+    func staleInstance() async throws {
+        let store = MemoryStore()
+        let server = try await TestServer(store: store)
+        let clock = server.clock
+        let other = EvaluationService(store: store, keys: TestServer.keys, now: { clock.now })
+        let service = server.service
+        _ = try await service.create(try DefinitionParser.parse(testDefinition, file: "test"))
+        let tokens = try await service.issueSlips("lz-2026", count: 3)
+        _ = try await service.open("lz-2026")
+        _ = try await service.castBallot("lz-2026", token: tokens[0].base64URL, ratings: ["m-1": "satisfied", "m-2": "satisfied"])
+        // The other instance caches round 1's key.
+        _ = try await other.tokenPublicKey("lz-2026")
+        _ = try await service.close("lz-2026")
+        _ = try await service.publish("lz-2026", stage: .preliminary)
+        let appeal = try await service.fileAppeal("lz-2026", subject: "m-2", text: "补充测评")
+        try await service.resolveAppeal("lz-2026", appeal: appeal, outcome: .upheld, note: "x", remedy: .revote(subjects: ["m-2"]))
+        do {
+            _ = try await other.castBallot("lz-2026", token: tokens[1].base64URL, ratings: ["m-2": "satisfied"])
+            Issue.record("a round-1 token was accepted in round 2")
+        } catch let error as ServiceError {
+            #expect(error.code == "token_invalid", "\(error)")
+        }
+        // A round-2 token works on the other instance: it finds the new round's key.
+        let second = try await service.issueSlips("lz-2026", count: 1)
+        _ = try await other.castBallot("lz-2026", token: second[0].base64URL, ratings: ["m-2": "satisfied"])
+        #expect(try await service.record("lz-2026").ballots == 1)
+    }
+
     @Test("annul as a remedy: the evaluation is annulled at once, verifiably")
     func annul() async throws {
         try await preliminary { server, client, _ in
