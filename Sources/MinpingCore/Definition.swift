@@ -76,7 +76,7 @@ public struct RatingOption: Sendable, Equatable {
     ]
 }
 
-public struct Organization: Sendable, Equatable {
+public struct Organization: Sendable, Equatable, Codable {
     public var id: String
     public var name: String
     /// The name this id had in the previous round, for a real change of name (SPEC §2).
@@ -89,7 +89,7 @@ public struct Organization: Sendable, Equatable {
     }
 }
 
-public struct Member: Sendable, Equatable {
+public struct Member: Sendable, Equatable, Codable {
     public var id: String
     public var name: String
     /// The id of the member's branch (党支部); optional, but when given it must be listed.

@@ -102,6 +102,16 @@ struct StreetController {
                 ("errors", .array(roster.errors.map {
                     .object([("row", .int($0.row)), ("column", .string($0.column)), ("message", .string($0.message))])
                 })),
+                // What a clerk needs to trust the reading (SPEC §7, wave 3): where the table
+                // starts, which sheet was read, which rows were left out and why, and whether
+                // leaving out the rows in error is safe (not when many are: a misread file).
+                ("header_row", .int(roster.headerRow)),
+                ("ids_given", .bool(roster.idsGiven)),
+                ("sheet", roster.sheet.map(JSONValue.string) ?? .null),
+                ("sheets", .array(roster.sheets.map(JSONValue.string))),
+                ("skipped", .array(roster.skipped.map { .object([("row", .int($0.row)), ("reason", .string($0.reason))]) })),
+                ("error_summary", .array(roster.errorSummary.map(JSONValue.string))),
+                ("partial_allowed", .bool(roster.partialAllowed)),
             ]
             if let matching, let previous {
                 fields.append(("previous", .string(previous.id)))
@@ -135,7 +145,7 @@ struct StreetController {
             chain = try await service.identityChain(from: previous)
         }
         do {
-            let roster = try await rosters.read(bytes, format)
+            let roster = try await rosters.read(bytes, format, sheet: request.uri.queryParameters.get("sheet"))
             guard let chain else { return RosterRead(roster: roster) }
             let matched = chain.match(roster)
             return RosterRead(roster: matched.roster, matching: (chain, matched.matches, matched.left))

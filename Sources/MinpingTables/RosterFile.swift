@@ -19,11 +19,18 @@ public enum RosterFile {
 
     public enum Format: Sendable {
         case csv, xlsx
+        /// Excel 97–2003 (OLE2, BIFF8): refused with how to save it as .xlsx (no library here
+        /// reads it safely).
+        case xls
 
-        /// From the request's Content-Type; a ZIP's magic bytes also mean XLSX, since browsers
-        /// and curl do not always name the type.
+        /// From the request's Content-Type; a ZIP's magic bytes also mean XLSX, and OLE2's mean
+        /// .xls, since browsers and curl do not always name the type.
         public init?(contentType: String?, bytes: Data) {
             let type = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            if bytes.starts(with: RosterFile.ole2Magic) || type == "application/vnd.ms-excel" {
+                self = .xls
+                return
+            }
             switch type {
             case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": self = .xlsx
             case "text/csv", "text/plain", "application/csv", "text/comma-separated-values": self = .csv
@@ -33,11 +40,49 @@ public enum RosterFile {
         }
     }
 
-    public static func read(_ bytes: Data, format: Format) throws(RosterError) -> Roster {
+    /// OLE2's compound file signature: an Excel 97–2003 `.xls` (or a WPS `.et`).
+    static let ole2Magic: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+
+    static let xlsAdvice = "这是旧版 Excel 文件（.xls），无法直接读取。请打开它另存为 .xlsx 再上传："
+        + "在 Excel 中点“文件 → 另存为”，保存类型选“Excel 工作簿（*.xlsx）”；"
+        + "在 WPS 表格中点“文件 → 另存为”，文件类型选“Microsoft Excel 文件（*.xlsx）”。"
+
+    /// Reads a roster. `sheet`: the XLSX worksheet to read, by name; without it, the first
+    /// worksheet that holds a roster (a cover or notes sheet before it is passed over).
+    public static func read(_ bytes: Data, format: Format, sheet: String? = nil) throws(RosterError) -> Roster {
         switch format {
-        case .csv: try Roster(rows: csvRows(bytes))
-        case .xlsx: try Roster(rows: XLSXSheet.firstSheetRows(bytes))
+        case .csv:
+            return try Roster(rows: csvRows(bytes))
+        case .xls:
+            throw .unreadable(xlsAdvice)
+        case .xlsx:
+            if bytes.starts(with: ole2Magic) { throw .unreadable(xlsAdvice) }
+            let workbook = try XLSXSheet(bytes)
+            let names = workbook.sheets.map(\.name)
+            if let sheet {
+                guard let index = names.firstIndex(of: sheet) else {
+                    throw .unreadable("工作簿里没有名为“\(sheet)”的工作表；有：\(names.joined(separator: "、"))")
+                }
+                return try named(Roster(rows: workbook.rows(sheet: index)), sheet: sheet, sheets: names)
+            }
+            var firstHint: String?
+            for (index, name) in names.enumerated() {
+                do {
+                    return named(try Roster(rows: workbook.rows(sheet: index)), sheet: name, sheets: names)
+                } catch let .noHeader(hint) {
+                    firstHint = firstHint ?? "工作表“\(name)”：\(hint)"
+                }
+            }
+            let which = names.count == 1 ? "工作表“\(names[0])”" : "工作簿的 \(names.count) 个工作表（\(names.joined(separator: "、"))）都"
+            throw .noHeader(names.count == 1 ? (firstHint ?? which) : "\(which)没有找到党员名单。\(firstHint ?? "")")
         }
+    }
+
+    private static func named(_ roster: Roster, sheet: String, sheets: [String]) -> Roster {
+        var roster = roster
+        roster.sheet = sheet
+        roster.sheets = sheets
+        return roster
     }
 
     /// The CSV's records with their 1-based row numbers. A body that is not valid UTF-8 is

@@ -15,17 +15,23 @@ import Glibc
 /// `roster_invalid`. ``inProcess`` parses on a Dispatch thread; the tests' in-memory
 /// applications use it. Neither blocks Swift's cooperative pool.
 public struct RosterReader: Sendable {
-    public let read: @Sendable (Data, RosterFile.Format) async throws -> Roster
+    /// Reads an upload: its bytes, format and, for a workbook, the sheet asked for (nil: the
+    /// first that holds a roster).
+    let parse: @Sendable (Data, RosterFile.Format, String?) async throws -> Roster
 
-    public init(read: @escaping @Sendable (Data, RosterFile.Format) async throws -> Roster) {
-        self.read = read
+    public init(parse: @escaping @Sendable (Data, RosterFile.Format, String?) async throws -> Roster) {
+        self.parse = parse
+    }
+
+    public func read(_ bytes: Data, _ format: RosterFile.Format, sheet: String? = nil) async throws -> Roster {
+        try await parse(bytes, format, sheet)
     }
 
     /// Parses in this process, off the cooperative pool.
-    public static let inProcess = RosterReader { bytes, format in
+    public static let inProcess = RosterReader { bytes, format, sheet in
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(with: Result { try RosterFile.read(bytes, format: format) })
+                continuation.resume(with: Result { try RosterFile.read(bytes, format: format, sheet: sheet) })
             }
         }
     }
@@ -36,13 +42,14 @@ public struct RosterReader: Sendable {
     public static func childProcess(executable: URL, arguments: [String] = [], concurrency: Int = 2,
                                     timeout: DispatchTimeInterval = .seconds(20)) -> RosterReader {
         let gate = Gate(limit: concurrency)
-        return RosterReader { bytes, format in
+        return RosterReader { bytes, format, sheet in
             await gate.enter()
             defer { Task { await gate.leave() } }
             let output = try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global(qos: .userInitiated).async {
                     continuation.resume(with: Result {
-                        try RosterChild.run(executable: executable, arguments: arguments + ["parse-roster", "--format", format.name],
+                        try RosterChild.run(executable: executable,
+                                            arguments: arguments + ["parse-roster", "--format", format.name] + (sheet.map { ["--sheet", $0] } ?? []),
                                             input: bytes, timeout: timeout)
                     })
                 }
@@ -83,6 +90,7 @@ extension RosterFile.Format {
         switch self {
         case .csv: "csv"
         case .xlsx: "xlsx"
+        case .xls: "xls"
         }
     }
 
@@ -90,6 +98,7 @@ extension RosterFile.Format {
         switch name {
         case "csv": self = .csv
         case "xlsx": self = .xlsx
+        case "xls": self = .xls
         default: return nil
         }
     }
@@ -105,43 +114,24 @@ public enum RosterChild {
 
     /// What the child answers: the roster, or why the file is not one.
     struct Answer: Codable {
-        struct Organization: Codable { var id, name: String }
-        struct Member: Codable { var id, name: String; var organization: String?; var row: Int }
-        struct RowError: Codable { var row: Int; var column, message: String }
-        var organizations: [Organization]?
-        var members: [Member]?
-        var errors: [RowError]?
-        /// A ``RosterError`` the parser threw, as the text shown to the clerk.
-        var idsGiven: Bool?
-        var refusal: String?
-        var tooManyRows: Bool?
-        var noHeader: Bool?
+        var roster: Roster?
+        var refusal: RosterError?
     }
 
     /// The child's whole run: limits itself, reads standard input (at most
     /// ``RosterFile/maximumBytes``), writes the answer. Returns the exit status.
-    public static func childMain(format: RosterFile.Format) -> Int32 {
+    public static func childMain(format: RosterFile.Format, sheet: String? = nil) -> Int32 {
         closeInheritedDescriptors()
         guard limitSelf() else { return 3 }
         let input = FileHandle.standardInput.readData(ofLength: RosterFile.maximumBytes + 1)
         var answer = Answer()
         if input.count > RosterFile.maximumBytes {
-            answer.refusal = "文件超过 \(RosterFile.maximumBytes >> 20) MiB"
+            answer.refusal = .unreadable("文件超过 \(RosterFile.maximumBytes >> 20) MiB")
         } else {
             do {
-                let roster = try RosterFile.read(input, format: format)
-                answer.organizations = roster.organizations.map { .init(id: $0.id, name: $0.name) }
-                answer.members = zip(roster.members, roster.rows).map { .init(id: $0.id, name: $0.name, organization: $0.organization, row: $1) }
-                answer.idsGiven = roster.idsGiven
-                answer.errors = roster.errors.map { .init(row: $0.row, column: $0.column, message: $0.message) }
-            } catch .tooManyRows {
-                answer.tooManyRows = true
-            } catch .noHeader {
-                answer.noHeader = true
-            } catch let .unreadable(reason) {
-                answer.refusal = reason
+                answer.roster = try RosterFile.read(input, format: format, sheet: sheet)
             } catch {
-                answer.refusal = error.description
+                answer.refusal = error
             }
         }
         do {
@@ -261,12 +251,10 @@ public enum RosterChild {
         } catch {
             throw .parserDied(detail: "parse-roster wrote no answer (\(output.count) bytes): \(error)")
         }
-        if answer.tooManyRows == true { throw .tooManyRows }
-        if answer.noHeader == true { throw .noHeader }
-        if let refusal = answer.refusal { throw .unreadable(refusal) }
-        return Roster(organizations: (answer.organizations ?? []).map { Organization(id: $0.id, name: $0.name) },
-                      members: (answer.members ?? []).map { Member(id: $0.id, name: $0.name, organization: $0.organization) },
-                      errors: (answer.errors ?? []).map { Roster.RowError(row: $0.row, column: $0.column, message: $0.message) },
-                      rows: (answer.members ?? []).map(\.row), idsGiven: answer.idsGiven ?? false)
+        // A child cannot claim to have died: that is the parent's finding alone.
+        if let refusal = answer.refusal, case .parserDied = refusal { throw .parserDied(detail: "parse-roster answered parserDied") }
+        if let refusal = answer.refusal { throw refusal }
+        guard let roster = answer.roster else { throw .parserDied(detail: "parse-roster answered neither a roster nor a refusal") }
+        return roster
     }
 }

@@ -5,34 +5,55 @@ import FoundationXML
 import MinpingCore
 import ZIPFoundation
 
-/// The first worksheet of an XLSX workbook as rows of text (ECMA-376 SpreadsheetML): the ZIP
-/// is opened by ZIPFoundation and each part is read by Foundation's XMLParser.
-enum XLSXSheet {
+/// The worksheets of an XLSX workbook as rows of text (ECMA-376 SpreadsheetML): the ZIP is
+/// opened by ZIPFoundation and each part is read by Foundation's XMLParser. Merged cells give
+/// every cell of their range the top-left value, as a clerk sees them.
+struct XLSXSheet {
     /// No part of a roster workbook is this large once inflated: a ZIP bomb stops here.
     static let maximumPartBytes = 64 << 20
 
     /// More distinct texts than a full roster's every cell could hold is not a roster.
     static let maximumSharedStrings = RosterFile.maximumSheetRows * RosterFile.maximumColumns
 
-    static func firstSheetRows(_ bytes: Data) throws(RosterError) -> [(number: Int, cells: [String])] {
+    /// More merged ranges than a roster could have is not one.
+    static let maximumMerges = RosterFile.maximumSheetRows
+
+    let archive: Archive
+    /// The worksheets in the workbook's order: their names and parts.
+    let sheets: [(name: String, path: String)]
+    let sharedStrings: [String]
+
+    /// Opens a workbook: its sheet list and shared strings; sheets are read one by one.
+    init(_ bytes: Data) throws(RosterError) {
         // ZIPFoundation trusts the central directory's offsets (one past the end aborted the
         // process): every offset and size is checked against the data first.
-        try ZIPDirectory.validate(bytes, maximumEntryBytes: maximumPartBytes)
-        let archive: Archive
+        try ZIPDirectory.validate(bytes, maximumEntryBytes: Self.maximumPartBytes)
         do {
             archive = try Archive(data: bytes, accessMode: .read)
         } catch {
             throw .unreadable("不是有效的 Excel（.xlsx）文件：无法作为 ZIP 打开")
         }
-        guard let workbook = try part(archive, "xl/workbook.xml") else {
+        guard let workbook = try Self.part(archive, "xl/workbook.xml") else {
             throw .unreadable("不是 Excel（.xlsx）工作簿：缺少 xl/workbook.xml")
         }
-        let sheetPath = try firstSheetPath(workbook: workbook, relationships: part(archive, "xl/_rels/workbook.xml.rels"))
-        guard let sheet = try part(archive, sheetPath) else {
-            throw .unreadable("Excel 工作簿缺少第一个工作表（\(sheetPath)）")
+        sheets = try Self.sheetList(workbook: workbook, relationships: Self.part(archive, "xl/_rels/workbook.xml.rels"))
+        sharedStrings = try Self.part(archive, "xl/sharedStrings.xml").map(Self.sharedStrings) ?? []
+    }
+
+    /// One worksheet's rows, merged cells filled in.
+    func rows(sheet index: Int) throws(RosterError) -> [(number: Int, cells: [String])] {
+        let (name, path) = sheets[index]
+        guard let data = try Self.part(archive, path) else {
+            throw .unreadable("Excel 工作簿缺少工作表“\(name)”（\(path)）")
         }
-        let strings = try part(archive, "xl/sharedStrings.xml").map(sharedStrings) ?? []
-        return try rows(sheet, sharedStrings: strings)
+        return try Self.rows(data, sharedStrings: sharedStrings)
+    }
+
+    /// The first worksheet's rows (the tests' and the old reader's).
+    static func firstSheetRows(_ bytes: Data) throws(RosterError) -> [(number: Int, cells: [String])] {
+        let workbook = try XLSXSheet(bytes)
+        guard !workbook.sheets.isEmpty else { throw .unreadable("Excel 工作簿里没有工作表") }
+        return try workbook.rows(sheet: 0)
     }
 
     /// One part, inflated, or nil if the workbook has none by that name.
@@ -52,23 +73,29 @@ enum XLSXSheet {
         return data
     }
 
-    /// The path of the workbook's first `<sheet>`, through its relationship id.
-    static func firstSheetPath(workbook: Data, relationships: Data?) throws(RosterError) -> String {
-        var relationshipID: String?
+    /// The workbook's `<sheet>`s in order, each with its part's path (through its
+    /// relationship id; `xl/worksheets/sheetN.xml` when the relationships say nothing).
+    static func sheetList(workbook: Data, relationships: Data?) throws(RosterError) -> [(name: String, path: String)] {
+        var listed: [(name: String, id: String?)] = []
         try XMLEvents.parse(workbook, part: "xl/workbook.xml") { event in
-            if case let .start(name, attributes) = event, name == "sheet", relationshipID == nil {
-                relationshipID = attributes.first { $0.key == "r:id" || $0.key.hasSuffix(":id") }?.value
+            if case let .start(name, attributes) = event, name == "sheet", listed.count < 256 {
+                listed.append((attributes["name"] ?? "Sheet\(listed.count + 1)",
+                               attributes.first { $0.key == "r:id" || $0.key.hasSuffix(":id") }?.value))
             }
         }
-        guard let relationshipID, let relationships else { return "xl/worksheets/sheet1.xml" }
-        var target: String?
-        try XMLEvents.parse(relationships, part: "xl/_rels/workbook.xml.rels") { event in
-            if case let .start(name, attributes) = event, name == "Relationship", attributes["Id"] == relationshipID {
-                target = attributes["Target"]
+        var targets: [String: String] = [:]
+        if let relationships {
+            try XMLEvents.parse(relationships, part: "xl/_rels/workbook.xml.rels") { event in
+                if case let .start(name, attributes) = event, name == "Relationship", let id = attributes["Id"], let target = attributes["Target"] {
+                    targets[id] = target
+                }
             }
         }
-        guard let target else { return "xl/worksheets/sheet1.xml" }
-        return target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
+        if listed.isEmpty { return [("Sheet1", "xl/worksheets/sheet1.xml")] }
+        return listed.enumerated().map { index, sheet in
+            guard let target = sheet.id.flatMap({ targets[$0] }) else { return (sheet.name, "xl/worksheets/sheet\(index + 1).xml") }
+            return (sheet.name, target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target)
+        }
     }
 
     /// The shared string table: each `<si>`'s text runs joined, phonetic guides (`<rPh>`) left out.
@@ -112,10 +139,17 @@ enum XLSXSheet {
         var inline = ""
         var reading: String?  // "v" or "t" while inside one
         var rowCount = 0
+        var merges: [(rows: ClosedRange<Int>, columns: ClosedRange<Int>)] = []
         try XMLEvents.parse(data, part: "worksheet") { event throws(RosterError) in
             switch event {
             case let .start(name, attributes):
                 switch name {
+                case "mergeCell":
+                    guard let range = attributes["ref"].flatMap(mergeRange) else { break }
+                    guard merges.count < maximumMerges else {
+                        throw .unreadable("Excel 工作表的合并单元格过多（超过 \(maximumMerges) 处），不像一份党员名单")
+                    }
+                    merges.append(range)
                 case "row":
                     // Every row counts toward the limit, blank ones too: a sheet of empty rows
                     // is still work, and stops here rather than after it was all built.
@@ -160,7 +194,48 @@ enum XLSXSheet {
                 }
             }
         }
-        return rows.sorted { $0.number < $1.number }
+        return try fill(rows.sorted { $0.number < $1.number }, merges: merges)
+    }
+
+    /// Every cell of a merged range gets its top-left value (a branch written once and merged
+    /// down its members' rows). Only the columns and rows a roster reads are filled.
+    /// All merged ranges together fill at most a full roster's cells: more is not a roster.
+    static func fill(_ rows: [(number: Int, cells: [String])],
+                     merges: [(rows: ClosedRange<Int>, columns: ClosedRange<Int>)]) throws(RosterError) -> [(number: Int, cells: [String])] {
+        guard !merges.isEmpty else { return rows }
+        var budget = RosterFile.maximumSheetRows * RosterFile.maximumColumns
+        var byNumber = Dictionary(rows.map { ($0.number, $0.cells) }, uniquingKeysWith: { first, _ in first })
+        for merge in merges {
+            let columns = merge.columns.clamped(to: 0...(RosterFile.maximumColumns - 1))
+            let lastRow = min(merge.rows.upperBound, merge.rows.lowerBound + RosterFile.maximumSheetRows)
+            guard !columns.isEmpty, let top = byNumber[merge.rows.lowerBound], columns.lowerBound < top.count else { continue }
+            let value = top[columns.lowerBound]
+            guard !value.isEmpty else { continue }
+            budget -= (lastRow - merge.rows.lowerBound + 1) * columns.count
+            guard budget >= 0 else { throw .unreadable("Excel 工作表的合并单元格范围过大，不像一份党员名单") }
+            for number in merge.rows.lowerBound...lastRow {
+                var cells = byNumber[number] ?? []
+                if cells.count <= columns.upperBound { cells += Array(repeating: "", count: columns.upperBound - cells.count + 1) }
+                for column in columns where cells[column].isEmpty { cells[column] = value }
+                byNumber[number] = cells
+            }
+        }
+        return byNumber.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// "B3:B7" → rows 3...7, columns 1...1.
+    static func mergeRange(_ reference: String) -> (rows: ClosedRange<Int>, columns: ClosedRange<Int>)? {
+        let corners = reference.split(separator: ":").map(String.init)
+        guard corners.count == 2, let a = cell(corners[0]), let b = cell(corners[1]) else { return nil }
+        guard a.row <= b.row, a.column <= b.column, b.row <= RosterFile.maximumSheetRows * 2 else { return nil }
+        return (a.row...b.row, a.column...b.column)
+    }
+
+    /// "AB7" → row 7, column 27.
+    static func cell(_ reference: String) -> (row: Int, column: Int)? {
+        let letters = reference.prefix { ("A"..."Z").contains($0) }
+        guard let column = columnIndex(String(letters)), let row = Int(reference.dropFirst(letters.count)), row >= 1 else { return nil }
+        return (row, column)
     }
 
     /// "A" → 0, "AB7" → 27.

@@ -11,14 +11,17 @@ struct ParseRosterCommand: ParsableCommand {
         abstract: "Parse a roster from standard input as JSON (used by serve; not for people).",
         shouldDisplay: false)
 
-    @Option(help: "csv or xlsx.")
+    @Option(help: "csv, xlsx or xls (refused with advice).")
     var format: String
+
+    @Option(help: "The worksheet to read, by name (default: the first that holds a roster).")
+    var sheet: String?
 
     func run() throws {
         guard let format = RosterFile.Format(name: format) else {
-            throw CLIError(message: "--format: '\(format)' is not csv or xlsx")
+            throw CLIError(message: "--format: '\(format)' is not csv, xlsx or xls")
         }
-        let status = RosterChild.childMain(format: format)
+        let status = RosterChild.childMain(format: format, sheet: sheet)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -112,9 +112,12 @@ struct RosterFileTests {
 
     @Test("a file that is not a roster is refused whole: no header, 10,001 rows, not a workbook")
     func refusals() throws {
-        #expect(throws: RosterError.noHeader) { try csv("张三,一支部\n") }
-        #expect(throws: RosterError.noHeader) { try csv("\n姓名,党支部\n张三,一支部\n") }
-        #expect(throws: RosterError.noHeader) { try csv("") }
+        #expect(throws: RosterError.noHeader("第 1–10 行里没有找到表头。第 1 行是：张三、一支部；需要一列姓名（可写作 姓名、党员姓名）和一列党支部（可写作 党支部、所属党支部、所在党支部、支部、所在支部、党组织……）")) {
+            try csv("张三,一支部\n")
+        }
+        #expect(throws: RosterError.self) { try csv("") }
+        // The header is looked for among the first 10 rows only.
+        #expect(throws: RosterError.self) { try csv(String(repeating: "标题\n", count: 10) + "姓名,党支部\n张三,一支部\n") }
         let rows = (1...10_000).map { "成员\($0),一支部" }.joined(separator: "\n")
         #expect(try csv("姓名,党支部\n" + rows).members.count == 10_000)
         #expect(throws: RosterError.tooManyRows) { try csv("姓名,党支部\n" + rows + "\n多一人,一支部") }
@@ -181,5 +184,97 @@ struct RosterFileTests {
         #expect(RosterFile.Format(contentType: nil, bytes: zip) == .xlsx)
         #expect(RosterFile.Format(contentType: "application/octet-stream", bytes: Data("a,b".utf8)) == .csv)
         #expect(RosterFile.Format(contentType: "application/json", bytes: Data()) == nil)
+    }
+}
+
+/// Issue 29 §1: member lists as street offices keep them. (The workbooks as Excel and WPS write
+/// them, made with openpyxl and LibreOffice, are in tools/test_rosters_real.py.)
+@Suite("Rosters as offices keep them: title rows, spellings, merged cells, footers, sheets")
+struct OfficeRosterTests {
+    @Test("a title row and blank rows before the header; spaced and starred header spellings; 序号 ignored; other columns ignored")
+    func titleAndSpellings() throws {
+        let roster = try csv("""
+            府苑社区党员花名册（2026年）,,,,
+            ,,,,
+            序号,党员 姓名,性别,所在党支部*,联系电话
+            1,张三,男,第一支部,13800000000
+            2,李四,女,第二支部,
+            """)
+        #expect(roster.headerRow == 3)
+        #expect(roster.members.map(\.name) == ["张三", "李四"] && roster.members.map(\.id) == ["m-001", "m-002"])
+        #expect(roster.organizations.map(\.name) == ["第一支部", "第二支部"] && roster.errors.isEmpty && !roster.idsGiven)
+        #expect(roster.rows == [4, 5])
+        for branch in ["党支部", "所属党支部", "所在党支部", "支部", "所在支部", "党支部名称", "党组织", "所属党组织"] {
+            #expect(try csv("党员姓名,\(branch)\n张三,一支部\n").members.count == 1, "\(branch)")
+        }
+    }
+
+    @Test("footer rows (合计, 制表人, 注：…) and blank rows are skipped and listed, not errors; a member after a 小计 is kept")
+    func footers() throws {
+        let roster = try csv("""
+            序号,姓名,党支部
+            1,张三,第一支部
+
+            2,李四,第一支部
+            小计,2,
+            3,王五,第二支部
+            合计,3,
+            制表人：赵六,,审核人：钱七
+            注：1. 本表由支部填写,,
+            2. 不含预备党员,,
+
+            """)
+        #expect(roster.members.map(\.name) == ["张三", "李四", "王五"] && roster.errors.isEmpty)
+        #expect(roster.skipped.map(\.row) == [3, 5, 7, 8, 9, 10])
+        #expect(roster.skipped.first?.reason == "空行（没有姓名和党支部）")
+        #expect(roster.skipped.last?.reason == "表尾（合计、制表人、注等）")
+    }
+
+    @Test("XLSX: merged branch cells give each row the branch; a merged title row is not the header")
+    func mergedCells() throws {
+        let sheet = """
+            <row r="1"><c r="A1" t="inlineStr"><is><t>府苑社区党员花名册</t></is></c></row>
+            <row r="2"><c r="A2" t="inlineStr"><is><t>序号</t></is></c><c r="B2" t="inlineStr"><is><t>姓名</t></is></c><c r="C2" t="inlineStr"><is><t>所在党支部</t></is></c></row>
+            <row r="3"><c r="A3"><v>1</v></c><c r="B3" t="inlineStr"><is><t>张三</t></is></c><c r="C3" t="inlineStr"><is><t>第一支部</t></is></c></row>
+            <row r="4"><c r="A4"><v>2</v></c><c r="B4" t="inlineStr"><is><t>李四</t></is></c></row>
+            <row r="5"><c r="A5"><v>3</v></c><c r="B5" t="inlineStr"><is><t>王五</t></is></c></row>
+            <row r="6"><c r="A6"><v>4</v></c><c r="B6" t="inlineStr"><is><t>赵六</t></is></c><c r="C6" t="inlineStr"><is><t>第二支部</t></is></c></row>
+            </sheetData><mergeCells count="2"><mergeCell ref="A1:C1"/><mergeCell ref="C3:C5"/></mergeCells><sheetData>
+            """
+        let roster = try RosterFile.read(try workbook(sheet: sheet), format: .xlsx)
+        #expect(roster.headerRow == 2 && roster.errors.isEmpty, "\(roster.errors)")
+        #expect(roster.members.map(\.name) == ["张三", "李四", "王五", "赵六"])
+        #expect(roster.members.map(\.organization) == ["o-1", "o-1", "o-1", "o-2"])
+        #expect(roster.sheet == "花名册" && roster.sheets == ["花名册"])
+        // Without the merge, three of four rows have no branch: leaving them out is not offered.
+        let unmerged = try RosterFile.read(try workbook(sheet: sheet.replacingOccurrences(of: "<mergeCell ref=\"C3:C5\"/>", with: "")), format: .xlsx)
+        #expect(unmerged.members.count == 2 && unmerged.errorRows == 2 && !unmerged.partialAllowed)
+        #expect(unmerged.errorSummary == ["第 4–5 行的党支部是空的：是不是同一个党支部只在第一行写了一次？请在每一行填上党支部，或把这几行的党支部单元格合并"])
+    }
+
+    @Test("the safety stop: more than 3 rows, or more than a tenth, in error")
+    func safetyStop() throws {
+        let few = try csv("姓名,党支部\n" + (1...40).map { "人\($0),一支部" }.joined(separator: "\n") + "\n缺支部,\n")
+        #expect(few.errorRows == 1 && few.partialAllowed)
+        let many = try csv("姓名,党支部\n" + (1...40).map { "人\($0),一支部" }.joined(separator: "\n") + "\n甲,\n乙,\n丙,\n丁,\n")
+        #expect(many.errorRows == 4 && !many.partialAllowed)
+        let tenth = try csv("姓名,党支部\n张三,一支部\n李四,\n")
+        #expect(!tenth.partialAllowed)
+    }
+
+    @Test("legacy .xls is refused with how to save it as .xlsx in Excel and in WPS")
+    func legacyXLS() throws {
+        let ole2 = Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504))
+        let format = try #require(RosterFile.Format(contentType: nil, bytes: ole2))
+        #expect(format.name == "xls")
+        #expect(RosterFile.Format(contentType: "application/vnd.ms-excel", bytes: Data("x".utf8))?.name == "xls")
+        for (data, format) in [(ole2, format), (ole2, RosterFile.Format.xlsx)] {
+            do {
+                _ = try RosterFile.read(data, format: format)
+                Issue.record("an .xls was read")
+            } catch {
+                #expect(error.description.contains("另存为") && error.description.contains("WPS") && error.description.contains(".xlsx"))
+            }
+        }
     }
 }

@@ -400,7 +400,9 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
         if (d.electorate) electorateInput.value = d.electorate;
         if (d.publicity_days !== undefined && d.publicity_days !== null) publicityInput.value = d.publicity_days;
         previous = { id: d.id || prev, options: d.options, rules: d.rules };
-        roster = { organizations: d.organizations || [], members: d.members || [], errors: [] };
+        // Last year's roster as it is: its ids are the people's (shown), no sheet or rows.
+        roster = { organizations: d.organizations || [], members: d.members || [], errors: [], left: [], sheets: [], skipped: [],
+          summary: [], partialAllowed: true, idsGiven: true, copied: true };
         rosterSource = t("preview_from_previous", { id: previous.id });
         fillPrevious();
         prevSelect.value = previous.id;
@@ -443,7 +445,7 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
     renderPresets("rushan");
 
     // roster
-    var fileInput = el("input", { type: "file", id: "roster-file", name: "roster", accept: ".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv" });
+    var fileInput = el("input", { type: "file", id: "roster-file", name: "roster", accept: ".xlsx,.csv,.xls,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv,application/vnd.ms-excel" });
     var rosterAlert = alertBox();
     rosterAlert.id = "roster-alert";
     var rosterStatus = el("p", { role: "status", class: "help" });
@@ -454,53 +456,86 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
     skipBox.appendChild(skipInput); skipBox.appendChild(skipLabel);
     skipInput.addEventListener("change", updateCreate);
 
+    // The file as chosen, kept to read another of its sheets when the clerk picks one.
+    var upload = null;
     fileInput.addEventListener("change", function () {
       var file = fileInput.files && fileInput.files[0];
       say(rosterAlert, "");
       if (!file) return;
       var name = file.name.toLowerCase();
       var type = /\.xlsx$/.test(name) ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        : /\.xls$/.test(name) ? "application/vnd.ms-excel"
         : /\.csv$/.test(name) ? "text/csv"
         : file.type === "text/csv" ? "text/csv" : null;
       if (!type) { say(rosterAlert, L.roster_type); roster = null; renderPreview(); return; }
-      say(rosterStatus, L.roster_reading);
       file.arrayBuffer().then(function (bytes) {
-        // With a previous round, its people keep their ids (SPEC §1): the server matches them.
-        var query = previous ? "?previous=" + encodeURIComponent(previous.id) : "";
-        return api("POST", "/rosters" + query, bytes, { contentType: type });
-      }).then(function (res) {
+        upload = { name: file.name, type: type, bytes: bytes };
+        readRoster(null);
+      }, function () { say(rosterAlert, E.network); });
+    });
+    // Sends the kept file to /rosters (a sheet of it, if one is named) and previews the answer.
+    function readRoster(sheet) {
+      say(rosterStatus, L.roster_reading);
+      // With a previous round, its people keep their ids (SPEC §1): the server matches them.
+      var params = [];
+      if (previous) params.push("previous=" + encodeURIComponent(previous.id));
+      if (sheet) params.push("sheet=" + encodeURIComponent(sheet));
+      api("POST", "/rosters" + (params.length ? "?" + params.join("&") : ""), upload.bytes, { contentType: upload.type }).then(function (res) {
         say(rosterStatus, "");
         // A refused file leaves no roster behind: what is previewed is what gets created.
         if (!res.ok || !res.data) { say(rosterAlert, problemText(res)); roster = null; renderPreview(); return; }
         roster = { organizations: res.data.organizations || [], members: res.data.members || [], errors: res.data.errors || [],
-          previous: res.data.previous || null, left: res.data.left || [] };
-        rosterSource = t("preview_from_file", { name: file.name });
+          previous: res.data.previous || null, left: res.data.left || [], sheet: res.data.sheet || null, sheets: res.data.sheets || [],
+          headerRow: res.data.header_row || 1, skipped: res.data.skipped || [], summary: res.data.error_summary || [],
+          partialAllowed: res.data.partial_allowed !== false, idsGiven: !!res.data.ids_given };
+        rosterSource = t("preview_from_file", { name: upload.name });
         skipInput.checked = false;
         renderPreview();
       }, function () { say(rosterStatus, ""); say(rosterAlert, E.network); roster = null; renderPreview(); });
-    });
+    }
 
     function renderPreview() {
       preview.textContent = "";
       if (!roster) { skipBox.hidden = true; skipInput.checked = false; updateCreate(); return; }
       var orgName = Object.create(null);
       roster.organizations.forEach(function (o) { orgName[o.id] = o.name; });
+      var showIds = roster.idsGiven || !!roster.previous;
+      var perBranch = Object.create(null);
+      roster.members.forEach(function (m) { perBranch[m.organization] = (perBranch[m.organization] || 0) + 1; });
       var nodes = [el("h3", { text: L.preview }),
         el("p", { id: "preview-summary", text: rosterSource + " · " + t("preview_summary", { orgs: roster.organizations.length, members: roster.members.length }) })];
+      // Where the table was found: the sheet (another can be picked), the header row, and the
+      // rows left out on purpose (blank, footer), so the clerk can tell the reading is right.
+      var where = [];
+      if (roster.sheet) where.push(t("preview_sheet", { sheet: roster.sheet }));
+      if (!roster.copied) where.push(t("preview_header_row", { row: roster.headerRow }));
+      if (roster.skipped.length) where.push(t("preview_skipped", { n: roster.skipped.length, rows: roster.skipped.slice(0, 8).map(function (x) { return x.row; }).join(P.comma) + (roster.skipped.length > 8 ? "…" : "") }));
+      if (where.length) nodes.push(el("p", { class: "help", id: "preview-where", text: where.join(P.semi) }));
+      if (roster.sheets.length > 1) {
+        var sheetSelect = el("select", { id: "roster-sheet" }, roster.sheets.map(function (s) { return el("option", { value: s, text: s, selected: s === roster.sheet }); }));
+        sheetSelect.addEventListener("change", function () { readRoster(sheetSelect.value); });
+        nodes.push(field(L.roster_sheet, sheetSelect, L.roster_sheet_help));
+      }
       if (roster.errors.length) {
         nodes.push(el("div", { class: "message error row-errors", role: "alert", id: "row-errors" }, [
           el("h4", { text: t("row_errors", { n: roster.errors.length }) }),
-          el("ul", {}, roster.errors.map(function (x) { return el("li", { text: t("row_error", x) }); })),
-          el("p", { text: L.row_errors_help })]));
+          roster.summary.length ? el("ul", { class: "error-summary" }, roster.summary.map(function (x) { return el("li", { text: x }); })) : null,
+          el("details", {}, [el("summary", { text: L.row_errors_all }),
+            el("ul", {}, roster.errors.map(function (x) { return el("li", { text: t("row_error", x) }); }))]),
+          el("p", { text: roster.partialAllowed ? L.row_errors_help : L.row_errors_stop })]));
       }
       nodes.push(el("h4", { text: L.branches + P.open + roster.organizations.length + P.close }),
-        tableWrap(L.branches_table, [L.org_name, L.org_id], roster.organizations.map(function (o) { return [o.name, o.id]; })),
+        tableWrap(L.branches_table, [L.org_name, L.org_members], roster.organizations.map(function (o) { return [o.name, String(perBranch[o.id] || 0)]; })),
         el("h4", { text: L.members + P.open + roster.members.length + P.close }),
-        roster.previous
-          ? tableWrap(L.members_table, [L.name, L.member_id, L.branch, L.match_column], roster.members.map(function (m, i) {
-              return [m.name, m.id, orgName[m.organization] || m.organization || "", matchCell(m, i)];
-            }))
-          : tableWrap(L.members_table, [L.name, L.member_id, L.branch], roster.members.map(function (m) { return [m.name, m.id, orgName[m.organization] || m.organization || ""]; })));
+        // Names and branches as the file has them; the 编号 only when it says something: the
+        // file gave it, or last year's people keep theirs (ids the server numbered, m-001, say
+        // nothing to a clerk).
+        tableWrap(L.members_table, (roster.copied ? [] : [L.row_number]).concat([L.name], showIds ? [L.member_id] : [], [L.branch],
+          roster.previous ? [L.match_column] : []),
+          roster.members.map(function (m, i) {
+            return (roster.copied ? [] : [String(m.row || "")]).concat([m.name], showIds ? [m.id] : [],
+              [orgName[m.organization] || m.organization || ""], roster.previous ? [matchCell(m, i)] : []);
+          })));
       if (roster.previous) {
         nodes.splice(2, 0, el("p", { class: "help", id: "match-help", text: t("match_help", { id: roster.previous }) }));
         if (roster.left.length) {
@@ -510,7 +545,10 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
       }
       nodes.forEach(function (n) { preview.appendChild(n); });
       skipLabel.textContent = t("skip_errors", { n: roster.errors.length });
-      skipBox.hidden = !roster.errors.length;
+      // Too many rows in error: the file is more likely misread than a few rows wrong, and
+      // leaving them out would quietly evaluate part of the members. Not offered then.
+      skipBox.hidden = !roster.errors.length || !roster.partialAllowed;
+      if (skipBox.hidden) skipInput.checked = false;
       updateCreate();
     }
 
@@ -580,7 +618,9 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
     createAlert.id = "create-alert";
     function updateCreate() {
       var subjects = roster ? roster.organizations.length + roster.members.length : 0;
-      var why = !subjects ? L.create_need_roster : roster.errors.length && !skipInput.checked ? L.create_need_skip
+      var why = !subjects ? L.create_need_roster
+        : roster.errors.length && !roster.partialAllowed ? L.create_need_fix
+        : roster.errors.length && !skipInput.checked ? L.create_need_skip
         : unsettled() ? t("create_need_match", { n: unsettled() }) : "";
       createButton.disabled = !!why;
       createWhy.textContent = why;
