@@ -58,7 +58,7 @@ REASONS = {
         r"previous: no evaluation '",               # the previous round must exist on the street
     )},
     # A roster's header row and cells are more than a schema of "a string" can say.
-    "POST /api/v1/rosters": {422: (r"表头", r"CSV", r"Excel", r"UTF-8", r"名单超过")},
+    "POST /api/v1/rosters": {422: (r"表头", r"CSV", r"Excel", r"UTF-8", r"名单超过", r"工作表")},
     "POST /api/v1/evaluations/{id}/ballots": {
         422: (r"unknown subject '", r"unknown option '"),
         # Any number of ratings is schema-valid; the evaluation's limit is not in the schema.
