@@ -211,7 +211,7 @@ public struct Roster: Sendable, Equatable, Codable {
         let wanted = "需要一列姓名（可写作 姓名、党员姓名）和一列党支部（可写作 党支部、所属党支部、所在党支部、支部、所在支部、党组织……）"
         guard let sample = seen.first(where: { $0.cells.filter { !$0.trimmingWhitespace.isEmpty }.count >= 2 })
                 ?? seen.first(where: { $0.cells.contains { !$0.trimmingWhitespace.isEmpty } })
-        else { return "第 1–\(headerSearchRows) 行都是空的。\(wanted)" }
+        else { return "第 1–\(headerSearchRows) 行都是空的，没有找到表头。\(wanted)" }
         let cells = sample.cells.map(\.trimmingWhitespace).filter { !$0.isEmpty }
         let shown = cells.prefix(6).map { String($0.prefix(20)) }.joined(separator: "、") + (cells.count > 6 ? "……" : "")
         return "第 1–\(headerSearchRows) 行里没有找到表头。第 \(sample.number) 行是：\(shown)；\(wanted)"

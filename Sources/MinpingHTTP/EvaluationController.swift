@@ -33,6 +33,7 @@ struct EvaluationController {
         group.post(":id/close", use: close)
         group.post(":id/annul", use: annul)
         group.post(":id/ballots", use: ballot)
+        group.post(":id/token-status", use: tokenStatus)
         group.post(":id/publish", use: publish)
         group.get(":id/results", use: results)
         group.get(":id/results.csv", use: resultsCSV)
@@ -354,6 +355,20 @@ struct EvaluationController {
         else { throw Problem(.badRequest, "malformed_request", "token_request must be a base64url RFC 9578 TokenRequest") }
         let response = try await service.issueToken(record.id, code: body.code.text, request: tokenRequest)
         return TokenIssued(tokenResponse: response.bytes.base64URLEncodedString)
+    }
+
+    struct TokenStatusRequest: Decodable { let token: String }
+
+    struct TokenStatus: JSONResponse {
+        let spent: Bool
+        var json: JSONValue { .object([("spent", .bool(spent))]) }
+    }
+
+    /// Whether a token slip was used already (public: only its holder has the token).
+    @Sendable func tokenStatus(_ request: Request, context: MinpingContext) async throws -> TokenStatus {
+        let record = try await evaluation(context)
+        let body = try await Body.decode(TokenStatusRequest.self, request)
+        return TokenStatus(spent: try await service.tokenSpent(record.id, token: body.token))
     }
 
     @Sendable func open(_ request: Request, context: MinpingContext) async throws -> StateChanged {

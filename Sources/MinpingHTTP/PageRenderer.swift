@@ -65,7 +65,7 @@ public struct PageRenderer: Sendable {
 
     func render(_ template: String, language: Language, title: String, bodyClass: String = "", refresh: Int? = nil,
                 extraQuery: String = "", _ data: [String: Any]) -> String {
-        var object = data
+        var object = Self.unwrapped(data) as? [String: Any] ?? [:]
         object["t"] = Labels.all(language)
         object["lang"] = language.htmlCode
         object["otherLang"] = language.other.rawValue
@@ -76,6 +76,24 @@ public struct PageRenderer: Sendable {
         object["extraQuery"] = extraQuery
         if let refresh { object["refresh"] = refresh }
         return library.render(object, withTemplate: template) ?? "<!doctype html><title>Minping</title><p>template \(template) missing</p>"
+    }
+
+    /// The page data with every optional unwrapped, and absent ones left out: an `Optional`
+    /// stored as `Any` is truthy to Mustache and renders as "nil" (a token slip said
+    /// "匿名码 nil", an unnamed street's board "nil 社区").
+    static func unwrapped(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let inner = mirror.children.first?.value else { return nil }
+            return unwrapped(inner)
+        }
+        if let dictionary = value as? [String: Any] {
+            return dictionary.compactMapValues { unwrapped($0) }
+        }
+        if let array = value as? [Any] {
+            return array.compactMap { unwrapped($0) }
+        }
+        return value
     }
 
     /// The printable slips: A4, eight to a page, each with its QR code.

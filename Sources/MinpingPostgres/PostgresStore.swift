@@ -286,6 +286,10 @@ public final class PostgresStore: EvaluationStore {
         }
     }
 
+    public func nonceSpent(evaluation: String, nonce: Data) async throws -> Bool {
+        !(try await rows("SELECT 1 FROM ballot WHERE evaluation = \(evaluation) AND nonce = \(nonce)")).isEmpty
+    }
+
     public func ballotPlace(evaluation: String, tracker: String) async throws -> BallotPlace? {
         try await rows("SELECT seq FROM ballot WHERE evaluation = \(evaluation) AND tracker = \(tracker)").first.map { row in
             try row.decode(Int?.self).map { .logged(seq: $0) } ?? .pending

@@ -80,6 +80,12 @@ extension SQLiteStore {
 
     /// A logged ballot by its position's key; a pending one among the few pending ballots
     /// (read whole: they are what the last second or so brought).
+    public func nonceSpent(evaluation: String, nonce: Data) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM ballot WHERE evaluation = ? AND nonce = ?", arguments: [evaluation, nonce]) ?? false
+        }
+    }
+
     public func ballotPlace(evaluation: String, tracker: String) async throws -> BallotPlace? {
         try await pool.read { db in
             if let seq = try Int.fetchOne(db, sql: "SELECT seq FROM ballot_position WHERE evaluation = ? AND tracker = ?",

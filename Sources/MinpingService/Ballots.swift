@@ -22,6 +22,20 @@ extension EvaluationService {
         }
     }
 
+    /// Whether a valid token of the current round was spent: asked by the voting page before
+    /// it shows the ballot. Only the token's holder can ask (an invalid token is refused), and
+    /// the answer says nothing about any ballot.
+    public nonisolated func tokenSpent(_ id: String, token: String) async throws -> Bool {
+        let context = try await currentContext(id, round: record(id).lifecycle.round)
+        let nonce: Data
+        do {
+            nonce = try context.verifier.verify(base64URL: token)
+        } catch {
+            throw ServiceError.tokenInvalid("\(error)")
+        }
+        return try await store.nonceSpent(evaluation: id, nonce: nonce)
+    }
+
     private nonisolated func accept(_ id: String, token: String, ratings: [String: String]) async throws -> String {
         var context = try await context(id)
         let nonce: Data

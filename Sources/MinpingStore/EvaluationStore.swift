@@ -55,6 +55,8 @@ public protocol EvaluationStore: Sendable {
     func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome]
     /// Accepted ballots not yet in the log, in no particular order (the integrator shuffles).
     func pendingBallots(evaluation: String) async throws -> [PendingBallot]
+    /// Whether a ballot spent this token nonce (a token slip's holder asks before voting).
+    func nonceSpent(evaluation: String, nonce: Data) async throws -> Bool
     /// Where the ballot with this tracker stands, if there is one (a receipt's question).
     func ballotPlace(evaluation: String, tracker: String) async throws -> BallotPlace?
 

@@ -132,6 +132,10 @@ public final class MemoryStore: EvaluationStore {
         }
     }
 
+    public func nonceSpent(evaluation: String, nonce: Data) async throws -> Bool {
+        state.withLock { $0.ballots[evaluation]?[nonce] != nil }
+    }
+
     public func ballotPlace(evaluation: String, tracker: String) async throws -> BallotPlace? {
         state.withLock { ($0.ballots[evaluation] ?? [:]).values.first { $0.tracker == tracker } }
             .map { $0.seq.map { .logged(seq: $0) } ?? .pending }

@@ -56,6 +56,7 @@ final class UnreachableStore: EvaluationStore {
     func sealedTokenKey(evaluation: String) async throws -> Data? { try await inner.sealedTokenKey(evaluation: evaluation) }
     func streetNames() async throws -> [String: String] { try await inner.streetNames() }
     func setStreetName(street: String, name: String) async throws { try await inner.setStreetName(street: street, name: name) }
+    func nonceSpent(evaluation: String, nonce: Data) async throws -> Bool { try await inner.nonceSpent(evaluation: evaluation, nonce: nonce) }
     func roundKeys(evaluation: String) async throws -> [RoundKey] { try await inner.roundKeys(evaluation: evaluation) }
     func anySealedKey() async throws -> (purpose: String, sealed: Data)? { try await inner.anySealedKey() }
     func createEvaluation(_ record: EvaluationRecord, sealedTokenKey: Data, created: StoredEntry, checkpoint: String) async throws {

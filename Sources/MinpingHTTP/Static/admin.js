@@ -751,7 +751,6 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
       if (state === "open") steps.push(actionControl(L.close, L.close_q, function () { return apiRetry("POST", path + "/close", {}); }, L.closed));
       if (state === "closed") steps.push(actionControl(L.publish_pre, L.publish_pre_q, function () { return apiRetry("POST", path + "/publish", { stage: "preliminary" }); }, L.published_pre));
       if (state === "preliminary") steps.push(actionControl(L.publish_final, L.publish_final_q, function () { return apiRetry("POST", path + "/publish", { stage: "final" }); }, L.published_final));
-      if (state !== "final" && state !== "annulled") steps.push(actionControl(L.annul, L.annul_q, function (reason) { return apiRetry("POST", path + "/annul", { reason: reason }); }, L.annulled, true));
     } else if (state !== "final" && state !== "annulled") steps.push(el("p", { class: "help", text: L.only_admin }));
     var actionsSection = steps.length ? section(L.actions, steps, { id: "actions" }) : null;
     if (actionsSection) nodes.push(actionsSection);
@@ -1003,6 +1002,13 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
           dl.appendChild(el("div", { class: "stack" }, [el("h3", { text: L.bundle }), bundleButton, bundleAlert, bundleStatus]));
         }
       });
+    }
+
+    // 作废 apart from the next step, at the end, and plainly dangerous (issue 29 §4).
+    if (isAdmin() && state !== "final" && state !== "annulled") {
+      nodes.push(section(L.danger_zone, [el("p", { class: "help", text: L.annul_help }),
+        actionControl(L.annul, L.annul_q, function (reason) { return apiRetry("POST", path + "/annul", { reason: reason }); }, L.annulled, true)],
+        { id: "danger", class: "danger-zone" }));
     }
 
     // links

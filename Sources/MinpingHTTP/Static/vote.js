@@ -18,6 +18,9 @@
   var code = fragment.get("c");
   // Drop the token or code from the address bar and history at once.
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  // Another slip's link opened in this same tab changes only the fragment: start over with it,
+  // never showing the previous voter's page.
+  window.addEventListener("hashchange", function () { if (location.hash) location.reload(); });
   var pendingKey = "minping-pending:" + evaluation;
   var info = null;
   // Keyed by subject and option ids, which may be "__proto__" or "constructor": every such
@@ -294,6 +297,20 @@
     ballotForm();
   }
 
+  // A token slip already used is said before the representative rates anyone. Only the slip's
+  // holder can ask (the server answers only for a valid token); if the answer does not come,
+  // the ballot is shown and the server decides at 确认提交 as before.
+  function checkToken() {
+    fetch(api + "/token-status", { method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: token }) }).then(function (r) {
+      return r.json().then(function (body) { return { status: r.status, body: body }; });
+    }).then(function (reply) {
+      if (reply.status === 200 && reply.body.spent) { token = null; show([message(L.token_spent, "error")]); return; }
+      if (reply.status === 403) { token = null; show([message(L.token_invalid, "error")]); return; }
+      ballotForm();
+    }, function () { ballotForm(); });
+  }
+
   var resumed = !token && !code ? pending() : null;
   if (code !== null && !canonicalCode(code)) { code = null; show([message(L.code_format, "error")]); return; }
   // A token is 354 bytes of base64url starting 0x0002 (SPEC §4): a mistyped or torn slip is
@@ -308,7 +325,7 @@
       info.subjects = info.subjects.filter(function (s) { return round.indexOf(s.id) >= 0; });
     }
     if (info.state !== "open") { token = null; show([message(info.state === "draft" ? L.not_open_draft : L.not_open, "error")]); return; }
-    if (token) ballotForm();
+    if (token) checkToken();
     else if (code) redeem(canonicalCode(code));
     else if (resumed && resumed.code) redeem(resumed.code);  // a reload between the code and the ballot
     else codeForm();
