@@ -218,17 +218,19 @@ def main():
         check(stored == [0, 0, ""], "nothing about the ballot is stored in the browser")
         shot("4-voted-phone", 360)
 
-        # 3. The same slip again is refused in plain Chinese.
+        # 3. Another slip's link opened in this same tab (only the fragment changes) shows that
+        # slip's ballot, never the previous voter's page.
         driver.set_window_size(360, 740)
+        driver.get(urls[1])
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
+        check(not driver.find_elements(By.ID, "tracker") and "#t=" not in driver.current_url,
+              "a second slip opened in the same tab shows its own ballot, not the first voter's tracker")
+        # The same slip again is refused in plain Chinese, before the ballot is shown.
         driver.get("about:blank")  # scanning the slip again opens a fresh page
         driver.get(urls[0])
-        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
-        tap(driver.find_element(By.XPATH, "//div[@class='bulk']/button[1]"))
-        tap(driver.find_element(By.CSS_SELECTOR, ".progress button.primary"))
-        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.review")))
-        tap(driver.find_element(By.CSS_SELECTOR, "button.primary"))
         refusal = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".message.error"))).text
-        check("已经使用过" in refusal, "a used slip gets a clear Chinese message: " + refusal[:30])
+        check("已经使用过" in refusal and not driver.find_elements(By.CSS_SELECTOR, "fieldset.subject"),
+              "a used slip is said at once, before the representative rates anyone: " + refusal[:30])
         shot("5-used-slip-phone", 360)
 
         # A slip whose token is not a token (mistyped, torn) is refused at once, before any voting.
