@@ -177,6 +177,19 @@ open(cp(53), "wb").write(note.replace(b"\n", b"\xff\n", 1))'
 case_ earlier-from-other-bundle "seq 3: earlier_checkpoint_signature" '' \
   --checkpoint "$WORK/other/checkpoints/3.txt"
 
+# A voided batch of code slips (SPEC §4): after slips_issued, issued unchanged; nothing else moves.
+case_ slips-voided OK '
+assert es[1]["type"] == "slips_issued"
+voided = {"v": 1, "type": "slips_voided", "batch": "b-0a1b2c3d", "count": 4, "issued": es[1]["issued"]}
+resign(es[:2] + [voided] + es[2:])'
+case_ slips-voided-issued "seq 2: issued" '
+voided = {"v": 1, "type": "slips_voided", "batch": "b-0a1b2c3d", "count": 4, "issued": es[1]["issued"] - 4}
+resign(es[:2] + [voided] + es[2:])'
+case_ slips-voided-after-close "seq 56: lifecycle" '
+assert es[55]["type"] == "closed"
+voided = {"v": 1, "type": "slips_voided", "batch": "b-0a1b2c3d", "count": 1, "issued": es[55]["issued"]}
+resign(es[:56] + [voided] + es[56:])'
+
 # Remedies and rounds (SPEC §5, §6): a sample whose appeals are upheld. Entries: 56 preliminary
 # results; 57-59 a-1 upheld, withheld (m-001's recognition); 60-62 a-2 upheld, corrected;
 # 63 the street's veto (fy-2); 64-66 a-3 upheld, revote_opened (round 2 on m-032, its own key);

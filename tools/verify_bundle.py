@@ -40,6 +40,7 @@ FIELDS = {
     "created": {"definition": "object", "token_key_spki": "string", "token_key_id": "string",
                 "log_verifier_key": "string"},
     "slips_issued": {"count": "int", "issued": "int"},
+    "slips_voided": {"batch": "string", "count": "int", "issued": "int"},
     "token_issued": {"issued": "int"},
     "opened": {"at": "string"},
     "ballot": {"token": "string", "ratings": "ratings"},
@@ -1000,6 +1001,7 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
         electorate = defn["electorate"]
         allowed = {
             "created": (), "slips_issued": ("draft", "open"), "token_issued": ("draft", "open"),
+            "slips_voided": ("draft", "open"),
             "opened": ("draft",), "ballot": ("draft", "open", "closed", "preliminary", "final"),
             "closed": ("open",), "appeal_filed": ("preliminary",), "appeal_resolved": ("preliminary",),
             "annulled": ("draft", "open", "closed", "preliminary"),
@@ -1093,6 +1095,12 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                     if tot != issued + 1:
                         raise fail("issued", "issued %r is not %d" % (tot, issued + 1))
                     issued = tot
+                elif t == "slips_voided":
+                    # a batch of codes none of which was used: no token was issued for them
+                    if e["count"] < 1:
+                        raise fail("lifecycle", "voided count must be at least 1")
+                    if e["issued"] != issued:
+                        raise fail("issued", "voiding slips leaves issued at %d, not %r" % (issued, e["issued"]))
                 if t in ("slips_issued", "token_issued") and issued > electorate:
                     raise fail("issued", "issued %d exceeds the electorate %d" % (issued, electorate))
 

@@ -23,6 +23,9 @@ public enum LifecycleEvent: Sendable, Equatable {
     case codesCreated(count: Int)
     /// One token blind-signed for an enrollment code (`token_issued`).
     case tokenIssued
+    /// A batch of `count` enrollment codes none of which was used, voided (`slips_voided`):
+    /// they stop working and no longer count against the electorate (SPEC §4).
+    case codesVoided(count: Int)
     case opened(at: Date)
     /// One ballot accepted (by a store) or read from the log (by a verifier). `round`: the
     /// round whose key signed its token, as the service verified it (a store refuses it once
@@ -47,6 +50,7 @@ public enum LifecycleEvent: Sendable, Equatable {
         case .slipsIssued: "issue slips for"
         case .codesCreated: "create enrollment codes for"
         case .tokenIssued: "issue a token for"
+        case .codesVoided: "void slips of"
         case .opened: "open"
         case .ballotCast: "accept a ballot for"
         case .ballotsLogged: "log ballots of"
@@ -184,6 +188,10 @@ public struct Lifecycle: Sendable, Equatable {
             guard state.issuesTokens else { throw refuse }
             try reserve(count)
             codes += count
+        case let .codesVoided(count):
+            guard state.issuesTokens, count >= 1 else { throw refuse }
+            // A log replayed never counted the codes (only their redemption): nothing to take off.
+            codes = max(0, codes - count)
         case .tokenIssued:
             guard state.issuesTokens else { throw refuse }
             guard issued < electorate else { throw .electorateExceeded(electorate: electorate, wanted: issued + 1) }

@@ -9,6 +9,8 @@ import MinpingTokens
 public enum AuditEvent: Sendable, Equatable {
     case created(Created)
     case slipsIssued(count: Int, issued: Int)
+    /// A batch of `count` unused enrollment codes voided; `issued` (tokens) is unchanged.
+    case slipsVoided(batch: String, count: Int, issued: Int)
     case tokenIssued(issued: Int)
     case opened(at: Date)
     /// No time, no address, no identity: only the token and the ratings.
@@ -73,6 +75,7 @@ public enum AuditEvent: Sendable, Equatable {
         switch self {
         case .created: .created
         case .slipsIssued: .slipsIssued
+        case .slipsVoided: .slipsVoided
         case .tokenIssued: .tokenIssued
         case .opened: .opened
         case .ballot: .ballot
@@ -92,6 +95,7 @@ public enum AuditEvent: Sendable, Equatable {
         switch self {
         case .created: nil
         case let .slipsIssued(count, _): .slipsIssued(count: count)
+        case let .slipsVoided(_, count, _): .codesVoided(count: count)
         case .tokenIssued: .tokenIssued
         case let .opened(at): .opened(at: at)
         case .ballot: .ballotCast(round: nil)
@@ -122,6 +126,8 @@ public enum AuditEvent: Sendable, Equatable {
                     ("token_key_id", .string(created.tokenKeyID)), ("log_verifier_key", .string(created.logVerifierKey))]
         case let .slipsIssued(count, issued):
             return [("count", .int(count)), ("issued", .int(issued))]
+        case let .slipsVoided(batch, count, issued):
+            return [("batch", .string(batch)), ("count", .int(count)), ("issued", .int(issued))]
         case let .tokenIssued(issued):
             return [("issued", .int(issued))]
         case let .opened(at):
@@ -205,6 +211,8 @@ public enum AuditEvent: Sendable, Equatable {
                                     tokenKeyID: try string("token_key_id"), logVerifierKey: try string("log_verifier_key")))
         case .slipsIssued:
             self = .slipsIssued(count: try int("count"), issued: try int("issued"))
+        case .slipsVoided:
+            self = .slipsVoided(batch: try string("batch"), count: try int("count"), issued: try int("issued"))
         case .tokenIssued:
             self = .tokenIssued(issued: try int("issued"))
         case .opened:

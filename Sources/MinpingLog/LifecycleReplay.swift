@@ -161,6 +161,9 @@ struct LifecycleReplay {
             }
         case let .tokenIssued(issued):
             guard issued == before.issued + 1 else { throw fail("issued", "issued must grow by one, from \(before.issued)") }
+        case let .slipsVoided(_, count, issued):
+            // Voided codes were never redeemed: tokens issued stay as they were.
+            guard count >= 1, issued == before.issued else { throw fail("issued", "voiding slips leaves issued at \(before.issued)") }
         case let .closed(_, ballots, issued):
             guard ballots == tally.ballots, issued == lifecycle.issued else {
                 throw fail("closed", "closed says \(ballots) ballots of \(issued) issued; the log has \(tally.ballots) of \(lifecycle.issued)")

@@ -18,6 +18,7 @@ public enum EntryType: String, Sendable, CaseIterable {
     case withheld
     case corrected
     case revoteOpened = "revote_opened"
+    case slipsVoided = "slips_voided"
 
     /// The fields an entry of this type carries besides `v`, `seq`, `prev` and `type`, each
     /// with its kind; `optional` ones may be absent. Anything else is refused.
@@ -39,6 +40,7 @@ public enum EntryType: String, Sendable, CaseIterable {
         case .withheld: [("subject", .string, false), ("star", .string, false), ("reason", .string, false), ("appeal", .string, true)]
         case .corrected: [("subject", .string, false), ("name", .string, true), ("organization", .string, true),
                           ("appeal", .string, false)]
+        case .slipsVoided: [("batch", .string, false), ("count", .int, false), ("issued", .int, false)]
         case .revoteOpened: [("round", .int, false), ("subjects", .strings, false), ("token_key_spki", .string, false),
                              ("token_key_id", .string, false), ("appeal", .string, false)]
         }

@@ -120,6 +120,21 @@ extension PostgresStore {
         (4, [
             "CREATE TABLE street (slug text PRIMARY KEY, name text NOT NULL)",
         ]),
+        // Slip batches (SPEC §4): every issuance, and which batch each code belongs to.
+        (5, [
+            """
+            CREATE TABLE slip_batch (
+                evaluation text NOT NULL REFERENCES evaluation(id),
+                id text NOT NULL,
+                kind text NOT NULL,
+                count integer NOT NULL,
+                created_at double precision NOT NULL,
+                voided boolean NOT NULL DEFAULT false,
+                PRIMARY KEY (evaluation, id)
+            )
+            """,
+            "ALTER TABLE enrollment_code ADD COLUMN batch text",
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory

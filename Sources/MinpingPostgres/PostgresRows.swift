@@ -47,7 +47,41 @@ extension PostgresStore {
         case .voidUnusedCodes:
             try await connection.query("UPDATE enrollment_code SET used = true WHERE evaluation = \(record.id) AND NOT used",
                                        logger: logger)
+        case let .recordBatch(batch):
+            try await insert(batch, evaluation: record.id, connection, logger)
+        case let .voidBatch(id):
+            let found = try await connection.query("""
+                SELECT 1 FROM slip_batch WHERE evaluation = \(record.id) AND id = \(id) AND kind = 'code' AND NOT voided
+                """, logger: logger).collect()
+            guard !found.isEmpty else { throw StoreError.notFound("batch \(id)") }
+            let used = try await connection.query("""
+                SELECT 1 FROM enrollment_code WHERE evaluation = \(record.id) AND batch = \(id) AND used LIMIT 1
+                """, logger: logger).collect()
+            guard used.isEmpty else { throw StoreError.batchUsed(id) }
+            try await connection.query("UPDATE enrollment_code SET used = true WHERE evaluation = \(record.id) AND batch = \(id)", logger: logger)
+            try await connection.query("UPDATE slip_batch SET voided = true WHERE evaluation = \(record.id) AND id = \(id)", logger: logger)
         }
+    }
+
+    static func insert(_ batch: SlipBatch, evaluation: String, _ connection: Session, _ logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO slip_batch (evaluation, id, kind, count, created_at, voided)
+            VALUES (\(evaluation), \(batch.id), \(batch.kind.rawValue), \(batch.count), \(batch.createdAt.timeIntervalSince1970), \(batch.voided))
+            """, logger: logger)
+    }
+
+    /// The batches, oldest first; a code batch's `used` counts its codes that got an answer.
+    static func batches(_ evaluation: String, _ connection: Session, _ logger: Logger) async throws -> [SlipBatch] {
+        var batches: [SlipBatch] = []
+        for try await (id, kind, count, created, voided, used) in try await connection.query("""
+            SELECT b.id, b.kind, b.count, b.created_at, b.voided,
+                   (SELECT count(*) FROM enrollment_code c WHERE c.evaluation = b.evaluation AND c.batch = b.id AND c.request IS NOT NULL)::bigint
+            FROM slip_batch b WHERE b.evaluation = \(evaluation) ORDER BY b.created_at, b.id COLLATE "C"
+            """, logger: logger).decode((String, String, Int, Double, Bool, Int).self) {
+            guard let kind = SlipBatch.Kind(rawValue: kind) else { throw StoreError.integrity("a slip batch has the unknown kind '\(kind)'") }
+            batches.append(SlipBatch(id: id, kind: kind, count: count, createdAt: Date(timeIntervalSince1970: created), used: used, voided: voided))
+        }
+        return batches
     }
 
     static func insert(_ key: RoundKey, evaluation: String, _ connection: Session, _ logger: Logger) async throws {

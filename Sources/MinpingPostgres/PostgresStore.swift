@@ -154,6 +154,10 @@ public final class PostgresStore: EvaluationStore {
         }
     }
 
+    public func slipBatches(evaluation: String) async throws -> [SlipBatch] {
+        try await read { connection in try await Self.batches(evaluation, connection, logger) }
+    }
+
     public func roundKeys(evaluation: String) async throws -> [RoundKey] {
         try await read { connection in try await Self.roundKeys(evaluation, connection, logger) }
     }
@@ -196,13 +200,14 @@ public final class PostgresStore: EvaluationStore {
         try await rows("SELECT id FROM evaluation ORDER BY id COLLATE \"C\"").map { try $0.decode(String.self) }
     }
 
-    public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
+    public func addEnrollmentCodes(evaluation: String, hashes: [String], batch: SlipBatch?) async throws {
         try await write { connection in
             var record = try await Self.requireEvaluation(evaluation, connection, logger)
             try record.apply([.codesCreated(count: hashes.count)])
+            if let batch { try await Self.insert(batch, evaluation: evaluation, connection, logger) }
             if !hashes.isEmpty {
                 try await connection.query("""
-                    INSERT INTO enrollment_code (evaluation, hash, used) SELECT \(evaluation), unnest(\(hashes)::text[]), false
+                    INSERT INTO enrollment_code (evaluation, hash, used, batch) SELECT \(evaluation), unnest(\(hashes)::text[]), false, \(batch?.id)
                     """, logger: logger)
             }
             try await Self.write(record.lifecycle, evaluation: evaluation, connection, logger)

@@ -39,10 +39,10 @@ extension PostgresStore: TransferableStore {
             guard let sealed = try await all("SELECT token_key_sealed FROM evaluation WHERE id = \(id)").first?.decode(Data.self) else {
                 throw StoreError.integrity("evaluation \(id) has no issuing key")
             }
-            let codes = try await all("SELECT hash, used, request, response FROM enrollment_code WHERE evaluation = \(id)").map { row in
-                let (hash, used, request, response) = try row.decode((String, Bool, String?, Data?).self)
+            let codes = try await all("SELECT hash, used, request, response, batch FROM enrollment_code WHERE evaluation = \(id)").map { row in
+                let (hash, used, request, response, batch) = try row.decode((String, Bool, String?, Data?, String?).self)
                 return CodeRow(hash: hash, used: used,
-                               answer: request.flatMap { request in response.map { CodeAnswer(request: request, response: $0) } })
+                               answer: request.flatMap { request in response.map { CodeAnswer(request: request, response: $0) } }, batch: batch)
             }
             let ballots = try await all("SELECT evaluation, nonce, token, ratings, tracker, seq FROM ballot WHERE evaluation = \(id)")
                 .map(Self.ballot)
@@ -63,7 +63,8 @@ extension PostgresStore: TransferableStore {
                                     filedAt: Date(timeIntervalSince1970: filed), outcome: try Self.outcome(outcome), note: note)
             }
             return EvaluationDump(record: record, sealedTokenKey: sealed, codes: codes, ballots: ballots, entries: entries,
-                                  checkpoints: checkpoints, appeals: appeals, roundKeys: try await Self.roundKeys(id, connection, logger))
+                                  checkpoints: checkpoints, appeals: appeals, roundKeys: try await Self.roundKeys(id, connection, logger),
+                                  batches: try await Self.batches(id, connection, logger))
         }
     }
 
@@ -95,10 +96,11 @@ extension PostgresStore: TransferableStore {
                         \(record.lifecycle.electorate), \(record.lifecycle.publicityDays), \(record.createdAt.timeIntervalSince1970), NULL)
                 """, logger: logger)
             try await Self.write(record.lifecycle, evaluation: record.id, connection, logger)
+            for batch in dump.batches { try await Self.insert(batch, evaluation: record.id, connection, logger) }
             for code in dump.codes {
                 try await connection.query("""
-                    INSERT INTO enrollment_code (evaluation, hash, used, request, response)
-                    VALUES (\(record.id), \(code.hash), \(code.used), \(code.answer?.request), \(code.answer?.response))
+                    INSERT INTO enrollment_code (evaluation, hash, used, request, response, batch)
+                    VALUES (\(record.id), \(code.hash), \(code.used), \(code.answer?.request), \(code.answer?.response), \(code.batch))
                     """, logger: logger)
             }
             for ballot in dump.ballots {

@@ -205,6 +205,22 @@ extension SQLiteStore {
             // Streets' display names (SPEC §8 `minping streets`): pages show 城区街道, not chengqu.
             try db.execute(sql: "CREATE TABLE street (slug TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID")
         }
+        migrator.registerMigration("v8") { db in
+            // Slip batches (SPEC §4): every issuance, and which batch each code belongs to, so
+            // that a lost batch of code slips can be voided and reprinted.
+            try db.execute(sql: """
+                CREATE TABLE slip_batch (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    voided INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (evaluation, id)
+                ) WITHOUT ROWID;
+                ALTER TABLE enrollment_code ADD COLUMN batch TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -205,15 +205,39 @@ public final class SQLiteStore: EvaluationStore {
         try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM evaluation ORDER BY id") }
     }
 
-    public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
+    public func addEnrollmentCodes(evaluation: String, hashes: [String], batch: SlipBatch?) async throws {
         try await pool.write { db in
             var record = try Self.requireEvaluation(evaluation, db)
             try record.apply([.codesCreated(count: hashes.count)])
+            if let batch { try Self.insert(batch, evaluation: evaluation, db) }
             for hash in hashes {
-                try db.execute(sql: "INSERT INTO enrollment_code (evaluation, hash, used) VALUES (?, ?, 0)",
-                               arguments: [evaluation, hash])
+                try db.execute(sql: "INSERT INTO enrollment_code (evaluation, hash, used, batch) VALUES (?, ?, 0, ?)",
+                               arguments: [evaluation, hash, batch?.id])
             }
             try Self.write(record.lifecycle, evaluation: evaluation, db)
+        }
+    }
+
+    public func slipBatches(evaluation: String) async throws -> [SlipBatch] {
+        try await pool.read { db in try Self.batches(evaluation, db) }
+    }
+
+    static func insert(_ batch: SlipBatch, evaluation: String, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO slip_batch (evaluation, id, kind, count, created_at, voided) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [evaluation, batch.id, batch.kind.rawValue, batch.count, batch.createdAt.timeIntervalSince1970, batch.voided])
+    }
+
+    /// The batches, oldest first; a code batch's `used` counts its codes that got an answer.
+    static func batches(_ evaluation: String, _ db: Database) throws -> [SlipBatch] {
+        try Row.fetchAll(db, sql: """
+            SELECT b.id, b.kind, b.count, b.created_at, b.voided,
+                   (SELECT count(*) FROM enrollment_code c WHERE c.evaluation = b.evaluation AND c.batch = b.id AND c.request IS NOT NULL) AS used
+            FROM slip_batch b WHERE b.evaluation = ? ORDER BY b.created_at, b.id
+            """, arguments: [evaluation]).map { row in
+            let kindName: String = row["kind"]
+            guard let kind = SlipBatch.Kind(rawValue: kindName) else { throw StoreError.integrity("a slip batch has the unknown kind '\(kindName)'") }
+            return SlipBatch(id: row["id"], kind: kind, count: row["count"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                             used: row["used"], voided: row["voided"])
         }
     }
 
@@ -351,6 +375,17 @@ extension SQLiteStore {
             try Self.insert(key, evaluation: record.id, db)
         case .voidUnusedCodes:
             try db.execute(sql: "UPDATE enrollment_code SET used = 1 WHERE evaluation = ? AND used = 0", arguments: [record.id])
+        case let .recordBatch(batch):
+            try Self.insert(batch, evaluation: record.id, db)
+        case let .voidBatch(id):
+            guard let kind = try String.fetchOne(db, sql: "SELECT kind FROM slip_batch WHERE evaluation = ? AND id = ? AND NOT voided",
+                                                 arguments: [record.id, id]), kind == SlipBatch.Kind.code.rawValue
+            else { throw StoreError.notFound("batch \(id)") }
+            let used = try Int.fetchOne(db, sql: "SELECT count(*) FROM enrollment_code WHERE evaluation = ? AND batch = ? AND used",
+                                        arguments: [record.id, id]) ?? 0
+            guard used == 0 else { throw StoreError.batchUsed(id) }
+            try db.execute(sql: "UPDATE enrollment_code SET used = 1 WHERE evaluation = ? AND batch = ?", arguments: [record.id, id])
+            try db.execute(sql: "UPDATE slip_batch SET voided = 1 WHERE evaluation = ? AND id = ?", arguments: [record.id, id])
         }
     }
 

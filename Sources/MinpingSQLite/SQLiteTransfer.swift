@@ -33,11 +33,12 @@ extension SQLiteStore: TransferableStore {
         try await pool.read { db in
             let record = try Self.requireEvaluation(id, db)
             let sealed = try Self.sealed(try Data.fetchOne(db, sql: "SELECT token_key_sealed FROM evaluation WHERE id = ?", arguments: [id]))
-            let codes = try Row.fetchAll(db, sql: "SELECT hash, used, request, response FROM enrollment_code WHERE evaluation = ?",
+            let codes = try Row.fetchAll(db, sql: "SELECT hash, used, request, response, batch FROM enrollment_code WHERE evaluation = ?",
                                          arguments: [id]).map { row in
                 let request: String? = row["request"], response: Data? = row["response"]
                 return CodeRow(hash: row["hash"], used: row["used"],
-                               answer: request.flatMap { request in response.map { CodeAnswer(request: request, response: $0) } })
+                               answer: request.flatMap { request in response.map { CodeAnswer(request: request, response: $0) } },
+                               batch: row["batch"])
             }
             let ballots = try Row.fetchAll(db, sql: """
                 SELECT b.evaluation, b.nonce, b.token, b.ratings, b.tracker, p.seq FROM ballot b
@@ -54,7 +55,8 @@ extension SQLiteStore: TransferableStore {
                              filedAt: Date(timeIntervalSince1970: row["filed_at"]), outcome: try Self.outcome(row["outcome"]), note: row["note"])
             }
             return EvaluationDump(record: record, sealedTokenKey: sealed, codes: codes, ballots: ballots, entries: entries,
-                                  checkpoints: checkpoints, appeals: appeals, roundKeys: try Self.roundKeys(id, db))
+                                  checkpoints: checkpoints, appeals: appeals, roundKeys: try Self.roundKeys(id, db),
+                                  batches: try Self.batches(id, db))
         }
     }
 
@@ -83,9 +85,10 @@ extension SQLiteStore: TransferableStore {
                 """, arguments: [record.id, record.street, Data(record.definitionJSON), dump.sealedTokenKey,
                                  record.lifecycle.electorate, record.lifecycle.publicityDays, record.createdAt.timeIntervalSince1970])
             try Self.write(record.lifecycle, evaluation: record.id, db)
+            for batch in dump.batches { try Self.insert(batch, evaluation: record.id, db) }
             for code in dump.codes {
-                try db.execute(sql: "INSERT INTO enrollment_code (evaluation, hash, used, request, response) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [record.id, code.hash, code.used, code.answer?.request, code.answer?.response])
+                try db.execute(sql: "INSERT INTO enrollment_code (evaluation, hash, used, request, response, batch) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [record.id, code.hash, code.used, code.answer?.request, code.answer?.response, code.batch])
             }
             // In nonce order, so the rowids numbered here say nothing of casting order.
             for ballot in dump.ballots.sorted(by: { $0.nonce.lexicographicallyPrecedes($1.nonce) }) {

@@ -377,6 +377,7 @@ public actor EvaluationService {
         switch error {
         case let .evaluationExists(id): .evaluationExists(id)
         case let .notFound(what): .notFound(what)
+        case let .batchUsed(id): .batchUsed(id)
         case let .refused(refusal): .refused(refusal)
         case .codeInvalid: .codeInvalid
         case .logConflict, .ballotsPending: .busy("another writer changed the log meanwhile; try again")

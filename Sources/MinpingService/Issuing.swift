@@ -9,8 +9,14 @@ extension EvaluationService {
     // MARK: Issuing tokens
 
     /// Signs `count` slips and records `slips_issued`. The server keeps no token, only the count.
-    /// Nonisolated: signing thousands of slips takes seconds and must not hold up the actor.
     public nonisolated func issueSlips(_ id: String, count: Int) async throws -> [PublicToken] {
+        try await issueSlipBatch(id, count: count).tokens
+    }
+
+    /// The same, as a batch (SPEC §4): its id comes back with the tokens. Token slips are not
+    /// stored, so their batch cannot be voided. Nonisolated: signing thousands of slips takes
+    /// seconds and must not hold up the actor.
+    public nonisolated func issueSlipBatch(_ id: String, count: Int) async throws -> (batch: String, tokens: [PublicToken]) {
         guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
         // Asked before the seconds of signing; the step asks again when it commits.
         var lifecycle = try await record(id).lifecycle
@@ -21,14 +27,16 @@ extension EvaluationService {
         let tokens = try Array(0..<count).parallelMap(minimum: 16) { _ in
             Result { () throws(TokenError) in try key.signSlip(for: challenge) }
         }.map { try $0.get() }
+        let batch = SlipBatch(id: SlipBatch.newID(), kind: .token, count: count, createdAt: now())
         try await step(id) { head, record in
             // Signed under this round's key: a round that opened meanwhile refuses them.
             guard record.lifecycle.round == context.round else {
                 throw ServiceError.busy("a new round opened meanwhile; issue the slips again")
             }
-            return ([try head.append(.slipsIssued(count: count, issued: record.issued + count))], [.lifecycle(.slipsIssued(count: count))])
+            return ([try head.append(.slipsIssued(count: count, issued: record.issued + count))],
+                    [.lifecycle(.slipsIssued(count: count)), .recordBatch(batch)])
         }
-        return tokens
+        return (batch.id, tokens)
     }
 
     /// The URL printed on a slip: the token travels in the fragment, never to the server's logs.
@@ -49,14 +57,45 @@ extension EvaluationService {
 
     /// Makes one-time enrollment codes for remote voting; only their hashes are stored.
     public nonisolated func createEnrollmentCodes(_ id: String, count: Int) async throws -> [String] {
+        try await createCodeBatch(id, count: count).codes
+    }
+
+    /// The same, as a batch (SPEC §4) that can be voided while none of its codes is used.
+    public nonisolated func createCodeBatch(_ id: String, count: Int) async throws -> (batch: String, codes: [String]) {
         guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
         let codes = (0..<count).map { _ in Self.enrollmentCode() }
+        let batch = SlipBatch(id: SlipBatch.newID(), kind: .code, count: count, createdAt: now())
         do {
-            try await store.addEnrollmentCodes(evaluation: id, hashes: codes.map(Self.hash))
+            try await store.addEnrollmentCodes(evaluation: id, hashes: codes.map(Self.hash), batch: batch)
         } catch let error as StoreError {
             throw translate(error, evaluation: id)
         }
-        return codes
+        return (batch.id, codes)
+    }
+
+    /// Every batch of slips and codes, oldest first, with its codes used.
+    public nonisolated func slipBatches(_ id: String) async throws -> [SlipBatch] {
+        _ = try await record(id)
+        return try await store.slipBatches(evaluation: id)
+    }
+
+    /// Voids a batch of code slips none of which was used (a lost or spoiled batch, SPEC §4):
+    /// its codes stop working and no longer count against the electorate; `slips_voided` in
+    /// the log. A token batch cannot be voided (its tokens are not stored): 409.
+    public func voidBatch(_ id: String, batch: String) async throws {
+        guard let found = try await store.slipBatches(evaluation: id).first(where: { $0.id == batch }) else {
+            throw ServiceError.notFound("batch '\(batch)'")
+        }
+        guard found.kind == .code else {
+            throw ServiceError.refused(.invalidTransition(from: try await record(id).state,
+                                                          action: "void token slips (they are not stored, so they cannot be voided) of"))
+        }
+        guard !found.voided else { throw ServiceError.notFound("batch '\(batch)' (it is voided already)") }
+        try await step(id) { head, record in
+            ([try head.append(.slipsVoided(batch: batch, count: found.count, issued: record.issued))],
+             [.lifecycle(.codesVoided(count: found.count)), .voidBatch(id: batch)])
+        }
+        logger.info("slip batch voided", metadata: ["evaluation": "\(id)", "batch": "\(batch)", "count": "\(found.count)"])
     }
 
     /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L): about 80 bits.

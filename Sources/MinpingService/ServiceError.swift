@@ -17,6 +17,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case tokenSpent
     case ballotInvalid(String)
     case resultsNotPublished
+    /// A batch of codes with a used code cannot be voided (SPEC §4).
+    case batchUsed(String)
     case appealInvalid(String)
     /// SPEC §6: a remedy that cannot apply (a star not earned, upheld without a remedy, …).
     case remedyInvalid(String)
@@ -43,6 +45,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tokenSpent: "token_spent"
         case .ballotInvalid: "ballot_invalid"
         case .resultsNotPublished: "results_not_published"
+        case .batchUsed: "batch_used"
         case .appealInvalid: "appeal_invalid"
         case .remedyInvalid: "remedy_invalid"
         case .textInvalid: "text_invalid"
@@ -65,6 +68,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tokenInvalid(reason): "the token is not valid for this evaluation: \(reason)"
         case .tokenSpent: "this token has already been used"
         case let .ballotInvalid(reason): reason
+        case let .batchUsed(id): "a code of batch \(id) was used already: a batch can be voided only while none of its codes was used"
         case .resultsNotPublished: "results are published from the preliminary stage on; until then only turnout is public"
         case let .appealInvalid(reason): reason
         case let .remedyInvalid(reason): reason

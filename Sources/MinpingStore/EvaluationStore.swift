@@ -41,8 +41,10 @@ public protocol EvaluationStore: Sendable {
     func evaluationIDs() async throws -> [String]
 
     /// Stores enrollment code hashes, counted by the lifecycle (`codesCreated`): refused past
-    /// the electorate or once tokens are no longer issued.
-    func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws
+    /// the electorate or once tokens are no longer issued. `batch`: the issuance they belong to.
+    func addEnrollmentCodes(evaluation: String, hashes: [String], batch: SlipBatch?) async throws
+    /// Every batch of slips and codes, oldest first, with how many of its codes were used.
+    func slipBatches(evaluation: String) async throws -> [SlipBatch]
     /// Whether an unused code with this hash exists (checked before any signing work; the
     /// code is consumed only by the `redeemEnrollmentCode` effect).
     func enrollmentCodeUnused(evaluation: String, hash: String) async throws -> Bool
@@ -77,4 +79,11 @@ public protocol EvaluationStore: Sendable {
 
     // MARK: Appeals
     func appeals(evaluation: String) async throws -> [AppealRecord]
+}
+
+extension EvaluationStore {
+    /// Codes outside any batch (the tests of the store contract).
+    public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
+        try await addEnrollmentCodes(evaluation: evaluation, hashes: hashes, batch: nil)
+    }
 }

@@ -235,6 +235,40 @@ public enum LogEffect: Sendable, Equatable {
     case storeRoundKey(RoundKey)
     /// Every enrollment code not yet used stops working: a new round needs new codes.
     case voidUnusedCodes
+    /// Records a batch of token slips (codes record theirs with the codes).
+    case recordBatch(SlipBatch)
+    /// Voids a batch of codes: refused (`batchUsed`) if any of its codes was used.
+    case voidBatch(id: String)
+}
+
+/// One issuance of slips, codes or forms (SPEC §4 slip batches): what the console lists and
+/// what a lost batch is voided by. Token slips are not stored, so their batches cannot be voided.
+public struct SlipBatch: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable, Codable {
+        case code, token
+    }
+
+    /// `b-` and 8 random hex digits.
+    public var id: String
+    public var kind: Kind
+    public var count: Int
+    public var createdAt: Date
+    /// Codes of the batch used so far (always 0 for token slips: the server cannot know).
+    public var used: Int
+    public var voided: Bool
+
+    public init(id: String, kind: Kind, count: Int, createdAt: Date, used: Int = 0, voided: Bool = false) {
+        self.id = id
+        self.kind = kind
+        self.count = count
+        self.createdAt = createdAt
+        self.used = used
+        self.voided = voided
+    }
+
+    public static func newID() -> String {
+        "b-" + String((0..<8).map { _ in "0123456789abcdef".randomElement()! })
+    }
 }
 
 /// A supplementary round's sealed issuing key and the subjects its ballots rate.
@@ -267,6 +301,8 @@ public enum StoreError: Error, Equatable, Sendable {
     /// The log changed since the step was built; rebuild and retry.
     case logConflict
     case ballotsPending
+    /// A batch with a used code cannot be voided (409 `batch_used`).
+    case batchUsed(String)
     /// Stored data that fails to read back (SPEC §7 `integrity_error`).
     case integrity(String)
     /// The database cannot be reached (it stayed away through every retry); nothing was
@@ -281,6 +317,7 @@ public enum StoreError: Error, Equatable, Sendable {
         case let .refused(refusal): refusal.code
         case .codeInvalid: "code_invalid"
         case .logConflict, .ballotsPending: "busy"
+        case .batchUsed: "batch_used"
         case .integrity: "integrity_error"
         case .unavailable: "database_unavailable"
         }

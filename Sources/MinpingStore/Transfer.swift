@@ -48,10 +48,12 @@ public struct EvaluationDump: Sendable, Equatable {
     public var checkpoints: [CheckpointRow]
     public var appeals: [AppealRecord]
     public var roundKeys: [RoundKey]
+    public var batches: [SlipBatch]
 
     public init(record: EvaluationRecord, sealedTokenKey: Data, codes: [CodeRow], ballots: [BallotRecord], entries: [StoredEntry],
-                checkpoints: [CheckpointRow], appeals: [AppealRecord], roundKeys: [RoundKey] = []) {
+                checkpoints: [CheckpointRow], appeals: [AppealRecord], roundKeys: [RoundKey] = [], batches: [SlipBatch] = []) {
         self.roundKeys = roundKeys
+        self.batches = batches
         self.record = record
         self.sealedTokenKey = sealedTokenKey
         self.codes = codes
@@ -67,6 +69,7 @@ public struct EvaluationDump: Sendable, Equatable {
         copy.codes.sort { $0.hash < $1.hash }
         copy.ballots.sort { $0.nonce.lexicographicallyPrecedes($1.nonce) }
         copy.appeals.sort { $0.id < $1.id }
+        copy.batches.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
         return copy
     }
 }
@@ -75,11 +78,13 @@ public struct CodeRow: Sendable, Equatable {
     public var hash: String
     public var used: Bool
     public var answer: CodeAnswer?
+    public var batch: String?
 
-    public init(hash: String, used: Bool, answer: CodeAnswer? = nil) {
+    public init(hash: String, used: Bool, answer: CodeAnswer? = nil, batch: String? = nil) {
         self.hash = hash
         self.used = used
         self.answer = answer
+        self.batch = batch
     }
 }
 

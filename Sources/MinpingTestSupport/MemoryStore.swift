@@ -18,6 +18,8 @@ public final class MemoryStore: EvaluationStore {
         var appeals: [String: [AppealRecord]] = [:]
         var roundKeys: [String: [RoundKey]] = [:]
         var streetNames: [String: String] = [:]
+        var batches: [String: [SlipBatch]] = [:]
+        var codeBatch: [String: [String: String]] = [:]  // evaluation -> hash -> batch
     }
 
     private let state = Mutex(State())
@@ -89,12 +91,26 @@ public final class MemoryStore: EvaluationStore {
         state.withLock { $0.evaluations.keys.sorted() }
     }
 
-    public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
+    public func addEnrollmentCodes(evaluation: String, hashes: [String], batch: SlipBatch?) async throws {
         try state.withLock { state throws(StoreError) in
             guard var record = state.evaluations[evaluation] else { throw .notFound("evaluation \(evaluation)") }
             try record.apply([.codesCreated(count: hashes.count)])
-            for hash in hashes { state.codes[evaluation, default: [:]][hash] = false }
+            for hash in hashes {
+                state.codes[evaluation, default: [:]][hash] = false
+                if let batch { state.codeBatch[evaluation, default: [:]][hash] = batch.id }
+            }
+            if let batch { state.batches[evaluation, default: []].append(batch) }
             state.evaluations[evaluation] = record
+        }
+    }
+
+    public func slipBatches(evaluation: String) async throws -> [SlipBatch] {
+        state.withLock { state in
+            (state.batches[evaluation] ?? []).map { batch in
+                var batch = batch
+                batch.used = (state.codeBatch[evaluation] ?? [:]).filter { $0.value == batch.id && state.answers[evaluation]?[$0.key] != nil }.count
+                return batch
+            }
         }
     }
 
@@ -183,6 +199,16 @@ public final class MemoryStore: EvaluationStore {
             state.roundKeys[record.id, default: []].append(key)
         case .voidUnusedCodes:
             state.codes[record.id] = state.codes[record.id]?.mapValues { _ in true }
+        case let .recordBatch(batch):
+            state.batches[record.id, default: []].append(batch)
+        case let .voidBatch(id):
+            guard let index = state.batches[record.id]?.firstIndex(where: { $0.id == id && $0.kind == .code && !$0.voided }) else {
+                throw .notFound("batch \(id)")
+            }
+            let hashes = (state.codeBatch[record.id] ?? [:]).filter { $0.value == id }.map(\.key)
+            guard !hashes.contains(where: { state.codes[record.id]?[$0] == true }) else { throw .batchUsed(id) }
+            for hash in hashes { state.codes[record.id]?[hash] = true }
+            state.batches[record.id]?[index].voided = true
         }
     }
 

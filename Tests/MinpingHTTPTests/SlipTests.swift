@@ -4,7 +4,9 @@ import HummingbirdTesting
 import MinpingCore
 import MinpingHTTP
 import MinpingService
+import MinpingLog
 import MinpingTestSupport
+import MinpingTokens
 import Testing
 
 /// Issue 29 §4: slips that say only what applies to them, a used slip told before the ballot.
@@ -46,6 +48,70 @@ struct SlipTests {
             let refused = try await client.call(.post, path, json: ["token": forged])
             #expect(refused.status == 403 && refused.code == "token_invalid" && refused.json["spent"] == nil)
             #expect(try await client.call(.post, path, json: ["token": 7]).status == 400)
+        }
+    }
+
+    @Test("slip batches: each issuance is one; an unused code batch is voided (codes dead, electorate freed, slips_voided logged); a used or token batch is not")
+    func batches() async throws {
+        let server = try await TestServer()
+        try await server.app.test(.router) { client in
+            _ = try await client.call(.post, base, key: server.admin, text: testDefinition)
+            var reply = try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 3, "kind": "code"])
+            #expect(reply.status == 201 && reply.json["kind"] as? String == "code", "\(reply.body)")
+            let lost = try #require(reply.json["batch"] as? String)
+            let lostCodes = try #require(reply.json["codes"] as? [String])
+            #expect((reply.json["urls"] as? [String])?.first?.contains("#c=") == true && reply.json["tokens"] == nil)
+            reply = try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 2])
+            let tokenBatch = try #require(reply.json["batch"] as? String)
+            #expect((reply.json["tokens"] as? [String])?.count == 2)
+            reply = try await client.call(.post, "\(base)/lz-2026/enrollment-codes", key: server.admin, json: ["count": 2])
+            let usedBatch = try #require(reply.json["batch"] as? String)
+            let usedCodes = try #require(reply.json["codes"] as? [String])
+            // One code of the last batch is redeemed.
+            let tokenClient = TokenClient(publicKey: try await server.service.tokenPublicKey("lz-2026"),
+                                          challenge: TokenChallenge(street: "chengqu", evaluation: "lz-2026"))
+            let pending = try tokenClient.request()
+            reply = try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": usedCodes[0], "token_request": pending.request.bytes.base64URLEncodedString])
+            #expect(reply.status == 201)
+
+            #expect(try await client.call(.get, "\(base)/lz-2026/slip-batches", key: server.reviewer).code == "forbidden")
+            reply = try await client.call(.get, "\(base)/lz-2026/slip-batches", key: server.admin)
+            let listed = try #require(reply.json["batches"] as? [[String: Any]])
+            #expect(listed.map { $0["batch"] as? String } == [lost, tokenBatch, usedBatch], "\(reply.body)")
+            #expect(listed.map { $0["used"] as? Int } == [0, nil, 1])
+            #expect(listed.map { $0["voidable"] as? Bool } == [true, false, false])
+            #expect(reply.json["left"] as? Int == 60 - 2 - 5)
+
+            #expect(try await client.call(.post, "\(base)/lz-2026/slip-batches/\(usedBatch)/void", key: server.admin).code == "batch_used")
+            let token = try await client.call(.post, "\(base)/lz-2026/slip-batches/\(tokenBatch)/void", key: server.admin)
+            #expect(token.status == 409 && (token.json["detail"] as? String ?? "").contains("not stored"), "\(token.body)")
+            #expect(try await client.call(.post, "\(base)/lz-2026/slip-batches/b-00000000/void", key: server.admin).code == "not_found")
+            reply = try await client.call(.post, "\(base)/lz-2026/slip-batches/\(lost)/void", key: server.admin)
+            #expect(reply.status == 200 && reply.json["voided"] as? Bool == true, "\(reply.body)")
+            #expect(try await client.call(.post, "\(base)/lz-2026/slip-batches/\(lost)/void", key: server.admin).code == "not_found")
+            // Its codes stop working; the electorate has room for them again.
+            let again = try tokenClient.request()
+            reply = try await client.call(.post, "\(base)/lz-2026/tokens", json: ["code": lostCodes[0], "token_request": again.request.bytes.base64URLEncodedString])
+            #expect(reply.code == "code_invalid")
+            reply = try await client.call(.get, "\(base)/lz-2026/slip-batches", key: server.admin)
+            #expect(reply.json["left"] as? Int == 60 - 2 - 2)
+            #expect(try await client.call(.get, "\(base)/lz-2026").json["codes"] as? Int == 2)
+            // The log says so, and both verifiers accept it.
+            let entries = try await client.call(.get, "\(base)/lz-2026/log/entries?start=0&end=20").json["entries"] as? [[String: Any]] ?? []
+            let voided = entries.compactMap { $0["entry"] as? [String: Any] }.first { $0["type"] as? String == "slips_voided" }
+            #expect(voided?["batch"] as? String == lost && voided?["count"] as? Int == 3 && voided?["issued"] as? Int == 3)
+            let bundle = try await server.service.bundle("lz-2026")
+            _ = try BundleVerifier().verify(bundle)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minping-batch-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try bundle.write(to: directory)
+            let python = try IndependentVerifier.run(directory.path)
+            #expect(python.status == 0, "\(python.output)")
+            // Once voting is closed, nothing is voided.
+            _ = try await client.call(.post, "\(base)/lz-2026/open", key: server.admin)
+            _ = try await client.call(.post, "\(base)/lz-2026/close", key: server.admin)
+            reply = try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 1, "kind": "code"])
+            #expect(reply.code == "invalid_transition")
         }
     }
 }

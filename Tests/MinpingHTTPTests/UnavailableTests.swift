@@ -55,6 +55,7 @@ final class UnreachableStore: EvaluationStore {
     }
     func sealedTokenKey(evaluation: String) async throws -> Data? { try await inner.sealedTokenKey(evaluation: evaluation) }
     func streetNames() async throws -> [String: String] { try await inner.streetNames() }
+    func slipBatches(evaluation: String) async throws -> [SlipBatch] { try await inner.slipBatches(evaluation: evaluation) }
     func setStreetName(street: String, name: String) async throws { try await inner.setStreetName(street: street, name: name) }
     func nonceSpent(evaluation: String, nonce: Data) async throws -> Bool { try await inner.nonceSpent(evaluation: evaluation, nonce: nonce) }
     func roundKeys(evaluation: String) async throws -> [RoundKey] { try await inner.roundKeys(evaluation: evaluation) }
@@ -64,8 +65,8 @@ final class UnreachableStore: EvaluationStore {
     }
     func evaluation(id: String) async throws -> EvaluationRecord? { try await inner.evaluation(id: id) }
     func evaluationIDs() async throws -> [String] { try await inner.evaluationIDs() }
-    func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
-        try await inner.addEnrollmentCodes(evaluation: evaluation, hashes: hashes)
+    func addEnrollmentCodes(evaluation: String, hashes: [String], batch: SlipBatch?) async throws {
+        try await inner.addEnrollmentCodes(evaluation: evaluation, hashes: hashes, batch: batch)
     }
     func enrollmentCodeUnused(evaluation: String, hash: String) async throws -> Bool {
         try await inner.enrollmentCodeUnused(evaluation: evaluation, hash: hash)
