@@ -629,6 +629,25 @@ def main():
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
         driver.set_window_size(1280, 900)
 
+        # ---- 11b. The batch of 8 codes is lost before anyone voted: void it, print again ----
+        check(wait_text("#batch-counts", "已印匿名码选票 8 张（已用 0），令牌选票 0 张，还可印 2 张"),
+              "the counters agree with what was printed: " + text_of("#batch-counts"))
+        check("第 1 批 · 匿名码选票 8 张（已用 0）" in text_of("#batches"), "the batch is listed: " + text_of("#batches")[:120])
+        token_kind = driver.find_element(By.CSS_SELECTOR, "#slips-form input[value=token]")
+        click(token_kind)
+        check(driver.find_element(By.ID, "token-note").is_displayed() and "无法作废" in text_of("#token-note"),
+              "choosing token slips says first that they cannot be voided")
+        click(driver.find_element(By.CSS_SELECTOR, "#slips-form input[value=code]"))
+        axe("slip batches")
+        act("作废这一批")
+        check(wait_text("#flash", "第 1 批已作废"), "the lost batch is voided")
+        check(wait_text("#batch-counts", "还可印 10 张") and "已作废" in text_of("#batches"),
+              "its codes no longer count: " + text_of("#batch-counts"))
+        check(not driver.find_elements(By.CSS_SELECTOR, ".code-card"), "the voided batch's cards are no longer shown")
+        shot("12-batches")
+        status, entries = http(base, "/api/v1/evaluations/%s/log/entries?start=0&end=50" % SECOND)
+        check(any((e.get("entry") or {}).get("type") == "slips_voided" for e in entries.get("entries", [])), "slips_voided is in the log")
+
         # ---- 12. Annul, with a reason ----
         act("作废", reason="社区合并，本轮测评取消。")
         check(state_is("已作废"), "作废 with a reason annuls the evaluation")

@@ -792,8 +792,17 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
       var slipsButton = el("button", { type: "submit", id: "slips-button", text: L.slips_button });
       var leftId = nextId("left");
       slipsCount.setAttribute("aria-describedby", leftId);
-      var slipsForm = el("form", { method: "post", action: "/admin/slips/" + encodeURIComponent(id) + langQuery, target: "_blank", id: "slips-form", class: "inline-form" },
-        [keyField, field(L.slips_count, slipsCount), slipsButton]);
+      // Code slips (the default) or token slips; a token slip is not stored, so a lost one
+      // cannot be voided: the console says so before it is printed.
+      var kindName = nextId("kind");
+      var tokenNote = el("p", { class: "message", id: "token-note", hidden: true, text: L.token_slip_note });
+      var kinds = el("fieldset", { class: "slip-kinds" }, [el("legend", { text: L.slip_kind })].concat(["code", "token"].map(function (k) {
+        var input = el("input", { type: "radio", name: "kind", value: k, id: kindName + "-" + k, checked: k === "code" });
+        input.addEventListener("change", function () { tokenNote.hidden = k !== "token" || !input.checked; });
+        return el("div", { class: "choice" }, [input, el("label", { for: input.id, text: L["slip_kind_" + k] })]);
+      })));
+      var slipsForm = el("form", { method: "post", action: "/admin/slips/" + encodeURIComponent(id) + langQuery, target: "_blank", id: "slips-form", class: "stack" },
+        [keyField, kinds, tokenNote, field(L.slips_count, slipsCount), slipsButton]);
       slipsForm.addEventListener("submit", function () {
         keyField.value = getKey() || "";
         // The key goes with this one post only; the new tab answers with the printable page.
@@ -815,12 +824,45 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
         apiRetry("POST", path + "/enrollment-codes", { count: n }).then(function (res) {
           codesButton.disabled = false;
           if (!res.ok || !res.data) { say(codesAlert, problemText(res)); return; }
-          cards = { id: id, title: info.title, community: info.community, codes: res.data.codes || [], fresh: true };
+          cards = { id: id, title: info.title, community: info.community, codes: res.data.codes || [], batch: res.data.batch, fresh: true };
           reload(null);
         });
       });
       nodes.push(section(L.codes, [el("p", { text: L.codes_intro }), codesForm, codesAlert], { id: "codes" }));
+      nodes.push(batchesSection());
       if (cards && cards.id === id && cards.codes.length) nodes.push(cardsSection());
+    }
+
+    // Every issuance as a batch: what was printed, what was used, and a lost batch of code
+    // slips voided to print it again (SPEC §4).
+    function batchesSection() {
+      var box = el("div", { id: "batches-body" }, [el("p", { role: "status", text: L.loading })]);
+      api("GET", path + "/slip-batches").then(function (res) {
+        box.textContent = "";
+        if (!res.ok || !res.data) { box.appendChild(el("p", { class: "message error", role: "alert", text: problemText(res) })); return; }
+        var batches = res.data.batches || [];
+        var printed = { code: 0, token: 0, used: 0 };
+        batches.forEach(function (b) { if (!b.voided) { printed[b.kind] += b.count; if (b.kind === "code") printed.used += b.used || 0; } });
+        box.appendChild(el("p", { id: "batch-counts", text: t("batch_counts", { codes: printed.code, used: printed.used, tokens: printed.token, left: res.data.left }) }));
+        if (!batches.length) { box.appendChild(el("p", { text: L.no_batches })); return; }
+        box.appendChild(el("ol", { class: "batches" }, batches.map(function (b, i) {
+          var words = t(b.kind === "code" ? "batch_code" : "batch_token", { n: i + 1, count: b.count, used: b.used || 0, date: formatDate(b.created_at) });
+          var item = el("li", { class: "batch" + (b.voided ? " voided" : ""), "data-batch": b.batch }, [el("span", { text: words + (b.voided ? P.open + L.batch_voided + P.close : "") })]);
+          if (b.voidable && isAdmin()) {
+            item.appendChild(actionControl(L.batch_void, t("batch_void_q", { n: i + 1, count: b.count }), function () {
+              return apiRetry("POST", path + "/slip-batches/" + encodeURIComponent(b.batch) + "/void", {}).then(function (r) {
+                // The cards of a voided batch are dead: they are not shown again.
+                if (r.ok && cards && cards.batch === b.batch) cards = null;
+                return r;
+              });
+            }, t("batch_voided_done", { n: i + 1 })));
+          } else if (b.kind === "token" && !b.voided) {
+            item.appendChild(el("span", { class: "help", text: " " + L.batch_token_kept }));
+          }
+          return item;
+        })));
+      });
+      return section(L.batches, [el("p", { class: "help", text: L.batches_intro }), box], { id: "batches" });
     }
 
     // publicity and what still blocks final results
