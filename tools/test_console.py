@@ -28,6 +28,7 @@ import tarfile
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 
@@ -118,9 +119,23 @@ def same_number(a, b):
         return False
 
 
+def same_rate(cell, rate):
+    """A published rate ("76.9") as a table holds it: 76.9, 0.769 (a percentage cell), "76.9%"."""
+    text = norm(cell).rstrip("%")
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return abs(value - float(rate)) < 1e-6 or abs(value * 100 - float(rate)) < 1e-6
+
+
 def compare_table(rows, results, info, definition, what):
-    """rows: the sheet as lists of cells (header first). Checks every subject's row against
-    GET /results: names, ids, counts per option, 计为满意, 分母, 满意率, 获星."""
+    """rows: the sheet as lists of cells (a title block may come before the header row, whose
+    first cell is 类型). Checks every subject's row, found by its 编号, against GET /results:
+    names, ids, counts per option, 计为满意, 分母, 满意率 (a number, a fraction of a percentage
+    cell, or "76.9%" as LibreOffice writes it), 获星."""
+    start = next((i for i, r in enumerate(rows) if r and norm(r[0]) == "类型"), 0)
+    rows = rows[start:]
     header = [norm(c) for c in rows[0]]
     labels = {o["id"]: o["label"] for o in info["options"]}
     star_labels = {"member": {s["star"]: s["label"] for s in definition["rules"]["member_stars"]},
@@ -133,15 +148,17 @@ def compare_table(rows, results, info, definition, what):
     col.update({"option:" + o["id"]: 4 + i for i, o in enumerate(info["options"])})
     body = [r for r in rows[1:] if any(norm(c) for c in r)]
     check(len(body) == len(results["subjects"]), "%s: one row per subject (%d rows, %d subjects)" % (what, len(body), len(results["subjects"])))
+    by_id = {norm(r[1]): r for r in body if len(r) > 1}
     bad = []
-    for row, s in zip(body, results["subjects"]):
+    for s in results["subjects"]:
+        row = by_id.get(s["id"], [])
         cell = lambda h: row[col[h]] if col.get(h) is not None and col[h] < len(row) else None
         kind = "党员" if s["kind"] == "member" else "党组织"
         stars = "、".join(star_labels[s["kind"]].get(x, x) for x in s["stars"])
         ok = (norm(cell("类型")) == kind and norm(cell("编号")) == s["id"] and norm(cell("名称")) == s["name"]
               and all(same_number(cell("option:" + o), c) for o, c in s["counts"].items())
               and same_number(cell("计为满意"), s["satisfied"]) and same_number(cell("分母"), s["denominator"])
-              and (same_number(cell("满意率"), s["rate"]) if s["rate"] is not None else norm(cell("满意率")) in ("", "—", "-"))
+              and (same_rate(cell("满意率"), s["rate"]) if s["rate"] is not None else norm(cell("满意率")) in ("", "—", "-"))
               and norm(cell("获星")) == stars)
         if not ok:
             bad.append("%s: %s" % (s["name"], [norm(c) for c in row]))
@@ -508,8 +525,22 @@ def main():
             f.write(data)
         check(status == 200 and data[:2] == b"PK", "the 结果表 (Excel) link downloads an XLSX")
         try:
-            sheet = openpyxl.load_workbook(xlsx_out, data_only=True).worksheets[0]
-            compare_table([list(r) for r in sheet.iter_rows(values_only=True)], results, info, definition, "XLSX read by openpyxl")
+            workbook = openpyxl.load_workbook(xlsx_out, data_only=True)
+            sheet = workbook.worksheets[0]
+            cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+            compare_table(cells, results, info, definition, "XLSX read by openpyxl")
+            # A report: the title block, the header frozen and printed on every page, A4
+            # landscape, 满意率 as a percentage cell, columns sized, a Chinese file name.
+            header = next(i for i, r in enumerate(cells) if r and r[0] == "类型") + 1
+            rate_col = cells[header - 1].index("满意率") + 1
+            check(cells[0][0] == TITLE and "最终结果" in str(cells[1][0]) and "评星规则" in str(cells[2][0]) and header == 5,
+                  "the workbook opens with the title block: %s" % [c[0] for c in cells[:3]])
+            check(sheet.freeze_panes == "A6" and sheet.print_title_rows in ("5:5", "$5:$5") and sheet.page_setup.orientation == "landscape"
+                  and str(sheet.page_setup.paperSize) == "9", "frozen header, repeated when printed, A4 landscape: %s %s" % (sheet.freeze_panes, sheet.print_title_rows))
+            check(sheet.cell(header + 1, rate_col).number_format == "0.0%", "满意率 is a percentage cell")
+            check(sheet.column_dimensions["C"].width >= 6, "columns are sized")
+            disposition = urllib.request.urlopen(href).headers.get("Content-Disposition", "")
+            check(urllib.parse.unquote(disposition).endswith(TITLE + "结果.xlsx"), "the file name is Chinese (RFC 6266 filename*): " + disposition[:80])
         except Exception as e:  # noqa: BLE001 - a broken file is a failure, not a crash
             check(False, "XLSX read by openpyxl: %s" % e)
         check(shutil.which("libreoffice") is not None, "LibreOffice is installed (tools/test installs libreoffice-calc-nogui)")

@@ -48,7 +48,7 @@ public enum ResultsTable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func denominatorLabel(_ denominator: CountingRules.Denominator) -> String {
+    public static func denominatorLabel(_ denominator: CountingRules.Denominator) -> String {
         switch denominator {
         case .ballots: "实收票数"
         case .answers: "作答票数（不含不了解与未评）"
@@ -56,7 +56,7 @@ public enum ResultsTable {
         }
     }
 
-    static func comparisonLabel(_ comparison: CountingRules.Comparison) -> String {
+    public static func comparisonLabel(_ comparison: CountingRules.Comparison) -> String {
         switch comparison {
         case .above: "超过"
         case .atLeast: "达到"

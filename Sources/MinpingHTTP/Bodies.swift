@@ -80,9 +80,17 @@ enum Body {
     }
 
     /// A file to save (`Content-Disposition: attachment`); ids are slugs, so the name needs no quoting.
-    static func download(_ data: Data, type: String, filename: String) -> Response {
+    /// `filename`: an ASCII name for old clients; `displayName`: the name people see (Chinese),
+    /// as RFC 6266 `filename*` (UTF-8, percent-encoded).
+    static func download(_ data: Data, type: String, filename: String, displayName: String? = nil) -> Response {
         var headers: HTTPFields = [.contentType: type]
-        headers[.contentDisposition] = "attachment; filename=\"\(filename)\""
+        var disposition = "attachment; filename=\"\(filename)\""
+        if let displayName {
+            let allowed = CharacterSet.alphanumerics.subtracting(CharacterSet(charactersIn: "\u{80}"..."\u{10FFFF}")).union(CharacterSet(charactersIn: "-._~"))
+            let encoded = displayName.replacingOccurrences(of: "/", with: "／").addingPercentEncoding(withAllowedCharacters: allowed) ?? filename
+            disposition += "; filename*=UTF-8''\(encoded)"
+        }
+        headers[.contentDisposition] = disposition
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

@@ -350,22 +350,44 @@ struct EvaluationController {
                        amendments: try await service.amendments(record.id))
     }
 
-    /// The results table (SPEC §7), the same numbers as `GET /results`.
-    func resultsTable(_ context: MinpingContext) async throws -> (id: String, table: [[ResultsFile.Cell]]) {
+    /// The published results and what the tables need with them: the definition and, with a
+    /// previous round, each subject's 较上轮 in words.
+    func resultsForTables(_ context: MinpingContext) async throws
+        -> (record: EvaluationRecord, results: EvaluationResults, definition: EvaluationDefinition, changes: [String: String]?) {
         let record = try await evaluation(context)
         let results = try await service.results(record.id)
-        return (record.id, ResultsFile.table(results, definition: try await service.definition(record.id)))
+        let definition = try await service.definition(record.id)
+        var changes: [String: String]?
+        if let history = try? await service.history(record.id), history.rounds.count > 1 {
+            let words: [StarHistory.Change: String] = [.gained: "群众评星增加", .lost: "群众评星减少", .same: "群众评星不变", .new: "新参评"]
+            changes = Dictionary(history.subjects.map { ($0.id, words[$0.change] ?? "") }, uniquingKeysWith: { first, _ in first })
+        }
+        return (record, results, definition, changes)
     }
 
+    /// The plain table (SPEC §7): results order, UTF-8 with a BOM, CRLF.
     @Sendable func resultsCSV(_ request: Request, context: MinpingContext) async throws -> Response {
-        let (id, table) = try await resultsTable(context)
-        return Body.download(try ResultsFile.csv(table), type: "text/csv; charset=utf-8", filename: "\(id)-results.csv")
+        let (record, results, definition, changes) = try await resultsForTables(context)
+        return Body.download(try ResultsFile.csv(ResultsFile.table(results, definition: definition, changes: changes)),
+                             type: "text/csv; charset=utf-8", filename: "\(record.id)-results.csv",
+                             displayName: "\(definition.title)结果.csv")
     }
 
+    /// The report (SPEC §7, issue 29 §3): a title block, then members grouped by branch and the
+    /// branches after them, printable on A4 landscape with the header on every page.
     @Sendable func resultsXLSX(_ request: Request, context: MinpingContext) async throws -> Response {
-        let (id, table) = try await resultsTable(context)
-        return Body.download(try ResultsFile.xlsx(table), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                             filename: "\(id)-results.xlsx")
+        let (record, results, definition, changes) = try await resultsForTables(context)
+        let stage = results.stage == .final ? "最终结果" : "初步结果（公示中）"
+        let published = try await service.publishedAt(record.id).map { service.localDay($0) } ?? ""
+        let heading = [
+            definition.title,
+            [definition.community, "\(stage)", published.isEmpty ? nil : "公布日期：\(published)"].compactMap { $0 }.joined(separator: " · "),
+            "应参评 \(results.electorate) 人 · 实收 \(results.ballots) 票 · " + ResultsFile.rulesLine(definition),
+        ]
+        let table = ResultsFile.table(results, definition: definition, changes: changes, grouped: true)
+        return Body.download(try ResultsFile.xlsx(table, heading: heading),
+                             type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             filename: "\(record.id)-results.xlsx", displayName: "\(definition.title)结果.xlsx")
     }
 
     @Sendable func slips(_ request: Request, context: MinpingContext) async throws -> Slips {

@@ -55,4 +55,18 @@ extension EvaluationService {
         guard case let .annulled(at, _)? = try await latestEvent(id, type: .annulled) else { return nil }
         return at
     }
+
+    /// When the latest published results were published.
+    public nonisolated func publishedAt(_ id: String) async throws -> Date? {
+        guard case let .results(_, at, _)? = try await latestEvent(id, type: .results) else { return nil }
+        return at
+    }
+
+    /// A day in the street's time zone, as people write it: 2026年12月7日.
+    public nonisolated func localDay(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = configuration.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return "\(parts.year ?? 0)年\(parts.month ?? 0)月\(parts.day ?? 0)日"
+    }
 }

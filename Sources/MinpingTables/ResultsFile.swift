@@ -8,15 +8,30 @@ import ZIPFoundation
 public enum ResultsFile {
     /// The table: a header row, then one row per subject. Counts and the denominator are
     /// numbers; the rate is the published one-decimal percent (empty when undefined).
-    public static func table(_ results: EvaluationResults, definition: EvaluationDefinition) -> [[Cell]] {
+    /// - Parameters:
+    ///   - changes: subject id → 较上轮 in words (群众评星增加 …), when there is a previous
+    ///     round: the column is added then.
+    ///   - grouped: members grouped by branch (in the branches' order), the branch rows after
+    ///     them (the report's order); else results order.
+    public static func table(_ results: EvaluationResults, definition: EvaluationDefinition, changes: [String: String]? = nil,
+                             grouped: Bool = false) -> [[Cell]] {
         let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
         let starLabels = Dictionary(
             definition.rules.memberStars.map { ("member/\($0.star)", $0.label) }
                 + definition.rules.organizationStars.map { ("organization/\($0.star)", $0.label) },
             uniquingKeysWith: { first, _ in first })
         let header = ["类型", "编号", "名称", "所属党支部"] + definition.options.map(\.label) + ["计为满意", "分母", "满意率", "获星"]
+            + (changes == nil ? [] : ["较上轮"])
         var rows: [[Cell]] = [header.map(Cell.text)]
-        for subject in results.subjects {
+        var subjects = results.subjects
+        if grouped {
+            let order = Dictionary(uniqueKeysWithValues: definition.organizations.enumerated().map { ($1.id, $0) })
+            let members = subjects.enumerated().filter { $0.element.kind == .member }.sorted {
+                (order[$0.element.organization ?? ""] ?? Int.max, $0.offset) < (order[$1.element.organization ?? ""] ?? Int.max, $1.offset)
+            }.map(\.element)
+            subjects = members + subjects.filter { $0.kind != .member }
+        }
+        for subject in subjects {
             var row: [Cell] = [
                 .text(subject.kind == .member ? "党员" : "党组织"), .text(subject.id), .text(subject.name),
                 .text(subject.organization.flatMap { organizations[$0] } ?? ""),
@@ -25,6 +40,7 @@ public enum ResultsFile {
             row += [.number(String(subject.satisfied)), .number(String(subject.denominator)),
                     subject.rate.map { .rate($0) } ?? .text("")]
             row.append(.text(subject.stars.compactMap { starLabels["\(subject.kind.rawValue)/\($0)"] }.joined(separator: "、")))
+            if let changes { row.append(.text(changes[subject.id] ?? "")) }
             rows.append(row)
         }
         return rows
@@ -69,10 +85,30 @@ public enum ResultsFile {
         return Data([0xEF, 0xBB, 0xBF]) + data + Data("\r\n".utf8)  // the last line ends too
     }
 
-    /// A workbook of one sheet (`结果`), the header row bold and frozen. Parts are written as
+    /// The rules in one line, for the report's title block: what counts as satisfied, the
+    /// denominator and each star's threshold, in words.
+    public static func rulesLine(_ definition: EvaluationDefinition) -> String {
+        let rules = definition.rules
+        let satisfied = definition.options.filter(\.satisfied).map(\.label).joined(separator: "和")
+        let denominator = ResultsTable.denominatorLabel(rules.denominator)
+        let comparison = ResultsTable.comparisonLabel(rules.comparison)
+        func stars(_ list: [StarRule]) -> String {
+            list.map { "\(comparison) \($0.percent)% 得\($0.label)" }.joined(separator: "、")
+        }
+        var parts = ["\(satisfied)计为满意", "满意率分母为\(denominator)"]
+        if !rules.memberStars.isEmpty { parts.append("党员满意率\(stars(rules.memberStars))") }
+        if !rules.organizationStars.isEmpty { parts.append("党组织满意率\(stars(rules.organizationStars))") }
+        if let quorum = rules.quorumPercent { parts.append("参评率须超过 \(quorum)%") }
+        return "评星规则：" + parts.joined(separator: "；")
+    }
+
+    /// A workbook of one sheet (`结果`) made to be printed and filed: the `heading` lines as a
+    /// title block above the table (the first bold and large), the table's header row bold,
+    /// frozen and repeated on every printed page, columns sized to their content, 满意率 as a
+    /// percentage cell (76.9%), A4 landscape fitted to the page width. Parts are written as
     /// text by ``XMLWriter`` (no libxml2: Foundation's XMLDocument shares libxml2's global state
     /// with every parser in the process) and zipped by ZIPFoundation.
-    public static func xlsx(_ table: [[Cell]], sheetName: String = "结果") throws -> Data {
+    public static func xlsx(_ table: [[Cell]], sheetName: String = "结果", heading: [String] = []) throws -> Data {
         let archive = try Archive(accessMode: .create)
         func add(_ path: String, _ root: XMLWriter.Element) throws {
             let data = Data(XMLWriter.document(root).utf8)
@@ -101,55 +137,94 @@ public enum ResultsFile {
         try add("_rels/.rels", element("Relationships", ["xmlns": "\(package)/relationships"], [
             element("Relationship", ["Id": "rId1", "Type": "\(officeRelationships)/officeDocument", "Target": "xl/workbook.xml"], []),
         ]))
+        let printedHeader = heading.isEmpty ? 1 : heading.count + 2
         try add("xl/workbook.xml", element("workbook", ["xmlns": main, "xmlns:r": officeRelationships], [
             element("sheets", [:], [element("sheet", ["name": sheetName, "sheetId": "1", "r:id": "rId1"], [])]),
+            // The header row is printed again at the top of every page.
+            element("definedNames", [:], [XMLWriter.Element("definedName", ["name": "_xlnm.Print_Titles", "localSheetId": "0"],
+                                                            text: "'\(sheetName.replacingOccurrences(of: "'", with: "''"))'!$\(printedHeader):$\(printedHeader)")]),
         ]))
         try add("xl/_rels/workbook.xml.rels", element("Relationships", ["xmlns": "\(package)/relationships"], [
             element("Relationship", ["Id": "rId1", "Type": "\(officeRelationships)/worksheet", "Target": "worksheets/sheet1.xml"], []),
             element("Relationship", ["Id": "rId2", "Type": "\(officeRelationships)/styles", "Target": "styles.xml"], []),
         ]))
         try add("xl/styles.xml", element("styleSheet", ["xmlns": main], [
-            element("numFmts", ["count": "1"], [element("numFmt", ["numFmtId": "164", "formatCode": "0.0"], [])]),
-            element("fonts", ["count": "2"], [
+            element("numFmts", ["count": "1"], [element("numFmt", ["numFmtId": "164", "formatCode": "0.0%"], [])]),
+            element("fonts", ["count": "3"], [
                 element("font", [:], [element("sz", ["val": "11"], []), element("name", ["val": "Calibri"], [])]),
                 element("font", [:], [element("b", [:], []), element("sz", ["val": "11"], []), element("name", ["val": "Calibri"], [])]),
+                element("font", [:], [element("b", [:], []), element("sz", ["val": "15"], []), element("name", ["val": "Calibri"], [])]),
             ]),
             element("fills", ["count": "1"], [element("fill", [:], [element("patternFill", ["patternType": "none"], [])])]),
             element("borders", ["count": "1"], [element("border", [:], [])]),
             element("cellStyleXfs", ["count": "1"], [element("xf", ["numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0"], [])]),
-            element("cellXfs", ["count": "3"], [
+            element("cellXfs", ["count": "4"], [
                 element("xf", ["numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0"], []),
                 element("xf", ["numFmtId": "0", "fontId": "1", "fillId": "0", "borderId": "0", "xfId": "0", "applyFont": "1"], []),
                 element("xf", ["numFmtId": "164", "fontId": "0", "fillId": "0", "borderId": "0", "xfId": "0", "applyNumberFormat": "1"], []),
+                element("xf", ["numFmtId": "0", "fontId": "2", "fillId": "0", "borderId": "0", "xfId": "0", "applyFont": "1"], []),
             ]),
         ]))
+        func text(_ reference: String, _ text: String, style: String? = nil) -> XMLWriter.Element {
+            var attributes = ["r": reference, "t": "inlineStr"]
+            if let style { attributes["s"] = style }
+            return element("c", attributes, [element("is", [:], [XMLWriter.Element("t", ["xml:space": "preserve"], text: text)])])
+        }
         var sheetRows: [XMLWriter.Element] = []
+        // The title block, then a blank row, then the table.
+        for (index, line) in heading.enumerated() {
+            sheetRows.append(element("row", ["r": String(index + 1)], [text("A\(index + 1)", line, style: index == 0 ? "3" : nil)]))
+        }
+        let headerRow = heading.isEmpty ? 1 : heading.count + 2
         for (index, row) in table.enumerated() {
-            let number = index + 1
+            let number = headerRow + index
             let cells = row.enumerated().map { column, cell -> XMLWriter.Element in
-                var attributes = ["r": columnName(column) + String(number)]
-                if index == 0 { attributes["s"] = "1" }
+                let reference = columnName(column) + String(number)
                 switch cell {
-                case let .number(text):
-                    return element("c", attributes, [XMLWriter.Element("v", text: text)])
-                case let .rate(text):
-                    attributes["s"] = "2"  // number format 0.0: 80.0 stays 80.0 on screen and in exports
-                    return element("c", attributes, [XMLWriter.Element("v", text: text)])
-                case let .text(text):
-                    attributes["t"] = "inlineStr"
-                    return element("c", attributes, [element("is", [:], [XMLWriter.Element("t", ["xml:space": "preserve"], text: text)])])
+                case let .number(value):
+                    return element("c", ["r": reference], [XMLWriter.Element("v", text: value)])
+                case let .rate(value):
+                    // A percentage cell: 76.9 is stored as 0.769 and shown as 76.9% (0.0%).
+                    return element("c", ["r": reference, "s": "2"], [XMLWriter.Element("v", text: Self.fraction(value))])
+                case let .text(value):
+                    return text(reference, value, style: index == 0 ? "1" : nil)
                 }
             }
             sheetRows.append(element("row", ["r": String(number)], cells))
         }
+        // Columns as wide as their content (a Chinese character counts two), within reason.
+        let columns = table.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { column in
+            min(60, max(6, table.map { column < $0.count ? ResultsTable.displayWidth($0[column].text) : 0 }.max() ?? 0) + 2)
+        }
         try add("xl/worksheets/sheet1.xml", element("worksheet", ["xmlns": main, "xmlns:r": officeRelationships], [
+            element("sheetPr", [:], [element("pageSetUpPr", ["fitToPage": "1"], [])]),
             element("sheetViews", [:], [element("sheetView", ["workbookViewId": "0"], [
-                element("pane", ["ySplit": "1", "topLeftCell": "A2", "activePane": "bottomLeft", "state": "frozen"], []),
+                element("pane", ["ySplit": String(headerRow), "topLeftCell": "A\(headerRow + 1)", "activePane": "bottomLeft", "state": "frozen"], []),
             ])]),
+            element("cols", [:], widths.enumerated().map { index, width in
+                element("col", ["min": String(index + 1), "max": String(index + 1), "width": String(width), "customWidth": "1"], [])
+            }),
             element("sheetData", [:], sheetRows),
+            element("pageMargins", ["left": "0.4", "right": "0.4", "top": "0.5", "bottom": "0.5", "header": "0.3", "footer": "0.3"], []),
+            // A4 (paper size 9), landscape, as wide as the page, as many pages long as needed.
+            element("pageSetup", ["paperSize": "9", "orientation": "landscape", "fitToWidth": "1", "fitToHeight": "0"], []),
+            element("headerFooter", [:], [XMLWriter.Element("oddFooter", text: "第 &P 页 共 &N 页")]),
         ]))
+
         guard let data = archive.data else { throw CocoaError(.fileWriteUnknown) }
         return data
+    }
+
+    /// "76.9" → "0.769", "100.0" → "1.000", "5.0" → "0.050": the percent as a fraction, moved
+    /// two places in decimal, never through floating point.
+    static func fraction(_ percent: String) -> String {
+        let parts = percent.split(separator: ".", maxSplits: 1).map(String.init)
+        guard let whole = parts.first, whole.allSatisfy(\.isNumber) else { return percent }
+        let decimals = parts.count > 1 ? parts[1] : ""
+        let digits = String(repeating: "0", count: max(0, 3 - whole.count)) + whole
+        let integer = String(digits.dropLast(2)).drop { $0 == "0" }
+        return (integer.isEmpty ? "0" : String(integer)) + "." + digits.suffix(2) + decimals
     }
 
     /// 0 → "A", 26 → "AA".

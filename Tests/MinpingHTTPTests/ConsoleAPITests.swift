@@ -150,7 +150,9 @@ struct ConsoleAPITests {
             let csv = try await client.execute(uri: "\(base)/lz-2026/results.csv", method: .get) { response in
                 (response.headers[.contentType], response.headers[.contentDisposition], Array(response.body.readableBytesView))
             }
-            #expect(csv.0 == "text/csv; charset=utf-8" && csv.1 == "attachment; filename=\"lz-2026-results.csv\"")
+            // An ASCII name for old clients, the Chinese one as RFC 6266 filename*.
+            #expect(csv.0 == "text/csv; charset=utf-8" && csv.1?.hasPrefix("attachment; filename=\"lz-2026-results.csv\"; filename*=UTF-8''") == true)
+            #expect(csv.1?.removingPercentEncoding?.hasSuffix("柳庄社区2026年度党员群众满意度测评结果.csv") == true, "\(csv.1 ?? "")")
             #expect(csv.2.starts(with: [0xEF, 0xBB, 0xBF]))
             let lines = String(decoding: csv.2.dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n")
             #expect(lines[0] == "类型,编号,名称,所属党支部,满意,基本满意,不满意,不了解,计为满意,分母,满意率,获星")

@@ -2,6 +2,7 @@ import Foundation
 import MinpingCore
 @testable import MinpingTables
 import Testing
+import ZIPFoundation
 
 @Suite("Result tables: results.csv and results.xlsx (SPEC §7)")
 struct ResultsFileTests {
@@ -52,16 +53,40 @@ struct ResultsFileTests {
         let data = try ResultsFile.xlsx(table)
         let rows = try XLSXSheet.firstSheetRows(data)
         #expect(rows.map(\.number) == [1, 2, 3, 4])
-        // A rate is stored as the number 80.0, which reads back as 80; its cell format shows 80.0.
+        // A rate is a percentage cell: 80.0 is stored as 0.800 and shown as 80.0%.
         // The reader keeps no empty cells at the end of a row (issue 27: cells are sparse).
         let expected = table.map { row -> [String] in
-            var cells = row.map { if case let .rate(text) = $0 { XLSXSheet.number(text) } else { $0.text } }
+            var cells = row.map { if case let .rate(text) = $0 { XLSXSheet.number(ResultsFile.fraction(text)) } else { $0.text } }
             while cells.last == "" { cells.removeLast() }
             return cells
         }
         #expect(rows.map(\.cells) == expected)
         #expect(try ResultsFile.xlsx(table) == data, "the same results make the same bytes")
         #expect(ResultsFile.columnName(0) == "A" && ResultsFile.columnName(25) == "Z" && ResultsFile.columnName(26) == "AA")
+        #expect(["76.9", "100.0", "5.0", "0.0", "33.3"].map(ResultsFile.fraction) == ["0.769", "1.000", "0.050", "0.000", "0.333"])
+    }
+
+    @Test("the report: a title block above the table, header repeated on every printed page, A4 landscape, columns sized, 较上轮, grouped by branch")
+    func report() throws {
+        let results = try Self.results()
+        let table = ResultsFile.table(results, definition: Self.definition, changes: ["m-1": "群众评星增加"], grouped: true)
+        #expect(table[0].last?.text == "较上轮" && table[1].last?.text == "群众评星增加")
+        let heading = [Self.definition.title, "柳庄社区 · 最终结果 · 公布日期：2026年12月7日", "应参评 5 人 · " + ResultsFile.rulesLine(Self.definition)]
+        let data = try ResultsFile.xlsx(table, heading: heading)
+        let rows = try XLSXSheet.firstSheetRows(data)
+        #expect(rows.map(\.number) == [1, 2, 3] + (5..<(5 + table.count)).map { $0 })
+        #expect(rows.first?.cells == [Self.definition.title] && rows[3].cells.first == "类型")
+        #expect(ResultsFile.rulesLine(Self.definition).contains("超过 60% 得群众认可星"))
+        let archive = try Archive(data: data, accessMode: .read)
+        func part(_ path: String) throws -> String {
+            var text = Data()
+            _ = try archive.extract(try #require(archive[path])) { text.append($0) }
+            return String(decoding: text, as: UTF8.self)
+        }
+        let sheet = try part("xl/worksheets/sheet1.xml")
+        #expect(sheet.contains("orientation=\"landscape\"") && sheet.contains("paperSize=\"9\"") && sheet.contains("<cols>"))
+        #expect(sheet.contains("ySplit=\"5\"") && sheet.contains("第 &amp;P 页 共 &amp;N 页"))
+        #expect(try part("xl/workbook.xml").contains("_xlnm.Print_Titles") && part("xl/styles.xml").contains("0.0%"))
     }
 
     @Test("XLSX text is escaped: markup, quotes, spaces and CJK read back as written; characters XML cannot hold are left out")
