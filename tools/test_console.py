@@ -846,13 +846,68 @@ def main():
         idf.clear()
         idf.send_keys("fuyuan-2026-hmc")
         driver.find_element(By.ID, "eval-title").send_keys("府苑社区2026年度党员群众满意度测评（花名册）")
+        driver.find_element(By.ID, "eval-community").send_keys(COMMUNITY)
         driver.find_element(By.ID, "eval-electorate").send_keys("60")
+        pub = driver.find_element(By.ID, "eval-publicity")
+        pub.clear()
+        pub.send_keys("0")
+        notice = {"date": "2026年12月20日上午9:00", "place": "府苑社区党群服务中心三楼会议室",
+                  "contact": "街道党工委办公室 0631-1234567", "issuer": "中共城区街道工作委员会"}
+        for k, v in notice.items():
+            driver.find_element(By.ID, "notice-" + k).send_keys(v)
+        driver.find_element(By.ID, "notice-text").send_keys("请全体居民代表按时参加。")
         click(driver.find_element(By.ID, "create"))
         check(wait_text("#state", "草稿"), "the evaluation is created from it")
         status, made = http(base, "/api/v1/evaluations/fuyuan-2026-hmc/definition")
         branches = {o["id"]: o["name"] for o in made.get("organizations", [])}
         check(status == 200 and [(m["name"], branches.get(m.get("organization"))) for m in made.get("members", [])] == people,
               "its definition has all 45 members, each in the branch of its merged range")
+        check(made.get("notice", {}).get("issuer") == notice["issuer"] and made["notice"].get("text") == "请全体居民代表按时参加。",
+              "the notice fields are in the definition: %s" % made.get("notice"))
+
+        # ---- 17. The three notices, printed as a street posts them (A4 PDFs, read back) ----
+        from selenium.webdriver.common.print_page_options import PrintOptions
+
+        def notice_pdf(name):
+            driver.get(base + "/board/fuyuan-2026-hmc")
+            wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".board-head")))
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+            split = driver.execute_script("return Array.from(document.querySelectorAll('table.results tr, .signoff'))"
+                                          ".filter(e => getComputedStyle(e).breakInside !== 'avoid').length")
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+            options = PrintOptions()
+            options.page_width, options.page_height = 21.0, 29.7
+            pdf = os.path.join(OUT, "notice-%s.pdf" % name)
+            with open(pdf, "wb") as f:
+                f.write(base64.b64decode(driver.print_page(options)))
+            # The text as read from the PDF, without the spaces and line breaks of its layout.
+            text = re.sub(r"\s", "", subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, timeout=60).stdout)
+            pages = len(re.findall(rb"/Type\s*/Page[^s]", open(pdf, "rb").read()))
+            check(split == 0, "%s: no table row or the 落款 is split across pages (break-inside: avoid)" % name)
+            check(("第1页共%d页" % pages) in text and ("第%d页共%d页" % (pages, pages)) in text,
+                  "%s: pages are numbered 第 1 页 共 %d 页 … 第 %d 页 共 %d 页" % (name, pages, pages, pages))
+            check("http" not in text and not re.search(r"\d{2}:\d{2}:\d{2}Z|UTC", text), "%s: no URL or UTC time in the printed page" % name)
+            check(notice["issuer"] in text and "（盖章）" in text and re.search(r"20\d\d年\d{1,2}月\d{1,2}日", text) is not None,
+                  "%s: the 落款, a date in Chinese and room for the seal" % name)
+            return text
+
+        text = notice_pdf("1-announcement")
+        check("测评公告" in text and notice["date"] in text and notice["place"] in text and "45名党员" in text
+              and people[44][0] in text and "超过60%得群众认可星" in text and notice["contact"].replace(" ", "") in text,
+              "测评公告: when, where, all 45 members by branch, the rules in words and whom to appeal to")
+        ep = "/api/v1/evaluations/fuyuan-2026-hmc"
+        _, made_slips = http(base, ep + "/slips", "POST", {"count": 3}, admin)
+        http(base, ep + "/open", "POST", {}, admin)
+        ids = [m["id"] for m in made.get("members", [])] + [o["id"] for o in made.get("organizations", [])]
+        for token in made_slips["tokens"]:
+            http(base, ep + "/ballots", "POST", {"token": token, "ratings": {i: "satisfied" for i in ids}})
+        http(base, ep + "/close", "POST", {}, admin)
+        http(base, ep + "/publish", "POST", {"stage": "preliminary"}, admin)
+        text = notice_pdf("2-preliminary")
+        check("初评公示" in text and "公示期：" in text and notice["contact"].replace(" ", "") in text, "初评公示: the 公示期 and whom to appeal to")
+        http(base, ep + "/publish", "POST", {"stage": "final"}, admin)
+        text = notice_pdf("3-final")
+        check("结果公示" in text and "最终结果" in text, "结果公示: the final results")
     finally:
         try:
             driver.quit()

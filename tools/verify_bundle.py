@@ -719,7 +719,7 @@ def check_definition(defn):
     """The definition of SPEC §2 as the created entry and definition.json write it: every
     field present (defaults written out), nothing unknown, ids well formed and unique."""
     check_fields(defn, "definition", ("id", "title", "street", "electorate", "publicity_days", "options",
-                                      "rules", "organizations", "members"), ("community", "previous"))
+                                      "rules", "organizations", "members"), ("community", "previous", "notice"))
     check_text(defn["id"], "id", SLUG)
     check_text(defn["street"], "street", SLUG)
     check_text(defn["title"], "title")
@@ -727,6 +727,10 @@ def check_definition(defn):
         check_text(defn["community"], "community")
     if "previous" in defn:  # named, not followed: the previous round is not in this bundle
         check_text(defn["previous"], "previous", SLUG)
+    if "notice" in defn:  # what the printed notices say (SPEC §2, wave 3): text fields only
+        check_fields(defn["notice"], "notice", (), ("date", "place", "contact", "issuer", "text"))
+        for k, v in defn["notice"].items():
+            check_text(v, "notice." + k)
     if not is_int(defn["electorate"]) or defn["electorate"] < 1:
         raise ValueError("electorate must be a whole number of at least 1")
     if not is_int(defn["publicity_days"]) or defn["publicity_days"] < 0:

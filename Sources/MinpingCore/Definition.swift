@@ -17,13 +17,16 @@ public struct EvaluationDefinition: Sendable, Equatable {
     /// The same community's previous round (动态增星减星): checked to exist on the same street
     /// when this one is created; read but never checked by `tally` and the verifiers.
     public var previous: String?
+    /// What the printed notices say (SPEC §2, wave 3): when and where, whom to ask, who issues.
+    public var notice: Notice?
 
     public init(
         id: String, title: String, street: String, community: String? = nil,
         electorate: Int, publicityDays: Int = EvaluationDefinition.defaultPublicityDays,
         options: [RatingOption] = RatingOption.defaults, rules: CountingRules = .rushan,
-        organizations: [Organization], members: [Member], previous: String? = nil
+        organizations: [Organization], members: [Member], previous: String? = nil, notice: Notice? = nil
     ) {
+        self.notice = notice
         self.id = id
         self.title = title
         self.street = street
@@ -186,5 +189,35 @@ public struct StarRule: Sendable, Equatable {
         self.star = star
         self.label = label
         self.percent = percent
+    }
+}
+
+/// The fields of the printed notices (测评公告, 初评公示, 结果公示; SPEC §2 `notice`): each
+/// optional, each at most 200 characters, the text at most 2,000 (line breaks kept).
+public struct Notice: Sendable, Equatable {
+    /// When the meeting is, as people write it: 2026年12月20日上午9:00.
+    public var date: String?
+    public var place: String?
+    /// Where and how to appeal: 街道党工委办公室 0631-1234567.
+    public var contact: String?
+    /// The 落款: 中共城区街道工作委员会.
+    public var issuer: String?
+    public var text: String?
+
+    public init(date: String? = nil, place: String? = nil, contact: String? = nil, issuer: String? = nil, text: String? = nil) {
+        self.date = date
+        self.place = place
+        self.contact = contact
+        self.issuer = issuer
+        self.text = text
+    }
+
+    public static let keys = ["date", "place", "contact", "issuer", "text"]
+    public static let maximumTextLength = 2_000
+
+    var fields: [(String, String)] {
+        [("date", date), ("place", place), ("contact", contact), ("issuer", issuer), ("text", text)].compactMap { key, value in
+            value.map { (key, $0) }
+        }
     }
 }

@@ -180,7 +180,7 @@ private struct DefinitionBuilder {
 
     static let topLevelKeys = [
         "id", "title", "street", "community", "electorate", "publicity_days",
-        "options", "rules", "organizations", "members", "previous",
+        "options", "rules", "organizations", "members", "previous", "notice",
     ]
 
     func definition(_ root: Node) throws -> EvaluationDefinition {
@@ -190,6 +190,7 @@ private struct DefinitionBuilder {
         let street = try slug(fields, "street")
         let community = try fields.optional("community").map { try reader.name($0, at: "community") }
         let previous = fields.optional("previous") == nil ? nil : try slug(fields, "previous")
+        let notice = try fields.optional("notice").map { try self.notice($0) }
 
         let electorateNode = try fields.required("electorate")
         let electorate = try reader.integer(electorateNode, at: "electorate")
@@ -226,7 +227,21 @@ private struct DefinitionBuilder {
         return EvaluationDefinition(
             id: id, title: title, street: street, community: community, electorate: electorate,
             publicityDays: publicityDays, options: options, rules: rules,
-            organizations: organizations, members: members, previous: previous)
+            organizations: organizations, members: members, previous: previous, notice: notice)
+    }
+
+    /// SPEC §2 `notice`: each field a name of at most 200 characters, `text` free text of at
+    /// most 2,000 (line breaks kept).
+    private func notice(_ node: Node) throws -> Notice {
+        let fields = try reader.mapping(node, at: "notice", allowed: Notice.keys)
+        func field(_ key: String) throws -> String? {
+            try fields.optional(key).map { try reader.name($0, at: "notice.\(key)") }
+        }
+        var notice = Notice(date: try field("date"), place: try field("place"), contact: try field("contact"), issuer: try field("issuer"))
+        if let node = fields.optional("text") {
+            notice.text = try reader.freeText(node, at: "notice.text", limit: Notice.maximumTextLength)
+        }
+        return notice
     }
 
     private func slug(_ fields: Fields, _ key: String) throws -> String {

@@ -62,6 +62,25 @@ struct YAMLReader {
         return value
     }
 
+    /// Free text of several lines (a notice's text): line breaks and tabs kept, nothing else
+    /// SPEC §2 forbids, at most `limit` characters.
+    func freeText(_ node: Node, at path: String, limit: Int) throws -> String {
+        guard case let .scalar(scalar) = node else {
+            throw fail(.wrongType, path, node, "must be text")
+        }
+        let value = scalar.string.trimmingWhitespace
+        guard !value.isEmpty, !Self.isNull(scalar) else {
+            throw fail(.emptyText, path, node, "must not be empty")
+        }
+        if atTheDoor, let problem = TextRules.freeTextProblem(value, field: path, maximumBytes: 4 * limit) {
+            throw fail(.badText, path, node, problem)
+        }
+        guard !atTheDoor || value.count <= limit else {
+            throw fail(.badText, path, node, "must be at most \(limit) characters, got \(value.count)")
+        }
+        return value
+    }
+
     /// A name, label or title: text of at most `limit` characters.
     func name(_ node: Node, at path: String, limit: Int = DefinitionParser.maximumTextLength) throws -> String {
         let value = try text(node, at: path)

@@ -382,7 +382,7 @@ struct EvaluationController {
         let heading = [
             definition.title,
             [definition.community, "\(stage)", published.isEmpty ? nil : "公布日期：\(published)"].compactMap { $0 }.joined(separator: " · "),
-            "应参评 \(results.electorate) 人 · 实收 \(results.ballots) 票 · " + ResultsFile.rulesLine(definition),
+            "应参评 \(results.electorate) 人 · 实收 \(results.ballots) 票 · 评星规则：" + ResultsFile.rulesLine(definition),
         ]
         let table = ResultsFile.table(results, definition: definition, changes: changes, grouped: true)
         return Body.download(try ResultsFile.xlsx(table, heading: heading),

@@ -4,6 +4,7 @@ import MinpingCore
 import MinpingLog
 import MinpingService
 import MinpingStore
+import MinpingTables
 import Mustache
 import NIOCore
 
@@ -244,6 +245,7 @@ struct PagesController {
         }
         data["ballots"] = turnout
         data["turnoutChart"] = ResultsChart.turnout(ballots: turnout, electorate: record.electorate, labels: t, id: "chart-turnout")
+        try await noticeData(record, definition, language).forEach { data[$0.key] = $0.value }
         let checkpoint = Checkpoint.unverified(try await service.checkpoint(record.id))
         data["treeSize"] = checkpoint?.size ?? 0
         data["rootHash"] = checkpoint?.root.hex ?? ""
@@ -294,6 +296,65 @@ struct PagesController {
             data["roundNotice"] = (t["round_notice"] ?? "").replacingOccurrences(of: "{round}", with: "\(round)")
                 .replacingOccurrences(of: "{names}", with: who)
         }
+        return data
+    }
+
+    /// The printed notice around the board (issue 29 §2, SPEC §2 `notice`): before results the
+    /// 测评公告 (who votes, when and where, everyone rated by branch, the rules in words, the
+    /// 公示 and how to appeal); with results the 公示 (its dates, how to appeal); under both
+    /// the 落款 with the date in Chinese and room for the seal, and a 核验码 with a QR code to
+    /// the page where anyone can check the log.
+    func noticeData(_ record: EvaluationRecord, _ definition: EvaluationDefinition, _ language: Language) async throws -> [String: Any] {
+        let t = Labels.all(language)
+        let zh = language == .zh
+        let notice = definition.notice
+        func fill(_ template: String, _ values: [String: String]) -> String {
+            values.reduce(t[template] ?? template) { $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value) }
+        }
+        var data: [String: Any] = [:]
+        if let text = notice?.text { data["noticeText"] = text }
+        if let contact = notice?.contact { data["noticeContact"] = contact }
+        let streetName = try await service.streetNames()[record.street]
+        data["issuer"] = notice?.issuer ?? streetName ?? ""
+        let announcing = !record.lifecycle.resultsPublic && record.state != .annulled
+        if announcing {
+            // 测评公告: who, when, where, whom, by what rules.
+            data["announcement"] = fill("notice_intro", [
+                "community": definition.community ?? "",
+                "when": notice?.date.map { fill("notice_when", ["date": $0]) } ?? "",
+                "where": notice?.place.map { fill("notice_where", ["place": $0]) } ?? "",
+                "members": "\(definition.members.count)",
+                "organizations": "\(definition.organizations.count)", "electorate": "\(definition.electorate)",
+            ])
+            let byBranch = Dictionary(grouping: definition.members, by: { $0.organization ?? "" })
+            var groups: [[String: Any]] = definition.organizations.compactMap { organization in
+                guard let members = byBranch[organization.id], !members.isEmpty else { return nil }
+                return ["branch": organization.name, "names": members.map(\.name).joined(separator: zh ? "、" : ", ")]
+            }
+            if let loose = byBranch[""], !loose.isEmpty {
+                groups.append(["branch": t["chart_no_branch"] ?? "", "names": loose.map(\.name).joined(separator: zh ? "、" : ", ")])
+            }
+            data["rated"] = groups
+            if !definition.organizations.isEmpty {
+                data["ratedOrganizations"] = definition.organizations.map(\.name).joined(separator: zh ? "、" : ", ")
+            }
+            data["rulesLine"] = ResultsFile.rulesLine(definition)
+            data["publicityLine"] = fill(notice?.contact == nil ? "notice_publicity" : "notice_publicity_contact",
+                                         ["days": "\(definition.publicityDays)", "contact": notice?.contact ?? ""])
+            data["noticeDate"] = localDate(Date(), language)
+        } else if record.state != .annulled, let preliminaryAt = record.lifecycle.preliminaryAt {
+            // 初评公示 / 结果公示: the dates of the 公示期 and how to appeal.
+            let final = record.state == .final
+            data["noticeHeading"] = t[final ? "notice_final" : "notice_preliminary"] ?? ""
+            if !final, !record.lifecycle.republicationDue, let until = record.lifecycle.publicityDeadline {
+                data["publicityPeriod"] = fill("notice_period", ["from": localDate(preliminaryAt, language), "until": localDate(until, language)])
+                data["appealLine"] = fill(notice?.contact == nil ? "notice_appeal" : "notice_appeal_contact", ["contact": notice?.contact ?? ""])
+            }
+            data["noticeDate"] = localDate(try await service.publishedAt(record.id) ?? preliminaryAt, language)
+        }
+        let check = service.pageURL("/receipt/\(record.id)")
+        data["checkQR"] = QRCode.svg(check, title: t["verification_code"] ?? "") ?? ""
+        data["checkURL"] = check
         return data
     }
 

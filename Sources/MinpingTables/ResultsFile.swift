@@ -99,7 +99,7 @@ public enum ResultsFile {
         if !rules.memberStars.isEmpty { parts.append("党员满意率\(stars(rules.memberStars))") }
         if !rules.organizationStars.isEmpty { parts.append("党组织满意率\(stars(rules.organizationStars))") }
         if let quorum = rules.quorumPercent { parts.append("参评率须超过 \(quorum)%") }
-        return "评星规则：" + parts.joined(separator: "；")
+        return parts.joined(separator: "；")
     }
 
     /// A workbook of one sheet (`结果`) made to be printed and filed: the `heading` lines as a

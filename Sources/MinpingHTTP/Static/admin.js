@@ -353,6 +353,13 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
     idInput.addEventListener("input", function () { idTouched = true; });
     var titleInput = el("input", { type: "text", id: "eval-title", name: "title", required: true, maxlength: "300", autocomplete: "off" });
     var communityInput = el("input", { type: "text", id: "eval-community", name: "community", maxlength: "200", autocomplete: "off" });
+    var noticeInputs = {
+      date: el("input", { type: "text", id: "notice-date", maxlength: "200", autocomplete: "off" }),
+      place: el("input", { type: "text", id: "notice-place", maxlength: "200", autocomplete: "off" }),
+      contact: el("input", { type: "text", id: "notice-contact", maxlength: "200", autocomplete: "off" }),
+      issuer: el("input", { type: "text", id: "notice-issuer", maxlength: "200", autocomplete: "off" }),
+      text: el("textarea", { id: "notice-text", rows: "3", maxlength: "2000" })
+    };
     var electorateInput = el("input", { type: "number", id: "eval-electorate", name: "electorate", required: true, min: "1", max: "1000000", step: "1", inputmode: "numeric" });
     var publicityInput = el("input", { type: "number", id: "eval-publicity", name: "publicity_days", required: true, min: "0", max: "365", step: "1", value: "5", inputmode: "numeric" });
 
@@ -399,6 +406,8 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
         communityInput.value = d.community || "";
         if (d.electorate) electorateInput.value = d.electorate;
         if (d.publicity_days !== undefined && d.publicity_days !== null) publicityInput.value = d.publicity_days;
+        // The notice's place, contact and issuer carry over; the date is this year's to set.
+        Object.keys(noticeInputs).forEach(function (k) { if (k !== "date") noticeInputs[k].value = (d.notice && d.notice[k]) || ""; });
         previous = { id: d.id || prev, options: d.options, rules: d.rules };
         // Last year's roster as it is: its ids are the people's (shown), no sheet or rows.
         roster = { organizations: d.organizations || [], members: d.members || [], errors: [], left: [], sheets: [], skipped: [],
@@ -634,6 +643,11 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
         field(L.community, communityInput),
         el("div", { class: "row2" }, [field(L.electorate, electorateInput, L.electorate_help), field(L.publicity_days, publicityInput, L.publicity_help)])
       ]),
+      // What the printed notices say (SPEC §2 notice): all optional; 以去年为基础 copies them.
+      section(L.notice, [el("p", { class: "help", text: L.notice_help }),
+        el("div", { class: "row2" }, [field(L.notice_date, noticeInputs.date, L.notice_date_help), field(L.notice_place, noticeInputs.place)]),
+        el("div", { class: "row2" }, [field(L.notice_contact, noticeInputs.contact, L.notice_contact_help), field(L.notice_issuer, noticeInputs.issuer, L.notice_issuer_help)]),
+        field(L.notice_text, noticeInputs.text)], { id: "notice-fields" }),
       section(L.based_on, [el("p", { class: "help", text: L.previous_help }),
         el("div", { class: "inline" }, [field(L.previous, prevSelect), copyButton]), copyAlert, copyStatus]),
       section(L.rules, [el("fieldset", { class: "presets-set" }, [el("legend", { class: "visually-hidden", text: L.rules }), presetBox]), customBox]),
@@ -648,6 +662,9 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
         electorate: parseInt(electorateInput.value, 10), publicity_days: parseInt(publicityInput.value, 10)
       };
       if (communityInput.value.trim()) def.community = communityInput.value.trim();
+      var notice = {};
+      Object.keys(noticeInputs).forEach(function (k) { if (noticeInputs[k].value.trim()) notice[k] = noticeInputs[k].value.trim(); });
+      if (Object.keys(notice).length) def.notice = notice;
       if (previous) def.previous = previous.id;
       var p = presetChoice();
       if (p === "rushan") def.rules = Object.assign({ denominator: "ballots", comparison: "above" }, STARS(60, 80, 70));
