@@ -1,6 +1,7 @@
 """What the browser tests (tools/test_browser.py, tools/test_console.py) share: ok/FAIL lines,
 a free port, waiting for `minping serve`, headless Chromium, and axe-core on a page."""
 import socket
+import subprocess
 import sys
 import time
 import urllib.request
@@ -39,6 +40,17 @@ def wait_until_serving(server, base):
             time.sleep(0.1)
     server.kill()
     sys.exit("minping serve did not start within 60 s")
+
+
+def stop_server(server, log=None):
+    """Stops a `minping serve` started by a test (killed if it does not stop in 30 s)."""
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    if log is not None:
+        log.close()
 
 
 def chrome(flags=(), downloads=None):

@@ -56,6 +56,7 @@ REASONS = {
         r"must be a whole number, got " + _INTEGRAL_FLOAT,
         _INTEGRAL_FLOAT + r" is not (a slug|a valid id)",
         r"previous: no evaluation '",               # the previous round must exist on the street
+        _FORBIDDEN_CHARACTER,                       # notice.text: free text, its lines kept
     )},
     # A roster's header row and cells are more than a schema of "a string" can say.
     "POST /api/v1/rosters": {422: (r"表头", r"CSV", r"Excel", r"UTF-8", r"名单超过", r"工作表")},

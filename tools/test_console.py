@@ -34,7 +34,7 @@ import warnings
 
 import openpyxl
 import office_rosters
-from browser_support import axe as axe_check, check, chrome as headless_chrome, failures, free_port, wait_until_serving
+from browser_support import axe as axe_check, check, chrome as headless_chrome, failures, free_port, stop_server, wait_until_serving
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -914,12 +914,7 @@ def main():
         finally:
             if voter:
                 voter.quit()
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            log.close()
+            stop_server(server, log)
     print("console: %d failed; screenshots in %s" % (len(failures), OUT))
     if failures:
         print("server log: " + os.path.join(work, "server.log"))

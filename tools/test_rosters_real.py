@@ -19,7 +19,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import office_rosters  # noqa: E402
-from browser_support import check, failures, free_port, wait_until_serving  # noqa: E402
+from browser_support import check, failures, free_port, stop_server, wait_until_serving  # noqa: E402
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -113,12 +113,7 @@ def main():
         status, answer = post(base, key, path, "application/octet-stream")
         check(status == 422 and "另存为" in answer.get("detail", ""), ".xls sent without its type is recognised by its signature")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        stop_server(server, log)
     print("rosters: %d failed" % len(failures))
     if not failures:
         shutil.rmtree(work, ignore_errors=True)

@@ -23,7 +23,7 @@ import zxingcpp
 from selenium.webdriver.common.print_page_options import PrintOptions
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_support import check, chrome, failures, free_port, wait_until_serving  # noqa: E402
+from browser_support import check, chrome, failures, free_port, stop_server, wait_until_serving  # noqa: E402
 
 PUBLIC = "https://minping.chengqu.example.gov.cn"
 DPI = int(os.environ.get("SLIP_QR_DPI", "150"))  # an ordinary office printer or scanner
@@ -101,12 +101,7 @@ def main():
     finally:
         if driver:
             driver.quit()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        stop_server(server, log)
     print("slip QR: %d failed" % len(failures))
     if not failures:
         shutil.rmtree(work, ignore_errors=True)
