@@ -783,6 +783,7 @@ def main():
         vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
         subjects = [f.text for f in voter.find_elements(By.CSS_SELECTOR, "fieldset.subject legend")]
         check(len(subjects) == 1 and "李秀英" in subjects[0], "the round-2 ballot on the phone rates only 李秀英: %s" % subjects)
+        check("补充测评（第 2 轮）" in voter.find_element(By.TAG_NAME, "main").text, "… and says it is a supplementary vote, round 2")
         voter.save_screenshot(os.path.join(OUT, "console-18-round2-vote-360.png"))
         tap(voter.find_element(By.XPATH, "//div[@class='bulk']/button[1]"))
         tap(voter.find_element(By.CSS_SELECTOR, ".progress button.primary"))

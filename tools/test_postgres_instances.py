@@ -17,6 +17,7 @@ tools/postgres-cluster), with one key file shared by both instances:
 Usage: MINPING_TEST_POSTGRES_URL=postgres://… tools/test_postgres_instances.py path/to/minping
 """
 import io
+import http.client
 import json
 import os
 import signal
@@ -73,7 +74,7 @@ def request(port, method, path, body=None, key=None, raw=False, content_type="ap
             return e.code, json.loads(payload.decode())
         except ValueError:
             return e.code, payload
-    except OSError as e:  # the instance is down
+    except (OSError, http.client.HTTPException) as e:  # the instance is down, or was killed mid-answer
         return 0, str(e)
 
 

@@ -128,6 +128,7 @@ enum Labels {
         language == .zh ? [
             "loading": "正在载入……", "no_token": "没有找到选票。请用手机扫描选票上的二维码打开本页。",
             "not_open_draft": "投票尚未开始。", "not_open": "投票已经结束。", "rate_all": "其余未评的全部评为",
+            "round_note": "这是补充测评（第 {round} 轮）：只对下面的对象重新评价。",
             "review": "检查我的选择", "back": "返回修改", "submit": "确认提交", "submitting": "正在提交……",
             "unrated": "未评价", "review_title": "请核对您的选择", "rated": "已评价",
             "done_title": "投票成功，谢谢您！", "tracker_intro": "这是您的选票凭证号。选票公开计入后，可以在“查验选票”页面用它确认您的选票已被计入。它不显示您的姓名，也不显示您的选择。",
@@ -162,6 +163,7 @@ enum Labels {
         ] : [
             "loading": "Loading…", "no_token": "No slip found. Open this page by scanning the QR code on your slip.",
             "not_open_draft": "Voting has not started yet.", "not_open": "Voting has ended.", "rate_all": "Rate all remaining as",
+            "round_note": "This is a supplementary vote (round {round}): rate only those below again.",
             "review": "Review my choices", "back": "Change", "submit": "Submit", "submitting": "Submitting…",
             "unrated": "not rated", "review_title": "Please check your choices", "rated": "rated",
             "done_title": "Your vote is cast. Thank you!", "tracker_intro": "This is your ballot's tracker. Once ballots are counted you can check on the 'Check your ballot' page that yours is included. It shows neither your name nor your choices.",

@@ -61,6 +61,8 @@
 
   function ballotForm() {
     var nodes = [];
+    // A supplementary round says so: the voter rates only its subjects.
+    var roundNote = info.round > 1 ? message(L.round_note.replace("{round}", info.round)) : null;
     var bulk = el("div", { class: "bulk", role: "group", "aria-label": L.rate_all }, [el("span", { text: L.rate_all + "：" })]);
     info.options.forEach(function (o) {
       var b = el("button", { type: "button", text: o.label });
@@ -89,7 +91,7 @@
     var progress = el("p", { id: "progress", "aria-live": "polite" });
     var review = el("button", { type: "button", class: "primary", text: L.review });
     review.addEventListener("click", reviewPage);
-    show([bulk].concat(nodes, [bulk.cloneNode(false), el("div", { class: "progress" }, [progress, review])]));
+    show((roundNote ? [roundNote] : []).concat([bulk], nodes, [bulk.cloneNode(false), el("div", { class: "progress" }, [progress, review])]));
     // The clone above is only a spacer; keep the real bulk bar first.
     app.querySelectorAll(".bulk")[1].remove();
     syncInputs(); updateProgress();
