@@ -49,6 +49,10 @@ public actor EvaluationService {
     /// Evaluations with a new checkpoint, for the witness submitters.
     public nonisolated let checkpointFeed = CheckpointFeed()
     private nonisolated let contexts = Mutex<[String: EvaluationContext]>([:])
+    /// What remedies changed, by evaluation, with the log size it was read at: the log only
+    /// grows, so the same size means the same amendments (the appeals list asks on every
+    /// console view, and reading them means reading the whole log).
+    nonisolated let amendmentsRead = Mutex<[String: (size: Int, amendments: Amendments)]>([:])
     private var heads: [String: LogHead] = [:]
     private var locks: [String: [CheckedContinuation<Void, Never>]] = [:]
 

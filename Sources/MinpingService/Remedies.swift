@@ -88,8 +88,13 @@ extension EvaluationService {
         }
     }
 
-    /// What remedies changed so far, read from the log (for the pages and the console).
+    /// What remedies changed so far, read from the log (for the pages and the console), once
+    /// per log size.
     public nonisolated func amendments(_ id: String) async throws -> Amendments {
-        try await recount(id, definition: definition(id)).amendments
+        let size = try await store.logSize(evaluation: id)
+        if let read = amendmentsRead.withLock({ $0[id] }), read.size == size { return read.amendments }
+        let amendments = try await recount(id, definition: definition(id)).amendments
+        amendmentsRead.withLock { $0[id] = (size, amendments) }
+        return amendments
     }
 }

@@ -100,11 +100,17 @@ struct RemedyTests {
             #expect(subject(reply, "m-1")["stars"] as? [String] == ["recognition", "satisfaction"])
             let firstResults = reply.body
             let appeal = try await fileAppeal(client, server, subject: "m-1")
+            // The appeals list is read (and its amendments kept) before the resolution…
+            var listed = try await client.call(.get, "\(base)/lz-2026/appeals", key: server.reviewer)
+            #expect((listed.json["appeals"] as? [[String: Any]])?.first?["remedy"] is NSNull)
             reply = try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer, json: [
                 "outcome": "upheld", "note": "查实",
                 "remedy": ["kind": "withhold", "subject": "m-1", "star": "satisfaction", "reason": "测评期间组织拉票，经查属实"],
             ])
             #expect(reply.status == 200 && reply.json["remedy"] as? String == "withhold", "\(reply.body)")
+            // … and after it shows the remedy: what was kept was for a shorter log.
+            listed = try await client.call(.get, "\(base)/lz-2026/appeals", key: server.reviewer)
+            #expect(((listed.json["appeals"] as? [[String: Any]])?.first?["remedy"] as? [String: Any])?["kind"] as? String == "withhold")
             // The same star cannot be withheld twice.
             let again = try await client.call(.post, "\(base)/lz-2026/withholdings", key: server.admin,
                                               json: ["subject": "m-1", "star": "satisfaction", "reason": "x"])
