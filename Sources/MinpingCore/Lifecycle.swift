@@ -81,18 +81,17 @@ public enum LifecycleRefusal: Error, Sendable, Equatable, CustomStringConvertibl
     /// A remedy changed the results: final needs them published as preliminary again.
     case republicationDue
 
-    public var code: String {
+    public var code: ProblemCode {
         switch self {
-        case .invalidTransition: "invalid_transition"
-        case .electorateExceeded: "electorate_exceeded"
-        case .notOpen: "evaluation_not_open"
-        case .moreBallotsThanIssued, .wrongRound: "token_invalid"
-        case .appealsPending: "appeals_pending"
-        case .publicityNotOver: "publicity_not_over"
-        case .appealUnknown: "not_found"
-        case .appealExists: "appeal_exists"
-        case .alreadyResolved: "already_resolved"
-        case .republicationDue: "invalid_transition"
+        case .invalidTransition, .republicationDue: .invalidTransition
+        case .electorateExceeded: .electorateExceeded
+        case .notOpen: .evaluationNotOpen
+        case .moreBallotsThanIssued, .wrongRound: .tokenInvalid
+        case .appealsPending: .appealsPending
+        case .publicityNotOver: .publicityNotOver
+        case .appealUnknown: .notFound
+        case .appealExists: .appealExists
+        case .alreadyResolved: .alreadyResolved
         }
     }
 

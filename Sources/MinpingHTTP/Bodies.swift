@@ -18,15 +18,15 @@ enum Body {
         do {
             return try JSONDecoder().decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath + [key]))' is required")
+            throw Problem(.malformedRequest, "'\(path(context.codingPath + [key]))' is required")
         } catch let DecodingError.typeMismatch(type, context) where !context.codingPath.isEmpty {
-            throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath))' must be \(describe(type))")
+            throw Problem(.malformedRequest, "'\(path(context.codingPath))' must be \(describe(type))")
         } catch let DecodingError.valueNotFound(type, context) where !context.codingPath.isEmpty {
-            throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath))' must be \(describe(type))")
+            throw Problem(.malformedRequest, "'\(path(context.codingPath))' must be \(describe(type))")
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            throw Problem(.badRequest, "malformed_request", "'\(path(context.codingPath))': \(context.debugDescription)")
+            throw Problem(.malformedRequest, "'\(path(context.codingPath))': \(context.debugDescription)")
         } catch is DecodingError {
-            throw Problem(.badRequest, "malformed_request", "the body must be a JSON object")
+            throw Problem(.malformedRequest, "the body must be a JSON object")
         }
     }
 
@@ -39,23 +39,23 @@ enum Body {
         do {
             parsed = try JSONSerialization.jsonObject(with: data.isEmpty ? Data("{}".utf8) : data)
         } catch {
-            throw Problem(.badRequest, "malformed_request", "the body must be a JSON object")
+            throw Problem(.malformedRequest, "the body must be a JSON object")
         }
         guard let object = parsed as? [String: Any] else {
-            throw Problem(.badRequest, "malformed_request", "the body must be a JSON object")
+            throw Problem(.malformedRequest, "the body must be a JSON object")
         }
-        guard let tokenValue = object["token"] else { throw Problem(.badRequest, "malformed_request", "'token' is required") }
-        guard let token = tokenValue as? String else { throw Problem(.badRequest, "malformed_request", "'token' must be a string") }
-        guard let ratingsValue = object["ratings"] else { throw Problem(.badRequest, "malformed_request", "'ratings' is required") }
+        guard let tokenValue = object["token"] else { throw Problem(.malformedRequest, "'token' is required") }
+        guard let token = tokenValue as? String else { throw Problem(.malformedRequest, "'token' must be a string") }
+        guard let ratingsValue = object["ratings"] else { throw Problem(.malformedRequest, "'ratings' is required") }
         guard let members = ratingsValue as? [String: Any] else {
-            throw Problem(.badRequest, "malformed_request", "'ratings' must be an object of option ids")
+            throw Problem(.malformedRequest, "'ratings' must be an object of option ids")
         }
         var ratings: [String: String] = [:]
         ratings.reserveCapacity(members.count)
         for (subject, value) in members {
             // NSNumber and NSNull never cast to String: only JSON strings pass.
             guard let option = value as? String else {
-                throw Problem(.badRequest, "malformed_request", "'ratings.\(subject)' must be a string")
+                throw Problem(.malformedRequest, "'ratings.\(subject)' must be a string")
             }
             ratings[subject] = option
         }

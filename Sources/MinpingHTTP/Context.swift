@@ -38,7 +38,7 @@ extension MinpingContext {
     func require(_ access: Access, street: String) throws -> APIKeyRecord {
         let key = try require(access)
         guard key.role == .operator || key.street == street else {
-            throw Problem(.forbidden, "forbidden", "this key acts for another street")
+            throw Problem(.forbidden, "this key acts for another street")
         }
         return key
     }
@@ -47,8 +47,8 @@ extension MinpingContext {
     /// body that names the street.
     @discardableResult
     func require(_ access: Access) throws -> APIKeyRecord {
-        guard let key else { throw Problem(.unauthorized, "unauthenticated", "this needs an API key: Authorization: Bearer <key>") }
-        guard access.allows(key.role) else { throw Problem(.forbidden, "forbidden", "\(key.role.withArticle) key may not do this") }
+        guard let key else { throw Problem(.unauthenticated, "this needs an API key: Authorization: Bearer <key>") }
+        guard access.allows(key.role) else { throw Problem(.forbidden, "\(key.role.withArticle) key may not do this") }
         return key
     }
 }

@@ -429,7 +429,7 @@ struct EvaluationController {
         let body = try await Body.decode(TokenIssueRequest.self, request)
         guard let bytes = Data(base64URLEncoded: body.tokenRequest.text),
               let tokenRequest = try? TokenRequest(bytes: bytes)
-        else { throw Problem(.badRequest, "malformed_request", "token_request must be a base64url RFC 9578 TokenRequest") }
+        else { throw Problem(.malformedRequest, "token_request must be a base64url RFC 9578 TokenRequest") }
         let response = try await service.issueToken(record.id, code: body.code.text, request: tokenRequest)
         return TokenIssued(tokenResponse: response.bytes.base64URLEncodedString)
     }
@@ -516,7 +516,7 @@ struct EvaluationController {
         switch try await service.receipt(record.id, tracker: tracker) {
         case let .receipt(text): return Body.text(text)
         case .pending: return Body.json(.object([("status", .string("pending"))]), status: .accepted)
-        case .notFound: throw Problem(.notFound, "not_found", "no ballot has this tracker")
+        case .notFound: throw Problem(.notFound, "no ballot has this tracker")
         }
     }
 
@@ -530,7 +530,7 @@ struct EvaluationController {
         func bound(_ name: String) throws -> Int? {
             guard let text = request.uri.queryParameters.get(name) else { return nil }
             guard let value = Int(text), value >= 0 else {
-                throw Problem(.badRequest, "malformed_request", "\(name) must be a whole number")
+                throw Problem(.malformedRequest, "\(name) must be a whole number")
             }
             return value
         }
@@ -540,7 +540,7 @@ struct EvaluationController {
         let (sum, overflow) = start.addingReportingOverflow(page)
         let pageEnd = overflow ? Int.max : sum
         let end = try bound("end") ?? pageEnd
-        guard end >= start else { throw Problem(.badRequest, "malformed_request", "need start <= end") }
+        guard end >= start else { throw Problem(.malformedRequest, "need start <= end") }
         return Body.json(try await service.publicEntries(record.id, range: start..<min(end, pageEnd)))
     }
 

@@ -42,7 +42,7 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
             let methods = allowed.methods(for: request.uri.path)
             guard !methods.isEmpty, !methods.contains(request.method) else { throw error }
             let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
-            var problem = Problem(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed here; use \(allow)")
+            var problem = Problem(.methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(allow)")
             problem.headers[.allow] = allow
             throw problem
         }
@@ -72,7 +72,7 @@ final class ParserErrorProblemHandler: ChannelDuplexHandler, RemovableChannelHan
         switch unwrapOutboundIn(data) {
         case var .head(head) where parserError != nil && head.status == .badRequest && head.headerFields[.contentLength] == "0":
             let tooLarge = parserError == .headerOverflow
-            let body = Problem(.badRequest, tooLarge ? "headers_too_large" : "malformed_request",
+            let body = Problem(tooLarge ? .headersTooLarge : .malformedRequest,
                                tooLarge ? "the request's headers are too large or too many" : "the request is not valid HTTP/1.1").body
             head.headerFields[.contentType] = "application/problem+json"
             head.headerFields[.contentLength] = String(body.readableBytes)

@@ -170,7 +170,7 @@ struct PagesController {
         default:
             svg = nil
         }
-        guard let svg else { throw Problem(.notFound, "not_found", "no chart '\(name)' for this evaluation (yet)") }
+        guard let svg else { throw Problem(.notFound, "no chart '\(name)' for this evaluation (yet)") }
         return Response(status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8", .cacheControl: "no-cache"],
                         body: .init(byteBuffer: ByteBuffer(string: svg)))
     }
@@ -441,7 +441,7 @@ struct PagesController {
         if let key = form["key"], let apiKey = try await service.authenticate(key: key) { context.key = apiKey }
         _ = try context.require(.admin, street: record.street)
         guard let count = form["count"].flatMap(Int.init), (1...500).contains(count) else {
-            throw Problem(.badRequest, "malformed_request", "count must be between 1 and 500")
+            throw Problem(.malformedRequest, "count must be between 1 and 500")
         }
         let slips: [PrintedSlip]
         let first: Int
@@ -453,7 +453,7 @@ struct PagesController {
             slips = try await service.issueSlips(record.id, count: count).map { PrintedSlip(url: service.slipURL(record.id, token: $0)) }
             first = record.lifecycle.slips + 1
         case nil:
-            throw Problem(.badRequest, "malformed_request", "kind must be code or token")
+            throw Problem(.malformedRequest, "kind must be code or token")
         }
         var response = pages.slips(definition: definition, slips: slips, firstNumber: first, language: language)
         response.headers[.cacheControl] = "no-store"
@@ -473,7 +473,7 @@ struct PagesController {
 
     @Sendable func staticFile(_ request: Request, context: MinpingContext) async throws -> Response {
         let name = try context.parameters.require("file")
-        guard let file = pages.staticFiles[name] else { throw Problem(.notFound, "not_found", "no such file") }
+        guard let file = pages.staticFiles[name] else { throw Problem(.notFound, "no such file") }
         return Response(status: .ok, headers: [.contentType: file.type, .cacheControl: "public, max-age=300"],
                         body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }

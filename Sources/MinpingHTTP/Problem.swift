@@ -9,13 +9,14 @@ import NIOHTTP1
 
 /// An RFC 9457 problem with a stable `code` member.
 public struct Problem: Error, HTTPResponseError, Sendable {
-    public var status: HTTPResponse.Status
-    public var code: String
+    public var code: ProblemCode
     public var detail: String
     public var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ detail: String) {
-        self.status = status
+    /// The status is the code's (``ProblemCode/status``): a code has one status everywhere.
+    public var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
+
+    public init(_ code: ProblemCode, _ detail: String) {
         self.code = code
         self.detail = detail
     }
@@ -30,37 +31,16 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     var body: ByteBuffer {
         ByteBuffer(string: JSONValue.object([
             ("type", .string("about:blank")), ("title", .string(status.reasonPhrase)), ("status", .int(status.code)),
-            ("code", .string(code)), ("detail", .string(detail)),
+            ("code", .string(code.rawValue)), ("detail", .string(detail)),
         ]).serialized)
     }
 }
 
 extension Problem {
-    /// The HTTP status of each problem code (SPEC §7), so an error's `code` is its one
-    /// identity: the problem, the status and the metrics label all follow from it.
-    static func status(of code: String) -> HTTPResponse.Status {
-        switch code {
-        case "not_found": .notFound
-        case "definition_invalid", "ballot_invalid", "appeal_invalid", "roster_invalid", "text_invalid", "identity_conflict",
-             "remedy_invalid": .unprocessableContent
-        case "code_invalid", "token_invalid", "forbidden": .forbidden
-        case "malformed_request", "request_incomplete": .badRequest
-        case "unauthenticated": .unauthorized
-        case "integrity_error": .internalServerError
-        case "database_unavailable": .serviceUnavailable
-        case "payload_too_large": .contentTooLarge
-        case "method_not_allowed": .methodNotAllowed
-        // evaluation_exists, electorate_exceeded, token_spent, evaluation_not_open,
-        // invalid_transition, appeals_pending, publicity_not_over, results_not_published,
-        // already_resolved, appeal_exists, busy: the request is sound, the state says no.
-        default: .conflict
-        }
-    }
-
     /// Every error we know mapped to its problem, in one place (SPEC §7).
     static func from(_ error: any Error) -> Problem? {
         guard var problem = known(error) else { return nil }
-        if problem.code == "database_unavailable" {
+        if problem.code == .databaseUnavailable {
             problem.detail = "the database cannot be reached; nothing was accepted, try again shortly"
             problem.headers[.retryAfter] = "5"
         }
@@ -72,17 +52,17 @@ extension Problem {
         case let problem as Problem:
             return problem
         case let error as ServiceError:
-            return Problem(status(of: error.code), error.code, error.description)
+            return Problem(error.code, error.description)
         case let error as StoreError:
-            return Problem(status(of: error.code), error.code, "\(error)")
+            return Problem(error.code, "\(error)")
         case let error as any StorageFailure where error.meansUnavailable:
-            return Problem(.serviceUnavailable, "database_unavailable", "\(error)")
+            return Problem(.databaseUnavailable, "\(error)")
         case is NIOTooManyBytesError:
-            return Problem(.contentTooLarge, "payload_too_large", "the request body is too large")
+            return Problem(.payloadTooLarge, "the request body is too large")
         case let error as HTTPError where error.status == .notFound:
-            return Problem(.notFound, "not_found", "no such resource")
+            return Problem(.notFound, "no such resource")
         case let error as HTTPError where error.status == .contentTooLarge:
-            return Problem(.contentTooLarge, "payload_too_large", "the request body is too large")
+            return Problem(.payloadTooLarge, "the request body is too large")
         default:
             return nil
         }
@@ -93,12 +73,11 @@ extension Problem {
     static func clientGone(_ error: any Error) -> Problem? {
         switch error {
         case let error as HTTPParserError:
-            var problem = Problem(.badRequest, error == .invalidEOFState ? "request_incomplete" : "malformed_request",
-                                  "the request could not be read")
+            var problem = Problem(error == .invalidEOFState ? .requestIncomplete : .malformedRequest, "the request could not be read")
             problem.headers[.connection] = "close"
             return problem
         case let error as IOError where [ECONNRESET, EPIPE].contains(error.errnoCode):
-            return Problem(.badRequest, "request_incomplete", "the connection was reset")
+            return Problem(.requestIncomplete, "the connection was reset")
         default:
             return nil
         }
@@ -130,7 +109,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return try problem.response(from: request, context: context)
             }
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(context.endpointPath ?? "")"])
-            return try Problem(.internalServerError, "internal", "an internal error occurred").response(from: request, context: context)
+            return try Problem(.internal, "an internal error occurred").response(from: request, context: context)
         }
     }
 }
@@ -148,7 +127,7 @@ struct AuthMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             guard let key = try await service.authenticate(key: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
             else {
-                throw Problem(.unauthorized, "unauthenticated", "the API key is not valid")
+                throw Problem(.unauthenticated, "the API key is not valid")
             }
             context.key = key
         }

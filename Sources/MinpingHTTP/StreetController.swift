@@ -59,7 +59,7 @@ struct StreetController {
     /// The caller's role and street, so a console can check a key at sign-in.
     @Sendable func whoami(_ request: Request, context: MinpingContext) async throws -> Identity {
         guard let key = context.key else {
-            throw Problem(.unauthorized, "unauthenticated", "this needs an API key: Authorization: Bearer <key>")
+            throw Problem(.unauthenticated, "this needs an API key: Authorization: Bearer <key>")
         }
         let names = try await service.streetNames()
         return Identity(role: key.role.rawValue, street: key.street, streetName: key.street.flatMap { names[$0] })
@@ -129,8 +129,7 @@ struct StreetController {
         try context.require(.admin)
         let bytes = try await Body.bytes(request, limit: RosterFile.maximumBytes)
         guard let format = RosterFile.Format(contentType: request.headers[.contentType], bytes: bytes) else {
-            throw Problem(.unprocessableContent, "roster_invalid",
-                          "send the member list as text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            throw Problem(.rosterInvalid, "send the member list as text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         }
         // Matching the previous round (SPEC §1, §7): its street must be the key's.
         var chain: IdentityChain?
@@ -139,7 +138,7 @@ struct StreetController {
             do {
                 record = try await service.record(previous)
             } catch ServiceError.notFound {
-                throw Problem(.notFound, "not_found", "previous: no evaluation '\(previous)'")
+                throw Problem(.notFound, "previous: no evaluation '\(previous)'")
             }
             _ = try context.require(.admin, street: record.street)
             chain = try await service.identityChain(from: previous)
@@ -153,7 +152,7 @@ struct StreetController {
             if case let .parserDied(detail) = error {
                 context.logger.warning("a roster upload could not be parsed", metadata: ["reason": "\(detail)", "bytes": "\(bytes.count)"])
             }
-            throw Problem(.unprocessableContent, "roster_invalid", error.description)
+            throw Problem(.rosterInvalid, error.description)
         }
     }
 }

@@ -17,7 +17,7 @@ extension EvaluationService {
             ServiceMetrics.ballotAccepted()
             return tracker
         } catch let error as ServiceError {
-            ServiceMetrics.ballotRefused(error.code)
+            ServiceMetrics.ballotRefused(error.code.rawValue)
             throw error
         }
     }

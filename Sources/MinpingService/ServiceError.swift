@@ -33,26 +33,26 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The database cannot be reached (503, `database_unavailable`).
     case unavailable(String)
 
-    public var code: String {
+    public var code: ProblemCode {
         switch self {
-        case .notFound: "not_found"
-        case .definitionInvalid: "definition_invalid"
-        case .identityConflict: "identity_conflict"
-        case .evaluationExists: "evaluation_exists"
+        case .notFound: .notFound
+        case .definitionInvalid: .definitionInvalid
+        case .identityConflict: .identityConflict
+        case .evaluationExists: .evaluationExists
         case let .refused(refusal): refusal.code
-        case .codeInvalid: "code_invalid"
-        case .tokenInvalid: "token_invalid"
-        case .tokenSpent: "token_spent"
-        case .ballotInvalid: "ballot_invalid"
-        case .resultsNotPublished: "results_not_published"
-        case .batchUsed: "batch_used"
-        case .appealInvalid: "appeal_invalid"
-        case .remedyInvalid: "remedy_invalid"
-        case .textInvalid: "text_invalid"
-        case .malformed: "malformed_request"
-        case .busy: "busy"
-        case .integrity: "integrity_error"
-        case .unavailable: "database_unavailable"
+        case .codeInvalid: .codeInvalid
+        case .tokenInvalid: .tokenInvalid
+        case .tokenSpent: .tokenSpent
+        case .ballotInvalid: .ballotInvalid
+        case .resultsNotPublished: .resultsNotPublished
+        case .batchUsed: .batchUsed
+        case .appealInvalid: .appealInvalid
+        case .remedyInvalid: .remedyInvalid
+        case .textInvalid: .textInvalid
+        case .malformed: .malformedRequest
+        case .busy: .busy
+        case .integrity: .integrityError
+        case .unavailable: .databaseUnavailable
         }
     }
 

@@ -310,16 +310,16 @@ public enum StoreError: Error, Equatable, Sendable {
     case unavailable(String)
 
     /// The problem code of SPEC §7 this failure answers with, should it reach a caller as it is.
-    public var code: String {
+    public var code: ProblemCode {
         switch self {
-        case .evaluationExists: "evaluation_exists"
-        case .notFound: "not_found"
+        case .evaluationExists: .evaluationExists
+        case .notFound: .notFound
         case let .refused(refusal): refusal.code
-        case .codeInvalid: "code_invalid"
-        case .logConflict, .ballotsPending: "busy"
-        case .batchUsed: "batch_used"
-        case .integrity: "integrity_error"
-        case .unavailable: "database_unavailable"
+        case .codeInvalid: .codeInvalid
+        case .logConflict, .ballotsPending: .busy
+        case .batchUsed: .batchUsed
+        case .integrity: .integrityError
+        case .unavailable: .databaseUnavailable
         }
     }
 }

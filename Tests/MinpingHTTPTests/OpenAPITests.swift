@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MinpingCore
 import MinpingHTTP
 import MinpingService
 import MinpingTestSupport
@@ -51,6 +52,31 @@ struct OpenAPITests {
             let reply = try await client.call(.get, "/api/v1/openapi.yaml")
             #expect(reply.status == 200 && reply.body.hasPrefix("openapi: 3.1"))
             #expect(reply.body == (try String(contentsOf: file, encoding: .utf8)))
+        }
+    }
+
+    @Test("the problem codes in openapi.yaml are exactly ProblemCode's, and the console has a message for each, in both languages")
+    func problemCodes() throws {
+        let text = OpenAPIDocument.text
+        let schema = try #require(text.range(of: "    Problem:\n"))
+        let enumStart = try #require(text.range(of: "enum: [", range: schema.upperBound..<text.endIndex))
+        let enumEnd = try #require(text.range(of: "]", range: enumStart.upperBound..<text.endIndex))
+        let documented = Set(text[enumStart.upperBound..<enumEnd.lowerBound].split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        })
+        let swift = Set(ProblemCode.allCases.map(\.rawValue))
+        #expect(documented == swift, "only in openapi.yaml: \(documented.subtracting(swift).sorted()); only in Swift: \(swift.subtracting(documented).sorted())")
+
+        let console = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/MinpingHTTP/Static/admin-text.js")
+        let script = try String(contentsOf: console, encoding: .utf8)
+        let errors = try #require(script.range(of: "export const ERRORS"))
+        for language in ["zh", "en"] {
+            let start = try #require(script.range(of: "\(language): {", range: errors.upperBound..<script.endIndex))
+            let end = try #require(script.range(of: "\n  }", range: start.upperBound..<script.endIndex))
+            let block = script[start.upperBound..<end.lowerBound]
+            let missing = ProblemCode.allCases.map(\.rawValue).filter { !block.contains("\($0): \"") }
+            #expect(missing.isEmpty, "the console has no \(language) message for \(missing)")
         }
     }
 }

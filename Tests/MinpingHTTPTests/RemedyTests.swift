@@ -281,7 +281,7 @@ struct RemedyTests {
             _ = try await other.castBallot("lz-2026", token: tokens[1].base64URL, ratings: ["m-2": "satisfied"])
             Issue.record("a round-1 token was accepted in round 2")
         } catch let error as ServiceError {
-            #expect(error.code == "token_invalid", "\(error)")
+            #expect(error.code == .tokenInvalid, "\(error)")
         }
         // A round-2 token works on the other instance: it finds the new round's key.
         let second = try await service.issueSlips("lz-2026", count: 1)

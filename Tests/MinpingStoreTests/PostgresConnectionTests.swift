@@ -52,8 +52,8 @@ struct PostgresUnavailableTests {
     @Test("a lost connection after every try, or a pool that gave up connecting, is StoreError.unavailable")
     func unavailable() {
         let tripped = PostgresStore.unavailable(ConnectionPoolError.connectionCreationCircuitBreakerTripped)
-        #expect((tripped as? StoreError)?.code == "database_unavailable")
-        #expect((PostgresStore.unavailable(ConnectionClosed()) as? StoreError)?.code == "database_unavailable")
+        #expect((tripped as? StoreError)?.code == .databaseUnavailable)
+        #expect((PostgresStore.unavailable(ConnectionClosed()) as? StoreError)?.code == .databaseUnavailable)
         #expect(PostgresStore.unavailable(StoreError.codeInvalid) as? StoreError == .codeInvalid)
         #expect(PostgresStore.connectionLost(ConnectionClosed()))
         #expect(!PostgresStore.connectionLost(StoreError.logConflict))

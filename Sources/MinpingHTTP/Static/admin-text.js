@@ -220,6 +220,10 @@ export const ERRORS = {
     payload_too_large: "文件太大（最大 5 MB）。", busy: "系统正忙，请稍候再试。", ballots_pending: "系统正忙，请稍候再试。",
     malformed_request: "请求有误：", integrity_error: "数据校验失败，请联系管理员。", network: "网络连接失败，请检查后重试。",
     method_not_allowed: "服务器不支持这项操作。", appeal_invalid: "申诉内容不能为空、不能太长，申诉对象须属于本次测评。", appeal_exists: "这件申诉已经登记过。", evaluation_not_open: "现在不在投票时间内。", token_spent: "这张选票已经使用过了。",
+    code_invalid: "匿名码不正确或已经用过。", token_invalid: "选票无效，不属于本次测评或本轮测评。", ballot_invalid: "选票内容有误。",
+    database_unavailable: "数据库暂时无法使用，什么也没有改变，请稍候再试。", request_incomplete: "请求没有完整送达，请重试。",
+    headers_too_large: "请求有误，请刷新页面后重试。", text_invalid: "文字里有不允许的字符或太长：", identity_conflict: "编号和上一轮的人对不上：",
+    remedy_invalid: "这个处理方式不适用：", batch_used: "这一批里已有匿名码被使用，不能作废。", internal: "服务器出错了，请联系管理员。",
     other: "操作没有成功（{status}）。"
   },
   en: {
@@ -230,6 +234,10 @@ export const ERRORS = {
     payload_too_large: "The file is too large (5 MB at most).", busy: "The system is busy; please try again shortly.", ballots_pending: "The system is busy; please try again shortly.",
     malformed_request: "The request is not valid: ", integrity_error: "Stored data failed a check; please contact the administrator.", network: "Network failure; check the connection and try again.",
     method_not_allowed: "The server does not support this.", appeal_invalid: "The appeal text must not be blank or too long, and its subject must belong to this evaluation.", appeal_exists: "This appeal was already filed.", evaluation_not_open: "Voting is not open now.", token_spent: "This slip was already used.",
+    code_invalid: "The code is wrong or already used.", token_invalid: "The slip is not valid for this evaluation or this round.", ballot_invalid: "The ballot is not valid.",
+    database_unavailable: "The database cannot be reached; nothing was changed. Try again shortly.", request_incomplete: "The request did not arrive whole; try again.",
+    headers_too_large: "The request is not valid; reload the page and try again.", text_invalid: "The text holds a character that is not allowed, or is too long: ", identity_conflict: "An id does not match last round's person: ",
+    remedy_invalid: "This remedy does not apply: ", batch_used: "A code of this batch was used already; it cannot be voided.", internal: "The server failed; please contact the administrator.",
     other: "That did not work ({status})."
   }
 };

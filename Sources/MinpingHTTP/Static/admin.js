@@ -18,7 +18,7 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
   var L = TEXT[lang], E = ERRORS[lang];
   // Punctuation: full-width in Chinese, ASCII in English.
   var P = lang === "en" ? { colon: ": ", open: " (", close: ")", comma: ", ", semi: "; " } : { colon: "：", open: "（", close: "）", comma: "，", semi: "；" };
-  var WITH_DETAIL = { definition_invalid: 1, roster_invalid: 1, malformed_request: 1 };
+  var WITH_DETAIL = { definition_invalid: 1, roster_invalid: 1, malformed_request: 1, text_invalid: 1, identity_conflict: 1, remedy_invalid: 1 };
   var STATES = ["draft", "open", "closed", "preliminary", "final", "annulled"];
 
   function t(key, vars) {

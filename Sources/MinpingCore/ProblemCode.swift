@@ -1,0 +1,55 @@
+/// Every problem code of SPEC §7, with the HTTP status it is answered with: the one list. A
+/// refusal anywhere (the lifecycle, the service, a store, the HTTP edge) carries one of these,
+/// so a new code without a status does not compile.
+public enum ProblemCode: String, Sendable, CaseIterable, Codable {
+    case unauthenticated
+    case forbidden
+    case notFound = "not_found"
+    case malformedRequest = "malformed_request"
+    case methodNotAllowed = "method_not_allowed"
+    case payloadTooLarge = "payload_too_large"
+    case requestIncomplete = "request_incomplete"
+    case headersTooLarge = "headers_too_large"
+    case `internal`
+    case definitionInvalid = "definition_invalid"
+    case identityConflict = "identity_conflict"
+    case evaluationExists = "evaluation_exists"
+    case electorateExceeded = "electorate_exceeded"
+    case codeInvalid = "code_invalid"
+    case tokenInvalid = "token_invalid"
+    case tokenSpent = "token_spent"
+    case evaluationNotOpen = "evaluation_not_open"
+    case ballotInvalid = "ballot_invalid"
+    case invalidTransition = "invalid_transition"
+    case appealsPending = "appeals_pending"
+    case publicityNotOver = "publicity_not_over"
+    case resultsNotPublished = "results_not_published"
+    case alreadyResolved = "already_resolved"
+    case appealInvalid = "appeal_invalid"
+    case appealExists = "appeal_exists"
+    case remedyInvalid = "remedy_invalid"
+    case textInvalid = "text_invalid"
+    case rosterInvalid = "roster_invalid"
+    case batchUsed = "batch_used"
+    case busy
+    case integrityError = "integrity_error"
+    case databaseUnavailable = "database_unavailable"
+
+    /// The HTTP status (SPEC §7). Exhaustive on purpose: no default.
+    public var status: Int {
+        switch self {
+        case .malformedRequest, .requestIncomplete, .headersTooLarge: 400
+        case .unauthenticated: 401
+        case .forbidden, .codeInvalid, .tokenInvalid: 403
+        case .notFound: 404
+        case .methodNotAllowed: 405
+        case .payloadTooLarge: 413
+        case .definitionInvalid, .identityConflict, .ballotInvalid, .appealInvalid, .remedyInvalid, .textInvalid, .rosterInvalid: 422
+        // The request is sound; the state says no.
+        case .evaluationExists, .electorateExceeded, .tokenSpent, .evaluationNotOpen, .invalidTransition, .appealsPending,
+             .publicityNotOver, .resultsNotPublished, .alreadyResolved, .appealExists, .batchUsed, .busy: 409
+        case .internal, .integrityError: 500
+        case .databaseUnavailable: 503
+        }
+    }
+}
