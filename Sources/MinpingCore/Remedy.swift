@@ -86,25 +86,58 @@ public struct RoundSummary: Sendable, Equatable {
     }
 }
 
+/// A remedy as the log took it: the appeal it answered (nil: the street's veto) and, for a
+/// revote, the round it opened.
+public struct TakenRemedy: Sendable, Equatable {
+    public var appeal: String?
+    public var remedy: Remedy
+    public var round: Int?
+
+    public init(appeal: String?, remedy: Remedy, round: Int? = nil) {
+        self.appeal = appeal
+        self.remedy = remedy
+        self.round = round
+    }
+}
+
 /// Everything remedies changed, in log order: the one place results are amended, by the
-/// service when it publishes and by the verifiers when they recount (SPEC §3, §6).
+/// service when it publishes and by the verifiers when they recount (SPEC §3, §6). The list of
+/// remedies is the one fact kept; what they withheld, corrected and opened is read from it.
 public struct Amendments: Sendable, Equatable {
-    /// Subject id → its withheld stars, in the order they were withheld.
-    public private(set) var withheld: [String: [WithheldStar]] = [:]
-    /// Subject id → its corrected name and organization (the latest of each).
-    public private(set) var corrections: [String: (name: String?, organization: String?)] = [:]
-    /// The supplementary rounds, in order, each with its subjects.
-    public private(set) var rounds: [(round: Int, subjects: [String])] = []
-    /// Every remedy taken, in log order, with the appeal it answered (nil: the street's veto).
-    public private(set) var remedies: [(appeal: String?, remedy: Remedy)] = []
+    /// Every remedy taken, in log order.
+    public private(set) var remedies: [TakenRemedy] = []
 
     public init() {}
 
-    public static func == (a: Amendments, b: Amendments) -> Bool {
-        a.withheld == b.withheld && a.remedies.map(\.appeal) == b.remedies.map(\.appeal) && a.remedies.map(\.remedy) == b.remedies.map(\.remedy)
-            && a.rounds.map(\.round) == b.rounds.map(\.round)
-            && a.rounds.map(\.subjects) == b.rounds.map(\.subjects)
-            && a.corrections.mapValues { [$0.name, $0.organization] } == b.corrections.mapValues { [$0.name, $0.organization] }
+    /// Subject id → its withheld stars, in the order they were withheld.
+    public var withheld: [String: [WithheldStar]] {
+        var withheld: [String: [WithheldStar]] = [:]
+        for taken in remedies {
+            if case let .withhold(subject, star, reason) = taken.remedy {
+                withheld[subject, default: []].append(WithheldStar(star: star, reason: reason, appeal: taken.appeal))
+            }
+        }
+        return withheld
+    }
+
+    /// Subject id → its corrected name and organization (the latest of each).
+    public var corrections: [String: (name: String?, organization: String?)] {
+        var corrections: [String: (name: String?, organization: String?)] = [:]
+        for taken in remedies {
+            if case let .correct(subject, name, organization) = taken.remedy {
+                let current = corrections[subject]
+                corrections[subject] = (name ?? current?.name, organization ?? current?.organization)
+            }
+        }
+        return corrections
+    }
+
+    /// The supplementary rounds, in order, each with its subjects.
+    public var rounds: [(round: Int, subjects: [String])] {
+        remedies.compactMap { taken in
+            guard case let .revote(subjects) = taken.remedy, let round = taken.round else { return nil }
+            return (round, subjects)
+        }
     }
 
     /// Why a remedy cannot apply to these results and this definition, in English for the API
@@ -168,24 +201,15 @@ public struct Amendments: Sendable, Equatable {
     // MARK: Recording, in log order
 
     public mutating func withhold(subject: String, star: WithheldStar) {
-        withheld[subject, default: []].append(star)
-        remedies.append((star.appeal, .withhold(subject: subject, star: star.star, reason: star.reason)))
+        remedies.append(TakenRemedy(appeal: star.appeal, remedy: .withhold(subject: subject, star: star.star, reason: star.reason)))
     }
 
     public mutating func correct(subject: String, name: String?, organization: String?, appeal: String) {
-        let current = corrections[subject]
-        corrections[subject] = (name ?? current?.name, organization ?? current?.organization)
-        remedies.append((appeal, .correct(subject: subject, name: name, organization: organization)))
+        remedies.append(TakenRemedy(appeal: appeal, remedy: .correct(subject: subject, name: name, organization: organization)))
     }
 
     public mutating func openRound(_ round: Int, subjects: [String], appeal: String) {
-        rounds.append((round, subjects))
-        remedies.append((appeal, .revote(subjects: subjects)))
-    }
-
-    /// The round whose ballots count for a subject: the latest that rated it (1 if none did).
-    public func round(of subject: String) -> Int {
-        rounds.last(where: { $0.subjects.contains(subject) })?.round ?? 1
+        remedies.append(TakenRemedy(appeal: appeal, remedy: .revote(subjects: subjects), round: round))
     }
 
     /// The results of SPEC §3 for these tallies: round 1's first, then each supplementary
@@ -202,14 +226,16 @@ public struct Amendments: Sendable, Equatable {
     public func apply(to base: EvaluationResults, definition: EvaluationDefinition,
                       laterRounds: [Int: EvaluationResults] = [:]) -> EvaluationResults {
         var results = base
+        let rounds = rounds
         results.rounds = rounds.map { round in
             RoundSummary(round: round.round, subjects: round.subjects,
                          ballots: laterRounds[round.round]?.ballots ?? 0, electorate: definition.electorate)
         }
         let original = Dictionary(definition.subjects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let withheld = withheld, corrections = corrections
         results.subjects = results.subjects.map { subject in
             var subject = subject
-            let round = round(of: subject.id)
+            let round = rounds.last(where: { $0.subjects.contains(subject.id) })?.round ?? 1
             if round > 1, let from = laterRounds[round]?.subjects.first(where: { $0.id == subject.id }) {
                 subject.counts = from.counts
                 subject.satisfied = from.satisfied

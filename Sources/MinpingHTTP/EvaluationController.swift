@@ -140,83 +140,6 @@ struct EvaluationController {
         }
     }
 
-    struct Appeals: JSONResponse {
-        let appeals: [AppealRecord], definition: EvaluationDefinition, amendments: Amendments
-        var json: JSONValue {
-            let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
-            let remedies = Dictionary(amendments.remedies.compactMap { taken in taken.appeal.map { ($0, taken.remedy) } },
-                                      uniquingKeysWith: { first, _ in first })
-            return .object([("appeals", .array(appeals.map { appeal in
-                .object([
-                    ("id", .string(appeal.id)), ("subject", appeal.subject.map(JSONValue.string) ?? .null),
-                    ("subject_name", appeal.subject.flatMap { names[$0] }.map(JSONValue.string) ?? .null),
-                    ("text", .string(appeal.text)), ("filed_at", .string(LogTime.format(appeal.filedAt))),
-                    ("outcome", appeal.outcome.map { .string($0.rawValue) } ?? .null),
-                    ("note", appeal.note.map(JSONValue.string) ?? .null),
-                    ("remedy", remedies[appeal.id].map(\.jsonValue) ?? .null),
-                ])
-            }))])
-        }
-    }
-
-    struct CountRequest: Decodable { let count: Int }
-
-    struct Slips: JSONResponse {
-        let batch: String, kind: SlipBatch.Kind, tokens: [String], codes: [String], urls: [String]
-        var status: HTTPResponse.Status { .created }
-        var json: JSONValue {
-            .object([("batch", .string(batch)), ("kind", .string(kind.rawValue))]
-                    + (kind == .token ? [("tokens", JSONValue.array(tokens.map(JSONValue.string)))] : [("codes", .array(codes.map(JSONValue.string)))])
-                    + [("urls", .array(urls.map(JSONValue.string)))])
-        }
-    }
-
-    struct SlipsRequest: Decodable {
-        let count: Int
-        /// token (the default, as before) or code.
-        let kind: SlipBatch.Kind?
-    }
-
-    struct Batches: JSONResponse {
-        let batches: [SlipBatch], electorate: Int, slips: Int, codes: Int
-        var json: JSONValue {
-            .object([
-                ("batches", .array(batches.map { batch in
-                    .object([("batch", .string(batch.id)), ("kind", .string(batch.kind.rawValue)), ("count", .int(batch.count)),
-                             ("used", batch.kind == .code ? .int(batch.used) : .null),
-                             ("created_at", .string(LogTime.format(batch.createdAt))), ("voided", .bool(batch.voided)),
-                             ("voidable", .bool(batch.kind == .code && !batch.voided && batch.used == 0))])
-                })),
-                // What the console's counters say: printed and still printable this round.
-                ("electorate", .int(electorate)), ("slips", .int(slips)), ("codes", .int(codes)),
-                ("left", .int(max(0, electorate - slips - codes))),
-            ])
-        }
-    }
-
-    struct BatchVoided: JSONResponse {
-        let batch: String
-        var json: JSONValue { .object([("batch", .string(batch)), ("voided", .bool(true))]) }
-    }
-
-    struct Codes: JSONResponse {
-        let batch: String, codes: [String]
-        var status: HTTPResponse.Status { .created }
-        var json: JSONValue { .object([("batch", .string(batch)), ("codes", .array(codes.map(JSONValue.string)))]) }
-    }
-
-    struct TokenIssueRequest: Decodable {
-        let code: NonEmpty
-        let tokenRequest: NonEmpty
-        enum CodingKeys: String, CodingKey { case code, tokenRequest = "token_request" }
-    }
-
-    struct TokenIssued: JSONResponse {
-        let tokenResponse: String
-        var status: HTTPResponse.Status { .created }
-        var json: JSONValue { .object([("token_response", .string(tokenResponse))]) }
-    }
-
     struct StateChanged: JSONResponse {
         let state: EvaluationState
         var json: JSONValue { .object([("state", .string(state.rawValue))]) }
@@ -231,73 +154,6 @@ struct EvaluationController {
     }
 
     struct PublishRequest: Decodable { let stage: ResultsStage }
-
-    struct AppealRequest: Decodable {
-        let subject: String?
-        let text: String
-    }
-
-    struct AppealFiled: JSONResponse {
-        let appeal: String
-        var status: HTTPResponse.Status { .created }
-        var json: JSONValue { .object([("appeal", .string(appeal))]) }
-    }
-
-    struct ResolutionRequest: Decodable {
-        let outcome: AppealOutcome
-        let note: String
-        let remedy: RemedyRequest?
-    }
-
-    /// A remedy as a resolution body gives it (SPEC §6): `{"kind":"withhold","subject","star",
-    /// "reason"}`, `{"kind":"correct","subject","name"?,"organization"?}`,
-    /// `{"kind":"revote","subjects":[…]}` or `{"kind":"annul","reason"}`.
-    struct RemedyRequest: Decodable {
-        let kind: RemedyKind
-        let subject: String?
-        let star: String?
-        let reason: String?
-        let name: String?
-        let organization: String?
-        let subjects: [String]?
-
-        func remedy() throws(ServiceError) -> Remedy {
-            func need<T>(_ value: T?, _ field: String) throws(ServiceError) -> T {
-                guard let value else { throw .remedyInvalid("a '\(kind.rawValue)' remedy needs \"\(field)\"") }
-                return value
-            }
-            switch kind {
-            case .withhold:
-                return .withhold(subject: try need(subject, "subject"), star: try need(star, "star"), reason: try need(reason, "reason"))
-            case .correct:
-                return .correct(subject: try need(subject, "subject"), name: name, organization: organization)
-            case .revote:
-                return .revote(subjects: try need(subjects, "subjects"))
-            case .annul:
-                return .annul(reason: try need(reason, "reason"))
-            }
-        }
-    }
-
-    struct WithholdingRequest: Decodable {
-        let subject: String
-        let star: String
-        let reason: String
-    }
-
-    struct Withheld: JSONResponse {
-        let subject: String, star: String
-        var status: HTTPResponse.Status { .created }
-        var json: JSONValue { .object([("subject", .string(subject)), ("star", .string(star))]) }
-    }
-
-    struct Resolved: JSONResponse {
-        let appeal: String, outcome: AppealOutcome, remedy: RemedyKind?
-        var json: JSONValue {
-            .object([("appeal", .string(appeal)), ("outcome", .string(outcome.rawValue))]
-                    + (remedy.map { [("remedy", JSONValue.string($0.rawValue))] } ?? []))
-        }
-    }
 
     // MARK: Routes
 
@@ -344,12 +200,6 @@ struct EvaluationController {
                              type: "application/yaml; charset=utf-8", filename: "\(record.id).yaml")
     }
 
-    @Sendable func appeals(_ request: Request, context: MinpingContext) async throws -> Appeals {
-        let record = try await evaluation(context, .adminOrReviewer)
-        return Appeals(appeals: try await service.appeals(record.id), definition: try await service.definition(record.id),
-                       amendments: try await service.amendments(record.id))
-    }
-
     /// The published results and what the tables need with them: the definition and, with a
     /// previous round, each subject's 较上轮 in words.
     func resultsForTables(_ context: MinpingContext) async throws
@@ -358,7 +208,9 @@ struct EvaluationController {
         let results = try await service.results(record.id)
         let definition = try await service.definition(record.id)
         var changes: [String: String]?
-        if let history = try? await service.history(record.id), history.rounds.count > 1 {
+        // The results were just read, so the history reads too; a failure is not hidden.
+        let history = try await service.history(record.id)
+        if history.rounds.count > 1 {
             let words: [StarHistory.Change: String] = [.gained: "群众评星增加", .lost: "群众评星减少", .same: "群众评星不变", .new: "新参评"]
             changes = Dictionary(history.subjects.map { ($0.id, words[$0.change] ?? "") }, uniquingKeysWith: { first, _ in first })
         }
@@ -373,7 +225,7 @@ struct EvaluationController {
                              displayName: "\(definition.title)结果.csv")
     }
 
-    /// The report (SPEC §7, issue 29 §3): a title block, then members grouped by branch and the
+    /// The report (SPEC §7): a title block, then members grouped by branch and the
     /// branches after them, printable on A4 landscape with the header on every page.
     @Sendable func resultsXLSX(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, results, definition, changes) = try await resultsForTables(context)
@@ -388,64 +240,6 @@ struct EvaluationController {
         return Body.download(try ResultsFile.xlsx(table, heading: heading),
                              type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                              filename: "\(record.id)-results.xlsx", displayName: "\(definition.title)结果.xlsx")
-    }
-
-    @Sendable func slips(_ request: Request, context: MinpingContext) async throws -> Slips {
-        let record = try await evaluation(context, .admin)
-        let body = try await Body.decode(SlipsRequest.self, request)
-        switch body.kind ?? .token {
-        case .token:
-            let (batch, tokens) = try await service.issueSlipBatch(record.id, count: body.count)
-            return Slips(batch: batch, kind: .token, tokens: tokens.map(\.base64URL), codes: [],
-                         urls: tokens.map { service.slipURL(record.id, token: $0) })
-        case .code:
-            let (batch, codes) = try await service.createCodeBatch(record.id, count: body.count)
-            return Slips(batch: batch, kind: .code, tokens: [], codes: codes, urls: codes.map { service.codeSlipURL(record.id, code: $0) })
-        }
-    }
-
-    @Sendable func slipBatches(_ request: Request, context: MinpingContext) async throws -> Batches {
-        let record = try await evaluation(context, .admin)
-        return Batches(batches: try await service.slipBatches(record.id), electorate: record.electorate,
-                       slips: record.lifecycle.slips, codes: record.lifecycle.codes)
-    }
-
-    @Sendable func voidBatch(_ request: Request, context: MinpingContext) async throws -> BatchVoided {
-        let record = try await evaluation(context, .admin)
-        let batch = try context.parameters.require("batch")
-        try await service.voidBatch(record.id, batch: batch)
-        return BatchVoided(batch: batch)
-    }
-
-    @Sendable func enrollmentCodes(_ request: Request, context: MinpingContext) async throws -> Codes {
-        let record = try await evaluation(context, .admin)
-        let count = try await Body.decode(CountRequest.self, request).count
-        let (batch, codes) = try await service.createCodeBatch(record.id, count: count)
-        return Codes(batch: batch, codes: codes)
-    }
-
-    @Sendable func tokens(_ request: Request, context: MinpingContext) async throws -> TokenIssued {
-        let record = try await evaluation(context)
-        let body = try await Body.decode(TokenIssueRequest.self, request)
-        guard let bytes = Data(base64URLEncoded: body.tokenRequest.text),
-              let tokenRequest = try? TokenRequest(bytes: bytes)
-        else { throw Problem(.malformedRequest, "token_request must be a base64url RFC 9578 TokenRequest") }
-        let response = try await service.issueToken(record.id, code: body.code.text, request: tokenRequest)
-        return TokenIssued(tokenResponse: response.bytes.base64URLEncodedString)
-    }
-
-    struct TokenStatusRequest: Decodable { let token: String }
-
-    struct TokenStatus: JSONResponse {
-        let spent: Bool
-        var json: JSONValue { .object([("spent", .bool(spent))]) }
-    }
-
-    /// Whether a token slip was used already (public: only its holder has the token).
-    @Sendable func tokenStatus(_ request: Request, context: MinpingContext) async throws -> TokenStatus {
-        let record = try await evaluation(context)
-        let body = try await Body.decode(TokenStatusRequest.self, request)
-        return TokenStatus(spent: try await service.tokenSpent(record.id, token: body.token))
     }
 
     @Sendable func open(_ request: Request, context: MinpingContext) async throws -> StateChanged {
@@ -485,29 +279,6 @@ struct EvaluationController {
     @Sendable func history(_ request: Request, context: MinpingContext) async throws -> HistoryResponse {
         let record = try await evaluation(context)
         return HistoryResponse(history: try await service.history(record.id))
-    }
-
-    @Sendable func fileAppeal(_ request: Request, context: MinpingContext) async throws -> AppealFiled {
-        let record = try await evaluation(context, .adminOrReviewer)
-        let body = try await Body.decode(AppealRequest.self, request)
-        return AppealFiled(appeal: try await service.fileAppeal(record.id, subject: body.subject, text: body.text))
-    }
-
-    @Sendable func resolveAppeal(_ request: Request, context: MinpingContext) async throws -> Resolved {
-        let record = try await evaluation(context, .reviewer)
-        let appeal = try context.parameters.require("appeal")
-        let body = try await Body.decode(ResolutionRequest.self, request)
-        let remedy = try body.remedy?.remedy()
-        try await service.resolveAppeal(record.id, appeal: appeal, outcome: body.outcome, note: body.note, remedy: remedy)
-        return Resolved(appeal: appeal, outcome: body.outcome, remedy: remedy?.kind)
-    }
-
-    /// The street's own withholding (一票否决) while results are preliminary (SPEC §6).
-    @Sendable func withhold(_ request: Request, context: MinpingContext) async throws -> Withheld {
-        let record = try await evaluation(context, .admin)
-        let body = try await Body.decode(WithholdingRequest.self, request)
-        try await service.withhold(record.id, subject: body.subject, star: body.star, reason: body.reason)
-        return Withheld(subject: body.subject, star: body.star)
     }
 
     @Sendable func receipt(_ request: Request, context: MinpingContext) async throws -> Response {

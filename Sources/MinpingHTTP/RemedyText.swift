@@ -55,11 +55,10 @@ struct RemedyText {
     /// Every remedy taken, in log order: its appeal, its sentence, and whether the published
     /// results already show it (else it takes effect when they are published again).
     func remedies(_ amendments: Amendments, published results: EvaluationResults?) -> [(appeal: String?, text: String, shown: Bool)] {
-        var roundIndex = 0
         var shownNames: [String: (name: String, organization: String?)] = [:]
         for subject in definition.subjects { shownNames[subject.id] = (subject.name, subject.organization) }
         return amendments.remedies.map { taken in
-            var round: Int?
+            let round = taken.round
             let shown: Bool
             switch taken.remedy {
             case let .withhold(subject, star, _):
@@ -68,8 +67,6 @@ struct RemedyText {
                 let now = results?.subjects.first { $0.id == subject }
                 shown = now.map { $0.corrected != nil && (name == nil || $0.name == name) && (organization == nil || $0.organization == organization) } ?? false
             case .revote:
-                round = amendments.rounds.indices.contains(roundIndex) ? amendments.rounds[roundIndex].round : nil
-                roundIndex += 1
                 shown = results?.rounds.contains { $0.round == round } ?? false
             case .annul:
                 shown = true

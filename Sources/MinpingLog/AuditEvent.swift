@@ -280,3 +280,20 @@ extension LogEntry {
         try AuditEvent(self)
     }
 }
+
+extension Amendments {
+    /// Takes a remedy's entry in (`withheld`, `corrected`, `revote_opened`); any other event
+    /// changes nothing. The service's recount, both replays and the sample all record so.
+    public mutating func record(_ event: AuditEvent) {
+        switch event {
+        case let .withheld(subject, star, reason, appeal):
+            withhold(subject: subject, star: WithheldStar(star: star, reason: reason, appeal: appeal))
+        case let .corrected(subject, name, organization, appeal):
+            correct(subject: subject, name: name, organization: organization, appeal: appeal)
+        case let .revoteOpened(revote):
+            openRound(revote.round, subjects: revote.subjects, appeal: revote.appeal)
+        default:
+            break
+        }
+    }
+}

@@ -179,28 +179,35 @@ struct LifecycleReplay {
             if let problem = amendments.problem(with: remedy, definition: definition, results: recount(stage: nil)) {
                 throw fail("remedy", problem)
             }
-            amendments.withhold(subject: subject, star: WithheldStar(star: star, reason: reason, appeal: appeal))
-        case let .corrected(subject, name, organization, appeal):
+            amendments.record(event)
+        case let .corrected(subject, name, organization, _):
             let remedy = Remedy.correct(subject: subject, name: name, organization: organization)
             if let problem = amendments.problem(with: remedy, definition: definition, results: recount(stage: nil)) {
                 throw fail("remedy", problem)
             }
-            amendments.correct(subject: subject, name: name, organization: organization, appeal: appeal)
+            amendments.record(event)
         case let .revoteOpened(revote):
             if let problem = amendments.problem(with: .revote(subjects: revote.subjects), definition: definition,
                                                 results: recount(stage: nil)) {
                 throw fail("remedy", problem)
             }
-            guard let spki = Data(base64Encoded: revote.tokenKeySPKI), let key = try? TokenPublicKey(spki: spki),
-                  key.tokenKeyID.hex == revote.tokenKeyID
-            else { throw fail("token_key", "round \(revote.round)'s token_key_id is not SHA-256 of an RFC 9578 token_key_spki") }
+            let key: TokenPublicKey
+            do {
+                guard let spki = Data(base64Encoded: revote.tokenKeySPKI) else { throw TokenError.badKey("not base64") }
+                key = try TokenPublicKey(spki: spki)
+            } catch {
+                throw fail("token_key", "round \(revote.round)'s token_key_spki is not an RFC 9578 public key: \(error)")
+            }
+            guard key.tokenKeyID.hex == revote.tokenKeyID else {
+                throw fail("token_key", "round \(revote.round)'s token_key_id is not SHA-256 of its token_key_spki")
+            }
             guard roundKeyIDs.insert(revote.tokenKeyID).inserted else {
                 throw fail("token_key", "round \(revote.round) reuses an earlier round's issuing key")
             }
             earlierIssued += before.issued
             roundVerifier = TokenVerifier(publicKey: key, challenge: challenge)
             roundSubjects = Set(revote.subjects)
-            amendments.openRound(revote.round, subjects: revote.subjects, appeal: revote.appeal)
+            amendments.record(event)
             tallies.append(Tally(definition: definition))
         default:
             break

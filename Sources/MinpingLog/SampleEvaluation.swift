@@ -106,18 +106,7 @@ public struct SampleEvaluation: Sendable {
         for ratings in second { try round.add(ratings: ratings) }
         // What the remedies changed, read back from the log as the service does.
         var recorded = Amendments()
-        for remedy in log.entries.compactMap({ try? $0.event() }) {
-            switch remedy {
-            case let .withheld(subject, star, reason, appeal):
-                recorded.withhold(subject: subject, star: WithheldStar(star: star, reason: reason, appeal: appeal))
-            case let .corrected(subject, name, organization, appeal):
-                recorded.correct(subject: subject, name: name, organization: organization, appeal: appeal)
-            case let .revoteOpened(revote):
-                recorded.openRound(revote.round, subjects: revote.subjects, appeal: revote.appeal)
-            default:
-                break
-            }
-        }
+        for entry in log.entries { recorded.record(try entry.event()) }
         let againAt = closedAt.addingTimeInterval(60)
         try log.append(.results(stage: .preliminary, at: againAt, results: recorded.results(of: [first, round], stage: .preliminary).jsonValue))
         try log.checkpoint()

@@ -211,15 +211,10 @@ struct Recount: Sendable {
         switch item {
         case let .ballot(resolved):
             tallies[tallies.count - 1].add(resolved)
-        case let .remedy(.withheld(subject, star, reason, appeal)):
-            amendments.withhold(subject: subject, star: WithheldStar(star: star, reason: reason, appeal: appeal))
-        case let .remedy(.corrected(subject, name, organization, appeal)):
-            amendments.correct(subject: subject, name: name, organization: organization, appeal: appeal)
-        case let .remedy(.revoteOpened(revote)):
-            amendments.openRound(revote.round, subjects: revote.subjects, appeal: revote.appeal)
-            tallies.append(Tally(definition: definition))
-        case .remedy:
-            break
+        case let .remedy(event):
+            // A new round counts its own ballots from here on.
+            if case .revoteOpened = event { tallies.append(Tally(definition: definition)) }
+            amendments.record(event)
         }
     }
 

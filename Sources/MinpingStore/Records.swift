@@ -374,9 +374,13 @@ extension RoundKey {
     }
 
     public static func decode(_ text: String) throws(StoreError) -> [String] {
-        guard let ids = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String] else {
-            throw .integrity("a round's stored subjects are not an array of ids")
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        } catch {
+            throw .integrity("a round's stored subjects do not read back: \(error)")
         }
+        guard let ids = parsed as? [String] else { throw .integrity("a round's stored subjects are not an array of ids") }
         return ids
     }
 }

@@ -15,32 +15,31 @@ struct StreetNameOptions: ParsableArguments {
 
     @Option(help: "The name people read, e.g. 城区街道.")
     var name: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    /// Names the street; `adding` refuses one that has a name already.
+    func apply(adding: Bool) async throws {
+        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
+        try await service.setStreetName(street: street, name: name, adding: adding)
+        Console.out("street \(street) is named \(name)")
+    }
 }
 
 struct StreetsAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Name a street that has no name yet.")
 
     @OptionGroup var street: StreetNameOptions
-    @OptionGroup var database: DatabaseOptions
 
-    func run() async throws {
-        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
-        try await service.setStreetName(street: street.street, name: street.name, adding: true)
-        Console.out("street \(street.street) is named \(street.name)")
-    }
+    func run() async throws { try await street.apply(adding: true) }
 }
 
 struct StreetsSetNameCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "set-name", abstract: "Name or rename a street.")
 
     @OptionGroup var street: StreetNameOptions
-    @OptionGroup var database: DatabaseOptions
 
-    func run() async throws {
-        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
-        try await service.setStreetName(street: street.street, name: street.name)
-        Console.out("street \(street.street) is named \(street.name)")
-    }
+    func run() async throws { try await street.apply(adding: false) }
 }
 
 struct StreetsListCommand: AsyncParsableCommand {

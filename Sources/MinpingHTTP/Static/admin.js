@@ -5,6 +5,7 @@
 // words come from admin-text.js.
 import { TEXT, ERRORS } from "./admin-text.js";
 import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin-remedies.js";
+import { batchesSection, streetNamesSection } from "./admin-slips.js";
 
 (function () {
   "use strict";
@@ -146,6 +147,11 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
 
   // ---- pages ----
   var timers = [];
+  /** The helpers the console's view modules use (admin-remedies.js, admin-slips.js). */
+  var UI = { lang: lang, L: L, P: P, t: t, el: el, field: field, nextId: nextId, alertBox: alertBox, say: say, section: section,
+    api: api, apiRetry: apiRetry, problemText: problemText, formatDate: formatDate,
+    format: function (s, vars) { return s.replace(/\{(\w+)\}/g, function (_, n) { return vars[n] === undefined ? "" : String(vars[n]); }); } };
+
   var flash = null;       // a message to show on the next page
   var createdId = null;   // just created: offer the YAML at the top
   var cards = null;       // {id, title, codes}: enrollment codes, shown once
@@ -256,7 +262,10 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
       isAdmin() ? el("p", {}, [el("a", { class: "button", href: "#/new", text: L.new_evaluation })]) : null,
       status, list
     ]);
-    if (who.role === "operator") streetNamesSection(list);
+    if (who.role === "operator") {
+      // The list below is headed by a new name too: the page is drawn again.
+      list.parentNode.insertBefore(streetNamesSection(UI, function () { flash = L.street_named; homePage(); }), list);
+    }
     api("GET", "/evaluations" + (who.street ? "?street=" + encodeURIComponent(who.street) : "")).then(function (res) {
       if (!res.ok) { status.className = "message error"; status.setAttribute("role", "alert"); say(status, problemText(res)); return; }
       var evs = (res.data && res.data.evaluations) || [];
@@ -274,37 +283,6 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
         });
       }
     });
-  }
-
-  /** The operator names streets (城区街道): pages show the name instead of the slug. */
-  function streetNamesSection(before) {
-    var listBox = el("ul", { id: "street-names" });
-    var slug = el("input", { type: "text", id: "street-slug", required: true, pattern: "[a-z0-9-]{1,64}", autocomplete: "off", spellcheck: "false" });
-    var name = el("input", { type: "text", id: "street-name", required: true, maxlength: "200" });
-    var button = el("button", { type: "submit", id: "street-name-button", text: L.street_name_button });
-    var alert = alertBox();
-    var form = el("form", { id: "street-name-form", class: "stack" }, [field(L.street, slug, L.street_help), field(L.street_name, name), button, alert]);
-    function show(streets) {
-      listBox.textContent = "";
-      (streets || []).forEach(function (s) { listBox.appendChild(el("li", {}, [el("strong", { text: s.name }), " · " + s.street])); });
-      if (!(streets || []).length) listBox.appendChild(el("li", { text: L.no_street_names }));
-    }
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      if (!slug.value.trim()) { slug.focus(); return; }
-      if (!name.value.trim()) { name.focus(); return; }
-      button.disabled = true; say(alert, "");
-      apiRetry("POST", "/streets", { street: slug.value.trim(), name: name.value.trim() }).then(function (res) {
-        button.disabled = false;
-        if (!res.ok) { say(alert, problemText(res)); return; }
-        // The list below is headed by the new name too: the page is drawn again.
-        flash = L.street_named;
-        homePage();
-      });
-    });
-    var box = section(L.street_names, [el("p", { text: L.street_names_intro }), listBox, form], { id: "street-names-section" });
-    before.parentNode.insertBefore(box, before);
-    api("GET", "/streets").then(function (res) { if (res.ok) show(res.data && res.data.streets); });
   }
 
   // -- new evaluation --
@@ -846,40 +824,10 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
         });
       });
       nodes.push(section(L.codes, [el("p", { text: L.codes_intro }), codesForm, codesAlert], { id: "codes" }));
-      nodes.push(batchesSection());
+      // Every issuance as a batch; a lost batch of code slips is voided and printed again.
+      nodes.push(batchesSection(UI, path, { isAdmin: isAdmin(), actionControl: actionControl,
+        onVoided: function (batch) { if (cards && cards.batch === batch) cards = null; } }));
       if (cards && cards.id === id && cards.codes.length) nodes.push(cardsSection());
-    }
-
-    // Every issuance as a batch: what was printed, what was used, and a lost batch of code
-    // slips voided to print it again (SPEC §4).
-    function batchesSection() {
-      var box = el("div", { id: "batches-body" }, [el("p", { role: "status", text: L.loading })]);
-      api("GET", path + "/slip-batches").then(function (res) {
-        box.textContent = "";
-        if (!res.ok || !res.data) { box.appendChild(el("p", { class: "message error", role: "alert", text: problemText(res) })); return; }
-        var batches = res.data.batches || [];
-        var printed = { code: 0, token: 0, used: 0 };
-        batches.forEach(function (b) { if (!b.voided) { printed[b.kind] += b.count; if (b.kind === "code") printed.used += b.used || 0; } });
-        box.appendChild(el("p", { id: "batch-counts", text: t("batch_counts", { codes: printed.code, used: printed.used, tokens: printed.token, left: res.data.left }) }));
-        if (!batches.length) { box.appendChild(el("p", { text: L.no_batches })); return; }
-        box.appendChild(el("ol", { class: "batches" }, batches.map(function (b, i) {
-          var words = t(b.kind === "code" ? "batch_code" : "batch_token", { n: i + 1, count: b.count, used: b.used || 0, date: formatDate(b.created_at) });
-          var item = el("li", { class: "batch" + (b.voided ? " voided" : ""), "data-batch": b.batch }, [el("span", { text: words + (b.voided ? P.open + L.batch_voided + P.close : "") })]);
-          if (b.voidable && isAdmin()) {
-            item.appendChild(actionControl(L.batch_void, t("batch_void_q", { n: i + 1, count: b.count }), function () {
-              return apiRetry("POST", path + "/slip-batches/" + encodeURIComponent(b.batch) + "/void", {}).then(function (r) {
-                // The cards of a voided batch are dead: they are not shown again.
-                if (r.ok && cards && cards.batch === b.batch) cards = null;
-                return r;
-              });
-            }, t("batch_voided_done", { n: i + 1 })));
-          } else if (b.kind === "token" && !b.voided) {
-            item.appendChild(el("span", { class: "help", text: " " + L.batch_token_kept }));
-          }
-          return item;
-        })));
-      });
-      return section(L.batches, [el("p", { class: "help", text: L.batches_intro }), box], { id: "batches" });
     }
 
     // publicity and what still blocks final results
@@ -958,9 +906,7 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
       }
     }
     var published = null;
-    var ui = { lang: lang, el: el, field: field, nextId: nextId, format: function (s, vars) {
-      return s.replace(/\{(\w+)\}/g, function (_, n) { return vars[n] === undefined ? "" : String(vars[n]); });
-    }, starLabels: {}, alertBox: alertBox, say: say, apiRetry: apiRetry, problemText: problemText, section: section, path: path };
+    var ui = Object.assign({}, UI, { starLabels: {}, path: path });
     /** A remedy the API reports, in words. */
     function remedyWords(r) {
       var R = REMEDY_TEXT[lang];
@@ -1063,7 +1009,7 @@ import { REMEDY_TEXT, currentResult, remedyFieldset, vetoSection } from "./admin
       });
     }
 
-    // 作废 apart from the next step, at the end, and plainly dangerous (issue 29 §4).
+    // 作废 apart from the next step, at the end, and plainly dangerous.
     if (isAdmin() && state !== "final" && state !== "annulled") {
       nodes.push(section(L.danger_zone, [el("p", { class: "help", text: L.annul_help }),
         actionControl(L.annul, L.annul_q, function (reason) { return apiRetry("POST", path + "/annul", { reason: reason }); }, L.annulled, true)],

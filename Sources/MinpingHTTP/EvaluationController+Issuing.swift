@@ -1,0 +1,125 @@
+import Foundation
+import Hummingbird
+import MinpingCore
+import MinpingService
+import MinpingStore
+import MinpingTokens
+
+/// Slips, enrollment codes, their batches and blind issuance (SPEC §4, §7).
+extension EvaluationController {
+    struct CountRequest: Decodable { let count: Int }
+
+    struct Slips: JSONResponse {
+        let batch: String, kind: SlipBatch.Kind, tokens: [String], codes: [String], urls: [String]
+        var status: HTTPResponse.Status { .created }
+        var json: JSONValue {
+            .object([("batch", .string(batch)), ("kind", .string(kind.rawValue))]
+                    + (kind == .token ? [("tokens", JSONValue.array(tokens.map(JSONValue.string)))] : [("codes", .array(codes.map(JSONValue.string)))])
+                    + [("urls", .array(urls.map(JSONValue.string)))])
+        }
+    }
+
+    struct SlipsRequest: Decodable {
+        let count: Int
+        /// token (the default, as before) or code.
+        let kind: SlipBatch.Kind?
+    }
+
+    struct Batches: JSONResponse {
+        let batches: [SlipBatch], electorate: Int, slips: Int, codes: Int
+        var json: JSONValue {
+            .object([
+                ("batches", .array(batches.map { batch in
+                    .object([("batch", .string(batch.id)), ("kind", .string(batch.kind.rawValue)), ("count", .int(batch.count)),
+                             ("used", batch.kind == .code ? .int(batch.used) : .null),
+                             ("created_at", .string(LogTime.format(batch.createdAt))), ("voided", .bool(batch.voided)),
+                             ("voidable", .bool(batch.kind == .code && !batch.voided && batch.used == 0))])
+                })),
+                // What the console's counters say: printed and still printable this round.
+                ("electorate", .int(electorate)), ("slips", .int(slips)), ("codes", .int(codes)),
+                ("left", .int(max(0, electorate - slips - codes))),
+            ])
+        }
+    }
+
+    struct BatchVoided: JSONResponse {
+        let batch: String
+        var json: JSONValue { .object([("batch", .string(batch)), ("voided", .bool(true))]) }
+    }
+
+    struct Codes: JSONResponse {
+        let batch: String, codes: [String]
+        var status: HTTPResponse.Status { .created }
+        var json: JSONValue { .object([("batch", .string(batch)), ("codes", .array(codes.map(JSONValue.string)))]) }
+    }
+
+    struct TokenIssueRequest: Decodable {
+        let code: NonEmpty
+        let tokenRequest: NonEmpty
+        enum CodingKeys: String, CodingKey { case code, tokenRequest = "token_request" }
+    }
+
+    struct TokenIssued: JSONResponse {
+        let tokenResponse: String
+        var status: HTTPResponse.Status { .created }
+        var json: JSONValue { .object([("token_response", .string(tokenResponse))]) }
+    }
+
+    @Sendable func slips(_ request: Request, context: MinpingContext) async throws -> Slips {
+        let record = try await evaluation(context, .admin)
+        let body = try await Body.decode(SlipsRequest.self, request)
+        switch body.kind ?? .token {
+        case .token:
+            let (batch, tokens) = try await service.issueSlipBatch(record.id, count: body.count)
+            return Slips(batch: batch, kind: .token, tokens: tokens.map(\.base64URL), codes: [],
+                         urls: tokens.map { service.slipURL(record.id, token: $0) })
+        case .code:
+            let (batch, codes) = try await service.createCodeBatch(record.id, count: body.count)
+            return Slips(batch: batch, kind: .code, tokens: [], codes: codes, urls: codes.map { service.codeSlipURL(record.id, code: $0) })
+        }
+    }
+
+    @Sendable func slipBatches(_ request: Request, context: MinpingContext) async throws -> Batches {
+        let record = try await evaluation(context, .admin)
+        return Batches(batches: try await service.slipBatches(record.id), electorate: record.electorate,
+                       slips: record.lifecycle.slips, codes: record.lifecycle.codes)
+    }
+
+    @Sendable func voidBatch(_ request: Request, context: MinpingContext) async throws -> BatchVoided {
+        let record = try await evaluation(context, .admin)
+        let batch = try context.parameters.require("batch")
+        try await service.voidBatch(record.id, batch: batch)
+        return BatchVoided(batch: batch)
+    }
+
+    @Sendable func enrollmentCodes(_ request: Request, context: MinpingContext) async throws -> Codes {
+        let record = try await evaluation(context, .admin)
+        let count = try await Body.decode(CountRequest.self, request).count
+        let (batch, codes) = try await service.createCodeBatch(record.id, count: count)
+        return Codes(batch: batch, codes: codes)
+    }
+
+    @Sendable func tokens(_ request: Request, context: MinpingContext) async throws -> TokenIssued {
+        let record = try await evaluation(context)
+        let body = try await Body.decode(TokenIssueRequest.self, request)
+        guard let bytes = Data(base64URLEncoded: body.tokenRequest.text),
+              let tokenRequest = try? TokenRequest(bytes: bytes)
+        else { throw Problem(.malformedRequest, "token_request must be a base64url RFC 9578 TokenRequest") }
+        let response = try await service.issueToken(record.id, code: body.code.text, request: tokenRequest)
+        return TokenIssued(tokenResponse: response.bytes.base64URLEncodedString)
+    }
+
+    struct TokenStatusRequest: Decodable { let token: String }
+
+    struct TokenStatus: JSONResponse {
+        let spent: Bool
+        var json: JSONValue { .object([("spent", .bool(spent))]) }
+    }
+
+    /// Whether a token slip was used already (public: only its holder has the token).
+    @Sendable func tokenStatus(_ request: Request, context: MinpingContext) async throws -> TokenStatus {
+        let record = try await evaluation(context)
+        let body = try await Body.decode(TokenStatusRequest.self, request)
+        return TokenStatus(spent: try await service.tokenSpent(record.id, token: body.token))
+    }
+}
