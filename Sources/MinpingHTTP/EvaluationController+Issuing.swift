@@ -102,9 +102,13 @@ extension EvaluationController {
     @Sendable func tokens(_ request: Request, context: MinpingContext) async throws -> TokenIssued {
         let record = try await evaluation(context)
         let body = try await Body.decode(TokenIssueRequest.self, request)
-        guard let bytes = Data(base64URLEncoded: body.tokenRequest.text),
-              let tokenRequest = try? TokenRequest(bytes: bytes)
-        else { throw Problem(.malformedRequest, "token_request must be a base64url RFC 9578 TokenRequest") }
+        let tokenRequest: TokenRequest
+        do {
+            guard let bytes = Data(base64URLEncoded: body.tokenRequest.text) else { throw TokenError.badEncoding }
+            tokenRequest = try TokenRequest(bytes: bytes)
+        } catch {
+            throw Problem(.malformedRequest, "token_request must be a base64url RFC 9578 TokenRequest (\(error))")
+        }
         let response = try await service.issueToken(record.id, code: body.code.text, request: tokenRequest)
         return TokenIssued(tokenResponse: response.bytes.base64URLEncodedString)
     }
