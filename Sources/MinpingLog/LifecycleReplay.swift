@@ -174,7 +174,7 @@ struct LifecycleReplay {
                 throw fail("recount", "the published results differ from a recount of the ballots")
             }
             latestResults = published
-        case let .withheld(subject, star, reason, appeal):
+        case let .withheld(subject, star, reason, _):
             let remedy = Remedy.withhold(subject: subject, star: star, reason: reason)
             if let problem = amendments.problem(with: remedy, definition: definition, results: recount(stage: nil)) {
                 throw fail("remedy", problem)

@@ -147,7 +147,7 @@ public final class PostgresStore: EvaluationStore {
     }
 
     public func setStreetName(street: String, name: String) async throws {
-        try await write { connection in
+        _ = try await write { connection in
             try await connection.query("""
                 INSERT INTO street (slug, name) VALUES (\(street), \(name)) ON CONFLICT (slug) DO UPDATE SET name = excluded.name
                 """, logger: logger)
