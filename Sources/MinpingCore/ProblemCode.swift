@@ -53,3 +53,22 @@ public enum ProblemCode: String, Sendable, CaseIterable, Codable {
         }
     }
 }
+
+/// An error a caller is answered with as a problem (SPEC §7): its code, and so its status, and
+/// its description as the problem's detail. The HTTP edge maps every such error in one place.
+public protocol ProblemCoded: Error, CustomStringConvertible {
+    var problemCode: ProblemCode { get }
+}
+
+extension LifecycleRefusal: ProblemCoded {
+    public var problemCode: ProblemCode { code }
+}
+
+extension DefinitionError: ProblemCoded {
+    /// Every refused definition is `definition_invalid`; ``code`` says which rule it broke.
+    public var problemCode: ProblemCode { .definitionInvalid }
+}
+
+extension RosterError: ProblemCoded {
+    public var problemCode: ProblemCode { .rosterInvalid }
+}

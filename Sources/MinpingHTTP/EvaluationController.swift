@@ -159,13 +159,8 @@ struct EvaluationController {
 
     @Sendable func create(_ request: Request, context: MinpingContext) async throws -> Created {
         try context.require(.admin)
-        let definition: EvaluationDefinition
-        do {
-            definition = try DefinitionParser.parse(bytes: try await Body.bytes(request, limit: DefinitionParser.maximumBytes),
+        let definition = try DefinitionParser.parse(bytes: try await Body.bytes(request, limit: DefinitionParser.maximumBytes),
                                                     file: "request body")
-        } catch let error as DefinitionError {
-            throw ServiceError.definitionInvalid(error.description)
-        }
         _ = try context.require(.admin, street: definition.street)
         let record = try await service.create(definition)
         let log = try await service.logIdentity(record.id)

@@ -51,10 +51,8 @@ extension Problem {
         switch error {
         case let problem as Problem:
             return problem
-        case let error as ServiceError:
-            return Problem(error.code, error.description)
-        case let error as StoreError:
-            return Problem(error.code, "\(error)")
+        case let error as any ProblemCoded:
+            return Problem(error.problemCode, error.description)
         case let error as any StorageFailure where error.meansUnavailable:
             return Problem(.databaseUnavailable, "\(error)")
         case is NIOTooManyBytesError:

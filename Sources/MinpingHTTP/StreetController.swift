@@ -152,7 +152,7 @@ struct StreetController {
             if case let .parserDied(detail) = error {
                 context.logger.warning("a roster upload could not be parsed", metadata: ["reason": "\(detail)", "bytes": "\(bytes.count)"])
             }
-            throw Problem(.rosterInvalid, error.description)
+            throw error
         }
     }
 }

@@ -84,3 +84,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         .refused(.invalidTransition(from: state, action: action))
     }
 }
+
+extension ServiceError: ProblemCoded {
+    public var problemCode: ProblemCode { code }
+}

@@ -324,6 +324,22 @@ public enum StoreError: Error, Equatable, Sendable {
     }
 }
 
+extension StoreError: ProblemCoded {
+    public var problemCode: ProblemCode { code }
+
+    public var description: String {
+        switch self {
+        case let .evaluationExists(id): "evaluation '\(id)' already exists"
+        case let .notFound(what): "not found: \(what)"
+        case let .refused(refusal): refusal.description
+        case .codeInvalid: "the code is not valid or was already used"
+        case .logConflict: "the log kept changing under this step; try again"
+        case .ballotsPending: "ballots are still being written; try again"
+        case let .batchUsed(detail), let .integrity(detail), let .unavailable(detail): detail
+        }
+    }
+}
+
 extension EvaluationRecord {
     /// Moves the lifecycle by a step's events, all or nothing, as ``StoreError/refused(_:)``.
     public mutating func apply(_ events: [LifecycleEvent]) throws(StoreError) {
