@@ -1,5 +1,5 @@
 // OpenSSL's libcrypto (Debian libssl-dev), for the issuing key's RSA private-key operation
-// only (issue 17: BoringSSL's RSA-2048 private operation is about half of OpenSSL 3's here).
+// only (BoringSSL's RSA-2048 private operation is about half as fast as OpenSSL 3's here).
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>

@@ -17,7 +17,7 @@ public struct EvaluationDefinition: Sendable, Equatable {
     /// The same community's previous round (动态增星减星): checked to exist on the same street
     /// when this one is created; read but never checked by `tally` and the verifiers.
     public var previous: String?
-    /// What the printed notices say (SPEC §2, wave 3): when and where, whom to ask, who issues.
+    /// What the printed notices say (SPEC §2): when and where, whom to ask, who issues.
     public var notice: Notice?
 
     public init(
@@ -108,7 +108,7 @@ public struct Member: Sendable, Equatable, Codable {
     }
 }
 
-public enum SubjectKind: String, Sendable, Equatable {
+public enum SubjectKind: String, Sendable, Equatable, Codable {
     case member
     case organization
 }

@@ -102,3 +102,36 @@ extension String {
         return utf8.lexicographicallyPrecedes(other.utf8)
     }
 }
+
+extension JSONValue: Encodable {
+    private struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Written as it is: ``JSONValueEncoder`` keeps the members' order; other encoders may not.
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case let .object(members):
+            var container = encoder.container(keyedBy: Key.self)
+            for (key, value) in members { try container.encode(value, forKey: Key(stringValue: key)) }
+        case let .array(elements):
+            var container = encoder.unkeyedContainer()
+            for element in elements { try container.encode(element) }
+        case let .string(text):
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        case let .int(number):
+            var container = encoder.singleValueContainer()
+            try container.encode(number)
+        case let .bool(flag):
+            var container = encoder.singleValueContainer()
+            try container.encode(flag)
+        case .null:
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
+        }
+    }
+}

@@ -46,7 +46,7 @@ public struct Roster: Sendable, Equatable, Codable {
 
     /// SPEC §7: more than this many member rows is refused whole.
     public static let maximumRows = 10_000
-    /// The header row is looked for among the first this many rows (SPEC §7, wave 3).
+    /// The header row is looked for among the first this many rows (SPEC §7).
     public static let headerSearchRows = 10
 
     /// The header spellings of SPEC §7 in real use, compared after removing spaces (姓  名) and a

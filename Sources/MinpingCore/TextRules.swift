@@ -3,7 +3,7 @@
 ///
 /// - Forbidden everywhere: control characters (C0, C1, U+007F), noncharacters (U+FFFE,
 ///   U+FFFF, …) and bidi controls (U+202A–202E, U+2066–2069), which can make a name on the
-///   公示栏 read backwards. A NUL was stored cut short by SQLite and refused by PostgreSQL.
+///   公示栏 read backwards. SQLite stores a NUL cut short and PostgreSQL refuses it.
 /// - A name must hold at least one visible character: not only spaces, U+200B or U+FEFF.
 /// - Free text of several lines keeps its line breaks and tabs (U+000A, U+000D, U+0009).
 public enum TextRules {

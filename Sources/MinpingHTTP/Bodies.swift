@@ -99,10 +99,10 @@ enum Body {
     }
 }
 
-/// A typed response body, written in the key order SPEC §7 shows (Chinese as UTF-8, slashes
-/// unescaped), so every JSON answer goes through one writer.
-protocol JSONResponse: ResponseGenerator {
-    var json: JSONValue { get }
+/// A typed response body: an `Encodable` struct declared in the key order SPEC §7 shows,
+/// written by ``JSONValueEncoder`` (snake_case keys, `null` for an absent value, Chinese as
+/// UTF-8, slashes unescaped), so every JSON answer goes through one writer.
+protocol JSONResponse: ResponseGenerator, Encodable {
     var status: HTTPResponse.Status { get }
 }
 
@@ -110,19 +110,18 @@ extension JSONResponse {
     var status: HTTPResponse.Status { .ok }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        Body.json(json, status: status)
+        Body.json(try JSONValueEncoder().encode(self), status: status)
     }
 }
 
-/// Results as published (SPEC §3): the typed value, written by its own encoder.
-struct ResultsResponse: JSONResponse {
-    let results: EvaluationResults
-    var json: JSONValue { results.jsonValue }
-}
+/// A value whose JSON form its own type writes (results, history: SPEC §3's canonical form).
+struct Written: JSONResponse {
+    let json: JSONValue
 
-struct HistoryResponse: JSONResponse {
-    let history: StarHistory
-    var json: JSONValue { history.jsonValue }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(json)
+    }
 }
 
 /// A request field that must not be empty or blank.

@@ -8,21 +8,23 @@ import MinpingTokens
 /// Appeals, their resolution with a remedy, and the street's veto (SPEC §6, §7).
 extension EvaluationController {
     struct Appeals: JSONResponse {
-        let appeals: [AppealRecord], definition: EvaluationDefinition, amendments: Amendments
-        var json: JSONValue {
+        struct Appeal: Encodable {
+            let id: String, subject: String?, subjectName: String?, text: String, filedAt: Date
+            let outcome: AppealOutcome?, note: String?
+            /// The remedy an upheld appeal was resolved with, as its log entry gives it.
+            let remedy: JSONValue?
+        }
+
+        let appeals: [Appeal]
+
+        init(appeals: [AppealRecord], definition: EvaluationDefinition, amendments: Amendments) {
             let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
             let remedies = Dictionary(amendments.remedies.compactMap { taken in taken.appeal.map { ($0, taken.remedy) } },
                                       uniquingKeysWith: { first, _ in first })
-            return .object([("appeals", .array(appeals.map { appeal in
-                .object([
-                    ("id", .string(appeal.id)), ("subject", appeal.subject.map(JSONValue.string) ?? .null),
-                    ("subject_name", appeal.subject.flatMap { names[$0] }.map(JSONValue.string) ?? .null),
-                    ("text", .string(appeal.text)), ("filed_at", .string(LogTime.format(appeal.filedAt))),
-                    ("outcome", appeal.outcome.map { .string($0.rawValue) } ?? .null),
-                    ("note", appeal.note.map(JSONValue.string) ?? .null),
-                    ("remedy", remedies[appeal.id].map(\.jsonValue) ?? .null),
-                ])
-            }))])
+            self.appeals = appeals.map { appeal in
+                Appeal(id: appeal.id, subject: appeal.subject, subjectName: appeal.subject.flatMap { names[$0] }, text: appeal.text,
+                       filedAt: appeal.filedAt, outcome: appeal.outcome, note: appeal.note, remedy: remedies[appeal.id]?.jsonValue)
+            }
         }
     }
 
@@ -34,7 +36,6 @@ extension EvaluationController {
     struct AppealFiled: JSONResponse {
         let appeal: String
         var status: HTTPResponse.Status { .created }
-        var json: JSONValue { .object([("appeal", .string(appeal))]) }
     }
 
     struct ResolutionRequest: Decodable {
@@ -82,15 +83,11 @@ extension EvaluationController {
     struct Withheld: JSONResponse {
         let subject: String, star: String
         var status: HTTPResponse.Status { .created }
-        var json: JSONValue { .object([("subject", .string(subject)), ("star", .string(star))]) }
     }
 
     struct Resolved: JSONResponse {
-        let appeal: String, outcome: AppealOutcome, remedy: RemedyKind?
-        var json: JSONValue {
-            .object([("appeal", .string(appeal)), ("outcome", .string(outcome.rawValue))]
-                    + (remedy.map { [("remedy", JSONValue.string($0.rawValue))] } ?? []))
-        }
+        let appeal: String, outcome: AppealOutcome
+        @OmittedIfNil var remedy: RemedyKind?
     }
 
     @Sendable func appeals(_ request: Request, context: MinpingContext) async throws -> Appeals {

@@ -10,13 +10,12 @@ extension EvaluationController {
     struct CountRequest: Decodable { let count: Int }
 
     struct Slips: JSONResponse {
-        let batch: String, kind: SlipBatch.Kind, tokens: [String], codes: [String], urls: [String]
+        let batch: String, kind: SlipBatch.Kind
+        /// A token batch carries `tokens`, a code batch `codes`; never both.
+        @OmittedIfNil var tokens: [String]?
+        @OmittedIfNil var codes: [String]?
+        let urls: [String]
         var status: HTTPResponse.Status { .created }
-        var json: JSONValue {
-            .object([("batch", .string(batch)), ("kind", .string(kind.rawValue))]
-                    + (kind == .token ? [("tokens", JSONValue.array(tokens.map(JSONValue.string)))] : [("codes", .array(codes.map(JSONValue.string)))])
-                    + [("urls", .array(urls.map(JSONValue.string)))])
-        }
     }
 
     struct SlipsRequest: Decodable {
@@ -26,31 +25,37 @@ extension EvaluationController {
     }
 
     struct Batches: JSONResponse {
-        let batches: [SlipBatch], electorate: Int, slips: Int, codes: Int
-        var json: JSONValue {
-            .object([
-                ("batches", .array(batches.map { batch in
-                    .object([("batch", .string(batch.id)), ("kind", .string(batch.kind.rawValue)), ("count", .int(batch.count)),
-                             ("used", batch.kind == .code ? .int(batch.used) : .null),
-                             ("created_at", .string(LogTime.format(batch.createdAt))), ("voided", .bool(batch.voided)),
-                             ("voidable", .bool(batch.kind == .code && !batch.voided && batch.used == 0))])
-                })),
-                // What the console's counters say: printed and still printable this round.
-                ("electorate", .int(electorate)), ("slips", .int(slips)), ("codes", .int(codes)),
-                ("left", .int(max(0, electorate - slips - codes))),
-            ])
+        struct Batch: Encodable {
+            let batch: String, kind: SlipBatch.Kind, count: Int
+            /// Codes used so far; a token batch cannot tell (its tokens are blind).
+            let used: Int?
+            let createdAt: Date, voided: Bool, voidable: Bool
+        }
+
+        let batches: [Batch]
+        // What the console's counters say: printed and still printable this round.
+        let electorate: Int, slips: Int, codes: Int, left: Int
+
+        init(batches: [SlipBatch], electorate: Int, slips: Int, codes: Int) {
+            self.batches = batches.map { batch in
+                Batch(batch: batch.id, kind: batch.kind, count: batch.count, used: batch.kind == .code ? batch.used : nil,
+                      createdAt: batch.createdAt, voided: batch.voided, voidable: batch.kind == .code && !batch.voided && batch.used == 0)
+            }
+            self.electorate = electorate
+            self.slips = slips
+            self.codes = codes
+            left = max(0, electorate - slips - codes)
         }
     }
 
     struct BatchVoided: JSONResponse {
         let batch: String
-        var json: JSONValue { .object([("batch", .string(batch)), ("voided", .bool(true))]) }
+        var voided = true
     }
 
     struct Codes: JSONResponse {
         let batch: String, codes: [String]
         var status: HTTPResponse.Status { .created }
-        var json: JSONValue { .object([("batch", .string(batch)), ("codes", .array(codes.map(JSONValue.string)))]) }
     }
 
     struct TokenIssueRequest: Decodable {
@@ -62,7 +67,6 @@ extension EvaluationController {
     struct TokenIssued: JSONResponse {
         let tokenResponse: String
         var status: HTTPResponse.Status { .created }
-        var json: JSONValue { .object([("token_response", .string(tokenResponse))]) }
     }
 
     @Sendable func slips(_ request: Request, context: MinpingContext) async throws -> Slips {
@@ -71,11 +75,11 @@ extension EvaluationController {
         switch body.kind ?? .token {
         case .token:
             let (batch, tokens) = try await service.issueSlipBatch(record.id, count: body.count)
-            return Slips(batch: batch, kind: .token, tokens: tokens.map(\.base64URL), codes: [],
+            return Slips(batch: batch, kind: .token, tokens: tokens.map(\.base64URL), codes: nil,
                          urls: tokens.map { service.slipURL(record.id, token: $0) })
         case .code:
             let (batch, codes) = try await service.createCodeBatch(record.id, count: body.count)
-            return Slips(batch: batch, kind: .code, tokens: [], codes: codes, urls: codes.map { service.codeSlipURL(record.id, code: $0) })
+            return Slips(batch: batch, kind: .code, tokens: nil, codes: codes, urls: codes.map { service.codeSlipURL(record.id, code: $0) })
         }
     }
 
@@ -117,7 +121,6 @@ extension EvaluationController {
 
     struct TokenStatus: JSONResponse {
         let spent: Bool
-        var json: JSONValue { .object([("spent", .bool(spent))]) }
     }
 
     /// Whether a token slip was used already (public: only its holder has the token).

@@ -64,85 +64,92 @@ struct EvaluationController {
     struct Created: JSONResponse {
         let id: String, state: EvaluationState, origin: String, tokenKeyID: String, logVerifierKey: String
         var status: HTTPResponse.Status { .created }
-        var json: JSONValue {
-            .object([("id", .string(id)), ("state", .string(state.rawValue)), ("origin", .string(origin)),
-                     ("token_key_id", .string(tokenKeyID)), ("log_verifier_key", .string(logVerifierKey))])
-        }
     }
 
+    /// `GET /evaluations/{id}` (SPEC §7).
     struct Evaluation: JSONResponse {
-        let record: EvaluationRecord, definition: EvaluationDefinition, logVerifierKey: String, tokenKey: TokenPublicKey
-        let witnesses: [WitnessStatus]
+        struct Subject: Encodable {
+            let id: String, name: String, kind: SubjectKind
+            @OmittedIfNil var organization: String?
+            @OmittedIfNil var organizationName: String?
+        }
+
+        struct Option: Encodable { let id: String, label: String }
+
+        struct Witness: Encodable { let name: String, key: String, size: Int }
+
+        let id: String, title: String, street: String
         /// The street's display name (`minping streets`), nil when it has none.
         let streetName: String?
-        /// The current round's subjects after round 1 (a supplementary round rates only them).
-        let roundSubjects: Set<String>?
-        var json: JSONValue {
-            let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
-            let members: [JSONValue] = definition.members.map { member in
-                var fields: [(String, JSONValue)] = [("id", .string(member.id)), ("name", .string(member.name)), ("kind", .string("member"))]
-                if let organization = member.organization {
-                    fields.append(("organization", .string(organization)))
-                    fields.append(("organization_name", .string(organizations[organization] ?? "")))
-                }
-                return .object(fields)
-            }
-            let orgs: [JSONValue] = definition.organizations.map {
-                .object([("id", .string($0.id)), ("name", .string($0.name)), ("kind", .string("organization"))])
-            }
-            return .object([
-                ("id", .string(record.id)), ("title", .string(definition.title)), ("street", .string(record.street)),
-                ("street_name", streetName.map(JSONValue.string) ?? .null),
-                ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
-                ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
-                ("slips", .int(record.lifecycle.slips)), ("codes", .int(record.lifecycle.codes)),
-                ("publicity_days", .int(definition.publicityDays)),
-                ("previous", definition.previous.map(JSONValue.string) ?? .null),
-                ("created_at", .string(LogTime.format(record.createdAt))),
-                ("preliminary_at", record.lifecycle.preliminaryAt.map { .string(LogTime.format($0)) } ?? .null),
-                ("publicity_until", record.lifecycle.publicityDeadline.map { .string(LogTime.format($0)) } ?? .null),
-                ("appeals_pending", .int(record.lifecycle.unresolvedAppeals)),
-                // SPEC §6: the round being voted or last voted, its subjects after round 1, and
-                // whether a remedy changed results that are not yet published again.
-                ("round", .int(record.lifecycle.round)),
-                ("round_subjects", roundSubjects.map { ids in
-                    .array(definition.subjects.map(\.id).filter(ids.contains).map(JSONValue.string))
-                } ?? .null),
-                ("republication_due", .bool(record.lifecycle.republicationDue)),
-                ("log_verifier_key", .string(logVerifierKey)),
-                // Each witness and the largest checkpoint size it cosigned (SPEC §5).
-                ("witnesses", .array(witnesses.map {
-                    .object([("name", .string($0.name)), ("key", .string($0.verifierKey)), ("size", .int($0.size))])
-                })),
-                // The voting page's blind-issuance client checks the key id against the key.
-                ("token_key_spki", .string(tokenKey.spki.base64EncodedString())), ("token_key_id", .string(tokenKey.tokenKeyID.hex)),
-                ("subjects", .array(members + orgs)),
-                ("options", .array(definition.options.map { .object([("id", .string($0.id)), ("label", .string($0.label))]) })),
-            ])
+        let community: String?, state: EvaluationState
+        let electorate: Int, issued: Int, ballots: Int, slips: Int, codes: Int, publicityDays: Int
+        let previous: String?, createdAt: Date, preliminaryAt: Date?, publicityUntil: Date?, appealsPending: Int
+        // SPEC §6: the round being voted or last voted, its subjects after round 1 (a
+        // supplementary round rates only them), and whether a remedy changed results that are
+        // not yet published again.
+        let round: Int, roundSubjects: [String]?, republicationDue: Bool
+        let logVerifierKey: String
+        /// Each witness and the largest checkpoint size it cosigned (SPEC §5).
+        let witnesses: [Witness]
+        // The voting page's blind-issuance client checks the key id against the key.
+        let tokenKeySPKI: String, tokenKeyID: String
+        let subjects: [Subject], options: [Option]
+
+        init(record: EvaluationRecord, definition: EvaluationDefinition, logVerifierKey: String, tokenKey: TokenPublicKey,
+             witnesses: [WitnessStatus], streetName: String?, roundSubjects: Set<String>?) {
+            let branches = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
+            id = record.id
+            title = definition.title
+            street = record.street
+            self.streetName = streetName
+            community = definition.community
+            state = record.state
+            electorate = record.electorate
+            issued = record.issued
+            ballots = record.ballots
+            slips = record.lifecycle.slips
+            codes = record.lifecycle.codes
+            publicityDays = definition.publicityDays
+            previous = definition.previous
+            createdAt = record.createdAt
+            preliminaryAt = record.lifecycle.preliminaryAt
+            publicityUntil = record.lifecycle.publicityDeadline
+            appealsPending = record.lifecycle.unresolvedAppeals
+            round = record.lifecycle.round
+            self.roundSubjects = roundSubjects.map { ids in definition.subjects.map(\.id).filter(ids.contains) }
+            republicationDue = record.lifecycle.republicationDue
+            self.logVerifierKey = logVerifierKey
+            self.witnesses = witnesses.map { Witness(name: $0.name, key: $0.verifierKey, size: $0.size) }
+            tokenKeySPKI = tokenKey.spki.base64EncodedString()
+            tokenKeyID = tokenKey.tokenKeyID.hex
+            subjects = definition.members.map {
+                Subject(id: $0.id, name: $0.name, kind: .member, organization: $0.organization,
+                        organizationName: $0.organization.map { branches[$0] ?? "" })
+            } + definition.organizations.map { Subject(id: $0.id, name: $0.name, kind: .organization) }
+            options = definition.options.map { Option(id: $0.id, label: $0.label) }
         }
     }
 
-    /// One line of `GET /evaluations` (SPEC §7).
+    /// `GET /evaluations` (SPEC §7).
     struct Listed: JSONResponse {
-        let evaluations: [(record: EvaluationRecord, definition: EvaluationDefinition)]
-        let streetNames: [String: String]
-        var json: JSONValue {
-            .object([("evaluations", .array(evaluations.map { record, definition in
-                .object([
-                    ("id", .string(record.id)), ("title", .string(definition.title)), ("street", .string(record.street)),
-                    ("street_name", streetNames[record.street].map(JSONValue.string) ?? .null),
-                    ("community", definition.community.map(JSONValue.string) ?? .null), ("state", .string(record.state.rawValue)),
-                    ("electorate", .int(record.electorate)), ("issued", .int(record.issued)), ("ballots", .int(record.ballots)),
-                    ("previous", definition.previous.map(JSONValue.string) ?? .null),
-                    ("created_at", .string(LogTime.format(record.createdAt))),
-                ])
-            }))])
+        struct Line: Encodable {
+            let id: String, title: String, street: String, streetName: String?, community: String?, state: EvaluationState
+            let electorate: Int, issued: Int, ballots: Int, previous: String?, createdAt: Date
+        }
+
+        let evaluations: [Line]
+
+        init(evaluations: [(record: EvaluationRecord, definition: EvaluationDefinition)], streetNames: [String: String]) {
+            self.evaluations = evaluations.map { record, definition in
+                Line(id: record.id, title: definition.title, street: record.street, streetName: streetNames[record.street],
+                     community: definition.community, state: record.state, electorate: record.electorate, issued: record.issued,
+                     ballots: record.ballots, previous: definition.previous, createdAt: record.createdAt)
+            }
         }
     }
 
     struct StateChanged: JSONResponse {
         let state: EvaluationState
-        var json: JSONValue { .object([("state", .string(state.rawValue))]) }
     }
 
     struct AnnulRequest: Decodable { let reason: NonEmpty }
@@ -150,10 +157,21 @@ struct EvaluationController {
     struct Accepted: JSONResponse {
         let tracker: String
         var status: HTTPResponse.Status { .accepted }
-        var json: JSONValue { .object([("tracker", .string(tracker))]) }
     }
 
     struct PublishRequest: Decodable { let stage: ResultsStage }
+
+    /// A ballot accepted but not yet in the log: ask again shortly.
+    struct ReceiptPending: JSONResponse {
+        var status: HTTPResponse.Status { .accepted }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode("pending", forKey: .status)
+        }
+
+        enum CodingKeys: CodingKey { case status }
+    }
 
     // MARK: Routes
 
@@ -259,21 +277,21 @@ struct EvaluationController {
         return Accepted(tracker: try await service.castBallot(id, token: body.token, ratings: body.ratings))
     }
 
-    @Sendable func publish(_ request: Request, context: MinpingContext) async throws -> ResultsResponse {
+    @Sendable func publish(_ request: Request, context: MinpingContext) async throws -> Written {
         let record = try await evaluation(context, .admin)
         let stage = try await Body.decode(PublishRequest.self, request).stage
-        return ResultsResponse(results: try await service.publish(record.id, stage: stage))
+        return Written(json: try await service.publish(record.id, stage: stage).jsonValue)
     }
 
-    @Sendable func results(_ request: Request, context: MinpingContext) async throws -> ResultsResponse {
+    @Sendable func results(_ request: Request, context: MinpingContext) async throws -> Written {
         let record = try await evaluation(context)
-        return ResultsResponse(results: try await service.results(record.id))
+        return Written(json: try await service.results(record.id).jsonValue)
     }
 
     /// Stars over the rounds along `previous` (SPEC §7).
-    @Sendable func history(_ request: Request, context: MinpingContext) async throws -> HistoryResponse {
+    @Sendable func history(_ request: Request, context: MinpingContext) async throws -> Written {
         let record = try await evaluation(context)
-        return HistoryResponse(history: try await service.history(record.id))
+        return Written(json: try await service.history(record.id).jsonValue)
     }
 
     @Sendable func receipt(_ request: Request, context: MinpingContext) async throws -> Response {
@@ -281,7 +299,7 @@ struct EvaluationController {
         let tracker = try context.parameters.require("tracker")
         switch try await service.receipt(record.id, tracker: tracker) {
         case let .receipt(text): return Body.text(text)
-        case .pending: return Body.json(.object([("status", .string("pending"))]), status: .accepted)
+        case .pending: return try ReceiptPending().response(from: request, context: context)
         case .notFound: throw Problem(.notFound, "no ballot has this tracker")
         }
     }
@@ -307,7 +325,7 @@ struct EvaluationController {
         let pageEnd = overflow ? Int.max : sum
         let end = try bound("end") ?? pageEnd
         guard end >= start else { throw Problem(.malformedRequest, "need start <= end") }
-        return Body.json(try await service.publicEntries(record.id, range: start..<min(end, pageEnd)))
+        return Body.json(try JSONValueEncoder().encode(try await service.publicEntries(record.id, range: start..<min(end, pageEnd))))
     }
 
     @Sendable func bundle(_ request: Request, context: MinpingContext) async throws -> Response {

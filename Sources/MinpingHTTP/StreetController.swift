@@ -21,20 +21,22 @@ struct StreetController {
 
     struct Identity: JSONResponse {
         let role: String, street: String?, streetName: String?
-        var json: JSONValue {
-            .object([("role", .string(role)), ("street", street.map(JSONValue.string) ?? .null),
-                     ("street_name", streetName.map(JSONValue.string) ?? .null)])
-        }
     }
 
     struct Streets: JSONResponse {
-        let names: [String: String]
-        var status: HTTPResponse.Status = .ok
-        var json: JSONValue {
-            .object([("streets", .array(names.sorted { $0.key < $1.key }.map { street, name in
-                .object([("street", .string(street)), ("name", .string(name))])
-            }))])
+        struct Street: Encodable { let street: String, name: String }
+
+        let streets: [Street]
+        private let created: Bool
+
+        init(names: [String: String], created: Bool = false) {
+            streets = names.sorted { $0.key < $1.key }.map { Street(street: $0.key, name: $0.value) }
+            self.created = created
         }
+
+        var status: HTTPResponse.Status { created ? .created : .ok }
+
+        enum CodingKeys: CodingKey { case streets }
     }
 
     struct StreetNameRequest: Decodable {
@@ -53,7 +55,7 @@ struct StreetController {
         try context.require(.operator)
         let body = try await Body.decode(StreetNameRequest.self, request)
         try await service.setStreetName(street: body.street, name: body.name)
-        return Streets(names: try await service.streetNames(), status: .created)
+        return Streets(names: try await service.streetNames(), created: true)
     }
 
     /// The caller's role and street, so a console can check a key at sign-in.
@@ -65,62 +67,76 @@ struct StreetController {
         return Identity(role: key.role.rawValue, street: key.street, streetName: key.street.flatMap { names[$0] })
     }
 
+    /// `POST /rosters` (SPEC §7): the roster as read, and with `?previous=` how each member
+    /// matched the previous round and who left.
     struct RosterRead: JSONResponse {
-        let roster: Roster
-        /// With `?previous=`: how each member matched the previous round, and who left.
-        var matching: (chain: IdentityChain, matches: [IdentityChain.Match], left: [Subject])?
+        struct Branch: Encodable { let id: String, name: String }
 
-        var json: JSONValue {
-            let previous = matching?.chain.rounds.first
-            let branchNames = Dictionary((previous?.organizations ?? []).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-            let previousMembers = Dictionary((previous?.members ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            func earlier(_ id: String) -> JSONValue {
-                guard let member = previousMembers[id] else { return .null }
-                return .object([("id", .string(id)), ("name", .string(member.name)),
-                                ("organization", member.organization.flatMap { branchNames[$0] }.map(JSONValue.string) ?? .null)])
+        /// A member of the previous round a row matched or may match.
+        struct Earlier: Encodable { let id: String, name: String, organization: String? }
+
+        struct Member: Encodable {
+            let id: String, name: String, organization: String?, row: Int?
+            @OmittedIfNil var match: String?
+            /// null when the match is to a member no longer in the previous round's list.
+            @OmittedIfNil var previous: Earlier??
+            @OmittedIfNil var candidates: [Earlier?]?
+        }
+
+        struct Skipped: Encodable { let row: Int, reason: String }
+
+        struct RowError: Encodable { let row: Int, column: String, message: String }
+
+        struct Left: Encodable { let id: String, kind: SubjectKind, name: String, organization: String? }
+
+        let organizations: [Branch], members: [Member], errors: [RowError]
+        // What a clerk needs to trust the reading: where the table starts, which sheet was
+        // read, which rows were left out and why, and whether leaving out the rows in error is
+        // safe (not when many are: a misread file).
+        let headerRow: Int, idsGiven: Bool, sheet: String?, sheets: [String], skipped: [Skipped]
+        let errorSummary: [String], partialAllowed: Bool
+        @OmittedIfNil var previous: String?
+        @OmittedIfNil var left: [Left]?
+
+        init(roster: Roster, matching: (chain: IdentityChain, matches: [IdentityChain.Match], left: [Subject])? = nil) {
+            let round = matching?.chain.rounds.first
+            let branchNames = Dictionary((round?.organizations ?? []).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let previousMembers = Dictionary((round?.members ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            func earlier(_ id: String) -> Earlier? {
+                previousMembers[id].map { Earlier(id: id, name: $0.name, organization: $0.organization.flatMap { branchNames[$0] }) }
             }
-            var fields: [(String, JSONValue)] = [
-                ("organizations", .array(roster.organizations.map { .object([("id", .string($0.id)), ("name", .string($0.name))]) })),
-                ("members", .array(roster.members.enumerated().map { index, member in
-                    var fields: [(String, JSONValue)] = [
-                        ("id", .string(member.id)), ("name", .string(member.name)),
-                        ("organization", member.organization.map(JSONValue.string) ?? .null),
-                        ("row", index < roster.rows.count ? .int(roster.rows[index]) : .null),
-                    ]
-                    switch matching?.matches[index] {
-                    case let .matched(id)?:
-                        fields += [("match", .string("matched")), ("previous", earlier(id))]
-                    case .new?:
-                        fields.append(("match", .string("new")))
-                    case let .ambiguous(candidates)?:
-                        fields += [("match", .string("ambiguous")), ("candidates", .array(candidates.map(earlier)))]
-                    case nil:
-                        break
-                    }
-                    return .object(fields)
-                })),
-                ("errors", .array(roster.errors.map {
-                    .object([("row", .int($0.row)), ("column", .string($0.column)), ("message", .string($0.message))])
-                })),
-                // What a clerk needs to trust the reading (SPEC §7, wave 3): where the table
-                // starts, which sheet was read, which rows were left out and why, and whether
-                // leaving out the rows in error is safe (not when many are: a misread file).
-                ("header_row", .int(roster.headerRow)),
-                ("ids_given", .bool(roster.idsGiven)),
-                ("sheet", roster.sheet.map(JSONValue.string) ?? .null),
-                ("sheets", .array(roster.sheets.map(JSONValue.string))),
-                ("skipped", .array(roster.skipped.map { .object([("row", .int($0.row)), ("reason", .string($0.reason))]) })),
-                ("error_summary", .array(roster.errorSummary.map(JSONValue.string))),
-                ("partial_allowed", .bool(roster.partialAllowed)),
-            ]
-            if let matching, let previous {
-                fields.append(("previous", .string(previous.id)))
-                fields.append(("left", .array(matching.left.map { subject in
-                    .object([("id", .string(subject.id)), ("kind", .string(subject.kind.rawValue)), ("name", .string(subject.name)),
-                             ("organization", subject.organization.flatMap { branchNames[$0] }.map(JSONValue.string) ?? .null)])
-                })))
+            organizations = roster.organizations.map { Branch(id: $0.id, name: $0.name) }
+            members = roster.members.enumerated().map { index, member in
+                var line = Member(id: member.id, name: member.name, organization: member.organization,
+                                  row: index < roster.rows.count ? roster.rows[index] : nil)
+                switch matching?.matches[index] {
+                case let .matched(id)?:
+                    line.match = "matched"
+                    line.previous = .some(earlier(id))
+                case .new?:
+                    line.match = "new"
+                case let .ambiguous(candidates)?:
+                    line.match = "ambiguous"
+                    line.candidates = candidates.map(earlier)
+                case nil:
+                    break
+                }
+                return line
             }
-            return .object(fields)
+            errors = roster.errors.map { RowError(row: $0.row, column: $0.column, message: $0.message) }
+            headerRow = roster.headerRow
+            idsGiven = roster.idsGiven
+            sheet = roster.sheet
+            sheets = roster.sheets
+            skipped = roster.skipped.map { Skipped(row: $0.row, reason: $0.reason) }
+            errorSummary = roster.errorSummary
+            partialAllowed = roster.partialAllowed
+            if let matching, let round {
+                previous = round.id
+                left = matching.left.map { subject in
+                    Left(id: subject.id, kind: subject.kind, name: subject.name, organization: subject.organization.flatMap { branchNames[$0] })
+                }
+            }
         }
     }
 

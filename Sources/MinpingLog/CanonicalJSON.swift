@@ -174,8 +174,8 @@ private struct Parser {
         try expect("\"")
         var text = ""
         var run = position
-        // Validated from contiguous memory (the slice's generic path was a tenth of a whole
-        // bundle verification). `String(decoding:)` is the specialised path but repairs
+        // Validated from contiguous memory: the slice's generic path is slow, and this runs for
+        // every string of every entry. `String(decoding:)` is the specialised path but repairs
         // invalid UTF-8 with U+FFFD, so a part whose bytes changed was not valid UTF-8.
         func flush(_ end: Int) throws(CanonicalJSONError) {
             let part: String? = bytes.withUnsafeBufferPointer { buffer in

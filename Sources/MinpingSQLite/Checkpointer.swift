@@ -3,11 +3,11 @@ import GRDB
 import Metrics
 import Synchronization
 
-/// Moves the WAL into the database file off the commit path (issue 17).
+/// Moves the WAL into the database file off the commit path.
 ///
 /// SQLite's automatic checkpoint runs inside whichever commit pushes the WAL past its limit,
-/// so a ballot's group commit now and then also copied megabytes into the database file and
-/// synced it: the ballot path's worst latencies. Here the writer's limit is raised to a
+/// so a ballot's group commit would now and then also copy megabytes into the database file
+/// and sync it: the ballot path's worst latencies. Here the writer's limit is raised to a
 /// backstop (``SQLiteStore/walBackstopPages``), and after writes a PASSIVE checkpoint runs on a
 /// connection of its own, at most one at a time and at most every 35 ms: small, frequent
 /// checkpoints hold the disk for less time than large ones (BENCHMARKS.md: the interval swept

@@ -113,7 +113,7 @@ extension SQLiteStore {
                 """)
         }
         migrator.registerMigration("v3") { db in
-            // A used code keeps the answer it got (SPEC §4, issue 14): the same request sent
+            // A used code keeps the answer it got (SPEC §4): the same request sent
             // again after a lost answer gets the same TokenResponse.
             try db.execute(sql: """
                 ALTER TABLE enrollment_code ADD COLUMN request TEXT;
@@ -121,7 +121,7 @@ extension SQLiteStore {
                 """)
         }
         migrator.registerMigration("v4") { db in
-            // Ballots and log entries move to rowid tables (issue 17). A row of either is about
+            // Ballots and log entries move to rowid tables. A row of either is about
             // 1.5 KB (token and 40 ratings); a WITHOUT ROWID table keeps at most about 1 KB of a
             // row in its 4 KB page and spilled the rest of every row to an overflow page, so
             // integration's UPDATE of `seq` rewrote a leaf, an overflow page and the freelist
@@ -159,7 +159,7 @@ extension SQLiteStore {
                 """)
         }
         migrator.registerMigration("v5") { db in
-            // A ballot's row is written once, when it is cast, and never updated (issue 17):
+            // A ballot's row is written once, when it is cast, and never updated:
             // setting its log position in the row rewrote one more random page per ballot at
             // integration. Ballots not yet in the log are listed by nonce in a small table that
             // integration empties; where a logged ballot stands is kept by tracker, for receipts.

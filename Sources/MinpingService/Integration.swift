@@ -49,8 +49,8 @@ extension EvaluationService {
         return total
     }
 
-    /// Ballots per integration step (issue 17: steps of 500 held SQLite's one writer for tens
-    /// of milliseconds while voters queued behind them; see BENCHMARKS.md).
+    /// Ballots per integration step: a step of 500 holds SQLite's one writer for tens of
+    /// milliseconds while voters queue behind it (BENCHMARKS.md).
     static let integrationBatch = 100
 
     /// Ballots per step when voting ends (close, annul): ballots are held at the door then, so

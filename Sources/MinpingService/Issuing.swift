@@ -22,7 +22,7 @@ extension EvaluationService {
         var lifecycle = try await record(id).lifecycle
         let context = try await currentContext(id, round: lifecycle.round)
         try Self.checked { () throws(LifecycleRefusal) in try lifecycle.apply(.slipsIssued(count: count)) }
-        // One private-key operation per slip, on every core (issue 17).
+        // One private-key operation per slip, on every core.
         let key = context.issuingKey, challenge = context.challenge
         let tokens = try Array(0..<count).parallelMap(minimum: 16) { _ in
             Result { () throws(TokenError) in try key.signSlip(for: challenge) }

@@ -34,22 +34,18 @@ extension EvaluationService {
 
     /// The public view of entries `range` (SPEC §5): every non-ballot entry in full; for a
     /// ballot only its index, tracker and leaf hash.
-    public nonisolated func publicEntries(_ id: String, range: Range<Int>) async throws -> JSONValue {
+    public nonisolated func publicEntries(_ id: String, range: Range<Int>) async throws -> EntriesPage {
         _ = try await record(id)
         let size = try await store.logSize(evaluation: id)
         let entries = try await store.entries(evaluation: id, range: range.clamped(to: 0..<size))
-        let views: [JSONValue] = try entries.map { stored in
+        return EntriesPage(size: size, entries: try entries.map { stored in
             let (entry, event) = try read(id, stored)
             if case let .ballot(token, ratings) = event {
-                return .object([
-                    ("index", .int(entry.seq)), ("type", .string("ballot")),
-                    ("tracker", .string(Tracker.of(token: token, ratings: ratings))), ("leaf_hash", .string(stored.leafHash.hex)),
-                ])
+                return EntriesPage.Entry(index: entry.seq, type: "ballot", tracker: Tracker.of(token: token, ratings: ratings),
+                                         leafHash: stored.leafHash.hex)
             }
-            return .object([("index", .int(entry.seq)), ("entry", .object(entry.members)),
-                            ("leaf_hash", .string(stored.leafHash.hex))])
-        }
-        return .object([("size", .int(size)), ("entries", .array(views))])
+            return EntriesPage.Entry(index: entry.seq, entry: .object(entry.members), leafHash: stored.leafHash.hex)
+        })
     }
 
     /// Everything a reviewer needs (SPEC §5, Bundle). Pending ballots are integrated first,
@@ -224,4 +220,27 @@ struct Recount: Sendable {
     func results(stage: ResultsStage? = nil) -> EvaluationResults {
         amendments.results(of: tallies, stage: stage)
     }
+}
+
+/// A page of the public log (SPEC §7 `GET /evaluations/{id}/entries`).
+public struct EntriesPage: Encodable, Sendable {
+    public struct Entry: Encodable, Sendable {
+        public let index: Int
+        /// A ballot shows only its type and tracker; every other entry is shown in full.
+        @OmittedIfNil public var type: String?
+        @OmittedIfNil public var tracker: String?
+        @OmittedIfNil public var entry: JSONValue?
+        public let leafHash: String
+
+        init(index: Int, type: String? = nil, tracker: String? = nil, entry: JSONValue? = nil, leafHash: String) {
+            self.index = index
+            self.type = type
+            self.tracker = tracker
+            self.entry = entry
+            self.leafHash = leafHash
+        }
+    }
+
+    public let size: Int
+    public let entries: [Entry]
 }

@@ -2,8 +2,9 @@ import Foundation
 import MinpingCore
 
 /// Everything the service keeps. Each write is one transaction named for what it means, so an
-/// implementation (SQLite now, PostgreSQL later) keeps the invariants by itself: a token is
-/// spent once, a ballot once accepted is never lost, the log and the state never disagree.
+/// implementation (SQLite, PostgreSQL, the tests' in-memory store) keeps the invariants by
+/// itself: a token is spent once, a ballot once accepted is never lost, the log and the state
+/// never disagree.
 /// `MinpingTestSupport` runs one contract suite against every implementation.
 public protocol EvaluationStore: Sendable {
     // MARK: API keys

@@ -1,10 +1,9 @@
 import Foundation
 
 /// libxml2, which Foundation's XMLParser uses on Linux, keeps global state: an XLSX roster
-/// parsed while `results.xlsx` was being built with XMLDocument crashed the server with a
-/// segmentation fault (schemathesis found it). `results.xlsx` is now written as text
-/// (``XMLWriter``), and every parser is made, run and released under this lock; each is
-/// milliseconds of work on a bounded input.
+/// parsed while `results.xlsx` is built with XMLDocument can crash the process with a
+/// segmentation fault. So `results.xlsx` is written as text (``XMLWriter``), and every parser
+/// is made, run and released under this lock; each is milliseconds of work on a bounded input.
 enum LibXML {
     private static let lock = NSLock()
 

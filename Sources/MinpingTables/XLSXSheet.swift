@@ -275,7 +275,7 @@ final class XMLEvents: NSObject, XMLParserDelegate {
     }
 
     /// Parses one part, stopping at the first error `handle` throws. A part that is not valid
-    /// UTF-8 is refused before libxml2 sees it (malformed sequences crashed the process inside
+    /// UTF-8 is refused before libxml2 sees it (malformed sequences crash the process inside
     /// FoundationXML).
     static func parse(_ data: Data, part: String, _ handle: @escaping (Event) throws(RosterError) -> Void) throws(RosterError) {
         guard String(validating: data, as: UTF8.self) != nil else {

@@ -1,7 +1,7 @@
 import COpenSSL
 import Foundation
 
-/// The issuing key's RSA private-key operations, done by OpenSSL's libcrypto (issue 17):
+/// The issuing key's RSA private-key operations, done by OpenSSL's libcrypto:
 /// RSASSA-PSS signing of slips and the raw RSASP1 of a blind signature. OpenSSL 3's RSA-2048
 /// private operation is about twice BoringSSL's on this project's machines (`tools/bench-tokens`).
 /// Everything else (key generation, public-key operations, verification) stays with

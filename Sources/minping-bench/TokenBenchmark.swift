@@ -27,8 +27,8 @@ enum TokenBenchmark {
         }
         let request = try client.request().request
         let respondRate = try measure(seconds) { _ = try key.respond(to: request) }
-        // The same RSA-PSS signature with swift-crypto's BoringSSL, as slips were signed before
-        // issue 17 moved the private operation to OpenSSL.
+        // The same RSA-PSS signature with swift-crypto's BoringSSL: the baseline that says
+        // whether the private operation still belongs with OpenSSL.
         let boring = try _RSA.Signing.PrivateKey(pemRepresentation: key.pem)
         let digest = SHA384.hash(data: Data("bench".utf8))
         let boringRate = try measure(seconds) { _ = try boring.signature(for: digest, padding: .PSS) }

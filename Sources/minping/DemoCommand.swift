@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import MinpingCore
 import MinpingLog
-import MinpingPostgres
 import MinpingService
 import MinpingSQLite
 import MinpingStore
@@ -190,30 +189,4 @@ final class DemoClock: Sendable {
 final class DemoCounter: Sendable {
     private let value = Mutex(0)
     func increment() -> Int { value.withLock { $0 += 1; return $0 } }
-}
-
-
-/// `minping audit export --evaluation ID --out DIR [--db FILE] [--key-file FILE]`.
-struct AuditExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Write an evaluation's reviewer bundle to a directory.")
-
-    @Option(help: "The evaluation id.")
-    var evaluation: String
-
-    @Option(help: "The directory to write (definition.json, entries.jsonl, checkpoints/, keys.json, results.json).")
-    var out: String
-
-    @OptionGroup var database: DatabaseOptions
-
-    func run() async throws {
-        guard PostgresURL.isPostgres(database.db) || FileManager.default.fileExists(atPath: database.db) else {
-            throw CLIError(message: "\(database.db): no such database")
-        }
-        let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
-        let bundle = try await service.bundle(evaluation)
-        try bundle.write(to: URL(fileURLWithPath: out))
-        Console.out("wrote \(out): \(bundle.entries.count) entries, \(bundle.checkpoints.count) checkpoints")
-        Console.out("verify: minping audit verify \(out) --log-key '\(bundle.keys.logVerifierKey)'")
-    }
 }

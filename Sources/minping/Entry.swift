@@ -35,31 +35,3 @@ enum Entry {
         }
     }
 }
-
-struct MinpingCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "minping",
-        abstract: "民评 Minping: residents' satisfaction evaluations of party members and organizations.",
-        subcommands: [ServeCommand.self, KeysCommand.self, SlipsCommand.self, DemoCommand.self, TallyCommand.self, AuditCommand.self,
-                      MigrateCommand.self, WitnessCommand.self, StreetsCommand.self, ParseRosterCommand.self]
-    )
-}
-
-/// A refusal meant for the person at the terminal: printed as it is, never as a stack trace.
-struct CLIError: Error {
-    static let badInput: Int32 = 2
-    static let checkFailed: Int32 = 1
-
-    var message: String
-    var exitCode: Int32 = CLIError.badInput
-}
-
-enum Console {
-    static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
-    }
-
-    static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
-    }
-}

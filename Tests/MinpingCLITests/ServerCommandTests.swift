@@ -105,7 +105,7 @@ struct ServerCommandTests {
     }
 }
 
-/// Issue 27: uploaded rosters are parsed in a child process (`minping parse-roster`), so a
+/// Uploaded rosters are parsed in a child process (`minping parse-roster`), so a
 /// crash, an exhausted limit or a hang costs one request, never the server.
 @Suite("minping parse-roster and the child-process roster reader")
 struct ParseRosterTests {

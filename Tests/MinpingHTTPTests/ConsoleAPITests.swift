@@ -7,7 +7,7 @@ import MinpingTestSupport
 import NIOCore
 import Testing
 
-/// What the street console (issue 12) reads and sends besides the lifecycle: the list of
+/// What the street console reads and sends besides the lifecycle: the list of
 /// evaluations, `previous`, stored definitions, appeals, rosters and result tables.
 @Suite("HTTP API for the street console")
 struct ConsoleAPITests {

@@ -6,7 +6,7 @@ import MinpingCore
 import MinpingService
 import Testing
 
-/// Stars over the years (issue 16, SPEC §7 `GET /history`): rounds along `previous`, 增星 /
+/// Stars over the years (SPEC §7 `GET /history`): rounds along `previous`, 增星 /
 /// 减星 / 新参评 on the board, and the server-drawn charts.
 @Suite("Stars over the years")
 struct HistoryTests {

@@ -8,7 +8,7 @@ import MinpingTestSupport
 import NIOCore
 import Testing
 
-/// Identity across rounds (issue 28 §1, SPEC §1, §2, §7): an id names one person for good.
+/// Identity across rounds (SPEC §1, §2, §7): an id names one person for good.
 /// The clerk's case: last year's roster had 赵磊 in the middle; this year's has no 编号 column,
 /// 赵磊 left and two people joined. Numbered by row position, everyone below 赵磊 took the id
 /// (and the stars) of the person above, and the newcomers showed "星数不变".
@@ -181,7 +181,7 @@ struct IdentityTests {
     }
 }
 
-/// Issue 28 §2–3, what the board may say: an upheld appeal changes nothing yet (remedies are
+/// What the board may say: an upheld appeal changes nothing yet (remedies are
 /// still to come), so the board must not say 结果已更正; appeals are 申诉 1, not `a-1`.
 @Suite("Honest words on the board")
 struct HonestWordsTests {

@@ -15,8 +15,8 @@ import Testing
 import Glibc
 #endif
 
-/// The defects of issue 11, found by probing the server as an attacker and a reviewer would;
-/// each test failed before its fix.
+/// Defects found by probing the server as an attacker and a reviewer would, one regression
+/// test each.
 @Suite("Probe defects: bad input never crashes, never stores what cannot be read back")
 struct ProbeDefectTests {
     let base = "/api/v1/evaluations"

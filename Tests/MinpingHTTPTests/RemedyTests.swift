@@ -9,9 +9,7 @@ import MinpingTestSupport
 import MinpingTokens
 import Testing
 
-/// Issue 28 §2: an upheld appeal must change what it is about, visibly and verifiably
-/// (SPEC §3, §5, §6). Before this, upholding changed nothing and republishing gave the same
-/// results byte for byte.
+/// An upheld appeal must change what it is about, visibly and verifiably (SPEC §3, §5, §6).
 @Suite("Remedies: withhold, correct, revote, annul; the street's veto")
 struct RemedyTests {
     let base = "/api/v1/evaluations"

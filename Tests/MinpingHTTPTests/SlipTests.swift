@@ -9,7 +9,7 @@ import MinpingTestSupport
 import MinpingTokens
 import Testing
 
-/// Issue 29 §4: slips that say only what applies to them, a used slip told before the ballot.
+/// Slips that say only what applies to them, a used slip told before the ballot.
 @Suite("Slips: what each kind says, a used token slip told at once")
 struct SlipTests {
     let base = "/api/v1/evaluations"

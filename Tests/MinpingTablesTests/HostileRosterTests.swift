@@ -3,10 +3,9 @@ import MinpingCore
 @testable import MinpingTables
 import Testing
 
-/// Issue 27: files that crashed the server or exhausted its memory, now refused by the
-/// parser's own bounds (the child process of ``RosterReader/childProcess(executable:arguments:concurrency:timeout:)``
-/// is the second line of defence, tested in MinpingCLITests). Each crashed or took gigabytes
-/// before the fix.
+/// Files that crash a reader or exhaust its memory, refused by the parser's own bounds (the
+/// child process of ``RosterReader/childProcess(executable:arguments:concurrency:timeout:)``
+/// is the second line of defence, tested in MinpingCLITests).
 @Suite("Rosters: hostile and damaged files are refused, never crash")
 struct HostileRosterTests {
     static let validSheet = """

@@ -54,7 +54,7 @@ struct ResultsFileTests {
         let rows = try XLSXSheet.firstSheetRows(data)
         #expect(rows.map(\.number) == [1, 2, 3, 4])
         // A rate is a percentage cell: 80.0 is stored as 0.800 and shown as 80.0%.
-        // The reader keeps no empty cells at the end of a row (issue 27: cells are sparse).
+        // The reader keeps no empty cells at the end of a row (cells are sparse).
         let expected = table.map { row -> [String] in
             var cells = row.map { if case let .rate(text) = $0 { XLSXSheet.number(ResultsFile.fraction(text)) } else { $0.text } }
             while cells.last == "" { cells.removeLast() }

@@ -187,7 +187,7 @@ struct RosterFileTests {
     }
 }
 
-/// Issue 29 §1: member lists as street offices keep them. (The workbooks as Excel and WPS write
+/// Member lists as street offices keep them. (The workbooks as Excel and WPS write
 /// them, made with openpyxl and LibreOffice, are in tools/test_rosters_real.py.)
 @Suite("Rosters as offices keep them: title rows, spellings, merged cells, footers, sheets")
 struct OfficeRosterTests {

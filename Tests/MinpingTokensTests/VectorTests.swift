@@ -52,7 +52,7 @@ struct VectorTests {
         #expect(v.msg == v.prepared_msg)
         let prepared = publicKey.prepare(try Data(hex: v.msg))
         #expect(try privateKey.blindSignature(for: Data(hex: v.blinded_msg)).rawRepresentation == Data(hex: v.blind_sig))
-        // The issuing key's private operation is OpenSSL's (issue 17): the same bytes.
+        // The issuing key's private operation is OpenSSL's: the same bytes.
         let openssl = try OpenSSLPrivateKey(pem: privateKey.pkcs8PEMRepresentation)
         #expect(try openssl.rawPrivate(Data(hex: v.blinded_msg)) == Data(hex: v.blind_sig))
         #expect(try openssl.rawPublic(Data(hex: v.blind_sig)) == Data(hex: v.blinded_msg))

@@ -121,8 +121,8 @@ func refusal(_ body: () throws -> String) -> WitnessRefusal? {
         #expect(refusal { try witness.addCheckpoint(longerFork.request(old: 5)) } == .badProof(old: 5, new: 9))
     }
 
-    /// Issue 27: a size-0 checkpoint with any root was cosigned, and then the true empty root
-    /// was refused as a fork.
+    /// A size-0 checkpoint must carry the empty root: a witness that cosigned any other root
+    /// would then refuse the true empty root as a fork.
     @Test func aSizeZeroCheckpointMustCarryTheEmptyRoot() throws {
         let wrong = try Checkpoint(origin: log.origin, size: 0, root: Data(repeating: 7, count: 32)).signed(by: log.signer)
         let request = AddCheckpointRequest(oldSize: 0, proof: [], note: wrong).body

@@ -11,12 +11,12 @@ import MinpingTestSupport
 import NIOCore
 import Testing
 
-/// The defects of issue 27 found by probing as an attacker and a clerk would, each with a
-/// test that failed before its fix: free text that cannot be read back, an annulled
-/// evaluation that still looked valid, a full disk answered 500, boards recomputed per
-/// request, invisible and bidi names, revoked keys, and wording.
-@Suite("Issue 27: free text, annulment, full disk, cached boards, names, keys")
-struct Issue27Tests {
+/// Defects found by probing as an attacker and a clerk would, one regression test each: free
+/// text that cannot be read back, an annulled evaluation that still looked valid, a full disk
+/// answered 500, boards recomputed per request, invisible and bidi names, revoked keys, and
+/// wording.
+@Suite("Hardening: free text, annulment, full disk, cached boards, names, keys")
+struct HardeningTests {
     let base = "/api/v1/evaluations"
 
     /// A created, voted, closed and preliminarily published lz-2026 with one ballot.
