@@ -9,13 +9,22 @@ import Foundation
 /// left out instead); a `Date` is written in ``LogTime`` format; a ``JSONValue`` is written as
 /// it is.
 public struct JSONValueEncoder: Sendable {
-    public init() {}
-
-    public func encode(_ value: some Encodable) throws -> JSONValue {
-        try Self.encode(value, codingPath: [])
+    /// snake_case for the API; as declared for a page's view model (its template's names).
+    public enum Keys: Sendable {
+        case snakeCase, asDeclared
     }
 
-    static func encode(_ value: some Encodable, codingPath: [any CodingKey]) throws -> JSONValue {
+    public var keys: Keys
+
+    public init(keys: Keys = .snakeCase) {
+        self.keys = keys
+    }
+
+    public func encode(_ value: some Encodable) throws -> JSONValue {
+        try Self.encode(value, codingPath: [], keys: keys)
+    }
+
+    static func encode(_ value: some Encodable, codingPath: [any CodingKey], keys: Keys) throws -> JSONValue {
         switch value {
         case let json as JSONValue: return json
         case let date as Date: return .string(LogTime.format(date))
@@ -24,7 +33,7 @@ public struct JSONValueEncoder: Sendable {
         case let flag as Bool: return .bool(flag)
         default:
             let node = Node()
-            try value.encode(to: NodeEncoder(node: node, codingPath: codingPath))
+            try value.encode(to: NodeEncoder(node: node, codingPath: codingPath, keys: keys))
             return node.json
         }
     }
@@ -134,25 +143,26 @@ private struct IndexKey: CodingKey {
 private struct NodeEncoder: Encoder {
     let node: Node
     let codingPath: [any CodingKey]
+    let keys: JSONValueEncoder.Keys
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         node.becomeObject()
-        return KeyedEncodingContainer(KeyedNode<Key>(node: node, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedNode<Key>(node: node, codingPath: codingPath, keys: keys))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         node.becomeArray()
-        return UnkeyedNode(node: node, codingPath: codingPath)
+        return UnkeyedNode(node: node, codingPath: codingPath, keys: keys)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleNode(node: node, codingPath: codingPath)
+        SingleNode(node: node, codingPath: codingPath, keys: keys)
     }
 }
 
-private func child(_ value: some Encodable, _ codingPath: [any CodingKey]) throws -> Node {
-    Node(.value(try JSONValueEncoder.encode(value, codingPath: codingPath)))
+private func child(_ value: some Encodable, _ codingPath: [any CodingKey], _ keys: JSONValueEncoder.Keys) throws -> Node {
+    Node(.value(try JSONValueEncoder.encode(value, codingPath: codingPath, keys: keys)))
 }
 
 private func number(_ value: some BinaryInteger, _ codingPath: [any CodingKey]) throws -> JSONValue {
@@ -169,8 +179,9 @@ private func unsupported(_ value: Any, _ codingPath: [any CodingKey]) -> Encodin
 private struct KeyedNode<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let node: Node
     let codingPath: [any CodingKey]
+    let keys: JSONValueEncoder.Keys
 
-    private func name(_ key: Key) -> String { JSONValueEncoder.snakeCase(key.stringValue) }
+    private func name(_ key: Key) -> String { keys == .snakeCase ? JSONValueEncoder.snakeCase(key.stringValue) : key.stringValue }
     private func put(_ value: JSONValue, _ key: Key) { node.add(name(key), Node(.value(value))) }
 
     mutating func encodeNil(forKey key: Key) throws { put(.null, key) }
@@ -191,7 +202,7 @@ private struct KeyedNode<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         if let omittable = value as? any Omittable, omittable.isAbsent { return }
-        node.add(name(key), try child(value, codingPath + [key]))
+        node.add(name(key), try child(value, codingPath + [key], keys))
     }
 
     // A nil optional is written as null (SPEC §7 shows absent values so), not left out.
@@ -218,13 +229,13 @@ private struct KeyedNode<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = Node(.object([]))
         node.add(name(key), nested)
-        return KeyedEncodingContainer(KeyedNode<NestedKey>(node: nested, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedNode<NestedKey>(node: nested, codingPath: codingPath + [key], keys: keys))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = Node(.array([]))
         node.add(name(key), nested)
-        return UnkeyedNode(node: nested, codingPath: codingPath + [key])
+        return UnkeyedNode(node: nested, codingPath: codingPath + [key], keys: keys)
     }
 
     mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
@@ -232,13 +243,14 @@ private struct KeyedNode<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         let nested = Node()
         node.add(name(key), nested)
-        return NodeEncoder(node: nested, codingPath: codingPath + [key])
+        return NodeEncoder(node: nested, codingPath: codingPath + [key], keys: keys)
     }
 }
 
 private struct UnkeyedNode: UnkeyedEncodingContainer {
     let node: Node
     let codingPath: [any CodingKey]
+    let keys: JSONValueEncoder.Keys
     var count: Int { node.count }
 
     private var nextPath: [any CodingKey] { codingPath + [IndexKey(intValue: count)] }
@@ -246,38 +258,39 @@ private struct UnkeyedNode: UnkeyedEncodingContainer {
     mutating func encodeNil() throws { node.append(Node(.value(.null))) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        node.append(try child(value, nextPath))
+        node.append(try child(value, nextPath, keys))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested = Node(.object([]))
         let path = nextPath
         node.append(nested)
-        return KeyedEncodingContainer(KeyedNode<NestedKey>(node: nested, codingPath: path))
+        return KeyedEncodingContainer(KeyedNode<NestedKey>(node: nested, codingPath: path, keys: keys))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let nested = Node(.array([]))
         let path = nextPath
         node.append(nested)
-        return UnkeyedNode(node: nested, codingPath: path)
+        return UnkeyedNode(node: nested, codingPath: path, keys: keys)
     }
 
     mutating func superEncoder() -> any Encoder {
         let nested = Node()
         let path = nextPath
         node.append(nested)
-        return NodeEncoder(node: nested, codingPath: path)
+        return NodeEncoder(node: nested, codingPath: path, keys: keys)
     }
 }
 
 private struct SingleNode: SingleValueEncodingContainer {
     let node: Node
     let codingPath: [any CodingKey]
+    let keys: JSONValueEncoder.Keys
 
     mutating func encodeNil() throws { node.content = .value(.null) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        node.content = .value(try JSONValueEncoder.encode(value, codingPath: codingPath))
+        node.content = .value(try JSONValueEncoder.encode(value, codingPath: codingPath, keys: keys))
     }
 }

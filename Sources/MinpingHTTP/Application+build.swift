@@ -20,9 +20,9 @@ public func buildApplication(
     services: [any Service] = [],
     rosterReader: RosterReader = .inProcess,
     logger: Logger = Logger(label: "minping")
-) -> some ApplicationProtocol {
+) throws(PageSetupError) -> some ApplicationProtocol {
     let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: idleTimeout)
-    var app = Application(router: buildRouter(service: service, rosterReader: rosterReader), server: .http1(configuration: http),
+    var app = Application(router: try buildRouter(service: service, rosterReader: rosterReader), server: .http1(configuration: http),
                           configuration: configuration, logger: logger)
     if let integrateEvery {
         app.addServices(IntegratorService(service: service, interval: integrateEvery, logger: logger))
@@ -37,7 +37,7 @@ public func buildApplication(
 /// (``ParserErrorProblemHandler``).
 public let defaultIdleTimeout = TimeAmount.seconds(30)
 
-public func buildRouter(service: EvaluationService, rosterReader: RosterReader = .inProcess) -> Router<MinpingContext> {
+public func buildRouter(service: EvaluationService, rosterReader: RosterReader = .inProcess) throws(PageSetupError) -> Router<MinpingContext> {
     let registry = MetricsRegistry.shared
     // HEAD is answered wherever GET is (e.g. `HEAD /healthz`).
     let router = Router(context: MinpingContext.self, options: .autoGenerateHeadEndpoints)
@@ -61,7 +61,7 @@ public func buildRouter(service: EvaluationService, rosterReader: RosterReader =
     }
     EvaluationController(service: service).addRoutes(to: api.group("evaluations"))
     StreetController(service: service, rosters: rosterReader).addRoutes(to: api)
-    PagesController(service: service, pages: PageRenderer()).addRoutes(to: router)
+    PagesController(service: service, pages: try PageRenderer()).addRoutes(to: router)
     allowed.load(from: router.routes)
     return router
 }

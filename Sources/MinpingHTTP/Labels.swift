@@ -1,3 +1,5 @@
+import Foundation
+
 /// The words on the pages: Chinese first, English with `?lang=en`.
 enum Language: String {
     case zh, en
@@ -12,116 +14,47 @@ enum Language: String {
     var htmlCode: String { self == .zh ? "zh-CN" : "en" }
 }
 
+/// The one catalogue of words, zh and en (`Static/labels.zh.json`, `labels.en.json`): the
+/// pages are rendered with it and the console fetches the same files, so both call a state by
+/// the same name. Read once; ``PageRenderer/init()`` refuses to start without it.
 enum Labels {
     static func all(_ language: Language) -> [String: String] {
-        language == .zh ? zh : en
+        switch catalogue {
+        case let .success(languages): languages[language] ?? [:]
+        case .failure: [:]  // unreachable once started: PageRenderer checked the catalogue
+        }
     }
 
-    static let zh: [String: String] = [
-        "app": "民评", "vote_title": "群众满意度测评 · 投票", "board_title": "公示栏", "receipt_title": "查验选票",
-        "slips_title": "打印选票", "turnout": "已投票", "electorate": "应参评", "stage_preliminary": "初步结果·公示中",
-        "stage_final": "最终结果", "publicity_until": "公示期至", "members": "党员", "organizations": "党组织",
-        "name": "姓名", "organization": "所属党支部", "org_name": "党组织名称", "rate": "满意率", "stars": "群众评星",
-        "not_published": "投票结果尚未公布。公布前只公示投票人数。",
-        "annulled_notice": "本次测评已作废，此前公布的结果不再有效。", "annulled_on": "作废日期：", "appeals": "申诉", "no_appeals": "暂无申诉",
-        "appeal_pending": "复查中", "appeal_dismissed": "经复查，维持原结果", "appeal_upheld": "申诉成立",
-        "appeal_upheld_shown": "申诉成立，结果已更正", "appeal_upheld_pending": "申诉成立，更正后的结果将重新公示",
-        "remedies": "复查与更正", "remedy_shown": "（已在本次公布的结果中体现）", "remedy_pending": "（更正后的结果将重新公示）",
-        "republication_due": "经复查作出了下列处理，更正后的结果将重新公示，公示期从重新公示之日起重新计算。",
-        "notice_heading": "测评公告", "notice_when": "于 {date}", "notice_where": "在 {place}",
-        "notice_intro": "{community}{when}{where}召开居民代表会议，对下列 {members} 名党员和 {organizations} 个党组织进行群众满意度测评。应参加测评的居民代表 {electorate} 人，每人一张选票，不记名。",
-        "notice_rated": "参评对象", "notice_organizations": "党组织", "notice_rules": "评星规则",
-        "notice_publicity": "测评结果将在公示栏公示 {days} 天，公示期内可以提出申诉。",
-        "notice_publicity_contact": "测评结果将在公示栏公示 {days} 天。对结果有异议的，可在公示期内向 {contact} 提出申诉。",
-        "notice_preliminary": "初评公示", "notice_final": "结果公示", "notice_period": "公示期：{from}至{until}",
-        "notice_appeal": "对公示结果有异议的，请在公示期内提出申诉。",
-        "notice_appeal_contact": "对公示结果有异议的，请在公示期内向 {contact} 提出申诉。",
-        "notice_seal": "（盖章）", "notice_check": "扫码可查验审计日志和自己的选票",
-        "round_turnout": "补充测评（第 {round} 轮）：已投票 {ballots} / 应参评 {electorate}", "verification_code": "核验码",
-        "verification_code_help": "核验码是审计日志根哈希的前 8 位；点开可看完整的根哈希，用于与签名检查点和审核材料包核对。",
-        "round_open": "补充测评（第 {round} 轮）投票中", "round_closed": "补充测评（第 {round} 轮）投票已结束，正在计票",
-        "round_notice": "正在进行补充测评（第 {round} 轮），只对下列参评对象重新测评：{names}。下表为此前公布的结果。",
-        "checkpoint": "审计日志", "tree_size": "日志条数", "root_hash": "根哈希", "verify_link": "查验我的选票", "signed_checkpoint": "签名检查点",
-        "witnesses": "见证方联署", "witness_cosigned": "已联署日志条数", "witness_lagging": "（最新检查点尚待联署）",
-        "chart_members": "党员满意率", "chart_organizations": "党组织满意率", "chart_above": "超过", "chart_at_least": "达到",
-        "chart_desc": "每个条形为一名（个）参评对象的满意率，共 {count} 条；虚线为得星线 {lines}。",
-        "chart_earned": "满意率{comparison} {percent}% 得{label}：{count}", "chart_separator": "；", "chart_end": "。",
-        "chart_no_branch": "未列支部", "chart_turnout": "投票进度", "chart_turnout_desc": "已投票 {ballots} / 应参评 {electorate}（{rate}）",
-        "chart_heading": "满意率图", "change_heading": "较上轮", "change_gained": "群众评星增加", "change_lost": "群众评星减少",
-        "change_same": "群众评星不变", "change_new": "新参评", "history_link": "历年群众评星", "history_title": "历年群众评星公开栏",
-        "history_none": "本轮结果尚未公布，暂无历年群众评星。", "history_absent": "未参评", "history_no_star": "无星",
-        "history_round": "轮次",
-        "state_draft": "准备中", "state_open": "投票中", "state_closed": "投票已结束，正在计票", "state_annulled": "本次测评已作废",
-        "quorum_missed": "投票人数未达到规定比例，本次结果不评星。", "ballots_counted": "有效票",
-        "print": "打印", "display_mode": "大屏模式",
-        "slip_instruction": "请用手机扫描二维码，对每名党员和每个党组织作出评价。每张选票只能使用一次，投票不记名。",
-        "slip_note": "选票只显示一次，服务器不保存选票内容。请妥善分发，勿拍照外传。",
-        "slips_count": "张数", "admin_key": "管理员密钥", "make_slips": "生成并打印选票",
-        "slip_kind": "选票种类", "kind_code": "匿名码选票（推荐）：印匿名码，手机在本机生成匿名选票，服务器和印制选票的人都无法把选票和人对应起来",
-        "kind_token": "令牌选票：直接印投票令牌，不需要手机的加密功能；印制和经手选票的人理论上可以记下令牌",
-        "code_instruction": "请用手机扫描二维码投票；也可以打开下面的网址，输入匿名码。每个匿名码只能使用一次，投票不记名，连印制选票的人也无法知道您的选择。",
-        "code_on_slip": "匿名码",
-        "receipt_intro": "投票后页面会显示一个“选票凭证号”。把它粘贴在这里，可以确认您的选票已经被计入。",
-        "tracker": "选票凭证号", "check": "查验",
-        "home_title": "群众满意度测评", "home_intro": "以下是本系统中的测评。点击可查看公示栏：投票人数、公示的结果和申诉。",
-        "home_none": "还没有测评。街道工作人员可在“街道管理台”新建。", "street": "街道", "console": "街道管理台",
-        "console_title": "街道管理台", "evaluation": "测评", "community": "社区", "state": "状态", "view_board": "查看公示栏",
-        "noscript_console": "街道管理台需要启用 JavaScript。",
-        "state_preliminary": "初步结果公示中", "state_final": "最终结果",
-    ]
+    /// Throws what is wrong with the catalogue: a file missing or not a flat object of texts,
+    /// the languages' keys differing, an empty text.
+    static func check() throws(PageSetupError) {
+        if case let .failure(error) = catalogue { throw error }
+    }
 
-    static let en: [String: String] = [
-        "home_title": "Satisfaction evaluations", "home_intro": "The evaluations on this server. Open one to see its public board: turnout, published results and appeals.",
-        "home_none": "No evaluations yet. Street staff can create one in the street console.", "street": "Street", "console": "Street console",
-        "console_title": "Street console", "evaluation": "Evaluation", "community": "Community", "state": "State", "view_board": "Public board",
-        "noscript_console": "The street console needs JavaScript.",
-        "state_preliminary": "Preliminary results on display", "state_final": "Final results",
-        "app": "Minping", "vote_title": "Satisfaction evaluation · Vote", "board_title": "Public board", "receipt_title": "Check your ballot",
-        "slips_title": "Print slips", "turnout": "Voted", "electorate": "Electorate", "stage_preliminary": "Preliminary results, on public display",
-        "stage_final": "Final results", "publicity_until": "Publicity period until", "members": "Party members", "organizations": "Party organizations",
-        "name": "Name", "organization": "Branch", "org_name": "Organization", "rate": "Satisfaction", "stars": "Stars from the vote",
-        "not_published": "Results are not published yet; until then only turnout is shown.",
-        "annulled_notice": "This evaluation was annulled; results published before no longer hold.", "annulled_on": " Annulled on ", "appeals": "Appeals", "no_appeals": "No appeals",
-        "appeal_pending": "Under review", "appeal_dismissed": "Reviewed; results stand", "appeal_upheld": "Upheld",
-        "appeal_upheld_shown": "Upheld; results corrected", "appeal_upheld_pending": "Upheld; corrected results will be published again",
-        "remedies": "Reviews and corrections", "remedy_shown": "(shown in the results below)", "remedy_pending": "(takes effect when the results are published again)",
-        "republication_due": "The following were decided on review; corrected results will be published again, and the publicity period starts over from then.",
-        "notice_heading": "Notice of the evaluation", "notice_when": " on {date}", "notice_where": " at {place}",
-        "notice_intro": "{community} holds a meeting of resident representatives{when}{where} to evaluate the {members} party members and {organizations} party organizations below. {electorate} representatives vote, one anonymous ballot each.",
-        "notice_rated": "To be evaluated", "notice_organizations": "Party organizations", "notice_rules": "How stars are awarded",
-        "notice_publicity": "The results will be on public display for {days} days; appeals may be made meanwhile.",
-        "notice_publicity_contact": "The results will be on public display for {days} days. Appeals may be made meanwhile to {contact}.",
-        "notice_preliminary": "Preliminary results on display", "notice_final": "Final results", "notice_period": "On display from {from} until {until}",
-        "notice_appeal": "Appeals may be made while the results are on display.",
-        "notice_appeal_contact": "Appeals may be made while the results are on display, to {contact}.",
-        "notice_seal": "(seal)", "notice_check": "Scan to check the audit log and your own ballot",
-        "round_turnout": "Supplementary vote (round {round}): {ballots} voted of {electorate}", "verification_code": "Verification code",
-        "verification_code_help": "The verification code is the first 8 digits of the audit log's root hash; open it for the full hash, to compare with the signed checkpoint and the review bundle.",
-        "round_open": "Supplementary vote (round {round}) open", "round_closed": "Supplementary vote (round {round}) closed, counting",
-        "round_notice": "A supplementary vote (round {round}) is re-evaluating only: {names}. The table shows the results published before.",
-        "checkpoint": "Audit log", "tree_size": "Entries", "root_hash": "Root hash", "verify_link": "Check my ballot", "signed_checkpoint": "Signed checkpoint",
-        "witnesses": "Witness cosignatures", "witness_cosigned": "entries cosigned", "witness_lagging": " (the latest checkpoint is not cosigned yet)",
-        "chart_members": "Members' satisfaction", "chart_organizations": "Organizations' satisfaction", "chart_above": "above",
-        "chart_at_least": "at least", "chart_desc": "Each bar is one subject's satisfaction rate, {count} bars; dashed lines mark the star thresholds {lines}. ",
-        "chart_earned": "{label} ({comparison} {percent}%): {count}", "chart_separator": "; ", "chart_end": ".",
-        "chart_no_branch": "No branch", "chart_turnout": "Turnout", "chart_turnout_desc": "{ballots} voted of {electorate} ({rate})",
-        "chart_heading": "Satisfaction chart", "change_heading": "Since last round", "change_gained": "Vote-based stars up", "change_lost": "Vote-based stars down",
-        "change_same": "Vote-based stars unchanged", "change_new": "New this round", "history_link": "Vote-based stars over the years", "history_title": "Vote-based stars over the years",
-        "history_none": "This round's results are not published yet, so there is no history.", "history_absent": "not evaluated",
-        "history_no_star": "no star", "history_round": "Round",
-        "state_draft": "In preparation", "state_open": "Voting open", "state_closed": "Voting closed, counting", "state_annulled": "This evaluation was annulled",
-        "quorum_missed": "Turnout is below the quorum; no stars are awarded.", "ballots_counted": "Ballots",
-        "print": "Print", "display_mode": "Display mode",
-        "slip_instruction": "Scan the QR code with your phone and rate every member and organization. Each slip works once; voting is anonymous.",
-        "slip_note": "Slips are shown once; the server does not keep them.",
-        "slips_count": "Number of slips", "admin_key": "Admin key", "make_slips": "Make and print slips",
-        "slip_kind": "Kind of slip", "kind_code": "Code slips (recommended): a code is printed; the phone makes the anonymous token itself, so neither the server nor whoever printed the slips can link a ballot to a person",
-        "kind_token": "Token slips: the token is printed; no phone cryptography needed, but whoever prints or handles them could copy tokens",
-        "code_instruction": "Scan the QR code with your phone to vote, or open the address below and type the code. Each code works once; voting is anonymous, even to whoever printed this slip.",
-        "code_on_slip": "Code",
-        "receipt_intro": "After voting, the page shows a tracker. Paste it here to confirm your ballot is counted.",
-        "tracker": "Tracker", "check": "Check",
-    ]
+    static let catalogue: Result<[Language: [String: String]], PageSetupError> = Result { () throws(PageSetupError) in
+        var languages: [Language: [String: String]] = [:]
+        for language in [Language.zh, .en] {
+            let name = "labels.\(language.rawValue).json"
+            guard let url = Bundle.module.url(forResource: "Static", withExtension: nil)?.appendingPathComponent(name),
+                  let data = FileManager.default.contents(atPath: url.path)
+            else { throw PageSetupError("\(name) is missing from the module's resources") }
+            let parsed: [String: String]
+            do {
+                parsed = try JSONDecoder().decode([String: String].self, from: data)
+            } catch {
+                throw PageSetupError("\(name) is not a JSON object of texts: \(error)")
+            }
+            if let empty = parsed.first(where: { $0.value.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw PageSetupError("\(name): \(empty.key) is empty")
+            }
+            languages[language] = parsed
+        }
+        let zh = Set(languages[.zh]?.keys ?? [:].keys), en = Set(languages[.en]?.keys ?? [:].keys)
+        guard zh == en else {
+            throw PageSetupError("labels.zh.json and labels.en.json differ in keys: \(zh.symmetricDifference(en).sorted().joined(separator: ", "))")
+        }
+        return languages
+    }
 
     /// The messages the voting and receipt pages show, by problem code or situation.
     static func script(_ language: Language) -> [String: String] {

@@ -8,42 +8,73 @@ extension HTTPFields {
     static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")
 }
 
-/// The templates (`Pages/*.mustache`) and static files (`Static/`), loaded once from the
-/// module's resources.
+/// Every template in `Pages/`: a page cannot name one that is not here, and start-up checks
+/// each is there and parses.
+enum Template: String, CaseIterable {
+    case admin, adminSlips = "admin-slips", board, history, home, notFound = "not-found", receipt, slips, vote
+    /// Partials, included by every page.
+    case header, footer
+}
+
+/// The pages cannot be served: a template or the label catalogue missing or broken. Raised at
+/// start-up, never as a page.
+public struct PageSetupError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// The templates (`Pages/*.mustache`), the label catalogue and the static files (`Static/`),
+/// loaded once from the module's resources.
 public struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let staticFiles: [String: (type: String, bytes: [UInt8])]
 
-    public init() {
+    public init() throws(PageSetupError) {
         var library = MustacheLibrary()
-        var staticFiles: [String: (type: String, bytes: [UInt8])] = [:]
         let files = FileManager.default
-        if let pages = Bundle.module.url(forResource: "Pages", withExtension: nil),
-           let names = try? files.contentsOfDirectory(atPath: pages.path) {
-            for name in names where name.hasSuffix(".mustache") {
-                if let text = try? String(contentsOf: pages.appendingPathComponent(name), encoding: .utf8) {
-                    try? library.register(text, named: String(name.dropLast(".mustache".count)))
-                }
+        guard let pages = Bundle.module.url(forResource: "Pages", withExtension: nil),
+              let assets = Bundle.module.url(forResource: "Static", withExtension: nil),
+              let names = try? files.contentsOfDirectory(atPath: assets.path)
+        else { throw PageSetupError("the Pages and Static resources are missing from the module") }
+        for template in Template.allCases {
+            let file = pages.appendingPathComponent("\(template.rawValue).mustache")
+            guard let text = files.contents(atPath: file.path).flatMap({ String(data: $0, encoding: .utf8) }) else {
+                throw PageSetupError("Pages/\(template.rawValue).mustache is missing or not UTF-8")
+            }
+            do {
+                try library.register(text, named: template.rawValue)
+            } catch {
+                throw PageSetupError("Pages/\(template.rawValue).mustache does not parse: \(error)")
             }
         }
-        if let assets = Bundle.module.url(forResource: "Static", withExtension: nil),
-           let names = try? files.contentsOfDirectory(atPath: assets.path) {
-            for name in names {
-                guard let data = files.contents(atPath: assets.appendingPathComponent(name).path) else { continue }
-                let type = name.hasSuffix(".css") ? "text/css; charset=utf-8"
-                    : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
-                staticFiles[name] = (type, Array(data))
-            }
+        try Labels.check()
+        var staticFiles: [String: (type: String, bytes: [UInt8])] = [:]
+        for name in names {
+            guard let data = files.contents(atPath: assets.appendingPathComponent(name).path) else { continue }
+            staticFiles[name] = (Self.contentType(name), Array(data))
         }
         self.library = library
         self.staticFiles = staticFiles
     }
 
-    /// Renders `template` inside the common header and footer.
-    func page(_ template: String, language: Language, title: String, status: HTTPResponse.Status = .ok,
-              bodyClass: String = "", refresh: Int? = nil, extraQuery: String = "", _ data: [String: Any]) -> Response {
-        htmlResponse(render(template, language: language, title: title, bodyClass: bodyClass, refresh: refresh,
-                            extraQuery: extraQuery, data), status: status)
+    static func contentType(_ name: String) -> String {
+        switch name.split(separator: ".").last {
+        case "css": "text/css; charset=utf-8"
+        case "js", "mjs": "text/javascript; charset=utf-8"
+        case "json": "application/json"
+        default: "application/octet-stream"
+        }
+    }
+
+    /// Renders `template` inside the common header and footer, with the view models' fields
+    /// (a later model's field wins over an earlier one's).
+    func page(_ template: Template, language: Language, title: String, status: HTTPResponse.Status = .ok,
+              bodyClass: String = "", refresh: Int? = nil, extraQuery: String = "", _ models: any Encodable...) throws -> Response {
+        htmlResponse(try render(template, language: language, title: title, bodyClass: bodyClass, refresh: refresh,
+                                extraQuery: extraQuery, models), status: status)
     }
 
     /// An HTML response with the pages' headers: only our own scripts and styles, nothing from
@@ -63,9 +94,14 @@ public struct PageRenderer: Sendable {
         return headers
     }()
 
-    func render(_ template: String, language: Language, title: String, bodyClass: String = "", refresh: Int? = nil,
-                extraQuery: String = "", _ data: [String: Any]) -> String {
-        var object = Self.unwrapped(data) as? [String: Any] ?? [:]
+    func render(_ template: Template, language: Language, title: String, bodyClass: String = "", refresh: Int? = nil,
+                extraQuery: String = "", _ models: [any Encodable]) throws -> String {
+        var object: [String: Any] = [:]
+        let encoder = JSONValueEncoder(keys: .asDeclared)
+        for model in models {
+            guard case let .object(members) = try encoder.encode(model) else { continue }
+            for (key, value) in members { if let value = Self.mustacheValue(value) { object[key] = value } }
+        }
         object["t"] = Labels.all(language)
         object["lang"] = language.htmlCode
         object["otherLang"] = language.other.rawValue
@@ -75,47 +111,59 @@ public struct PageRenderer: Sendable {
         object["bodyClass"] = bodyClass
         object["extraQuery"] = extraQuery
         if let refresh { object["refresh"] = refresh }
-        return library.render(object, withTemplate: template) ?? "<!doctype html><title>Minping</title><p>template \(template) missing</p>"
+        guard let html = library.render(object, withTemplate: template.rawValue) else {
+            throw PageSetupError("the template \(template.rawValue) is not loaded")
+        }
+        return html
     }
 
-    /// The page data with every optional unwrapped, and absent ones left out: an `Optional`
-    /// stored as `Any` is truthy to Mustache and renders as "nil" (a token slip said
-    /// "匿名码 nil", an unnamed street's board "nil 社区").
-    static func unwrapped(_ value: Any) -> Any? {
-        let mirror = Mirror(reflecting: value)
-        if mirror.displayStyle == .optional {
-            guard let inner = mirror.children.first?.value else { return nil }
-            return unwrapped(inner)
+    /// A view model's value as Mustache reads it. An absent value is left out: Mustache would
+    /// treat a stored `nil` as true and print "nil" (an unnamed street's board said "nil 社区").
+    static func mustacheValue(_ value: JSONValue) -> Any? {
+        switch value {
+        case let .object(members):
+            var object: [String: Any] = [:]
+            for (key, member) in members { if let member = mustacheValue(member) { object[key] = member } }
+            return object
+        case let .array(elements): return elements.compactMap(mustacheValue)
+        case let .string(text): return text
+        case let .int(number): return number
+        case let .bool(flag): return flag
+        case .null: return nil
         }
-        if let dictionary = value as? [String: Any] {
-            return dictionary.compactMapValues { unwrapped($0) }
-        }
-        if let array = value as? [Any] {
-            return array.compactMap { unwrapped($0) }
-        }
-        return value
     }
 
     /// The printable slips: A4, eight to a page, each with its QR code.
-    func slips(definition: EvaluationDefinition, slips: [PrintedSlip], firstNumber: Int, language: Language) -> Response {
-        htmlResponse(slipsHTML(definition: definition, slips: slips, firstNumber: firstNumber, language: language.rawValue))
+    func slips(definition: EvaluationDefinition, slips: [PrintedSlip], firstNumber: Int, language: Language) throws -> Response {
+        htmlResponse(try slipsHTML(definition: definition, slips: slips, firstNumber: firstNumber, language: language.rawValue))
+    }
+
+    struct SlipsPage: Encodable {
+        struct Slip: Encodable {
+            let title: String, community: String?, number: Int, url: String, svg: String
+            /// The code on a code slip, typed by hand if the QR code cannot be scanned.
+            let code: String?
+            let page: String
+        }
+
+        let title: String, count: Int, slips: [Slip]
+        /// The stylesheet, inlined in a file opened without the server.
+        let inlineCSS: String?
     }
 
     /// The printable slips page as HTML (also written to a file by `minping slips`), eight to
     /// an A4 page. `standalone` inlines the stylesheet, for a file opened without the server.
     public func slipsHTML(definition: EvaluationDefinition, slips: [PrintedSlip], firstNumber: Int, language: String = "zh",
-                          standalone: Bool = false) -> String {
+                          standalone: Bool = false) throws -> String {
         let language = Language(query: language)
-        let rows: [[String: Any]] = slips.enumerated().map { index, slip in
-            [
-                "title": definition.title, "community": definition.community as Any, "number": firstNumber + index, "url": slip.url,
-                "svg": QRCode.svg(slip.url, title: definition.title) ?? "", "code": slip.code as Any,
-                "page": slip.url.split(separator: "#").first.map(String.init) ?? slip.url,
-            ]
+        let rows = try slips.enumerated().map { index, slip in
+            SlipsPage.Slip(title: definition.title, community: definition.community, number: firstNumber + index, url: slip.url,
+                           svg: try QRCode.svg(slip.url, title: definition.title), code: slip.code,
+                           page: slip.url.split(separator: "#").first.map(String.init) ?? slip.url)
         }
-        var data: [String: Any] = ["title": definition.title, "count": slips.count, "slips": rows]
-        if standalone { data["inlineCSS"] = String(decoding: staticFiles["minping.css"]?.bytes ?? [], as: UTF8.self) }
-        return render("slips", language: language, title: Labels.all(language)["slips_title"] ?? "", bodyClass: "slips-page", data)
+        let page = SlipsPage(title: definition.title, count: slips.count, slips: rows,
+                             inlineCSS: standalone ? String(decoding: staticFiles["minping.css"]?.bytes ?? [], as: UTF8.self) : nil)
+        return try render(.slips, language: language, title: Labels.all(language)["slips_title"] ?? "", bodyClass: "slips-page", [page])
     }
 
     /// Data for a page script, safe inside `<script type="application/json">`.

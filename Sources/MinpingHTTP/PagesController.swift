@@ -38,10 +38,9 @@ struct PagesController {
             return (record, try await service.definition(id))
         } catch ServiceError.notFound {
             let language = Language(query: request.uri.queryParameters.get("lang"))
-            throw PageError(response: pages.page("not-found", language: language, title: "404", status: .notFound, [
-                "heading": language == .zh ? "没有找到这次测评" : "No such evaluation",
-                "message": language == .zh ? "请检查网址是否完整。" : "Check that the address is complete.",
-            ]))
+            throw PageError(response: try pages.page(.notFound, language: language, title: "404", status: .notFound, PageModel.Message(
+                heading: language == .zh ? "没有找到这次测评" : "No such evaluation",
+                message: language == .zh ? "请检查网址是否完整。" : "Check that the address is complete.")))
         }
     }
 
@@ -50,28 +49,22 @@ struct PagesController {
         let language = Language(query: request.uri.queryParameters.get("lang"))
         let t = Labels.all(language)
         let langQuery = language == .en ? "?lang=en" : ""
-        var streets: [[String: Any]] = []
-        var current: (street: String, rows: [[String: Any]])?
+        var streets: [PageModel.Home.Street] = []
         let names = try await service.streetNames()
         // A named street is headed by its name (城区街道), never by its slug.
         func heading(_ slug: String) -> String { names[slug] ?? "\(t["street"] ?? "") \(slug)" }
         for (record, definition) in try await service.evaluations() {  // ordered by street
-            let row: [String: Any] = [
-                "id": record.id, "title": definition.title, "community": definition.community as Any,
-                "state": record.state.rawValue, "stateLabel": t["state_\(record.state.rawValue)"] ?? record.state.rawValue,
-                "ballots": record.ballots, "electorate": record.electorate, "langQuery": langQuery,
-            ]
-            if current?.street == record.street {
-                current?.rows.append(row)
+            let row = PageModel.Home.Row(id: record.id, title: definition.title, community: definition.community,
+                                         state: record.state.rawValue, stateLabel: t["state_\(record.state.rawValue)"] ?? record.state.rawValue,
+                                         ballots: record.ballots, electorate: record.electorate, langQuery: langQuery)
+            if let last = streets.last, last.street == record.street {
+                streets[streets.count - 1] = PageModel.Home.Street(street: last.street, heading: last.heading, evaluations: last.evaluations + [row])
             } else {
-                if let current { streets.append(["street": current.street, "heading": heading(current.street), "evaluations": current.rows]) }
-                current = (record.street, [row])
+                streets.append(PageModel.Home.Street(street: record.street, heading: heading(record.street), evaluations: [row]))
             }
         }
-        if let current { streets.append(["street": current.street, "heading": heading(current.street), "evaluations": current.rows]) }
-        var response = pages.page("home", language: language, title: t["home_title"] ?? "", [
-            "streets": streets, "langQuery": langQuery,
-        ])
+        var response = try pages.page(.home, language: language, title: t["home_title"] ?? "",
+                                      PageModel.Home(streets: streets, langQuery: langQuery))
         response.headers[.cacheControl] = "no-cache"
         return response
     }
@@ -80,10 +73,9 @@ struct PagesController {
     /// the tab's sessionStorage and goes out as a Bearer header; no cookies).
     @Sendable func console(_ request: Request, context: MinpingContext) async throws -> Response {
         let language = Language(query: request.uri.queryParameters.get("lang"))
-        var response = pages.page("admin", language: language, title: Labels.all(language)["console_title"] ?? "", bodyClass: "console", [
-            "langCode": language.rawValue, "baseURL": service.configuration.publicBaseURL,
-            "timeZone": service.configuration.timeZone.identifier,
-        ])
+        var response = try pages.page(.admin, language: language, title: Labels.all(language)["console_title"] ?? "", bodyClass: "console",
+                                      PageModel.Console(langCode: language.rawValue, baseURL: service.configuration.publicBaseURL,
+                                                        timeZone: service.configuration.timeZone.identifier))
         response.headers[.cacheControl] = "no-store"
         return response
     }
@@ -91,10 +83,9 @@ struct PagesController {
     @Sendable func vote(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, definition) = try await evaluation(request, context)
         let language = Language(query: request.uri.queryParameters.get("lang"))
-        var response = pages.page("vote", language: language, title: definition.title, [
-            "id": record.id, "title": definition.title, "community": definition.community as Any,
-            "labelsJSON": PageRenderer.scriptJSON(Labels.script(language)),
-        ])
+        var response = try pages.page(.vote, language: language, title: definition.title,
+                                      PageModel.ScriptPage(id: record.id, title: definition.title, community: definition.community,
+                                                           labelsJSON: PageRenderer.scriptJSON(Labels.script(language))))
         // The token is in the fragment and never reaches us; keep the page out of caches anyway.
         response.headers[.cacheControl] = "no-store"
         return response
@@ -103,9 +94,9 @@ struct PagesController {
     @Sendable func receipt(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, definition) = try await evaluation(request, context)
         let language = Language(query: request.uri.queryParameters.get("lang"))
-        return pages.page("receipt", language: language, title: Labels.all(language)["receipt_title"] ?? "", [
-            "id": record.id, "title": definition.title, "labelsJSON": PageRenderer.scriptJSON(Labels.script(language)),
-        ])
+        return try pages.page(.receipt, language: language, title: Labels.all(language)["receipt_title"] ?? "",
+                              PageModel.ScriptPage(id: record.id, title: definition.title, community: nil,
+                                                   labelsJSON: PageRenderer.scriptJSON(Labels.script(language))))
     }
 
     /// 历年星级: one row per subject of this round, one column per published round.
@@ -121,10 +112,8 @@ struct PagesController {
 
     func renderHistory(_ record: EvaluationRecord, _ definition: EvaluationDefinition, _ language: Language) async throws -> String {
         let t = Labels.all(language)
-        var data: [String: Any] = [
-            "id": record.id, "title": definition.title, "community": definition.community as Any,
-            "langQuery": language == .en ? "?lang=en" : "", "published": false,
-        ]
+        var page = PageModel.History(id: record.id, title: definition.title, community: definition.community,
+                                     langQuery: language == .en ? "?lang=en" : "", published: false)
         if (try await publishedResults(record.id)) != nil {
             let history = try await service.history(record.id)
             var labels: [String: String] = [:]
@@ -132,24 +121,22 @@ struct PagesController {
                 let rules = try await service.definition(round.evaluation).rules
                 for rule in rules.memberStars + rules.organizationStars where labels[rule.star] == nil { labels[rule.star] = rule.label }
             }
-            data["published"] = true
-            data["rounds"] = history.rounds.map { round -> [String: Any] in
-                ["name": Self.roundName(round.title, id: round.evaluation), "stage": t["stage_\(round.stage.rawValue)"] ?? ""]
+            page = PageModel.History(id: page.id, title: page.title, community: page.community, langQuery: page.langQuery, published: true)
+            page.rounds = history.rounds.map {
+                PageModel.History.Round(name: Self.roundName($0.title, id: $0.evaluation), stage: t["stage_\($0.stage.rawValue)"] ?? "")
             }
-            data["subjects"] = history.subjects.map { subject -> [String: Any] in
-                [
-                    "name": subject.name, "kind": t[subject.kind == .member ? "members" : "organizations"] ?? "",
-                    "cells": subject.stars.map { stars -> [String: Any] in
-                        guard let stars else { return ["text": t["history_absent"] ?? "", "absent": true] }
-                        return ["stars": stars.map { labels[$0] ?? $0 }, "none": stars.isEmpty, "text": t["history_no_star"] ?? ""]
+            page.subjects = history.subjects.map { subject in
+                PageModel.History.Subject(
+                    name: subject.name, kind: t[subject.kind == .member ? "members" : "organizations"] ?? "",
+                    cells: subject.stars.map { stars in
+                        guard let stars else { return PageModel.History.Cell(text: t["history_absent"] ?? "", absent: true) }
+                        return PageModel.History.Cell(text: t["history_no_star"] ?? "", stars: stars.map { labels[$0] ?? $0 }, none: stars.isEmpty)
                     },
-                    "change": ["kind": subject.change.rawValue, "symbol": Self.changeSymbols[subject.change] ?? "",
-                               "text": t["change_\(subject.change.rawValue)"] ?? ""],
-                ]
+                    change: Self.change(subject.change, t))
             }
         }
-        return pages.render("history", language: language, title: "\(t["history_title"] ?? "") · \(definition.title)",
-                            bodyClass: "board history", data)
+        return try pages.render(.history, language: language, title: "\(t["history_title"] ?? "") · \(definition.title)",
+                                bodyClass: "board history", [page])
     }
 
     /// One of the board's charts alone, for the console: `turnout.svg` always, `members.svg`
@@ -207,58 +194,56 @@ struct PagesController {
     func renderBoard(_ record: EvaluationRecord, _ definition: EvaluationDefinition, _ language: Language,
                      display: Bool) async throws -> String {
         let t = Labels.all(language)
-        var data: [String: Any] = [
-            "id": record.id, "title": definition.title, "community": definition.community as Any,
-            "ballots": record.ballots, "electorate": record.electorate, "published": false,
-            "langQuery": language == .en ? "?lang=en" : "", "langAmp": language == .en ? "&lang=en" : "",
-            "printedAt": localDate(Date(), language, withTime: true),
-        ]
-        if let streetName = try await service.streetNames()[record.street] { data["streetName"] = streetName }
-        data["stageLabel"] = t["state_\(record.state.rawValue)"] ?? record.state.rawValue
-        data["stageClass"] = record.state.rawValue
+        var stageLabel = t["state_\(record.state.rawValue)"] ?? record.state.rawValue
+        var stageClass = record.state.rawValue
+        var annulledOn: String?
+        var publicityUntil: String?
+        var roundTurnouts: [String]?
+        var results: PageModel.Results?
+        var remedies: PageModel.Remedies?
         // Round 1's turnout heads the board; a supplementary round's is its own line.
         var turnout = record.lifecycle.round > 1 ? 0 : record.ballots
         if record.state == .annulled {
             // Whatever was published before no longer holds: no stars, no comparisons.
-            data["annulled"] = true
-            data["annulledOn"] = try await service.annulledAt(record.id).map { localDate($0, language) } ?? ""
-        } else if let results = try await publishedResults(record.id) {
+            annulledOn = try await service.annulledAt(record.id).map { localDate($0, language) } ?? ""
+        } else if let published = try await publishedResults(record.id) {
             let history = try await service.history(record.id)
-            data.merge(Self.resultsData(results, definition: definition, history: history, language: language)) { _, new in new }
-            data["published"] = true
-            let final = results.stage == .final
-            data["stageLabel"] = final ? t["stage_final"] : t["stage_preliminary"]
-            data["stageClass"] = final ? "final" : "preliminary"
+            results = Self.resultsModel(published, definition: definition, history: history, language: language)
+            let final = published.stage == .final
+            stageLabel = (final ? t["stage_final"] : t["stage_preliminary"]) ?? ""
+            stageClass = final ? "final" : "preliminary"
             if !final, record.state == .preliminary, !record.lifecycle.republicationDue, let deadline = record.lifecycle.publicityDeadline {
-                data["publicityUntil"] = localDate(deadline, language)
+                publicityUntil = localDate(deadline, language)
             }
-            try await remediesData(record, definition, results, language).forEach { data[$0.key] = $0.value }
-            turnout = results.ballots
-            var rounds = results.rounds.map { ($0.round, $0.ballots) }
+            remedies = try await remediesModel(record, definition, published, language)
+            turnout = published.ballots
+            var rounds = published.rounds.map { ($0.round, $0.ballots) }
             if record.lifecycle.round > 1, !rounds.contains(where: { $0.0 == record.lifecycle.round }) {
                 rounds.append((record.lifecycle.round, record.ballots))
             }
-            data["roundTurnouts"] = rounds.map { round, ballots in
+            roundTurnouts = rounds.map { round, ballots in
                 (t["round_turnout"] ?? "").replacingOccurrences(of: "{round}", with: "\(round)")
                     .replacingOccurrences(of: "{ballots}", with: "\(ballots)").replacingOccurrences(of: "{electorate}", with: "\(record.electorate)")
             }
         }
-        data["ballots"] = turnout
-        data["turnoutChart"] = ResultsChart.turnout(ballots: turnout, electorate: record.electorate, labels: t, id: "chart-turnout")
-        try await noticeData(record, definition, language).forEach { data[$0.key] = $0.value }
-        let checkpoint = Checkpoint.unverified(try await service.checkpoint(record.id))
-        data["treeSize"] = checkpoint?.size ?? 0
-        data["rootHash"] = checkpoint?.root.hex ?? ""
-        data["rootCode"] = String((checkpoint?.root.hex ?? "").prefix(8))
-        data["origin"] = checkpoint?.origin ?? ""
+        let checkpoint = try await service.parsedCheckpoint(record.id)
         let witnesses = try await service.witnessStatus(record.id)
-        data["hasWitnesses"] = !witnesses.isEmpty
-        data["witnesses"] = witnesses.map { witness -> [String: Any] in
-            ["name": witness.name, "size": witness.size, "lagging": witness.size < (checkpoint?.size ?? 0)]
-        }
-        return pages.render("board", language: language, title: "\(t["board_title"] ?? "") · \(definition.title)",
-                            bodyClass: display ? "board display" : "board", refresh: display ? 30 : nil,
-                            extraQuery: display ? "&display=1" : "", data)
+        let board = PageModel.Board(
+            id: record.id, title: definition.title, community: definition.community,
+            streetName: try await service.streetNames()[record.street],
+            ballots: turnout, electorate: record.electorate, published: results != nil,
+            langQuery: language == .en ? "?lang=en" : "", langAmp: language == .en ? "&lang=en" : "",
+            printedAt: localDate(Date(), language, withTime: true), stageLabel: stageLabel, stageClass: stageClass,
+            annulled: record.state == .annulled ? true : nil, annulledOn: annulledOn, publicityUntil: publicityUntil,
+            roundTurnouts: roundTurnouts,
+            turnoutChart: ResultsChart.turnout(ballots: turnout, electorate: record.electorate, labels: t, id: "chart-turnout"),
+            treeSize: checkpoint.size, rootHash: checkpoint.root.hex, rootCode: String(checkpoint.root.hex.prefix(8)),
+            origin: checkpoint.origin, hasWitnesses: !witnesses.isEmpty,
+            witnesses: witnesses.map { PageModel.Board.Witness(name: $0.name, size: $0.size, lagging: $0.size < checkpoint.size) })
+        let notice = try await noticeModel(record, definition, language)
+        return try pages.render(.board, language: language, title: "\(t["board_title"] ?? "") · \(definition.title)",
+                                bodyClass: display ? "board display" : "board", refresh: display ? 30 : nil,
+                                extraQuery: display ? "&display=1" : "", [board] + ([results, remedies] as [(any Encodable)?]).compactMap { $0 } + [notice])
     }
 
     /// The published results, or nil before any are; an integrity failure is not hidden.
@@ -271,8 +256,8 @@ struct PagesController {
     }
 
     /// The published results as rows for the board's tables.
-    static func resultsData(_ results: EvaluationResults, definition: EvaluationDefinition, history: StarHistory? = nil,
-                            language: Language) -> [String: Any] {
+    static func resultsModel(_ results: EvaluationResults, definition: EvaluationDefinition, history: StarHistory? = nil,
+                             language: Language) -> PageModel.Results {
         let t = Labels.all(language)
         // 增星 / 减星 / 新参评 against the previous published round, when there is one.
         let compared = (history?.rounds.count ?? 0) > 1
@@ -280,31 +265,28 @@ struct PagesController {
         let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
         let starLabels = Dictionary((definition.rules.memberStars + definition.rules.organizationStars).map { ($0.star, $0.label) },
                                     uniquingKeysWith: { first, _ in first })
-        var members: [[String: Any]] = []
-        var orgs: [[String: Any]] = []
+        let words = RemedyText(definition: definition, language: language)
+        var members: [PageModel.Results.Row] = []
+        var orgs: [PageModel.Results.Row] = []
         for subject in results.subjects {
-            var row: [String: Any] = [
-                "name": subject.name,
-                "organization": subject.organization.flatMap { organizations[$0] } ?? "",
-                "counts": subject.counts.map(\.count),
-                "rate": subject.rate.map { "\($0)%" } ?? "—",
-                "stars": subject.stars.map { starLabels[$0] ?? $0 },
-                "notes": RemedyText(definition: definition, language: language).notes(for: subject),
-            ]
-            if compared, let change = changes[subject.id] {
-                row["change"] = ["kind": change.rawValue, "symbol": Self.changeSymbols[change] ?? "", "text": t["change_\(change.rawValue)"] ?? ""]
-            }
+            let row = PageModel.Results.Row(
+                name: subject.name, organization: subject.organization.flatMap { organizations[$0] } ?? "",
+                counts: subject.counts.map(\.count), rate: subject.rate.map { "\($0)%" } ?? "—",
+                stars: subject.stars.map { starLabels[$0] ?? $0 }, notes: words.notes(for: subject),
+                change: compared ? changes[subject.id].map { change(_: $0, t) } : nil)
             if subject.kind == .organization { orgs.append(row) } else { members.append(row) }
         }
-        var data: [String: Any] = [
-            "members": members, "organizations": orgs, "options": definition.options.map(\.label),
-            "quorumMet": results.quorumMet, "ballots": results.ballots, "compared": compared,
-            "hasHistory": definition.previous != nil,
-        ]
-        data["memberChart"] = ResultsChart.satisfaction(results, definition: definition, kind: .member, labels: t, id: "chart-members")
-        data["organizationChart"] = ResultsChart.satisfaction(results, definition: definition, kind: .organization, labels: t,
-                                                              id: "chart-organizations")
-        return data
+        return PageModel.Results(
+            members: members, organizations: orgs, options: definition.options.map(\.label),
+            quorumMet: results.quorumMet, compared: compared, hasHistory: definition.previous != nil,
+            memberChart: ResultsChart.satisfaction(results, definition: definition, kind: .member, labels: t, id: "chart-members"),
+            organizationChart: ResultsChart.satisfaction(results, definition: definition, kind: .organization, labels: t,
+                                                         id: "chart-organizations"))
+    }
+
+    /// 较上轮 in words, with its symbol.
+    static func change(_ change: StarHistory.Change, _ t: [String: String]) -> PageModel.Change {
+        PageModel.Change(kind: change.rawValue, symbol: changeSymbols[change] ?? "", text: t["change_\(change.rawValue)"] ?? "")
     }
 
     /// 申诉 1, not a-1: the id is for the API.
@@ -329,9 +311,8 @@ struct PagesController {
     @Sendable func slipsForm(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, definition) = try await evaluation(request, context)
         let language = Language(query: request.uri.queryParameters.get("lang"))
-        return pages.page("admin-slips", language: language, title: Labels.all(language)["slips_title"] ?? "", [
-            "id": record.id, "title": definition.title, "langQuery": language == .en ? "?lang=en" : "",
-        ])
+        return try pages.page(.adminSlips, language: language, title: Labels.all(language)["slips_title"] ?? "",
+                              PageModel.SlipsForm(id: record.id, title: definition.title, langQuery: language == .en ? "?lang=en" : ""))
     }
 
     /// Issues slips for a form post carrying the admin key, and answers with the printable
@@ -358,7 +339,7 @@ struct PagesController {
         case nil:
             throw Problem(.malformedRequest, "kind must be code or token")
         }
-        var response = pages.slips(definition: definition, slips: slips, firstNumber: first, language: language)
+        var response = try pages.slips(definition: definition, slips: slips, firstNumber: first, language: language)
         response.headers[.cacheControl] = "no-store"
         return response
     }

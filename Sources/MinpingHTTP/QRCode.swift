@@ -2,10 +2,16 @@ import CQRencode
 
 /// QR codes from libqrencode (Debian's libqrencode-dev), drawn as SVG for printing.
 public enum QRCode {
+    /// Text no QR code can hold (too long for any version at level M). A slip or notice
+    /// without its code would send people nowhere, so this is an error, never a blank.
+    public struct Unencodable: Error, CustomStringConvertible {
+        public let length: Int
+        public var description: String { "a QR code cannot hold \(length) bytes" }
+    }
+
     /// An SVG of `text` encoded at error-correction level M, with a 4-module quiet zone.
-    /// nil if the text cannot be encoded (too long for any QR version).
-    public static func svg(_ text: String, title: String = "") -> String? {
-        guard let code = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1) else { return nil }
+    public static func svg(_ text: String, title: String = "") throws(Unencodable) -> String {
+        guard let code = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1) else { throw Unencodable(length: text.utf8.count) }
         defer { QRcode_free(code) }
         let width = Int(code.pointee.width)
         let quiet = 4

@@ -20,6 +20,16 @@ extension EvaluationService {
         return latest
     }
 
+    /// The latest checkpoint, read: one that does not parse is an integrity failure, never a
+    /// log of size 0 on the board.
+    public nonisolated func parsedCheckpoint(_ id: String) async throws -> Checkpoint {
+        let note = try await checkpoint(id)
+        guard let checkpoint = Checkpoint.unverified(note) else {
+            throw integrityFailure(id, "the stored checkpoint is not a checkpoint note")
+        }
+        return checkpoint
+    }
+
     /// The receipt (c2sp.org/tlog-proof@v1) of the ballot with this tracker.
     public func receipt(_ id: String, tracker: String) async throws -> ReceiptLookup {
         _ = try await record(id)

@@ -90,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
             WitnessSubmitterService(service: service, endpoint: endpoint, transport: HTTPWitnessTransport(),
                                     logger: ServerSupport.logger("minping.witness"))
         }
-        let app = buildApplication(
+        let app = try buildApplication(
             service: service,
             configuration: .init(address: .hostname(host, port: port), serverName: "minping"),
             integrateEvery: .seconds(integrateEvery),

@@ -49,7 +49,7 @@ struct SlipsCommand: AsyncParsableCommand {
         case .token:
             slips = try await service.issueSlips(evaluation, count: count).map { PrintedSlip(url: service.slipURL(evaluation, token: $0)) }
         }
-        let html = PageRenderer().slipsHTML(definition: try await service.definition(evaluation), slips: slips,
+        let html = try PageRenderer().slipsHTML(definition: try await service.definition(evaluation), slips: slips,
                                             firstNumber: (kind == .code ? record.lifecycle.codes : record.lifecycle.slips) + 1,
                                             language: lang, standalone: true)
         do {

@@ -260,7 +260,7 @@ struct LocalTimeTests {
         func pages(_ zone: String) throws -> PagesController {
             let service = EvaluationService(store: MemoryStore(), keys: TestServer.keys,
                                             configuration: .init(timeZone: try #require(TimeZone(identifier: zone))))
-            return PagesController(service: service, pages: PageRenderer())
+            return PagesController(service: service, pages: try PageRenderer())
         }
         let evening = Date(timeIntervalSince1970: 1_796_587_200)  // 2026-12-06T20:00:00Z
         #expect(try pages("Asia/Shanghai").localDate(evening, .zh, withTime: true) == "2026年12月7日 04:00")

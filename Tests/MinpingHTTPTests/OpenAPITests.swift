@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MinpingCore
-import MinpingHTTP
+@testable import MinpingHTTP
 import MinpingService
 import MinpingTestSupport
 import Testing
@@ -30,7 +30,7 @@ struct OpenAPITests {
 
     @Test("every route in the router is in openapi.yaml, and the reverse")
     func routesMatch() async throws {
-        let router = buildRouter(service: EvaluationService(store: MemoryStore(), keys: TestServer.keys))
+        let router = try buildRouter(service: EvaluationService(store: MemoryStore(), keys: TestServer.keys))
         let routed = Set(router.routes.map { route in
             let path = route.path.description.split(separator: "/").map { part in
                 part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
@@ -45,7 +45,7 @@ struct OpenAPITests {
 
     @Test("the document is served at /api/v1/openapi.yaml and is the file in the repository")
     func served() async throws {
-        let app = buildApplication(service: EvaluationService(store: MemoryStore(), keys: TestServer.keys), integrateEvery: nil)
+        let app = try buildApplication(service: EvaluationService(store: MemoryStore(), keys: TestServer.keys), integrateEvery: nil)
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("openapi.yaml")
         try await app.test(.router) { client in
@@ -55,7 +55,7 @@ struct OpenAPITests {
         }
     }
 
-    @Test("the problem codes in openapi.yaml are exactly ProblemCode's, and the console has a message for each, in both languages")
+    @Test("the problem codes in openapi.yaml are exactly ProblemCode's, and the label catalogue has a message for each, in both languages")
     func problemCodes() throws {
         let text = OpenAPIDocument.text
         let schema = try #require(text.range(of: "    Problem:\n"))
@@ -67,16 +67,13 @@ struct OpenAPITests {
         let swift = Set(ProblemCode.allCases.map(\.rawValue))
         #expect(documented == swift, "only in openapi.yaml: \(documented.subtracting(swift).sorted()); only in Swift: \(swift.subtracting(documented).sorted())")
 
-        let console = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/MinpingHTTP/Static/admin-text.js")
-        let script = try String(contentsOf: console, encoding: .utf8)
-        let errors = try #require(script.range(of: "export const ERRORS"))
-        for language in ["zh", "en"] {
-            let start = try #require(script.range(of: "\(language): {", range: errors.upperBound..<script.endIndex))
-            let end = try #require(script.range(of: "\n  }", range: start.upperBound..<script.endIndex))
-            let block = script[start.upperBound..<end.lowerBound]
-            let missing = ProblemCode.allCases.map(\.rawValue).filter { !block.contains("\($0): \"") }
-            #expect(missing.isEmpty, "the console has no \(language) message for \(missing)")
+        // The one catalogue (console and pages): both languages, the same keys, no empty text,
+        // a message for every code.
+        try Labels.check()
+        for language in [Language.zh, .en] {
+            let missing = ProblemCode.allCases.map { "error_\($0.rawValue)" }.filter { Labels.all(language)[$0] == nil }
+            #expect(missing.isEmpty, "labels.\(language.rawValue).json has no message for \(missing)")
         }
+        #expect(Labels.all(.zh)["state_draft"] == "准备中", "the console and the board call a draft by one name")
     }
 }

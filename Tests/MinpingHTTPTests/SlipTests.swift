@@ -21,8 +21,8 @@ struct SlipTests {
         definition = definition.replacingOccurrences(of: "community: 柳庄社区\n", with: "")
         _ = try await server.service.create(try DefinitionParser.parse(definition, file: "test"))
         let tokens = try await server.service.issueSlips("lz-2026", count: 2)
-        let pages = PageRenderer()
-        let html = pages.slipsHTML(definition: try await server.service.definition("lz-2026"),
+        let pages = try PageRenderer()
+        let html = try pages.slipsHTML(definition: try await server.service.definition("lz-2026"),
                                    slips: tokens.map { PrintedSlip(url: server.service.slipURL("lz-2026", token: $0)) }, firstNumber: 1)
         #expect(!html.contains("nil") && !html.contains("匿名码") && html.contains("扫描"), "\(html.prefix(2000))")
         try await server.app.test(.router) { client in

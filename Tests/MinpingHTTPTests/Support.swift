@@ -55,11 +55,11 @@ struct TestServer {
         operatorKey = try await service.createAPIKey(role: .operator, street: nil)
     }
 
-    var app: some ApplicationProtocol { buildApplication(service: service, integrateEvery: nil, logger: logger) }
+    var app: some ApplicationProtocol { get throws { try buildApplication(service: service, integrateEvery: nil, logger: logger) } }
 
     /// The application with a short idle timeout, for the tests of slow clients.
-    func application(idleTimeout: TimeAmount) -> some ApplicationProtocol {
-        buildApplication(service: service, integrateEvery: nil, idleTimeout: idleTimeout, logger: logger)
+    func application(idleTimeout: TimeAmount) throws -> some ApplicationProtocol {
+        try buildApplication(service: service, integrateEvery: nil, idleTimeout: idleTimeout, logger: logger)
     }
 }
 

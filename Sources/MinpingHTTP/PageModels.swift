@@ -1,0 +1,124 @@
+import Foundation
+
+/// What each page's template reads: one small struct per page (or part of one), named as the
+/// template names them. ``PageRenderer`` writes them with ``JSONValueEncoder`` and leaves absent
+/// values out, so a template's `{{#field}}` means "there is one".
+enum PageModel {
+    /// The friendly 404.
+    struct Message: Encodable {
+        let heading: String, message: String
+    }
+
+    /// The front page: every evaluation, grouped by street.
+    struct Home: Encodable {
+        struct Street: Encodable {
+            let street: String, heading: String, evaluations: [Row]
+        }
+
+        struct Row: Encodable {
+            let id: String, title: String, community: String?, state: String, stateLabel: String
+            let ballots: Int, electorate: Int, langQuery: String
+        }
+
+        let streets: [Street], langQuery: String
+    }
+
+    struct Console: Encodable {
+        let langCode: String, baseURL: String, timeZone: String
+    }
+
+    /// The voting and receipt pages: their script's words ride along as JSON.
+    struct ScriptPage: Encodable {
+        let id: String, title: String, community: String?, labelsJSON: String
+    }
+
+    struct SlipsForm: Encodable {
+        let id: String, title: String, langQuery: String
+    }
+
+    /// 较上轮: a symbol beside the words, never instead of them.
+    struct Change: Encodable {
+        let kind: String, symbol: String, text: String
+    }
+
+    /// 历年群众评星.
+    struct History: Encodable {
+        struct Round: Encodable { let name: String, stage: String }
+
+        struct Subject: Encodable {
+            let name: String, kind: String, cells: [Cell], change: Change
+        }
+
+        /// A round's stars, "无星", or "未参评" (absent).
+        struct Cell: Encodable {
+            let text: String
+            var absent: Bool?
+            var stars: [String]?
+            var none: Bool?
+        }
+
+        let id: String, title: String, community: String?, langQuery: String, published: Bool
+        var rounds: [Round]?
+        var subjects: [Subject]?
+    }
+
+    /// The board's frame: what it says in every state.
+    struct Board: Encodable {
+        struct Witness: Encodable { let name: String, size: Int, lagging: Bool }
+
+        let id: String, title: String, community: String?, streetName: String?
+        /// Round 1's turnout; a supplementary round's is its own line in `roundTurnouts`.
+        let ballots: Int, electorate: Int, published: Bool
+        let langQuery: String, langAmp: String, printedAt: String
+        let stageLabel: String, stageClass: String
+        let annulled: Bool?, annulledOn: String?, publicityUntil: String?
+        let roundTurnouts: [String]?, turnoutChart: String?
+        let treeSize: Int, rootHash: String, rootCode: String, origin: String
+        let hasWitnesses: Bool, witnesses: [Witness]
+    }
+
+    /// The published results as the board's tables and charts.
+    struct Results: Encodable {
+        struct Row: Encodable {
+            let name: String, organization: String, counts: [Int], rate: String, stars: [String], notes: [String]
+            let change: Change?
+        }
+
+        let members: [Row], organizations: [Row], options: [String]
+        let quorumMet: Bool, compared: Bool, hasHistory: Bool
+        let memberChart: String?, organizationChart: String?
+    }
+
+    /// Appeals, remedies and a supplementary round (SPEC §6) in words.
+    struct Remedies: Encodable {
+        struct Appeal: Encodable { let id: String, subject: String, filed: String, outcome: String, remedy: String }
+
+        struct Remedy: Encodable { let text: String, status: String, pending: Bool }
+
+        let appeals: [Appeal], hasAppeals: Bool, remedies: [Remedy], hasRemedies: Bool, republicationDue: Bool
+        /// During a supplementary round: its own stage line and notice.
+        var stageLabel: String?
+        var stageClass: String?
+        var roundNotice: String?
+    }
+
+    /// The printed notice around the board (SPEC §2 `notice`).
+    struct Notice: Encodable {
+        struct Branch: Encodable { let branch: String, names: String }
+
+        var noticeText: String?
+        var noticeContact: String?
+        var issuer: String
+        var announcement: String?
+        var rated: [Branch]?
+        var ratedOrganizations: String?
+        var rulesLine: String?
+        var publicityLine: String?
+        var noticeHeading: String?
+        var publicityPeriod: String?
+        var appealLine: String?
+        var noticeDate: String?
+        var checkQR: String
+        var checkURL: String
+    }
+}
