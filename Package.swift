@@ -186,7 +186,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Token throughput, run by tools/bench-tokens (release build), never by the tests.
+        // Token throughput, run by tools/bench/tokens (release build), never by the tests.
         .executableTarget(
             name: "minping-bench",
             dependencies: [
@@ -195,7 +195,7 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // The baseline of tools/bench-http: bare Hummingbird + GRDB storing the same rows.
+        // The baseline of tools/bench/http: bare Hummingbird + GRDB storing the same rows.
         .executableTarget(
             name: "minping-bare",
             dependencies: [

@@ -3,7 +3,7 @@ import Foundation
 
 /// The issuing key's RSA private-key operations, done by OpenSSL's libcrypto:
 /// RSASSA-PSS signing of slips and the raw RSASP1 of a blind signature. OpenSSL 3's RSA-2048
-/// private operation is about twice BoringSSL's on this project's machines (`tools/bench-tokens`).
+/// private operation is about twice BoringSSL's on this project's machines (`tools/bench/tokens`).
 /// Everything else (key generation, public-key operations, verification) stays with
 /// swift-crypto; every result is checked with the public key before it is used.
 /// One key is used from many threads: each operation has its own `EVP_PKEY_CTX`, which

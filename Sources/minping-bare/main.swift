@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Hummingbird
 
-/// The baseline of tools/bench-http: a bare Hummingbird + GRDB endpoint that stores the same
+/// The baseline of tools/bench/http: a bare Hummingbird + GRDB endpoint that stores the same
 /// ballot rows as `minping serve` (same SQLite settings: WAL, synchronous=FULL), but without
 /// tokens, verification, group commit or the log. One transaction per request.
 ///   minping-bare --db FILE --port PORT

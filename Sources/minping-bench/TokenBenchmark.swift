@@ -4,7 +4,7 @@ import Foundation
 import MinpingTokens
 
 /// Measures token throughput on one core: slips signed per second and tokens verified per
-/// second. Run by `tools/bench-tokens` on a release build; not part of the tests.
+/// second. Run by `tools/bench/tokens` on a release build; not part of the tests.
 @main
 enum TokenBenchmark {
     static func main() throws {

@@ -6,7 +6,7 @@ import MinpingSQLite
 import MinpingStore
 import Testing
 
-/// `minping migrate` between two SQLite files (PostgreSQL is covered by tools/test_migrate.py
+/// `minping migrate` between two SQLite files (PostgreSQL is covered by tools/tests/test_migrate.py
 /// on the cluster tools/test starts): every row copied, bundles byte-identical, pending
 /// ballots kept pending, an occupied target refused.
 @Suite("Store migration")

@@ -271,7 +271,7 @@ struct ReceiptTests {
     @Test("the tracker is SHA-256 of the ballot's canonical JSON bytes, as another program computes it")
     func trackerVector() {
         // Python: json.dumps({"ratings": r, "token": t}, sort_keys=True, ensure_ascii=False,
-        // separators=(",", ":")).encode(), then hashlib.sha256; tools/test_tlog_js.mjs checks
+        // separators=(",", ":")).encode(), then hashlib.sha256; tools/tests/test_tlog_js.mjs checks
         // the pages' tracker against the same value.
         let ratings = ["m-2": "dissatisfied", "m-1": "满意", "fy-1": "satisfied"]
         #expect(Tracker.of(token: "AAI-x_y", ratings: ratings) == "b51e6b0b17fbe30743d099698221b26a4032ae16025220c643b752bba1f4fbb6")

@@ -4,7 +4,7 @@ import MinpingLog
 import Testing
 
 /// The witness cosignature of SPEC §5 (C2SP tlog-cosignature, Ed25519 type 0x04), checked
-/// against a vector: tools/test_cosignature.py verifies the same line with Python's
+/// against a vector: tools/tests/test_cosignature.py verifies the same line with Python's
 /// `cryptography` from the byte layout alone (Ed25519 is deterministic).
 @Suite("Witness cosignatures (SPEC §5)")
 struct CosignatureTests {

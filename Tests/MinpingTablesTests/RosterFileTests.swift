@@ -188,7 +188,7 @@ struct RosterFileTests {
 }
 
 /// Member lists as street offices keep them. (The workbooks as Excel and WPS write
-/// them, made with openpyxl and LibreOffice, are in tools/test_rosters_real.py.)
+/// them, made with openpyxl and LibreOffice, are in tools/tests/test_rosters_real.py.)
 @Suite("Rosters as offices keep them: title rows, spellings, merged cells, footers, sheets")
 struct OfficeRosterTests {
     @Test("a title row and blank rows before the header; spaced and starred header spellings; 序号 ignored; other columns ignored")

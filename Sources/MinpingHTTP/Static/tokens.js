@@ -4,7 +4,7 @@
 // RFC 9578 token type 0x0002: TokenChallenge digest, TokenRequest and token assembly.
 // BigInt for the modular arithmetic; WebCrypto for the hashes and the final verification;
 // nothing fetched from elsewhere. Checked byte for byte against RFC 9474 Appendix A and
-// RFC 9578 Appendix A.2 by tools/test_tokens_js.mjs.
+// RFC 9578 Appendix A.2 by tools/tests/test_tokens_js.mjs.
 var Tokens = (function () {
   "use strict";
   var TOKEN_TYPE = 0x0002;

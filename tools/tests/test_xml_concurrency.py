@@ -4,29 +4,26 @@
 safe on two threads at once, and the server died of a segmentation fault within a few hundred
 such requests). Every request must be answered (200 or 422), and the server must live on.
 
-Usage: tools/test_xml_concurrency.py path/to/minping
+Usage: tools/tests/test_xml_concurrency.py path/to/minping
 """
 import io
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_support import check, failures, free_port, wait_until_serving  # noqa: E402
+from support import JSON, check, failures, free_port, kill, local, request, wait_until_serving  # noqa: E402
 
 
 def main():
     minping = os.path.abspath(sys.argv[1])
     work = tempfile.mkdtemp(prefix="minping-xml-")
     port = free_port()
-    base = "http://127.0.0.1:%d/api/v1" % port
+    base = local(port, "/api/v1")
     server = subprocess.Popen([minping, "serve", "--db", os.path.join(work, "x.sqlite"), "--port", str(port),
                                "--load", "Ballots/haiyan-2020.yaml", "--slips", "3"],
                               stdout=subprocess.PIPE, stderr=open(os.path.join(work, "serve.err"), "w"), text=True)
@@ -38,23 +35,14 @@ def main():
             tokens.append(line.strip().split("#t=")[1])
         if len(tokens) == 3:
             break
-    wait_until_serving(server, "http://127.0.0.1:%d" % port)
+    wait_until_serving(server, local(port))
 
-    def call(method, path, body=None, content_type="application/json"):
-        data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(base + path, data=data, method=method,
-                                         headers={"Authorization": "Bearer " + admin, "Content-Type": content_type})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as reply:
-                return reply.status
-        except urllib.error.HTTPError as error:
-            return error.code
-        except OSError:
-            return 0
+    def call(method, path, body=None, content_type=JSON):
+        return request(base + path, method, body, key=admin, content_type=content_type, typed=True).status
 
     try:
         evaluation = "/evaluations/haiyan-2020"
-        subject = json.load(urllib.request.urlopen(base + evaluation))["subjects"][0]["id"]
+        subject = request(base + evaluation, timeout=None, unanswered=()).ok().json()["subjects"][0]["id"]
         for token in tokens:
             call("POST", evaluation + "/ballots", {"token": token, "ratings": {subject: "satisfied"}})
         check(call("POST", evaluation + "/close") == 200 and call("POST", evaluation + "/publish", {"stage": "preliminary"}) == 200,
@@ -80,9 +68,7 @@ def main():
               "600 roster uploads and 600 results.xlsx at once: every one answered (%s)" % sorted(set(statuses)))
         check(server.poll() is None, "the server is still running")
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        kill(server)
     print("xml concurrency: %d failed" % len(failures))
     return 1 if failures else 0
 

@@ -11,14 +11,13 @@ bundle. Then "以去年为基础": a second evaluation copied from the first (pr
 enrollment code cards (printed to A4 PDF), and annulment. axe-core runs on every console view;
 screenshots go to the output folder as console-*.png (default .build/browser-screenshots).
 
-Usage: tools/test_console.py path/to/minping [--out DIR]
+Usage: tools/tests/test_console.py path/to/minping [--out DIR]
 Needs: chromium, chromium-driver (Debian); selenium, axe-selenium-python, openpyxl (PyPI).
 """
 import base64
 import csv
 import glob
 import io
-import json
 import os
 import re
 import shutil
@@ -27,14 +26,13 @@ import sys
 import tarfile
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 
 import openpyxl
 import office_rosters
-from browser_support import axe as axe_check, check, chrome as headless_chrome, failures, free_port, stop_server, wait_until_serving
+from browser_support import axe as axe_check, chrome as headless_chrome
+from support import api, check, failures, free_port, local, request, start_server, stop_server
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -50,30 +48,9 @@ COMMUNITY = "府苑社区"
 OUT = ".build/browser-screenshots"
 
 
-
-
-
-
-
-
 def http(base, path, method="GET", body=None, key=None, raw=False):
-    """(status, parsed JSON or bytes) of a request to the server."""
-    req = urllib.request.Request(base + path, method=method,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    if key:
-        req.add_header("Authorization", "Bearer " + key)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            data = r.read()
-            return r.status, data if raw else json.loads(data.decode() or "null")
-    except urllib.error.HTTPError as e:
-        data = e.read()
-        try:
-            return e.code, json.loads(data.decode())
-        except ValueError:
-            return e.code, data
+    """(status, parsed JSON or bytes) of a request to the server (support.api; no answer raises)."""
+    return api(base, method, path, body, key, raw=raw, unanswered=())
 
 
 # ---- rosters made by the test ----
@@ -189,11 +166,10 @@ def main():
 
     admin, reviewer, operator = make_key("admin"), make_key("reviewer"), make_key("operator")
     port = free_port()
-    base = "http://127.0.0.1:%d" % port
+    base = local(port)
     log = open(os.path.join(work, "server.log"), "w")
-    server = subprocess.Popen([minping, "serve", "--db", db, "--key-file", keyfile, "--port", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
-    wait_until_serving(server, base)
+    server = start_server([minping, "serve", "--db", db, "--key-file", keyfile, "--port", str(port)], port,
+                          stdout=log, stderr=subprocess.STDOUT)
     xlsx, gb, bad = make_rosters(work)
 
     def chrome(width, height):
@@ -539,7 +515,7 @@ def main():
                   and str(sheet.page_setup.paperSize) == "9", "frozen header, repeated when printed, A4 landscape: %s %s" % (sheet.freeze_panes, sheet.print_title_rows))
             check(sheet.cell(header + 1, rate_col).number_format == "0.0%", "满意率 is a percentage cell")
             check(sheet.column_dimensions["C"].width >= 6, "columns are sized")
-            disposition = urllib.request.urlopen(href).headers.get("Content-Disposition", "")
+            disposition = request(href, timeout=None, unanswered=()).ok().headers.get("Content-Disposition", "")
             check(urllib.parse.unquote(disposition).endswith(TITLE + "结果.xlsx"), "the file name is Chinese (RFC 6266 filename*): " + disposition[:80])
         except Exception as e:  # noqa: BLE001 - a broken file is a failure, not a crash
             check(False, "XLSX read by openpyxl: %s" % e)

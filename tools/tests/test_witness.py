@@ -25,73 +25,40 @@ Two witnesses (`minping witness init/add-log/serve`, their own SQLite files) and
 Every process started is stopped in a finally block, pass or fail. Standard library only
 (tools/verify_bundle.py needs `cryptography`).
 
-Usage: tools/test_witness.py path/to/minping
+Usage: tools/tests/test_witness.py path/to/minping
 """
 import io
-import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
 import traceback
-import urllib.error
-import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BALLOT = os.path.join(REPO, "Ballots", "fuyuan-2018.yaml")
-VERIFY_BUNDLE = os.path.join(REPO, "tools", "verify_bundle.py")
+from support import ROOT, VERIFY_BUNDLE, api as api_call, check, failures, free_port, kill, local, poll, request, wait_for_healthz
+
+BALLOT = os.path.join(ROOT, "Ballots", "fuyuan-2018.yaml")
 EVALUATION = "fuyuan-2018"
 STREET = "chengqu"
 ORIGIN = "minping/%s/%s" % (STREET, EVALUATION)
 W1, W2 = "zuzhibu.example/witness", "jiwei.example/witness"
 CATCH_UP = 90   # seconds: the submitter's backoff doubles from 1 s to at most 60 s
 
-failures = []
 ENV = {k: v for k, v in os.environ.items() if k != "MINPING_KEY_FILE"}  # each file's own .key
-
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(port, method, path, body=None, key=None, content_type="application/json", timeout=30):
     """(status, headers, body bytes); status 0 when nothing answers."""
-    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", content_type)
-    if key:
-        req.add_header("Authorization", "Bearer " + key)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
-    except OSError as e:
-        return 0, {}, str(e).encode()
+    reply = request(local(port, path), method, body, key=key, content_type=content_type, timeout=timeout)
+    return reply.status, reply.headers, reply.body
 
 
 def api(port, method, path, body=None, key=None):
-    status, _, payload = http(port, method, "/api/v1" + path, body, key)
-    try:
-        return status, json.loads(payload.decode() or "null")
-    except ValueError:
-        return status, payload
+    return api_call(local(port, "/api/v1"), method, path, body, key)
 
 
 def run(minping, *args, quiet=False):
@@ -99,16 +66,6 @@ def run(minping, *args, quiet=False):
     if out.returncode != 0 and not quiet:
         print("     %s %s: exit %d: %s" % (os.path.basename(minping), " ".join(args[:2]), out.returncode, out.stderr.strip()[:300]))
     return out
-
-
-def poll(probe, timeout, interval=0.25):
-    """probe() until it returns something true, or `timeout` seconds; its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def checkpoint(port):
@@ -150,22 +107,11 @@ class Processes:
         proc = subprocess.Popen([self.minping] + args, stdout=log, stderr=subprocess.STDOUT, env=ENV)
         proc.log_path = log.name
         self.all.append(proc)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=1):
-                    return proc
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("%s exited with %s:\n%s" % (name, proc.returncode, read(log.name)[-2000:])) from None
-                time.sleep(0.1)
-        raise RuntimeError("%s did not answer /healthz within 60 s" % name)
+        wait_for_healthz(proc, local(port), name=name, log_path=log.name)
+        return proc
 
     def stop_all(self):
-        for proc in self.all:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        kill(*self.all)
 
 
 def read(path):
@@ -422,5 +368,5 @@ def verifiers(minping, bundle, args):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: tools/test_witness.py path/to/minping")
+        sys.exit("usage: tools/tests/test_witness.py path/to/minping")
     sys.exit(main())

@@ -1,7 +1,7 @@
 """Member lists (花名册) made the way street offices make them, for the tests (issue 29 §1).
 
-Shared like a module (STYLE 16): tools/test_rosters_real.py reads each through the server and
-checks the answer; tools/test_console.py creates an evaluation from the merged-cell workbook.
+Shared like a module (STYLE 16): test_rosters_real.py reads each through the server and
+checks the answer; test_console.py creates an evaluation from the merged-cell workbook.
 Workbooks are written by openpyxl as Excel and WPS write them (merged title rows, branch cells
 merged down their members, footers, a cover sheet); the legacy .xls by LibreOffice when it is
 installed.

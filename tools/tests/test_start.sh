@@ -3,7 +3,7 @@
 # with a message when the build fails. Runs tools/start against a stand-in `swift` that
 # prints SwiftPM-like output, so no real build is needed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 fake=$(mktemp -d)
 trap 'rm -rf "$fake"' EXIT
 mkdir -p "$fake/bin" "$fake/release"

@@ -12,7 +12,7 @@ witness keys from fixed seeds. Given the path of a built `minping`, also on a bu
 that does not verify under a named key (even with the quorum otherwise met), lines of unnamed
 keys ignored, no witness check without --witness-key, bad usage.
 
-Usage: tools/test_cosignature.py [path/to/minping]
+Usage: tools/tests/test_cosignature.py [path/to/minping]
 """
 import base64
 import hashlib
@@ -28,8 +28,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-TOOLS = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, TOOLS)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from support import ROOT, VERIFY_BUNDLE, check, failures  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(VERIFY_BUNDLE))
 import verify_bundle  # noqa: E402
 
 NAME = "district.example/witness"
@@ -52,26 +54,17 @@ def verify(line, text, vkey):
     return time
 
 
-failures = 0
 try:
     ok = verify(LINE, TEXT, VKEY) == 1800000000
 except (AssertionError, InvalidSignature) as e:
     ok = False
-print(("ok   " if ok else "FAIL ") + "our cosignature verifies from the byte layout alone, time 1800000000")
-failures += not ok
+check(ok, "our cosignature verifies from the byte layout alone, time 1800000000")
 try:
     verify(LINE, TEXT.replace("\n5\n", "\n6\n"), VKEY)
     refused = False
 except InvalidSignature:
     refused = True
-print(("ok   " if refused else "FAIL ") + "a changed checkpoint is refused")
-failures += not refused
-
-
-def check(ok, what):
-    global failures
-    print(("ok   " if ok else "FAIL ") + what)
-    failures += not ok
+check(refused, "a changed checkpoint is refused")
 
 
 # ---------------------------------------------------------------- keys, notes, cosignatures
@@ -216,9 +209,8 @@ def small_bundle(d):
 
 def sample_bundle(d, minping):
     """`minping audit sample` (its last output line is the log key)."""
-    root = os.path.dirname(TOOLS)
-    out = subprocess.run([minping, "audit", "sample", "--ballot", os.path.join(root, "Ballots/fuyuan-2018.yaml"),
-                          "--votes", os.path.join(root, "Ballots/votes/fuyuan-2018.jsonl"), "--out", d],
+    out = subprocess.run([minping, "audit", "sample", "--ballot", os.path.join(ROOT, "Ballots/fuyuan-2018.yaml"),
+                          "--votes", os.path.join(ROOT, "Ballots/votes/fuyuan-2018.jsonl"), "--out", d],
                          check=True, capture_output=True, text=True).stdout
     return out.strip().split("\n")[-1]
 
@@ -238,7 +230,7 @@ def cosign_bundle(d, lines):
 
 def run(d, logkey, *args, stderr=None):
     """verify_bundle.py's exit code and stdout (its stderr appended to the list `stderr`)."""
-    p = subprocess.run([sys.executable, os.path.join(TOOLS, "verify_bundle.py"), d, "--log-key", logkey] + list(args),
+    p = subprocess.run([sys.executable, VERIFY_BUNDLE, d, "--log-key", logkey] + list(args),
                        capture_output=True, text=True)
     if stderr is not None:
         stderr.append(p.stderr)
@@ -320,5 +312,5 @@ if len(sys.argv) > 1:
     minping = os.path.abspath(sys.argv[1])
     bundle_cases("minping audit sample", lambda d: sample_bundle(d, minping))
 
-print("cosignature: %d failed" % failures)
+print("cosignature: %d failed" % len(failures))
 sys.exit(1 if failures else 0)

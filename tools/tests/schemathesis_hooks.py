@@ -1,4 +1,4 @@
-"""Schemathesis hooks for tools/test_schemathesis.sh.
+"""Schemathesis hooks for tools/tests/test_schemathesis.sh.
 
 A few refusals depend on more than a schema can say: ratings and an appeal's subject must name
 subjects of this evaluation, a definition's ids must be unique and its members' organizations

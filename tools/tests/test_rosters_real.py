@@ -1,25 +1,22 @@
 #!/usr/bin/env python3
 """Member lists as street offices keep them, through a real `minping serve` (issue 29 §1).
 
-Each workbook is made the way offices make them (tools/office_rosters.py: openpyxl, and
+Each workbook is made the way offices make them (office_rosters.py: openpyxl, and
 LibreOffice for the legacy .xls) and sent to POST /api/v1/rosters, which parses it in a child
-process; each case names the answer it must give. Usage: tools/test_rosters_real.py path/to/minping
+process; each case names the answer it must give. Usage: tools/tests/test_rosters_real.py path/to/minping
 Needs: openpyxl (PyPI); LibreOffice (Debian) for a real .xls, else its signature stands for one.
 """
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import office_rosters  # noqa: E402
-from browser_support import check, failures, free_port, stop_server, wait_until_serving  # noqa: E402
+from support import check, failures, free_port, local, request, start_server, stop_server  # noqa: E402
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -27,13 +24,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def post(base, key, path, content_type, query=""):
     with open(path, "rb") as f:
         body = f.read()
-    req = urllib.request.Request(base + "/api/v1/rosters" + query, data=body, method="POST",
-                                 headers={"Content-Type": content_type, "Authorization": "Bearer " + key})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, json.loads(r.read().decode())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read().decode() or "{}")
+    reply = request(base + "/api/v1/rosters" + query, "POST", body, key=key, content_type=content_type, timeout=60, unanswered=())
+    return reply.status, reply.json(empty={} if reply.status >= 400 else None)
 
 
 def main():
@@ -44,12 +36,11 @@ def main():
                           capture_output=True, text=True, timeout=60)
     key = made.stdout.strip().splitlines()[-1]
     port = free_port()
-    base = "http://127.0.0.1:%d" % port
+    base = local(port)
     log = open(os.path.join(work, "server.log"), "w")
-    server = subprocess.Popen([minping, "serve", "--db", db, "--key-file", keyfile, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    server = start_server([minping, "serve", "--db", db, "--key-file", keyfile, "--port", str(port)], port,
+                          stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_serving(server, base)
-
         # A merged title row, a blank row, the header on row 3, branches merged down, footers.
         path = os.path.join(work, "府苑社区党员花名册.xlsx")
         people = office_rosters.merged_workbook(path)

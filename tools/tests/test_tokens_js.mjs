@@ -3,10 +3,10 @@
 // use (Tests/MinpingTokensTests/Vectors): RFC 9474 Appendix A (PSS-Deterministic, salt and
 // blinding inverse injected) and RFC 9578 Appendix A.2 (five type 0x0002 vectors); a
 // corrupted blind signature is refused.
-//   node tools/test_tokens_js.mjs
+//   node tools/tests/test_tokens_js.mjs
 import fs from 'fs';
 
-const read = (path) => fs.readFileSync(new URL('../' + path, import.meta.url), 'utf8');
+const read = (path) => fs.readFileSync(new URL('../../' + path, import.meta.url), 'utf8');
 const Tokens = new Function(read('Sources/MinpingHTTP/Static/tokens.js') + '; return Tokens;')();
 const vectors = 'Tests/MinpingTokensTests/Vectors/';
 let failures = 0;

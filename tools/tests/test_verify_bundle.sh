@@ -3,9 +3,9 @@
 # altered copies of it. Each case names the verdict it expects, `OK` or the `seq N: check`
 # (`bundle: check`) part of the FAIL line; both verifiers must print exactly that on stdout,
 # with exit 0 for OK and 1 for FAIL. Every case pins the log key.
-# Usage: tools/test_verify_bundle.sh path/to/minping
+# Usage: tools/tests/test_verify_bundle.sh path/to/minping
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MINPING="$(cd "$(dirname "${1:?usage: $0 path/to/minping}")" && pwd)/$(basename "$1")"
 PY=tools/verify_bundle.py
 WORK="$(mktemp -d)"

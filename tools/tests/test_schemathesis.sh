@@ -15,7 +15,7 @@
 # the day's seed (the UTC date, YYYYMMDD), which explores new inputs every day. Both are printed;
 # a failure under either is replayed with SCHEMATHESIS_SEED=N (that seed alone, same cases).
 #
-# Usage: tools/test_schemathesis.sh path/to/minping
+# Usage: tools/tests/test_schemathesis.sh path/to/minping
 #   SCHEMATHESIS_EXAMPLES (default 60): cases per operation in the fuzzing phase, per seed (each
 #     seed's run makes about 3,500 cases in about a minute on 2 cores).
 #   SCHEMATHESIS_SEED: run this seed only (to replay a failure), not seed 1 and the day's.
@@ -23,7 +23,7 @@
 #     (default: none kept).
 #   SCHEMATHESIS_ARGS: more options for `schemathesis run`, e.g. --continue-on-failure.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
 MINPING="$(cd "$(dirname "${1:?usage: $0 path/to/minping}")" && pwd)/$(basename "$1")"
 SPEC="$ROOT/Sources/MinpingHTTP/openapi.yaml"
@@ -80,20 +80,16 @@ run_seed() {
   curl -fsS "$BASE/healthz" >/dev/null || { echo "minping serve did not answer /healthz" >&2; return 1; }
 
   # The evaluations in their states, and schemathesis.toml with the dictionaries.
-  python3 - "$BASE" "$KEY" "$WORK/serve.out" "$WORK/schemathesis.toml" "$ROOT/tools/schemathesis_hooks.py" <<'PY' || return 1
-import json, re, sys, time, urllib.error, urllib.request
+  python3 - "$BASE" "$KEY" "$WORK/serve.out" "$WORK/schemathesis.toml" "$ROOT/tools/tests/schemathesis_hooks.py" <<'PY' || return 1
+import json, os, re, sys, time
 
 base, key, serve_out, toml_path, hooks = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(hooks))
+from support import request  # noqa: E402
 
 def call(method, path, body=None, content_type="application/json", expect=(200, 201, 202)):
-    data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request(base + "/api/v1/evaluations" + path, data=data, method=method,
-                                 headers={"Authorization": "Bearer " + key, "Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as reply:
-            status, text = reply.status, reply.read().decode()
-    except urllib.error.HTTPError as error:
-        status, text = error.code, error.read().decode()
+    reply = request(base + "/api/v1/evaluations" + path, method, body, key=key, content_type=content_type, typed=True, unanswered=())
+    status, text = reply.status, reply.body.decode()
     if status not in expect:
         sys.exit("setup: %s %s -> %d %s" % (method, path, status, text))
     return json.loads(text) if text.startswith("{") else text
@@ -135,7 +131,7 @@ def values(items):
 
 with open(toml_path, "w") as out:
     out.write("""\
-# Written by tools/test_schemathesis.sh for one run.
+# Written by tools/tests/test_schemathesis.sh for one run.
 hooks = %s
 
 [dictionaries.evaluations]
@@ -170,7 +166,7 @@ parameters = { "path.id" = { dictionary = "annullable", probability = 0.5 } }
 # remedy that cannot apply to the results as they stand (a star not earned, an unknown subject),
 # end >= start, a ballot's size limit (twice its evaluation's largest honest ballot, while
 # the schema allows any number of ratings). Schema-valid requests may get it, for those
-# reasons only (the check in tools/schemathesis_hooks.py).
+# reasons only (the check in tools/tests/schemathesis_hooks.py).
 [[operations]]
 include-operation-id = ["fileAppeal", "createEvaluation", "readRoster", "annulEvaluation", "resolveAppeal", "withhold", "nameStreet"]
 checks.positive_data_acceptance.expected-statuses = %s

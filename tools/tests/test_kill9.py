@@ -7,59 +7,34 @@ restarts it (start-up integrates what was pending), closes the evaluation, and c
 every ballot answered 202 is in the log: its receipt verifies against the tracker, and the
 closed entry counts exactly the accepted ballots. Standard library only.
 
-Usage: tools/test_kill9.py path/to/minping
+Usage: tools/tests/test_kill9.py path/to/minping
 """
 import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+
+from support import free_port, local, request as http_request, start_server
 
 BALLOT = "Ballots/fuyuan-2018.yaml"
 EVALUATION = "fuyuan-2018"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def request(port, method, path, body=None, key=None, timeout=10):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request("http://127.0.0.1:%d/api/v1%s" % (port, path), data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if key:
-        req.add_header("Authorization", "Bearer " + key)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    """(status, body text). No answer raises (the voters tell a refused connection from a cut one)."""
+    reply = http_request(local(port, "/api/v1" + path), method, body, key=key, timeout=timeout, typed=True, unanswered=())
+    return reply.status, reply.body.decode()
 
 
 def start(minping, db, port, extra=()):
-    proc = subprocess.Popen([minping, "serve", "--db", db, "--port", str(port)] + list(extra),
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=1):
-                return proc
-        except OSError:
-            if proc.poll() is not None:
-                sys.exit("minping serve exited with %s" % proc.returncode)
-            time.sleep(0.1)
-    proc.kill()
-    sys.exit("minping serve did not start")
+    return start_server([minping, "serve", "--db", db, "--port", str(port)] + list(extra), port,
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
 
 def main():

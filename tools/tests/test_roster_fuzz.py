@@ -11,7 +11,7 @@ Targeted cases (named in targeted_cases below): a bad ZIP offset, malformed UTF-
 XML, sparse wide rows, entity expansion, deep nesting, UTF-16 CSV. Then 20 wide-row uploads at
 once while /healthz is timed.
 
-Usage: tools/test_roster_fuzz.py path/to/minping [--seed N] [--cases N] [--case NAME]...
+Usage: tools/tests/test_roster_fuzz.py path/to/minping [--seed N] [--cases N] [--case NAME]...
 A case's bytes depend only on the seed and its name: a failure of `xlsx-zip-field#17` replays
 with `--seed S --case 'xlsx-zip-field#17'` (each FAIL line prints that command). A server that
 dies is started again so that the later cases still run. ROSTER_FUZZ_LIMIT_MEMORY=1 caps the
@@ -31,19 +31,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_support import check, failures, free_port, wait_until_serving  # noqa: E402
+from support import ROOT, check, failures, free_port, local, request, wait_until_serving  # noqa: E402
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BRANCHES = ["第一党支部", "第二党支部", "第三党支部"]
 MEMBERS = [("党员%02d" % i, BRANCHES[i % 3], "a%02d" % i) for i in range(1, 21)]
 FIXED = (2020, 1, 1, 0, 0, 0)  # every ZIP entry's time, so a seed gives the same bytes every run
@@ -226,7 +223,7 @@ class Server:
     def start(self):
         self.starts += 1
         self.port = free_port()
-        self.root = "http://127.0.0.1:%d" % self.port
+        self.root = local(self.port)
         out_path, self.err_path = (os.path.join(self.work, "serve%d.%s" % (self.starts, ext)) for ext in ("out", "err"))
         limit = (lambda: resource.setrlimit(resource.RLIMIT_AS, (self.memory_limit,) * 2)) if self.memory_limit else None
         self.process = subprocess.Popen([self.minping, "serve", "--db", os.path.join(self.work, "db%d.sqlite" % self.starts),
@@ -242,24 +239,13 @@ class Server:
         wait_until_serving(self.process, self.root)
 
     def upload(self, body, content_type, timeout=30):
-        request = urllib.request.Request(self.root + "/api/v1/rosters", data=body, method="POST",
-                                         headers={"Authorization": "Bearer " + self.key, "Content-Type": content_type})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as reply:
-                return reply.status, reply.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
-        except OSError as error:
-            return 0, str(error).encode()
+        reply = request(self.root + "/api/v1/rosters", "POST", body, key=self.key, content_type=content_type, timeout=timeout)
+        return reply.status, reply.body
 
     def healthz(self):
         """Seconds /healthz took, or None if it did not answer 200 within 5 s."""
         started = time.monotonic()
-        try:
-            with urllib.request.urlopen(self.root + "/healthz", timeout=5) as reply:
-                return time.monotonic() - started if reply.status == 200 else None
-        except OSError:
-            return None
+        return time.monotonic() - started if request(self.root + "/healthz", timeout=5).status == 200 else None
 
     def death(self):
         """How the server ended, with the last line it wrote to stderr; None while it runs."""
@@ -339,7 +325,7 @@ def main():
     args = options.parse_args()
     limit = os.environ.get("ROSTER_FUZZ_LIMIT_MEMORY")
     limit = (4_000_000_000 if limit == "1" else int(limit)) if limit else None
-    replay = "python3 tools/test_roster_fuzz.py %s --seed %d" % (args.minping, args.seed)
+    replay = "python3 tools/tests/test_roster_fuzz.py %s --seed %d" % (args.minping, args.seed)
     bases = {XLSX: valid_xlsx(), CSV: valid_csv()}
     cases = [fuzz_case(args.seed, n, bases) for n in range(args.cases)] + targeted_cases()
     if args.case:

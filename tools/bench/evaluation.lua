@@ -1,4 +1,4 @@
--- wrk script for tools/bench-evaluation: each ballot is cast once. BALLOTS (env) names a file
+-- wrk script for tools/bench/evaluation: each ballot is cast once. BALLOTS (env) names a file
 -- with one JSON body per line; thread k of n takes lines k, k+n, ... and stops when each of its
 -- ballots has had an answer, writing a line to DONE (env, a FIFO the script reads): wrk itself
 -- runs until -d is over or it gets SIGINT, which the script sends once every thread has written.

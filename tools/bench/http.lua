@@ -1,4 +1,4 @@
--- wrk script for tools/bench-http: every request casts a different ballot.
+-- wrk script for tools/bench/http: every request casts a different ballot.
 -- BALLOTS (env) names a file with one JSON body per line; thread k of n takes lines k, k+n, ...
 local threads = {}
 local counter = 0

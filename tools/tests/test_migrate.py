@@ -7,7 +7,7 @@ PostgreSQL database; a second migration into it is refused. Voting then continue
 PostgreSQL with the slips printed before; after close and publish, both evaluations' bundles
 pass `minping audit verify` and tools/verify_bundle.py.
 
-Usage: MINPING_TEST_POSTGRES_URL=postgres://… tools/test_migrate.py path/to/minping
+Usage: MINPING_TEST_POSTGRES_URL=postgres://… tools/tests/test_migrate.py path/to/minping
 """
 import os
 import subprocess
@@ -15,8 +15,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_support import check, failures, free_port, wait_until_serving  # noqa: E402
-from test_postgres_instances import fresh_database, request  # noqa: E402
+from support import check, failures, fresh_database, free_port, wait_until_serving  # noqa: E402
+# The two-instance test's client: /api/v1 on a port, a reply cut short counted as none.
+from test_postgres_instances import request  # noqa: E402
 
 
 def main():

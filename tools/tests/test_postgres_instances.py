@@ -14,11 +14,10 @@ tools/postgres-cluster), with one key file shared by both instances:
      (results and receipts), and the reviewer's bundle passes `minping audit verify` and
      tools/verify_bundle.py.
 
-Usage: MINPING_TEST_POSTGRES_URL=postgres://… tools/test_postgres_instances.py path/to/minping
+Usage: MINPING_TEST_POSTGRES_URL=postgres://… tools/tests/test_postgres_instances.py path/to/minping
 """
-import io
 import http.client
-import json
+import io
 import os
 import signal
 import subprocess
@@ -27,26 +26,14 @@ import tarfile
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_support import check, failures, free_port, wait_until_serving  # noqa: E402
+from support import JSON, api, check, failures, fresh_database, free_port, kill, local, start_server  # noqa: E402
 
 BALLOT = "Ballots/fuyuan-2018.yaml"
 EVALUATION = "fuyuan-2018"
-
-
-def fresh_database(base, name):
-    """A new database called `name` on the cluster; its URL."""
-    url = urllib.parse.urlsplit(base)
-    socket_dir = urllib.parse.parse_qs(url.query)["host"][0]
-    subprocess.run(["psql", "-q", "-h", socket_dir, "-U", url.username or "minping", "-d", "postgres",
-                    "-c", "DROP DATABASE IF EXISTS %s" % name, "-c", "CREATE DATABASE %s" % name], check=True,
-                   env=dict(os.environ, PGOPTIONS="--client-min-messages=warning"))
-    return urllib.parse.urlunsplit((url.scheme, url.netloc, "/" + name, url.query, ""))
 
 
 def terminate_backends(db):
@@ -58,24 +45,11 @@ def terminate_backends(db):
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def request(port, method, path, body=None, key=None, raw=False, content_type="application/json"):
-    data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request("http://127.0.0.1:%d/api/v1%s" % (port, path), data=data, method=method)
-    req.add_header("Content-Type", content_type)
-    if key:
-        req.add_header("Authorization", "Bearer " + key)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            payload = r.read()
-            return r.status, payload if raw else json.loads(payload.decode() or "null")
-    except urllib.error.HTTPError as e:
-        payload = e.read()
-        try:
-            return e.code, json.loads(payload.decode())
-        except ValueError:
-            return e.code, payload
-    except (OSError, http.client.HTTPException) as e:  # the instance is down, or was killed mid-answer
-        return 0, str(e)
+def request(port, method, path, body=None, key=None, raw=False, content_type=JSON):
+    """support.api on /api/v1 of 127.0.0.1:port; status 0 when the instance is down, or was
+    killed mid-answer (a reply cut short counts as none)."""
+    return api(local(port, "/api/v1"), method, path, body, key, raw=raw, content_type=content_type, typed=True,
+               unanswered=(OSError, http.client.HTTPException))
 
 
 def main():
@@ -98,9 +72,8 @@ def main():
 
     def start(name):
         log = open(os.path.join(work, name + ".log"), "a")
-        procs[name] = subprocess.Popen([minping, "serve", "--db", db, "--key-file", key_file, "--port", str(ports[name]),
-                                        "--integrate-every", "1"], stdout=log, stderr=log)
-        wait_until_serving(procs[name], "http://127.0.0.1:%d" % ports[name])
+        procs[name] = start_server([minping, "serve", "--db", db, "--key-file", key_file, "--port", str(ports[name]),
+                                    "--integrate-every", "1"], ports[name], stdout=log, stderr=log)
 
     try:
         start("A")
@@ -204,7 +177,7 @@ def main():
         status, results = request(a, "POST", "/evaluations/%s/publish" % EVALUATION, {"stage": "preliminary"}, key=admin)
         counted = results.get("ballots") if isinstance(results, dict) else None
         # A ballot B stored just before its kill -9 is counted although its answer was cut off
-        # (as in tools/test_kill9.py); a 202 is never missing, and nothing else is added.
+        # (as in tools/tests/test_kill9.py); a 202 is never missing, and nothing else is added.
         check(status == 200 and counted is not None and len(accepted) <= counted <= len(accepted) + down,
               "every 202 is counted exactly once: %s ballots, %d accepted, %d answers cut off by the kill"
               % (counted, len(accepted), down))
@@ -223,10 +196,7 @@ def main():
         python = subprocess.run([sys.executable, "tools/verify_bundle.py", bundle], capture_output=True, text=True)
         check(python.returncode == 0, "tools/verify_bundle.py: " + (python.stdout + python.stderr).strip()[:100])
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        kill(*procs.values())
     print("postgres instances: %d failed" % len(failures))
     return 1 if failures else 0
 

@@ -5,7 +5,7 @@ Starts `minping serve` with a realistic public address, prints 8 token slips and
 through the console's slips page, prints each page to an A4 PDF in headless Chromium, renders
 the PDF at 150 dpi in grey (pdftoppm, as a cheap printer or scanner would see it) and decodes
 every QR code with zxing-cpp: each slip's address must come back exactly.
-Usage: tools/test_slip_qr.py path/to/minping
+Usage: tools/tests/test_slip_qr.py path/to/minping
 Needs: chromium, chromium-driver, poppler-utils (Debian); selenium, zxing-cpp, numpy (PyPI).
 """
 
@@ -16,14 +16,14 @@ import subprocess
 import sys
 import tempfile
 import urllib.parse
-import urllib.request
 
 import numpy
 import zxingcpp
 from selenium.webdriver.common.print_page_options import PrintOptions
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser_support import check, chrome, failures, free_port, stop_server, wait_until_serving  # noqa: E402
+from browser_support import chrome  # noqa: E402
+from support import ROOT, check, failures, free_port, local, request, stop_server, wait_until_serving  # noqa: E402
 
 PUBLIC = "https://minping.chengqu.example.gov.cn"
 DPI = int(os.environ.get("SLIP_QR_DPI", "150"))  # an ordinary office printer or scanner
@@ -68,22 +68,19 @@ def main():
     key = subprocess.run([minping, "keys", "create", "--role", "admin", "--street", "chengqu", "--db", db, "--key-file", keyfile],
                          capture_output=True, text=True, timeout=60).stdout.strip().splitlines()[-1]
     port = free_port()
-    base = "http://127.0.0.1:%d" % port
+    base = local(port)
     log = open(os.path.join(work, "server.log"), "w")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     server = subprocess.Popen([minping, "serve", "--db", db, "--key-file", keyfile, "--port", str(port), "--public-url", PUBLIC,
-                               "--load", os.path.join(root, "Ballots", "fuyuan-2018.yaml"), "--slips", "0"],
-                              stdout=log, stderr=subprocess.STDOUT, cwd=root)
+                               "--load", os.path.join(ROOT, "Ballots", "fuyuan-2018.yaml"), "--slips", "0"],
+                              stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     driver = None
     try:
         wait_until_serving(server, base)
         driver = chrome()
         for kind in ("token", "code"):
             body = urllib.parse.urlencode({"key": key, "count": "8", "kind": kind}).encode()
-            req = urllib.request.Request(base + "/admin/slips/fuyuan-2018", data=body, method="POST",
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
-            with urllib.request.urlopen(req, timeout=60) as r:
-                html = r.read().decode()
+            html = request(base + "/admin/slips/fuyuan-2018", "POST", body, content_type="application/x-www-form-urlencoded",
+                           timeout=60, unanswered=()).ok().body.decode()
             page = os.path.join(work, kind + ".html")
             with open(page, "w", encoding="utf-8") as f:
                 f.write(html.replace('href="/static/', 'href="%s/static/' % base).replace('src="/static/', 'src="%s/static/' % base))

@@ -1,13 +1,13 @@
 // Unit test of Sources/MinpingHTTP/Static/tlog.js (the pages' checkpoint and proof checks) in
 // Node's WebCrypto: C2SP signatures with keys whose base64 contains '+', tampered notes and
-// wrong keys refused, witness cosignatures (the vector of tools/test_cosignature.py; tampered,
+// wrong keys refused, witness cosignatures (the vector of tools/tests/test_cosignature.py; tampered,
 // missing, short and impostor lines; the witness sentence), and RFC 9162 inclusion proofs
 // against a naive tree for sizes 1-40.
-//   node tools/test_tlog_js.mjs
+//   node tools/tests/test_tlog_js.mjs
 import fs from 'fs';
 import crypto from 'crypto';
 
-const src = fs.readFileSync(new URL('../Sources/MinpingHTTP/Static/tlog.js', import.meta.url), 'utf8');
+const src = fs.readFileSync(new URL('../../Sources/MinpingHTTP/Static/tlog.js', import.meta.url), 'utf8');
 globalThis.atob = (s) => Buffer.from(s, 'base64').toString('binary');
 const Tlog = new Function(src + '; return Tlog;')();
 let failures = 0;
@@ -35,7 +35,7 @@ check(tamperedAccepted === 0, 'a changed checkpoint body is refused');
 check(wrongKeyAccepted === 0, 'a signature by another key is refused');
 
 // Witness cosignatures (c2sp.org/tlog-cosignature): the vector our Swift code made, checked
-// byte for byte in CosignatureTests and from the byte layout in tools/test_cosignature.py.
+// byte for byte in CosignatureTests and from the byte layout in tools/tests/test_cosignature.py.
 const W_TEXT = 'minping/chengqu/lz-2026\n5\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n';
 const W_LINE = '\u2014 district.example/witness ' +
   'iPuDNAAAAABrSdIAFdY1r19sUuP7/ndzTPOfDS7/z/9R7o74bedQewukVfLWanQUfp/9NJMqtpcEiu4wI32zRmPGRbefGtaFss+ADA==';

@@ -9,7 +9,7 @@ pages verify its cosignature in the browser. Then an evaluation whose members ar
 reviewed, sent and counted. A screenshot of every page goes to
 the output folder (default .build/browser-screenshots).
 
-Usage: tools/test_browser.py path/to/minping [--out DIR]
+Usage: tools/tests/test_browser.py path/to/minping [--out DIR]
 Needs: chromium, chromium-driver (Debian), selenium (PyPI); tools/test installs them.
 """
 import atexit
@@ -21,9 +21,9 @@ import sys
 import tarfile
 import tempfile
 import time
-import urllib.request
 
-from browser_support import axe as axe_check, check, chrome, failures, free_port, wait_until_serving
+from browser_support import axe as axe_check, chrome
+from support import check, failures, free_port, local, request, wait_until_serving
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -45,20 +45,15 @@ def witnessed_all(port, evaluation=EVALUATION, timeout=30):
 
 
 def api_text(port, path, evaluation):
-    with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/evaluations/%s%s" % (port, evaluation, path), timeout=10) as reply:
-        return reply.read().decode()
+    return request(local(port, "/api/v1/evaluations/%s%s" % (evaluation, path)), timeout=10, unanswered=()).ok().body.decode()
 
 
 def api(port, method, path, body=None, key=None, evaluation=EVALUATION):
-    """Calls /api/v1/evaluations/<evaluation><path>; evaluation="" with path "" creates one."""
-    url = "http://127.0.0.1:%d/api/v1/evaluations%s%s" % (port, "/" + evaluation if evaluation else "", path)
-    req = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode() if body is not None else None,
-                                 method=method)
-    req.add_header("Content-Type", "application/json")
-    if key:
-        req.add_header("Authorization", "Bearer " + key)
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read().decode())
+    """Calls /api/v1/evaluations/<evaluation><path>; evaluation="" with path "" creates one.
+    Its JSON; anything but a 2xx ends the test (HTTPError)."""
+    url = local(port, "/api/v1/evaluations%s%s" % ("/" + evaluation if evaluation else "", path))
+    data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None  # UTF-8, not \u escapes
+    return json.loads(request(url, method, data, key=key, typed=True, unanswered=()).ok().body.decode())
 
 
 def pdf(driver, name, pages, what):
@@ -84,7 +79,7 @@ def main():
     OUT = out
     work = tempfile.mkdtemp(prefix="minping-browser-")
     port = free_port()
-    base = "http://127.0.0.1:%d" % port
+    base = local(port)
     # A witness for the street's logs (SPEC §5): its key, the street's log key, then serve.
     def last_line(*args):
         return subprocess.run([minping, *args], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
@@ -96,7 +91,7 @@ def main():
     witness = subprocess.Popen([minping, "witness", "serve", "--db", witness_db, "--port", str(witness_port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     atexit.register(witness.kill)  # also when the server fails to start
-    wait_until_serving(witness, "http://127.0.0.1:%d" % witness_port)
+    wait_until_serving(witness, local(witness_port))
     server = subprocess.Popen([minping, "serve", "--db", os.path.join(work, "b.sqlite"), "--port", str(port),
                                "--load", "Ballots/fuyuan-2018.yaml", "--slips", "0",
                                "--witness", "http://127.0.0.1:%d=%s" % (witness_port, witness_key)],
@@ -345,8 +340,8 @@ def main():
         check("投票已经结束" in closed, "a slip opened after voting closed gets a clear Chinese message: " + closed[:20])
         results = api(port, "POST", "/publish", {"stage": "preliminary"}, key=admin)
         # Interop: the tokens the page made (JS client, Swift issuer) verify in both verifiers.
-        request = urllib.request.Request(base + "/api/v1/evaluations/%s/bundle" % EVALUATION, headers={"Authorization": "Bearer " + reviewer})
-        with urllib.request.urlopen(request, timeout=30) as r, tarfile.open(fileobj=io.BytesIO(r.read())) as archive:
+        tar = request(base + "/api/v1/evaluations/%s/bundle" % EVALUATION, key=reviewer, unanswered=()).ok().body
+        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
             archive.extractall(work, filter="data")
         bundle = os.path.join(work, "%s-bundle" % EVALUATION)
         swift = subprocess.run([minping, "audit", "verify", bundle], capture_output=True, text=True)
@@ -407,9 +402,7 @@ def main():
         # 新参评 in words and draws the charts; the history page has a column per year.
         year2 = "fuyuan-2019"
         with open("Ballots/fuyuan-2019.yaml", "rb") as f:
-            request = urllib.request.Request(base + "/api/v1/evaluations", data=f.read(), method="POST",
-                                             headers={"Authorization": "Bearer " + admin, "Content-Type": "application/yaml"})
-            urllib.request.urlopen(request, timeout=30).read()
+            request(base + "/api/v1/evaluations", "POST", f.read(), key=admin, content_type="application/yaml", unanswered=()).ok()
         with open("Ballots/votes/fuyuan-2019.jsonl") as f:
             votes = [json.loads(line)["ratings"] for line in f][:30]
         tokens2 = api(port, "POST", "/slips", {"count": len(votes)}, key=admin, evaluation=year2)["tokens"]

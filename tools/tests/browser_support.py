@@ -1,0 +1,33 @@
+"""What the browser tests (test_browser.py, test_console.py, test_slip_qr.py) share besides
+support.py: headless Chromium, and axe-core on a page."""
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+from support import check
+
+
+def chrome(flags=(), downloads=None):
+    """Headless Chromium (Debian's chromium and chromium-driver), Chinese first."""
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=zh-CN") + tuple(flags):
+        options.add_argument(flag)
+    if downloads:
+        options.add_experimental_option("prefs", {"download.default_directory": downloads, "download.prompt_for_download": False})
+    options.binary_location = "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    if downloads:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    return driver
+
+
+def axe(driver, view):
+    """axe-core on the page as it is now: any violation fails (issue 12), each printed."""
+    runner = Axe(driver)
+    runner.inject()
+    violations = runner.run()["violations"]
+    for v in violations:
+        print("     axe %s (%s): %s" % (v["id"], v["impact"], v["help"]))
+        for node in v["nodes"][:5]:
+            print("       %s: %s" % (node["target"], (node.get("failureSummary") or "").replace("\n", " ")[:200]))
+    return check(not violations, "axe-core: no violations on %s" % view)
