@@ -62,10 +62,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Signing keys at rest (SPEC §4): the key-encryption key, its file, and the binding of a
+        // database to it; used by both stores and the witness.
+        .target(
+            name: "MinpingKeys",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         // What the service needs from storage: one protocol, transactions named for what they mean.
         .target(
             name: "MinpingStore",
-            dependencies: ["MinpingCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["MinpingCore", "MinpingKeys"]
         ),
         // Past one machine (SPEC §9): PostgreSQL through postgres-nio's pooled client; several
         // instances share one database, each log extended under a row lock on its head.
@@ -73,6 +79,7 @@ let package = Package(
             name: "MinpingPostgres",
             dependencies: [
                 "MinpingStore",
+                "MinpingKeys",
                 "MinpingCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),  // its ConnectionPoolError
@@ -97,6 +104,7 @@ let package = Package(
             name: "MinpingSQLite",
             dependencies: [
                 "MinpingStore",
+                "MinpingKeys",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -109,6 +117,7 @@ let package = Package(
                 "MinpingTokens",
                 "MinpingLog",
                 "MinpingStore",
+                "MinpingKeys",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,18 +154,31 @@ let package = Package(
             ],
             resources: [.copy("openapi.yaml"), .copy("Pages"), .copy("Static")]
         ),
-        // A witness (SPEC §5, C2SP tlog-witness): its own SQLite file and sealed key, the
-        // add-checkpoint endpoint, and the client the log server submits checkpoints with.
+        // A witness (SPEC §5, C2SP tlog-witness): its own SQLite file and sealed key and the
+        // add-checkpoint endpoint. It knows the log's formats, not the log server.
         .target(
             name: "MinpingWitness",
             dependencies: [
                 "MinpingLog",
-                "MinpingStore",
-                "MinpingService",
+                "MinpingKeys",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The log server's side of witnessing: the submitter that sends each new checkpoint to
+        // the witnesses and stores their cosignatures, over HTTP.
+        .target(
+            name: "MinpingWitnessClient",
+            dependencies: [
+                "MinpingLog",
+                "MinpingStore",
+                "MinpingService",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
@@ -164,7 +186,7 @@ let package = Package(
         // Test doubles and the storage contract suite, run against every store.
         .target(
             name: "MinpingTestSupport",
-            dependencies: ["MinpingStore", "MinpingCore"]
+            dependencies: ["MinpingStore", "MinpingKeys", "MinpingCore"]
         ),
         // The command line: composition only.
         .executableTarget(
@@ -180,6 +202,8 @@ let package = Package(
                 "MinpingHTTP",
                 "MinpingTables",
                 "MinpingWitness",
+                "MinpingWitnessClient",
+                "MinpingKeys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -222,14 +246,14 @@ let package = Package(
         .testTarget(
             name: "MinpingLogTests",
             dependencies: [
-                "MinpingLog", "MinpingStore", "MinpingTestSupport",
+                "MinpingLog", "MinpingStore", "MinpingKeys", "MinpingTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "MinpingStoreTests",
-            dependencies: ["MinpingStore", "MinpingSQLite", "MinpingPostgres", "MinpingTestSupport", "MinpingCore",
+            dependencies: ["MinpingStore", "MinpingKeys", "MinpingSQLite", "MinpingPostgres", "MinpingTestSupport", "MinpingCore",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
@@ -238,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "MinpingHTTPTests",
             dependencies: [
-                "MinpingHTTP", "MinpingService", "MinpingSQLite", "MinpingTestSupport", "MinpingLog", "MinpingTokens", "MinpingCore",
+                "MinpingHTTP", "MinpingService", "MinpingSQLite", "MinpingKeys", "MinpingTestSupport", "MinpingLog", "MinpingTokens", "MinpingCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -246,7 +270,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MinpingWitnessTests",
-            dependencies: ["MinpingWitness", "MinpingLog", "MinpingStore", "MinpingService", "MinpingTestSupport", "MinpingCore"]
+            dependencies: ["MinpingWitness", "MinpingWitnessClient", "MinpingKeys", "MinpingLog", "MinpingStore", "MinpingService",
+                           "MinpingTestSupport", "MinpingCore"]
         ),
         .testTarget(
             name: "MinpingTablesTests",
@@ -254,7 +279,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MinpingCLITests",
-            dependencies: ["minping", "MinpingCore", "MinpingTables"]
+            dependencies: ["minping", "MinpingCore", "MinpingTables", "MinpingKeys"]
         ),
     ],
     swiftLanguageModes: [.v6]

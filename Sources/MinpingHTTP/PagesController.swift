@@ -358,7 +358,10 @@ struct PagesController {
     @Sendable func staticFile(_ request: Request, context: MinpingContext) async throws -> Response {
         let name = try context.parameters.require("file")
         guard let file = pages.staticFiles[name] else { throw Problem(.notFound, "no such file") }
-        return Response(status: .ok, headers: [.contentType: file.type, .cacheControl: "public, max-age=300"],
+        // The console's modules and the catalogue go together: right after an upgrade a cached
+        // old module beside new ones would break the console, so those are always revalidated.
+        let together = name.hasPrefix("admin") || name.hasPrefix("labels.")
+        return Response(status: .ok, headers: [.contentType: file.type, .cacheControl: together ? "no-cache" : "public, max-age=300"],
                         body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 }

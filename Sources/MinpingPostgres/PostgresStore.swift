@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MinpingCore
+import MinpingKeys
 import MinpingStore
 import NIOCore
 import NIOFoundationCompat
@@ -28,10 +29,7 @@ public final class PostgresStore: EvaluationStore {
             try await Self.migrate(client, logger: logger)
             try await Self.transaction(client, logger: logger) { connection in
                 let rows = try await connection.query("SELECT sealed FROM key_check WHERE id = 1", logger: logger)
-                if let sealed = try await rows.decode(Data.self).first(where: { _ in true }) {
-                    _ = try keys.open(sealed, purpose: KeyEncryptionKey.checkPurpose)
-                } else {
-                    let check = try keys.seal(Data(KeyEncryptionKey.checkPurpose.utf8), purpose: KeyEncryptionKey.checkPurpose)
+                if let check = try keys.bind(stored: try await rows.decode(Data.self).first(where: { _ in true })) {
                     try await connection.query("INSERT INTO key_check (id, sealed) VALUES (1, \(check)) ON CONFLICT DO NOTHING", logger: logger)
                 }
             }
@@ -315,19 +313,20 @@ public final class PostgresStore: EvaluationStore {
         try await write(committed: committed) { connection in
             // The row lock on the evaluation (its log head) makes this instance the one
             // extending the log until commit (SPEC §9).
-            guard var record = try await Self.fetchEvaluation(step.evaluation, lock: true, connection, logger) else {
+            guard let locked = try await Self.fetchEvaluation(step.evaluation, lock: true, connection, logger) else {
                 throw StoreError.notFound("evaluation \(step.evaluation)")
             }
             let size = try await connection.query("SELECT coalesce(max(seq) + 1, 0) FROM log_entry WHERE evaluation = \(step.evaluation)", logger: logger)
                 .decode(Int.self).first(where: { _ in true }) ?? 0
-            guard size == step.expectedSize else { throw StoreError.logConflict }
-            try record.apply(step.lifecycleEvents)
-            for effect in step.effects {
-                try await Self.apply(effect, to: record, connection, logger)
+            let (record, writes) = try step.writes(locked: locked, logSize: size)
+            for write in writes {
+                switch write {
+                case let .effect(effect): try await Self.apply(effect, to: record, connection, logger)
+                case let .entries(entries): try await Self.insert(entries, evaluation: record.id, connection, logger)
+                case let .checkpoint(note, size): try await Self.insertCheckpoint(note, size: size, evaluation: record.id, connection, logger)
+                case let .lifecycle(lifecycle): try await Self.write(lifecycle, evaluation: record.id, connection, logger)
+                }
             }
-            try await Self.insert(step.entries, evaluation: step.evaluation, connection, logger)
-            try await Self.insertCheckpoint(step.checkpoint, size: size + step.entries.count, evaluation: step.evaluation, connection, logger)
-            try await Self.write(record.lifecycle, evaluation: record.id, connection, logger)
         }
     }
 

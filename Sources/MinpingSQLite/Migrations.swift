@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MinpingKeys
 import MinpingStore
 
 extension SQLiteStore {

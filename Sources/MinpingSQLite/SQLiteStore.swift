@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MinpingCore
+import MinpingKeys
 import MinpingStore
 
 /// The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so a 202
@@ -36,11 +37,8 @@ public final class SQLiteStore: EvaluationStore {
         let sealing = applied.contains("v1") && !applied.contains("v2")
         try migrator.migrate(pool)
         try pool.write { db in
-            if let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM key_check WHERE id = 1") {
-                _ = try keys.open(sealed, purpose: KeyEncryptionKey.checkPurpose)
-            } else {
-                try db.execute(sql: "INSERT INTO key_check (id, sealed) VALUES (1, ?)",
-                               arguments: [try keys.seal(Data(KeyEncryptionKey.checkPurpose.utf8), purpose: KeyEncryptionKey.checkPurpose)])
+            if let check = try keys.bind(stored: try Data.fetchOne(db, sql: "SELECT sealed FROM key_check WHERE id = 1")) {
+                try db.execute(sql: "INSERT INTO key_check (id, sealed) VALUES (1, ?)", arguments: [check])
             }
         }
         if sealing {
@@ -221,18 +219,19 @@ public final class SQLiteStore: EvaluationStore {
     public func commit(_ step: LogStep) async throws {
         defer { checkpointer.schedule() }
         try await pool.write { db in
-            var record = try Self.requireEvaluation(step.evaluation, db)
+            let locked = try Self.requireEvaluation(step.evaluation, db)
             // max, not count: an index seek, where count(*) read every entry of the log.
             let size = try Int.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM log_entry WHERE evaluation = ?",
                                         arguments: [step.evaluation]) ?? 0
-            guard size == step.expectedSize else { throw StoreError.logConflict }
-            try record.apply(step.lifecycleEvents)
-            for effect in step.effects {
-                try Self.apply(effect, to: record, db)
+            let (record, writes) = try step.writes(locked: locked, logSize: size)
+            for write in writes {
+                switch write {
+                case let .effect(effect): try Self.apply(effect, to: record, db)
+                case let .entries(entries): for entry in entries { try Self.insert(entry, evaluation: record.id, db) }
+                case let .checkpoint(note, size): try Self.insertCheckpoint(note, size: size, evaluation: record.id, db)
+                case let .lifecycle(lifecycle): try Self.write(lifecycle, evaluation: record.id, db)
+                }
             }
-            for entry in step.entries { try Self.insert(entry, evaluation: step.evaluation, db) }
-            try Self.insertCheckpoint(step.checkpoint, size: size + step.entries.count, evaluation: step.evaluation, db)
-            try Self.write(record.lifecycle, evaluation: record.id, db)
         }
     }
 

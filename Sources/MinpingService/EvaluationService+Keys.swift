@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import MinpingCore
+import MinpingKeys
 import MinpingLog
 import MinpingStore
 import MinpingTokens

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import MinpingCore
+import MinpingKeys
 import MinpingLog
 import MinpingStore
 import MinpingTokens
@@ -354,7 +355,7 @@ public actor EvaluationService {
     }
 
     /// The current head (for receipts and proofs).
-    func currentHead(_ id: String) async throws -> LogHead {
+    package func currentHead(_ id: String) async throws -> LogHead {
         try await head(id, reload: false)
     }
 
@@ -392,7 +393,7 @@ public actor EvaluationService {
 
     /// Stored data that fails a check: logged at error level with the evaluation, and the
     /// operation refused (STYLE 13: never swallowed).
-    nonisolated func integrityFailure(_ evaluation: String, _ what: String, seq: Int? = nil) -> ServiceError {
+    package nonisolated func integrityFailure(_ evaluation: String, _ what: String, seq: Int? = nil) -> ServiceError {
         var metadata: Logger.Metadata = ["evaluation": "\(evaluation)", "problem": "\(what)"]
         if let seq { metadata["seq"] = "\(seq)" }
         logger.error("integrity check failed", metadata: metadata)

@@ -1,5 +1,6 @@
 import Foundation
 import MinpingCore
+import MinpingKeys
 import MinpingLog
 import MinpingStore
 import MinpingTokens

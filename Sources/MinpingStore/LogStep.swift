@@ -24,6 +24,36 @@ public struct LogStep: Sendable {
     public var lifecycleEvents: [LifecycleEvent] { effects.lifecycleEvents }
 }
 
+/// One write of a log step. ``LogStep/writes(locked:logSize:)`` says which, in what order;
+/// each store only knows how to make one.
+public enum LogWrite: Sendable {
+    /// A row beside the evaluation's own (a code, a ballot's position, an appeal, …).
+    case effect(LogEffect)
+    case entries([StoredEntry])
+    case checkpoint(note: String, size: Int)
+    /// The evaluation's row as its lifecycle now stands.
+    case lifecycle(Lifecycle)
+}
+
+extension LogStep {
+    /// The log-step algorithm, written once for every store (SPEC §5, §9): given the evaluation
+    /// as this transaction holds it and the log's size, the writes that take the step, in order:
+    /// the rows beside the evaluation, the entries, the checkpoint over them, the evaluation's
+    /// row. Refused before any write if another writer moved the log (``StoreError/logConflict``)
+    /// or the lifecycle refuses a move; a store runs the writes in one transaction, so a write
+    /// that fails leaves nothing behind either.
+    public func writes(locked record: EvaluationRecord, logSize: Int) throws(StoreError) -> (record: EvaluationRecord, writes: [LogWrite]) {
+        guard logSize == expectedSize else { throw .logConflict }
+        var record = record
+        try record.apply(lifecycleEvents)
+        return (record, effects.map(LogWrite.effect) + [
+            .entries(entries),
+            .checkpoint(note: checkpoint, size: logSize + entries.count),
+            .lifecycle(record.lifecycle),
+        ])
+    }
+}
+
 extension [LogEffect] {
     /// The moves of the lifecycle among these effects, in order.
     public var lifecycleEvents: [LifecycleEvent] {

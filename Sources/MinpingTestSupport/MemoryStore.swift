@@ -1,5 +1,6 @@
 import Foundation
 import MinpingCore
+import MinpingKeys
 import MinpingStore
 import Synchronization
 
@@ -161,14 +162,16 @@ public final class MemoryStore: EvaluationStore {
         try state.withLock { state throws(StoreError) in
             // Work on a copy, so a refused step changes nothing (a transaction's rollback).
             var copy = state
-            guard var record = copy.evaluations[step.evaluation] else { throw .notFound("evaluation \(step.evaluation)") }
-            let size = copy.entries[step.evaluation]?.count ?? 0
-            guard size == step.expectedSize else { throw .logConflict }
-            try record.apply(step.lifecycleEvents)
-            for effect in step.effects { try Self.apply(effect, to: record, &copy) }
-            copy.evaluations[step.evaluation] = record
-            copy.entries[step.evaluation, default: []] += step.entries
-            copy.checkpoints[step.evaluation, default: [:]][size + step.entries.count] = step.checkpoint
+            guard let locked = copy.evaluations[step.evaluation] else { throw .notFound("evaluation \(step.evaluation)") }
+            let (record, writes) = try step.writes(locked: locked, logSize: copy.entries[step.evaluation]?.count ?? 0)
+            for write in writes {
+                switch write {
+                case let .effect(effect): try Self.apply(effect, to: record, &copy)
+                case let .entries(entries): copy.entries[record.id, default: []] += entries
+                case let .checkpoint(note, size): copy.checkpoints[record.id, default: [:]][size] = note
+                case let .lifecycle(lifecycle): copy.evaluations[record.id]?.lifecycle = lifecycle
+                }
+            }
             state = copy
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MinpingCore
+import MinpingKeys
 import MinpingStore
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
+import MinpingKeys
 import MinpingLog
-import MinpingStore
 
 /// A witness (C2SP tlog-witness, SPEC §5): cosigns a log's checkpoint only when the log's key
 /// signed it and it extends, by a verified RFC 9162 consistency proof, the checkpoint this

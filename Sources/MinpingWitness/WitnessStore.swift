@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
+import MinpingKeys
 import MinpingLog
-import MinpingStore
 
 /// A witness's own SQLite file: its name and sealed Ed25519 seed, the logs it witnesses
 /// (origin → log verifier key), and per origin the size and root it last cosigned. WAL with
@@ -31,11 +31,8 @@ public final class WitnessStore: Sendable {
         }
         try migrator.migrate(queue)
         try queue.write { db in
-            if let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM key_check WHERE id = 1") {
-                _ = try keys.open(sealed, purpose: KeyEncryptionKey.checkPurpose)
-            } else {
-                try db.execute(sql: "INSERT INTO key_check (id, sealed) VALUES (1, ?)",
-                               arguments: [try keys.seal(Data(KeyEncryptionKey.checkPurpose.utf8), purpose: KeyEncryptionKey.checkPurpose)])
+            if let check = try keys.bind(stored: try Data.fetchOne(db, sql: "SELECT sealed FROM key_check WHERE id = 1")) {
+                try db.execute(sql: "INSERT INTO key_check (id, sealed) VALUES (1, ?)", arguments: [check])
             }
         }
     }

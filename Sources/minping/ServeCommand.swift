@@ -9,6 +9,7 @@ import MinpingSQLite
 import MinpingStore
 import MinpingTables
 import MinpingWitness
+import MinpingWitnessClient
 import ServiceLifecycle
 
 /// `minping serve [--db FILE] [--key-file FILE] [--host 127.0.0.1] [--port 8080] [--load FILE]` (SPEC §8).

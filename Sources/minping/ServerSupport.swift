@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MinpingCore
+import MinpingKeys
 import MinpingService
 import MinpingPostgres
 import MinpingSQLite

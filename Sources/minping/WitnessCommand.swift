@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import MinpingKeys
 import MinpingLog
 import MinpingStore
 import MinpingWitness

@@ -75,5 +75,10 @@ struct OpenAPITests {
             #expect(missing.isEmpty, "labels.\(language.rawValue).json has no message for \(missing)")
         }
         #expect(Labels.all(.zh)["state_draft"] == "准备中", "the console and the board call a draft by one name")
+        for language in [Language.zh, .en] {
+            let states = EvaluationState.allCases.map { "state_\($0.rawValue)" }.filter { Labels.all(language)[$0] == nil }
+            #expect(states.isEmpty, "labels.\(language.rawValue).json names no state \(states)")
+            #expect(Labels.script(language).count >= 50, "the voting page's words come from the catalogue")
+        }
     }
 }

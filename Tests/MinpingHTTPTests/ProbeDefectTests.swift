@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import MinpingCore
 import MinpingHTTP
+import MinpingKeys
 import MinpingLog
 import MinpingService
 import MinpingSQLite

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import MinpingKeys
 import NIOCore
 import HummingbirdTesting
 import MinpingCore

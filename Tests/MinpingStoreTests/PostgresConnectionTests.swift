@@ -1,6 +1,7 @@
 import Foundation
 import MinpingCore
 @testable import MinpingPostgres
+import MinpingKeys
 import MinpingStore
 import MinpingTestSupport
 import Testing

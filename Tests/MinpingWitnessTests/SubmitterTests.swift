@@ -1,11 +1,13 @@
 import Foundation
 import Logging
 import MinpingCore
+import MinpingKeys
 import MinpingLog
 import MinpingService
 import MinpingStore
 import MinpingTestSupport
 import MinpingWitness
+import MinpingWitnessClient
 import Synchronization
 import Testing
 

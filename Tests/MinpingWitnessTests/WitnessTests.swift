@@ -1,4 +1,5 @@
 import Foundation
+import MinpingKeys
 import MinpingLog
 import MinpingStore
 import MinpingWitness

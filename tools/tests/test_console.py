@@ -347,7 +347,7 @@ def main():
         shot("03-new-preview-360", 360)
         no_overflow("new evaluation with preview")
         click(driver.find_element(By.ID, "create"))
-        check(wait_text("#state", "草稿"), "确认创建 creates the evaluation and opens its page (草稿)")
+        check(wait_text("#state", "准备中"), "确认创建 creates the evaluation and opens its page (草稿)")
         check(driver.current_url.endswith("#/e/" + FIRST), "the address is #/e/" + FIRST)
         status, definition = http(base, "/api/v1/evaluations/%s/definition" % FIRST)
         check(status == 200 and definition.get("rules", {}).get("denominator") == "ballots"
@@ -413,7 +413,7 @@ def main():
 
         # ---- 5. Close, publish preliminary ----
         act("结束投票")
-        check(state_is("投票已结束"), "结束投票 closes voting")
+        check(state_is("投票已结束，正在计票"), "结束投票 closes voting")
         axe("evaluation: closed")
         shot("07-closed")
         act("发布初步结果")
@@ -589,7 +589,7 @@ def main():
         idf.clear()
         idf.send_keys(SECOND)
         click(driver.find_element(By.ID, "create"))
-        check(wait_text("#state", "草稿"), "the second evaluation is created")
+        check(wait_text("#state", "准备中"), "the second evaluation is created")
         status, def2 = http(base, "/api/v1/evaluations/%s/definition" % SECOND)
         check(status == 200 and def2.get("previous") == FIRST, "its definition names previous: %s" % def2.get("previous"))
         ids2 = {m["name"]: m["id"] for m in def2.get("members", [])}
@@ -657,7 +657,7 @@ def main():
 
         # ---- 12. Annul, with a reason ----
         act("作废", reason="社区合并，本轮测评取消。")
-        check(state_is("已作废"), "作废 with a reason annuls the evaluation")
+        check(state_is("本次测评已作废"), "作废 with a reason annuls the evaluation")
         check(wait_text("#downloads", "结果尚未公布"), "an annulled evaluation without results says 结果尚未公布")
         axe("evaluation: annulled")
         shot("13-annulled")
@@ -774,7 +774,7 @@ def main():
         sign_in(admin)
         open_evaluation(THIRD)
         act("结束投票")
-        check(state_is("投票已结束"), "the admin closes round 2")
+        check(state_is("投票已结束，正在计票"), "the admin closes round 2")
         act("发布初步结果")
         check(state_is("初步结果公示中", 30), "… and publishes the corrected preliminary results")
         driver.get(base + "/board/" + THIRD)
@@ -834,7 +834,7 @@ def main():
             driver.find_element(By.ID, "notice-" + k).send_keys(v)
         driver.find_element(By.ID, "notice-text").send_keys("请全体居民代表按时参加。")
         click(driver.find_element(By.ID, "create"))
-        check(wait_text("#state", "草稿"), "the evaluation is created from it")
+        check(wait_text("#state", "准备中"), "the evaluation is created from it")
         status, made = http(base, "/api/v1/evaluations/fuyuan-2026-hmc/definition")
         branches = {o["id"]: o["name"] for o in made.get("organizations", [])}
         check(status == 200 and [(m["name"], branches.get(m.get("organization"))) for m in made.get("members", [])] == people,

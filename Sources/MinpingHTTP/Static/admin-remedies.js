@@ -1,41 +1,16 @@
 // The console's remedies (SPEC §6): what a reviewer decides when an appeal is upheld, and the
-// street's own veto (一票否决). An ES module with no state of its own: admin.js passes its DOM
-// helpers and words in `ui`, and gets back form parts whose `remedy()` builds the request
-// body's remedy (or names the control to fix). The API checks everything again.
-
-/** Words for a remedy kind, in the console's language. */
-export const REMEDY_TEXT = {
-  zh: {
-    remedy: "处理方式", remedy_withhold: "撤销已得的星（须写明理由，公示栏会显示）",
-    remedy_correct: "更正姓名或所属党支部（计票不变）", remedy_revote: "补充测评：对下列对象重新投票",
-    remedy_annul: "整个测评作废", remedy_star: "撤销哪颗星", remedy_reason: "理由（公开，最多 500 字）",
-    remedy_name: "正确的姓名", remedy_branch: "正确的所属党支部", remedy_subjects: "重新测评的对象",
-    annul_reason: "作废理由", current_result: "当前结果：", current_none: "整体申诉，无具体对象。",
-    no_star_to_withhold: "该对象当前没有星，不能选择撤销。", rate_stars: "满意率 {rate}，群众评星：{stars}",
-    no_stars: "无", revote_note: "补充测评会重新开始投票（第 {round} 轮），需要重新发放选票或匿名码；其他对象保持原结果。",
-    veto: "一票否决", veto_intro: "按街道规定的否决事项撤销某个对象已得的星。撤销会记入审计日志，公示栏显示理由；更正后的结果须重新公示。",
-    veto_subject: "对象", veto_button: "撤销这颗星", veto_done: "已撤销，请重新发布初步结果。", choose: "请选择"
-  },
-  en: {
-    remedy: "Remedy", remedy_withhold: "Withhold a star it earned (with a reason the board shows)",
-    remedy_correct: "Correct the name or branch (counts unchanged)", remedy_revote: "Supplementary vote on these subjects",
-    remedy_annul: "Annul the whole evaluation", remedy_star: "Star to withhold", remedy_reason: "Reason (public, at most 500 characters)",
-    remedy_name: "Correct name", remedy_branch: "Correct branch", remedy_subjects: "Subjects to vote on again",
-    annul_reason: "Reason for annulling", current_result: "Current result: ", current_none: "About the whole evaluation.",
-    no_star_to_withhold: "This subject has no star now; nothing to withhold.", rate_stars: "satisfaction {rate}, stars from the vote: {stars}",
-    no_stars: "none", revote_note: "A supplementary vote opens voting again (round {round}); new slips or codes are needed; everyone else keeps their result.",
-    veto: "Street veto", veto_intro: "Withhold a star a subject earned, under the street's veto rules. It is logged and the board shows the reason; the changed results must be published again.",
-    veto_subject: "Subject", veto_button: "Withhold this star", veto_done: "Withheld; publish the preliminary results again.", choose: "Choose"
-  }
-};
+// street's own veto (一票否决). An ES module with no state of its own: the appeals view passes
+// the DOM helpers and the label catalogue in `ui` (admin-ui.js, UI), and gets back form parts
+// whose `remedy()` builds the request body's remedy (or names the control to fix). The API
+// checks everything again.
 
 /** The subject's line "满意率 84.6%，群众评星：★群众认可星" from the published results. */
 export function currentResult(ui, results, subjectID) {
-  const R = REMEDY_TEXT[ui.lang];
+  const L = ui.L;
   const subject = (results && results.subjects || []).find(function (s) { return s.id === subjectID; });
-  if (!subject) return R.current_none;
+  if (!subject) return L.current_none;
   const stars = (subject.stars || []).map(function (s) { return "★" + (ui.starLabels[s] || s); }).join(" ");
-  return R.current_result + ui.format(R.rate_stars, { rate: subject.rate === null ? "—" : subject.rate + "%", stars: stars || R.no_stars });
+  return L.current_result + ui.format(L.rate_stars, { rate: subject.rate === null ? "—" : subject.rate + "%", stars: stars || L.no_stars });
 }
 
 /**
@@ -44,7 +19,7 @@ export function currentResult(ui, results, subjectID) {
  * { focus: control } when a required field is empty.
  */
 export function remedyFieldset(ui, info, results, appeal) {
-  const R = REMEDY_TEXT[ui.lang], el = ui.el, field = ui.field;
+  const L = ui.L, el = ui.el, field = ui.field;
   const subject = (info.subjects || []).find(function (s) { return s.id === appeal.subject; });
   const published = (results && results.subjects || []).find(function (s) { return s.id === appeal.subject; });
   const name = ui.nextId("remedy");
@@ -55,37 +30,37 @@ export function remedyFieldset(ui, info, results, appeal) {
   }
   // withhold: only stars the subject has now
   const stars = published ? published.stars || [] : [];
-  const starSelect = el("select", { id: ui.nextId("remedy-star") }, [el("option", { value: "", text: R.choose })]
+  const starSelect = el("select", { id: ui.nextId("remedy-star") }, [el("option", { value: "", text: L.choose })]
     .concat(stars.map(function (s) { return el("option", { value: s, text: ui.starLabels[s] || s }); })));
   const reason = el("textarea", { id: ui.nextId("remedy-reason"), rows: "2", maxlength: "500" });
-  parts.withhold = { choice: radio("withhold", R.remedy_withhold, !!subject && stars.length > 0),
-    fields: el("div", { class: "remedy-fields", hidden: true }, [field(R.remedy_star, starSelect), field(R.remedy_reason, reason)]) };
+  parts.withhold = { choice: radio("withhold", L.remedy_withhold, !!subject && stars.length > 0),
+    fields: el("div", { class: "remedy-fields", hidden: true }, [field(L.remedy_star, starSelect), field(L.remedy_reason, reason)]) };
   // correct
   const nameInput = el("input", { type: "text", id: ui.nextId("remedy-name"), maxlength: "200", value: subject ? subject.name : "" });
   const branch = el("select", { id: ui.nextId("remedy-branch") }, (info.subjects || []).filter(function (s) { return s.kind === "organization"; })
     .map(function (o) { return el("option", { value: o.id, text: o.name, selected: subject && subject.organization === o.id }); }));
-  parts.correct = { choice: radio("correct", R.remedy_correct, !!subject),
-    fields: el("div", { class: "remedy-fields", hidden: true }, [field(R.remedy_name, nameInput),
-      subject && subject.kind === "member" ? field(R.remedy_branch, branch) : null]) };
+  parts.correct = { choice: radio("correct", L.remedy_correct, !!subject),
+    fields: el("div", { class: "remedy-fields", hidden: true }, [field(L.remedy_name, nameInput),
+      subject && subject.kind === "member" ? field(L.remedy_branch, branch) : null]) };
   // revote
   const boxes = (info.subjects || []).map(function (s) {
     const box = el("input", { type: "checkbox", value: s.id, id: ui.nextId("revote"), checked: s.id === appeal.subject });
     return { box: box, node: el("div", { class: "choice" }, [box, el("label", { for: box.id, text: s.name })]) };
   });
-  parts.revote = { choice: radio("revote", R.remedy_revote, true),
+  parts.revote = { choice: radio("revote", L.remedy_revote, true),
     fields: el("div", { class: "remedy-fields", hidden: true }, [
-      el("fieldset", { class: "revote-subjects" }, [el("legend", { text: R.remedy_subjects })].concat(boxes.map(function (b) { return b.node; }))),
-      el("p", { class: "help", text: ui.format(R.revote_note, { round: (info.round || 1) + 1 }) })]) };
+      el("fieldset", { class: "revote-subjects" }, [el("legend", { text: L.remedy_subjects })].concat(boxes.map(function (b) { return b.node; }))),
+      el("p", { class: "help", text: ui.format(L.revote_note, { round: (info.round || 1) + 1 }) })]) };
   // annul
   const annulReason = el("textarea", { id: ui.nextId("remedy-annul"), rows: "2", maxlength: "2000" });
-  parts.annul = { choice: radio("annul", R.remedy_annul, true),
-    fields: el("div", { class: "remedy-fields", hidden: true }, [field(R.annul_reason, annulReason)]) };
+  parts.annul = { choice: radio("annul", L.remedy_annul, true),
+    fields: el("div", { class: "remedy-fields", hidden: true }, [field(L.remedy_annul_reason, annulReason)]) };
 
   const kinds = ["withhold", "correct", "revote", "annul"];
   // The radios in a fieldset of their own; the chosen kind's fields below it.
   const node = el("div", { class: "remedy", hidden: true }, [
-    el("fieldset", { class: "remedy-kinds" }, [el("legend", { text: R.remedy })].concat(
-      subject && !stars.length ? [el("p", { class: "help", text: R.no_star_to_withhold })] : [],
+    el("fieldset", { class: "remedy-kinds" }, [el("legend", { text: L.remedy })].concat(
+      subject && !stars.length ? [el("p", { class: "help", text: L.no_star_to_withhold })] : [],
       kinds.map(function (k) { return parts[k].choice.node; })))].concat(kinds.map(function (k) { return parts[k].fields; })));
   kinds.forEach(function (k) {
     parts[k].choice.input.addEventListener("change", function () {
@@ -124,23 +99,23 @@ export function remedyFieldset(ui, info, results, appeal) {
 
 /** The admin's 一票否决 form: a subject that has a star, the star, a public reason. */
 export function vetoSection(ui, info, results, done) {
-  const R = REMEDY_TEXT[ui.lang], el = ui.el, field = ui.field;
+  const L = ui.L, el = ui.el, field = ui.field;
   const starred = (results && results.subjects || []).filter(function (s) { return (s.stars || []).length; });
   if (!starred.length) return null;
-  const subjectSelect = el("select", { id: "veto-subject", required: true }, [el("option", { value: "", text: R.choose })]
+  const subjectSelect = el("select", { id: "veto-subject", required: true }, [el("option", { value: "", text: L.choose })]
     .concat(starred.map(function (s) { return el("option", { value: s.id, text: s.name }); })));
-  const starSelect = el("select", { id: "veto-star", required: true }, [el("option", { value: "", text: R.choose })]);
+  const starSelect = el("select", { id: "veto-star", required: true }, [el("option", { value: "", text: L.choose })]);
   subjectSelect.addEventListener("change", function () {
     const s = starred.find(function (x) { return x.id === subjectSelect.value; });
     starSelect.textContent = "";
-    starSelect.appendChild(el("option", { value: "", text: R.choose }));
+    starSelect.appendChild(el("option", { value: "", text: L.choose }));
     (s ? s.stars : []).forEach(function (star) { starSelect.appendChild(el("option", { value: star, text: ui.starLabels[star] || star })); });
   });
   const reason = el("textarea", { id: "veto-reason", rows: "2", maxlength: "500", required: true });
-  const button = el("button", { type: "submit", id: "veto-button", text: R.veto_button });
+  const button = el("button", { type: "submit", id: "veto-button", text: L.veto_button });
   const alert = ui.alertBox();
-  const form = el("form", { id: "veto-form", class: "stack" }, [field(R.veto_subject, subjectSelect), field(R.remedy_star, starSelect),
-    field(R.remedy_reason, reason), button, alert]);
+  const form = el("form", { id: "veto-form", class: "stack" }, [field(L.veto_subject, subjectSelect), field(L.remedy_star, starSelect),
+    field(L.remedy_reason, reason), button, alert]);
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     for (const control of [subjectSelect, starSelect, reason]) if (!control.value.trim()) { control.focus(); return; }
@@ -149,8 +124,8 @@ export function vetoSection(ui, info, results, done) {
       .then(function (res) {
         button.disabled = false;
         if (!res.ok) { ui.say(alert, ui.problemText(res)); return; }
-        done(R.veto_done);
+        done(L.veto_done);
       });
   });
-  return ui.section(R.veto, [el("p", { text: R.veto_intro }), form], { id: "veto" });
+  return ui.section(L.veto, [el("p", { text: L.veto_intro }), form], { id: "veto" });
 }

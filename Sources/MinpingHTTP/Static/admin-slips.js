@@ -1,6 +1,99 @@
-// The console's slip batches (SPEC §4): what was printed, what was used, and a lost batch of
-// code slips voided to print it again. An ES module with no state of its own: admin.js passes
-// its helpers in `ui` (see admin.js, UI) and the evaluation's `path`.
+// The console's slips (SPEC §4): printing slips and enrollment codes, the code cards shown
+// once, the batches (what was printed, what was used, and a lost batch of code slips voided to
+// print it again), and the operator's street names. An ES module with no state of its own: the
+// views pass the helpers in `ui` (admin-ui.js, UI) and the evaluation's `path`.
+
+/** Slips printed and codes made both count against the electorate, codes before they are used. */
+export function slipsLeft(x) { return Math.max(0, (x.electorate || 0) - (x.slips || 0) - (x.codes || 0)); }
+
+/**
+ * 打印选票 and 打印匿名码, for an admin while slips can be issued, then the batches and the
+ * code cards just made. `options`: path, key() (the signed-in key, posted with the slips
+ * form alone), langQuery, baseURL, handoff (its `cards`: codes made, shown once),
+ * actionControl, reload(message), refreshSoon() (the counts, once the new tab has made the
+ * slips).
+ * Returns the sections, and showLeft(x), which keeps 还可以发放 and the counts' max current.
+ */
+export function issuingSections(ui, info, options) {
+  const { el, L, t } = ui;
+  const id = info.id, path = options.path, handoff = options.handoff;
+  const remaining = slipsLeft(info);
+  const slipsCount = el("input", { type: "number", id: "slips-count", name: "count", min: "1", max: String(Math.max(1, Math.min(500, remaining))), step: "1", value: String(Math.max(1, Math.min(8, remaining))), required: true, inputmode: "numeric" });
+  const keyField = el("input", { type: "hidden", name: "key", value: "" });
+  const slipsButton = el("button", { type: "submit", id: "slips-button", text: L.slips_button });
+  const leftId = ui.nextId("left");
+  slipsCount.setAttribute("aria-describedby", leftId);
+  // Code slips (the default) or token slips; a token slip is not stored, so a lost one
+  // cannot be voided: the console says so before it is printed.
+  const kindName = ui.nextId("kind");
+  const tokenNote = el("p", { class: "message", id: "token-note", hidden: true, text: L.token_slip_note });
+  const kinds = el("fieldset", { class: "slip-kinds" }, [el("legend", { text: L.slip_kind })].concat(["code", "token"].map(function (k) {
+    const input = el("input", { type: "radio", name: "kind", value: k, id: kindName + "-" + k, checked: k === "code" });
+    input.addEventListener("change", function () { tokenNote.hidden = k !== "token" || !input.checked; });
+    return el("div", { class: "choice" }, [input, el("label", { for: input.id, text: L["slip_kind_" + k] })]);
+  })));
+  const slipsForm = el("form", { method: "post", action: "/admin/slips/" + encodeURIComponent(id) + options.langQuery, target: "_blank", id: "slips-form", class: "stack" },
+    [keyField, kinds, tokenNote, ui.field(L.console_slips_count, slipsCount), slipsButton]);
+  slipsForm.addEventListener("submit", function () {
+    keyField.value = options.key() || "";
+    // The key goes with this one post only; the new tab answers with the printable page.
+    setTimeout(function () { keyField.value = ""; }, 0);
+    options.refreshSoon();
+  });
+  const leftNode = el("p", { class: "help", id: leftId, text: t("slips_left", { n: remaining, electorate: info.electorate, slips: info.slips || 0, codes: info.codes || 0 }) });
+  const sections = [ui.section(L.slips, [el("p", { text: L.slips_intro }), leftNode, slipsForm, ui.alertBox()], { id: "slips" })];
+
+  const codesCount = el("input", { type: "number", id: "codes-count", min: "1", max: String(Math.max(1, Math.min(500, remaining))), step: "1", value: String(Math.max(1, Math.min(8, remaining))), required: true, inputmode: "numeric" });
+  const codesButton = el("button", { type: "submit", id: "codes-button", text: L.codes_button });
+  const codesAlert = ui.alertBox();
+  const codesForm = el("form", { id: "codes-form", class: "inline-form" }, [ui.field(L.codes_count, codesCount), codesButton]);
+  codesForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    const n = parseInt(codesCount.value, 10);
+    codesButton.disabled = true; ui.say(codesAlert, "");
+    ui.apiRetry("POST", path + "/enrollment-codes", { count: n }).then(function (res) {
+      codesButton.disabled = false;
+      if (!res.ok || !res.data) { ui.say(codesAlert, ui.problemText(res)); return; }
+      handoff.cards = { id: id, title: info.title, community: info.community, codes: res.data.codes || [], batch: res.data.batch, fresh: true };
+      options.reload(null);
+    });
+  });
+  sections.push(ui.section(L.codes, [el("p", { text: L.codes_intro }), codesForm, codesAlert], { id: "codes" }));
+  // Every issuance as a batch; a lost batch of code slips is voided and printed again.
+  sections.push(batchesSection(ui, path, { isAdmin: true, actionControl: options.actionControl,
+    onVoided: function (batch) { if (handoff.cards && handoff.cards.batch === batch) handoff.cards = null; } }));
+  if (handoff.cards && handoff.cards.id === id && handoff.cards.codes.length) sections.push(cardsSection(ui, handoff.cards, options.baseURL));
+
+  function showLeft(x) {
+    const left = slipsLeft(x);
+    leftNode.textContent = t("slips_left", { n: left, electorate: x.electorate, slips: x.slips || 0, codes: x.codes || 0 });
+    [slipsCount, codesCount].forEach(function (input) { input.setAttribute("max", String(Math.max(1, Math.min(500, left)))); });
+  }
+  return { sections: sections, showLeft: showLeft };
+}
+
+function groupCode(c) { return String(c).replace(/[^A-Za-z0-9]/g, "").replace(/(.{4})(?=.)/g, "$1-"); }
+
+/** The enrollment codes just made, as cards to print: shown this once, never fetched again. */
+function cardsSection(ui, cards, baseURL) {
+  const { el, L, t } = ui;
+  const address = baseURL + "/vote/" + cards.id;
+  const printButton = el("button", { type: "button", id: "print-cards", class: "primary", text: L.print });
+  printButton.addEventListener("click", function () { window.print(); });
+  const grid = el("div", { class: "code-cards" }, cards.codes.map(function (c, i) {
+    return el("div", { class: "code-card" }, [
+      el("p", { class: "card-title", text: cards.title }),
+      cards.community ? el("p", { class: "card-sub", text: cards.community }) : null,
+      el("p", { class: "card-label", text: L.vote_address }),
+      el("p", { class: "card-url", text: address }),
+      el("p", { class: "card-label", text: L.code }),
+      el("p", { class: "card-code", text: groupCode(c) }),
+      el("p", { class: "card-instruction", text: L.card_instruction }),
+      el("p", { class: "card-number", text: "No. " + (i + 1) })
+    ]);
+  }));
+  return ui.section(L.cards, [el("p", { class: "message noprint", text: t("codes_made", { n: cards.codes.length }) }), printButton, grid], { id: "cards" });
+}
 
 /**
  * The 选票批次 section. `actionControl(label, question, run, done)` is the console's confirmed

@@ -1,243 +1,39 @@
-// The street office console's words (/admin), Chinese first and English, and its messages for
-// the API's problem codes. Imported by admin.js; kept apart so the console's logic reads on its
-// own (STYLE 16).
-export const TEXT = {
-  zh: {
-    console: "街道管理台", sign_in_title: "登录街道管理台",
-    sign_in_intro: "请输入街道发给您的密钥（管理员、审核员或平台管理员）。密钥只保存在本浏览器标签页里，关闭标签页或点“签退”就会清除。",
-    key: "密钥", sign_in: "登录", signing_in: "正在核对……", sign_out: "签退", signed_out: "已签退，密钥已从本标签页清除。",
-    key_expired: "密钥已失效，请重新登录。",
-    nav: "管理台导航", home: "全部测评", new_evaluation: "新建测评",
-    role_admin: "管理员", role_reviewer: "审核员", role_operator: "平台管理员", all_streets: "全部街道",
-    signed_in_as: "{role} · {street}",
-    list_title: "测评列表", list_title_street: "{street} 街道的测评", loading: "正在载入……", no_evaluations: "还没有测评。点“新建测评”开始。",
-    street: "街道", community: "社区", id: "编号", title: "标题",
-    counts: "已投票 {ballots} / 已发放 {issued} / 应参评 {electorate}",
-    state: "状态",
-    state_draft: "草稿", state_open: "投票中", state_closed: "投票已结束", state_preliminary: "初步结果公示中",
-    state_final: "最终结果", state_annulled: "已作废",
-    next: "下一步：", next_draft: "打印选票后开始投票", next_open: "居民代表正在投票；投票结束后点“结束投票”",
-    next_closed: "发布初步结果", next_preliminary: "公示期满、申诉处理完后发布最终结果", next_final: "已完成，无需操作",
-    next_annulled: "已作废，无需操作",
-    // new evaluation
-    new_title: "新建测评", basics: "基本信息",
-    id_help: "只能用小写字母、数字和连字符，创建后不能修改。", street_help: "街道的英文代号，如 chengqu。", electorate: "应参评人数", electorate_help: "有权投票的居民代表人数。",
-    publicity_days: "公示天数", publicity_help: "初步结果公示的天数；演练时可以填 0。",
-    based_on: "以去年为基础", previous: "上一轮测评", previous_none: "（不使用）", previous_none_found: "（本街道还没有可用的测评）",
-    previous_help: "复制上一轮的标题、社区、人数、规则和名单，并记下“上一轮”，公示栏会比较增星减星。",
-    copy_previous: "复制上一轮", copying: "正在复制……", copied: "已复制“{title}”（{id}）的设置和名单。可以再上传新名单替换名单，“上一轮”仍然保留。",
-    rules: "计票规则", preset_rushan: "默认：满意和基本满意计为满意，分母为投票人数，超过门槛得星", preset_rushan_help: "分母为投票人数；“满意”和“基本满意”都算满意；超过 60% 得群众认可星，超过 80% 得群众满意星；党组织超过 70% 得群众满意星。",
-    preset_zhenhai: "严格：只计满意，分母为应参评人数，达到门槛得星", preset_zhenhai_help: "分母为应参评人数；只有“满意”算满意；达到 60% 得群众认可星，达到 80% 得群众满意星；党组织达到 70% 得群众满意星。",
-    preset_custom: "自定义", preset_custom_help: "自己填写分母、比较方式和三个门槛。",
-    preset_previous: "与上一轮相同", preset_previous_help: "沿用上一轮的选项和规则：{summary}",
-    custom_rules: "自定义规则", denominator: "分母", den_ballots: "投票人数", den_answers: "作答人数（不含“不了解”）", den_electorate: "应参评人数",
-    comparison: "比较方式", cmp_above: "超过（>）", cmp_at_least: "达到（≥）",
-    member_recognition: "党员 群众认可星（%）", member_satisfaction: "党员 群众满意星（%）", org_satisfaction: "党组织 群众满意星（%）",
-    roster: "党员名单", roster_file: "选择名单文件（Excel .xlsx、.xls 或 CSV）",
-    roster_help: "花名册原样上传即可：表头可以在前 10 行内，需要一列姓名（或 党员姓名）和一列党支部（或 所属党支部、所在党支部、支部、党组织……），编号可选，其他列不用删；标题行、空行、合计和制表人等表尾会自动略过，合并的党支部单元格会按每一行读取。选中文件后会先预览，不会马上创建。",
-    roster_reading: "正在读取名单……", roster_type: "请选择 .xlsx、.xls 或 .csv 文件。",
-    preview_sheet: "读取的工作表：{sheet}", preview_header_row: "表头在第 {row} 行", preview_skipped: "略过 {n} 行（空行、表尾）：第 {rows} 行",
-    roster_sheet: "改读另一个工作表", roster_sheet_help: "名单不在这个工作表时，选另一个工作表重新读取。",
-    org_members: "人数", row_number: "行号", row_errors_all: "逐行列出",
-    row_errors_stop: "有错误的行太多，多半是表格没有被正确读取（例如同一党支部只写了一次、读错了表头或工作表）。请改好文件后重新选择，不能略去这些行。",
-    preview: "名单预览", preview_summary: "{orgs} 个党组织，{members} 名党员。", preview_from_file: "来自文件：{name}", preview_from_previous: "复制自上一轮：{id}",
-    branches: "党组织", members: "党员", name: "姓名", member_id: "编号", branch: "所属党支部", org_id: "编号", org_name: "党组织名称",
-    branches_table: "党组织列表", members_table: "党员列表",
-    row_errors: "名单中有 {n} 行有错误", row_error: "第 {row} 行 · {column} · {message}",
-    row_errors_help: "这些行不会被创建。请在表格里改正后重新选择文件；或者勾选下面一项，略去这些行继续。",
-    skip_errors: "略去有错误的 {n} 行，仍然创建",
-    create: "确认创建", creating: "正在创建……", create_need_roster: "请先选择党员名单文件（或用“以去年为基础”复制名单）。",
-    create_need_skip: "名单里有错误的行：改正后重新上传，或勾选“略去有错误的行”。",
-    create_need_fix: "名单里有错误的行太多：请改好文件后重新上传。",
-    created: "测评已创建。下一步：打印选票，然后开始投票。",
-    appeal_number: "申诉 {n}",
-    match_column: "与上一轮", match_matched: "上一轮的 {name}（{branch}）→ 第 {row} 行", match_new: "新参评",
-    match_ambiguous: "上一轮有 {n} 人同名，请选择", match_choose: "请选择……", match_is: "是上一轮的 {name}（{branch}）",
-    match_new_person: "新参评（不是上一轮的任何人）", match_taken: "{name} 已对应第 {row} 行",
-    match_renamed: "是上一轮的 {name}（{branch}），已改名",
-    left_title: "今年不在名单中（{n}）", left_item: "{name}（{branch}）",
-    match_help: "已按姓名和所属党支部与上一轮“{id}”对应：同一个人保留原编号，往年星级才能对得上。",
-    create_need_match: "有 {n} 行同名，无法确定是上一轮的哪一位：请在“与上一轮”一栏逐行选择。",
-    // one evaluation
-    eval_meta: "{community}编号 {id} · {street}", turnout: "投票进度",
-    turnout_text: "已投票 {ballots} / 已发放 {issued} / 应参评 {electorate}（投票率 {percent}%）",
-    auto_refresh: "投票期间本页每 5 秒自动更新。",
-    actions: "下一步", only_admin: "只有管理员可以改变测评的状态。",
-    open: "开始投票", open_q: "开始投票后，持选票的居民代表就可以投票。确定开始吗？", opened: "已开始投票。",
-    close: "结束投票", close_q: "结束后不能再投票。确定结束投票吗？", closed: "投票已结束。",
-    publish_pre: "发布初步结果", publish_pre_q: "发布后结果在公示栏公开，进入公示期。确定发布初步结果吗？", published_pre: "初步结果已发布，公示期开始。",
-    republish_pre: "重新发布初步结果", republish_pre_q: "申诉成立后，可以重新计票并发布更正后的初步结果。确定重新发布吗？", republished_pre: "更正后的初步结果已发布。",
-    publish_final: "发布最终结果", publish_final_q: "发布最终结果后，本次测评结束。确定发布吗？", published_final: "最终结果已发布。",
-    danger_zone: "作废本次测评", annul_help: "只在出了无法补救的问题（如选票泄露、程序严重违规）时使用。作废后本次测评不再有效、不能恢复，公示栏只写“本次测评已作废”。丢失的匿名码选票不必作废整个测评：在“选票批次”里作废那一批后重新打印。",
-    annul: "作废", annul_q: "作废后本次测评不再有效，不能恢复。请写明作废原因：", annul_reason: "作废原因", annulled: "本次测评已作废。",
-    annul_confirm: "确认作废",
-    confirm: "确定", cancel: "取消", working: "正在处理……",
-    slips: "打印选票", slips_intro: "每张选票有一个二维码，只能投一次票。选票在新标签页打开，请在那里打印（A4，每页 8 张）。",
-    slip_kind: "选票种类", slip_kind_code: "匿名码选票（推荐）：手机自己生成匿名凭证，打印和经手的人都无法把选票和人对应；丢失可以按批作废",
-    slip_kind_token: "令牌选票：不需要手机加密功能，但打印和经手的人能抄下凭证",
-    token_slip_note: "令牌选票不在服务器上保存，打印后丢失或损坏的无法作废，只能作废整个测评。请妥善保管。",
-    batches: "选票批次", batches_intro: "每次打印选票或生成匿名码都是一批。一批匿名码选票丢失或损坏、而其中的码都还没被使用时，可以作废这一批，再重新打印。",
-    batch_counts: "已印匿名码选票 {codes} 张（已用 {used}），令牌选票 {tokens} 张，还可印 {left} 张。", no_batches: "还没有打印选票。",
-    batch_code: "第 {n} 批 · 匿名码选票 {count} 张（已用 {used}）· {date}", batch_token: "第 {n} 批 · 令牌选票 {count} 张 · {date}",
-    batch_voided: "已作废", batch_void: "作废这一批", batch_void_q: "作废第 {n} 批的 {count} 张匿名码选票？作废后这些码不能再投票，名额可以重新打印。",
-    batch_voided_done: "第 {n} 批已作废，可以重新打印。", batch_token_kept: "令牌选票不保存，不能作废。",
-    slips_count: "选票张数", slips_left: "还可以发放 {n} 张（应参评 {electorate}，已印选票 {slips}，已生成匿名码 {codes}）。", slips_button: "生成并打印选票",
-    codes: "打印匿名码", codes_intro: "给不能到场的居民代表发匿名码，用手机投票。匿名码只显示这一次，服务器不保存原码：生成后请立即打印。",
-    codes_count: "匿名码个数", codes_button: "生成匿名码", codes_made: "已生成 {n} 个匿名码。它们只显示这一次，离开或刷新本页后无法再看到，请现在打印。",
-    cards: "匿名码卡片", print: "打印", vote_address: "投票网址", code: "匿名码",
-    card_instruction: "用手机打开上面的网址，输入匿名码投票。每个码只能用一次。",
-    publicity: "公示", publicity_until: "公示期至 {date}", publicity_blocked: "公示期未满（至 {date}）",
-    appeals_blocking: "还有 {n} 件申诉未处理", ready_final: "可以发布最终结果",
-    street_names: "街道名称", street_names_intro: "公示栏、首页和工作台显示街道的名称（如“城区街道”），而不是编号。",
-    street_name: "街道名称", street_name_button: "保存名称", no_street_names: "还没有设定街道名称。", street_named: "街道名称已保存。",
-    notice: "公告和公示", notice_help: "打印张贴的测评公告、初评公示和结果公示上写的内容，都可以不填。",
-    notice_date: "测评时间", notice_date_help: "如：2026年12月20日上午9:00", notice_place: "测评地点",
-    notice_contact: "申诉受理", notice_contact_help: "向谁、怎样提出申诉，如：街道党工委办公室 0631-1234567",
-    notice_issuer: "落款", notice_issuer_help: "如：中共城区街道工作委员会", notice_text: "其他说明",
-    republication_due: "复查作出的更正尚未重新公示：请先“重新发布初步结果”，公示期从那天起重新计算",
-    round_note: "补充测评（第 {round} 轮）：只对 {names} 重新测评。请为本轮重新发放选票或匿名码，上一轮的选票和匿名码已失效。",
-    appeals: "申诉", no_appeals: "暂无申诉。", appeal_subject: "申诉对象", appeal_whole: "整体／无具体对象", appeal_text: "申诉内容",
-    appeal_filed: "提交于 {date}", appeal_outcome: "处理结果", outcome_pending: "未处理", outcome_upheld: "已支持", outcome_rejected: "已驳回",
-    appeal_note: "处理说明", file_appeal: "登记申诉", file_button: "提交申诉", appeal_saved: "申诉已登记。",
-    resolve: "处理这件申诉", resolve_outcome: "处理结果", resolve_upheld: "支持", resolve_rejected: "驳回", resolve_button: "提交处理结果",
-    resolved: "申诉已处理。", only_reviewer: "申诉由审核员处理。",
-    downloads: "下载", results_xlsx: "结果表（Excel .xlsx）", results_csv: "结果表（CSV）", board_pdf: "公示栏（打印为 PDF）",
-    bundle: "审核材料包", bundle_button: "下载审核材料包", bundle_done: "审核材料包已下载。", downloading: "正在下载……",
-    links: "链接", board: "公开的公示栏", definition_yaml: "下载定义（YAML）", back_home: "返回测评列表",
-    not_found_eval: "没有找到这项测评。",
-    code_help: "每 4 个字符一组，横线不用输入。"
-  },
-  en: {
-    console: "Street console", sign_in_title: "Sign in to the street console",
-    sign_in_intro: "Enter the key your street gave you (admin, reviewer or operator). It is kept only in this browser tab and forgotten when you close the tab or sign out.",
-    key: "Key", sign_in: "Sign in", signing_in: "Checking…", sign_out: "Sign out", signed_out: "Signed out; the key is gone from this tab.",
-    key_expired: "The key is no longer valid; please sign in again.",
-    nav: "Console navigation", home: "All evaluations", new_evaluation: "New evaluation",
-    role_admin: "Admin", role_reviewer: "Reviewer", role_operator: "Operator", all_streets: "all streets",
-    signed_in_as: "{role} · {street}",
-    list_title: "Evaluations", list_title_street: "Evaluations of {street}", loading: "Loading…", no_evaluations: "No evaluations yet. Press “New evaluation” to start.",
-    street: "Street", community: "Community", id: "Id", title: "Title",
-    counts: "Voted {ballots} / issued {issued} / electorate {electorate}",
-    state: "State",
-    state_draft: "Draft", state_open: "Voting open", state_closed: "Voting closed", state_preliminary: "Preliminary results on display",
-    state_final: "Final results", state_annulled: "Annulled",
-    next: "Next: ", next_draft: "print slips, then open voting", next_open: "voting is under way; press “Close voting” when it is over",
-    next_closed: "publish the preliminary results", next_preliminary: "publish final results once the publicity period is over and appeals are resolved",
-    next_final: "done, nothing to do", next_annulled: "annulled, nothing to do",
-    new_title: "New evaluation", basics: "Basics",
-    id_help: "Lowercase letters, digits and hyphens only; cannot be changed later.", street_help: "The street's slug, e.g. chengqu.", electorate: "Electorate", electorate_help: "The number of representatives entitled to vote.",
-    publicity_days: "Publicity days", publicity_help: "Days the preliminary results are on display; 0 for drills.",
-    based_on: "Based on last year", previous: "Previous round", previous_none: "(none)", previous_none_found: "(no evaluations on this street yet)",
-    previous_help: "Copies last round's title, community, numbers, rules and roster, and records it as the previous round so the board compares stars.",
-    copy_previous: "Copy previous round", copying: "Copying…", copied: "Copied the settings and roster of “{title}” ({id}). A new roster file replaces the roster; the previous round stays recorded.",
-    rules: "Counting rules", preset_rushan: "Default: satisfied and basically satisfied count, denominator ballots cast, above the threshold", preset_rushan_help: "Denominator: ballots cast; satisfied and basically satisfied both count; above 60% earns the recognition star, above 80% the satisfaction star; organizations above 70%.",
-    preset_zhenhai: "Strict: only satisfied counts, denominator the electorate, at least the threshold", preset_zhenhai_help: "Denominator: electorate; only “satisfied” counts; at least 60% earns the recognition star, at least 80% the satisfaction star; organizations at least 70%.",
-    preset_custom: "Custom", preset_custom_help: "Choose the denominator, the comparison and the three thresholds yourself.",
-    preset_previous: "Same as the previous round", preset_previous_help: "Keeps the previous round's options and rules: {summary}",
-    custom_rules: "Custom rules", denominator: "Denominator", den_ballots: "ballots cast", den_answers: "answers (without “don't know”)", den_electorate: "electorate",
-    comparison: "Comparison", cmp_above: "above (>)", cmp_at_least: "at least (≥)",
-    member_recognition: "Members, recognition star (%)", member_satisfaction: "Members, satisfaction star (%)", org_satisfaction: "Organizations, satisfaction star (%)",
-    roster: "Member roster", roster_file: "Choose the roster file (Excel .xlsx, .xls or CSV)",
-    roster_help: "Upload the member list as it is: the header may be in the first 10 rows, with a name column (姓名 / 党员姓名) and a branch column (党支部 / 所属党支部 / 所在党支部 / 支部 / 党组织 …), optionally an id (编号); other columns may stay. Title rows, blank rows and footers (合计, 制表人) are left out; merged branch cells count for every row. The file is previewed first; nothing is created yet.",
-    roster_reading: "Reading the roster…", roster_type: "Choose an .xlsx, .xls or .csv file.",
-    preview_sheet: "Sheet read: {sheet}", preview_header_row: "header in row {row}", preview_skipped: "{n} rows left out (blank, footer): rows {rows}",
-    roster_sheet: "Read another sheet", roster_sheet_help: "If the roster is on another sheet, pick it to read that one.",
-    org_members: "Members", row_number: "Row", row_errors_all: "Every row",
-    row_errors_stop: "Too many rows have errors: the file was most likely not read right (a branch written once for its group, a wrong header or sheet). Fix the file and choose it again; these rows cannot be left out.",
-    preview: "Roster preview", preview_summary: "{orgs} organizations, {members} members.", preview_from_file: "From file: {name}", preview_from_previous: "Copied from the previous round: {id}",
-    branches: "Organizations", members: "Members", name: "Name", member_id: "Id", branch: "Branch", org_id: "Id", org_name: "Organization",
-    branches_table: "Organizations", members_table: "Members",
-    row_errors: "{n} rows of the roster have errors", row_error: "Row {row} · {column} · {message}",
-    row_errors_help: "These rows will not be created. Fix them in the spreadsheet and choose the file again, or tick the box below to leave them out.",
-    skip_errors: "Leave out the {n} rows with errors and create anyway",
-    create: "Create", creating: "Creating…", create_need_roster: "Choose a roster file first (or copy the previous round's).",
-    create_need_skip: "The roster has rows with errors: fix and upload again, or tick “leave out”.",
-    create_need_fix: "Too many rows of the roster have errors: fix the file and choose it again.",
-    created: "The evaluation was created. Next: print slips, then open voting.",
-    appeal_number: "Appeal {n}",
-    match_column: "Previous round", match_matched: "last round's {name} ({branch}) → row {row}", match_new: "New this round",
-    match_ambiguous: "{n} people of this name last round: choose", match_choose: "Choose…", match_is: "is last round's {name} ({branch})",
-    match_new_person: "New this round (none of last round's)", match_taken: "{name} is already row {row}",
-    match_renamed: "is last round's {name} ({branch}), renamed",
-    left_title: "Not in this year's roster ({n})", left_item: "{name} ({branch})",
-    match_help: "Matched with the previous round “{id}” by name and branch: the same person keeps their id, so stars over the years line up.",
-    create_need_match: "{n} rows share a name with several people of last round: choose who each is in the “Previous round” column.",
-    eval_meta: "{community}id {id} · {street}", turnout: "Turnout",
-    turnout_text: "Voted {ballots} / issued {issued} / electorate {electorate} (turnout {percent}%)",
-    auto_refresh: "While voting is open this page updates itself every 5 seconds.",
-    actions: "Next step", only_admin: "Only an admin can change the evaluation's state.",
-    open: "Open voting", open_q: "Once voting is open, representatives with slips can vote. Open voting?", opened: "Voting is open.",
-    close: "Close voting", close_q: "No one can vote after closing. Close voting?", closed: "Voting is closed.",
-    publish_pre: "Publish preliminary results", publish_pre_q: "The results go on the public board and the publicity period starts. Publish?", published_pre: "Preliminary results published; the publicity period has started.",
-    republish_pre: "Publish preliminary results again", republish_pre_q: "After an upheld appeal the results can be recounted and published again, corrected. Publish again?", republished_pre: "Corrected preliminary results published.",
-    publish_final: "Publish final results", publish_final_q: "This ends the evaluation. Publish the final results?", published_final: "Final results published.",
-    danger_zone: "Annul this evaluation", annul_help: "Only for what cannot be remedied (slips leaked, a serious breach of procedure). An annulled evaluation is void for good and its board says only that it was annulled. Lost code slips do not need this: void their batch and print again.",
-    annul: "Annul", annul_q: "An annulled evaluation is void for good. Give the reason:", annul_reason: "Reason for annulment", annulled: "The evaluation is annulled.",
-    annul_confirm: "Annul for good",
-    confirm: "Yes", cancel: "Cancel", working: "Working…",
-    slip_kind: "Kind of slip", slip_kind_code: "Code slips (recommended): the phone makes the anonymous token itself, so whoever prints or handles them cannot link a ballot to a person; a lost batch can be voided",
-    slip_kind_token: "Token slips: no phone cryptography needed, but whoever prints or handles them could copy the tokens",
-    token_slip_note: "Token slips are not stored on the server: a printed batch that is lost or spoiled cannot be voided, only the whole evaluation annulled. Keep them safe.",
-    batches: "Slip batches", batches_intro: "Every printing of slips or codes is a batch. A batch of code slips that was lost or spoiled, none of its codes used yet, can be voided and printed again.",
-    batch_counts: "Code slips printed {codes} (used {used}), token slips {tokens}, {left} more can be printed.", no_batches: "No slips printed yet.",
-    batch_code: "Batch {n} · {count} code slips (used {used}) · {date}", batch_token: "Batch {n} · {count} token slips · {date}",
-    batch_voided: "voided", batch_void: "Void this batch", batch_void_q: "Void the {count} code slips of batch {n}? Their codes will no longer vote, and as many can be printed again.",
-    batch_voided_done: "Batch {n} is voided; print again.", batch_token_kept: "Token slips are not stored and cannot be voided.",
-    slips: "Print slips", slips_intro: "Each slip carries a QR code good for one vote. The slips open in a new tab; print them there (A4, 8 a page).",
-    slips_count: "Number of slips", slips_left: "{n} more can be issued (electorate {electorate}; slips printed {slips}, codes made {codes}).", slips_button: "Make and print slips",
-    codes: "Print enrollment codes", codes_intro: "Codes let representatives who cannot come vote on their phones. Codes are shown only once and the server keeps no copy: print them right away.",
-    codes_count: "Number of codes", codes_button: "Make codes", codes_made: "{n} codes made. They are shown only this once and are gone when you leave or reload this page: print them now.",
-    cards: "Enrollment code cards", print: "Print", vote_address: "Voting address", code: "Code",
-    card_instruction: "Open the address above on your phone and enter the code to vote. Each code works once.",
-    publicity: "Publicity", publicity_until: "Publicity period until {date}", publicity_blocked: "The publicity period is not over (until {date})",
-    appeals_blocking: "{n} appeals are not resolved yet", ready_final: "Final results can be published",
-    street_names: "Street names", street_names_intro: "The boards, the front page and the console show a street's name (e.g. 城区街道) instead of its slug.",
-    street_name: "Street name", street_name_button: "Save the name", no_street_names: "No street is named yet.", street_named: "The street's name is saved.",
-    notice: "Notices", notice_help: "What the printed notice before voting and the notices of the results say; all optional.",
-    notice_date: "Date and time", notice_date_help: "e.g. 2026年12月20日上午9:00", notice_place: "Place",
-    notice_contact: "Appeals to", notice_contact_help: "Whom to appeal to and how, e.g. 街道党工委办公室 0631-1234567",
-    notice_issuer: "Issued by", notice_issuer_help: "e.g. 中共城区街道工作委员会", notice_text: "Other notes",
-    republication_due: "Corrections from a review are not published yet: publish the preliminary results again first; the publicity period restarts then",
-    round_note: "Supplementary vote (round {round}): only {names} are voted on again. Issue new slips or codes for this round; last round's no longer work.",
-    appeals: "Appeals", no_appeals: "No appeals.", appeal_subject: "Appeal about", appeal_whole: "The whole evaluation / no one in particular", appeal_text: "Appeal text",
-    appeal_filed: "Filed {date}", appeal_outcome: "Outcome", outcome_pending: "Pending", outcome_upheld: "Upheld", outcome_rejected: "Rejected",
-    appeal_note: "Note", file_appeal: "File an appeal", file_button: "File the appeal", appeal_saved: "The appeal is filed.",
-    resolve: "Resolve this appeal", resolve_outcome: "Outcome", resolve_upheld: "Uphold", resolve_rejected: "Reject", resolve_button: "Record the outcome",
-    resolved: "The appeal is resolved.", only_reviewer: "Appeals are resolved by the reviewer.",
-    downloads: "Downloads", results_xlsx: "Results table (Excel .xlsx)", results_csv: "Results table (CSV)", board_pdf: "Public board (print as PDF)",
-    bundle: "Review bundle", bundle_button: "Download the review bundle", bundle_done: "The review bundle was downloaded.", downloading: "Downloading…",
-    links: "Links", board: "Public board", definition_yaml: "Download the definition (YAML)", back_home: "Back to the list",
-    not_found_eval: "No such evaluation.",
-    code_help: "Groups of 4 characters; the hyphens need not be typed."
-  }
-};
-export const ERRORS = {
-  zh: {
-    unauthenticated: "密钥不正确或已失效。", forbidden: "这个密钥不能做这件事（或属于其他街道）。", not_found: "没有找到。",
-    definition_invalid: "测评设置有误：", evaluation_exists: "编号已被使用，请换一个。", electorate_exceeded: "发放数量超过应参评人数。",
-    invalid_transition: "当前状态下不能这样做。", publicity_not_over: "公示期还没有结束。", appeals_pending: "还有申诉没有处理完。",
-    already_resolved: "这件申诉已经处理过。", results_not_published: "结果尚未公布。", roster_invalid: "名单文件无法读取：",
-    payload_too_large: "文件太大（最大 5 MB）。", busy: "系统正忙，请稍候再试。", ballots_pending: "系统正忙，请稍候再试。",
-    malformed_request: "请求有误：", integrity_error: "数据校验失败，请联系管理员。", network: "网络连接失败，请检查后重试。",
-    method_not_allowed: "服务器不支持这项操作。", appeal_invalid: "申诉内容不能为空、不能太长，申诉对象须属于本次测评。", appeal_exists: "这件申诉已经登记过。", evaluation_not_open: "现在不在投票时间内。", token_spent: "这张选票已经使用过了。",
-    code_invalid: "匿名码不正确或已经用过。", token_invalid: "选票无效，不属于本次测评或本轮测评。", ballot_invalid: "选票内容有误。",
-    database_unavailable: "数据库暂时无法使用，什么也没有改变，请稍候再试。", request_incomplete: "请求没有完整送达，请重试。",
-    headers_too_large: "请求有误，请刷新页面后重试。", text_invalid: "文字里有不允许的字符或太长：", identity_conflict: "编号和上一轮的人对不上：",
-    remedy_invalid: "这个处理方式不适用：", batch_used: "这一批里已有匿名码被使用，不能作废。", internal: "服务器出错了，请联系管理员。",
-    other: "操作没有成功（{status}）。"
-  },
-  en: {
-    unauthenticated: "The key is wrong or no longer valid.", forbidden: "This key may not do that (or belongs to another street).", not_found: "Not found.",
-    definition_invalid: "The evaluation settings are not valid: ", evaluation_exists: "This id is taken; choose another.", electorate_exceeded: "That is more than the electorate allows.",
-    invalid_transition: "This cannot be done in the current state.", publicity_not_over: "The publicity period is not over yet.", appeals_pending: "Some appeals are not resolved yet.",
-    already_resolved: "This appeal was already resolved.", results_not_published: "The results are not published yet.", roster_invalid: "The roster file cannot be read: ",
-    payload_too_large: "The file is too large (5 MB at most).", busy: "The system is busy; please try again shortly.", ballots_pending: "The system is busy; please try again shortly.",
-    malformed_request: "The request is not valid: ", integrity_error: "Stored data failed a check; please contact the administrator.", network: "Network failure; check the connection and try again.",
-    method_not_allowed: "The server does not support this.", appeal_invalid: "The appeal text must not be blank or too long, and its subject must belong to this evaluation.", appeal_exists: "This appeal was already filed.", evaluation_not_open: "Voting is not open now.", token_spent: "This slip was already used.",
-    code_invalid: "The code is wrong or already used.", token_invalid: "The slip is not valid for this evaluation or this round.", ballot_invalid: "The ballot is not valid.",
-    database_unavailable: "The database cannot be reached; nothing was changed. Try again shortly.", request_incomplete: "The request did not arrive whole; try again.",
-    headers_too_large: "The request is not valid; reload the page and try again.", text_invalid: "The text holds a character that is not allowed, or is too long: ", identity_conflict: "An id does not match last round's person: ",
-    remedy_invalid: "This remedy does not apply: ", batch_used: "A code of this batch was used already; it cannot be voided.", internal: "The server failed; please contact the administrator.",
-    other: "That did not work ({status})."
-  }
-};
+// The console's words: the one label catalogue the server's pages are rendered with too
+// (labels.zh.json, labels.en.json beside this file), so the console and the board call a state
+// by the same name. Chinese first, English with ?lang=en. The catalogue is fetched once, before
+// the first view is drawn (admin.js awaits loadLabels); nothing reads L before that.
+const root = document.getElementById("console");
+
+export const lang = /^en/i.test(document.documentElement.lang || (root && root.getAttribute("data-lang")) || "") ? "en" : "zh";
+/** Appended to the server's pages the console links to (the board, the slips). */
+export const langQuery = lang === "en" ? "?lang=en" : "";
+
+/** Every label by key; one object for the page's life, filled by loadLabels(). */
+export const L = {};
+
+// Punctuation: full-width in Chinese, ASCII in English.
+export const P = lang === "en" ? { colon: ": ", open: " (", close: ")", comma: ", ", semi: "; " } : { colon: "：", open: "（", close: "）", comma: "，", semi: "；" };
+
+/** Fetches this language's catalogue from where this module was served (/static/). */
+export function loadLabels() {
+  return fetch(new URL("labels." + lang + ".json", import.meta.url), { credentials: "omit" }).then(function (r) {
+    if (!r.ok) throw new Error("labels." + lang + ".json: " + r.status);
+    return r.json();
+  }).then(function (labels) { Object.assign(L, labels); });
+}
+
+/** The label `key` with its {placeholders} filled; the key itself when the catalogue lacks it. */
+export function t(key, vars) {
+  let s = L[key];
+  if (s === undefined) s = key;
+  return vars ? s.replace(/\{(\w+)\}/g, function (_, n) { return vars[n] === undefined || vars[n] === null ? "" : String(vars[n]); }) : s;
+}
+
+/** Fills a label already looked up (the view modules get it through `ui.format`). */
+export function format(s, vars) {
+  return s.replace(/\{(\w+)\}/g, function (_, n) { return vars[n] === undefined ? "" : String(vars[n]); });
+}
+
+const STATES = ["draft", "open", "closed", "preliminary", "final", "annulled"];
+/** The lifecycle state's name, the board's own (state_draft 准备中); an unknown state as sent. */
+export function stateName(s) { return STATES.indexOf(s) >= 0 ? L["state_" + s] : s; }

@@ -64,6 +64,22 @@ public struct KeyEncryptionKey: Sendable {
     public static let checkPurpose = "minping key check"
 }
 
+extension KeyEncryptionKey {
+    /// The binding of a database (or a witness's file) to this key: each holds one value sealed
+    /// under the key it was first opened with, so opening it with another key file fails at
+    /// once, before anything is signed or stored under the wrong key.
+    /// - Parameter stored: the database's sealed check, nil when it has none yet.
+    /// - Returns: the check to store, when the database has none yet.
+    /// - Throws: ``KeyFileError`` when the stored check was sealed under another key.
+    public func bind(stored: Data?) throws -> Data? {
+        if let stored {
+            _ = try open(stored, purpose: Self.checkPurpose)
+            return nil
+        }
+        return try seal(Data(Self.checkPurpose.utf8), purpose: Self.checkPurpose)
+    }
+}
+
 public enum KeyFileError: Error, Sendable, Equatable {
     /// The file is not a key file.
     case malformed

@@ -1,0 +1,79 @@
+// The console's hash router and the frame every view is drawn in: #/ the list, #/new a new
+// evaluation, #/e/<id> one evaluation; signed out, every address is the sign-in form. Views are
+// registered by admin.js, so this module imports none of them.
+import { L, t } from "./admin-text.js";
+import { el } from "./admin-ui.js";
+import { getKey, whoami, isAdmin, signOut } from "./admin-session.js";
+
+export const root = document.getElementById("console");
+
+/** What one view leaves for the next: a message to show, the evaluation just created (its
+ *  YAML is offered at the top), enrollment codes (shown once, never fetched again). */
+export const handoff = { flash: null, createdId: null, cards: null };
+
+let views = null;        // {signIn, home, newEvaluation, evaluation}
+let gen = 0;             // bumped on every page change: late answers for an old page are dropped
+let timers = [];
+let onReturn = null;     // refreshes the evaluation page when the clerk comes back to this tab
+const langLink = document.querySelector("header .lang");
+const langHref = langLink ? langLink.getAttribute("href").split("#")[0] : null;
+
+export function generation() { return gen; }
+/** A timeout or interval of the current page, cleared when the page changes. */
+export function keepTimer(x) { timers.push(x); }
+export function whenBack(fn) { onReturn = fn; }
+export function clearTimers() { timers.forEach(function (x) { clearInterval(x); clearTimeout(x); }); timers = []; onReturn = null; }
+
+export function go(hash) {
+  if (location.hash === hash) route(); else location.hash = hash;
+}
+
+/** Empties the console and draws a view: the navigation, its h1 (focused unless kept), nodes. */
+export function page(title, nodes, opts) {
+  opts = opts || {};
+  root.textContent = "";
+  document.body.classList.remove("print-cards");
+  if (whoami() && !opts.noNav) root.appendChild(navBar());
+  const h1 = el("h1", { tabindex: "-1", text: title });
+  root.appendChild(h1);
+  nodes.forEach(function (n) { if (n) root.appendChild(n); });
+  document.title = title + " · " + t("console");
+  if (!opts.keepFocus) h1.focus();
+  return h1;
+}
+
+function navBar() {
+  const who = whoami();
+  const out = el("button", { type: "button", class: "link-button", text: L.sign_out });
+  out.addEventListener("click", function () {
+    signOut();
+    handoff.cards = null;
+    handoff.flash = L.signed_out;
+    go("#/");
+  });
+  return el("nav", { class: "console-nav", "aria-label": L.nav }, [
+    el("a", { href: "#/", text: L.home }),
+    isAdmin() ? el("a", { href: "#/new", text: L.new_evaluation }) : null,
+    el("span", { class: "who", text: t("signed_in_as", { role: L["role_" + who.role] || who.role, street: who.street_name || who.street || L.all_streets }) }),
+    out
+  ]);
+}
+
+export function route() {
+  gen += 1;
+  clearTimers();
+  if (langLink && langHref !== null) langLink.setAttribute("href", langHref + (location.hash || ""));
+  if (!getKey() || !whoami()) return views.signIn();
+  const h = decodeURIComponent(location.hash.replace(/^#/, ""));
+  const m = /^\/e\/([a-z0-9-]{1,64})$/.exec(h);
+  if (h === "/new") return views.newEvaluation();
+  if (m) return views.evaluation(m[1]);
+  return views.home();
+}
+
+/** Registers the views and follows the address from now on. */
+export function startRouting(registered) {
+  views = registered;
+  window.addEventListener("focus", function () { if (onReturn) onReturn(); });
+  window.addEventListener("hashchange", route);
+}
