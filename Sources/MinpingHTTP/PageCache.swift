@@ -3,9 +3,9 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// Public results pages rendered once per change, not once per request (issue 27: a
-/// 10,000-subject board is 4.7 MB and 0.3 s of CPU; sixteen anonymous readers slowed every
-/// API call). Each page is kept with the version it was rendered from (the log's size and
+/// Public results pages rendered once per change, not once per request: a large board costs
+/// megabytes and a noticeable share of a core to render, and anonymous readers must not slow
+/// every API call (BENCHMARKS.md has the figures). Each page is kept with the version it was rendered from (the log's size and
 /// what else it shows), served with `ETag`, `Last-Modified` and `Cache-Control`, answered 304
 /// when the client already has it, and gzip-compressed once for clients that accept it.
 /// Concurrent requests for a page not rendered yet wait on one rendering.

@@ -8,7 +8,7 @@ import MinpingTables
 import Mustache
 import NIOCore
 
-/// The pages people use (issue 6): the voter's ballot, the public board (公示栏), the receipt
+/// The pages people use: the voter's ballot, the public board (公示栏), the receipt
 /// check and printable slips. Server-rendered with swift-mustache; plain CSS and a little
 /// JavaScript from `/static`, nothing fetched from elsewhere.
 struct PagesController {

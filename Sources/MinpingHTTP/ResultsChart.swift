@@ -1,7 +1,7 @@
 import Foundation
 import MinpingCore
 
-/// Charts drawn on the server as SVG (issue 16): no script, nothing fetched, the same bytes on
+/// Charts drawn on the server as SVG: no script, nothing fetched, the same bytes on
 /// the board, on paper and in the console. Each chart is `role="img"` with a title and a text
 /// description that says what the picture shows, for screen readers and for the record.
 enum ResultsChart {

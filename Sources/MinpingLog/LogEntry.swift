@@ -14,7 +14,7 @@ public enum EntryType: String, Sendable, CaseIterable {
     case appealFiled = "appeal_filed"
     case appealResolved = "appeal_resolved"
     case annulled
-    // Wave 3 remedies (SPEC §5, §6).
+    // Remedies (SPEC §5, §6).
     case withheld
     case corrected
     case revoteOpened = "revote_opened"
