@@ -34,13 +34,15 @@ public enum ProblemCode: String, Sendable, CaseIterable, Codable {
     case busy
     case integrityError = "integrity_error"
     case databaseUnavailable = "database_unavailable"
+    case accountLocked = "account_locked"
+    case csrfFailed = "csrf_failed"
 
     /// The HTTP status (SPEC §7). Exhaustive on purpose: no default.
     public var status: Int {
         switch self {
         case .malformedRequest, .requestIncomplete, .headersTooLarge: 400
         case .unauthenticated: 401
-        case .forbidden, .codeInvalid, .tokenInvalid: 403
+        case .forbidden, .codeInvalid, .tokenInvalid, .csrfFailed: 403
         case .notFound: 404
         case .methodNotAllowed: 405
         case .payloadTooLarge: 413
@@ -49,6 +51,7 @@ public enum ProblemCode: String, Sendable, CaseIterable, Codable {
         case .evaluationExists, .electorateExceeded, .tokenSpent, .evaluationNotOpen, .invalidTransition, .appealsPending,
              .publicityNotOver, .resultsNotPublished, .alreadyResolved, .appealExists, .batchUsed, .busy: 409
         case .internal, .integrityError: 500
+        case .accountLocked: 429
         case .databaseUnavailable: 503
         }
     }

@@ -19,11 +19,17 @@ public func buildApplication(
     idleTimeout: TimeAmount = defaultIdleTimeout,
     services: [any Service] = [],
     rosterReader: RosterReader = .inProcess,
+    tls: TLSCertificates? = nil,
     logger: Logger = Logger(label: "minping")
 ) throws(PageSetupError) -> some ApplicationProtocol {
     let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ParserErrorProblemHandler()], idleTimeout: idleTimeout)
-    var app = Application(router: try buildRouter(service: service, rosterReader: rosterReader), server: .http1(configuration: http),
+    // HTTPS built in (SPEC §8): the same HTTP/1.1 channel behind TLS, its certificate reloadable.
+    let server: HTTPServerBuilder = tls.map { certificates in
+        HTTPServerBuilder { responder in ReloadableTLSChannel(base: HTTP1Channel(responder: responder, configuration: http), certificates: certificates) }
+    } ?? .http1(configuration: http)
+    var app = Application(router: try buildRouter(service: service, rosterReader: rosterReader), server: server,
                           configuration: configuration, logger: logger)
+    if let tls { app.addServices(CertificateReloadService(certificates: tls, logger: logger)) }
     if let integrateEvery {
         app.addServices(IntegratorService(service: service, interval: integrateEvery, logger: logger))
     }
@@ -61,6 +67,7 @@ public func buildRouter(service: EvaluationService, rosterReader: RosterReader =
     }
     EvaluationController(service: service).addRoutes(to: api.group("evaluations"))
     StreetController(service: service, rosters: rosterReader).addRoutes(to: api)
+    AccountController(service: service).addRoutes(to: api)
     PagesController(service: service, pages: try PageRenderer()).addRoutes(to: router)
     allowed.load(from: router.routes)
     return router

@@ -1,16 +1,21 @@
 import Foundation
 import Hummingbird
+import MinpingService
 import MinpingStore
 
 /// The request context: the caller's API key, once the auth middleware has read it.
 public struct MinpingContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// nil for the public.
+    /// nil for the public. A signed-in person acts through a key record made from their
+    /// account (role and street), so every route checks one thing.
     public var key: APIKeyRecord?
+    /// The session, when the caller signed in with a password (a cookie) rather than a key.
+    public var session: SignedIn?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         key = nil
+        session = nil
     }
 
     /// Definitions are the largest bodies; ballots are limited separately.

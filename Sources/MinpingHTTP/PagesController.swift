@@ -20,6 +20,8 @@ struct PagesController {
     func addRoutes(to router: Router<MinpingContext>) {
         router.get("/", use: home)
         router.get("admin", use: console)
+        // The first run's link (`/setup#<code>`) opens the console, which shows the setup form.
+        router.get("setup", use: console)
         router.get("vote/:id", use: vote)
         router.get("board/:id", use: board)
         router.get("receipt/:id", use: receipt)
@@ -322,7 +324,12 @@ struct PagesController {
         let language = Language(query: request.uri.queryParameters.get("lang"))
         let form = Self.formFields(String(decoding: try await Body.bytes(request, limit: 8 * 1024), as: UTF8.self))
         var context = context
-        if let key = form["key"], let apiKey = try await service.authenticate(key: key) { context.key = apiKey }
+        if let key = form["key"], let apiKey = try await service.authenticate(key: key) {
+            context.key = apiKey
+        } else if let session = context.session, form["csrf_token"] != session.csrfToken {
+            // A form cannot send the X-CSRF-Token header: a signed-in form carries the token as a field.
+            throw Problem(.csrfFailed, "the slips form of a signed-in session needs its csrf_token field")
+        }
         _ = try context.require(.admin, street: record.street)
         guard let count = form["count"].flatMap(Int.init), (1...500).contains(count) else {
             throw Problem(.malformedRequest, "count must be between 1 and 500")

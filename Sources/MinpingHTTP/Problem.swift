@@ -14,7 +14,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var headers: HTTPFields = [:]
 
     /// The status is the code's (``ProblemCode/status``): a code has one status everywhere.
-    public var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
+    public var status: HTTPResponse.Status {
+        // The standard reason phrase, which the problem's `title` repeats (RFC 9457 §3.1.4).
+        let known: [HTTPResponse.Status] = [.badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .conflict,
+                                            .contentTooLarge, .unprocessableContent, .tooManyRequests, .internalServerError,
+                                            .serviceUnavailable]
+        return known.first { $0.code == code.status } ?? HTTPResponse.Status(code: code.status)
+    }
 
     public init(_ code: ProblemCode, _ detail: String) {
         self.code = code

@@ -65,6 +65,12 @@ public struct KeyEncryptionKey: Sendable {
 }
 
 extension KeyEncryptionKey {
+    /// A key for `purpose` derived from this one (HKDF-SHA256), so every instance sharing the
+    /// key file derives the same: the session cookies' MAC key, for one.
+    public func derivedKey(purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data(purpose.utf8), outputByteCount: 32)
+    }
+
     /// The binding of a database (or a witness's file) to this key: each holds one value sealed
     /// under the key it was first opened with, so opening it with another key file fails at
     /// once, before anything is signed or stored under the wrong key.

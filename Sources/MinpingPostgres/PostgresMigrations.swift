@@ -135,6 +135,35 @@ extension PostgresStore {
             """,
             "ALTER TABLE enrollment_code ADD COLUMN batch text",
         ]),
+        // Accounts (SPEC §7): people who sign in with a password, the first run's one-time
+        // setup code (hashed), and the operator's list of account changes.
+        (6, [
+            """
+            CREATE TABLE account (
+                "user" text PRIMARY KEY,
+                role text NOT NULL,
+                street text,
+                password_hash text NOT NULL,
+                disabled boolean NOT NULL DEFAULT false,
+                failed_sign_ins integer NOT NULL DEFAULT 0,
+                locked_until double precision,
+                session_epoch integer NOT NULL DEFAULT 0,
+                created_at double precision NOT NULL,
+                last_sign_in_at double precision
+            )
+            """,
+            "CREATE TABLE setup_code (id integer PRIMARY KEY CHECK (id = 1), hash text NOT NULL)",
+            """
+            CREATE TABLE account_activity (
+                id bigserial PRIMARY KEY,
+                at double precision NOT NULL,
+                actor text NOT NULL,
+                action text NOT NULL,
+                "user" text NOT NULL,
+                detail text NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory

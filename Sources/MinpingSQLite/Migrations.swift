@@ -222,6 +222,33 @@ extension SQLiteStore {
                 ALTER TABLE enrollment_code ADD COLUMN batch TEXT;
                 """)
         }
+        migrator.registerMigration("v9") { db in
+            // Accounts (SPEC §7): people who sign in with a password, the first run's one-time
+            // setup code (hashed), and the operator's list of account changes.
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    user TEXT PRIMARY KEY,
+                    role TEXT NOT NULL,
+                    street TEXT,
+                    password_hash TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+                    locked_until REAL,
+                    session_epoch INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    last_sign_in_at REAL
+                ) WITHOUT ROWID;
+                CREATE TABLE setup_code (id INTEGER PRIMARY KEY CHECK (id = 1), hash TEXT NOT NULL);
+                CREATE TABLE account_activity (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at REAL NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

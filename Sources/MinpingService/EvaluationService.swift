@@ -28,13 +28,17 @@ public actor EvaluationService {
         /// The street's time zone: every time shown to people is in it (SPEC §7; the API keeps
         /// UTC). `serve --timezone`, default Asia/Shanghai.
         public var timeZone: TimeZone
+        /// A signed-in session ends after this long unused (SPEC §7; default 30 minutes).
+        public var sessionIdle: TimeInterval
 
         public init(prefix: String = EvaluationLog.defaultPrefix, publicBaseURL: String = "http://127.0.0.1:8080",
-                    witnesses: [CosignatureVerifier] = [], timeZone: TimeZone = Configuration.defaultTimeZone) {
+                    witnesses: [CosignatureVerifier] = [], timeZone: TimeZone = Configuration.defaultTimeZone,
+                    sessionIdle: TimeInterval = 30 * 60) {
             self.prefix = prefix
             self.publicBaseURL = publicBaseURL
             self.witnesses = witnesses
             self.timeZone = timeZone
+            self.sessionIdle = sessionIdle
         }
 
         public static let defaultTimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt

@@ -32,6 +32,12 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case integrity(String)
     /// The database cannot be reached (503, `database_unavailable`).
     case unavailable(String)
+    /// A sign-in refused: the same words for a wrong user name and a wrong password (SPEC §7).
+    case signInFailed
+    /// Ten failed sign-ins: the account is locked until then (429, `account_locked`).
+    case accountLocked(until: Date)
+    /// Not allowed, with why (403): a used setup code, an operator's own account, …
+    case forbidden(String)
 
     public var code: ProblemCode {
         switch self {
@@ -53,11 +59,17 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .busy: .busy
         case .integrity: .integrityError
         case .unavailable: .databaseUnavailable
+        case .signInFailed: .unauthenticated
+        case .accountLocked: .accountLocked
+        case .forbidden: .forbidden
         }
     }
 
     public var description: String {
         switch self {
+        case .signInFailed: "the user name or the password is wrong"
+        case let .accountLocked(until): "too many failed sign-ins: the account is locked until \(LogTime.format(until))"
+        case let .forbidden(reason): reason
         case let .notFound(what): "\(what) not found"
         case let .definitionInvalid(reason): reason
         case let .identityConflict(cases):

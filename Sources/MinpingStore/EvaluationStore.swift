@@ -16,6 +16,23 @@ public protocol EvaluationStore: Sendable {
     /// on, on every instance. False if no key had this hash.
     func revokeAPIKey(hash: String) async throws -> Bool
 
+    // MARK: Accounts (SPEC §7: people who sign in with a password)
+    /// Every account, by user name.
+    func accounts() async throws -> [AccountRecord]
+    func account(user: String) async throws -> AccountRecord?
+    /// Adds an account; false if one of that user name exists.
+    func addAccount(_ account: AccountRecord) async throws -> Bool
+    /// Writes an existing account's row as given.
+    func updateAccount(_ account: AccountRecord) async throws
+    /// Replaces the one-time setup code (its hash), or removes it with nil.
+    func setSetupCode(hash: String?) async throws
+    /// The first run (SPEC §7 `POST /setup`): adds `operator` if `codeHash` is the setup code's
+    /// and no account exists yet, and removes the code, all at once. False otherwise.
+    func claimSetup(codeHash: String, operator: AccountRecord) async throws -> Bool
+    func addActivity(_ activity: ActivityRecord) async throws
+    /// The newest `limit` changes, newest first.
+    func activity(limit: Int) async throws -> [ActivityRecord]
+
     // MARK: Streets (SPEC §8 `minping streets`)
     /// Every street's display name (城区街道) by slug; a street without one is shown by its slug.
     func streetNames() async throws -> [String: String]

@@ -19,6 +19,9 @@ public final class MemoryStore: EvaluationStore {
         var appeals: [String: [AppealRecord]] = [:]
         var roundKeys: [String: [RoundKey]] = [:]
         var streetNames: [String: String] = [:]
+        var accounts: [String: AccountRecord] = [:]
+        var setupCode: String?
+        var activity: [ActivityRecord] = []
         var batches: [String: [SlipBatch]] = [:]
         var codeBatch: [String: [String: String]] = [:]  // evaluation -> hash -> batch
     }
@@ -41,6 +44,50 @@ public final class MemoryStore: EvaluationStore {
 
     public func revokeAPIKey(hash: String) async throws -> Bool {
         state.withLock { $0.keys.removeValue(forKey: hash) != nil }
+    }
+
+    public func accounts() async throws -> [AccountRecord] {
+        state.withLock { $0.accounts.values.sorted { $0.user < $1.user } }
+    }
+
+    public func account(user: String) async throws -> AccountRecord? {
+        state.withLock { $0.accounts[user] }
+    }
+
+    public func addAccount(_ account: AccountRecord) async throws -> Bool {
+        state.withLock { state in
+            guard state.accounts[account.user] == nil else { return false }
+            state.accounts[account.user] = account
+            return true
+        }
+    }
+
+    public func updateAccount(_ account: AccountRecord) async throws {
+        try state.withLock { state throws(StoreError) in
+            guard state.accounts[account.user] != nil else { throw .notFound("account \(account.user)") }
+            state.accounts[account.user] = account
+        }
+    }
+
+    public func setSetupCode(hash: String?) async throws {
+        state.withLock { $0.setupCode = hash }
+    }
+
+    public func claimSetup(codeHash: String, operator account: AccountRecord) async throws -> Bool {
+        state.withLock { state in
+            guard state.setupCode == codeHash, state.accounts.isEmpty else { return false }
+            state.accounts[account.user] = account
+            state.setupCode = nil
+            return true
+        }
+    }
+
+    public func addActivity(_ activity: ActivityRecord) async throws {
+        state.withLock { $0.activity.append(activity) }
+    }
+
+    public func activity(limit: Int) async throws -> [ActivityRecord] {
+        state.withLock { Array($0.activity.reversed().prefix(limit)) }
     }
 
     public func streetNames() async throws -> [String: String] {

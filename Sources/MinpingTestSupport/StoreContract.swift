@@ -60,6 +60,51 @@ public enum StoreContract {
             #expect(try await store.logSize(evaluation: "nope") == 0)
             #expect(try await store.checkpoints(evaluation: "e1") == ["cp1"])
         },
+        Case(name: "accounts: added once, read back as written, updated whole; the setup code claimed once; activity newest first") { store in
+            let account = AccountRecord(user: "王芳", role: .admin, street: "chengqu", passwordHash: "$2b$10$x", createdAt: at)
+            #expect(try await store.addAccount(account))
+            #expect(try await !store.addAccount(account), "a user name is taken once")
+            #expect(try await store.account(user: "王芳") == account)
+            #expect(try await store.account(user: "nobody") == nil)
+            var changed = account
+            changed.disabled = true
+            changed.failedSignIns = 3
+            changed.lockedUntil = at.addingTimeInterval(900)
+            changed.sessionEpoch = 2
+            changed.lastSignInAt = at.addingTimeInterval(60)
+            try await store.updateAccount(changed)
+            #expect(try await store.account(user: "王芳") == changed)
+            var missing = account
+            missing.user = "nobody"
+            await #expect(throws: StoreError.self) { try await store.updateAccount(missing) }
+            // The first run: the code works only while no account exists, and once.
+            let first = AccountRecord(user: "op", role: .operator, street: nil, passwordHash: "h", createdAt: at)
+            try await store.setSetupCode(hash: "code")
+            #expect(try await !store.claimSetup(codeHash: "code", operator: first), "an account exists already")
+            #expect(try await store.accounts().map(\.user) == ["王芳"])
+            try await store.addActivity(ActivityRecord(at: at, actor: "op", action: "created", user: "王芳", detail: "admin chengqu"))
+            try await store.addActivity(ActivityRecord(at: at.addingTimeInterval(1), actor: "op", action: "disabled", user: "王芳"))
+            #expect(try await store.activity(limit: 10).map(\.action) == ["disabled", "created"])
+            #expect(try await store.activity(limit: 1).count == 1)
+        },
+        Case(name: "the setup code is claimed by exactly one of many racing first visitors") { store in
+            try await store.setSetupCode(hash: "code")
+            try await store.setSetupCode(hash: "newer")
+            #expect(try await !store.claimSetup(codeHash: "code", operator: AccountRecord(user: "old", role: .operator, street: nil,
+                                                                                          passwordHash: "h", createdAt: at)),
+                    "a newer link replaces the older")
+            let claims = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for visitor in 0..<10 {
+                    group.addTask {
+                        try await store.claimSetup(codeHash: "newer", operator: AccountRecord(user: "op\(visitor)", role: .operator, street: nil,
+                                                                                             passwordHash: "h", createdAt: at))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(claims.count { $0 } == 1)
+            #expect(try await store.accounts().count == 1)
+        },
         Case(name: "API keys are found by hash; sealed log keys are made once per street") { store in
             let key = APIKeyRecord(hash: "abc", role: .admin, street: "chengqu", createdAt: at)
             try await store.addAPIKey(key)

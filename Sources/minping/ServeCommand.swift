@@ -20,17 +20,44 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "The address to listen on.")
-    var host = "127.0.0.1"
+    @Option(name: .customLong("host"), help: "The address to listen on (default: MINPING_HOST, else 127.0.0.1).")
+    var hostOption: String?
 
-    @Option(help: "The port to listen on.")
-    var port = 8080
+    @Option(name: .customLong("port"), help: "The port to listen on (default: MINPING_PORT, else 8080).")
+    var portOption: Int?
 
-    @Option(name: .customLong("public-url"), help: "The address voters reach, printed on slips (default http://HOST:PORT).")
-    var publicURL: String?
+    @Option(name: .customLong("public-url"),
+            help: "The address voters reach, printed on slips (default: MINPING_PUBLIC_URL, else http(s)://HOST:PORT).")
+    var publicURLOption: String?
 
-    @Option(help: "The street's time zone for every time shown to people (the API keeps UTC).")
-    var timezone = "Asia/Shanghai"
+    @Option(name: .customLong("timezone"),
+            help: "The street's time zone for every time shown to people; the API keeps UTC (default: MINPING_TIMEZONE, else Asia/Shanghai).")
+    var timezoneOption: String?
+
+    @Option(name: .customLong("session-idle-minutes"),
+            help: "A signed-in session ends after this many minutes unused (default: MINPING_SESSION_IDLE_MINUTES, else 30).")
+    var sessionIdleOption: Int?
+
+    @Option(name: .customLong("tls-cert"),
+            help: "A PEM certificate chain: serve HTTPS with it and --tls-key (default: MINPING_TLS_CERT). SIGHUP reloads both.")
+    var tlsCertOption: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert (default: MINPING_TLS_KEY).")
+    var tlsKeyOption: String?
+
+    @Option(name: .customLong("http-port"),
+            help: "With HTTPS: also listen for plain HTTP on this port, only to redirect to HTTPS (default: MINPING_HTTP_PORT).")
+    var httpPortOption: Int?
+
+    var tlsCert: String? { tlsCertOption ?? ServerEnvironment.value("MINPING_TLS_CERT") }
+    var tlsKey: String? { tlsKeyOption ?? ServerEnvironment.value("MINPING_TLS_KEY") }
+    var httpPort: Int? { httpPortOption ?? (try? ServerEnvironment.integer("MINPING_HTTP_PORT")) ?? nil }
+
+    var host: String { hostOption ?? ServerEnvironment.value("MINPING_HOST") ?? "127.0.0.1" }
+    var port: Int { portOption ?? (try? ServerEnvironment.integer("MINPING_PORT")) ?? 8080 }
+    var publicURL: String? { publicURLOption ?? ServerEnvironment.value("MINPING_PUBLIC_URL") }
+    var timezone: String { timezoneOption ?? ServerEnvironment.value("MINPING_TIMEZONE") ?? "Asia/Shanghai" }
+    var sessionIdleMinutes: Int { sessionIdleOption ?? (try? ServerEnvironment.integer("MINPING_SESSION_IDLE_MINUTES")) ?? 30 }
 
     @Option(help: "A definition (Ballots/*.yaml) to load and open for voting, printing an admin key and a few slips.")
     var load: String?
@@ -53,6 +80,21 @@ struct ServeCommand: AsyncParsableCommand {
     var integrateEvery = 1
 
     func validate() throws {
+        // A malformed number in the environment is named, not silently replaced by the default.
+        _ = try ServerEnvironment.integer("MINPING_PORT")
+        _ = try ServerEnvironment.integer("MINPING_SESSION_IDLE_MINUTES")
+        _ = try ServerEnvironment.integer("MINPING_HTTP_PORT")
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        if let httpPort {
+            guard tlsCert != nil else { throw ValidationError("--http-port redirects to HTTPS: it needs --tls-cert and --tls-key") }
+            guard (1...65535).contains(httpPort), httpPort != port else {
+                throw ValidationError("--http-port must be a port between 1 and 65535 other than --port, got \(httpPort)")
+            }
+        }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535, got \(port)") }
+        guard (1...24 * 60).contains(sessionIdleMinutes) else {
+            throw ValidationError("--session-idle-minutes must be between 1 and 1440, got \(sessionIdleMinutes)")
+        }
         guard TimeZone(identifier: timezone) != nil else {
             throw ValidationError("--timezone: '\(timezone)' is not a time zone (e.g. Asia/Shanghai, Asia/Urumqi)")
         }
@@ -76,10 +118,21 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = ServerSupport.logger("minping")
         let endpoints = try endpoints()
+        // Bad certificate files stop the start (exit 2, naming the file), before the database is touched.
+        var certificates: TLSCertificates?
+        if let tlsCert, let tlsKey {
+            do {
+                certificates = try TLSCertificates(certificate: tlsCert, key: tlsKey)
+            } catch {
+                throw CLIError(message: error.description)
+            }
+        }
+        let scheme = certificates == nil ? "http" : "https"
         let service = try await ServerSupport.openService(
             db: database.db, keyFile: database.keyFile,
-            configuration: .init(publicBaseURL: publicURL ?? "http://\(host):\(port)", witnesses: endpoints.map(\.verifier),
-                                 timeZone: TimeZone(identifier: timezone) ?? EvaluationService.Configuration.defaultTimeZone),
+            configuration: .init(publicBaseURL: publicURL ?? "\(scheme)://\(host):\(port)", witnesses: endpoints.map(\.verifier),
+                                 timeZone: TimeZone(identifier: timezone) ?? EvaluationService.Configuration.defaultTimeZone,
+                                 sessionIdle: TimeInterval(sessionIdleMinutes * 60)),
             logger: logger)
         // Ballots accepted before a crash come first.
         let recovered = try await service.integrateAll()
@@ -87,18 +140,27 @@ struct ServeCommand: AsyncParsableCommand {
         if let load {
             try await Self.loadAndOpen(load, slips: slips, service: service)
         }
-        let submitters: [any Service] = endpoints.map { endpoint in
+        var services: [any Service] = endpoints.map { endpoint in
             WitnessSubmitterService(service: service, endpoint: endpoint, transport: HTTPWitnessTransport(),
                                     logger: ServerSupport.logger("minping.witness"))
+        }
+        if let httpPort {
+            services.append(buildRedirectApplication(host: host, port: httpPort, httpsBase: publicURL ?? "https://\(host):\(port)", logger: logger))
         }
         let app = try buildApplication(
             service: service,
             configuration: .init(address: .hostname(host, port: port), serverName: "minping"),
             integrateEvery: .seconds(integrateEvery),
-            services: submitters,
+            services: services,
             rosterReader: rosterParser == "in-process" ? .inProcess : Self.rosterReader(),
+            tls: certificates,
             logger: logger)
-        Console.error("民评 Minping serving on http://\(host):\(port)/api/v1 (database \(ServerSupport.redacted(database.db))); Ctrl-C stops.")
+        if let httpPort { Console.error("plain HTTP on port \(httpPort) redirects to HTTPS") }
+        Console.error("民评 Minping serving on \(scheme)://\(host):\(port)/api/v1 (database \(ServerSupport.redacted(database.db))); Ctrl-C stops.")
+        // The first run: no account yet, so whoever opens this link creates the operator's.
+        if let code = try await service.prepareSetup() {
+            Console.error("first run: open \(service.pageURL("/setup"))#\(code) to create the operator account (the link works once)")
+        }
         try await app.runService()
     }
 

@@ -55,6 +55,16 @@ final class UnreachableStore: EvaluationStore {
     }
     func sealedTokenKey(evaluation: String) async throws -> Data? { try await inner.sealedTokenKey(evaluation: evaluation) }
     func streetNames() async throws -> [String: String] { try await inner.streetNames() }
+    func accounts() async throws -> [AccountRecord] { try await inner.accounts() }
+    func account(user: String) async throws -> AccountRecord? { try await inner.account(user: user) }
+    func addAccount(_ account: AccountRecord) async throws -> Bool { try await inner.addAccount(account) }
+    func updateAccount(_ account: AccountRecord) async throws { try await inner.updateAccount(account) }
+    func setSetupCode(hash: String?) async throws { try await inner.setSetupCode(hash: hash) }
+    func claimSetup(codeHash: String, operator account: AccountRecord) async throws -> Bool {
+        try await inner.claimSetup(codeHash: codeHash, operator: account)
+    }
+    func addActivity(_ activity: ActivityRecord) async throws { try await inner.addActivity(activity) }
+    func activity(limit: Int) async throws -> [ActivityRecord] { try await inner.activity(limit: limit) }
     func slipBatches(evaluation: String) async throws -> [SlipBatch] { try await inner.slipBatches(evaluation: evaluation) }
     func setStreetName(street: String, name: String) async throws { try await inner.setStreetName(street: street, name: name) }
     func nonceSpent(evaluation: String, nonce: Data) async throws -> Bool { try await inner.nonceSpent(evaluation: evaluation, nonce: nonce) }
