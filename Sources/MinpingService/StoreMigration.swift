@@ -26,6 +26,7 @@ public enum StoreMigration {
         public var ballots = 0
         public var entries = 0
         public var apiKeys = 0
+        public var accounts = 0
     }
 
     /// Copies, then verifies. `progress` gets a line per step (an evaluation copied, one checked).
@@ -37,6 +38,14 @@ public enum StoreMigration {
         try await target.load(streets)
         summary.apiKeys = streets.apiKeys.count
         progress("API keys: \(streets.apiKeys.count), street log keys: \(streets.logKeys.count)")
+        // Accounts and their activity list (SPEC §7): sessions stay valid, as the key file is the same.
+        let accounts = try await source.accounts()
+        for account in accounts where try await !target.addAccount(account) {
+            throw Failure.differs(evaluation: "-", what: "account \(account.user), already in the target")
+        }
+        for activity in try await source.activity(limit: Int.max).reversed() { try await target.addActivity(activity) }
+        summary.accounts = accounts.count
+        progress("accounts: \(accounts.count)")
         let ids = try await source.evaluationIDs()
         for (index, id) in ids.enumerated() {
             let dump = try await source.dump(evaluation: id)

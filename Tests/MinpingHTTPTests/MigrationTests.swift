@@ -24,6 +24,9 @@ struct MigrationTests {
         let source = try SQLiteStore(path: from, keys: keys)
         let service = EvaluationService(store: source, keys: keys)
         _ = try await service.createAPIKey(role: .admin, street: "chengqu")
+        let code = try #require(try await service.prepareSetup())
+        _ = try await service.setUp(code: code, user: "zhang", password: "correct horse")
+        let clerkPassword = try await service.createAccount(by: "zhang", user: "clerk", role: .admin, street: "chengqu")
         _ = try await service.create(try DefinitionParser.parse(testDefinition, file: "test"))
         let tokens = try await service.issueSlips("lz-2026", count: 6)
         _ = try await service.createEnrollmentCodes("lz-2026", count: 2)
@@ -36,7 +39,7 @@ struct MigrationTests {
         let target = try SQLiteStore(path: to, keys: keys)
         var lines: [String] = []
         let summary = try await StoreMigration.run(from: source, to: target, keys: keys) { lines.append($0) }
-        #expect(summary.evaluations == 1 && summary.ballots == 5 && summary.apiKeys == 1)
+        #expect(summary.evaluations == 1 && summary.ballots == 5 && summary.apiKeys == 1 && summary.accounts == 2)
         #expect(lines.contains { $0.contains("lz-2026: 5 ballots") } && lines.last?.contains("byte-identical") == true)
         #expect(try await target.pendingBallots(evaluation: "lz-2026").count == 2)
         #expect(try await source.dump(evaluation: "lz-2026").normalized == target.dump(evaluation: "lz-2026").normalized)
@@ -47,6 +50,9 @@ struct MigrationTests {
 
         // The target votes on: a spent slip stays spent, the last one counts, the bundle verifies.
         let moved = EvaluationService(store: target, keys: keys)
+        // People sign in as before, and the operator's activity list came along.
+        #expect(try await moved.signIn(user: "clerk", password: clerkPassword).0.account.street == "chengqu")
+        #expect(try await moved.accountActivity().map(\.user) == ["clerk", "zhang"])
         await #expect(throws: ServiceError.tokenSpent) {
             try await moved.castBallot("lz-2026", token: tokens[0].base64URL, ratings: ratings)
         }
