@@ -129,4 +129,12 @@ extension EvaluationController {
         let body = try await Body.decode(TokenStatusRequest.self, request)
         return TokenStatus(spent: try await service.tokenSpent(record.id, token: body.token))
     }
+
+    /// A drill's one slip: where it points and its QR code to scan off the screen.
+    struct DrillSlip: JSONResponse {
+        let evaluation: String, url: String, qrSVG: String, https: Bool
+        var status: HTTPResponse.Status { .created }
+
+        enum CodingKeys: String, CodingKey { case evaluation, url, qrSVG = "qr_svg", https }
+    }
 }

@@ -17,6 +17,7 @@ struct StreetController {
         group.get("streets", use: streets)
         group.post("streets", use: nameStreet)
         group.post("rosters", use: roster)
+        group.post("drills", use: drill)
     }
 
     struct Identity: JSONResponse {
@@ -56,6 +57,18 @@ struct StreetController {
         let body = try await Body.decode(StreetNameRequest.self, request)
         try await service.setStreetName(street: body.street, name: body.name)
         return Streets(names: try await service.streetNames(), created: true)
+    }
+
+    /// 扫码试投: one code slip of a throwaway drill evaluation of the caller's street (an
+    /// operator names it with `?street=`), to scan with a phone before printing for real.
+    @Sendable func drill(_ request: Request, context: MinpingContext) async throws -> EvaluationController.DrillSlip {
+        let key = try context.require(.admin)
+        guard let street = key.street ?? request.uri.queryParameters.get("street"), DefinitionParser.isSlug(street) else {
+            throw Problem(.malformedRequest, "an operator names the street: POST /api/v1/drills?street=<slug>")
+        }
+        let (evaluation, url) = try await service.drillSlip(street: street)
+        return EvaluationController.DrillSlip(evaluation: evaluation, url: url, qrSVG: try QRCode.svg(url, title: "扫码试投"),
+                                             https: url.lowercased().hasPrefix("https://"))
     }
 
     /// The caller's role and street, so a console can check a key at sign-in.

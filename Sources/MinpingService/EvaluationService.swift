@@ -138,7 +138,9 @@ public actor EvaluationService {
                 }
             }
         }
-        return found.sorted { ($0.record.street, $1.record.createdAt, $0.record.id) < ($1.record.street, $0.record.createdAt, $1.record.id) }
+        // Drills (扫码试投) are listed nowhere: nobody should mistake one for an evaluation.
+        return found.filter { !Self.isDrill($0.record.id, title: $0.definition.title) }
+            .sorted { ($0.record.street, $1.record.createdAt, $0.record.id) < ($1.record.street, $0.record.createdAt, $1.record.id) }
     }
 
     nonisolated func context(_ id: String) async throws -> EvaluationContext {

@@ -158,3 +158,32 @@ extension EvaluationService {
         }
     }
 }
+
+// MARK: 扫码试投: one slip of a throwaway drill
+
+extension EvaluationService {
+    /// The title every drill evaluation has: with the `drill-` id prefix, what marks one.
+    public static let drillTitle = "扫码试投（演练，不计入任何测评）"
+
+    /// Whether an evaluation is a drill: listed nowhere, counted nowhere.
+    public static func isDrill(_ id: String, title: String) -> Bool {
+        id.hasPrefix("drill-") && title == drillTitle
+    }
+
+    /// One code slip of a new throwaway evaluation, open for voting, for a street to scan with a
+    /// phone before printing for real: it shows whether phones reach the printed address and can
+    /// make the anonymous ballot there (code slips need HTTPS). Drills are kept out of every list.
+    public nonisolated func drillSlip(street: String) async throws -> (evaluation: String, url: String) {
+        let stamp = String(UInt64.random(in: 0..<(1 << 40)), radix: 36)
+        let id = "drill-\(street.prefix(40))-\(stamp)"
+        let definition = """
+            {"id":"\(id)","title":"\(Self.drillTitle)","street":"\(street)","electorate":1,"publicity_days":0,
+             "organizations":[{"id":"o-1","name":"演练党支部"}],
+             "members":[{"id":"m-1","name":"演练对象","organization":"o-1"}]}
+            """
+        _ = try await create(try DefinitionParser.parse(bytes: Data(definition.utf8), file: "drill"))
+        let code = try await createEnrollmentCodes(id, count: 1)[0]
+        _ = try await open(id)
+        return (id, codeSlipURL(id, code: code))
+    }
+}

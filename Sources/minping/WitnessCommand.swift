@@ -17,8 +17,10 @@ struct WitnessCommand: AsyncParsableCommand {
 struct WitnessOptions: ParsableArguments {
     static let defaultDatabase = "witness.sqlite"
 
-    @Option(help: "The witness's SQLite file.")
-    var db = WitnessOptions.defaultDatabase
+    @Option(name: .customLong("db"), help: "The witness's SQLite file (default: MINPING_WITNESS_DB, else ./witness.sqlite).")
+    var dbOption: String?
+
+    var db: String { dbOption ?? ServerEnvironment.value("MINPING_WITNESS_DB") ?? Self.defaultDatabase }
 
     @Option(name: .customLong("key-file"),
             help: "The key-encryption key the witness key is sealed under (default: the database path plus .key).")
@@ -99,11 +101,18 @@ struct WitnessServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: WitnessOptions
 
-    @Option(help: "The address to listen on.")
-    var host = "127.0.0.1"
+    @Option(name: .customLong("host"), help: "The address to listen on (default: MINPING_WITNESS_HOST, else 127.0.0.1).")
+    var hostOption: String?
 
-    @Option(help: "The port to listen on.")
-    var port = 7380
+    @Option(name: .customLong("port"), help: "The port to listen on (default: MINPING_WITNESS_PORT, else 7380).")
+    var portOption: Int?
+
+    var host: String { hostOption ?? ServerEnvironment.value("MINPING_WITNESS_HOST") ?? "127.0.0.1" }
+    var port: Int { portOption ?? (try? ServerEnvironment.integer("MINPING_WITNESS_PORT")) ?? 7380 }
+
+    func validate() throws {
+        _ = try ServerEnvironment.integer("MINPING_WITNESS_PORT")
+    }
 
     func run() async throws {
         let (store, keys) = try options.open(creating: false)
