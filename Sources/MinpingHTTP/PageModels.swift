@@ -34,6 +34,8 @@ enum PageModel {
 
     struct SlipsForm: Encodable {
         let id: String, title: String, langQuery: String
+        /// Signed in with a password: the form carries the session's CSRF token, not a key.
+        let csrfToken: String?
     }
 
     /// 较上轮: a symbol beside the words, never instead of them.

@@ -313,8 +313,12 @@ struct PagesController {
     @Sendable func slipsForm(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, definition) = try await evaluation(request, context)
         let language = Language(query: request.uri.queryParameters.get("lang"))
-        return try pages.page(.adminSlips, language: language, title: Labels.all(language)["slips_title"] ?? "",
-                              PageModel.SlipsForm(id: record.id, title: definition.title, langQuery: language == .en ? "?lang=en" : ""))
+        var response = try pages.page(.adminSlips, language: language, title: Labels.all(language)["slips_title"] ?? "",
+                                      PageModel.SlipsForm(id: record.id, title: definition.title, langQuery: language == .en ? "?lang=en" : "",
+                                                          csrfToken: context.session?.csrfToken))
+        // It may carry the session's CSRF token: never kept by a cache.
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     /// Issues slips for a form post carrying the admin key, and answers with the printable

@@ -5,6 +5,7 @@ struct MinpingCommand: AsyncParsableCommand {
         commandName: "minping",
         abstract: "民评 Minping: residents' satisfaction evaluations of party members and organizations.",
         subcommands: [ServeCommand.self, KeysCommand.self, SlipsCommand.self, DemoCommand.self, TallyCommand.self, AuditCommand.self,
-                      MigrateCommand.self, WitnessCommand.self, StreetsCommand.self, ParseRosterCommand.self]
+                      MigrateCommand.self, BackupCommand.self, RestoreCommand.self, WitnessCommand.self, StreetsCommand.self,
+                      ParseRosterCommand.self]
     )
 }

@@ -1,14 +1,15 @@
 // One evaluation: its state and turnout (kept current while voting is open), the next step the
 // state allows (each confirmed before it is sent), slips and codes, the publicity period and
 // what still blocks final results, appeals, downloads, annulment and links. The buttons offered
-// follow the state and the key's role; the API decides.
+// follow the state and the signed-in role; the API decides.
 import { L, P, t, stateName, langQuery } from "./admin-text.js";
 import { el, field, section, alertBox, say, formatDate, nextId, UI } from "./admin-ui.js";
 import { api, apiRetry, problemText } from "./admin-api.js";
-import { getKey, isAdmin, isReviewer } from "./admin-session.js";
+import { getKey, csrfToken, isAdmin, isReviewer } from "./admin-session.js";
 import { root, page, handoff, generation, clearTimers, keepTimer, whenBack } from "./admin-router.js";
 import { issuingSections } from "./admin-slips.js";
 import { appealsSection } from "./admin-appeals.js";
+import { drillSection } from "./admin-drill.js";
 
 const baseURL = ((root && root.getAttribute("data-base")) || location.origin).replace(/\/+$/, "");
 
@@ -114,10 +115,11 @@ function renderEvaluation(info, note) {
 
   // print slips and enrollment codes
   if (isAdmin() && (state === "draft" || state === "open")) {
-    issuing = issuingSections(UI, info, { path: path, key: getKey, langQuery: langQuery, baseURL: baseURL, handoff: handoff,
+    issuing = issuingSections(UI, info, { path: path, key: getKey, csrf: csrfToken, langQuery: langQuery, baseURL: baseURL, handoff: handoff,
       actionControl: actionControl, reload: reload,
       refreshSoon: function () { keepTimer(setTimeout(function () { refreshCounts(); }, 2500)); } });
     issuing.sections.forEach(function (s) { nodes.push(s); });
+    nodes.push(drillSection(baseURL));
   }
 
   // publicity and what still blocks final results
@@ -204,7 +206,7 @@ function renderEvaluation(info, note) {
   if (state !== "final" && state !== "annulled") whenBack(refreshCounts);
 }
 
-/** The reviewer's bundle needs the key: fetched with Authorization, saved through a blob: URL. */
+/** The reviewer's bundle needs the session (or the key): fetched by the API client, saved through a blob: URL. */
 function bundleDownload(id, path) {
   const bundleButton = el("button", { type: "button", id: "bundle-button", text: L.bundle_button });
   const bundleAlert = alertBox(), bundleStatus = el("p", { role: "status", class: "help" });

@@ -1,4 +1,4 @@
-// The list of evaluations: the key's street, or every street under its own heading for an
+// The list of evaluations: the signed-in street's, or every street under its own heading for an
 // operator (who also names streets here). Each card says the state and the next step.
 import { L, t, stateName } from "./admin-text.js";
 import { el, say, section, UI } from "./admin-ui.js";

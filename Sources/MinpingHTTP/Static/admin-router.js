@@ -1,9 +1,11 @@
 // The console's hash router and the frame every view is drawn in: #/ the list, #/new a new
-// evaluation, #/e/<id> one evaluation; signed out, every address is the sign-in form. Views are
-// registered by admin.js, so this module imports none of them.
+// evaluation, #/e/<id> one evaluation, #/accounts the operator's accounts; signed out, every
+// address is the sign-in form. Views are registered by admin.js, so this module imports none
+// of them.
 import { L, t } from "./admin-text.js";
 import { el } from "./admin-ui.js";
-import { getKey, whoami, isAdmin, signOut } from "./admin-session.js";
+import { api } from "./admin-api.js";
+import { whoami, isAdmin, isOperator, csrfToken, expired } from "./admin-session.js";
 
 export const root = document.getElementById("console");
 
@@ -11,7 +13,7 @@ export const root = document.getElementById("console");
  *  YAML is offered at the top), enrollment codes (shown once, never fetched again). */
 export const handoff = { flash: null, createdId: null, cards: null };
 
-let views = null;        // {signIn, home, newEvaluation, evaluation}
+let views = null;        // {signIn, signOut, home, newEvaluation, evaluation, accounts}
 let gen = 0;             // bumped on every page change: late answers for an old page are dropped
 let timers = [];
 let onReturn = null;     // refreshes the evaluation page when the clerk comes back to this tab
@@ -46,27 +48,41 @@ function navBar() {
   const who = whoami();
   const out = el("button", { type: "button", class: "link-button", text: L.sign_out });
   out.addEventListener("click", function () {
-    signOut();
-    handoff.cards = null;
-    handoff.flash = L.signed_out;
-    go("#/");
+    out.disabled = true;
+    views.signOut();
   });
+  const as = t("signed_in_as", { role: L["role_" + who.role] || who.role, street: who.street_name || who.street || L.all_streets });
   return el("nav", { class: "console-nav", "aria-label": L.nav }, [
     el("a", { href: "#/", text: L.home }),
     isAdmin() ? el("a", { href: "#/new", text: L.new_evaluation }) : null,
-    el("span", { class: "who", text: t("signed_in_as", { role: L["role_" + who.role] || who.role, street: who.street_name || who.street || L.all_streets }) }),
+    isOperator() ? el("a", { href: "#/accounts", text: L.accounts }) : null,
+    el("span", { class: "who", text: who.user ? who.user + " · " + as : as }),
     out
   ]);
+}
+
+/** The language switch keeps the address's fragment (the page, or the setup link's code). */
+export function keepLangLink() {
+  if (langLink && langHref !== null) langLink.setAttribute("href", langHref + (location.hash || ""));
 }
 
 export function route() {
   gen += 1;
   clearTimers();
-  if (langLink && langHref !== null) langLink.setAttribute("href", langHref + (location.hash || ""));
-  if (!getKey() || !whoami()) return views.signIn();
+  keepLangLink();
+  if (!whoami()) return views.signIn();
+  // A page change is a moment to ask whether the session still holds (disabled elsewhere,
+  // signed out elsewhere): a public page's requests would not say. A 401 ends it here (api).
+  if (csrfToken()) {
+    api("GET", "/session").then(function (res) {
+      // Another tab signed in as someone else: the browser's cookie is theirs now.
+      if (res.ok && res.data && whoami() && res.data.user !== whoami().user) expired();
+    });
+  }
   const h = decodeURIComponent(location.hash.replace(/^#/, ""));
   const m = /^\/e\/([a-z0-9-]{1,64})$/.exec(h);
   if (h === "/new") return views.newEvaluation();
+  if (h === "/accounts" && isOperator()) return views.accounts();
   if (m) return views.evaluation(m[1]);
   return views.home();
 }

@@ -8,8 +8,9 @@ export function slipsLeft(x) { return Math.max(0, (x.electorate || 0) - (x.slips
 
 /**
  * 打印选票 and 打印匿名码, for an admin while slips can be issued, then the batches and the
- * code cards just made. `options`: path, key() (the signed-in key, posted with the slips
- * form alone), langQuery, baseURL, handoff (its `cards`: codes made, shown once),
+ * code cards just made. `options`: path, key() (the signed-in key) or csrf() (a password
+ * session's CSRF token: a form cannot send the header, so it goes as the field csrf_token;
+ * either is posted with the slips form alone), langQuery, baseURL, handoff (its `cards`: codes made, shown once),
  * actionControl, reload(message), refreshSoon() (the counts, once the new tab has made the
  * slips).
  * Returns the sections, and showLeft(x), which keeps 还可以发放 and the counts' max current.
@@ -35,8 +36,10 @@ export function issuingSections(ui, info, options) {
   const slipsForm = el("form", { method: "post", action: "/admin/slips/" + encodeURIComponent(id) + options.langQuery, target: "_blank", id: "slips-form", class: "stack" },
     [keyField, kinds, tokenNote, ui.field(L.console_slips_count, slipsCount), slipsButton]);
   slipsForm.addEventListener("submit", function () {
-    keyField.value = options.key() || "";
-    // The key goes with this one post only; the new tab answers with the printable page.
+    const key = options.key();
+    keyField.name = key ? "key" : "csrf_token";
+    keyField.value = key || options.csrf() || "";
+    // The key (or token) goes with this one post only; the new tab answers with the printable page.
     setTimeout(function () { keyField.value = ""; }, 0);
     options.refreshSoon();
   });
