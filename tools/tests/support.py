@@ -84,9 +84,11 @@ class Reply:
         return self
 
 
-def request(url, method="GET", body=None, key=None, content_type=JSON, timeout=30, typed=False, unanswered=(OSError,)):
+def request(url, method="GET", body=None, key=None, content_type=JSON, timeout=30, typed=False, unanswered=(OSError,),
+            headers=None):
     """One request. `body`: bytes are sent as they are, None sends none, anything else is sent
-    as JSON. Content-Type goes with a body (typed=True: with none too); `key` as a bearer token.
+    as JSON. Content-Type goes with a body (typed=True: with none too); `key` as a bearer token;
+    `headers`, any others (a session's Cookie and X-CSRF-Token).
     A 4xx or 5xx is a Reply like any other. The exceptions in `unanswered` (by default OSError:
     refused, reset, timed out) give status 0; pass () to have them raised, or add
     http.client.HTTPException to count a reply cut short (IncompleteRead) as none."""
@@ -96,6 +98,8 @@ def request(url, method="GET", body=None, key=None, content_type=JSON, timeout=3
         req.add_header("Content-Type", content_type)
     if key:
         req.add_header("Authorization", "Bearer " + key)
+    for name, value in (headers or {}).items():
+        req.add_header(name, value)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return Reply(url, r.status, r.reason, r.headers, r.read())

@@ -1,21 +1,33 @@
 #!/usr/bin/env python3
-"""Browser test of the street office console /admin (issue 12), headless Chromium driven by
-Selenium against a real `minping serve` on loopback. It runs a whole evaluation through the
-console only: sign in (a wrong key first), upload an XLSX roster and a GB18030 CSV roster made
+"""Browser test of the street office console /admin (issues 12, 31), headless Chromium driven by
+Selenium against a real `minping serve` on loopback. It starts as a street would: the setup link
+the server prints at its first start (read from its stderr) is opened in the browser and makes
+the operator's account; the operator names a street and opens accounts for it (an admin, a
+reviewer, and two throwaway ones) on the 账号管理 page, reading each temporary password off the
+page. Around that: a wrong and a used setup link, ten wrong passwords locking an account (the
+eleventh attempt, with the right password, says 账号已锁定), an account disabled while it is
+signed in elsewhere (its next request gets 401 and its console shows the sign-in form), a
+state-changing call with the session cookie but no X-CSRF-Token (403 csrf_failed), and the
+session cookie over plain HTTP (HttpOnly, SameSite=Strict, never Secure). API keys remain for
+the test's own scripted calls (`minping keys create`) and the console's folded-away key sign-in.
+Then it runs a whole evaluation through the console only, signed in with the admin's password:
+upload an XLSX roster and a GB18030 CSV roster made
 here and check the preview, see the row errors of a bad roster (nothing created), create, print
 slips (the slips page opens in a new tab), open voting, vote with three slips on a 360 px phone
 window and see the console's turnout move without a reload, close, publish preliminary results,
-file an appeal (admin), resolve it (reviewer key), publish final results, download the XLSX and
+file an appeal (admin), resolve it (the reviewer's account), publish final results, download the XLSX and
 compare it with GET /results (openpyxl, and LibreOffice when installed), download the reviewer's
 bundle. Then "以去年为基础": a second evaluation copied from the first (previous set), its
 enrollment code cards (printed to A4 PDF), and annulment. axe-core runs on every console view;
 screenshots go to the output folder as console-*.png (default .build/browser-screenshots).
 
 Usage: tools/tests/test_console.py path/to/minping [--out DIR]
+       MINPING_BIN=path/to/minping tools/tests/test_console.py [--out DIR]   (the variable wins)
 Needs: chromium, chromium-driver (Debian); selenium, axe-selenium-python, openpyxl (PyPI).
 """
 import base64
 import csv
+import datetime
 import glob
 import io
 import os
@@ -28,11 +40,12 @@ import tempfile
 import time
 import urllib.parse
 import warnings
+import zoneinfo
 
 import openpyxl
 import office_rosters
 from browser_support import axe as axe_check, chrome as headless_chrome
-from support import api, check, failures, free_port, local, request, start_server, stop_server
+from support import api, check, failures, free_port, local, poll, request, start_server, stop_server
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -46,6 +59,46 @@ THIRD = "fuyuan-2026-bc"
 TITLE = "府苑社区2025年度党员和党组织群众满意度测评"
 COMMUNITY = "府苑社区"
 OUT = ".build/browser-screenshots"
+# The accounts the test makes. The operator's password has Chinese in it (bytes, not characters,
+# are bcrypt's limit); the others sign in with the temporary passwords the console shows.
+OPERATOR = ("wangjie", "府苑测评-2025-Op")
+ADMIN_USER, REVIEWER_USER, LEAVER_USER, LOCKED_USER = "chengqu-li", "chengqu-shen", "chengqu-leaver", "chengqu-lock"
+STREET_NAME = "城区"  # named at the start; section 14 renames it 城区街道
+COOKIE = "minping_session"
+
+
+class Session:
+    """A person signed in from Python, apart from the browser (checks b, c, d): the session
+    cookie as the server set it, and the CSRF token its state-changing requests must carry."""
+
+    def __init__(self, base, cookie=None, csrf=None):
+        self.base, self.cookie, self.csrf, self.set_cookie = base, cookie, csrf, ""
+
+    def sign_in(self, user, password):
+        """POST /session; (status, JSON); keeps the cookie and the token when it is 200."""
+        reply = request(self.base + "/api/v1/session", "POST", {"user": user, "password": password}, unanswered=())
+        self.set_cookie = reply.headers.get("Set-Cookie", "") if reply.headers else ""
+        if reply.status == 200:
+            self.cookie = self.set_cookie.split(";")[0].partition("=")[2]
+            self.csrf = reply.json()["csrf_token"]
+        return reply.status, reply.parsed()
+
+    def call(self, method, path, body=None, csrf=True):
+        """(status, JSON) of a request with the cookie, and X-CSRF-Token unless csrf=False."""
+        headers = {"Cookie": "%s=%s" % (COOKIE, self.cookie)}
+        if csrf and self.csrf:
+            headers["X-CSRF-Token"] = self.csrf
+        reply = request(self.base + "/api/v1" + path, method, body, headers=headers, unanswered=())
+        return reply.status, reply.parsed()
+
+
+def cookie_attributes(header):
+    """Set-Cookie's attributes by lower-case name ({"httponly": True, "samesite": "Strict", …})."""
+    out = {}
+    for part in header.split(";")[1:]:
+        name, eq, value = part.strip().partition("=")
+        out[name.lower()] = value if eq else True
+    return out
 
 
 def http(base, path, method="GET", body=None, key=None, raw=False):
@@ -148,7 +201,10 @@ def compare_table(rows, results, info, definition, what):
 
 def main():
     global OUT
-    minping = os.path.abspath(sys.argv[1])
+    args = [a for i, a in enumerate(sys.argv[1:], 1) if a != "--out" and sys.argv[i - 1] != "--out"]
+    if not os.environ.get("MINPING_BIN") and not args:
+        sys.exit(__doc__)
+    minping = os.path.abspath(os.environ.get("MINPING_BIN") or args[0])
     OUT = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else ".build/browser-screenshots"
     os.makedirs(OUT, exist_ok=True)
     work = tempfile.mkdtemp(prefix="minping-console-")
@@ -164,12 +220,22 @@ def main():
             sys.exit("keys create --role %s failed: %s" % (role, out.stderr))
         return out.stdout.strip().splitlines()[-1].split()[-1]
 
-    admin, reviewer, operator = make_key("admin"), make_key("reviewer"), make_key("operator")
+    # A key for the test's own scripted API calls only (SPEC §7: keys are for scripts); the
+    # browser signs in with passwords.
+    admin = make_key("admin")
     port = free_port()
     base = local(port)
-    log = open(os.path.join(work, "server.log"), "w")
+    log_path = os.path.join(work, "server.log")
+    log = open(log_path, "w")
     server = start_server([minping, "serve", "--db", db, "--key-file", keyfile, "--port", str(port)], port,
                           stdout=log, stderr=subprocess.STDOUT)
+
+    def setup_link():
+        with open(log_path, encoding="utf-8", errors="replace") as f:
+            m = re.search(r"first run: open (\S+/setup#\S+) to create the operator account", f.read())
+        return m.group(1) if m else None
+
+    link = poll(setup_link, 20)
     xlsx, gb, bad = make_rosters(work)
 
     def chrome(width, height):
@@ -230,15 +296,78 @@ def main():
             box.find_element(By.TAG_NAME, "textarea").send_keys(reason)
         click(box.find_element(By.CSS_SELECTOR, ".confirm-yes"))
 
-    def sign_in(key):
-        field = wait.until(EC.presence_of_element_located((By.ID, "key")))
+    def sign_in(user, password, browser=None):
+        """The sign-in form: a user name and password."""
+        browser = browser or driver
+        field = WebDriverWait(browser, 20).until(EC.presence_of_element_located((By.ID, "user")))
+        field.clear()
+        field.send_keys(user)
+        secret = browser.find_element(By.ID, "password")
+        secret.clear()
+        secret.send_keys(password)
+        button = browser.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+
+    def sign_in_key(key):
+        """The folded-away key sign-in (scripts and drills)."""
+        details = wait.until(EC.presence_of_element_located((By.ID, "key-details")))
+        if not details.get_attribute("open"):
+            click(details.find_element(By.TAG_NAME, "summary"))
+        field = wait.until(EC.visibility_of_element_located((By.ID, "key")))
         field.clear()
         field.send_keys(key)
-        click(driver.find_element(By.CSS_SELECTOR, "#sign-in button[type=submit]"))
+        click(driver.find_element(By.CSS_SELECTOR, "#key-sign-in button[type=submit]"))
 
     def sign_out():
+        """签退, and the sign-in form once the server has ended the session."""
         click(driver.find_element(By.CSS_SELECTOR, ".console-nav button"))
-        wait.until(EC.presence_of_element_located((By.ID, "key")))
+        wait.until(EC.presence_of_element_located((By.ID, "user")))
+
+    def fill(css, value):
+        field = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+        field.clear()
+        field.send_keys(value)
+
+    def new_account(user, role, street=STREET):
+        """Creates an account on the 账号管理 page; its temporary password as the page shows it."""
+        old = text_of("#temp-password")
+        fill("#account-user", user)
+        Select(driver.find_element(By.ID, "account-role")).select_by_value(role)
+        if role != "operator":
+            Select(driver.find_element(By.ID, "account-street")).select_by_value(street)
+        click(driver.find_element(By.ID, "account-create"))
+        WebDriverWait(driver, 20).until(lambda d: text_of("#temp-password") and text_of("#temp-password") != old
+                                        and user in text_of("#temp-password-for"))
+        return text_of("#temp-password").strip()
+
+    def account_row(user):
+        """The 账号 table's row of `user`, as the cells' texts (the state is the fourth)."""
+        return driver.execute_script(
+            "var rows = document.querySelectorAll('#accounts-table tbody tr');"
+            "for (var i = 0; i < rows.length; i++) { var c = Array.from(rows[i].cells).map(function (x) { return x.innerText.trim(); });"
+            "  if (c[0] === arguments[0]) return c; } return null;", user) or []
+
+    def account_action(user, action):
+        """停用 or 重置密码 on a row, then its confirmation."""
+        button = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "button[data-account='%s'][data-do='%s']" % (user, action))))
+        click(button)
+        click(button.find_element(By.XPATH, "following-sibling::div[contains(@class,'confirm')]").find_element(By.CSS_SELECTOR, ".confirm-yes"))
+
+    def activity_lines():
+        return [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#activity-list li")]
+
+    def other_alert(needle):
+        """The second browser's sign-in alert once it says `needle`; "" if it never does."""
+        try:
+            return WebDriverWait(other, 20).until(lambda d: (lambda x: x if needle in x else None)(
+                d.execute_script("var e = document.querySelector('#sign-in .alert'); return e ? e.innerText : ''")))
+        except TimeoutException:
+            return ""
+
+    def session_cookie(browser=None):
+        cookie = (browser or driver).get_cookie(COOKIE)
+        return cookie["value"] if cookie else None
 
     def open_evaluation(eid):
         link = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "a[href='#/e/%s']" % eid)))
@@ -248,22 +377,221 @@ def main():
     def upload(path):
         driver.find_element(By.ID, "roster-file").send_keys(path)
 
+    other = None
     try:
-        # ---- 1. Sign in: a wrong key first ----
+        # ---- 0. The first run: the setup link makes the operator's account ----
+        check(link is not None and link.startswith(base + "/setup#"), "the server prints a one-time setup link at its first start: %s" % link)
+        if not link:
+            return 1
+        driver.get(base + "/setup")
+        check(wait_text("#setup-alert", "链接不完整"), "/setup without its code: the link is said to be incomplete: " + text_of("#setup-alert"))
+        driver.get("about:blank")
+        driver.get(base + "/setup#not-the-code-at-all")
+        fill("#setup-user", OPERATOR[0])
+        fill("#setup-password", OPERATOR[1])
+        fill("#setup-password-again", OPERATOR[1])
+        click(driver.find_element(By.ID, "setup-button"))
+        check(wait_text("#setup-used", "已经用过"), "a wrong setup code: a clear message, and the way to the sign-in page: " + text_of("#setup-used"))
+        driver.get("about:blank")
+        driver.get(link)
+        wait.until(EC.presence_of_element_located((By.ID, "setup-form")))
+        check(driver.execute_script("return document.documentElement.lang") == "zh-CN", "the setup page is the console, in Chinese")
+        axe("setup")
+        shot("setup")
+        shot("setup-360", 360)
+        no_overflow("the setup page")
+        fill("#setup-user", OPERATOR[0])
+        fill("#setup-password", OPERATOR[1])
+        fill("#setup-password-again", OPERATOR[1] + "x")
+        click(driver.find_element(By.ID, "setup-button"))
+        check(wait_text("#setup-alert", "两次输入的密码不一致"), "the two passwords differ: said next to the form, nothing sent")
+        fill("#setup-password-again", OPERATOR[1])
+        click(driver.find_element(By.ID, "setup-button"))
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".console-nav")))
+        check(wait_text("#console", "平台管理员账号 %s 已创建" % OPERATOR[0]) and "/admin#/" in driver.current_url and "#not" not in driver.current_url,
+              "the setup makes the operator's account and continues signed in at the console's home: " + driver.current_url)
+        check(OPERATOR[0] in text_of(".console-nav .who") and "平台管理员" in text_of(".console-nav .who")
+              and driver.find_elements(By.CSS_SELECTOR, ".console-nav a[href='#/accounts']"),
+              "the navigation names the operator and offers 账号管理: " + text_of(".console-nav"))
+        cookie = driver.get_cookie(COOKIE) or {}
+        stored = driver.execute_script("return [sessionStorage.length, localStorage.length, document.cookie]")
+        check(cookie.get("httpOnly") is True and cookie.get("sameSite") == "Strict" and cookie.get("secure") is False and stored == [0, 0, ""],
+              "the session is an HttpOnly, SameSite=Strict cookie the browser keeps over plain HTTP; nothing in the tab's storage: %s %s"
+              % ({k: cookie.get(k) for k in ("httpOnly", "sameSite", "secure")}, stored))
+        driver.get("about:blank")
+        driver.get(link)
+        fill("#setup-user", "someone-else")
+        fill("#setup-password", "another-password")
+        fill("#setup-password-again", "another-password")
+        click(driver.find_element(By.ID, "setup-button"))
+        check(wait_text("#setup-used", "已经用过"), "the setup link works once: used again, it says so")
+        check(http(base, "/api/v1/setup", "POST", {"code": link.split("#", 1)[1], "user": "x", "password": "12345678"})[0] == 403,
+              "… and POST /setup with the used code is 403")
+
+        # ---- 0b. The operator names a street and opens its accounts ----
         driver.get(base + "/admin")
-        wait.until(EC.presence_of_element_located((By.ID, "key")))
+        click(wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, ".console-nav a[href='#/accounts']"))))
+        wait.until(EC.presence_of_element_located((By.ID, "account-form")))
+        check(wait_text("#accounts-table", OPERATOR[0]) and "（您本人）" in " ".join(account_row(OPERATOR[0])),
+              "账号管理 lists the operator's own account, without 停用: %s" % account_row(OPERATOR[0]))
+        axe("accounts (only the operator)")
+        streets = driver.find_element(By.ID, "account-streets")
+        streets.find_element(By.ID, "street-slug").send_keys(STREET)
+        streets.find_element(By.ID, "street-name").send_keys(STREET_NAME)
+        click(streets.find_element(By.ID, "street-name-button"))
+        check(wait_text("#account-streets #street-names", STREET_NAME + " · " + STREET), "the operator adds the street (slug and name) on the accounts page")
+        check(bool(poll(lambda: driver.find_elements(By.CSS_SELECTOR, "#account-street option[value='%s']" % STREET), 10)),
+              "… and the new account form offers it: " + text_of("#account-street"))
+        fill("#account-user", "bad name")
+        click(driver.find_element(By.ID, "account-create"))
+        check(wait_text("#account-alert", "用户名"), "a user name with a space is refused next to the form: " + text_of("#account-alert"))
+        admin_password = new_account(ADMIN_USER, "admin")
+        check(re.fullmatch(r"[A-Za-z2-9]{12}", admin_password) is not None, "creating the admin shows its temporary password: " + admin_password)
+        check("只显示这一次" in text_of("#temp-password-warning") and driver.execute_script(
+            "return document.activeElement && document.activeElement.closest('#temp-password-section') !== null"),
+              "… once, with a warning, and focus moves to it: " + text_of("#temp-password-warning"))
+        click(driver.find_element(By.ID, "copy-password"))
+        check(wait_text("#temp-password-section", "已复制") or "已选中" in text_of("#temp-password-section"),
+              "the copy button copies it (or selects it to copy by hand)")
+        row = account_row(ADMIN_USER)
+        check(row[1:5] == ["管理员", "%s（%s）" % (STREET_NAME, STREET), "正常", "从未登录"] and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row[5] or ""),
+              "the table: user, role in Chinese, street by name, 正常, never signed in, created: %s" % row)
+        created = datetime.datetime.strptime(row[5], "%Y-%m-%d %H:%M").replace(tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+        check(abs((datetime.datetime.now(datetime.timezone.utc) - created).total_seconds()) < 180,
+              "times are shown in the server's time zone (Asia/Shanghai): " + row[5])
+        reviewer_password = new_account(REVIEWER_USER, "reviewer")
+        check(account_row(REVIEWER_USER)[1] == "审核员", "a reviewer account for the street")
+        leaver_password = new_account(LEAVER_USER, "admin")
+        locked_password = new_account(LOCKED_USER, "reviewer")
+        fill("#account-user", ADMIN_USER)
+        click(driver.find_element(By.ID, "account-create"))
+        check(wait_text("#account-alert", "已有同名的账号"), "a name taken: said so: " + text_of("#account-alert"))
+        activity = activity_lines()
+        check(len(activity) == 5 and LOCKED_USER in activity[0] and "首次设置：创建账号 " + OPERATOR[0] in activity[-1]
+              and "创建账号 %s（管理员 %s）" % (ADMIN_USER, STREET) in activity[3],
+              "the activity list, newest first: %s" % activity[:2])
+        axe("accounts with a temporary password shown")
+        shot("accounts")
+        shot("accounts-360", 360)
+        no_overflow("the accounts page")
+        check(http(base, "/api/v1/accounts", key=admin)[0] == 403, "an admin's key cannot list the accounts (operator only)")
+
+        # ---- 0c. (d) The cookie over plain HTTP; one refusal for a wrong user or password ----
+        op = Session(base)
+        status, answer = op.sign_in(*OPERATOR)
+        attrs = cookie_attributes(op.set_cookie)
+        check(status == 200 and op.set_cookie.startswith(COOKIE + "=") and attrs.get("httponly") is True
+              and str(attrs.get("samesite")).lower() == "strict" and attrs.get("path") == "/" and "secure" not in attrs,
+              "over plain HTTP (an http:// public URL) the cookie is HttpOnly, SameSite=Strict, Path=/ and not Secure: " + op.set_cookie.split(";", 1)[-1])
+        check(attrs.get("max-age") == "1800" and answer.get("idle_timeout_seconds") == 1800 and answer.get("role") == "operator" and answer.get("csrf_token"),
+              "… it lasts the 30 idle minutes the session answer names, with its CSRF token")
+        wrong_user = Session(base).sign_in("nobody-here", OPERATOR[1])
+        wrong_password = Session(base).sign_in(OPERATOR[0], "not-the-password")
+        check(wrong_user[0] == wrong_password[0] == 401 and wrong_user[1].get("detail") == wrong_password[1].get("detail"),
+              "a wrong user and a wrong password get the same 401 and the same words")
+
+        # ---- 0d. (c) CSRF: the browser's cookie without the token is refused ----
+        browser_session = Session(base, session_cookie())
+        status, problem = browser_session.call("POST", "/accounts/nobody-at-all/disable", {}, csrf=False)
+        check(status == 403 and isinstance(problem, dict) and problem.get("code") == "csrf_failed",
+              "a state-changing call with the browser's session cookie but no X-CSRF-Token: 403 csrf_failed (%s)" % status)
+        browser_session.csrf = browser_session.call("GET", "/session")[1].get("csrf_token")
+        check(browser_session.call("POST", "/accounts/nobody-at-all/disable", {})[0] == 404,
+              "… the same call with the token gets past the check (404: no such account)")
+        in_page = driver.execute_async_script(
+            "var done = arguments[arguments.length - 1];"
+            "fetch('/api/v1/streets', {method: 'POST', credentials: 'same-origin', headers: {'Content-Type': 'application/json'},"
+            "  body: JSON.stringify({street: 'csrf-probe', name: 'x'})})"
+            ".then(function (r) { return r.json().then(function (j) { done([r.status, j.code]); }); }, function (e) { done([0, String(e)]); });")
+        check(in_page == [403, "csrf_failed"], "a fetch from the page without the header: 403 csrf_failed (%s)" % in_page)
+        check("csrf-probe" not in str(browser_session.call("GET", "/streets")), "… and nothing was changed")
+
+        # ---- 0e. (b) An account disabled while signed in elsewhere ----
+        other = chrome(1280, 900)
+        other.get(base + "/admin")
+        sign_in(LEAVER_USER, leaver_password, other)
+        WebDriverWait(other, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".console-nav")))
+        leaver = Session(base)
+        check(leaver.sign_in(LEAVER_USER, leaver_password)[0] == 200 and leaver.call("GET", "/whoami")[0] == 200,
+              "the second account is signed in, in a second browser and from Python")
+        account_action(LEAVER_USER, "disable")
+        check(wait_text("#accounts-flash", "已停用") and account_row(LEAVER_USER)[3] == "已停用",
+              "the operator disables it (confirmed first): 已停用: %s" % account_row(LEAVER_USER))
+        check(leaver.call("GET", "/session")[0] == 401 and leaver.call("POST", "/rosters", b"x")[0] == 401,
+              "its sessions end at once: the next request gets 401")
+        click_other = other.find_element(By.CSS_SELECTOR, ".console-nav a[href='#/new']")
+        other.execute_script("arguments[0].click()", click_other)
+        try:
+            WebDriverWait(other, 20).until(EC.presence_of_element_located((By.ID, "sign-in")))
+            note = other.execute_script("var e = document.getElementById('sign-in-note'); return e ? e.innerText : ''")
+        except TimeoutException:
+            note = None
+        check(note is not None and "登录已失效" in note, "… and its console, at its next request, shows the sign-in form: %s" % note)
+        sign_in(LEAVER_USER, leaver_password, other)
+        check(other_alert("用户名或密码不正确"), "a disabled account cannot sign in again (said like a wrong password)")
+
+        # ---- 0f. (a) Ten wrong passwords lock an account; the 11th try, right, says 账号已锁定 ----
+        tries = [Session(base).sign_in(LOCKED_USER, "wrong-password-%d" % i)[0] for i in range(10)]
+        check(tries == [401] * 9 + [429], "ten wrong passwords: 401 nine times, then 429 (the tenth locks it): %s" % tries)
+        sign_in(LOCKED_USER, locked_password, other)
+        alert = other_alert("账号已锁定")
+        check(bool(alert), "the 11th attempt, with the right password: 账号已锁定 in the console: %s" % alert)
+        status, problem = Session(base).sign_in(LOCKED_USER, locked_password)
+        check(status == 429 and problem.get("code") == "account_locked", "… and 429 account_locked from the API: %s %s" % (status, problem))
+        other.save_screenshot(os.path.join(OUT, "console-account-locked.png"))
+        driver.refresh()
+        wait.until(EC.presence_of_element_located((By.ID, "accounts-table")))
+        check(OPERATOR[0] in text_of(".console-nav .who"), "a reload resumes the operator's session (GET /session)")
+        check(not text_of("#temp-password"), "… and the temporary passwords shown before are gone for good")
+        state = account_row(LOCKED_USER)[3] if wait_text("#accounts-table", "已锁定至") else ""
+        until = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")) + datetime.timedelta(minutes=15)
+        check(state.startswith("已锁定至 ") and abs((datetime.datetime.strptime(state[5:], "%Y-%m-%d %H:%M")
+              - until.replace(tzinfo=None, second=0, microsecond=0)).total_seconds()) <= 120,
+              "the table says 已锁定至 and when, in the server's time zone: " + state)
+        old_temp = text_of("#temp-password")
+        account_action(LOCKED_USER, "reset")
+        WebDriverWait(driver, 20).until(lambda d: LOCKED_USER in text_of("#temp-password-for"))
+        new_password = text_of("#temp-password").strip()
+        check(new_password != locked_password and new_password != old_temp and "新临时密码" in text_of("#temp-password-for"),
+              "重置密码 (confirmed) shows a new temporary password, once: " + text_of("#temp-password-for"))
+        check(wait_text("#accounts-flash", "已为 %s 重置密码" % LOCKED_USER) and account_row(LOCKED_USER)[3] == "正常",
+              "… and lifts the lock: %s" % account_row(LOCKED_USER))
+        check(Session(base).sign_in(LOCKED_USER, new_password)[0] == 200 and Session(base).sign_in(LOCKED_USER, locked_password)[0] == 401,
+              "the new temporary password signs in; the old one no longer does")
+        activity = poll(lambda: (lambda a: a if a and "重置密码 " + LOCKED_USER in a[0] else None)(activity_lines()), 10) or activity_lines()
+        check(activity and "重置密码 " + LOCKED_USER in activity[0] and any("停用账号 " + LEAVER_USER in a for a in activity[:3]),
+              "the activity list records the reset and the disabling, newest first: %s" % activity[:2])
+        other.quit()
+        other = None
+        sign_out()
+        check("已签退" in text_of("#console") and session_cookie() is None, "the operator signs out: 已签退, and the browser's cookie is gone")
+        check(op.call("GET", "/session")[0] == 401, "签退 ends the operator's every session (the one from Python too)")
+
+        # ---- 1. Sign in: a wrong key and a wrong password first ----
+        driver.get(base + "/admin")
+        wait.until(EC.presence_of_element_located((By.ID, "user")))
         check(driver.execute_script("return document.documentElement.lang") == "zh-CN", "the console is Chinese by default")
+        check(not driver.find_element(By.ID, "key").is_displayed(), "the sign-in asks for a user name and password; the key sign-in is folded away")
         axe("sign-in")
         shot("01-sign-in")
         shot("01-sign-in-360", 360)
-        sign_in("not-a-key-at-all")
-        check(wait_text("#sign-in .alert", "密钥不正确"), "a wrong key gets a plain Chinese message next to the field: " + text_of("#sign-in .alert"))
+        sign_in_key("not-a-key-at-all")
+        check(wait_text("#key-sign-in .alert", "密钥不正确"), "a wrong key gets a plain Chinese message next to the field: " + text_of("#key-sign-in .alert"))
         check(driver.execute_script("return sessionStorage.length") == 0, "a wrong key is not kept")
-        sign_in(admin)
+        axe("sign-in with the key sign-in open")
+        sign_in_key(admin)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".console-nav")))
-        check(wait_text("h1", STREET), "signed in as admin: the home page names the key's street: " + text_of("h1"))
         stored = driver.execute_script("return [sessionStorage.length, localStorage.length, document.cookie]")
-        check(stored == [1, 0, ""], "the key is kept in sessionStorage only, no cookies: %s" % stored)
+        check(stored == [1, 0, ""] and session_cookie() is None, "a key (scripts, drills) is kept in sessionStorage only, no cookies: %s" % stored)
+        sign_out()
+        check(driver.execute_script("return sessionStorage.length") == 0 and "密钥已从本标签页清除" in text_of("#console"), "签退 forgets the key")
+        sign_in(ADMIN_USER, "not-the-password")
+        check(wait_text("#sign-in .alert", "用户名或密码不正确"), "a wrong password: 用户名或密码不正确 next to the form")
+        sign_in(ADMIN_USER, admin_password)
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".console-nav")))
+        check(wait_text("h1", STREET_NAME), "signed in as admin: the home page names the account's street: " + text_of("h1"))
+        stored = driver.execute_script("return [sessionStorage.length, localStorage.length, document.cookie]")
+        check(stored == [0, 0, ""] and session_cookie(), "signed in with a password: nothing in the tab's storage, the session in an HttpOnly cookie: %s" % stored)
         wait_text("#console", "还没有测评")
         axe("home (empty)")
 
@@ -359,6 +687,20 @@ def main():
         if yaml_link:
             status, body = http(base, yaml_link[0].get_attribute("href").replace(base, ""), raw=True)
             check(status == 200 and b"fuyuan-2025" in body, "the YAML link downloads the definition")
+        # 扫码试投: the address here is plain HTTP, so the page warns; a test slip's QR code and
+        # address appear, its drill open for voting and listed nowhere.
+        warning = driver.find_elements(By.ID, "https-warning")
+        check(bool(warning) and "HTTPS" in warning[0].text, "the evaluation page warns that the slips' address is not HTTPS")
+        driver.find_element(By.ID, "drill").click()
+        drill_url = WebDriverWait(driver, 20).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#drill-result code").text if d.find_elements(By.CSS_SELECTOR, "#drill-result code") else False)
+        check("/vote/drill-" in drill_url and "#c=" in drill_url and bool(driver.find_elements(By.CSS_SELECTOR, "#drill-result svg")),
+              "扫码试投 shows a test slip's QR code and address: %s" % drill_url[:60])
+        drill_id = drill_url.split("/vote/")[1].split("#")[0]
+        status, shown = http(base, "/api/v1/evaluations/" + drill_id)
+        status_list, listed = http(base, "/api/v1/evaluations")
+        check(status == 200 and shown.get("state") == "open"
+              and drill_id not in [e["id"] for e in listed.get("evaluations", [])], "the drill is open for voting and listed nowhere")
         axe("evaluation: draft")
         shot("04-draft")
 
@@ -377,6 +719,10 @@ def main():
         driver.close()
         driver.switch_to.window(console_tab)
         check(wait_text("#slips", "已生成匿名码 4"), "the console counts the 4 codes against the electorate: " + text_of("#slips")[:80])
+        form = urllib.parse.urlencode({"count": "1", "kind": "code"}).encode()
+        reply = request(base + "/admin/slips/" + FIRST, "POST", form, content_type="application/x-www-form-urlencoded",
+                        headers={"Cookie": "%s=%s" % (COOKIE, session_cookie())})
+        check(reply.status == 403 and b"csrf_failed" in reply.body, "the slips form posted with the session but without its csrf_token field: 403 csrf_failed")
         act("开始投票")
         check(state_is("投票中"), "开始投票 (confirmed) opens voting")
         axe("evaluation: open")
@@ -444,9 +790,9 @@ def main():
 
         # ---- 7. The reviewer resolves it ----
         sign_out()
-        check(driver.execute_script("return sessionStorage.length") == 0, "签退 forgets the key")
+        check(driver.execute_script("return sessionStorage.length") == 0 and session_cookie() is None, "签退 leaves nothing in the tab, and the cookie is gone")
         check("已签退" in text_of("#console"), "签退 says so")
-        sign_in(reviewer)
+        sign_in(REVIEWER_USER, reviewer_password)
         open_evaluation(FIRST)
         check(not driver.find_elements(By.CSS_SELECTOR, "button[data-action]") and "只有管理员" in text_of("#actions"),
               "the reviewer gets no lifecycle buttons")
@@ -479,7 +825,7 @@ def main():
         sign_out()
 
         # ---- 8. The admin publishes final results ----
-        sign_in(admin)
+        sign_in(ADMIN_USER, admin_password)
         open_evaluation(FIRST)
         act("发布最终结果")
         check(state_is("最终结果", 30), "发布最终结果 publishes the final results")
@@ -683,14 +1029,14 @@ def main():
         shot("15-final-en")
 
         # ---- 14. An operator sees every street, grouped, and names the street when creating ----
-        click(driver.find_element(By.CSS_SELECTOR, ".console-nav button"))
+        sign_out()
         driver.get(base + "/admin")
-        sign_in(operator)
+        sign_in(*OPERATOR)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".eval-card")))
         headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#console h2")]
-        check(any(STREET in h for h in headings) and len(driver.find_elements(By.CSS_SELECTOR, ".eval-card h3")) == 2,
-              "the operator's home groups evaluations under a heading per street: %s" % headings)
-        # The operator names the street; every page shows the name from then on.
+        check(STREET_NAME in headings and len(driver.find_elements(By.CSS_SELECTOR, ".eval-card h3")) == 2,
+              "the operator's home groups evaluations under a heading per street (by its name): %s" % headings)
+        # The operator renames the street; every page shows the name from then on.
         street_form = wait.until(EC.presence_of_element_located((By.ID, "street-name-form")))
         street_form.find_element(By.ID, "street-slug").send_keys(STREET)
         street_form.find_element(By.ID, "street-name").send_keys("城区街道")
@@ -722,9 +1068,9 @@ def main():
         http(base, ep + "/close", "POST", {}, admin)
         http(base, ep + "/publish", "POST", {"stage": "preliminary"}, admin)
         http(base, ep + "/appeals", "POST", {"subject": "r-m2", "text": "李秀英所在楼栋的代表未收到选票，请补充测评。"}, admin)
-        click(driver.find_element(By.CSS_SELECTOR, ".console-nav button"))
+        sign_out()
         driver.get(base + "/admin")
-        sign_in(reviewer)
+        sign_in(REVIEWER_USER, reviewer_password)
         open_evaluation(THIRD)
         form = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".resolve")))
         check("当前结果：满意率 50.0%，群众评星：无" in text_of("#appeals-list"),
@@ -770,8 +1116,8 @@ def main():
             http(base, ep + "/ballots", "POST", {"token": token, "ratings": {"r-m2": "satisfied"}})
         status, old = http(base, ep + "/ballots", "POST", {"token": made["tokens"][0], "ratings": {"r-m2": "satisfied"}})
         check(status == 403, "a round-1 token is refused in round 2 (%s)" % status)
-        click(driver.find_element(By.CSS_SELECTOR, ".console-nav button"))
-        sign_in(admin)
+        sign_out()
+        sign_in(ADMIN_USER, admin_password)
         open_evaluation(THIRD)
         act("结束投票")
         check(state_is("投票已结束，正在计票"), "the admin closes round 2")
@@ -889,8 +1235,9 @@ def main():
         try:
             driver.quit()
         finally:
-            if voter:
-                voter.quit()
+            for browser in (voter, other):
+                if browser:
+                    browser.quit()
             stop_server(server, log)
     print("console: %d failed; screenshots in %s" % (len(failures), OUT))
     if failures:
