@@ -63,7 +63,7 @@ struct AccountController {
 
     /// A temporary password, shown once: the person changes nothing else and signs in with it.
     struct TemporaryPassword: JSONResponse {
-        let user: String, role: Role?, street: String?, temporaryPassword: String
+        let user: String, role: Role, street: String?, temporaryPassword: String
         var created = false
         var status: HTTPResponse.Status { created ? .created : .ok }
 
@@ -143,8 +143,8 @@ struct AccountController {
 
     @Sendable func resetPassword(_ request: Request, context: MinpingContext) async throws -> TemporaryPassword {
         let actor = try actorName(context)
-        let user = try context.parameters.require("user")
-        return TemporaryPassword(user: user, role: nil, street: nil, temporaryPassword: try await service.resetPassword(by: actor, user: user))
+        let (account, password) = try await service.resetPassword(by: actor, user: try context.parameters.require("user"))
+        return TemporaryPassword(user: account.user, role: account.role, street: account.street, temporaryPassword: password)
     }
 
     @Sendable func activity(_ request: Request, context: MinpingContext) async throws -> Activity {

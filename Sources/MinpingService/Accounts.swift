@@ -133,10 +133,11 @@ extension EvaluationService {
     /// temporary password, shown once.
     public nonisolated func createAccount(by actor: String, user: String, role: Role, street: String?) async throws -> String {
         try Self.checkUserName(user)
-        if role != .operator {
-            guard let street, DefinitionParser.isSlug(street) else {
-                throw ServiceError.malformed("\(role.withArticle) account needs a street slug [a-z0-9-]{1,64}")
-            }
+        if let street, !DefinitionParser.isSlug(street) {
+            throw ServiceError.malformed("a street is a slug [a-z0-9-]{1,64}, got '\(street)'")
+        }
+        if role != .operator, street == nil {
+            throw ServiceError.malformed("\(role.withArticle) account needs a street slug [a-z0-9-]{1,64}")
         }
         let password = Self.temporaryPassword()
         let hash = try await Self.bcrypt { Bcrypt.hash(password, cost: Self.bcryptCost) }
@@ -159,7 +160,7 @@ extension EvaluationService {
     }
 
     /// A new temporary password, shown once; the account's sessions end and a lock is lifted.
-    public nonisolated func resetPassword(by actor: String, user: String) async throws -> String {
+    public nonisolated func resetPassword(by actor: String, user: String) async throws -> (account: AccountRecord, password: String) {
         guard var account = try await store.account(user: user) else { throw ServiceError.notFound("account '\(user)'") }
         let password = Self.temporaryPassword()
         account.passwordHash = try await Self.bcrypt { Bcrypt.hash(password, cost: Self.bcryptCost) }
@@ -168,20 +169,22 @@ extension EvaluationService {
         account.lockedUntil = nil
         try await store.updateAccount(account)
         try await store.addActivity(ActivityRecord(at: now(), actor: actor, action: "password_reset", user: user))
-        return password
+        return (account, password)
     }
 
     // MARK: Rules and helpers
 
-    /// A user name: 1 to 64 letters, digits, `.`, `_` or `-` (Chinese letters too), no spaces.
+    /// A user name: 1 to 64 Latin letters, digits, `.`, `_` or `-` (pinyin, as office systems
+    /// use), so it is typed the same on every keyboard and never looks like another.
     static func checkUserName(_ user: String) throws(ServiceError) {
-        guard (1...64).contains(user.count),
-              user.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0) })
-        else { throw .malformed("a user name is 1 to 64 letters, digits, '.', '_' or '-', without spaces") }
+        guard (1...64).contains(user.unicodeScalars.count),
+              user.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) })
+        else { throw .malformed("a user name is 1 to 64 Latin letters, digits, '.', '_' or '-' (e.g. chengqu-wang)") }
     }
 
     static func checkPassword(_ password: String) throws(ServiceError) {
-        guard password.count >= 8 else { throw .malformed("a password has at least 8 characters") }
+        // Counted in Unicode scalars, as openapi.yaml's minLength counts.
+        guard password.unicodeScalars.count >= 8 else { throw .malformed("a password has at least 8 characters") }
         // bcrypt reads only the first 72 bytes: a longer password would be silently cut.
         guard password.utf8.count <= 72 else { throw .malformed("a password has at most 72 bytes (24 Chinese characters)") }
     }

@@ -77,6 +77,11 @@ REASONS = {
     "POST /api/v1/streets": {422: (_FORBIDDEN_CHARACTER, r"must hold a visible character")},
     "POST /api/v1/evaluations/{id}/annul": {422: (_TOO_LONG, _FORBIDDEN_CHARACTER)},
     "GET /api/v1/evaluations/{id}/log/entries": {400: (r"need start <= end",)},
+    # bcrypt reads at most 72 bytes: a limit in UTF-8 bytes, where the schema counts characters.
+    "POST /api/v1/setup": {400: (r"at most 72 bytes",)},
+    # A street for an admin or reviewer, none for an operator: a condition on another field.
+    "POST /api/v1/accounts": {400: (r"account needs a street slug",)},
+    "POST /api/v1/drills": {400: (r"an operator names the street",)},
 }
 
 

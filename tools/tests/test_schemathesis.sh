@@ -174,7 +174,7 @@ checks.positive_data_acceptance.expected-statuses = %s
 include-operation-id = "castBallot"
 checks.positive_data_acceptance.expected-statuses = %s
 [[operations]]
-include-operation-id = "getLogEntries"
+include-operation-id = ["getLogEntries", "setUp", "createAccount", "drillSlip"]
 checks.positive_data_acceptance.expected-statuses = %s
 """ % (json.dumps(hooks), values(["fuyuan-2018", "haiyan-2020", "songxing-2016"]), values(trackers), values(tokens[2:]),
    values(POSITIVE + ["422"]), values(POSITIVE + ["413", "422"]), values(POSITIVE + ["400"])))
