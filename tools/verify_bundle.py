@@ -719,12 +719,16 @@ def check_definition(defn):
     """The definition of SPEC §2 as the created entry and definition.json write it: every
     field present (defaults written out), nothing unknown, ids well formed and unique."""
     check_fields(defn, "definition", ("id", "title", "street", "electorate", "publicity_days", "options",
-                                      "rules", "organizations", "members"), ("community", "previous", "notice"))
+                                      "rules", "organizations", "members"), ("community", "previous", "notice", "round"))
     check_text(defn["id"], "id", SLUG)
     check_text(defn["street"], "street", SLUG)
     check_text(defn["title"], "title")
     if "community" in defn:
         check_text(defn["community"], "community")
+    if "round" in defn:  # the period it belongs to (SPEC §2): a name, at most 32 characters
+        check_text(defn["round"], "round")
+        if len(defn["round"]) > 32:
+            raise ValueError("round is at most 32 characters")
     if "previous" in defn:  # named, not followed: the previous round is not in this bundle
         check_text(defn["previous"], "previous", SLUG)
     if "notice" in defn:  # what the printed notices say (SPEC §2, wave 3): text fields only

@@ -19,13 +19,17 @@ public struct EvaluationDefinition: Sendable, Equatable {
     public var previous: String?
     /// What the printed notices say (SPEC §2): when and where, whom to ask, who issues.
     public var notice: Notice?
+    /// The period this evaluation belongs to (`"2026"`, `"2026年第三季度"`): it groups a street's
+    /// evaluations on its star board (SPEC §2, §7).
+    public var round: String?
 
     public init(
         id: String, title: String, street: String, community: String? = nil,
         electorate: Int, publicityDays: Int = EvaluationDefinition.defaultPublicityDays,
         options: [RatingOption] = RatingOption.defaults, rules: CountingRules = .rushan,
-        organizations: [Organization], members: [Member], previous: String? = nil, notice: Notice? = nil
+        organizations: [Organization], members: [Member], previous: String? = nil, notice: Notice? = nil, round: String? = nil
     ) {
+        self.round = round
         self.notice = notice
         self.id = id
         self.title = title

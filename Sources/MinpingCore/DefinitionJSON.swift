@@ -33,6 +33,7 @@ extension EvaluationDefinition {
         // Only when set, so that definitions without it keep their canonical bytes.
         if let previous { fields.append(("previous", .string(previous))) }
         if let notice { fields.append(("notice", .object(notice.fields.map { ($0.0, .string($0.1)) }))) }
+        if let round { fields.append(("round", .string(round))) }
         return .object(fields)
     }
 }

@@ -180,8 +180,11 @@ private struct DefinitionBuilder {
 
     static let topLevelKeys = [
         "id", "title", "street", "community", "electorate", "publicity_days",
-        "options", "rules", "organizations", "members", "previous", "notice",
+        "options", "rules", "organizations", "members", "previous", "notice", "round",
     ]
+
+    /// A round's name: `2026`, `2026年第三季度`.
+    public static let maximumRoundLength = 32
 
     func definition(_ root: Node) throws -> EvaluationDefinition {
         let fields = try reader.mapping(root, at: "", allowed: Self.topLevelKeys)
@@ -191,6 +194,7 @@ private struct DefinitionBuilder {
         let community = try fields.optional("community").map { try reader.name($0, at: "community") }
         let previous = fields.optional("previous") == nil ? nil : try slug(fields, "previous")
         let notice = try fields.optional("notice").map { try self.notice($0) }
+        let round = try fields.optional("round").map { try reader.name($0, at: "round", limit: Self.maximumRoundLength) }
 
         let electorateNode = try fields.required("electorate")
         let electorate = try reader.integer(electorateNode, at: "electorate")
@@ -227,7 +231,7 @@ private struct DefinitionBuilder {
         return EvaluationDefinition(
             id: id, title: title, street: street, community: community, electorate: electorate,
             publicityDays: publicityDays, options: options, rules: rules,
-            organizations: organizations, members: members, previous: previous, notice: notice)
+            organizations: organizations, members: members, previous: previous, notice: notice, round: round)
     }
 
     /// SPEC §2 `notice`: each field a name of at most 200 characters, `text` free text of at

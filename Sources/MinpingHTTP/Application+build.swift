@@ -68,6 +68,7 @@ public func buildRouter(service: EvaluationService, rosterReader: RosterReader =
     EvaluationController(service: service).addRoutes(to: api.group("evaluations"))
     StreetController(service: service, rosters: rosterReader).addRoutes(to: api)
     AccountController(service: service).addRoutes(to: api)
+    StreetRoundController(service: service).addRoutes(to: api)
     PagesController(service: service, pages: try PageRenderer()).addRoutes(to: router)
     allowed.load(from: router.routes)
     return router

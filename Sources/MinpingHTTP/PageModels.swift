@@ -13,7 +13,12 @@ enum PageModel {
     struct Home: Encodable {
         struct Street: Encodable {
             let street: String, heading: String, evaluations: [Row]
+            /// The street's star boards, one per round its evaluations name.
+            var rounds: [Round] = []
+            var hasRounds = false
         }
+
+        struct Round: Encodable { let round: String, href: String }
 
         struct Row: Encodable {
             let id: String, title: String, community: String?, state: String, stateLabel: String
@@ -122,5 +127,27 @@ enum PageModel {
         var noticeDate: String?
         var checkQR: String
         var checkURL: String
+    }
+
+    /// A street's star board for one round (SPEC §7).
+    struct StreetBoard: Encodable {
+        struct Row: Encodable {
+            let evaluation: String, name: String, stage: String, stageClass: String
+            let ballots: Int, electorate: Int, turnout: String?, members: Int
+            /// One per star column: "count（share%）", or — before results.
+            let cells: [String]
+            let change: String
+        }
+
+        struct Star: Encodable { let label: String, count: Int, names: String }
+
+        struct Community: Encodable {
+            let evaluation: String, name: String, published: Bool, stage: String, stars: [Star]
+        }
+
+        let heading: String, street: String, round: String, langQuery: String, printedAt: String
+        let evaluations: Int, published: Int, ballots: Int, electorate: Int, turnout: String?, members: Int
+        let starHeads: [String], totalCells: [String]
+        let rows: [Row], communities: [Community]
     }
 }

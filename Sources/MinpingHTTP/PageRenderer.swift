@@ -11,7 +11,7 @@ extension HTTPFields {
 /// Every template in `Pages/`: a page cannot name one that is not here, and start-up checks
 /// each is there and parses.
 enum Template: String, CaseIterable {
-    case admin, adminSlips = "admin-slips", board, history, home, notFound = "not-found", receipt, slips, vote
+    case admin, adminSlips = "admin-slips", board, history, home, notFound = "not-found", receipt, slips, street, vote
     /// Partials, included by every page.
     case header, footer
 }

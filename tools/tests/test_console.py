@@ -682,6 +682,10 @@ def main():
               and [m["id"] for m in definition.get("members", [])] == [str(m[2]) for m in XLSX_MEMBERS]
               and definition.get("publicity_days") == 0 and definition.get("electorate") == 10,
               "the stored definition has the roster (numeric 编号 as ids), 乳山 rules, electorate 10, publicity 0")
+        check(definition.get("round") == str(time.localtime().tm_year),
+              "the round is this year unless changed: %s" % definition.get("round"))
+        status, board_page = http(base, "/street/chengqu/%d" % time.localtime().tm_year, raw=True)
+        check(status == 200 and FIRST.encode() in board_page, "the street's star board for the round lists it (not yet published)")
         yaml_link = driver.find_elements(By.CSS_SELECTOR, "a[href$='/definition.yaml']")
         check(bool(yaml_link), "下载定义 (YAML) is offered")
         if yaml_link:

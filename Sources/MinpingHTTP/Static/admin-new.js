@@ -55,6 +55,9 @@ export function newPage() {
   idInput.addEventListener("input", function () { idTouched = true; });
   const titleInput = el("input", { type: "text", id: "eval-title", name: "title", required: true, maxlength: "300", autocomplete: "off" });
   const communityInput = el("input", { type: "text", id: "eval-community", name: "community", maxlength: "200", autocomplete: "off" });
+  // The round groups the street's evaluations on its star board: this year unless changed
+  // (以去年为基础 keeps this year's, never last year's round).
+  const roundInput = el("input", { type: "text", id: "eval-round", name: "round", maxlength: "32", autocomplete: "off", value: String(new Date().getFullYear()) });
   const noticeInputs = {
     date: el("input", { type: "text", id: "notice-date", maxlength: "200", autocomplete: "off" }),
     place: el("input", { type: "text", id: "notice-place", maxlength: "200", autocomplete: "off" }),
@@ -177,6 +180,7 @@ export function newPage() {
       field(L.id, idInput, L.id_help),
       field(L.title, titleInput),
       field(L.community, communityInput),
+      field(L.round_field, roundInput, L.round_help),
       el("div", { class: "row2" }, [field(L.console_electorate, electorateInput, L.electorate_help), field(L.publicity_days, publicityInput, L.publicity_help)])
     ]),
     // What the printed notices say (SPEC §2 notice): all optional; 以去年为基础 copies them.
@@ -199,6 +203,7 @@ export function newPage() {
       electorate: parseInt(electorateInput.value, 10), publicity_days: parseInt(publicityInput.value, 10)
     };
     if (communityInput.value.trim()) def.community = communityInput.value.trim();
+    if (roundInput.value.trim()) def.round = roundInput.value.trim();
     const notice = {};
     Object.keys(noticeInputs).forEach(function (k) { if (noticeInputs[k].value.trim()) notice[k] = noticeInputs[k].value.trim(); });
     if (Object.keys(notice).length) def.notice = notice;

@@ -1,0 +1,191 @@
+import Foundation
+import Hummingbird
+import MinpingCore
+import MinpingLog
+import MinpingService
+import MinpingTables
+
+/// A street's rounds (SPEC §7): the star board's numbers and the ledger of every vote star with
+/// its proof reference. Public: only published results are counted.
+struct StreetRoundController {
+    let service: EvaluationService
+
+    func addRoutes(to group: RouterGroup<MinpingContext>) {
+        group.get("streets/:street/rounds", use: rounds)
+        group.get("streets/:street/rounds/:round", use: board)
+        group.get("streets/:street/rounds/:round/stars.json", use: starsJSON)
+        group.get("streets/:street/rounds/:round/stars.csv", use: starsCSV)
+    }
+
+    struct Rounds: JSONResponse {
+        struct Line: Encodable { let round: String, evaluations: Int, published: Int }
+
+        let street: String, streetName: String?, rounds: [Line]
+    }
+
+    /// How many earned a star, and what share of those rated.
+    struct StarCount: Encodable {
+        let star: String, label: String, count: Int
+        /// Of the subjects of that kind, one decimal ("62.5"); null with none rated.
+        let share: String?
+    }
+
+    /// The street's star board for one round (SPEC §7).
+    struct Board: JSONResponse {
+        struct Community: Encodable {
+            let evaluation: String, title: String, community: String?, state: EvaluationState
+            /// The published stage, null before results are published.
+            let stage: ResultsStage?
+            let electorate: Int, ballots: Int
+            /// Ballots per electorate, one decimal.
+            let turnout: String?
+            let members: Int, organizations: Int
+            let memberStars: [StarCount], organizationStars: [StarCount]
+            /// Stars withheld by a remedy or the street's veto.
+            let withheld: Int
+            /// Subjects with more, or fewer, stars than in the previous published round; null
+            /// without one.
+            let gained: Int?, lost: Int?
+        }
+
+        struct Totals: Encodable {
+            let evaluations: Int, published: Int, electorate: Int, ballots: Int, turnout: String?
+            let members: Int, organizations: Int
+            let memberStars: [StarCount], organizationStars: [StarCount]
+        }
+
+        let street: String, streetName: String?, round: String
+        let communities: [Community]
+        /// Over the published evaluations only.
+        let totals: Totals
+    }
+
+    /// One vote star's row in the street's ledger (全程纪实), with where it can be checked.
+    struct LedgerRow: Encodable {
+        let community: String?, evaluation: String, stage: ResultsStage, kind: SubjectKind, id: String, name: String
+        let organization: String?
+        let stars: [String], starLabels: [String]
+        let withheld: [Withheld]
+        let rate: String?
+        /// The log's latest signed checkpoint: `minping audit verify --checkpoint` checks it.
+        let origin: String, size: Int, rootHash: String
+
+        struct Withheld: Encodable { let star: String, reason: String }
+    }
+
+    struct Ledger: JSONResponse {
+        let street: String, round: String, rows: [LedgerRow]
+    }
+
+    // MARK: Routes
+
+    @Sendable func rounds(_ request: Request, context: MinpingContext) async throws -> Rounds {
+        let street = try context.parameters.require("street")
+        let rounds = try await service.streetRounds(street)
+        guard !rounds.isEmpty else { throw Problem(.notFound, "street '\(street)' has no evaluation naming a round") }
+        return Rounds(street: street, streetName: try await service.streetNames()[street],
+                      rounds: rounds.map { Rounds.Line(round: $0.round, evaluations: $0.evaluations, published: $0.published) })
+    }
+
+    @Sendable func board(_ request: Request, context: MinpingContext) async throws -> Board {
+        Self.board(try await streetRound(context))
+    }
+
+    @Sendable func starsJSON(_ request: Request, context: MinpingContext) async throws -> Ledger {
+        let round = try await streetRound(context)
+        return Ledger(street: round.street, round: round.round, rows: Self.ledger(round))
+    }
+
+    @Sendable func starsCSV(_ request: Request, context: MinpingContext) async throws -> Response {
+        let round = try await streetRound(context)
+        let header = ["社区", "测评", "阶段", "类型", "编号", "姓名", "所属党支部", "获星", "暂缓或撤销的星及原因", "满意率", "日志来源", "检查点条数", "根哈希"]
+        let kinds: [SubjectKind: String] = [.member: "党员", .organization: "党组织"]
+        let stages: [ResultsStage: String] = [.preliminary: "初步结果", .final: "最终结果"]
+        let rows: [[ResultsFile.Cell]] = Self.ledger(round).map { row in
+            [.text(row.community ?? ""), .text(row.evaluation), .text(stages[row.stage] ?? row.stage.rawValue),
+             .text(kinds[row.kind] ?? row.kind.rawValue), .text(row.id), .text(row.name), .text(row.organization ?? ""),
+             .text(row.starLabels.joined(separator: "、")), .text(row.withheld.map { "\($0.star)（\($0.reason)）" }.joined(separator: "；")),
+             row.rate.map { .rate($0) } ?? .text("—"), .text(row.origin), .number("\(row.size)"), .text(row.rootHash)]
+        }
+        return Body.download(try ResultsFile.csv([header.map { .text($0) }] + rows), type: "text/csv; charset=utf-8",
+                             filename: "\(round.street)-\(round.round.unicodeScalars.allSatisfy(\.isASCII) ? round.round : "round")-stars.csv",
+                             displayName: "\(round.streetName ?? round.street)\(round.round)群众评星台账.csv")
+    }
+
+    // MARK: Building
+
+    func streetRound(_ context: MinpingContext) async throws -> StreetRound {
+        try await service.streetRound(try context.parameters.require("street"), round: try context.parameters.require("round"))
+    }
+
+    static func share(_ count: Int, of total: Int) -> String? {
+        CountingRule.displayRate(satisfied: count, denominator: total)
+    }
+
+    static func starCounts(_ rules: [StarRule], _ subjects: [SubjectResult]) -> [StarCount] {
+        rules.map { rule in
+            let count = subjects.count { $0.stars.contains(rule.star) }
+            return StarCount(star: rule.star, label: rule.label, count: count, share: share(count, of: subjects.count))
+        }
+    }
+
+    static func board(_ round: StreetRound) -> Board {
+        var totals = (published: 0, electorate: 0, ballots: 0, members: [SubjectResult](), organizations: [SubjectResult]())
+        var memberRules: [StarRule] = [], organizationRules: [StarRule] = []
+        let communities = round.communities.map { community -> Board.Community in
+            let definition = community.definition, record = community.record
+            let results = community.results
+            let members = results?.subjects.filter { $0.kind == .member } ?? []
+            let organizations = results?.subjects.filter { $0.kind == .organization } ?? []
+            let ballots = results?.ballots ?? record.ballots
+            var gained: Int?, lost: Int?
+            if let history = community.history, history.rounds.count > 1 {
+                gained = history.subjects.count { $0.change == .gained }
+                lost = history.subjects.count { $0.change == .lost }
+            }
+            if results != nil {
+                totals.published += 1
+                totals.electorate += record.electorate
+                totals.ballots += ballots
+                totals.members += members
+                totals.organizations += organizations
+                for rule in definition.rules.memberStars where !memberRules.contains(where: { $0.star == rule.star }) { memberRules.append(rule) }
+                for rule in definition.rules.organizationStars where !organizationRules.contains(where: { $0.star == rule.star }) {
+                    organizationRules.append(rule)
+                }
+            }
+            return Board.Community(
+                evaluation: record.id, title: definition.title, community: definition.community, state: record.state,
+                stage: results?.stage, electorate: record.electorate, ballots: ballots,
+                turnout: share(ballots, of: record.electorate), members: definition.members.count,
+                organizations: definition.organizations.count,
+                memberStars: results == nil ? [] : starCounts(definition.rules.memberStars, members),
+                organizationStars: results == nil ? [] : starCounts(definition.rules.organizationStars, organizations),
+                withheld: results?.subjects.reduce(0) { $0 + $1.withheld.count } ?? 0, gained: gained, lost: lost)
+        }
+        return Board(street: round.street, streetName: round.streetName, round: round.round, communities: communities,
+                     totals: Board.Totals(evaluations: communities.count, published: totals.published, electorate: totals.electorate,
+                                          ballots: totals.ballots, turnout: share(totals.ballots, of: totals.electorate),
+                                          members: totals.members.count, organizations: totals.organizations.count,
+                                          memberStars: starCounts(memberRules, totals.members),
+                                          organizationStars: starCounts(organizationRules, totals.organizations)))
+    }
+
+    static func ledger(_ round: StreetRound) -> [LedgerRow] {
+        round.communities.flatMap { community -> [LedgerRow] in
+            guard let results = community.results, let stage = results.stage else { return [] }
+            let definition = community.definition
+            let branches = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
+            let labels = Dictionary((definition.rules.memberStars + definition.rules.organizationStars).map { ($0.star, $0.label) },
+                                    uniquingKeysWith: { first, _ in first })
+            return results.subjects.map { subject in
+                LedgerRow(community: definition.community, evaluation: community.record.id, stage: stage, kind: subject.kind,
+                          id: subject.id, name: subject.name, organization: subject.organization.flatMap { branches[$0] },
+                          stars: subject.stars, starLabels: subject.stars.map { labels[$0] ?? $0 },
+                          withheld: subject.withheld.map { LedgerRow.Withheld(star: labels[$0.star] ?? $0.star, reason: $0.reason) },
+                          rate: subject.rate, origin: community.checkpoint.origin, size: community.checkpoint.size,
+                          rootHash: community.checkpoint.root.base64EncodedString())
+            }
+        }
+    }
+}

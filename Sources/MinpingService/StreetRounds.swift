@@ -1,0 +1,66 @@
+import Foundation
+import MinpingCore
+import MinpingLog
+import MinpingStore
+
+/// A street's round (SPEC §2 `round`, §7): its evaluations of one period side by side, for the
+/// street's star board and the ledger. Only published results are counted; the others show
+/// their stage.
+public struct StreetRound: Sendable {
+    public struct Community: Sendable {
+        public let record: EvaluationRecord
+        public let definition: EvaluationDefinition
+        /// Published results, nil before any are.
+        public let results: EvaluationResults?
+        /// Stars over the rounds along `previous`, when published.
+        public let history: StarHistory?
+        /// The log's latest checkpoint: the proof reference of what the results say.
+        public let checkpoint: Checkpoint
+    }
+
+    public let street: String
+    public let streetName: String?
+    public let round: String
+    /// In the street's order: by community, then evaluation id.
+    public let communities: [Community]
+}
+
+/// One round of a street as `GET /streets/{street}/rounds` lists it.
+public struct StreetRoundSummary: Sendable, Equatable {
+    public let round: String
+    public let evaluations: Int
+    public let published: Int
+}
+
+extension EvaluationService {
+    /// The rounds a street's evaluations name, newest name first.
+    public nonisolated func streetRounds(_ street: String) async throws -> [StreetRoundSummary] {
+        var rounds: [String: (evaluations: Int, published: Int)] = [:]
+        for (record, definition) in try await evaluations(street: street) {
+            guard let round = definition.round else { continue }
+            rounds[round, default: (0, 0)].evaluations += 1
+            if record.lifecycle.resultsPublic { rounds[round, default: (0, 0)].published += 1 }
+        }
+        return rounds.map { StreetRoundSummary(round: $0.key, evaluations: $0.value.evaluations, published: $0.value.published) }
+            .sorted { $0.round > $1.round }
+    }
+
+    /// Every evaluation of the street in the round, each with its published results (if any).
+    /// 404 when the street has none in that round.
+    public nonisolated func streetRound(_ street: String, round: String) async throws -> StreetRound {
+        var communities: [StreetRound.Community] = []
+        for (record, definition) in try await evaluations(street: street) where definition.round == round {
+            var results: EvaluationResults?
+            var history: StarHistory?
+            if record.lifecycle.resultsPublic, record.state != .annulled {
+                results = try await self.results(record.id)
+                history = try await self.history(record.id)
+            }
+            communities.append(StreetRound.Community(record: record, definition: definition, results: results, history: history,
+                                                      checkpoint: try await parsedCheckpoint(record.id)))
+        }
+        guard !communities.isEmpty else { throw ServiceError.notFound("round '\(round)' of street '\(street)'") }
+        communities.sort { ($0.definition.community ?? "", $0.record.id) < ($1.definition.community ?? "", $1.record.id) }
+        return StreetRound(street: street, streetName: try await streetNames()[street], round: round, communities: communities)
+    }
+}

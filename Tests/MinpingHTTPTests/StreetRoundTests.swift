@@ -1,0 +1,112 @@
+import Foundation
+import HummingbirdTesting
+import MinpingCore
+import MinpingHTTP
+import MinpingLog
+import MinpingService
+import MinpingTestSupport
+import Testing
+
+@Suite("A street's round: the star board and the ledger (SPEC §2 round, §7)")
+struct StreetRoundTests {
+    /// A community's evaluation in round 2026: members m-1..m-n, everyone rating every member
+    /// by the pattern given (a member's index → satisfied or not).
+    func community(_ server: TestServer, id: String, community: String, members: Int, satisfied: (Int) -> Bool,
+                   publish: Bool, round: String = "2026") async throws {
+        let names = ["王芳", "李强", "张伟", "刘洋", "陈静"]
+        let yaml = """
+            id: \(id)
+            title: \(community)2026年度测评
+            street: chengqu
+            community: \(community)
+            round: "\(round)"
+            electorate: 10
+            organizations:
+              - {id: o-1, name: \(community)第一党支部}
+            members:
+            \((1...members).map { "  - {id: m-\($0), name: \(names[$0 - 1]), organization: o-1}" }.joined(separator: "\n"))
+            """
+        _ = try await server.service.create(try DefinitionParser.parse(yaml, file: id))
+        let tokens = try await server.service.issueSlips(id, count: 10)
+        _ = try await server.service.open(id)
+        for token in tokens {
+            var ratings = ["o-1": "satisfied"]
+            for m in 1...members { ratings["m-\(m)"] = satisfied(m) ? "satisfied" : "dissatisfied" }
+            _ = try await server.service.castBallot(id, token: token.base64URL, ratings: ratings)
+        }
+        _ = try await server.service.close(id)
+        if publish { _ = try await server.service.publish(id, stage: .preliminary) }
+    }
+
+    @Test("the board counts published results only, community by community, and its totals are their sums; the ledger cites each star's checkpoint")
+    func board() async throws {
+        let server = try await TestServer()
+        // 府苑: all 3 satisfied (3 满意星); 柳庄: m-1 and m-2 satisfied, m-3 not; 海晏: not published.
+        try await community(server, id: "fy-2026", community: "府苑社区", members: 3, satisfied: { _ in true }, publish: true)
+        try await community(server, id: "lz-2026b", community: "柳庄社区", members: 3, satisfied: { $0 <= 2 }, publish: true)
+        try await community(server, id: "hy-2026", community: "海晏社区", members: 2, satisfied: { _ in true }, publish: false)
+        try await community(server, id: "fy-2025", community: "府苑社区", members: 1, satisfied: { _ in true }, publish: true, round: "2025")
+        try await server.app.test(.router) { client in
+            let rounds = try await client.call(.get, "/api/v1/streets/chengqu/rounds")
+            let list = (rounds.json["rounds"] as? [[String: Any]] ?? []).map { "\($0["round"] ?? "") \($0["evaluations"] ?? "") \($0["published"] ?? "")" }
+            #expect(list == ["2026 3 2", "2025 1 1"], "\(rounds.body)")
+
+            let board = try await client.call(.get, "/api/v1/streets/chengqu/rounds/2026")
+            #expect(board.status == 200, "\(board.body)")
+            let communities = board.json["communities"] as? [[String: Any]] ?? []
+            #expect(communities.compactMap { $0["community"] as? String } == ["府苑社区", "柳庄社区", "海晏社区"])
+            func stars(_ c: [String: Any]) -> [String: Int] {
+                Dictionary(uniqueKeysWithValues: (c["member_stars"] as? [[String: Any]] ?? []).map { ($0["star"] as? String ?? "", $0["count"] as? Int ?? -1) })
+            }
+            #expect(stars(communities[0]) == ["recognition": 3, "satisfaction": 3])
+            #expect(stars(communities[1]) == ["recognition": 2, "satisfaction": 2])
+            #expect(stars(communities[2]).isEmpty && communities[2]["stage"] is NSNull, "an unpublished community shows only its stage")
+            let totals = board.json["totals"] as? [String: Any] ?? [:]
+            #expect(totals["published"] as? Int == 2 && totals["members"] as? Int == 6 && totals["ballots"] as? Int == 20)
+            let totalStars = Dictionary(uniqueKeysWithValues: (totals["member_stars"] as? [[String: Any]] ?? []).map {
+                ($0["star"] as? String ?? "", "\($0["count"] ?? "") \($0["share"] ?? "")")
+            })
+            #expect(totalStars == ["recognition": "5 83.3", "satisfaction": "5 83.3"], "the sums of the published communities: \(totalStars)")
+            #expect(try await client.call(.get, "/api/v1/streets/chengqu/rounds/1999").status == 404)
+
+            // The ledger: one row per subject of a published evaluation, with its proof reference.
+            let ledger = try await client.call(.get, "/api/v1/streets/chengqu/rounds/2026/stars.json")
+            let rows = ledger.json["rows"] as? [[String: Any]] ?? []
+            #expect(rows.count == 8, "3 + 1 branch and 3 + 1 branch, none of 海晏: \(rows.count)")
+            let checkpoint = try await server.service.checkpoint("lz-2026b")
+            let parsed = try #require(Checkpoint.unverified(checkpoint))
+            let row = try #require(rows.first { $0["evaluation"] as? String == "lz-2026b" && $0["id"] as? String == "m-3" })
+            #expect(row["origin"] as? String == parsed.origin && row["size"] as? Int == parsed.size
+                    && row["root_hash"] as? String == parsed.root.base64EncodedString(), "the row names the log's signed checkpoint")
+            #expect((row["stars"] as? [String])?.isEmpty == true && row["name"] as? String == "张伟")
+            let csv = try await client.call(.get, "/api/v1/streets/chengqu/rounds/2026/stars.csv")
+            #expect(csv.status == 200 && csv.body.contains("柳庄社区,lz-2026b,初步结果,党员,m-1,王芳,柳庄社区第一党支部,群众认可星、群众满意星"), "\(csv.body.prefix(400))")
+
+            // The page: both published communities' names under their stars, 海晏 only its stage.
+            let page = try await client.call(.get, "/street/chengqu/2026")
+            #expect(page.status == 200 && page.body.contains("府苑社区") && page.body.contains("王芳、李强") && page.body.contains("海晏社区"))
+            #expect(!page.body.contains("nil"))
+            #expect(try await client.call(.get, "/street/chengqu/1999").status == 404)
+            let home = try await client.call(.get, "/")
+            #expect(home.body.contains(#"href="/street/chengqu/2026""#) && home.body.contains(#"href="/street/chengqu/2025""#),
+                    "the front page links the street's rounds")
+        }
+        // The round is part of the definition the verifiers read: both accept it.
+        let bundle = try await server.service.bundle("fy-2026")
+        #expect(bundle.files.contains { $0.path == "definition.json" && String(decoding: $0.contents, as: UTF8.self).contains(#""round":"2026""#) })
+        _ = try BundleVerifier().verify(bundle)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minping-round-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try bundle.write(to: directory)
+        let python = try IndependentVerifier.run(directory.path)
+        #expect(python.status == 0, "\(python.output)")
+    }
+
+    @Test("a round is a name of at most 32 characters")
+    func roundField() throws {
+        let base = "id: x\ntitle: t\nstreet: s\nelectorate: 5\nmembers: [{id: m-1, name: 王某}]\n"
+        #expect(try DefinitionParser.parse(base + "round: \"2026年第三季度\"\n", file: "d").round == "2026年第三季度")
+        #expect(throws: DefinitionError.self) { try DefinitionParser.parse(base + "round: \"\(String(repeating: "年", count: 33))\"\n", file: "d") }
+        #expect(try DefinitionParser.parse(base, file: "d").round == nil)
+    }
+}
