@@ -657,7 +657,14 @@ def main():
               "a clean roster enables 确认创建")
         idf = driver.find_element(By.ID, "eval-id")
         idf.clear()
+        idf.send_keys("Fuyuan 2025")
+        # The browser checks the id's pattern itself (a pattern invalid under the v flag would be
+        # ignored, with only a console warning).
+        check(driver.execute_script("return arguments[0].validity.patternMismatch", idf),
+              "the browser flags an id with capitals and a space before it is sent")
+        idf.clear()
         idf.send_keys(FIRST)
+        check(not driver.execute_script("return arguments[0].validity.patternMismatch", idf), "… and accepts " + FIRST)
         driver.find_element(By.ID, "eval-title").send_keys(TITLE)
         driver.find_element(By.ID, "eval-community").send_keys(COMMUNITY)
         driver.find_element(By.ID, "eval-electorate").send_keys("10")

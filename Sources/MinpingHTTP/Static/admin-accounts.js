@@ -85,7 +85,7 @@ export function accountsPage() {
     const user = el("input", { type: "text", id: "account-user", autocomplete: "off", autocapitalize: "none", spellcheck: "false", required: true, maxlength: "64" });
     const role = el("select", { id: "account-role" }, ROLES.map(function (r) { return el("option", { value: r, text: roleName(r) }); }));
     const street = el("select", { id: "account-street" });
-    const slug = el("input", { type: "text", id: "account-street-slug", pattern: "[a-z0-9-]{1,64}", autocomplete: "off", spellcheck: "false" });
+    const slug = el("input", { type: "text", id: "account-street-slug", pattern: "[a-z0-9\\-]{1,64}", autocomplete: "off", spellcheck: "false" });
     const slugField = field(L.account_street_slug, slug, L.street_help);
     const streetField = el("div", { class: "stack" }, [field(L.street, street), slugField]);
     const button = el("button", { type: "submit", class: "primary", id: "account-create", text: L.account_create });

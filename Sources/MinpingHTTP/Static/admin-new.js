@@ -47,9 +47,9 @@ export function newPage() {
   let previous = null;        // {id, options, rules}
   let idTouched = false;
 
-  const streetInput = who.street ? null : el("input", { type: "text", id: "street", name: "street", required: true, pattern: "[a-z0-9-]{1,64}", autocomplete: "off", spellcheck: "false" });
+  const streetInput = who.street ? null : el("input", { type: "text", id: "street", name: "street", required: true, pattern: "[a-z0-9\\-]{1,64}", autocomplete: "off", spellcheck: "false" });
   function street() { return who.street || (streetInput && streetInput.value.trim()) || ""; }
-  const idInput = el("input", { type: "text", id: "eval-id", name: "id", required: true, pattern: "[a-z0-9-]{1,64}", maxlength: "64", autocomplete: "off", spellcheck: "false" });
+  const idInput = el("input", { type: "text", id: "eval-id", name: "id", required: true, pattern: "[a-z0-9\\-]{1,64}", maxlength: "64", autocomplete: "off", spellcheck: "false" });
   function suggestId() { if (!idTouched) idInput.value = (street() || "street") + "-" + year + "-" + randomSuffix(); }
   suggestId();
   idInput.addEventListener("input", function () { idTouched = true; });

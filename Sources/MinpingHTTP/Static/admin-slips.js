@@ -138,7 +138,7 @@ export function batchesSection(ui, path, options) {
 export function streetNamesSection(ui, done) {
   const { el, L } = ui;
   const listBox = el("ul", { id: "street-names" });
-  const slug = el("input", { type: "text", id: "street-slug", required: true, pattern: "[a-z0-9-]{1,64}", autocomplete: "off", spellcheck: "false" });
+  const slug = el("input", { type: "text", id: "street-slug", required: true, pattern: "[a-z0-9\\-]{1,64}", autocomplete: "off", spellcheck: "false" });
   const name = el("input", { type: "text", id: "street-name", required: true, maxlength: "200" });
   const button = el("button", { type: "submit", id: "street-name-button", text: L.street_name_button });
   const alert = ui.alertBox();
