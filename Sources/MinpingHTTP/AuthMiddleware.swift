@@ -50,13 +50,16 @@ struct AuthMiddleware: RouterMiddleware {
     /// The session cookie: HttpOnly, SameSite=Strict, Secure when the server is reached over
     /// HTTPS, and gone from the browser once the session's idle time is over.
     static func cookie(_ value: String, service: EvaluationService) -> Cookie {
-        Cookie(name: cookieName, value: value, maxAge: Int(service.configuration.sessionIdle), path: "/",
-               secure: service.configuration.publicBaseURL.lowercased().hasPrefix("https://"), httpOnly: true, sameSite: .strict)
+        cookie(value, maxAge: Int(service.configuration.sessionIdle), service: service)
     }
 
     /// Removes the cookie from the browser.
     static func expiredCookie(service: EvaluationService) -> Cookie {
-        Cookie(name: cookieName, value: "", maxAge: 0, path: "/",
+        cookie("", maxAge: 0, service: service)
+    }
+
+    private static func cookie(_ value: String, maxAge: Int, service: EvaluationService) -> Cookie {
+        Cookie(name: cookieName, value: value, maxAge: maxAge, path: "/",
                secure: service.configuration.publicBaseURL.lowercased().hasPrefix("https://"), httpOnly: true, sameSite: .strict)
     }
 }

@@ -36,9 +36,14 @@ public struct PageRenderer: Sendable {
         var library = MustacheLibrary()
         let files = FileManager.default
         guard let pages = Bundle.module.url(forResource: "Pages", withExtension: nil),
-              let assets = Bundle.module.url(forResource: "Static", withExtension: nil),
-              let names = try? files.contentsOfDirectory(atPath: assets.path)
+              let assets = Bundle.module.url(forResource: "Static", withExtension: nil)
         else { throw PageSetupError("the Pages and Static resources are missing from the module") }
+        let names: [String]
+        do {
+            names = try files.contentsOfDirectory(atPath: assets.path)
+        } catch {
+            throw PageSetupError("Static/ cannot be listed: \(error)")
+        }
         for template in Template.allCases {
             let file = pages.appendingPathComponent("\(template.rawValue).mustache")
             guard let text = files.contents(atPath: file.path).flatMap({ String(data: $0, encoding: .utf8) }) else {

@@ -33,16 +33,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 
-    /// The problem+json document (RFC 9457 §3 members, then ours).
-    private struct Document: Encodable {
-        var type = "about:blank"
-        let title: String, status: Int, code: ProblemCode, detail: String
-    }
-
+    /// The problem+json document: RFC 9457 §3's members, then ours. Written here, not through
+    /// ``JSONValueEncoder``, because it is also written where nothing may throw (a request the
+    /// HTTP parser refused, ``ParserErrorProblemHandler``), and five strings cannot fail.
     var body: ByteBuffer {
-        let document = Document(title: status.reasonPhrase, status: status.code, code: code, detail: detail)
-        // Strings, an Int and a String-backed enum: nothing here can fail to encode.
-        return ByteBuffer(string: ((try? JSONValueEncoder().encode(document)) ?? .null).serialized)
+        ByteBuffer(string: JSONValue.object([
+            ("type", .string("about:blank")), ("title", .string(status.reasonPhrase)), ("status", .int(status.code)),
+            ("code", .string(code.rawValue)), ("detail", .string(detail)),
+        ]).serialized)
     }
 }
 

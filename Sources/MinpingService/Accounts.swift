@@ -109,7 +109,7 @@ extension EvaluationService {
     public nonisolated func setUp(code: String, user: String, password: String) async throws -> AccountRecord {
         try Self.checkUserName(user)
         try Self.checkPassword(password)
-        let hash = try await Self.bcrypt { Bcrypt.hash(password, cost: Self.bcryptCost) }
+        let hash = try await Self.passwordHash(password)
         let account = AccountRecord(user: user, role: .operator, street: nil, passwordHash: hash, createdAt: now())
         guard try await store.claimSetup(codeHash: Self.hash(code), operator: account) else {
             throw ServiceError.forbidden("this setup link was used already or is not the current one; an operator account exists or the server printed a newer link")
@@ -140,7 +140,7 @@ extension EvaluationService {
             throw ServiceError.malformed("\(role.withArticle) account needs a street slug [a-z0-9-]{1,64}")
         }
         let password = Self.temporaryPassword()
-        let hash = try await Self.bcrypt { Bcrypt.hash(password, cost: Self.bcryptCost) }
+        let hash = try await Self.passwordHash(password)
         let account = AccountRecord(user: user, role: role, street: role == .operator ? nil : street, passwordHash: hash, createdAt: now())
         guard try await store.addAccount(account) else { throw ServiceError.forbidden("an account named '\(user)' exists already") }
         try await store.addActivity(ActivityRecord(at: account.createdAt, actor: actor, action: "created", user: user,
@@ -163,7 +163,7 @@ extension EvaluationService {
     public nonisolated func resetPassword(by actor: String, user: String) async throws -> (account: AccountRecord, password: String) {
         guard var account = try await store.account(user: user) else { throw ServiceError.notFound("account '\(user)'") }
         let password = Self.temporaryPassword()
-        account.passwordHash = try await Self.bcrypt { Bcrypt.hash(password, cost: Self.bcryptCost) }
+        account.passwordHash = try await Self.passwordHash(password)
         account.sessionEpoch += 1
         account.failedSignIns = 0
         account.lockedUntil = nil
@@ -193,6 +193,10 @@ extension EvaluationService {
     static func temporaryPassword() -> String {
         let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789")
         return String((0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+    }
+
+    static func passwordHash(_ password: String) async throws -> String {
+        try await bcrypt { Bcrypt.hash(password, cost: bcryptCost) }
     }
 
     /// bcrypt is slow on purpose: run it off the server's event loops.

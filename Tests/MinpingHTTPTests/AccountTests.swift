@@ -57,6 +57,12 @@ struct AccountTests {
         return Browser(cookie: cookie, csrf: reply.json["csrf_token"] as? String)
     }
 
+    /// An account of the street chengqu, made by the operator; its temporary password.
+    private func createAccount(_ client: some TestClientProtocol, _ operatorSession: Browser, user: String, role: String) async throws -> String {
+        let reply = try await operatorSession.call(client, .post, "/api/v1/accounts", json: ["user": user, "role": role, "street": "chengqu"]).0
+        return try #require(reply.json["temporary_password"] as? String, "\(reply.body)")
+    }
+
     @Test("the setup link makes the operator, who creates a street's admin; the admin signs in with the temporary password and acts for the street")
     func firstRunToAdmin() async throws {
         let server = try await TestServer()
@@ -89,9 +95,7 @@ struct AccountTests {
         let server = try await TestServer()
         try await server.app.test(.router) { client in
             let operatorSession = try await setUp(server, client)
-            let password = try #require(try await operatorSession.call(client, .post, "/api/v1/accounts",
-                                                                       json: ["user": "clerk", "role": "admin", "street": "chengqu"]).0
-                .json["temporary_password"] as? String)
+            let password = try await createAccount(client, operatorSession, user: "clerk", role: "admin")
             let unknown = try await Browser.signIn(client, user: "nobody", password: "whatever1").0
             let wrong = try await Browser.signIn(client, user: "clerk", password: "whatever1").0
             #expect(unknown.status == 401 && wrong.status == 401)
@@ -128,9 +132,7 @@ struct AccountTests {
         let server = try await TestServer()
         try await server.app.test(.router) { client in
             let operatorSession = try await setUp(server, client)
-            let password = try #require(try await operatorSession.call(client, .post, "/api/v1/accounts",
-                                                                       json: ["user": "clerk", "role": "admin", "street": "chengqu"]).0
-                .json["temporary_password"] as? String)
+            let password = try await createAccount(client, operatorSession, user: "clerk", role: "admin")
             let admin = try await Browser.signIn(client, user: "clerk", password: password).1
             #expect(try await admin.call(client, .get, "/api/v1/session").0.status == 200)
             #expect(try await operatorSession.call(client, .post, "/api/v1/accounts/clerk/disable").0.status == 200)
@@ -174,9 +176,7 @@ struct AccountTests {
         let server = try await TestServer()
         try await server.app.test(.router) { client in
             let operatorSession = try await setUp(server, client)
-            let first = try #require(try await operatorSession.call(client, .post, "/api/v1/accounts",
-                                                                    json: ["user": "shen", "role": "reviewer", "street": "chengqu"]).0
-                .json["temporary_password"] as? String)
+            let first = try await createAccount(client, operatorSession, user: "shen", role: "reviewer")
             let reviewer = try await Browser.signIn(client, user: "shen", password: first).1
             let reset = try await operatorSession.call(client, .post, "/api/v1/accounts/shen/password-reset").0
             let second = try #require(reset.json["temporary_password"] as? String)

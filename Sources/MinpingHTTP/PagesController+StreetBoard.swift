@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import MinpingService
+
+/// The street's star board (SPEC §7): the page over ``StreetRoundController``'s numbers.
+extension PagesController {
+    /// A street's star board for one round (SPEC §7): every community side by side; only
+    /// published results counted.
+    @Sendable func streetBoard(_ request: Request, context: MinpingContext) async throws -> Response {
+        let language = Language(query: request.uri.queryParameters.get("lang"))
+        let t = Labels.all(language)
+        let round: StreetRound
+        do {
+            round = try await service.streetRound(try context.parameters.require("street"), round: try context.parameters.require("round"))
+        } catch ServiceError.notFound {
+            throw PageError(response: try pages.page(.notFound, language: language, title: "404", status: .notFound, PageModel.Message(
+                heading: language == .zh ? "没有找到这一轮测评" : "No such round",
+                message: language == .zh ? "请检查网址中的街道和轮次。" : "Check the street and the round in the address.")))
+        }
+        let board = StreetRoundController.board(round)
+        // The columns: every member star, then every organization star, of the published rules.
+        let heads = board.totals.memberStars.map(\.label) + board.totals.organizationStars.map { "\(t["organizations"] ?? "")\($0.label)" }
+        func cells(_ counts: [StreetRoundController.StarCount], _ all: [StreetRoundController.StarCount]) -> [String] {
+            all.map { column in
+                guard let count = counts.first(where: { $0.star == column.star }) else { return "—" }
+                return "\(count.count)" + (count.share.map { "（\($0)%）" } ?? "")
+            }
+        }
+        let rows = board.communities.map { community in
+            let stage = community.stage.map { t["stage_\($0.rawValue)"] ?? $0.rawValue } ?? (t["state_\(community.state.rawValue)"] ?? community.state.rawValue)
+            let change = community.gained.map { gained in
+                (t["street_board_change"] ?? "").replacingOccurrences(of: "{gained}", with: "\(gained)")
+                    .replacingOccurrences(of: "{lost}", with: "\(community.lost ?? 0)")
+            } ?? "—"
+            return PageModel.StreetBoard.Row(
+                evaluation: community.evaluation, name: community.community ?? community.title, stage: stage,
+                stageClass: community.stage?.rawValue ?? community.state.rawValue, ballots: community.ballots,
+                electorate: community.electorate, turnout: community.turnout, members: community.members,
+                cells: community.stage == nil ? heads.map { _ in "—" }
+                    : cells(community.memberStars, board.totals.memberStars) + cells(community.organizationStars, board.totals.organizationStars),
+                change: change)
+        }
+        let communities = round.communities.map { community in
+            let labels = community.definition.rules.memberStars + community.definition.rules.organizationStars
+            let subjects = community.results?.subjects ?? []
+            return PageModel.StreetBoard.Community(
+                evaluation: community.record.id, name: community.definition.community ?? community.definition.title,
+                published: community.results != nil,
+                stage: t["state_\(community.record.state.rawValue)"] ?? community.record.state.rawValue,
+                stars: labels.map { rule in
+                    let holders = subjects.filter { $0.stars.contains(rule.star) }.map(\.name)
+                    return PageModel.StreetBoard.Star(label: rule.label, count: holders.count,
+                                                      names: holders.isEmpty ? "—" : holders.joined(separator: language == .zh ? "、" : ", "))
+                })
+        }
+        let name = round.streetName ?? "\(t["street"] ?? "") \(round.street)"
+        let page = PageModel.StreetBoard(
+            heading: "\(name) · \(round.round) \(t["street_board_title"] ?? "")", street: round.street,
+            round: round.round.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? round.round,
+            langQuery: language == .en ? "?lang=en" : "", printedAt: localDate(Date(), language, withTime: true),
+            evaluations: board.totals.evaluations, published: board.totals.published, ballots: board.totals.ballots,
+            electorate: board.totals.electorate, turnout: board.totals.turnout, members: board.totals.members,
+            starHeads: heads, totalCells: cells(board.totals.memberStars, board.totals.memberStars)
+                + cells(board.totals.organizationStars, board.totals.organizationStars),
+            rows: rows, communities: communities)
+        var response = try pages.page(.street, language: language, title: page.heading, bodyClass: "board street", page)
+        response.headers[.cacheControl] = "no-cache"
+        return response
+    }
+}
