@@ -15,9 +15,19 @@ extension EvaluationController {
             let remedy: JSONValue?
         }
 
+        struct Withholding: Encodable {
+            let subject: String, star: String
+        }
+
         let appeals: [Appeal]
+        /// Every star withheld so far (by an appeal or the street's veto), whether or not the
+        /// published results show it yet: the reviewer's form offers only stars still held.
+        let withheld: [Withholding]
 
         init(appeals: [AppealRecord], definition: EvaluationDefinition, amendments: Amendments) {
+            withheld = definition.subjects.flatMap { subject in
+                (amendments.withheld[subject.id] ?? []).map { Withholding(subject: subject.id, star: $0.star) }
+            }
             let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
             let remedies = Dictionary(amendments.remedies.compactMap { taken in taken.appeal.map { ($0, taken.remedy) } },
                                       uniquingKeysWith: { first, _ in first })

@@ -95,6 +95,12 @@ extension PagesController {
             if !final, !record.lifecycle.republicationDue, let until = record.lifecycle.publicityDeadline {
                 data.publicityPeriod = fill("notice_period", ["from": localDate(preliminaryAt, language), "until": localDate(until, language)])
                 data.appealLine = fill(notice?.contact == nil ? "notice_appeal" : "notice_appeal_contact", ["contact": notice?.contact ?? ""])
+            } else if final, let until = record.lifecycle.publicityDeadline {
+                // 结果公示: the 公示期 that ran, what came of it, and whom to ask.
+                data.publicityPeriod = fill("notice_period_ended", ["from": localDate(preliminaryAt, language), "until": localDate(until, language)])
+                let appeals = try await service.appeals(record.id).count
+                let outcome = appeals == 0 ? fill("notice_no_appeals", [:]) : fill("notice_appeals_heard", ["count": "\(appeals)"])
+                data.appealLine = outcome + (notice?.contact.map { fill("notice_questions", ["contact": $0]) } ?? "")
             }
             data.noticeDate = localDate(try await service.publishedAt(record.id) ?? preliminaryAt, language)
         }

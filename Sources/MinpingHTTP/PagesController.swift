@@ -289,9 +289,16 @@ struct PagesController {
         return PageModel.Results(
             members: members, organizations: orgs, options: definition.options.map(\.label),
             quorumMet: results.quorumMet, compared: compared, hasHistory: definition.previous != nil,
-            memberChart: ResultsChart.satisfaction(results, definition: definition, kind: .member, labels: t, id: "chart-members"),
-            organizationChart: ResultsChart.satisfaction(results, definition: definition, kind: .organization, labels: t,
-                                                         id: "chart-organizations"))
+            memberChart: printableChart(results, definition, .member, t, id: "chart-members"),
+            organizationChart: printableChart(results, definition, .organization, t, id: "chart-organizations"))
+    }
+
+    /// A results chart in parts that each fit on a printed page (26 bars are about 15 cm on A4),
+    /// so that printing breaks between parts and never through a bar.
+    static func printableChart(_ results: EvaluationResults, _ definition: EvaluationDefinition, _ kind: SubjectKind,
+                               _ t: [String: String], id: String) -> String? {
+        ResultsChart.satisfactionParts(results, definition: definition, kind: kind, labels: t, id: id, rowsPerPart: 26)?
+            .map { "<div class=\"chart-part\">\($0)</div>" }.joined(separator: "\n")
     }
 
     /// 较上轮 in words, with its symbol.

@@ -22,7 +22,7 @@ struct RemedyText {
     private var zh: Bool { language == .zh }
 
     /// One remedy as a sentence: "经申诉复查，撤销 王某 的群众满意星：理由", "更正：姓名 王某某 → 王某",
-    /// "补充测评（第 2 轮）：以下 2 名参评对象重新测评：王某、李某".
+    /// "补充测评（第 2 轮）：以下 2 名党员重新测评：王某、李某".
     /// - Parameters:
     ///   - round: for a revote, the round it opened.
     ///   - before: for a correction, the subject's name and organization before it.
@@ -45,7 +45,10 @@ struct RemedyText {
         case let .revote(subjects):
             let who = subjects.map { names[$0] ?? $0 }.joined(separator: zh ? "、" : ", ")
             let number = round.map(String.init) ?? "?"
-            return zh ? "补充测评（第 \(number) 轮）：以下 \(subjects.count) 名参评对象重新测评：\(who)"
+            // 名党员 / 个党组织 when the round rates one kind, 名（个）参评对象 when both.
+            let kinds = Set(subjects.compactMap { id in definition.subjects.first { $0.id == id }?.kind })
+            let counted = kinds == [.member] ? "名党员" : kinds == [.organization] ? "个党组织" : "个参评对象"
+            return zh ? "补充测评（第 \(number) 轮）：以下 \(subjects.count) \(counted)重新测评：\(who)"
                 : "Supplementary vote (round \(number)): \(subjects.count) re-evaluated: \(who)"
         case let .annul(reason):
             return zh ? "本次测评作废：\(reason)" : "Evaluation annulled: \(reason)"

@@ -16,12 +16,22 @@ enum ResultsChart {
     /// marked (filled in the star colour, ★ per star after the rate).
     static func satisfaction(_ results: EvaluationResults, definition: EvaluationDefinition, kind: SubjectKind,
                              labels t: [String: String], id: String) -> String? {
+        satisfactionParts(results, definition: definition, kind: kind, labels: t, id: id, rowsPerPart: .max)?.first
+    }
+
+    /// The same chart cut into parts of at most `rowsPerPart` rows, each its own SVG with its
+    /// threshold lines, so that a printed page never cuts a bar in two: the page breaks
+    /// between parts, never inside one. A branch header never ends a part. The first part
+    /// carries the title and the description of the whole chart; the others repeat its
+    /// picture only and are hidden from screen readers.
+    static func satisfactionParts(_ results: EvaluationResults, definition: EvaluationDefinition, kind: SubjectKind,
+                                  labels t: [String: String], id: String, rowsPerPart: Int) -> [String]? {
         let subjects = results.subjects.filter { $0.kind == kind }
         guard !subjects.isEmpty else { return nil }
         let rules = definition.rules.stars(for: kind)
         let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
         // Rows: a branch header before each branch's members (in definition order), or none.
-        var rows: [(header: String?, subject: SubjectResult?)] = []
+        var rows: [ChartRow] = []
         if kind == .member {
             var groups: [String?: [SubjectResult]] = [:]
             var order: [String?] = []
@@ -30,13 +40,12 @@ enum ResultsChart {
                 groups[subject.organization, default: []].append(subject)
             }
             for organization in order {
-                rows.append((organization.flatMap { organizations[$0] } ?? (t["chart_no_branch"] ?? ""), nil))
-                rows += groups[organization, default: []].map { (nil, $0) }
+                rows.append(.header(organization.flatMap { organizations[$0] } ?? (t["chart_no_branch"] ?? "")))
+                rows += groups[organization, default: []].map { .bar($0) }
             }
         } else {
-            rows = subjects.map { (nil, $0) }
+            rows = subjects.map { .bar($0) }
         }
-        let height = top + rows.count * rowHeight + 8
         let title = t[kind == .member ? "chart_members" : "chart_organizations"] ?? ""
         let comparison = t[definition.rules.comparison == .above ? "chart_above" : "chart_at_least"] ?? ""
         let earned = rules.map { rule in
@@ -52,41 +61,75 @@ enum ResultsChart {
             .replacingOccurrences(of: "{lines}", with: rules.map { "\($0.percent)%" }.joined(separator: "、"))
             + earned.joined(separator: t["chart_separator"] ?? "; ") + (t["chart_end"] ?? "")
 
-        var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(width) \(height)" role="img" \
-            aria-labelledby="\(id)-title \(id)-desc" data-bars="\(subjects.count)">
-            <title id="\(id)-title">\(escape(title))</title>
-            <desc id="\(id)-desc">\(escape(description))</desc>
+        return parts(of: rows, size: max(2, rowsPerPart)).enumerated().map { index, part in
+            let height = top + part.count * rowHeight + 8
+            let bars = part.filter { if case .bar = $0 { true } else { false } }.count
+            var svg = index == 0
+                ? """
+                    <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(width) \(height)" role="img" \
+                    aria-labelledby="\(id)-title \(id)-desc" data-bars="\(bars)">
+                    <title id="\(id)-title">\(escape(title))</title>
+                    <desc id="\(id)-desc">\(escape(description))</desc>
 
-            """
-        var y = top
-        for row in rows {
-            if let header = row.header {
-                svg += "<text class=\"group\" x=\"4\" y=\"\(y + 16)\">\(escape(header))</text>\n"
-            } else if let subject = row.subject {
-                let starred = !subject.stars.isEmpty
-                let length = barLength(satisfied: subject.satisfied, denominator: subject.denominator)
-                let starText = String(repeating: "★", count: subject.stars.count)
-                let starLabels = subject.stars.compactMap { star in rules.first { $0.star == star }?.label }
+                    """
+                : """
+                    <svg xmlns="http://www.w3.org/2000/svg" class="chart chart-continued" viewBox="0 0 \(width) \(height)" \
+                    aria-hidden="true" data-bars="\(bars)">
+
+                    """
+            var y = top
+            for row in part {
+                switch row {
+                case .header(let header):
+                    svg += "<text class=\"group\" x=\"4\" y=\"\(y + 16)\">\(escape(header))</text>\n"
+                case .bar(let subject):
+                    let starred = !subject.stars.isEmpty
+                    let length = barLength(satisfied: subject.satisfied, denominator: subject.denominator)
+                    let starText = String(repeating: "★", count: subject.stars.count)
+                    let starLabels = subject.stars.compactMap { star in rules.first { $0.star == star }?.label }
+                    svg += """
+                        <g class="\(starred ? "bar starred" : "bar")"><title>\(escape(([subject.name, subject.rate.map { "\($0)%" } ?? "—"] + starLabels).joined(separator: " ")))</title>\
+                        <text class="name" x="\(labelWidth - 8)" y="\(y + 15)" text-anchor="end">\(escape(subject.name))</text>\
+                        <rect x="\(labelWidth)" y="\(y + 4)" width="\(length)" height="14"/>\
+                        <text class="rate" x="\(labelWidth + length + 6)" y="\(y + 15)">\(subject.rate.map { "\($0)%" } ?? "—")\(starred ? " " + starText : "")</text></g>
+
+                        """
+                }
+                y += rowHeight
+            }
+            for rule in rules {
+                let x = labelWidth + barWidth * rule.percent.basisPoints / 10_000
                 svg += """
-                    <g class="\(starred ? "bar starred" : "bar")"><title>\(escape(([subject.name, subject.rate.map { "\($0)%" } ?? "—"] + starLabels).joined(separator: " ")))</title>\
-                    <text class="name" x="\(labelWidth - 8)" y="\(y + 15)" text-anchor="end">\(escape(subject.name))</text>\
-                    <rect x="\(labelWidth)" y="\(y + 4)" width="\(length)" height="14"/>\
-                    <text class="rate" x="\(labelWidth + length + 6)" y="\(y + 15)">\(subject.rate.map { "\($0)%" } ?? "—")\(starred ? " " + starText : "")</text></g>
+                    <line class="threshold" data-percent="\(rule.percent)" x1="\(x)" y1="\(top - 6)" x2="\(x)" y2="\(y)"/>\
+                    <text class="threshold-label" x="\(x)" y="\(top - 10)" text-anchor="middle">\(rule.percent)%</text>
 
                     """
             }
-            y += rowHeight
+            return svg + "</svg>"
         }
-        for rule in rules {
-            let x = labelWidth + barWidth * rule.percent.basisPoints / 10_000
-            svg += """
-                <line class="threshold" data-percent="\(rule.percent)" x1="\(x)" y1="\(top - 6)" x2="\(x)" y2="\(y)"/>\
-                <text class="threshold-label" x="\(x)" y="\(top - 10)" text-anchor="middle">\(rule.percent)%</text>
+    }
 
-                """
+    private enum ChartRow {
+        case header(String)
+        case bar(SubjectResult)
+    }
+
+    /// Consecutive parts of at most `size` rows; a part never ends with a branch header (it
+    /// moves to the next part with its members).
+    private static func parts(of rows: [ChartRow], size: Int) -> [[ChartRow]] {
+        var parts: [[ChartRow]] = []
+        var current: [ChartRow] = []
+        for row in rows {
+            if current.count == size {
+                var carried: [ChartRow] = []
+                if case .header = current.last { carried = [current.removeLast()] }
+                parts.append(current)
+                current = carried
+            }
+            current.append(row)
         }
-        return svg + "</svg>"
+        if !current.isEmpty { parts.append(current) }
+        return parts
     }
 
     /// The turnout as one bar: 已投票 of 应参评.

@@ -83,7 +83,12 @@ struct StreetController {
     /// `POST /rosters` (SPEC §7): the roster as read, and with `?previous=` how each member
     /// matched the previous round and who left.
     struct RosterRead: JSONResponse {
-        struct Branch: Encodable { let id: String, name: String }
+        /// A branch; with `previous`, `match` says whether the previous round had it
+        /// (`matched`, by name) or it is `new` (perhaps renamed: the clerk can say so).
+        struct Branch: Encodable {
+            let id: String, name: String
+            @OmittedIfNil var match: String?
+        }
 
         /// A member of the previous round a row matched or may match.
         struct Earlier: Encodable { let id: String, name: String, organization: String? }
@@ -118,7 +123,10 @@ struct StreetController {
             func earlier(_ id: String) -> Earlier? {
                 previousMembers[id].map { Earlier(id: id, name: $0.name, organization: $0.organization.flatMap { branchNames[$0] }) }
             }
-            organizations = roster.organizations.map { Branch(id: $0.id, name: $0.name) }
+            organizations = roster.organizations.map { organization in
+                Branch(id: organization.id, name: organization.name,
+                       match: round.map { _ in branchNames[organization.id] == nil ? "new" : "matched" })
+            }
             members = roster.members.enumerated().map { index, member in
                 var line = Member(id: member.id, name: member.name, organization: member.organization,
                                   row: index < roster.rows.count ? roster.rows[index] : nil)

@@ -63,7 +63,11 @@ public enum RosterFile {
                 guard let index = names.firstIndex(of: sheet) else {
                     throw .unreadable("工作簿里没有名为“\(sheet)”的工作表；有：\(names.joined(separator: "、"))")
                 }
-                return try named(Roster(rows: workbook.rows(sheet: index)), sheet: sheet, sheets: names)
+                do {
+                    return named(try Roster(rows: workbook.rows(sheet: index)), sheet: sheet, sheets: names)
+                } catch let .noHeader(hint) {
+                    throw .noHeader("工作表“\(sheet)”：\(hint)")
+                }
             }
             var firstHint: String?
             for (index, name) in names.enumerated() {

@@ -108,9 +108,49 @@ struct IdentityTests {
             #expect(changes["黄敏"] == .lost, "★★ in 2026, ★ in 2027")
             #expect(changes["王芳"] == .same && changes["李强"] == .gained && changes["陈静"] == .same)
             #expect(changes["新人甲"] == .new && changes["新人乙"] == .new)
+            // The board's rows, person by person: the stars and the marker against 2026.
             let board = try await client.call(.get, "/board/fy-2027")
-            #expect(board.body.contains("新参评"))
+            let boardRows = Self.rows(board.body)
+            let expected: [String: (stars: Int, change: String)] = [
+                "王芳": (1, "＝ 群众评星不变"), "黄敏": (1, "▼ 群众评星减少"), "李强": (2, "▲ 群众评星增加"), "陈静": (1, "＝ 群众评星不变"),
+                "新人甲": (2, "✚ 新参评"), "新人乙": (2, "✚ 新参评"),
+            ]
+            for (name, want) in expected {
+                let cells = try #require(boardRows[name], "\(name) on the board")
+                #expect(cells.dropLast().last?.filter { $0 == "★" }.count == want.stars, "\(name)'s stars: \(cells)")
+                #expect(cells.last == want.change, "\(name)'s marker: \(cells)")
+            }
+            #expect(boardRows["赵磊"] == nil, "who left is not on this year's board")
+            // The history page: this year's stars, then last year's, for the same person.
+            let page = try await client.call(.get, "/history/fy-2027")
+            let historyRows = Self.rows(page.body)
+            let years: [String: [String]] = [
+                "王芳": ["★", "★"], "黄敏": ["★", "★★"], "李强": ["★★", "★"], "陈静": ["★", "★"],
+                "新人甲": ["★★", "未参评"], "新人乙": ["★★", "未参评"],
+            ]
+            for (name, want) in years {
+                let cells = try #require(historyRows[name], "\(name) in the history")
+                let shown = cells.prefix(2).map { $0.contains("★") ? String($0.filter { $0 == "★" }) : $0 }
+                #expect(Array(shown) == want, "\(name)'s history: \(cells)")
+            }
         }
+    }
+
+    /// A page's table rows by the name in their row header: each data cell's text, tags removed.
+    static func rows(_ html: String) -> [String: [String]] {
+        var rows: [String: [String]] = [:]
+        for row in html.components(separatedBy: "<tr><th scope=\"row\">").dropFirst() {
+            let body = row.components(separatedBy: "</tr>")[0]
+            let parts = body.components(separatedBy: "<td")
+            let name = text(parts[0].components(separatedBy: "<span class=\"kind\">")[0])
+            rows[name] = parts.dropFirst().map { cell in text(String(cell[(cell.firstIndex(of: ">").map { cell.index(after: $0) } ?? cell.startIndex)...])) }
+        }
+        return rows
+    }
+
+    static func text(_ html: String) -> String {
+        html.replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("creating a round that gives an earlier id to someone else is 422 identity_conflict, unless renamed_from says so")
@@ -142,6 +182,42 @@ struct IdentityTests {
             #expect(renamed.status == 201, "\(renamed.body)")
             let stored = try await server.service.definition("fy-2027")
             #expect(stored.members.first?.renamedFrom == "赵磊")
+        }
+    }
+
+    @Test("a renamed branch: the roster says it is new and lists the old one as left; with renamed_from it keeps the old id, without it the old id is a conflict")
+    func renamedBranch() async throws {
+        let server = try await TestServer()
+        _ = try await server.service.create(try DefinitionParser.parse(Self.lastYear, file: "test"))
+        try await server.app.test(.router) { client in
+            let reply = try await upload(client, "姓名,党支部\n王芳,第一网格党支部\n李强,第二党支部\n", key: server.admin, previous: "fy-2026")
+            #expect(reply.status == 200, "\(reply.body)")
+            let organizations = try #require(reply.json["organizations"] as? [[String: Any]])
+            #expect(organizations.map { $0["match"] as? String } == ["new", "matched"], "\(organizations)")
+            #expect(organizations.last?["id"] as? String == "o-2")
+            let fresh = try #require(organizations.first?["id"] as? String)
+            #expect(!["o-1", "o-2"].contains(fresh), "a new branch gets an id no round used: \(fresh)")
+            let left = try #require(reply.json["left"] as? [[String: Any]])
+            #expect(left.contains { $0["kind"] as? String == "organization" && $0["name"] as? String == "第一党支部" && $0["id"] as? String == "o-1" })
+            @Sendable func next(_ branch: String) -> String {
+                """
+                id: fy-2027
+                title: 2027
+                street: chengqu
+                electorate: 10
+                previous: fy-2026
+                organizations:
+                  - \(branch)
+                members:
+                  - {id: m-001, name: 王芳, organization: o-1}
+                """
+            }
+            let unsaid = try await client.call(.post, "/api/v1/evaluations", key: server.admin, text: next("{id: o-1, name: 第一网格党支部}"))
+            #expect(unsaid.status == 422 && unsaid.code == "identity_conflict" && unsaid.body.contains("第一党支部"), "\(unsaid.body)")
+            let said = try await client.call(.post, "/api/v1/evaluations", key: server.admin,
+                                             text: next("{id: o-1, name: 第一网格党支部, renamed_from: 第一党支部}"))
+            #expect(said.status == 201, "\(said.body)")
+            #expect(try await server.service.definition("fy-2027").organizations.first?.renamedFrom == "第一党支部")
         }
     }
 

@@ -252,7 +252,7 @@ struct RemedyTests {
             #expect(reply.json["ballots"] as? Int == 10)
             board = try await client.call(.get, "/board/lz-2026").body
             #expect(board.contains("补充测评（第 2 轮）结果") && board.contains("申诉成立，结果已更正"))
-            #expect(board.contains("补充测评（第 2 轮）：以下 1 名参评对象重新测评：李某"))
+            #expect(board.contains("补充测评（第 2 轮）：以下 1 名党员重新测评：李某"))
             let summary = try await verifyBoth(server)
             #expect(summary.ballots == 18)
         }

@@ -252,6 +252,15 @@ struct OfficeRosterTests {
         #expect(unmerged.errorSummary == ["第 4–5 行的党支部是空的：是不是同一个党支部只在第一行写了一次？请在每一行填上党支部，或把这几行的党支部单元格合并"])
     }
 
+    @Test("a sheet asked for by name that holds no roster is named in the refusal")
+    func namedSheetRefusal() throws {
+        let cover = "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>填表说明</t></is></c></row>"
+        let data = try workbook(sheet: cover)
+        let error = #expect(throws: RosterError.self) { try RosterFile.read(data, format: .xlsx, sheet: "花名册") }
+        guard case .noHeader(let hint)? = error else { Issue.record("not a missing header: \(String(describing: error))"); return }
+        #expect(hint.hasPrefix("工作表“花名册”："), "\(hint)")
+    }
+
     @Test("the safety stop: more than 3 rows, or more than a tenth, in error")
     func safetyStop() throws {
         let few = try csv("姓名,党支部\n" + (1...40).map { "人\($0),一支部" }.joined(separator: "\n") + "\n缺支部,\n")

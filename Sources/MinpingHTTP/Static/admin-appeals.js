@@ -5,7 +5,7 @@ import { L, P, t } from "./admin-text.js";
 import { el, field, section, alertBox, say, formatDate, nextId } from "./admin-ui.js";
 import { api, apiRetry, problemText } from "./admin-api.js";
 import { whoami, isAdmin, isReviewer } from "./admin-session.js";
-import { currentResult, remedyFieldset, vetoSection } from "./admin-remedies.js";
+import { currentResult, withWithholdings, remedyFieldset, vetoSection } from "./admin-remedies.js";
 
 // 申诉 1, not a-1: the id is for the API.
 function appealName(id) { return t("appeal_number", { n: String(id).replace(/^a-/, "") }); }
@@ -54,7 +54,8 @@ export function appealsSection(info, ui, reload) {
   // and the star labels of the rules, for the remedies.
   Promise.all([api("GET", path + "/appeals"), api("GET", path + "/results"), api("GET", path + "/definition")]).then(function (got) {
     const res = got[0];
-    published = got[1].ok ? got[1].data : null;
+    // Stars withheld since the last publication are no longer the subject's to lose.
+    published = withWithholdings(got[1].ok ? got[1].data : null, (res.ok && res.data && res.data.withheld) || []);
     const rules = got[2].ok && got[2].data ? got[2].data.rules || {} : {};
     ui.starLabels = {};
     (rules.member_stars || []).concat(rules.organization_stars || []).forEach(function (s) { ui.starLabels[s.star] = s.label; });

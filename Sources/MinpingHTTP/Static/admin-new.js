@@ -214,7 +214,11 @@ export function newPage() {
     else if (p === "custom") def.rules = Object.assign({ denominator: denSelect.value, comparison: cmpSelect.value }, STARS(Number(m1.value), Number(m2.value), Number(o1.value)));
     else if (p === "previous" && previous) { if (previous.options) def.options = previous.options; if (previous.rules) def.rules = previous.rules; }
     // Only the definition's fields: the preview's row, match and candidates stay here.
-    def.organizations = roster.organizations.map(function (o) { return { id: o.id, name: o.name }; });
+    def.organizations = roster.organizations.map(function (o) {
+      const organization = { id: o.id, name: o.name };
+      if (o.renamed_from) organization.renamed_from = o.renamed_from;
+      return organization;
+    });
     def.members = roster.members.map(function (m) {
       const member = { id: m.id, name: m.name };
       if (m.organization) member.organization = m.organization;

@@ -4,13 +4,30 @@
 // whose `remedy()` builds the request body's remedy (or names the control to fix). The API
 // checks everything again.
 
+/**
+ * The published results with the stars withheld since (by an appeal or the veto, listed by
+ * GET /appeals as `withheld`) taken out of `stars` and kept in `pending_withheld`: what the
+ * subject holds now, which is what a remedy can still act on.
+ */
+export function withWithholdings(results, withheld) {
+  if (!results) return results;
+  return Object.assign({}, results, { subjects: (results.subjects || []).map(function (s) {
+    const gone = withheld.filter(function (w) { return w.subject === s.id && (s.stars || []).indexOf(w.star) >= 0; })
+      .map(function (w) { return w.star; });
+    if (!gone.length) return s;
+    return Object.assign({}, s, { stars: s.stars.filter(function (star) { return gone.indexOf(star) < 0; }), pending_withheld: gone });
+  }) });
+}
+
 /** The subject's line "满意率 84.6%，群众评星：★群众认可星" from the published results. */
 export function currentResult(ui, results, subjectID) {
   const L = ui.L;
   const subject = (results && results.subjects || []).find(function (s) { return s.id === subjectID; });
   if (!subject) return L.current_none;
   const stars = (subject.stars || []).map(function (s) { return "★" + (ui.starLabels[s] || s); }).join(" ");
-  return L.current_result + ui.format(L.rate_stars, { rate: subject.rate === null ? "—" : subject.rate + "%", stars: stars || L.no_stars });
+  const pending = (subject.pending_withheld || []).map(function (s) { return ui.starLabels[s] || s; }).join(ui.P.comma);
+  return L.current_result + ui.format(L.rate_stars, { rate: subject.rate === null ? "—" : subject.rate + "%", stars: stars || L.no_stars })
+    + (pending ? ui.format(L.current_withheld_pending, { stars: pending }) : "");
 }
 
 /**

@@ -93,7 +93,10 @@ export function rosterPart(previousId, onChange) {
         el("p", { text: roster.partialAllowed ? L.row_errors_help : L.row_errors_stop })]));
     }
     nodes.push(el("h4", { text: L.branches + P.open + roster.organizations.length + P.close }),
-      tableWrap(L.branches_table, [L.org_name, L.org_members], roster.organizations.map(function (o) { return [o.name, String(perBranch[o.id] || 0)]; })),
+      tableWrap(L.branches_table, [L.org_name, L.org_members].concat(roster.previous ? [L.match_column] : []),
+        roster.organizations.map(function (o, i) {
+          return [o.name, String(perBranch[o.id] || 0)].concat(roster.previous ? [branchMatchCell(o, i)] : []);
+        })),
       el("h4", { text: L.console_members + P.open + roster.members.length + P.close }),
       // Names and branches as the file has them; the 编号 only when it says something: the
       // file gave it, or last year's people keep theirs (ids the server numbered, m-001, say
@@ -172,6 +175,36 @@ export function rosterPart(previousId, onChange) {
       m.renamed_from = person ? person.name : undefined;
       renderPreview();
       const again = document.getElementById("rename-" + index);
+      if (again) again.focus();
+    });
+    return el("div", { class: "stack" }, [select, problem]);
+  }
+
+  // A branch the previous round did not have may be one of its branches under a new name
+  // (SPEC §2: a renamed branch keeps its id): the clerk can say so, and the branch and its
+  // members keep the old id with renamed_from.
+  function branchMatchCell(o, index) {
+    if (o.match === "matched") return L.branch_matched;
+    const gone = roster.left.filter(function (s) { return s.kind === "organization"; });
+    if (!gone.length) return L.branch_new;
+    if (o.freshId === undefined) o.freshId = o.id;
+    const select = el("select", { id: "branch-rename-" + index, "aria-label": o.name + " · " + L.match_column });
+    select.appendChild(el("option", { value: "", text: L.branch_new }));
+    gone.forEach(function (s) { select.appendChild(el("option", { value: s.id, text: t("branch_renamed", { name: s.name }) })); });
+    select.value = o.renamedFromId || "";
+    const problem = el("span", { class: "field-error", role: "alert" });
+    select.addEventListener("change", function () {
+      const choice = select.value;
+      const other = choice && roster.organizations.filter(function (x) { return x !== o && x.id === choice; })[0];
+      if (other) { problem.textContent = t("branch_taken", { name: other.name }); select.value = o.renamedFromId || ""; return; }
+      const branch = gone.filter(function (s) { return s.id === choice; })[0];
+      const before = o.id;
+      o.renamedFromId = choice;
+      o.id = branch ? branch.id : o.freshId;
+      o.renamed_from = branch ? branch.name : undefined;
+      roster.members.forEach(function (m) { if (m.organization === before) m.organization = o.id; });
+      renderPreview();
+      const again = document.getElementById("branch-rename-" + index);
       if (again) again.focus();
     });
     return el("div", { class: "stack" }, [select, problem]);

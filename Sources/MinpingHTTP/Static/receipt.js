@@ -8,7 +8,7 @@
   var L = JSON.parse(document.getElementById("labels").textContent);
   var api = "/api/v1/evaluations/" + encodeURIComponent(form.getAttribute("data-evaluation"));
 
-  function say(text, kind, detail) {
+  function say(text, kind, detail, full) {
     out.textContent = "";
     var p = document.createElement("p");
     p.className = "message " + (kind || "");
@@ -16,6 +16,17 @@
     p.textContent = text;
     out.appendChild(p);
     if (detail) { var d = document.createElement("p"); d.className = "tracker"; d.textContent = detail; out.appendChild(d); }
+    if (full) {
+      // The 核验码 is the root hash's first 8 digits; the whole value is one click away.
+      var box = document.createElement("details"), summary = document.createElement("summary"), code = document.createElement("code");
+      box.className = "verification-code";
+      summary.textContent = L.full_code;
+      code.className = "full-hash";
+      code.textContent = full;
+      box.appendChild(summary);
+      box.appendChild(code);
+      out.appendChild(box);
+    }
   }
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
@@ -39,6 +50,6 @@
       var witnessed = await Tlog.witnessSentence(receipt.note, info.witnesses, L);   // null when no witness is named
       if (witnessed) detail += "\n" + witnessed.text;
     }
-    say(ok ? L.receipt_ok : L.receipt_bad, ok ? "ok" : "error", detail);
+    say(ok ? L.receipt_ok : L.receipt_bad, ok ? "ok" : "error", detail, Tlog.hex(root));
   });
 })();
