@@ -269,7 +269,7 @@ let package = Package(
         .testTarget(
             name: "MinpingHTTPTests",
             dependencies: [
-                "MinpingHTTP", "MinpingService", "MinpingSQLite", "MinpingKeys", "MinpingTestSupport", "MinpingLog", "MinpingTokens", "MinpingCore",
+                "MinpingHTTP", "MinpingService", "MinpingSQLite", "MinpingKeys", "MinpingTestSupport", "MinpingLog", "MinpingTokens", "MinpingCore", "MinpingTables",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -36,10 +36,13 @@ extension EvaluationController {
         // What the console's counters say: printed and still printable this round.
         let electorate: Int, slips: Int, codes: Int, left: Int
 
-        init(batches: [SlipBatch], electorate: Int, slips: Int, codes: Int) {
+        /// - Parameter issuing: whether slips are issued (and voided) in the evaluation's state:
+        ///   draft and open only (SPEC §6), so nothing is voidable after voting closes.
+        init(batches: [SlipBatch], electorate: Int, slips: Int, codes: Int, issuing: Bool) {
             self.batches = batches.map { batch in
                 Batch(batch: batch.id, kind: batch.kind, count: batch.count, used: batch.kind == .code ? batch.used : nil,
-                      createdAt: batch.createdAt, voided: batch.voided, voidable: batch.kind == .code && !batch.voided && batch.used == 0)
+                      createdAt: batch.createdAt, voided: batch.voided,
+                      voidable: issuing && batch.kind == .code && !batch.voided && batch.used == 0)
             }
             self.electorate = electorate
             self.slips = slips
@@ -86,7 +89,8 @@ extension EvaluationController {
     @Sendable func slipBatches(_ request: Request, context: MinpingContext) async throws -> Batches {
         let record = try await evaluation(context, .admin)
         return Batches(batches: try await service.slipBatches(record.id), electorate: record.electorate,
-                       slips: record.lifecycle.slips, codes: record.lifecycle.codes)
+                       slips: record.lifecycle.slips, codes: record.lifecycle.codes,
+                       issuing: record.state == .draft || record.state == .open)
     }
 
     @Sendable func voidBatch(_ request: Request, context: MinpingContext) async throws -> BatchVoided {

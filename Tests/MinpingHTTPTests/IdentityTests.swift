@@ -4,6 +4,7 @@ import HummingbirdTesting
 import MinpingCore
 @testable import MinpingHTTP
 import MinpingService
+@testable import MinpingTables
 import MinpingTestSupport
 import NIOCore
 import Testing
@@ -132,6 +133,19 @@ struct IdentityTests {
                 let cells = try #require(historyRows[name], "\(name) in the history")
                 let shown = cells.prefix(2).map { $0.contains("★") ? String($0.filter { $0 == "★" }) : $0 }
                 #expect(Array(shown) == want, "\(name)'s history: \(cells)")
+            }
+            // The result workbook: members grouped by branch (陈静 moved to the first), the branches
+            // after them, and 较上轮 person by person, as the board says it.
+            let workbook = try await client.execute(uri: "/api/v1/evaluations/fy-2027/results.xlsx", method: .get) { response in
+                Data(response.body.readableBytesView)
+            }
+            let table = try XLSXSheet.firstSheetRows(workbook).map(\.cells).drop { $0.first != "类型" }
+            let header = try #require(table.first)
+            let nameColumn = try #require(header.firstIndex(of: "名称")), changeColumn = try #require(header.firstIndex(of: "较上轮"))
+            #expect(table.dropFirst().map { $0[nameColumn] } == ["王芳", "黄敏", "新人甲", "陈静", "李强", "新人乙", "第一党支部", "第二党支部"])
+            for row in table.dropFirst() where row[0] == "党员" {
+                let marker = try #require(expected[row[nameColumn]]?.change.split(separator: " ").last)
+                #expect(row[changeColumn] == String(marker), "\(row[nameColumn]) in the workbook: \(row)")
             }
         }
     }

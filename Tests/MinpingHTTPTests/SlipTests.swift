@@ -107,11 +107,18 @@ struct SlipTests {
             try bundle.write(to: directory)
             let python = try IndependentVerifier.run(directory.path)
             #expect(python.status == 0, "\(python.output)")
-            // Once voting is closed, nothing is voided.
+            // Once voting is closed, nothing is issued and nothing is voided: an unused batch
+            // printed before stays counted, as the log closed it.
+            reply = try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 2, "kind": "code"])
+            let spare = try #require(reply.json["batch"] as? String)
             _ = try await client.call(.post, "\(base)/lz-2026/open", key: server.admin)
             _ = try await client.call(.post, "\(base)/lz-2026/close", key: server.admin)
             reply = try await client.call(.post, "\(base)/lz-2026/slips", key: server.admin, json: ["count": 1, "kind": "code"])
             #expect(reply.code == "invalid_transition")
+            reply = try await client.call(.post, "\(base)/lz-2026/slip-batches/\(spare)/void", key: server.admin)
+            #expect(reply.code == "invalid_transition", "\(reply.body)")
+            reply = try await client.call(.get, "\(base)/lz-2026/slip-batches", key: server.admin)
+            #expect((reply.json["batches"] as? [[String: Any]])?.last?["voidable"] as? Bool == false, "\(reply.body)")
         }
     }
 }
