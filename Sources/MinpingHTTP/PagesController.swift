@@ -293,11 +293,11 @@ struct PagesController {
             organizationChart: printableChart(results, definition, .organization, t, id: "chart-organizations"))
     }
 
-    /// A results chart in parts that each fit on a printed page (26 bars are about 15 cm on A4),
+    /// A results chart in parts that each fit on a printed page (36 rows are about 21 cm on A4),
     /// so that printing breaks between parts and never through a bar.
     static func printableChart(_ results: EvaluationResults, _ definition: EvaluationDefinition, _ kind: SubjectKind,
                                _ t: [String: String], id: String) -> String? {
-        ResultsChart.satisfactionParts(results, definition: definition, kind: kind, labels: t, id: id, rowsPerPart: 26)?
+        ResultsChart.satisfactionParts(results, definition: definition, kind: kind, labels: t, id: id, rowsPerPart: 36)?
             .map { "<div class=\"chart-part\">\($0)</div>" }.joined(separator: "\n")
     }
 

@@ -161,6 +161,35 @@ struct HistoryTests {
         #expect(svg.contains(#"viewBox="0 0 720 \#(ResultsChart.top + (221 + definition.organizations.count) * ResultsChart.rowHeight + 8)""#))
     }
 
+    @Test("printed, a long chart comes in parts that fit a page: none over 36 rows, none ending with a branch, every bar once, one description")
+    func chartParts() throws {
+        let definition = try DefinitionParser.parse(String(contentsOfFile: "Ballots/longhua-2021.yaml", encoding: .utf8), file: "longhua-2021.yaml")
+        var tally = Tally(definition: definition)
+        for line in try String(contentsOfFile: "Ballots/votes/longhua-2021.jsonl", encoding: .utf8).split(separator: "\n") {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            try tally.add(ratings: try #require(json["ratings"] as? [String: String]))
+        }
+        let parts = try #require(ResultsChart.satisfactionParts(tally.results(), definition: definition, kind: .member,
+                                                                labels: Labels.all(.zh), id: "c", rowsPerPart: 36))
+        #expect(parts.count == 7, "226 rows (221 members, 5 branches) in parts of at most 36")
+        var bars = 0
+        for (index, part) in parts.enumerated() {
+            let rows = part.components(separatedBy: #"<g class="bar"#).count - 1
+            let headers = part.components(separatedBy: #"<text class="group""#).count - 1
+            bars += rows
+            #expect(rows + headers <= 36 && rows > 0, "part \(index): \(rows) bars, \(headers) branches")
+            // A branch header is followed by a bar in its own part.
+            let lastHeader = part.range(of: #"<text class="group""#, options: .backwards)
+            let lastBar = part.range(of: #"<g class="bar"#, options: .backwards)
+            #expect(lastHeader == nil || lastBar.map { $0.lowerBound > lastHeader!.lowerBound } == true, "part \(index) ends with a branch")
+            #expect(part.contains(#"class="threshold""#), "each part has its threshold lines")
+            #expect(part.contains(#"role="img""#) == (index == 0) && part.contains(#"aria-hidden="true""#) == (index > 0))
+        }
+        #expect(bars == 221)
+        #expect(parts.count == 1 || ResultsChart.satisfaction(tally.results(), definition: definition, kind: .member,
+                                                             labels: Labels.all(.zh), id: "c")?.contains("chart-continued") == false)
+    }
+
     /// The table row (or SVG group) that names `name`.
     static func row(_ html: String, _ name: String) -> String {
         guard let start = html.range(of: "<th scope=\"row\">\(name)") else { return "" }
