@@ -488,8 +488,9 @@ def rate_text(sat, den):
 
 
 def subject_ids(defn):
-    """Members, then organizations: the order of the recount's subjects and of rating vectors."""
-    return [m["id"] for m in defn["members"]] + [o["id"] for o in defn["organizations"]]
+    """Members, then organizations, then cadres: the order of the recount's subjects and of
+    rating vectors."""
+    return [m["id"] for m in defn["members"]] + [o["id"] for o in defn["organizations"]] + [c["id"] for c in defn.get("cadres", [])]
 
 
 def rating_vector(ratings, subjects, option_numbers):
@@ -540,9 +541,12 @@ def recount(defn, tally, stage):
     subjects = []
     kinds = [(m, "member", rules["member_stars"]) for m in defn["members"]]
     kinds += [(o, "organization", rules["organization_stars"]) for o in defn["organizations"]]
+    kinds += [(c, "cadre", rules.get("cadre_stars", [])) for c in defn.get("cadres", [])]
+    flag_rules = rules.get("flags", [])
     for subj, kind, stars in kinds:
         counts = tally.counts(subj["id"])
         sat = sum(counts[o["id"]] for o in options if o["satisfied"])
+        dis = sum(counts[o["id"]] for o in options if o.get("dissatisfied"))
         den = {"ballots": nb,
                "answers": sum(counts[o["id"]] for o in options if not o["abstain"]),
                "electorate": electorate}[rules["denominator"]]
@@ -558,6 +562,18 @@ def recount(defn, tally, stage):
             s["organization"] = subj["organization"]
         s.update({"counts": counts, "satisfied": sat, "denominator": den,
                   "rate": rate_text(sat, den), "stars": awarded})
+        applying = [f for f in flag_rules if kind in f["kinds"]]
+        if applying:  # SPEC §2 flags, in integers; absent where no rule applies, none without quorum
+            raised = []
+            if quorum_met and den > 0:
+                for f in applying:
+                    if "below" in f:
+                        hit = sat * 10000 < percent_bp(f["below"]) * den
+                    else:
+                        hit = dis * 10000 > percent_bp(f["dissatisfied_above"]) * den
+                    if hit:
+                        raised.append(f["flag"])
+            s["flags"] = raised
         subjects.append(s)
     return {"evaluation": defn["id"], "stage": stage, "electorate": electorate, "ballots": nb,
             "quorum_met": quorum_met, "subjects": subjects}
@@ -580,13 +596,15 @@ def amended(defn, tallies, amendments, stage):
             r = latest.get(s["id"])
             if r is not None:
                 src = later[r]["subjects"][k]
-                for f in ("counts", "satisfied", "denominator", "rate", "stars"):
-                    s[f] = src[f]
+                for f in ("counts", "satisfied", "denominator", "rate", "stars", "flags"):
+                    if f in src:
+                        s[f] = src[f]
                 s["round"] = r
         res["rounds"] = [{"round": r, "subjects": subjects, "ballots": tallies[r - 1].ballots,
                           "electorate": defn["electorate"]} for r, subjects in rounds]
     roster = {m["id"]: m for m in defn["members"]}
     roster.update({o["id"]: o for o in defn["organizations"]})
+    roster.update({c["id"]: c for c in defn.get("cadres", [])})
     for s in res["subjects"]:
         kept = [w for w in amendments["withheld"].get(s["id"], []) if w["star"] in s["stars"]]
         if kept:
@@ -719,7 +737,8 @@ def check_definition(defn):
     """The definition of SPEC §2 as the created entry and definition.json write it: every
     field present (defaults written out), nothing unknown, ids well formed and unique."""
     check_fields(defn, "definition", ("id", "title", "street", "electorate", "publicity_days", "options",
-                                      "rules", "organizations", "members"), ("community", "previous", "notice", "round"))
+                                      "rules", "organizations", "members"),
+                 ("community", "previous", "notice", "round", "cadres"))
     check_text(defn["id"], "id", SLUG)
     check_text(defn["street"], "street", SLUG)
     check_text(defn["title"], "title")
@@ -744,22 +763,46 @@ def check_definition(defn):
         raise ValueError("options must be a non-empty list")
     for i, o in enumerate(opts):
         where = "options[%d]" % i
-        check_fields(o, where, ("id", "label", "satisfied", "abstain"))
+        check_fields(o, where, ("id", "label", "satisfied", "abstain"), ("dissatisfied",))
         check_text(o["id"], where + ".id", SUBJECT_ID)
         check_text(o["label"], where + ".label")
         if not isinstance(o["satisfied"], bool) or not isinstance(o["abstain"], bool):
             raise ValueError(where + ": satisfied and abstain must be true or false")
         if o["satisfied"] and o["abstain"]:
             raise ValueError(where + ": an option cannot be both satisfied and abstain")
+        if "dissatisfied" in o:  # written only when true (SPEC §2)
+            if o["dissatisfied"] is not True:
+                raise ValueError(where + ": dissatisfied is written only as true")
+            if o["satisfied"] or o["abstain"]:
+                raise ValueError(where + ": a dissatisfied option cannot also be satisfied or abstain")
     if len({o["id"] for o in opts}) != len(opts):
         raise ValueError("duplicate option ids")
     if not any(o["satisfied"] for o in opts):
         raise ValueError("no option counts as satisfied")
     r = defn["rules"]
-    check_fields(r, "rules", ("denominator", "comparison", "member_stars", "organization_stars"), ("quorum_percent",))
+    check_fields(r, "rules", ("denominator", "comparison", "member_stars", "organization_stars"),
+                 ("quorum_percent", "cadre_stars", "flags"))
     if r["denominator"] not in ("ballots", "answers", "electorate") or r["comparison"] not in ("above", "at_least"):
         raise ValueError("rules: unknown denominator or comparison")
-    for kind in ("member_stars", "organization_stars"):
+    for kind in ("cadre_stars", "flags"):  # written only when not empty (SPEC §2)
+        if kind in r and (not isinstance(r[kind], list) or not r[kind]):
+            raise ValueError("rules.%s is written only as a non-empty list" % kind)
+    for i, f in enumerate(r.get("flags", [])):
+        where = "rules.flags[%d]" % i
+        check_fields(f, where, ("flag", "label", "kinds"), ("below", "dissatisfied_above"))
+        check_text(f["flag"], where + ".flag", SUBJECT_ID)
+        check_text(f["label"], where + ".label")
+        if (not isinstance(f["kinds"], list) or not f["kinds"] or len(set(f["kinds"])) != len(f["kinds"])
+                or any(k not in ("member", "organization", "cadre") for k in f["kinds"])):
+            raise ValueError(where + ".kinds must list member, organization or cadre, each once")
+        if ("below" in f) == ("dissatisfied_above" in f):
+            raise ValueError(where + " says exactly one of below and dissatisfied_above")
+        percent_bp(f.get("below", f.get("dissatisfied_above")))
+        if "dissatisfied_above" in f and not any(o.get("dissatisfied") for o in opts):
+            raise ValueError(where + ": dissatisfied_above needs an option marked dissatisfied")
+    if len({f["flag"] for f in r.get("flags", [])}) != len(r.get("flags", [])):
+        raise ValueError("rules.flags: duplicate flag ids")
+    for kind in ("member_stars", "organization_stars") + (("cadre_stars",) if "cadre_stars" in r else ()):
         if not isinstance(r[kind], list):
             raise ValueError("rules.%s must be a list" % kind)
         for i, st in enumerate(r[kind]):
@@ -786,7 +829,16 @@ def check_definition(defn):
         check_text(m["name"], "members[%d].name" % i)
         if "organization" in m and m["organization"] not in org_ids:
             raise ValueError("members[%d].organization %r is not a listed organization" % (i, m["organization"]))
-    ids = [m["id"] for m in members] + [o["id"] for o in orgs]
+    cadres = defn.get("cadres", [])
+    if "cadres" in defn and (not isinstance(cadres, list) or not cadres):
+        raise ValueError("cadres is written only as a non-empty list")
+    for i, c in enumerate(cadres):
+        check_fields(c, "cadres[%d]" % i, ("id", "name"), ("title", "renamed_from"))
+        check_text(c["id"], "cadres[%d].id" % i, SUBJECT_ID)
+        check_text(c["name"], "cadres[%d].name" % i)
+        if "title" in c:
+            check_text(c["title"], "cadres[%d].title" % i)
+    ids = [m["id"] for m in members] + [o["id"] for o in orgs] + [c["id"] for c in cadres]
     if not ids or len(set(ids)) != len(ids):
         raise ValueError("empty or duplicate subject ids")
 
@@ -1001,6 +1053,7 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
         republication_due = False
         subjects_by_id = {m["id"]: ("member", m) for m in defn["members"]}
         subjects_by_id.update({o["id"]: ("organization", o) for o in defn["organizations"]})
+        subjects_by_id.update({c["id"]: ("cadre", c) for c in defn.get("cadres", [])})
         organization_ids = {o["id"] for o in defn["organizations"]}
         nonces = set()
         appeals = {}
@@ -1204,7 +1257,7 @@ def verify(bdir, pinned, earlier_paths, witnesses=(), quorum=0):
                     if why:
                         raise fail("remedy", why)
                     kind = subjects_by_id[s][0]
-                    if star not in [x["star"] for x in defn["rules"]["member_stars" if kind == "member" else "organization_stars"]]:
+                    if star not in [x["star"] for x in defn["rules"].get(kind + "_stars", [])]:
                         raise fail("remedy", "%r is not a star a %s can earn" % (star, kind))
                     if any(w["star"] == star for w in amendments["withheld"].get(s, [])):
                         raise fail("remedy", "the star %r of %r is already withheld" % (star, s))

@@ -16,6 +16,18 @@ public enum CountingRule {
         }
     }
 
+    /// Whether a flag is raised (SPEC §2 `rules.flags`): `below P` iff denominator > 0 and
+    /// `satisfied * 10000 < p_bp * denominator`; `dissatisfied_above P` iff denominator > 0
+    /// and `dissatisfied * 10000 > p_bp * denominator`. A rate of exactly 50.0 % is not
+    /// "below 50".
+    public static func raisesFlag(_ condition: FlagRule.Condition, satisfied: Int, dissatisfied: Int, denominator: Int) -> Bool {
+        guard denominator > 0 else { return false }
+        switch condition {
+        case let .below(percent): return satisfied * 10_000 < percent.basisPoints * denominator
+        case let .dissatisfiedAbove(percent): return dissatisfied * 10_000 > percent.basisPoints * denominator
+        }
+    }
+
     /// Quorum holds unless `quorum_percent` is set and `ballots * 100 <= q * electorate`.
     public static func quorumMet(ballots: Int, electorate: Int, quorum: Percent?) -> Bool {
         guard let quorum else { return true }

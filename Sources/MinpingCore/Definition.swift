@@ -14,6 +14,8 @@ public struct EvaluationDefinition: Sendable, Equatable {
     public var rules: CountingRules
     public var organizations: [Organization]
     public var members: [Member]
+    /// Cadres rated by a level-2 evaluation (两级测评: members rate the community's cadres).
+    public var cadres: [Cadre]
     /// The same community's previous round (动态增星减星): checked to exist on the same street
     /// when this one is created; read but never checked by `tally` and the verifiers.
     public var previous: String?
@@ -27,8 +29,10 @@ public struct EvaluationDefinition: Sendable, Equatable {
         id: String, title: String, street: String, community: String? = nil,
         electorate: Int, publicityDays: Int = EvaluationDefinition.defaultPublicityDays,
         options: [RatingOption] = RatingOption.defaults, rules: CountingRules = .rushan,
-        organizations: [Organization], members: [Member], previous: String? = nil, notice: Notice? = nil, round: String? = nil
+        organizations: [Organization], members: [Member], cadres: [Cadre] = [], previous: String? = nil, notice: Notice? = nil,
+        round: String? = nil
     ) {
+        self.cadres = cadres
         self.round = round
         self.notice = notice
         self.id = id
@@ -46,11 +50,13 @@ public struct EvaluationDefinition: Sendable, Equatable {
 
     public static let defaultPublicityDays = 5
 
-    /// Every rated subject in result order: members in definition order, then organizations.
-    /// - Seealso: SPEC §3 ("organizations after members")
+    /// Every rated subject in result order: members in definition order, then organizations,
+    /// then cadres.
+    /// - Seealso: SPEC §3 ("organizations after members, cadres last")
     public var subjects: [Subject] {
         members.map { Subject(id: $0.id, kind: .member, name: $0.name, organization: $0.organization) }
             + organizations.map { Subject(id: $0.id, kind: .organization, name: $0.name, organization: nil) }
+            + cadres.map { Subject(id: $0.id, kind: .cadre, name: $0.name, organization: nil, title: $0.title) }
     }
 
     public func organization(id: String) -> Organization? {
@@ -66,19 +72,22 @@ public struct RatingOption: Sendable, Equatable {
     public var satisfied: Bool
     /// "I don't know this person": excluded from the `answers` denominator.
     public var abstain: Bool
+    /// Counts towards a `dissatisfied_above` flag (SPEC §2); the default 不满意 does.
+    public var dissatisfied: Bool
 
-    public init(id: String, label: String, satisfied: Bool = false, abstain: Bool = false) {
+    public init(id: String, label: String, satisfied: Bool = false, abstain: Bool = false, dissatisfied: Bool = false) {
         self.id = id
         self.label = label
         self.satisfied = satisfied
         self.abstain = abstain
+        self.dissatisfied = dissatisfied
     }
 
     /// The default list of SPEC §2, used when a definition gives no `options`.
     public static let defaults: [RatingOption] = [
         RatingOption(id: "satisfied", label: "满意", satisfied: true),
         RatingOption(id: "basically_satisfied", label: "基本满意", satisfied: true),
-        RatingOption(id: "dissatisfied", label: "不满意"),
+        RatingOption(id: "dissatisfied", label: "不满意", dissatisfied: true),
         RatingOption(id: "unknown", label: "不了解", abstain: true),
     ]
 }
@@ -112,17 +121,37 @@ public struct Member: Sendable, Equatable, Codable {
     }
 }
 
-public enum SubjectKind: String, Sendable, Equatable, Codable {
-    case member
-    case organization
+/// A cadre (干部) rated in a level-2 evaluation: 社区党委书记, 网格员 (SPEC §2 `cadres`).
+public struct Cadre: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    /// 职务, shown beside the name.
+    public var title: String?
+    /// The name this id had in the previous round, for a real change of name (SPEC §2).
+    public var renamedFrom: String?
+
+    public init(id: String, name: String, title: String? = nil, renamedFrom: String? = nil) {
+        self.id = id
+        self.name = name
+        self.title = title
+        self.renamedFrom = renamedFrom
+    }
 }
 
-/// A member or an organization being rated.
+public enum SubjectKind: String, Sendable, Equatable, Codable, CaseIterable {
+    case member
+    case organization
+    case cadre
+}
+
+/// A member, an organization or a cadre being rated.
 public struct Subject: Sendable, Equatable {
     public var id: String
     public var kind: SubjectKind
     public var name: String
     public var organization: String?
+    /// A cadre's 职务.
+    public var title: String? = nil
 }
 
 /// How ratings become stars.
@@ -150,18 +179,25 @@ public struct CountingRules: Sendable, Equatable {
     public var quorumPercent: Percent?
     public var memberStars: [StarRule]
     public var organizationStars: [StarRule]
+    /// Stars a cadre can earn: none by default.
+    public var cadreStars: [StarRule]
+    /// Low-result flags (黑旗, 需整改): none by default.
+    public var flags: [FlagRule]
 
     public init(
         denominator: Denominator = .ballots, comparison: Comparison = .above,
         quorumPercent: Percent? = nil,
         memberStars: [StarRule] = CountingRules.rushanMemberStars,
-        organizationStars: [StarRule] = CountingRules.rushanOrganizationStars
+        organizationStars: [StarRule] = CountingRules.rushanOrganizationStars,
+        cadreStars: [StarRule] = [], flags: [FlagRule] = []
     ) {
         self.denominator = denominator
         self.comparison = comparison
         self.quorumPercent = quorumPercent
         self.memberStars = memberStars
         self.organizationStars = organizationStars
+        self.cadreStars = cadreStars
+        self.flags = flags
     }
 
     /// 乳山 rule: members above 60 % earn 群众认可星, above 80 % 群众满意星.
@@ -179,7 +215,39 @@ public struct CountingRules: Sendable, Equatable {
     public static let rushan = CountingRules()
 
     public func stars(for kind: SubjectKind) -> [StarRule] {
-        kind == .member ? memberStars : organizationStars
+        switch kind {
+        case .member: memberStars
+        case .organization: organizationStars
+        case .cadre: cadreStars
+        }
+    }
+
+    /// The flag rules that apply to subjects of `kind`, in the order the rules list them.
+    public func flags(for kind: SubjectKind) -> [FlagRule] {
+        flags.filter { $0.kinds.contains(kind) }
+    }
+}
+
+/// A low-result flag (SPEC §2 `rules.flags`): 黑旗 when the satisfaction rate is below a
+/// percent, 需整改 when the dissatisfied share is above one. Decided in integers, as stars are.
+public struct FlagRule: Sendable, Equatable {
+    public enum Condition: Sendable, Equatable {
+        /// `satisfied * 10000 < p_bp * denominator`.
+        case below(Percent)
+        /// `dissatisfied * 10000 > p_bp * denominator`.
+        case dissatisfiedAbove(Percent)
+    }
+
+    public var flag: String
+    public var label: String
+    public var kinds: [SubjectKind]
+    public var condition: Condition
+
+    public init(flag: String, label: String, kinds: [SubjectKind], condition: Condition) {
+        self.flag = flag
+        self.label = label
+        self.kinds = kinds
+        self.condition = condition
     }
 }
 

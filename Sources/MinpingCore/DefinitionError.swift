@@ -18,6 +18,7 @@ public struct DefinitionError: Error, Sendable, Equatable, CustomStringConvertib
         case noOptions = "no_options"
         case noSatisfiedOption = "no_satisfied_option"
         case conflictingOption = "conflicting_option"
+        case noDissatisfiedOption = "no_dissatisfied_option"
         case badPercent = "bad_percent"
         case badElectorate = "bad_electorate"
         case badPublicityDays = "bad_publicity_days"

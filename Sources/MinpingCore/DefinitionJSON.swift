@@ -15,7 +15,7 @@ extension EvaluationDefinition {
                 .object([
                     ("id", .string(option.id)), ("label", .string(option.label)),
                     ("satisfied", .bool(option.satisfied)), ("abstain", .bool(option.abstain)),
-                ])
+                ] + (option.dissatisfied ? [("dissatisfied", .bool(true))] : []))
             })),
             ("rules", rules.jsonValue),
             ("organizations", .array(organizations.map { organization in
@@ -30,7 +30,15 @@ extension EvaluationDefinition {
                 return .object(fields)
             })),
         ]
-        // Only when set, so that definitions without it keep their canonical bytes.
+        // Only when set, so that definitions without them keep their canonical bytes.
+        if !cadres.isEmpty {
+            fields.append(("cadres", .array(cadres.map { cadre in
+                var fields: [(String, JSONValue)] = [("id", .string(cadre.id)), ("name", .string(cadre.name))]
+                if let title = cadre.title { fields.append(("title", .string(title))) }
+                if let renamedFrom = cadre.renamedFrom { fields.append(("renamed_from", .string(renamedFrom))) }
+                return .object(fields)
+            })))
+        }
         if let previous { fields.append(("previous", .string(previous))) }
         if let notice { fields.append(("notice", .object(notice.fields.map { ($0.0, .string($0.1)) }))) }
         if let round { fields.append(("round", .string(round))) }
@@ -49,6 +57,19 @@ extension CountingRules {
         ]
         if let quorumPercent { fields.append(("quorum_percent", .string(quorumPercent.description))) }
         fields += [("member_stars", stars(memberStars)), ("organization_stars", stars(organizationStars))]
+        // Only when set, so that rules without them keep their canonical bytes.
+        if !cadreStars.isEmpty { fields.append(("cadre_stars", stars(cadreStars))) }
+        if !flags.isEmpty {
+            fields.append(("flags", .array(flags.map { rule in
+                var fields: [(String, JSONValue)] = [("flag", .string(rule.flag)), ("label", .string(rule.label)),
+                                                     ("kinds", .array(rule.kinds.map { .string($0.rawValue) }))]
+                switch rule.condition {
+                case let .below(percent): fields.append(("below", .string(percent.description)))
+                case let .dissatisfiedAbove(percent): fields.append(("dissatisfied_above", .string(percent.description)))
+                }
+                return .object(fields)
+            })))
+        }
         return .object(fields)
     }
 }

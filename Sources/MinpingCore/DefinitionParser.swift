@@ -180,7 +180,7 @@ private struct DefinitionBuilder {
 
     static let topLevelKeys = [
         "id", "title", "street", "community", "electorate", "publicity_days",
-        "options", "rules", "organizations", "members", "previous", "notice", "round",
+        "options", "rules", "organizations", "members", "cadres", "previous", "notice", "round",
     ]
 
     /// A round's name: `2026`, `2026年第三季度`.
@@ -220,18 +220,26 @@ private struct DefinitionBuilder {
         let rules = try fields.optional("rules").map { try self.rules($0) } ?? .rushan
         let organizations = try fields.optional("organizations").map { try self.organizations($0) } ?? []
         let members = try fields.optional("members").map { try self.members($0, organizations: organizations) } ?? []
-        guard !organizations.isEmpty || !members.isEmpty else {
+        let cadres = try fields.optional("cadres").map { try self.cadres($0, taken: organizations.map(\.id) + members.map(\.id)) } ?? []
+        guard !organizations.isEmpty || !members.isEmpty || !cadres.isEmpty else {
             throw reader.fail(.noSubjects, "members", root,
-                              "nobody to rate: list at least one member or organization")
+                              "nobody to rate: list at least one member, organization or cadre")
         }
-        guard !reader.atTheDoor || organizations.count + members.count <= DefinitionParser.maximumSubjects else {
+        let count = organizations.count + members.count + cadres.count
+        guard !reader.atTheDoor || count <= DefinitionParser.maximumSubjects else {
             throw reader.fail(.tooManySubjects, "members", root,
-                              "at most \(DefinitionParser.maximumSubjects) members and organizations together, got \(organizations.count + members.count)")
+                              "at most \(DefinitionParser.maximumSubjects) members, organizations and cadres together, got \(count)")
+        }
+        if let node = fields.optional("rules"),
+           rules.flags.contains(where: { if case .dissatisfiedAbove = $0.condition { true } else { false } }),
+           !options.contains(where: \.dissatisfied) {
+            throw reader.fail(.noDissatisfiedOption, "rules.flags", node,
+                              "a dissatisfied_above flag counts the options marked 'dissatisfied: true', and no option is")
         }
         return EvaluationDefinition(
             id: id, title: title, street: street, community: community, electorate: electorate,
             publicityDays: publicityDays, options: options, rules: rules,
-            organizations: organizations, members: members, previous: previous, notice: notice, round: round)
+            organizations: organizations, members: members, cadres: cadres, previous: previous, notice: notice, round: round)
     }
 
     /// SPEC §2 `notice`: each field a name of at most 200 characters, `text` free text of at
@@ -284,17 +292,22 @@ private struct DefinitionBuilder {
         var seen: [String: String] = [:]
         let options = try items.enumerated().map { index, item in
             let path = "options[\(index)]"
-            let fields = try reader.mapping(item, at: path, allowed: ["id", "label", "satisfied", "abstain"])
+            let fields = try reader.mapping(item, at: path, allowed: ["id", "label", "satisfied", "abstain", "dissatisfied"])
             let id = try identifier(fields)
             try claim(id, at: fields.path("id"), node: item, in: &seen)
             let label = try reader.name(try fields.required("label"), at: fields.path("label"))
             let satisfied = try fields.optional("satisfied").map { try reader.bool($0, at: fields.path("satisfied")) } ?? false
             let abstain = try fields.optional("abstain").map { try reader.bool($0, at: fields.path("abstain")) } ?? false
+            let dissatisfied = try fields.optional("dissatisfied").map { try reader.bool($0, at: fields.path("dissatisfied")) } ?? false
             if satisfied && abstain {
                 throw reader.fail(.conflictingOption, path, item,
                                   "an option cannot be both satisfied and abstain")
             }
-            return RatingOption(id: id, label: label, satisfied: satisfied, abstain: abstain)
+            if dissatisfied && (satisfied || abstain) {
+                throw reader.fail(.conflictingOption, path, item,
+                                  "a dissatisfied option cannot also be satisfied or abstain")
+            }
+            return RatingOption(id: id, label: label, satisfied: satisfied, abstain: abstain, dissatisfied: dissatisfied)
         }
         guard options.contains(where: \.satisfied) else {
             throw reader.fail(.noSatisfiedOption, "options", node,
@@ -305,7 +318,7 @@ private struct DefinitionBuilder {
 
     private func rules(_ node: Node) throws -> CountingRules {
         let fields = try reader.mapping(node, at: "rules", allowed: [
-            "denominator", "comparison", "quorum_percent", "member_stars", "organization_stars",
+            "denominator", "comparison", "quorum_percent", "member_stars", "organization_stars", "cadre_stars", "flags",
         ])
         var rules = CountingRules.rushan
         if let value = fields.optional("denominator") {
@@ -323,7 +336,41 @@ private struct DefinitionBuilder {
         if let value = fields.optional("organization_stars") {
             rules.organizationStars = try stars(value, at: "rules.organization_stars")
         }
+        if let value = fields.optional("cadre_stars") {
+            rules.cadreStars = try stars(value, at: "rules.cadre_stars")
+        }
+        if let value = fields.optional("flags") {
+            rules.flags = try flags(value)
+        }
         return rules
+    }
+
+    /// SPEC §2 `rules.flags`: `{flag, label, kinds, below: P}` or `{…, dissatisfied_above: P}`.
+    private func flags(_ node: Node) throws -> [FlagRule] {
+        var seen: [String: String] = [:]
+        return try reader.sequence(node, at: "rules.flags").enumerated().map { index, item in
+            let path = "rules.flags[\(index)]"
+            let fields = try reader.mapping(item, at: path, allowed: ["flag", "label", "kinds", "below", "dissatisfied_above"])
+            let flag = try identifier(fields, "flag")
+            try claim(flag, at: fields.path("flag"), node: item, in: &seen)
+            let label = try reader.name(try fields.required("label"), at: fields.path("label"))
+            let kindsNode = try fields.required("kinds")
+            let kinds = try reader.sequence(kindsNode, at: fields.path("kinds")).enumerated().map { index, kind in
+                try reader.choice(kind, at: fields.path("kinds") + "[\(index)]", as: SubjectKind.self)
+            }
+            guard !kinds.isEmpty, Set(kinds).count == kinds.count else {
+                throw reader.fail(.badEnum, fields.path("kinds"), kindsNode,
+                                  "list each kind a flag applies to once (member, organization, cadre)")
+            }
+            let condition: FlagRule.Condition
+            switch (fields.optional("below"), fields.optional("dissatisfied_above")) {
+            case let (below?, nil): condition = .below(try reader.percent(below, at: fields.path("below")))
+            case let (nil, above?): condition = .dissatisfiedAbove(try reader.percent(above, at: fields.path("dissatisfied_above")))
+            default:
+                throw reader.fail(.missingField, path, item, "a flag says exactly one of 'below' and 'dissatisfied_above'")
+            }
+            return FlagRule(flag: flag, label: label, kinds: kinds, condition: condition)
+        }
     }
 
     private func stars(_ node: Node, at path: String) throws -> [StarRule] {
@@ -347,6 +394,20 @@ private struct DefinitionBuilder {
             let name = try reader.name(try fields.required("name"), at: fields.path("name"))
             let renamedFrom = try fields.optional("renamed_from").map { try reader.name($0, at: fields.path("renamed_from")) }
             return Organization(id: id, name: name, renamedFrom: renamedFrom)
+        }
+    }
+
+    /// SPEC §2 `cadres`: `{id, name, title?, renamed_from?}`; ids unique across every subject.
+    private func cadres(_ node: Node, taken: [String]) throws -> [Cadre] {
+        var seen = Dictionary(taken.map { ($0, "members or organizations") }, uniquingKeysWith: { first, _ in first })
+        return try reader.sequence(node, at: "cadres").enumerated().map { index, item in
+            let fields = try reader.mapping(item, at: "cadres[\(index)]", allowed: ["id", "name", "title", "renamed_from"])
+            let id = try identifier(fields)
+            try claim(id, at: fields.path("id"), node: item, in: &seen)
+            let name = try reader.name(try fields.required("name"), at: fields.path("name"))
+            let title = try fields.optional("title").map { try reader.name($0, at: fields.path("title")) }
+            let renamedFrom = try fields.optional("renamed_from").map { try reader.name($0, at: fields.path("renamed_from")) }
+            return Cadre(id: id, name: name, title: title, renamedFrom: renamedFrom)
         }
     }
 

@@ -242,6 +242,7 @@ public struct Amendments: Sendable, Equatable {
                 subject.denominator = from.denominator
                 subject.rate = from.rate
                 subject.stars = from.stars
+                subject.flags = from.flags
                 subject.round = round
             }
             if let withheld = withheld[subject.id] {

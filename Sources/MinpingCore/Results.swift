@@ -53,6 +53,9 @@ public struct SubjectResult: Sendable, Equatable {
     public var rate: String?
     /// Star ids in the order the rules list them (withheld ones left out).
     public var stars: [String]
+    /// Flag ids raised, in the order the rules list them; nil when no flag rule applies to
+    /// the subject's kind (the JSON leaves `flags` out then).
+    public var flags: [String]?
     /// Stars the count awarded and a remedy or the street withheld (SPEC §3).
     public var withheld: [WithheldStar] = []
     /// The supplementary round the counts come from; nil for round 1.
@@ -72,6 +75,7 @@ public struct SubjectResult: Sendable, Equatable {
             ("rate", rate.map(JSONValue.string) ?? .null),
             ("stars", .array(stars.map(JSONValue.string))),
         ]
+        if let flags { members.append(("flags", .array(flags.map(JSONValue.string)))) }
         if !withheld.isEmpty {
             members.append(("withheld", .array(withheld.map { star in
                 .object([("star", .string(star.star)), ("reason", .string(star.reason))]
@@ -135,6 +139,10 @@ extension EvaluationResults {
                                         reason: try Self.string(star["reason"], "withheld[].reason"),
                                         appeal: try Self.optionalString(star["appeal"], "withheld[].appeal"))
                 }
+            }
+            if let flags = subject["flags"] {
+                guard case let .array(flagItems) = flags else { throw ResultsReadError("flags") }
+                result.flags = try flagItems.map { flag throws(ResultsReadError) in try Self.string(flag, "flags[]") }
             }
             if let round = subject["round"] { result.round = try Self.int(round, "round") }
             if let corrected = subject["corrected"] {

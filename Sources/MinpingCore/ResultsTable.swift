@@ -13,27 +13,33 @@ public enum ResultsTable {
         lines.append(summary)
 
         let optionHeadings = definition.options.map(\.label)
-        let starLabels = Dictionary(
-            (definition.rules.memberStars.map { ("member/\($0.star)", $0.label) }
-                + definition.rules.organizationStars.map { ("organization/\($0.star)", $0.label) }),
-            uniquingKeysWith: { first, _ in first })
+        let starLabels = starLabels(definition.rules)
+        let flagLabels = Dictionary(definition.rules.flags.map { ($0.flag, $0.label) }, uniquingKeysWith: { first, _ in first })
+        let flagged = !definition.rules.flags.isEmpty
+        let titles = Dictionary(definition.cadres.map { ($0.id, $0.title ?? "-") }, uniquingKeysWith: { first, _ in first })
         func row(_ subject: SubjectResult, organizationColumn: Bool) -> [String] {
             var cells = [subject.name]
             if organizationColumn {
-                cells.append(subject.organization.flatMap { definition.organization(id: $0)?.name } ?? "-")
+                cells.append(subject.kind == .cadre ? titles[subject.id] ?? "-"
+                             : subject.organization.flatMap { definition.organization(id: $0)?.name } ?? "-")
             }
             cells += subject.counts.map { String($0.count) }
             cells.append(subject.rate.map { "\($0)%" } ?? "-")
             let stars = subject.stars.compactMap { starLabels["\(subject.kind.rawValue)/\($0)"] }
             cells.append(stars.isEmpty ? "-" : stars.joined(separator: "、"))
+            if flagged {
+                let flags = (subject.flags ?? []).map { flagLabels[$0] ?? $0 }
+                cells.append(flags.isEmpty ? "-" : flags.joined(separator: "、"))
+            }
             return cells
         }
+        let tail = ["满意率", "获星"] + (flagged ? ["标记"] : [])
 
         let members = results.subjects.filter { $0.kind == .member }
         if !members.isEmpty {
             lines += ["", "党员（\(members.count) 名）"]
             lines += table(
-                header: ["姓名", "所在党组织"] + optionHeadings + ["满意率", "获星"],
+                header: ["姓名", "所在党组织"] + optionHeadings + tail,
                 rows: members.map { row($0, organizationColumn: true) },
                 rightAligned: Set(2..<(2 + optionHeadings.count + 1)))
         }
@@ -41,11 +47,43 @@ public enum ResultsTable {
         if !organizations.isEmpty {
             lines += ["", "党组织（\(organizations.count) 个）"]
             lines += table(
-                header: ["党组织名称"] + optionHeadings + ["满意率", "获星"],
+                header: ["党组织名称"] + optionHeadings + tail,
                 rows: organizations.map { row($0, organizationColumn: false) },
                 rightAligned: Set(1..<(1 + optionHeadings.count + 1)))
         }
+        let cadres = results.subjects.filter { $0.kind == .cadre }
+        if !cadres.isEmpty {
+            lines += ["", "干部（\(cadres.count) 名）"]
+            lines += table(
+                header: ["姓名", "职务"] + optionHeadings + tail,
+                rows: cadres.map { row($0, organizationColumn: true) },
+                rightAligned: Set(2..<(2 + optionHeadings.count + 1)))
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// 党员, 党组织, 干部: the 类型 column of the result tables (SPEC §7).
+    public static func kindLabel(_ kind: SubjectKind) -> String {
+        switch kind {
+        case .member: "党员"
+        case .organization: "党组织"
+        case .cadre: "干部"
+        }
+    }
+
+    /// Each star's label by "kind/star" (a star id may mean another star for another kind).
+    public static func starLabels(_ rules: CountingRules) -> [String: String] {
+        Dictionary(SubjectKind.allCases.flatMap { kind in rules.stars(for: kind).map { ("\(kind.rawValue)/\($0.star)", $0.label) } },
+                   uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A flag rule in words: "党员满意率低于 50% 的，标记黑旗".
+    public static func flagRuleText(_ rule: FlagRule) -> String {
+        let who = rule.kinds.map(kindLabel).joined(separator: "、")
+        switch rule.condition {
+        case let .below(percent): return "\(who)满意率低于 \(percent)% 的，标记\(rule.label)"
+        case let .dissatisfiedAbove(percent): return "\(who)不满意票超过 \(percent)% 的，标记\(rule.label)"
+        }
     }
 
     public static func denominatorLabel(_ denominator: CountingRules.Denominator) -> String {

@@ -117,9 +117,11 @@ public struct Tally: Sendable {
             let perOption = definition.options.indices.map { count(subject: index, option: $0) }
             var satisfied = 0
             var answers = 0
+            var dissatisfied = 0
             for (option, count) in zip(definition.options, perOption) {
                 if option.satisfied { satisfied += count }
                 if !option.abstain { answers += count }
+                if option.dissatisfied { dissatisfied += count }
             }
             let denominator: Int
             switch rules.denominator {
@@ -133,12 +135,21 @@ public struct Tally: Sendable {
                                            percent: $0.percent, comparison: rules.comparison)
                 }.map(\.star)
                 : []
-            return SubjectResult(
+            // Flags where a rule applies to the kind (else absent); like stars, none without quorum.
+            let flagRules = rules.flags(for: subject.kind)
+            let flags = flagRules.isEmpty ? nil : quorumMet
+                ? flagRules.filter {
+                    CountingRule.raisesFlag($0.condition, satisfied: satisfied, dissatisfied: dissatisfied, denominator: denominator)
+                }.map(\.flag)
+                : []
+            var result = SubjectResult(
                 id: subject.id, kind: subject.kind, name: subject.name, organization: subject.organization,
                 counts: zip(definition.options, perOption).map { OptionCount(option: $0.id, count: $1) },
                 satisfied: satisfied, denominator: denominator,
                 rate: CountingRule.displayRate(satisfied: satisfied, denominator: denominator),
                 stars: stars)
+            result.flags = flags
+            return result
         }
         return EvaluationResults(
             evaluation: definition.id, stage: stage, electorate: definition.electorate,

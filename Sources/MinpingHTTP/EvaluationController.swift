@@ -72,6 +72,8 @@ struct EvaluationController {
             let id: String, name: String, kind: SubjectKind
             @OmittedIfNil var organization: String?
             @OmittedIfNil var organizationName: String?
+            /// A cadre's 职务.
+            @OmittedIfNil var title: String?
         }
 
         struct Option: Encodable { let id: String, label: String }
@@ -126,6 +128,7 @@ struct EvaluationController {
                 Subject(id: $0.id, name: $0.name, kind: .member, organization: $0.organization,
                         organizationName: $0.organization.map { branches[$0] ?? "" })
             } + definition.organizations.map { Subject(id: $0.id, name: $0.name, kind: .organization) }
+                + definition.cadres.map { Subject(id: $0.id, name: $0.name, kind: .cadre, title: $0.title) }
             options = definition.options.map { Option(id: $0.id, label: $0.label) }
         }
     }

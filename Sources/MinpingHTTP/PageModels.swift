@@ -87,13 +87,19 @@ enum PageModel {
     /// The published results as the board's tables and charts.
     struct Results: Encodable {
         struct Row: Encodable {
+            /// `organization`: a member's branch, a cadre's 职务.
             let name: String, organization: String, counts: [Int], rate: String, stars: [String], notes: [String]
+            /// The labels of the flags raised (黑旗 …).
+            let flags: [String]
             let change: Change?
         }
 
-        let members: [Row], organizations: [Row], options: [String]
+        let members: [Row], organizations: [Row], cadres: [Row], options: [String]
+        let hasMembers: Bool, hasOrganizations: Bool, hasCadres: Bool
+        /// Whether the rules have flags: the tables get a 标记 column.
+        let flagged: Bool
         let quorumMet: Bool, compared: Bool, hasHistory: Bool
-        let memberChart: String?, organizationChart: String?
+        let memberChart: String?, organizationChart: String?, cadreChart: String?
     }
 
     /// Appeals, remedies and a supplementary round (SPEC §6) in words.
@@ -119,6 +125,8 @@ enum PageModel {
         var announcement: String?
         var rated: [Branch]?
         var ratedOrganizations: String?
+        /// Cadres with their 职务: 李某（社区党委书记）.
+        var ratedCadres: String?
         var rulesLine: String?
         var publicityLine: String?
         var noticeHeading: String?

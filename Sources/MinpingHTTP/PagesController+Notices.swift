@@ -46,6 +46,15 @@ extension PagesController {
         return model
     }
 
+    /// Who is rated, in words: "5 名党员、2 个党组织和 3 名干部" (the kinds the definition has).
+    static func whom(_ definition: EvaluationDefinition, _ t: [String: String]) -> String {
+        let parts = [(definition.members.count, "notice_whom_members"), (definition.organizations.count, "notice_whom_organizations"),
+                     (definition.cadres.count, "notice_whom_cadres")]
+            .filter { $0.0 > 0 }.map { (t[$0.1] ?? "").replacingOccurrences(of: "{n}", with: "\($0.0)") }
+        guard parts.count > 1 else { return parts.first ?? "" }
+        return parts.dropLast().joined(separator: t["notice_whom_comma"] ?? "、") + (t["notice_whom_and"] ?? "和") + parts[parts.count - 1]
+    }
+
     /// The printed notice around the board (SPEC §2 `notice`): before results the
     /// 测评公告 (who votes, when and where, everyone rated by branch, the rules in words, the
     /// 公示 and how to appeal); with results the 公示 (its dates, how to appeal); under both
@@ -69,8 +78,7 @@ extension PagesController {
                 "community": definition.community ?? "",
                 "when": notice?.date.map { fill("notice_when", ["date": $0]) } ?? "",
                 "where": notice?.place.map { fill("notice_where", ["place": $0]) } ?? "",
-                "members": "\(definition.members.count)",
-                "organizations": "\(definition.organizations.count)", "electorate": "\(definition.electorate)",
+                "whom": Self.whom(definition, t), "electorate": "\(definition.electorate)",
             ])
             let byBranch = Dictionary(grouping: definition.members, by: { $0.organization ?? "" })
             var groups: [PageModel.Notice.Branch] = definition.organizations.compactMap { organization in
@@ -83,6 +91,11 @@ extension PagesController {
             data.rated = groups
             if !definition.organizations.isEmpty {
                 data.ratedOrganizations = definition.organizations.map(\.name).joined(separator: zh ? "、" : ", ")
+            }
+            if !definition.cadres.isEmpty {
+                data.ratedCadres = definition.cadres.map { cadre in
+                    cadre.title.map { "\(cadre.name)\(t["title_open"] ?? "（")\($0)\(t["title_close"] ?? "）")" } ?? cadre.name
+                }.joined(separator: zh ? "、" : ", ")
             }
             data.rulesLine = ResultsFile.rulesLine(definition)
             data.publicityLine = fill(notice?.contact == nil ? "notice_publicity" : "notice_publicity_contact",

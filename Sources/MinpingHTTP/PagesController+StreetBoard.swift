@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MinpingCore
 import MinpingService
 
 /// The street's star board (SPEC §7): the page over ``StreetRoundController``'s numbers.
@@ -18,13 +19,23 @@ extension PagesController {
                 message: language == .zh ? "请检查网址中的街道和轮次。" : "Check the street and the round in the address.")))
         }
         let board = StreetRoundController.board(round)
-        // The columns: every member star, then every organization star, of the published rules.
-        let heads = board.totals.memberStars.map(\.label) + board.totals.organizationStars.map { "\(t["organizations"] ?? "")\($0.label)" }
+        // The columns: every member star, organization star and cadre star of the published
+        // rules, then every flag: "count（share%）" per community, — before its results.
+        typealias Counts = (stars: (StreetRoundController.Board.Community) -> [StreetRoundController.StarCount], all: [StreetRoundController.StarCount])
+        let starGroups: [(prefix: String, counts: Counts)] = [
+            ("", ({ $0.memberStars }, board.totals.memberStars)),
+            (t["organizations"] ?? "", ({ $0.organizationStars }, board.totals.organizationStars)),
+            (t["cadres"] ?? "", ({ $0.cadreStars }, board.totals.cadreStars)),
+        ]
+        let heads = starGroups.flatMap { group in group.counts.all.map { group.prefix + $0.label } } + board.totals.flags.map { "⚑" + $0.label }
         func cells(_ counts: [StreetRoundController.StarCount], _ all: [StreetRoundController.StarCount]) -> [String] {
             all.map { column in
                 guard let count = counts.first(where: { $0.star == column.star }) else { return "—" }
                 return "\(count.count)" + (count.share.map { "（\($0)%）" } ?? "")
             }
+        }
+        func flagCells(_ counts: [StreetRoundController.FlagCount]) -> [String] {
+            board.totals.flags.map { column in counts.first { $0.flag == column.flag }.map { "\($0.count)" } ?? "—" }
         }
         let rows = board.communities.map { community in
             let stage = community.stage.map { t["stage_\($0.rawValue)"] ?? $0.rawValue } ?? (t["state_\(community.state.rawValue)"] ?? community.state.rawValue)
@@ -37,21 +48,35 @@ extension PagesController {
                 stageClass: community.stage?.rawValue ?? community.state.rawValue, ballots: community.ballots,
                 electorate: community.electorate, turnout: community.turnout, members: community.members,
                 cells: community.stage == nil ? heads.map { _ in "—" }
-                    : cells(community.memberStars, board.totals.memberStars) + cells(community.organizationStars, board.totals.organizationStars),
+                    : starGroups.flatMap { cells($0.counts.stars(community), $0.counts.all) } + flagCells(community.flags),
                 change: change)
         }
         let communities = round.communities.map { community in
-            let labels = community.definition.rules.memberStars + community.definition.rules.organizationStars
+            let rules = community.definition.rules
             let subjects = community.results?.subjects ?? []
+            let separator = language == .zh ? "、" : ", "
+            let stars = SubjectKind.allCases.flatMap { kind in
+                rules.stars(for: kind).map { rule in
+                    let holders = subjects.filter { $0.kind == kind && $0.stars.contains(rule.star) }.map(\.name)
+                    let label = (kind == .member ? "" : t[Self.kindLabel[kind] ?? ""] ?? "") + rule.label
+                    return PageModel.StreetBoard.Star(label: label, count: holders.count,
+                                                      names: holders.isEmpty ? "—" : holders.joined(separator: separator))
+                }
+            }
+            let flags = rules.flags.map { rule in
+                let holders = subjects.filter { $0.flags?.contains(rule.flag) == true }.map(\.name)
+                return PageModel.StreetBoard.Star(label: "⚑" + rule.label, count: holders.count,
+                                                  names: holders.isEmpty ? "—" : holders.joined(separator: separator))
+            }
+            // Who has fewer stars than in the previous published round (群众评星减少).
+            let lost = (community.history?.rounds.count ?? 0) > 1
+                ? (community.history?.subjects ?? []).filter { $0.change == .lost }.map(\.name) : []
             return PageModel.StreetBoard.Community(
                 evaluation: community.record.id, name: community.definition.community ?? community.definition.title,
                 published: community.results != nil,
                 stage: t["state_\(community.record.state.rawValue)"] ?? community.record.state.rawValue,
-                stars: labels.map { rule in
-                    let holders = subjects.filter { $0.stars.contains(rule.star) }.map(\.name)
-                    return PageModel.StreetBoard.Star(label: rule.label, count: holders.count,
-                                                      names: holders.isEmpty ? "—" : holders.joined(separator: language == .zh ? "、" : ", "))
-                })
+                stars: stars + flags + (lost.isEmpty ? [] : [PageModel.StreetBoard.Star(label: t["change_lost"] ?? "", count: lost.count,
+                                                                                            names: lost.joined(separator: separator))]))
         }
         let name = round.streetName ?? "\(t["street"] ?? "") \(round.street)"
         let page = PageModel.StreetBoard(
@@ -60,8 +85,7 @@ extension PagesController {
             langQuery: language == .en ? "?lang=en" : "", printedAt: localDate(Date(), language, withTime: true),
             evaluations: board.totals.evaluations, published: board.totals.published, ballots: board.totals.ballots,
             electorate: board.totals.electorate, turnout: board.totals.turnout, members: board.totals.members,
-            starHeads: heads, totalCells: cells(board.totals.memberStars, board.totals.memberStars)
-                + cells(board.totals.organizationStars, board.totals.organizationStars),
+            starHeads: heads, totalCells: starGroups.flatMap { cells($0.counts.all, $0.counts.all) } + flagCells(board.totals.flags),
             rows: rows, communities: communities)
         var response = try pages.page(.street, language: language, title: page.heading, bodyClass: "board street", page)
         response.headers[.cacheControl] = "no-cache"

@@ -129,7 +129,7 @@ struct PagesController {
             var labels: [String: String] = [:]
             for round in history.rounds {
                 let rules = try await service.definition(round.evaluation).rules
-                for rule in rules.memberStars + rules.organizationStars where labels[rule.star] == nil { labels[rule.star] = rule.label }
+                for (star, label) in ResultsTable.starLabels(rules) where labels[star] == nil { labels[star] = label }
             }
             page = PageModel.History(id: page.id, title: page.title, community: page.community, langQuery: page.langQuery, published: true)
             page.rounds = history.rounds.map {
@@ -137,10 +137,11 @@ struct PagesController {
             }
             page.subjects = history.subjects.map { subject in
                 PageModel.History.Subject(
-                    name: subject.name, kind: t[subject.kind == .member ? "members" : "organizations"] ?? "",
+                    name: subject.name, kind: t[Self.kindLabel[subject.kind] ?? ""] ?? "",
                     cells: subject.stars.map { stars in
                         guard let stars else { return PageModel.History.Cell(text: t["history_absent"] ?? "", absent: true) }
-                        return PageModel.History.Cell(text: t["history_no_star"] ?? "", stars: stars.map { labels[$0] ?? $0 }, none: stars.isEmpty)
+                        return PageModel.History.Cell(text: t["history_no_star"] ?? "", stars: stars.map { labels["\(subject.kind.rawValue)/\($0)"] ?? $0 },
+                                                      none: stars.isEmpty)
                     },
                     change: Self.change(subject.change, t))
             }
@@ -149,8 +150,12 @@ struct PagesController {
                                 bodyClass: "board history", [page])
     }
 
-    /// One of the board's charts alone, for the console: `turnout.svg` always, `members.svg`
-    /// and `organizations.svg` once results are published (404 before, or for another name).
+    /// The catalogue's plural heading of each kind of subject.
+    static let kindLabel: [SubjectKind: String] = [.member: "members", .organization: "organizations", .cadre: "cadres"]
+
+    /// One of the board's charts alone, for the console: `turnout.svg` always, `members.svg`,
+    /// `organizations.svg` and `cadres.svg` once results are published (404 before, or for
+    /// another name).
     @Sendable func chart(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, definition) = try await evaluation(request, context)
         let t = Labels.all(Language(query: request.uri.queryParameters.get("lang")))
@@ -159,10 +164,10 @@ struct PagesController {
         switch name {
         case "turnout.svg":
             svg = ResultsChart.turnout(ballots: record.ballots, electorate: record.electorate, labels: t, id: "chart-turnout")
-        case "members.svg", "organizations.svg":
+        case "members.svg", "organizations.svg", "cadres.svg":
+            let kind = Self.kindLabel.first { $0.value == name.dropLast(4) }?.key ?? .member
             svg = try await publishedResults(record.id).flatMap { results in
-                ResultsChart.satisfaction(results, definition: definition, kind: name == "members.svg" ? .member : .organization,
-                                          labels: t, id: "chart-\(name.dropLast(4))")
+                ResultsChart.satisfaction(results, definition: definition, kind: kind, labels: t, id: "chart-\(name.dropLast(4))")
             }
         default:
             svg = nil
@@ -273,24 +278,30 @@ struct PagesController {
         let compared = (history?.rounds.count ?? 0) > 1
         let changes = Dictionary((history?.subjects ?? []).map { ($0.id, $0.change) }, uniquingKeysWith: { first, _ in first })
         let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
-        let starLabels = Dictionary((definition.rules.memberStars + definition.rules.organizationStars).map { ($0.star, $0.label) },
-                                    uniquingKeysWith: { first, _ in first })
+        let starLabels = ResultsTable.starLabels(definition.rules)
+        let flagLabels = Dictionary(definition.rules.flags.map { ($0.flag, $0.label) }, uniquingKeysWith: { first, _ in first })
+        let titles = Dictionary(definition.cadres.map { ($0.id, $0.title ?? "") }, uniquingKeysWith: { first, _ in first })
         let words = RemedyText(definition: definition, language: language)
-        var members: [PageModel.Results.Row] = []
-        var orgs: [PageModel.Results.Row] = []
+        var rows: [SubjectKind: [PageModel.Results.Row]] = [:]
         for subject in results.subjects {
             let row = PageModel.Results.Row(
-                name: subject.name, organization: subject.organization.flatMap { organizations[$0] } ?? "",
+                name: subject.name,
+                organization: subject.kind == .cadre ? titles[subject.id] ?? "" : subject.organization.flatMap { organizations[$0] } ?? "",
                 counts: subject.counts.map(\.count), rate: subject.rate.map { "\($0)%" } ?? "—",
-                stars: subject.stars.map { starLabels[$0] ?? $0 }, notes: words.notes(for: subject),
+                stars: subject.stars.map { starLabels["\(subject.kind.rawValue)/\($0)"] ?? $0 }, notes: words.notes(for: subject),
+                flags: (subject.flags ?? []).map { flagLabels[$0] ?? $0 },
                 change: compared ? changes[subject.id].map { change(_: $0, t) } : nil)
-            if subject.kind == .organization { orgs.append(row) } else { members.append(row) }
+            rows[subject.kind, default: []].append(row)
         }
         return PageModel.Results(
-            members: members, organizations: orgs, options: definition.options.map(\.label),
+            members: rows[.member] ?? [], organizations: rows[.organization] ?? [], cadres: rows[.cadre] ?? [],
+            options: definition.options.map(\.label),
+            hasMembers: rows[.member] != nil, hasOrganizations: rows[.organization] != nil, hasCadres: rows[.cadre] != nil,
+            flagged: !definition.rules.flags.isEmpty,
             quorumMet: results.quorumMet, compared: compared, hasHistory: definition.previous != nil,
             memberChart: printableChart(results, definition, .member, t, id: "chart-members"),
-            organizationChart: printableChart(results, definition, .organization, t, id: "chart-organizations"))
+            organizationChart: printableChart(results, definition, .organization, t, id: "chart-organizations"),
+            cadreChart: printableChart(results, definition, .cadre, t, id: "chart-cadres"))
     }
 
     /// A results chart in parts that each fit on a printed page (36 rows are about 21 cm on A4),

@@ -15,11 +15,16 @@ struct RemedyText {
         self.language = language
         names = Dictionary(definition.subjects.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         organizations = Dictionary(definition.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        starLabels = Dictionary((definition.rules.memberStars + definition.rules.organizationStars).map { ($0.star, $0.label) },
-                                uniquingKeysWith: { first, _ in first })
+        starLabels = ResultsTable.starLabels(definition.rules)
     }
 
     private var zh: Bool { language == .zh }
+
+    /// A star's label as the subject's kind names it (a star id may differ by kind).
+    private func starLabel(_ star: String, of subject: String) -> String {
+        let kind = definition.subjects.first { $0.id == subject }?.kind ?? .member
+        return starLabels["\(kind.rawValue)/\(star)"] ?? star
+    }
 
     /// One remedy as a sentence: "经申诉复查，撤销 王某 的群众满意星：理由", "更正：姓名 王某某 → 王某",
     /// "补充测评（第 2 轮）：以下 2 名党员重新测评：王某、李某".
@@ -29,7 +34,7 @@ struct RemedyText {
     func sentence(_ remedy: Remedy, appeal: String?, round: Int? = nil, before: (name: String, organization: String?)? = nil) -> String {
         switch remedy {
         case let .withhold(subject, star, reason):
-            let who = names[subject] ?? subject, what = starLabels[star] ?? star
+            let who = names[subject] ?? subject, what = starLabel(star, of: subject)
             if zh { return "\(appeal == nil ? "一票否决" : "经申诉复查")，撤销 \(who) 的\(what)：\(reason)" }
             return "\(appeal == nil ? "Vetoed by the street" : "After review of an appeal"): \(who)'s \(what) withheld: \(reason)"
         case let .correct(subject, name, organization):
@@ -91,7 +96,7 @@ struct RemedyText {
             notes.append(zh ? "补充测评（第 \(round) 轮）结果" : "Result of the supplementary vote (round \(round))")
         }
         for withheld in subject.withheld {
-            let what = starLabels[withheld.star] ?? withheld.star
+            let what = starLabels["\(subject.kind.rawValue)/\(withheld.star)"] ?? withheld.star
             notes.append(zh ? "\(withheld.appeal == nil ? "一票否决" : "经申诉复查")，撤销\(what)：\(withheld.reason)"
                 : "\(what) withheld (\(withheld.appeal == nil ? "street veto" : "upheld appeal")): \(withheld.reason)")
         }

@@ -46,7 +46,8 @@ enum ResultsChart {
         } else {
             rows = subjects.map { .bar($0) }
         }
-        let title = t[kind == .member ? "chart_members" : "chart_organizations"] ?? ""
+        let title = t["chart_\(kind == .member ? "members" : kind == .organization ? "organizations" : "cadres")"] ?? ""
+        let flagLabels = Dictionary(definition.rules.flags.map { ($0.flag, $0.label) }, uniquingKeysWith: { first, _ in first })
         let comparison = t[definition.rules.comparison == .above ? "chart_above" : "chart_at_least"] ?? ""
         let earned = rules.map { rule in
             let count = subjects.filter { $0.stars.contains(rule.star) }.count
@@ -87,11 +88,15 @@ enum ResultsChart {
                     let length = barLength(satisfied: subject.satisfied, denominator: subject.denominator)
                     let starText = String(repeating: "★", count: subject.stars.count)
                     let starLabels = subject.stars.compactMap { star in rules.first { $0.star == star }?.label }
+                    // A flagged bar (黑旗 …) is drawn dark and says its flags after the rate.
+                    let flags = (subject.flags ?? []).map { flagLabels[$0] ?? $0 }
+                    let classes = ["bar"] + (starred ? ["starred"] : []) + (flags.isEmpty ? [] : ["flagged"])
+                    let flagText = flags.isEmpty ? "" : " ⚑" + flags.joined(separator: "、")
                     svg += """
-                        <g class="\(starred ? "bar starred" : "bar")"><title>\(escape(([subject.name, subject.rate.map { "\($0)%" } ?? "—"] + starLabels).joined(separator: " ")))</title>\
+                        <g class="\(classes.joined(separator: " "))"><title>\(escape(([subject.name, subject.rate.map { "\($0)%" } ?? "—"] + starLabels + flags).joined(separator: " ")))</title>\
                         <text class="name" x="\(labelWidth - 8)" y="\(y + 15)" text-anchor="end">\(escape(subject.name))</text>\
                         <rect x="\(labelWidth)" y="\(y + 4)" width="\(length)" height="14"/>\
-                        <text class="rate" x="\(labelWidth + length + 6)" y="\(y + 15)">\(subject.rate.map { "\($0)%" } ?? "—")\(starred ? " " + starText : "")</text></g>
+                        <text class="rate" x="\(labelWidth + length + 6)" y="\(y + 15)">\(subject.rate.map { "\($0)%" } ?? "—")\(starred ? " " + starText : "")\(escape(flagText))</text></g>
 
                         """
                 }

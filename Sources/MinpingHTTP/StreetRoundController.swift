@@ -30,6 +30,11 @@ struct StreetRoundController {
         let share: String?
     }
 
+    /// How many subjects a flag was raised for (黑旗 …).
+    struct FlagCount: Encodable {
+        let flag: String, label: String, count: Int
+    }
+
     /// The street's star board for one round (SPEC §7).
     struct Board: JSONResponse {
         struct Community: Encodable {
@@ -39,8 +44,10 @@ struct StreetRoundController {
             let electorate: Int, ballots: Int
             /// Ballots per electorate, one decimal.
             let turnout: String?
-            let members: Int, organizations: Int
-            let memberStars: [StarCount], organizationStars: [StarCount]
+            let members: Int, organizations: Int, cadres: Int
+            let memberStars: [StarCount], organizationStars: [StarCount], cadreStars: [StarCount]
+            /// Each flag rule of the evaluation with how many it was raised for (published only).
+            let flags: [FlagCount]
             /// Stars withheld by a remedy or the street's veto.
             let withheld: Int
             /// Subjects with more, or fewer, stars than in the previous published round; null
@@ -50,8 +57,9 @@ struct StreetRoundController {
 
         struct Totals: Encodable {
             let evaluations: Int, published: Int, electorate: Int, ballots: Int, turnout: String?
-            let members: Int, organizations: Int
-            let memberStars: [StarCount], organizationStars: [StarCount]
+            let members: Int, organizations: Int, cadres: Int
+            let memberStars: [StarCount], organizationStars: [StarCount], cadreStars: [StarCount]
+            let flags: [FlagCount]
         }
 
         let street: String, streetName: String?, round: String
@@ -66,6 +74,8 @@ struct StreetRoundController {
         let organization: String?
         let stars: [String], starLabels: [String]
         let withheld: [Withheld]
+        /// Flags raised (ids) and their labels; empty where none applies.
+        let flags: [String], flagLabels: [String]
         let rate: String?
         /// The log's latest signed checkpoint: `minping audit verify --checkpoint` checks it.
         let origin: String, size: Int, rootHash: String
@@ -98,13 +108,14 @@ struct StreetRoundController {
 
     @Sendable func starsCSV(_ request: Request, context: MinpingContext) async throws -> Response {
         let round = try await streetRound(context)
-        let header = ["社区", "测评", "阶段", "类型", "编号", "姓名", "所属党支部", "获星", "暂缓或撤销的星及原因", "满意率", "日志来源", "检查点条数", "根哈希"]
-        let kinds: [SubjectKind: String] = [.member: "党员", .organization: "党组织"]
+        let header = ["社区", "测评", "阶段", "类型", "编号", "姓名", "所属党支部", "获星", "暂缓或撤销的星及原因", "标记", "满意率",
+                      "日志来源", "检查点条数", "根哈希"]
         let stages: [ResultsStage: String] = [.preliminary: "初步结果", .final: "最终结果"]
         let rows: [[ResultsFile.Cell]] = Self.ledger(round).map { row in
             [.text(row.community ?? ""), .text(row.evaluation), .text(stages[row.stage] ?? row.stage.rawValue),
-             .text(kinds[row.kind] ?? row.kind.rawValue), .text(row.id), .text(row.name), .text(row.organization ?? ""),
+             .text(ResultsTable.kindLabel(row.kind)), .text(row.id), .text(row.name), .text(row.organization ?? ""),
              .text(row.starLabels.joined(separator: "、")), .text(row.withheld.map { "\($0.star)（\($0.reason)）" }.joined(separator: "；")),
+             .text(row.flagLabels.joined(separator: "、")),
              row.rate.map { .rate($0) } ?? .text("—"), .text(row.origin), .number("\(row.size)"), .text(row.rootHash)]
         }
         return Body.download(try ResultsFile.csv([header.map { .text($0) }] + rows), type: "text/csv; charset=utf-8",
@@ -129,14 +140,26 @@ struct StreetRoundController {
         }
     }
 
+    /// Each flag rule with how many of `subjects` it was raised for.
+    static func flagCounts(_ rules: [FlagRule], _ subjects: [SubjectResult]) -> [FlagCount] {
+        rules.map { rule in FlagCount(flag: rule.flag, label: rule.label, count: subjects.count { $0.flags?.contains(rule.flag) == true }) }
+    }
+
+    /// Rules of every published evaluation, each star (or flag) once, in first-seen order.
+    static func union<Rule>(_ into: inout [Rule], _ rules: [Rule], id: (Rule) -> String) {
+        for rule in rules where !into.contains(where: { id($0) == id(rule) }) { into.append(rule) }
+    }
+
     static func board(_ round: StreetRound) -> Board {
-        var totals = (published: 0, electorate: 0, ballots: 0, members: [SubjectResult](), organizations: [SubjectResult]())
-        var memberRules: [StarRule] = [], organizationRules: [StarRule] = []
+        var totals = (published: 0, electorate: 0, ballots: 0, members: [SubjectResult](), organizations: [SubjectResult](),
+                      cadres: [SubjectResult]())
+        var memberRules: [StarRule] = [], organizationRules: [StarRule] = [], cadreRules: [StarRule] = [], flagRules: [FlagRule] = []
         let communities = round.communities.map { community -> Board.Community in
             let definition = community.definition, record = community.record
             let results = community.results
             let members = results?.subjects.filter { $0.kind == .member } ?? []
             let organizations = results?.subjects.filter { $0.kind == .organization } ?? []
+            let cadres = results?.subjects.filter { $0.kind == .cadre } ?? []
             let ballots = results?.ballots ?? record.ballots
             var gained: Int?, lost: Int?
             if let history = community.history, history.rounds.count > 1 {
@@ -149,26 +172,32 @@ struct StreetRoundController {
                 totals.ballots += ballots
                 totals.members += members
                 totals.organizations += organizations
-                for rule in definition.rules.memberStars where !memberRules.contains(where: { $0.star == rule.star }) { memberRules.append(rule) }
-                for rule in definition.rules.organizationStars where !organizationRules.contains(where: { $0.star == rule.star }) {
-                    organizationRules.append(rule)
-                }
+                totals.cadres += cadres
+                union(&memberRules, definition.rules.memberStars, id: \.star)
+                union(&organizationRules, definition.rules.organizationStars, id: \.star)
+                union(&cadreRules, definition.rules.cadreStars, id: \.star)
+                union(&flagRules, definition.rules.flags, id: \.flag)
             }
             return Board.Community(
                 evaluation: record.id, title: definition.title, community: definition.community, state: record.state,
                 stage: results?.stage, electorate: record.electorate, ballots: ballots,
                 turnout: share(ballots, of: record.electorate), members: definition.members.count,
-                organizations: definition.organizations.count,
+                organizations: definition.organizations.count, cadres: definition.cadres.count,
                 memberStars: results == nil ? [] : starCounts(definition.rules.memberStars, members),
                 organizationStars: results == nil ? [] : starCounts(definition.rules.organizationStars, organizations),
+                cadreStars: results == nil ? [] : starCounts(definition.rules.cadreStars, cadres),
+                flags: results == nil ? [] : flagCounts(definition.rules.flags, results?.subjects ?? []),
                 withheld: results?.subjects.reduce(0) { $0 + $1.withheld.count } ?? 0, gained: gained, lost: lost)
         }
         return Board(street: round.street, streetName: round.streetName, round: round.round, communities: communities,
                      totals: Board.Totals(evaluations: communities.count, published: totals.published, electorate: totals.electorate,
                                           ballots: totals.ballots, turnout: share(totals.ballots, of: totals.electorate),
                                           members: totals.members.count, organizations: totals.organizations.count,
+                                          cadres: totals.cadres.count,
                                           memberStars: starCounts(memberRules, totals.members),
-                                          organizationStars: starCounts(organizationRules, totals.organizations)))
+                                          organizationStars: starCounts(organizationRules, totals.organizations),
+                                          cadreStars: starCounts(cadreRules, totals.cadres),
+                                          flags: flagCounts(flagRules, totals.members + totals.organizations + totals.cadres)))
     }
 
     static func ledger(_ round: StreetRound) -> [LedgerRow] {
@@ -176,13 +205,15 @@ struct StreetRoundController {
             guard let results = community.results, let stage = results.stage else { return [] }
             let definition = community.definition
             let branches = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
-            let labels = Dictionary((definition.rules.memberStars + definition.rules.organizationStars).map { ($0.star, $0.label) },
-                                    uniquingKeysWith: { first, _ in first })
+            let labels = ResultsTable.starLabels(definition.rules)
+            let flagLabels = Dictionary(definition.rules.flags.map { ($0.flag, $0.label) }, uniquingKeysWith: { first, _ in first })
             return results.subjects.map { subject in
-                LedgerRow(community: definition.community, evaluation: community.record.id, stage: stage, kind: subject.kind,
+                let label = { (star: String) in labels["\(subject.kind.rawValue)/\(star)"] ?? star }
+                return LedgerRow(community: definition.community, evaluation: community.record.id, stage: stage, kind: subject.kind,
                           id: subject.id, name: subject.name, organization: subject.organization.flatMap { branches[$0] },
-                          stars: subject.stars, starLabels: subject.stars.map { labels[$0] ?? $0 },
-                          withheld: subject.withheld.map { LedgerRow.Withheld(star: labels[$0.star] ?? $0.star, reason: $0.reason) },
+                          stars: subject.stars, starLabels: subject.stars.map(label),
+                          withheld: subject.withheld.map { LedgerRow.Withheld(star: label($0.star), reason: $0.reason) },
+                          flags: subject.flags ?? [], flagLabels: (subject.flags ?? []).map { flagLabels[$0] ?? $0 },
                           rate: subject.rate, origin: community.checkpoint.origin, size: community.checkpoint.size,
                           rootHash: community.checkpoint.root.base64EncodedString())
             }

@@ -16,12 +16,11 @@ public enum ResultsFile {
     public static func table(_ results: EvaluationResults, definition: EvaluationDefinition, changes: [String: String]? = nil,
                              grouped: Bool = false) -> [[Cell]] {
         let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
-        let starLabels = Dictionary(
-            definition.rules.memberStars.map { ("member/\($0.star)", $0.label) }
-                + definition.rules.organizationStars.map { ("organization/\($0.star)", $0.label) },
-            uniquingKeysWith: { first, _ in first })
+        let starLabels = ResultsTable.starLabels(definition.rules)
+        let flagLabels = Dictionary(definition.rules.flags.map { ($0.flag, $0.label) }, uniquingKeysWith: { first, _ in first })
+        let flagged = !definition.rules.flags.isEmpty
         let header = ["类型", "编号", "名称", "所属党支部"] + definition.options.map(\.label) + ["计为满意", "分母", "满意率", "获星"]
-            + (changes == nil ? [] : ["较上轮"])
+            + (flagged ? ["标记"] : []) + (changes == nil ? [] : ["较上轮"])
         var rows: [[Cell]] = [header.map(Cell.text)]
         var subjects = results.subjects
         if grouped {
@@ -33,13 +32,14 @@ public enum ResultsFile {
         }
         for subject in subjects {
             var row: [Cell] = [
-                .text(subject.kind == .member ? "党员" : "党组织"), .text(subject.id), .text(subject.name),
+                .text(ResultsTable.kindLabel(subject.kind)), .text(subject.id), .text(subject.name),
                 .text(subject.organization.flatMap { organizations[$0] } ?? ""),
             ]
             row += subject.counts.map { .number(String($0.count)) }
             row += [.number(String(subject.satisfied)), .number(String(subject.denominator)),
                     subject.rate.map { .rate($0) } ?? .text("")]
             row.append(.text(subject.stars.compactMap { starLabels["\(subject.kind.rawValue)/\($0)"] }.joined(separator: "、")))
+            if flagged { row.append(.text((subject.flags ?? []).map { flagLabels[$0] ?? $0 }.joined(separator: "、"))) }
             if let changes { row.append(.text(changes[subject.id] ?? "")) }
             rows.append(row)
         }
@@ -98,6 +98,8 @@ public enum ResultsFile {
         var parts = ["\(satisfied)计为满意", "满意率分母为\(denominator)"]
         if !rules.memberStars.isEmpty { parts.append("党员满意率\(stars(rules.memberStars))") }
         if !rules.organizationStars.isEmpty { parts.append("党组织满意率\(stars(rules.organizationStars))") }
+        if !rules.cadreStars.isEmpty { parts.append("干部满意率\(stars(rules.cadreStars))") }
+        parts += rules.flags.map(ResultsTable.flagRuleText)
         if let quorum = rules.quorumPercent { parts.append("参评率须超过 \(quorum)%") }
         return parts.joined(separator: "；")
     }

@@ -47,16 +47,22 @@
   function message(text, kind) { return el("p", { class: "message" + (kind ? " " + kind : ""), role: kind === "error" ? "alert" : "status", text: text }); }
 
   function groups() {
-    var byOrg = table(), order = [], orgs = [];
+    var byOrg = table(), order = [], orgs = [], cadres = [];
     info.subjects.forEach(function (s) {
       if (s.kind === "organization") { orgs.push(s); return; }
+      if (s.kind === "cadre") { cadres.push(s); return; }
       var key = s.organization || "";
       if (!byOrg[key]) { byOrg[key] = { name: s.organization_name || L.group_other, subjects: [] }; order.push(key); }
       byOrg[key].subjects.push(s);
     });
     var list = order.map(function (k) { return byOrg[k]; });
     if (orgs.length) list.push({ name: L.group_orgs, subjects: orgs });
+    if (cadres.length) list.push({ name: L.group_cadres, subjects: cadres });
     return list;
+  }
+  /** A subject as the voter reads it: a cadre with the 职务 after the name. */
+  function nameOf(s) {
+    return s.title ? s.name + L.title_open + s.title + L.title_close : s.name;
   }
 
   function ballotForm() {
@@ -75,7 +81,7 @@
     groups().forEach(function (g, gi) {
       var section = el("section", { class: "group", "aria-labelledby": "g" + gi }, [el("h2", { id: "g" + gi, text: g.name })]);
       g.subjects.forEach(function (s) {
-        var fs = el("fieldset", { class: "subject" }, [el("legend", { text: s.name })]);
+        var fs = el("fieldset", { class: "subject" }, [el("legend", { text: nameOf(s) })]);
         var opts = el("div", { class: "options" });
         info.options.forEach(function (o, oi) {
           var id = "r-" + s.id + "-" + oi;
@@ -113,7 +119,7 @@
     var list = el("ul", { class: "review" });
     info.subjects.forEach(function (s) {
       var rated = ratings[s.id];
-      list.appendChild(el("li", { class: rated ? "" : "unrated", text: s.name + "：" + (rated ? labels[rated] : L.unrated) }));
+      list.appendChild(el("li", { class: rated ? "" : "unrated", text: nameOf(s) + "：" + (rated ? labels[rated] : L.unrated) }));
     });
     var back = el("button", { type: "button", text: L.back });
     back.addEventListener("click", ballotForm);
