@@ -10,6 +10,8 @@ reasons, so a schema-valid request refused for any other reason (a parser bug, s
 fails the run.
 """
 
+import json
+import os
 import re
 
 import schemathesis
@@ -142,4 +144,139 @@ def refusal_reason_beyond_schema(ctx, response, case):
                 f"A ballot of {sent} bytes was refused with 413, under the {_SMALLEST_BALLOT_LIMIT} bytes "
                 f"every evaluation's limit allows."
             )
+    return None
+
+
+
+# --- The seeded evaluations: who may change them, and examples on them ------------------------
+# test_schemathesis.sh writes what it seeded to $MINPING_SCHEMATHESIS_SEEDED. Schemathesis feeds
+# ids it saw in answers (GET /evaluations lists them all) to every {id}, in every phase: left
+# alone, its examples phase annuls every seeded evaluation before anything else runs, and the
+# rest of the run then meets only 409s. So POST /annul may only touch longhua-2021 (or an
+# evaluation the run made), and songxing-2017 (slip batches) and jinxiu-2022 (preliminary, stars
+# earned) change only through their own operation; anything may read them.
+#
+# Some success paths also need more than an id: a roster whose names match the previous round's,
+# a batch nobody used, a star that was earned. The examples below run in the examples phase,
+# before any other phase, and the check after them holds each to the answer it must get, so a run
+# that stops reaching these paths (all 404s again) fails rather than passing quietly.
+
+_EXPECTED = {}  # case id -> (status, predicate on the JSON answer or None, what)
+
+# jinxiu-2022's members: 王芳 (jx-1, m-001), 王芳 (jx-2, m-002), 李强 (jx-1, m-003), 张伟 (jx-2, m-004).
+_JINXIU_ROSTER = "姓名,党支部\n王芳,锦绣社区第一党支部\n王芳,锦绣社区第三党支部\n李强,锦绣社区第二党支部\n赵敏,锦绣社区第一党支部\n"
+_FUYUAN_ROSTER = "党员姓名,所属党支部,性别\n顾立红,府苑社区第一党支部,女\n钟振强,府苑社区第一党支部,男\n新党员,府苑社区第二党支部,男\n"
+_FUYUAN_ROSTER_IDS = "编号,姓名,党支部\nm-001,顾立红,府苑社区第一党支部\nm-002,另一人,府苑社区第一党支部\nm-099,新党员,府苑社区第二党支部\n"
+
+_ANNUL = "POST /api/v1/evaluations/{id}/annul"
+_SEEDED = []
+
+
+def _seeded():
+    if not _SEEDED:
+        path = os.environ.get("MINPING_SCHEMATHESIS_SEEDED")
+        if path:
+            with open(path, encoding="utf-8") as f:
+                _SEEDED.append(json.load(f))
+        else:
+            _SEEDED.append(None)
+    return _SEEDED[0]
+
+
+def _may_send(case):
+    """Whether `case` may go to the seeded evaluation it names (see above)."""
+    seeded = _seeded()
+    evaluation = (case.path_parameters or {}).get("id")
+    if seeded is None or not isinstance(evaluation, str):
+        return True
+    label = case.operation.label
+    if label == _ANNUL and evaluation in seeded["seeded"]:
+        return evaluation in seeded["annullable"]
+    owner = seeded["reserved"].get(evaluation)
+    return owner is None or case.method.upper() in ("GET", "HEAD") or label == owner
+
+
+@schemathesis.hook
+def filter_case(context, case):
+    return _may_send(case)
+
+
+def _matches(answer):
+    return [member.get("match") for member in answer.get("members", [])]
+
+
+def _examples(label, seeded):
+    """(case arguments, status, predicate, what) for the operation `label`; each is sent once."""
+    void, withhold = seeded["void"], seeded["withhold"]
+    if label == "POST /api/v1/evaluations/{id}/slip-batches/{batch}/void":
+        def at(batch):
+            return {"path_parameters": {"id": void["evaluation"], "batch": batch}}
+        unused = void["unused"]
+        return [
+            (at(unused), 200, lambda a: a == {"batch": unused, "voided": True}, "an unused code batch is voided"),
+            (at(void["token"]), 409, lambda a: a.get("code") == "invalid_transition", "a token batch cannot be voided"),
+            (at(void["used"]), 409, lambda a: a.get("code") == "batch_used", "a batch with a used code cannot be voided"),
+        ]
+    if label == "POST /api/v1/evaluations/{id}/withholdings":
+        def body(subject, star):
+            return {"path_parameters": {"id": withhold["evaluation"]},
+                    "body": {"subject": subject, "star": star, "reason": "一票否决：示例 a veto item"}, "media_type": "application/json"}
+        subject, star = withhold["earned"]
+        return [
+            (body(subject, star), 201, lambda a: a == {"subject": subject, "star": star}, "an earned star is withheld"),
+            (body(*withhold["not_earned"]), 422, lambda a: "did not earn the star" in a.get("detail", ""),
+             "a star not earned cannot be withheld"),
+        ]
+    if label == "POST /api/v1/rosters":
+        def roster(previous, text):
+            return {"query": {"previous": previous}, "body": text, "media_type": "text/csv"}
+        return [
+            # By name and branch; two 王芳 last year, neither in this branch; a name unique in both
+            # rounds (now in another branch); someone new. 王芳 (jx-2) and 张伟 left.
+            (roster("jinxiu-2022", _JINXIU_ROSTER), 200,
+             lambda a: _matches(a) == ["matched", "ambiguous", "matched", "new"]
+             and [m["id"] for m in a["members"]][0::2] == ["m-001", "m-003"]
+             and sorted(c["id"] for c in a["members"][1]["candidates"]) == ["m-001", "m-002"]
+             and {"m-002", "m-004"} <= {x["id"] for x in a["left"]} and a.get("previous") == "jinxiu-2022",
+             "a roster matched with jinxiu-2022"),
+            (roster("fuyuan-2018", _FUYUAN_ROSTER), 200,
+             lambda a: _matches(a) == ["matched", "matched", "new"] and len([x for x in a["left"] if x["kind"] == "member"]) == 30,
+             "a roster matched with fuyuan-2018"),
+            (roster("fuyuan-2018", _FUYUAN_ROSTER_IDS), 200,
+             lambda a: a["ids_given"] and _matches(a) == ["matched", "new", "new"], "a roster with its own ids matched with fuyuan-2018"),
+            (roster("haiyan-2020", _JINXIU_ROSTER), 200, lambda a: set(_matches(a)) == {"new"}, "a roster with nobody from haiyan-2020"),
+        ]
+    return []
+
+
+@schemathesis.hook
+def before_add_examples(context, examples):
+    """Drop the examples _may_send refuses; add those of _examples, in the schema examples' (positive) mode."""
+    seeded = _seeded()
+    operation = context.operation
+    if seeded is None or operation is None:
+        return
+    meta = next((case.meta for case in examples if case.meta is not None), None)
+    examples[:] = [case for case in examples if _may_send(case)]
+    if meta is None or not meta.generation.mode.is_positive:
+        return
+    for arguments, status, predicate, what in _examples(operation.label, seeded):
+        case = operation.Case(_meta=meta, **arguments)
+        _EXPECTED[case.id] = (status, predicate, what)
+        examples.append(case)
+
+
+@schemathesis.check
+def seeded_example_answer(ctx, response, case):
+    """An example of _examples gets the answer it must."""
+    expected = _EXPECTED.get(case.id)
+    if expected is None:
+        return None
+    status, predicate, what = expected
+    try:
+        answer = response.json()
+    except Exception:
+        answer = None
+    if response.status_code != status or (predicate is not None and not (isinstance(answer, dict) and predicate(answer))):
+        raise AssertionError(f"{what}: expected {status}, got {response.status_code} {response.text[:2000]!r}")
     return None

@@ -17,9 +17,15 @@ slips (the slips page opens in a new tab), open voting, vote with three slips on
 window and see the console's turnout move without a reload, close, publish preliminary results,
 file an appeal (admin), resolve it (the reviewer's account), publish final results, download the XLSX and
 compare it with GET /results (openpyxl, and LibreOffice when installed), download the reviewer's
-bundle. Then "以去年为基础": a second evaluation copied from the first (previous set), its
-enrollment code cards (printed to A4 PDF), and annulment. axe-core runs on every console view;
-screenshots go to the output folder as console-*.png (default .build/browser-screenshots).
+bundle. Then "以去年为基础", the clerk's two-year case end to end: this year's roster without 编号,
+a member removed from the middle, two newcomers and a name last year had twice (settled by the
+clerk before 确认创建 is enabled); its enrollment code cards (printed to A4 PDF), a lost batch
+voided and printed again (the slips page's 打印 button, the counters after a code is used),
+voting, and the preliminary results on the board and the history page, each person's change
+marker and history cells computed from both rounds' results. Annulment (作废 in its danger
+zone) on a spare evaluation. A cover-sheet workbook (the sheet picker) and a legacy .xls.
+axe-core runs on every console view; screenshots go to the output folder as console-*.png
+(default .build/browser-screenshots).
 
 Usage: tools/tests/test_console.py path/to/minping [--out DIR]
        MINPING_BIN=path/to/minping tools/tests/test_console.py [--out DIR]   (the variable wins)
@@ -56,6 +62,7 @@ STREET = "chengqu"
 FIRST = "fuyuan-2025"
 SECOND = "fuyuan-2026"
 THIRD = "fuyuan-2026-bc"
+SPARE = "fuyuan-2026-cx"  # made to be annulled: the second round stays published
 TITLE = "府苑社区2025年度党员和党组织群众满意度测评"
 COMMUNITY = "府苑社区"
 OUT = ".build/browser-screenshots"
@@ -109,7 +116,20 @@ def http(base, path, method="GET", body=None, key=None, raw=False):
 # ---- rosters made by the test ----
 XLSX_MEMBERS = [("王建国", "府苑社区第一党支部", 1001), ("李秀英", "府苑社区第一党支部", 1002),
                 ("张伟", "府苑社区第一党支部", 1003), ("刘洋", "府苑社区第二党支部", 1004),
-                ("陈静", "府苑社区第二党支部", 1005), ("杨帆", "府苑社区第二党支部", 1006)]
+                ("陈静", "府苑社区第二党支部", 1005), ("杨帆", "府苑社区第二党支部", 1006),
+                ("张伟", "府苑社区第二党支部", 1007)]  # two 张伟, in different branches
+# This year's roster as offices keep it (no 编号), in its row order: 李秀英 (a middle row) left,
+# 新人甲 and 新人乙 joined, and the second branch's 张伟 moved to a new third branch, so his row
+# matches both of last year's 张伟 and the clerk settles it. Each row with who the person was
+# last year as the test knows it (name, last year's branch), None for a newcomer.
+BRANCH1, BRANCH2, BRANCH3 = "府苑社区第一党支部", "府苑社区第二党支部", "府苑社区第三党支部"
+THIS_YEAR = [("王建国", BRANCH1, BRANCH1), ("张伟", BRANCH1, BRANCH1), ("刘洋", BRANCH2, BRANCH2),
+             ("陈静", BRANCH2, BRANCH2), ("杨帆", BRANCH2, BRANCH2), ("新人甲", BRANCH1, None),
+             ("张伟", BRANCH3, BRANCH2), ("新人乙", BRANCH2, None)]
+THIS_YEAR_BRANCHES = [(BRANCH1, BRANCH1), (BRANCH2, BRANCH2), (BRANCH3, None)]
+AMBIGUOUS_ROW = 6  # the third-branch 张伟 (0-based, as the preview's match-N)
+# 较上轮 as the board and the history page write it (symbol and words, SPEC §7).
+CHANGE_WORDS = {"gained": "▲ 群众评星增加", "lost": "▼ 群众评星减少", "same": "＝ 群众评星不变", "new": "✚ 新参评"}
 CSV_MEMBERS = [("赵一", "城区第三党支部"), ("钱二", "城区第三党支部"), ("孙𠮷", "城区第四党支部"), ("周四", "城区第四党支部")]
 
 
@@ -197,6 +217,35 @@ def compare_table(rows, results, info, definition, what):
     check(any(s["stars"] for s in results["subjects"]) and any(s["rate"] for s in results["subjects"])
           and any(s["satisfied"] != s["counts"].get("satisfied") for s in results["subjects"]),
           "%s: the compared results hold rates, stars, and 满意 totals that differ from the 满意 option" % what)
+
+
+def stars_by_person(results, definition):
+    """A round's stars by person as people tell them apart, never by id: (kind, name, branch
+    name) for a member, (kind, name, None) for a branch."""
+    branches = {o["id"]: o["name"] for o in definition["organizations"]}
+    return {(s["kind"], s["name"], branches.get(s.get("organization")) if s["kind"] == "member" else None): s["stars"]
+            for s in results["subjects"]}
+
+
+def two_year_expectations(before, now):
+    """Per person of this year (THIS_YEAR and its branches): (stars now, stars last year or None
+    for a newcomer, the change), from both rounds' results matched by who the people are."""
+    people = [(("member", n, b), ("member", n, last) if last else None) for n, b, last in THIS_YEAR]
+    people += [(("organization", b, None), ("organization", last, None) if last else None) for b, last in THIS_YEAR_BRANCHES]
+    out = {}
+    for key, last in people:
+        stars, earlier = now.get(key), before.get(last) if last else None
+        change = "new" if last is None else "gained" if len(stars or []) > len(earlier or []) else "lost" if len(stars or []) < len(earlier or []) else "same"
+        out[key] = (stars, earlier, change)
+    return out
+
+
+def stars_text(stars, labels, none="无星"):
+    """A history cell (or, with none="", a board's stars cell) as the page writes it, without
+    spaces: 未参评 for a round the person was not in, 无星 for no star, else ★ and each label."""
+    if stars is None:
+        return "未参评"
+    return "".join("★" + labels.get(x, x) for x in stars) or none
 
 
 def main():
@@ -603,7 +652,7 @@ def main():
         check(re.fullmatch(r"chengqu-\d{4}-[a-z0-9]{4}", prefill or "") is not None, "the id is prefilled: " + prefill)
         axe("new evaluation (empty)")
         upload(xlsx)
-        check(wait_text("#preview-summary", "6 名党员"), "XLSX roster: the preview counts 2 branches and 6 members: " + text_of("#preview-summary"))
+        check(wait_text("#preview-summary", "7 名党员"), "XLSX roster: the preview counts 2 branches and 7 members: " + text_of("#preview-summary"))
         preview = text_of("#preview")
         check(all(name in preview for name, _, _ in XLSX_MEMBERS) and "1001" in preview and "府苑社区第二党支部" in preview,
               "XLSX roster: names, numeric 编号 and branches are in the preview")
@@ -650,6 +699,42 @@ def main():
             f.write("姓名,党支部\n" + "张三,一支部\n" * 400000)  # about 6 MB
         upload(huge)
         check(wait_text("#roster-alert", "文件太大", 30), "a roster over 5 MiB: 文件太大（最大 5 MB）: " + text_of("#roster-alert"))
+        # (issue 29) A workbook with a cover and a notes sheet first, and a second list after
+        # the roster: the preview names the sheet it read, and the clerk can pick another.
+        covered = os.path.join(work, "封面在前.xlsx")
+        cover_people = office_rosters.cover_sheet_workbook(covered)
+        book = openpyxl.load_workbook(covered)
+        extra = book.create_sheet("预备党员")
+        extra.append(["姓名", "所属党支部"])
+        for name in ("预备甲", "预备乙"):
+            extra.append([name, "府苑社区第一党支部"])
+        book.save(covered)
+        upload(covered)
+        check(wait_text("#preview-where", "读取的工作表：名单") and "%d 名党员" % len(cover_people) in text_of("#preview-summary"),
+              "a cover sheet first: the preview names the sheet it read (名单): %s · %s" % (text_of("#preview-where"), text_of("#preview-summary")))
+        picker = driver.find_elements(By.ID, "roster-sheet")
+        sheets = [o.text for o in picker[0].find_elements(By.TAG_NAME, "option")] if picker else []
+        check(sheets == ["封面", "填表说明", "名单", "预备党员"] and Select(picker[0]).first_selected_option.text == "名单",
+              "改读另一个工作表 offers every sheet, the one read chosen: %s" % sheets)
+        axe("new evaluation with the sheet picker")
+        if picker:
+            Select(picker[0]).select_by_value("预备党员")
+            check(wait_text("#preview-where", "读取的工作表：预备党员") and "2 名党员" in text_of("#preview-summary")
+                  and "预备乙" in text_of("#preview") and cover_people[0][0] not in text_of("#preview"),
+                  "picking 预备党员 reads that sheet instead: " + text_of("#preview-summary"))
+            Select(driver.find_element(By.ID, "roster-sheet")).select_by_value("名单")
+            check(wait_text("#preview-where", "读取的工作表：名单") and cover_people[-1][0] in text_of("#preview"),
+                  "… and picking 名单 again reads the roster")
+        shot("02-sheet-picker")
+        # (issue 29) A legacy .xls: the file picker takes it; the answer says how to save it as .xlsx.
+        check(".xls," in driver.find_element(By.ID, "roster-file").get_attribute("accept"), "the file picker accepts .xls")
+        legacy = office_rosters.legacy_xls(os.path.join(work, "旧名单.xls"), work)
+        upload(legacy)
+        check(wait_text("#roster-alert", "另存为"), "a legacy .xls is refused with what to do: " + text_of("#roster-alert"))
+        said = text_of("#roster-alert")
+        check(".xlsx" in said and "在 Excel 中" in said and "在 WPS 表格中" in said and not text_of("#preview")
+              and not driver.find_element(By.ID, "create").is_enabled(),
+              "… how to save it as .xlsx in Excel and in WPS, no preview, nothing to create")
         upload(xlsx)
         check(wait_text("#preview-summary", "府苑名单.xlsx"), "the XLSX roster again")
         check(not text_of("#roster-alert"), "… and the earlier refusal is gone")
@@ -754,6 +839,11 @@ def main():
             voter.get(url)
             vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
             # 满意, 不满意, 基本满意: the XLSX's 满意 option column and its 满意 total then differ.
+            # Not all alike, so that last year's stars tell people apart (an id given to the
+            # wrong person shows): 李秀英 and the second branch's 张伟 rated 满意 by the second
+            # voter, 刘洋 不满意 by the third; the bulk buttons fill the rest.
+            for subject, option in {1: [(1002, 0), (1007, 0)], 2: [(1004, 2)]}.get(len(trackers), []):
+                tap(voter.find_element(By.CSS_SELECTOR, "label[for='r-%d-%d']" % (subject, option)))
             tap(voter.find_element(By.XPATH, "//div[@class='bulk']/button[%d]" % [1, 3, 2][len(trackers)]))
             tap(voter.find_element(By.CSS_SELECTOR, ".progress button.primary"))
             vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.review")))
@@ -911,19 +1001,26 @@ def main():
               and driver.find_element(By.ID, "eval-publicity").get_attribute("value") == "0",
               "community, electorate and publicity days are copied")
         check(driver.find_element(By.ID, "preset-previous").is_selected(), "the previous round's rules are kept (与上一轮相同)")
-        # This year's roster as offices keep it (no 编号): 李秀英 (a middle row) left, 新人甲 joined.
-        # Matched people keep last year's 编号, so stars over the years compare the same person.
+        # This year's roster as offices keep it (THIS_YEAR: no 编号, 李秀英 of a middle row left,
+        # two newcomers, a 张伟 last year had twice). Matched people keep last year's 编号, so
+        # stars over the years compare the same person.
         this_year = os.path.join(work, "今年名单.csv")
         with open(this_year, "w", encoding="utf-8") as f:
-            f.write("姓名,所属党支部\n" + "".join("%s,%s\n" % (n, b) for n, b, _ in XLSX_MEMBERS if n != "李秀英")
-                    + "新人甲,府苑社区第一党支部\n")
+            f.write("姓名,所属党支部\n" + "".join("%s,%s\n" % (n, b) for n, b, _ in THIS_YEAR))
         upload(this_year)
         check(wait_text("#preview-summary", "今年名单.csv"), "this year's roster is previewed: " + text_of("#preview-summary"))
         preview = text_of("#preview")
-        check("上一轮的 张伟（府苑社区第一党支部）→ 第 3 行" in preview and "新参评" in preview,
-              "与上一轮: who each row was last year, and who is new: " + preview.replace("\n", " | ")[:300])
+        check("上一轮的 张伟（府苑社区第一党支部）→ 第 3 行" in preview and "上一轮的 杨帆（府苑社区第二党支部）→ 第 6 行" in preview
+              and preview.count("新参评") >= 2 and "新党支部" in preview,
+              "与上一轮: who each row was last year, who is new (two people, a branch): " + preview.replace("\n", " | ")[:300])
         check("李秀英" in text_of("#left-list"), "今年不在名单中 lists 李秀英: " + text_of("#left-list"))
         check("1003" in preview and "1002" not in preview.split("今年不在名单中")[0], "张伟 keeps 1003; nobody takes 李秀英's 1002")
+        # The third branch's 张伟 could be either of last year's: 确认创建 waits for the clerk.
+        check(not driver.find_element(By.ID, "create").is_enabled() and "有 1 行同名" in text_of("#create-why"),
+              "an ambiguous row: 确认创建 is disabled, and why is said: " + text_of("#create-why"))
+        match = Select(driver.find_element(By.ID, "match-%d" % AMBIGUOUS_ROW))
+        check([o.text for o in match.options][1:] == ["是上一轮的 张伟（府苑社区第一党支部）", "是上一轮的 张伟（府苑社区第二党支部）", "新参评（不是上一轮的任何人）"],
+              "the row offers both of last year's 张伟 by branch, and 新参评: %s" % [o.text for o in match.options])
         axe("roster matched with last year")
         shot("11-matched")
         shot("11-matched-360", 360)
@@ -935,6 +1032,17 @@ def main():
         Select(driver.find_element(By.ID, "rename-5")).select_by_value("")
         check(WebDriverWait(driver, 10).until(lambda d: "1002" not in text_of("#preview").split("今年不在名单中")[0]),
               "and choosing 新参评 again gives the fresh id back")
+        # The first branch's 张伟 is row 3's: refused; the second branch's is him.
+        Select(driver.find_element(By.ID, "match-%d" % AMBIGUOUS_ROW)).select_by_value("1003")
+        check(wait_text("#preview", "张伟 已对应第 3 行", 10) and not driver.find_element(By.ID, "create").is_enabled(),
+              "choosing the 张伟 row 3 already is: refused in words, 确认创建 still disabled")
+        Select(driver.find_element(By.ID, "match-%d" % AMBIGUOUS_ROW)).select_by_value("1007")
+        check(WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "create").is_enabled()) and not text_of("#create-why"),
+              "once the clerk settles the row, 确认创建 is enabled")
+        rows = driver.execute_script("return Array.from(document.querySelectorAll('#preview table')).pop().tBodies[0].rows.length")
+        row8 = driver.execute_script("var r = Array.from(document.querySelectorAll('#preview table')).pop().tBodies[0].rows[arguments[0]];"
+                                     "return Array.from(r.cells).slice(0, 4).map(function (c) { return c.innerText.trim(); })", AMBIGUOUS_ROW)
+        check(rows == len(THIS_YEAR) and row8 == ["8", "张伟", "1007", BRANCH3], "… and row 8 has last year's 1007: %s" % row8)
         idf = driver.find_element(By.ID, "eval-id")
         idf.clear()
         idf.send_keys(FIRST)
@@ -949,10 +1057,17 @@ def main():
         check(wait_text("#state", "准备中"), "the second evaluation is created")
         status, def2 = http(base, "/api/v1/evaluations/%s/definition" % SECOND)
         check(status == 200 and def2.get("previous") == FIRST, "its definition names previous: %s" % def2.get("previous"))
-        ids2 = {m["name"]: m["id"] for m in def2.get("members", [])}
-        check(ids2.get("张伟") == "1003" and ids2.get("杨帆") == "1006" and "李秀英" not in ids2
-              and ids2.get("新人甲") not in {str(m[2]) for m in XLSX_MEMBERS},
-              "the members keep last year's ids; the newcomer has a fresh one: %s" % ids2)
+        branch_of = {o["id"]: o["name"] for o in def2.get("organizations", [])}
+        ids2 = {(m["name"], branch_of.get(m.get("organization"))): m["id"] for m in def2.get("members", [])}
+        old_ids = {str(m[2]) for m in XLSX_MEMBERS}
+        fresh = [ids2.get(("新人甲", BRANCH1)), ids2.get(("新人乙", BRANCH2))]
+        check(ids2.get(("张伟", BRANCH1)) == "1003" and ids2.get(("张伟", BRANCH3)) == "1007" and ids2.get(("杨帆", BRANCH2)) == "1006"
+              and "1002" not in ids2.values() and len(ids2) == len(THIS_YEAR) and None not in fresh
+              and not old_ids & set(fresh) and fresh[0] != fresh[1],
+              "the members keep last year's ids (the clerk's 张伟 too); the newcomers have fresh ones: %s" % ids2)
+        old_branches = {o["id"] for o in definition.get("organizations", [])}
+        check([o["id"] in old_branches for o in def2.get("organizations", [])] == [True, True, False],
+              "the two branches keep their ids; the new third branch has a fresh one")
         check(def2.get("rules") == definition.get("rules") and def2.get("options") == definition.get("options")
               and def2.get("electorate") == 10 and def2.get("community") == COMMUNITY,
               "rules, options, electorate and community are copied")
@@ -1012,19 +1127,157 @@ def main():
         status, entries = http(base, "/api/v1/evaluations/%s/log/entries?start=0&end=50" % SECOND)
         check(any((e.get("entry") or {}).get("type") == "slips_voided" for e in entries.get("entries", [])), "slips_voided is in the log")
 
-        # ---- 12. Annul, with a reason ----
+        # ---- 11c. (issue 29) Printed again: a batch of code slips from the slips page (its 打印
+        # button), then token slips; the counters agree, before and after a code is used ----
+        count = driver.find_element(By.ID, "slips-count")
+        count.clear()
+        count.send_keys("3")
+        console_tab = driver.current_window_handle
+        click(driver.find_element(By.ID, "slips-button"))
+        WebDriverWait(driver, 20).until(lambda d: len(d.window_handles) > 1)
+        driver.switch_to.window([h for h in driver.window_handles if h != console_tab][0])
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".slip")))
+        urls2 = [x.get_attribute("data-url") for x in driver.find_elements(By.CSS_SELECTOR, ".slip[data-url]")]
+        check(len(urls2) == 3 and all("/vote/%s#c=" % SECOND in u for u in urls2), "3 code slips printed again (%d)" % len(urls2))
+        print_buttons = driver.find_elements(By.CSS_SELECTOR, "button[data-print]")
+        driver.execute_script("window.__printed = 0; window.print = function () { window.__printed += 1; };")
+        if print_buttons:
+            click(print_buttons[0])
+        check(len(print_buttons) == 1 and print_buttons[0].text.strip() == "打印" and driver.execute_script("return window.__printed") == 1,
+              "the slips page has a 打印 button, and it calls window.print")
+        axe("printed slips page")
+        driver.close()
+        driver.switch_to.window(console_tab)
+        time.sleep(3)  # the console refreshes its counts 2.5 s after the slips form is sent
+        print("     after printing, without a reload: %s | %s" % (re.findall(r"还可以发放[^）]*）", text_of("#slips")), text_of("#batch-counts")))
+        ep2 = "/api/v1/evaluations/" + SECOND
+        _, tokens2 = http(base, ep2 + "/slips", "POST", {"count": 4, "kind": "token"}, admin)
+
+        def batch_counts():
+            """The 选票批次 counters as a reload of the console shows them."""
+            driver.refresh()
+            wait.until(EC.presence_of_element_located((By.ID, "batch-counts")))
+            return text_of("#batch-counts")
+
+        counts = batch_counts()
+        check(counts == "已印匿名码选票 3 张（已用 0），令牌选票 4 张，还可印 3 张。" and "还可以发放 3 张" in text_of("#slips"),
+              "after the void, 3 code slips and 4 token slips: the counters agree: %s | %s" % (counts, re.findall(r"还可以发放[^）]*）", text_of("#slips"))))
+        check("第 2 批 · 匿名码选票 3 张（已用 0）" in text_of("#batches") and "第 3 批 · 令牌选票 4 张" in text_of("#batches"),
+              "both batches are listed after the voided one: " + text_of("#batches")[:160])
+        # (issue 29) 作废 sits apart from the next step, in the danger zone.
+        placed = driver.execute_script(
+            "var b = document.querySelector(\"button[data-action='作废']\"), a = document.querySelector(\"button[data-action='开始投票']\");"
+            "return b && a ? [!!b.closest('#danger.danger-zone'), !!b.closest('#actions'), !!a.closest('#actions'), b.classList.contains('danger'),"
+            " !!(document.getElementById('actions').compareDocumentPosition(b.closest('.danger-zone')) & Node.DOCUMENT_POSITION_FOLLOWING)] : null")
+        check(placed == [True, False, True, True, True],
+              "作废 is in the .danger-zone after the actions, not in the action bar with 开始投票, and looks dangerous: %s" % placed)
+        act("开始投票")
+        check(state_is("投票中"), "the second round opens")
+        voter.get("about:blank")
+        voter.get(urls2[0])
+        vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "fieldset.subject")))
+        tap(voter.find_element(By.XPATH, "//div[@class='bulk']/button[1]"))
+        tap(voter.find_element(By.CSS_SELECTOR, ".progress button.primary"))
+        vwait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "ul.review")))
+        tap(voter.find_element(By.CSS_SELECTOR, "button.primary"))
+        check(len(vwait.until(EC.presence_of_element_located((By.ID, "tracker"))).text.strip()) == 64, "a reprinted code slip votes on the phone")
+        # Four more ballots: 王建国 gains, 杨帆 and the second branch's 张伟 fall, the branches rise.
+        options2 = [o["id"] for o in def2["options"]]
+        everyone = [m["id"] for m in def2["members"]] + [o["id"] for o in def2["organizations"]]
+        for default, changes in ((0, {}), (0, {("刘洋", BRANCH2): 2}), (1, {("杨帆", BRANCH2): 2, ("新人乙", BRANCH2): 2}),
+                                 (2, {("王建国", BRANCH1): 0})):
+            ratings = {i: options2[default] for i in everyone}
+            ratings.update({ids2[k]: options2[v] for k, v in changes.items()})
+            http(base, ep2 + "/ballots", "POST", {"token": tokens2["tokens"].pop(), "ratings": ratings})
+        counts = batch_counts()
+        check(counts == "已印匿名码选票 3 张（已用 1），令牌选票 4 张，还可印 3 张。" and "第 2 批 · 匿名码选票 3 张（已用 1）" in text_of("#batches"),
+              "a code used: the counters and the batch say 已用 1: %s" % counts)
+        check(not driver.find_elements(By.CSS_SELECTOR, "#batches button[data-action='作废这一批']"),
+              "a batch with a used code can no longer be voided (and token slips never)")
+        shot("12-batches-reprinted")
+        act("结束投票")
+        check(state_is("投票已结束，正在计票"), "the second round is closed")
+        act("发布初步结果")
+        check(state_is("初步结果公示中", 30), "… and its preliminary results published")
+
+        # ---- 12. (issue 28) The two years on the board and the history page: every change
+        # marker and history cell of each named person, expected from both rounds' results
+        # matched by who the people are (names, and the clerk's choice), never by id ----
+        _, results1 = http(base, "/api/v1/evaluations/%s/results" % FIRST)
+        _, results2 = http(base, ep2 + "/results")
+        _, history2 = http(base, ep2 + "/history")
+        before, now = stars_by_person(results1, definition), stars_by_person(results2, def2)
+        expected = two_year_expectations(before, now)
+        labels = {r["star"]: r["label"] for r in def2["rules"]["member_stars"] + def2["rules"]["organization_stars"]}
+        check(results2.get("ballots") == 5 and before[("member", "李秀英", BRANCH1)] != before[("member", "张伟", BRANCH1)]
+              and before[("member", "张伟", BRANCH1)] != before[("member", "张伟", BRANCH2)]
+              and {c for _, _, c in expected.values()} == {"new", "gained", "lost", "same"},
+              "the two rounds tell people apart (李秀英 and the 张伟 below her, the two 张伟 differ last year) and "
+              "every kind of change occurs: %s" % {k[1] + (k[2] or "")[-5:]: v[2] for k, v in expected.items()})
+        subject_key = {m["id"]: ("member", m["name"], branch_of.get(m.get("organization"))) for m in def2["members"]}
+        subject_key.update({o["id"]: ("organization", o["name"], None) for o in def2["organizations"]})
+        wrong = ["%s: %s %s" % (s["name"], s["stars"], s["change"]) for s in history2.get("subjects", [])
+                 if [expected[subject_key[s["id"]]][i] for i in (0, 1)] != s["stars"] or expected[subject_key[s["id"]]][2] != s["change"]]
+        check(len(history2.get("subjects", [])) == len(expected) and not wrong,
+              "GET /history: each person's stars this year and last, and the change: %s" % wrong)
+        driver.get(base + "/board/" + SECOND)
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "table.results")))
+        tables = driver.execute_script("return Array.from(document.querySelectorAll('table.results')).map(function (t) {"
+                                       " return Array.from(t.tBodies[0].rows).map(function (r) {"
+                                       "  return Array.from(r.cells).map(function (c) { return c.innerText.trim(); }); }); })")
+        seen, wrong = set(), []
+        for kind, rows in zip(("member", "organization"), tables):
+            for cells in rows:
+                key = (kind, cells[0], cells[1] if kind == "member" else None)
+                seen.add(key)
+                stars, _, change = expected.get(key, (None, None, None))
+                if re.sub(r"\s", "", cells[-2]) != stars_text(stars, labels, none="") or cells[-1] != CHANGE_WORDS.get(change):
+                    wrong.append("%s: %s / %s (want %s / %s)" % (" ".join(filter(None, key[1:])), cells[-2], cells[-1],
+                                                              stars_text(stars, labels, none=""), CHANGE_WORDS.get(change)))
+        check(seen == set(expected) and not wrong,
+              "the board: every person's and branch's row has their own stars and change (✚ 新参评 for the newcomers): %s" % wrong)
+        axe("board of the second year")
+        shot("22-board-two-years-1920", 1920)
+        shot("22-board-two-years-360", 360)
+        driver.get(base + "/history/" + SECOND)
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "table.history")))
+        head = [re.sub(r"\s", "", h) for h in driver.execute_script(
+            "return Array.from(document.querySelectorAll('table.history thead th')).map(function (c) { return c.innerText; })")]
+        rows = driver.execute_script("return Array.from(document.querySelectorAll('table.history tbody tr')).map(function (r) {"
+                                     " return Array.from(r.cells).map(function (c) { return c.innerText.trim(); }); })")
+        wrong = []
+        for cells, subject in zip(rows, history2.get("subjects", [])):
+            now_stars, earlier, change = expected[subject_key[subject["id"]]]
+            want = [stars_text(now_stars, labels), stars_text(earlier, labels), re.sub(r"\s", "", CHANGE_WORDS[change])]
+            if not cells[0].startswith(subject["name"]) or [re.sub(r"\s", "", c) for c in cells[1:]] != want:
+                wrong.append("%s: %s (want %s)" % (subject["name"], cells, want))
+        check(head[1:3] == ["2026初步结果·公示中", "2025最终结果"] and len(rows) == len(expected) and not wrong,
+              "the history page: 2026 then 2025, and each person's cells (未参评 for the newcomers, his own stars for the 张伟 "
+              "below 李秀英): %s %s" % (head, wrong))
+        axe("history of the second year")
+        shot("22-history-1920", 1920)
+        shot("22-history-360", 360)
+        no_overflow("the history page")
+
+        # ---- 12b. Annul, with a reason (a spare evaluation: the second year stays published) ----
+        spare = {"id": SPARE, "title": "府苑社区2026年度党员测评（重复创建）", "street": STREET, "community": COMMUNITY,
+                 "electorate": 10, "publicity_days": 0, "organizations": [{"id": "x-1", "name": BRANCH1}],
+                 "members": [{"id": "x-m1", "name": "王建国", "organization": "x-1"}]}
+        check(http(base, "/api/v1/evaluations", "POST", spare, admin)[0] == 201, "a spare evaluation to annul")
+        driver.get(base + "/admin#/e/" + SPARE)
+        wait.until(EC.presence_of_element_located((By.ID, "state")))
         act("作废", reason="社区合并，本轮测评取消。")
         check(state_is("本次测评已作废"), "作废 with a reason annuls the evaluation")
         check(wait_text("#downloads", "结果尚未公布"), "an annulled evaluation without results says 结果尚未公布")
         axe("evaluation: annulled")
         shot("13-annulled")
 
-        # ---- 13. Home with both, English ----
+        # ---- 13. Home with the three, English ----
         click(driver.find_element(By.CSS_SELECTOR, ".console-nav a[href='#/']"))
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".eval-card")))
         home = text_of("#console")
-        check("最终结果" in home and "已作废" in home and "已投票 3 / 已发放 3 / 应参评 10" in home,
-              "home lists both with state in Chinese and 已投票 / 已发放 / 应参评")
+        check("最终结果" in home and "初步结果公示中" in home and "已作废" in home and "已投票 3 / 已发放 3 / 应参评 10" in home,
+              "home lists the three with state in Chinese and 已投票 / 已发放 / 应参评")
         axe("home")
         shot("14-home")
         shot("14-home-360", 360)
@@ -1045,7 +1298,7 @@ def main():
         sign_in(*OPERATOR)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".eval-card")))
         headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#console h2")]
-        check(STREET_NAME in headings and len(driver.find_elements(By.CSS_SELECTOR, ".eval-card h3")) == 2,
+        check(STREET_NAME in headings and len(driver.find_elements(By.CSS_SELECTOR, ".eval-card h3")) == 3,
               "the operator's home groups evaluations under a heading per street (by its name): %s" % headings)
         # The operator renames the street; every page shows the name from then on.
         street_form = wait.until(EC.presence_of_element_located((By.ID, "street-name-form")))
@@ -1107,6 +1360,7 @@ def main():
         click(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         check(state_is("投票中", 30) and wait_text("#round-note", "补充测评（第 2 轮）：只对 李秀英 重新测评"),
               "the revote opens round 2 on 李秀英: " + text_of("#round-note"))
+        axe("evaluation: round 2 open, with the round note")
         status, info3 = http(base, ep)
         check(info3.get("round") == 2 and info3.get("round_subjects") == ["r-m2"] and info3.get("issued") == 0,
               "GET says round 2, its subjects, nothing issued yet: %s" % {k: info3.get(k) for k in ("round", "round_subjects", "issued")})
@@ -1117,6 +1371,7 @@ def main():
         subjects = [f.text for f in voter.find_elements(By.CSS_SELECTOR, "fieldset.subject legend")]
         check(len(subjects) == 1 and "李秀英" in subjects[0], "the round-2 ballot on the phone rates only 李秀英: %s" % subjects)
         check("补充测评（第 2 轮）" in voter.find_element(By.TAG_NAME, "main").text, "… and says it is a supplementary vote, round 2")
+        axe_check(voter, "the phone's round-2 ballot")
         voter.save_screenshot(os.path.join(OUT, "console-18-round2-vote-360.png"))
         tap(voter.find_element(By.XPATH, "//div[@class='bulk']/button[1]"))
         tap(voter.find_element(By.CSS_SELECTOR, ".progress button.primary"))
@@ -1137,7 +1392,7 @@ def main():
         driver.get(base + "/board/" + THIRD)
         board = text_of("body")
         check("补充测评（第 2 轮）结果" in board and "申诉成立，结果已更正" in board
-              and "补充测评（第 2 轮）：以下 1 名参评对象重新测评：李秀英" in board,
+              and "补充测评（第 2 轮）：以下 1 名党员重新测评：李秀英" in board,
               "the board shows round 2's result for 李秀英 and 申诉成立，结果已更正")
         axe("board after a supplementary round")
         shot("19-board-round2-1920", 1920)
@@ -1152,6 +1407,7 @@ def main():
         axe("the street's veto form")
         click(veto.find_element(By.ID, "veto-button"))
         check(wait_text("#blockers", "尚未重新公示"), "after the veto, the console says the results must be published again: " + text_of("#blockers"))
+        axe("evaluation: round 2's results to be published again (尚未重新公示)")
         act("重新发布初步结果")
         check(wait_text("#flash", "更正后的初步结果已发布"), "重新发布初步结果 publishes them")
         driver.get(base + "/board/" + THIRD)

@@ -4,12 +4,22 @@
 # a real `minping serve`, with every check. Exits non-zero on any failure.
 #
 # Before the run the server holds evaluations in several states, and the generator is given
-# their ids, trackers, unspent slip tokens and appeal ids (as dictionaries that it mixes with
-# its own values), so the operations are exercised on things that exist, not only on 404s:
+# their ids, trackers, unspent slip tokens, appeal ids, slip batches, earned stars and previous
+# rounds (as dictionaries that it mixes with its own values), so the operations are exercised on
+# things that exist, not only on 404s:
 #   fuyuan-2018    open, two ballots cast, unspent slips left
 #   haiyan-2020    preliminary results published, appeals a-1 and a-2 pending
 #   songxing-2016  draft
-#   longhua-2021   draft, the only one given to POST /annul
+#   longhua-2021   draft, the only seeded one POST /annul may touch
+#   songxing-2017  draft, slip batches: three code batches unused, a token batch, a code batch
+#                  with a used code; changed only by POST …/slip-batches/{batch}/void
+#   jinxiu-2022    preliminary, stars earned (two members and a branch), two members of one
+#                  name; changed only by POST …/withholdings
+# tools/tests/schemathesis_hooks.py keeps the other operations off the last three (schemathesis
+# otherwise feeds every id it saw to every {id}) and adds examples with the answers they must
+# get: a batch voided (200) or refused (409 batch_used, invalid_transition), a star withheld
+# (201) or not earned (422), rosters matched with previous rounds (matched, ambiguous with its
+# candidates, new, left).
 #
 # Two seeds, each against its own fresh server: seed 1, the fixed one that must always pass, and
 # the day's seed (the UTC date, YYYYMMDD), which explores new inputs every day. Both are printed;
@@ -80,10 +90,10 @@ run_seed() {
   curl -fsS "$BASE/healthz" >/dev/null || { echo "minping serve did not answer /healthz" >&2; return 1; }
 
   # The evaluations in their states, and schemathesis.toml with the dictionaries.
-  python3 - "$BASE" "$KEY" "$WORK/serve.out" "$WORK/schemathesis.toml" "$ROOT/tools/tests/schemathesis_hooks.py" <<'PY' || return 1
-import json, os, re, sys, time
+  python3 - "$BASE" "$KEY" "$WORK/serve.out" "$WORK/schemathesis.toml" "$ROOT/tools/tests/schemathesis_hooks.py" "$WORK/seeded.json" <<'PY' || return 1
+import base64, json, os, re, sys, time
 
-base, key, serve_out, toml_path, hooks = sys.argv[1:]
+base, key, serve_out, toml_path, hooks, seeded_path = sys.argv[1:]
 sys.path.insert(0, os.path.dirname(hooks))
 from support import request  # noqa: E402
 
@@ -116,6 +126,66 @@ call("POST", "", open("Ballots/songxing-2016.yaml", "rb").read(), "application/y
 # Annulment ends an evaluation for good: POST /annul gets one of its own, so the others live on.
 call("POST", "", open("Ballots/longhua-2021.yaml", "rb").read(), "application/yaml")
 
+# Slip batches for POST …/slip-batches/{batch}/void, in an evaluation of their own (songxing-2017,
+# draft): three code batches nobody used (200, then 404 once voided), a token batch (409
+# invalid_transition: token slips are not stored) and a code batch whose code was redeemed (409
+# batch_used). Redeeming needs only a well-formed TokenRequest under the evaluation's key: a
+# blinded message below the modulus (a leading zero byte).
+call("POST", "", open("Ballots/songxing-2016.yaml", "rb").read().replace(b"id: songxing-2016", b"id: songxing-2017"), "application/yaml")
+unused = [call("POST", "/songxing-2017/slips", {"count": 2, "kind": "code"})["batch"] for _ in range(3)]
+token_batch = call("POST", "/songxing-2017/slips", {"count": 1})["batch"]
+used = call("POST", "/songxing-2017/slips", {"count": 1, "kind": "code"})
+key_id = bytes.fromhex(call("GET", "/songxing-2017")["token_key_id"])
+token_request = b"\x00\x02" + key_id[-1:] + b"\x00" + os.urandom(255)
+call("POST", "/songxing-2017/tokens", {"code": used["codes"][0],
+                                       "token_request": base64.urlsafe_b64encode(token_request).decode().rstrip("=")})
+voidable = {b["batch"]: b["voidable"] for b in call("GET", "/songxing-2017/slip-batches")["batches"]}
+assert [voidable[b] for b in unused + [token_batch, used["batch"]]] == [True, True, True, False, False], voidable
+
+# An evaluation in preliminary with stars earned, for POST …/withholdings (jinxiu-2022): 3 of 4
+# voters rate 王芳 (jx-1), 李强 and the branch jx-1 satisfied, so they earn every star. Its two
+# 王芳 (in two branches) make a roster row ambiguous (the readRoster examples in the hooks).
+call("POST", "", """\
+id: jinxiu-2022
+title: 锦绣社区2022年度党员群众满意度测评
+street: chengqu
+community: 锦绣社区
+electorate: 4
+publicity_days: 5
+organizations:
+  - {id: jx-1, name: 锦绣社区第一党支部}
+  - {id: jx-2, name: 锦绣社区第二党支部}
+members:
+  - {id: m-001, name: 王芳, organization: jx-1}
+  - {id: m-002, name: 王芳, organization: jx-2}
+  - {id: m-003, name: 李强, organization: jx-1}
+  - {id: m-004, name: 张伟, organization: jx-2}
+""".encode(), "application/yaml")
+slips = call("POST", "/jinxiu-2022/slips", {"count": 3})["tokens"]
+call("POST", "/jinxiu-2022/open")
+for token in slips:  # satisfied and dissatisfied: the default options (SPEC §2)
+    call("POST", "/jinxiu-2022/ballots", {"token": token, "ratings": {"m-001": "satisfied", "m-003": "satisfied", "jx-1": "satisfied",
+                                                                      "m-002": "dissatisfied"}})
+call("POST", "/jinxiu-2022/close")
+call("POST", "/jinxiu-2022/publish", {"stage": "preliminary"})
+earned = sorted((s["id"], star) for s in call("GET", "/jinxiu-2022/results")["subjects"] for star in s["stars"])
+assert {subject for subject, _ in earned} == {"m-001", "m-003", "jx-1"}, earned
+member_stars = [pair for pair in earned if pair[0] != "jx-1"]
+
+# What the hooks need (tools/tests/schemathesis_hooks.py): which operations may change which
+# seeded evaluation (POST /annul only longhua-2021; songxing-2017 and jinxiu-2022 only their own
+# operation, so their state holds until it runs), and the seeded things the examples use. The
+# examples take unused[0] and jx-1's star; the dictionaries below leave those out, so nothing
+# else gets there first.
+json.dump({"seeded": ["fuyuan-2018", "haiyan-2020", "songxing-2016", "longhua-2021", "songxing-2017", "jinxiu-2022"],
+           "annullable": ["longhua-2021"],
+           "reserved": {"songxing-2017": "POST /api/v1/evaluations/{id}/slip-batches/{batch}/void",
+                        "jinxiu-2022": "POST /api/v1/evaluations/{id}/withholdings"},
+           "void": {"evaluation": "songxing-2017", "unused": unused[0], "token": token_batch, "used": used["batch"]},
+           "withhold": {"evaluation": "jinxiu-2022", "earned": next(p for p in earned if p[0] == "jx-1"),
+                        "not_earned": ["m-004", member_stars[0][1]]}},
+          open(seeded_path, "w"), ensure_ascii=False)
+
 # Wait until fuyuan-2018's ballots are in the log, so their receipts answer 200, not 202.
 for _ in range(50):
     entries = call("GET", "/fuyuan-2018/log/entries")["entries"]
@@ -144,6 +214,18 @@ values = %s
 values = ["a-1", "a-2"]
 [dictionaries.annullable]
 values = ["longhua-2021"]
+[dictionaries.batch_evaluations]
+values = ["songxing-2017"]
+[dictionaries.batches]
+values = %s
+[dictionaries.withholdable]
+values = ["jinxiu-2022", "haiyan-2020"]
+[dictionaries.subjects]
+values = %s
+[dictionaries.stars]
+values = %s
+[dictionaries.previous]
+values = ["jinxiu-2022", "fuyuan-2018", "haiyan-2020"]
 
 [parameters]
 "path.id" = { dictionary = "evaluations", probability = 0.5 }
@@ -158,6 +240,17 @@ fill-missing = true
 [[operations]]
 include-operation-id = "annulEvaluation"
 parameters = { "path.id" = { dictionary = "annullable", probability = 0.5 } }
+# Real batches (unused, token, used) of songxing-2017, which no other operation is given.
+[[operations]]
+include-operation-id = "voidSlipBatch"
+parameters = { "path.id" = { dictionary = "batch_evaluations", probability = 0.5 }, "path.batch" = { dictionary = "batches", probability = 0.5 } }
+# jinxiu-2022 is preliminary with stars earned (201 until each is withheld); haiyan-2020 has none.
+[[operations]]
+include-operation-id = "withhold"
+parameters = { "path.id" = { dictionary = "withholdable", probability = 0.5 }, "body.subject" = { dictionary = "subjects", probability = 0.5 }, "body.star" = { dictionary = "stars", probability = 0.5 } }
+[[operations]]
+include-operation-id = "readRoster"
+parameters = { "query.previous" = { dictionary = "previous", probability = 0.5 } }
 
 # What a schema cannot say, refused with the status the document lists for it: ids that must
 # exist in this evaluation (ratings, an appeal's subject), a definition's cross-references
@@ -177,6 +270,8 @@ checks.positive_data_acceptance.expected-statuses = %s
 include-operation-id = ["getLogEntries", "setUp", "createAccount", "drillSlip"]
 checks.positive_data_acceptance.expected-statuses = %s
 """ % (json.dumps(hooks), values(["fuyuan-2018", "haiyan-2020", "songxing-2016"]), values(trackers), values(tokens[2:]),
+   values(unused[1:] + [token_batch, used["batch"]]), values(sorted({subject for subject, _ in member_stars} | {"m-004"})),
+   values(sorted({star for _, star in member_stars})),
    values(POSITIVE + ["422"]), values(POSITIVE + ["413", "422"]), values(POSITIVE + ["400"])))
 PY
 
@@ -192,7 +287,7 @@ PY
   # answers with the id it created, so a padded request id is "not found" as spelled. GETs of
   # real ids in every state are exercised through the dictionaries above.
   local status=0 start=$SECONDS
-  timeout 240 "${SCHEMATHESIS[@]}" --config-file "$WORK/schemathesis.toml" run "$SPEC" \
+  MINPING_SCHEMATHESIS_SEEDED="$WORK/seeded.json" timeout 240 "${SCHEMATHESIS[@]}" --config-file "$WORK/schemathesis.toml" run "$SPEC" \
     --url "$BASE" \
     --header "Authorization: Bearer $KEY" \
     --checks all \

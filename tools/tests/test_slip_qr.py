@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
-"""Every QR code on printed slips decodes from an ordinary office printer (issue 29 §4).
+"""Every QR code on printed slips and notices decodes from an ordinary office printer (issue 29 §2, §4).
 
 Starts `minping serve` with a realistic public address, prints 8 token slips and 8 code slips
 through the console's slips page, prints each page to an A4 PDF in headless Chromium, renders
 the PDF at 150 dpi in grey (pdftoppm, as a cheap printer or scanner would see it) and decodes
 every QR code with zxing-cpp: each slip's address must come back exactly.
+Then the printed notices: the public board (/board/<id>) as the 测评公告 (draft, then open) and
+as the 初评公示 (preliminary), each printed to an A4 PDF and rendered the same way: its 核验码's
+QR code must decode to the evaluation's log-check page (/receipt/<id>) on the public address,
+and the PDF's text (pdftotext) must hold the notice's heading and 核验码.
 Usage: tools/tests/test_slip_qr.py path/to/minping
 Needs: chromium, chromium-driver, poppler-utils (Debian); selenium, zxing-cpp, numpy (PyPI).
 """
 
 import base64
+import json
 import os
 import shutil
 import subprocess
@@ -61,6 +66,33 @@ def decoded(pdf, work, name):
     return texts
 
 
+def print_a4(driver, pdf):
+    """The page open in `driver`, printed to an A4 PDF as the browser's 打印 would."""
+    options = PrintOptions()
+    options.page_width, options.page_height = 21.0, 29.7
+    with open(pdf, "wb") as f:
+        f.write(base64.b64decode(driver.print_page(options)))
+
+
+def check_notice(driver, base, work, evaluation, state, name, heading):
+    """The board of `evaluation`, in `state`, printed on A4 is the notice `heading`, and its 核验码 QR decodes,
+    at DPI, to the public log-check page."""
+    what = "%s (%s, %s)" % (heading, evaluation, state)
+    actual = json.loads(request("%s/api/v1/evaluations/%s" % (base, evaluation), unanswered=()).ok().body)["state"]
+    if actual != state:
+        raise AssertionError("%s is %s, not %s" % (evaluation, actual, state))
+    driver.get("%s/board/%s" % (base, evaluation))
+    pdf = os.path.join(work, name + ".pdf")
+    print_a4(driver, pdf)
+    texts = decoded(pdf, work, name)
+    expected = "%s/receipt/%s" % (PUBLIC, evaluation)
+    check(texts == [expected], "%s: the 核验码 QR code decodes at %d dpi to %s (decoded: %r)" % (what, DPI, expected, texts))
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", pdf, "-"], capture_output=True, check=True, timeout=60).stdout.decode()
+    pages = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True, timeout=60).stdout
+    count = next((line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")), "?")
+    check(heading in text and "核验码" in text, "%s: the printed PDF (%s pages) says %s and 核验码" % (what, count, heading))
+
+
 def main():
     minping = os.path.abspath(sys.argv[1])
     work = tempfile.mkdtemp(prefix="minping-qr-")
@@ -86,15 +118,31 @@ def main():
                 f.write(html.replace('href="/static/', 'href="%s/static/' % base).replace('src="/static/', 'src="%s/static/' % base))
             driver.get("file://" + page)
             urls = [e.get_attribute("data-url") for e in driver.find_elements("css selector", ".slip[data-url]")]
-            options = PrintOptions()
-            options.page_width, options.page_height = 21.0, 29.7
             pdf = os.path.join(work, kind + ".pdf")
-            with open(pdf, "wb") as f:
-                f.write(base64.b64decode(driver.print_page(options)))
+            print_a4(driver, pdf)
             texts = decoded(pdf, work, kind)
             longest = max((len(u) for u in urls), default=0)
             check(len(urls) == 8 and sorted(texts) == sorted(urls),
                   "%s slips: all 8 QR codes decode at %d dpi (%d decoded; addresses up to %d characters)" % (kind, DPI, len(texts), longest))
+
+        # The notices: 测评公告 before voting (draft: fuyuan-2019, created here; open: fuyuan-2018, which
+        # serve --load opened), then 初评公示 with fuyuan-2018's preliminary results.
+        def call(method, path, body=None, content_type="application/json"):
+            reply = request(base + "/api/v1/evaluations" + path, method, body, key=key, content_type=content_type, typed=True,
+                            unanswered=())
+            if not 200 <= reply.status < 300:
+                raise AssertionError("%s %s: %d %s" % (method, path, reply.status, reply.body.decode(errors="replace")))
+            return reply.body
+
+        with open(os.path.join(ROOT, "Ballots", "fuyuan-2019.yaml"), "rb") as f:
+            call("POST", "", f.read(), "application/yaml")
+        check_notice(driver, base, work, "fuyuan-2019", "draft", "board-draft", "测评公告")
+        check_notice(driver, base, work, "fuyuan-2018", "open", "board-open", "测评公告")
+        for token in json.loads(call("POST", "/fuyuan-2018/slips", {"count": 3}))["tokens"]:
+            call("POST", "/fuyuan-2018/ballots", {"token": token, "ratings": {"m-001": "satisfied", "fy-1": "satisfied"}})
+        call("POST", "/fuyuan-2018/close")
+        call("POST", "/fuyuan-2018/publish", {"stage": "preliminary"})
+        check_notice(driver, base, work, "fuyuan-2018", "preliminary", "board-preliminary", "初评公示")
     finally:
         if driver:
             driver.quit()

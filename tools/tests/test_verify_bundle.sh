@@ -233,5 +233,28 @@ res = es[95]["results"]; m = [s for s in res["subjects"] if s["id"] == "m-032"][
 del m["round"]; resign(es)'
 SRC=good
 
+# Flags (SPEC §2 rules.flags): a 黑旗 rule added to the definition, every results entry given
+# the flags it implies (both verifiers recount them), then one flag left out.
+FLAGS='
+es[0]["definition"]["rules"]["flags"] = [{"flag": "black", "label": "黑旗", "kinds": ["member"], "below": "85"}]
+open(os.path.join(d, "definition.json"), "wb").write(canonical(es[0]["definition"]))
+results = [e for e in es if e["type"] == "results"]
+for e in results:
+    r = e["results"]
+    for s in r["subjects"]:
+        if s["kind"] == "member":
+            low = r["quorum_met"] and s["denominator"] > 0 and s["satisfied"] * 10000 < 8500 * s["denominator"]
+            s["flags"] = ["black"] if low else []
+rf = os.path.join(d, "results.json")
+if os.path.exists(rf):
+    open(rf, "wb").write(canonical(results[-1]["results"]))
+flagged = [s for s in results[0]["results"]["subjects"] if s.get("flags")]
+assert flagged, "the rule flags somebody"
+'
+case_ flags-recounted OK "$FLAGS
+resign(es)"
+case_ flag-left-out "seq 56: recount" "$FLAGS
+flagged[0][\"flags\"] = []; resign(es)"
+
 echo "verifiers: $passed passed, $failed failed"
 [[ $failed == 0 ]]
