@@ -53,7 +53,9 @@ enum PageModel {
         struct Round: Encodable { let name: String, stage: String }
 
         struct Subject: Encodable {
-            let name: String, kind: String, cells: [Cell], change: Change
+            /// `branch`: a member's branch (or a cadre's 职务), so that two people of one name
+            /// can be told apart on any screen.
+            let name: String, kind: String, branch: String?, cells: [Cell], change: Change
         }
 
         /// A round's stars, "无星", or "未参评" (absent).

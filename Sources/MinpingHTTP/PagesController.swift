@@ -135,9 +135,12 @@ struct PagesController {
             page.rounds = history.rounds.map {
                 PageModel.History.Round(name: Self.roundName($0.title, id: $0.evaluation), stage: t["stage_\($0.stage.rawValue)"] ?? "")
             }
+            let branches = Dictionary(definition.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let titles = Dictionary(definition.cadres.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
             page.subjects = history.subjects.map { subject in
                 PageModel.History.Subject(
                     name: subject.name, kind: t[Self.kindLabel[subject.kind] ?? ""] ?? "",
+                    branch: subject.kind == .cadre ? titles[subject.id] ?? nil : subject.organization.flatMap { branches[$0] },
                     cells: subject.stars.map { stars in
                         guard let stars else { return PageModel.History.Cell(text: t["history_absent"] ?? "", absent: true) }
                         return PageModel.History.Cell(text: t["history_no_star"] ?? "", stars: stars.map { labels["\(subject.kind.rawValue)/\($0)"] ?? $0 },

@@ -156,7 +156,7 @@ struct IdentityTests {
         for row in html.components(separatedBy: "<tr><th scope=\"row\">").dropFirst() {
             let body = row.components(separatedBy: "</tr>")[0]
             let parts = body.components(separatedBy: "<td")
-            let name = text(parts[0].components(separatedBy: "<span class=\"kind\">")[0])
+            let name = text(parts[0].components(separatedBy: "<span")[0])
             rows[name] = parts.dropFirst().map { cell in text(String(cell[(cell.firstIndex(of: ">").map { cell.index(after: $0) } ?? cell.startIndex)...])) }
         }
         return rows

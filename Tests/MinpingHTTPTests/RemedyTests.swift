@@ -194,7 +194,7 @@ struct RemedyTests {
             #expect(m2["name"] as? String == "李某某")
             #expect((m2["corrected"] as? [String: Any])?["name"] as? String == "李某")
             let board = try await client.call(.get, "/board/lz-2026").body
-            #expect(board.contains("更正：姓名 李某 → 李某某") && board.contains("<th scope=\"row\">李某某</th>"))
+            #expect(board.contains("更正：姓名 李某 → 李某某") && board.contains("<th scope=\"row\">李某某<span class=\"branch phone-only\">"))
             #expect(m2["counts"] as? [String: Int] == before["counts"] as? [String: Int])
             let appeals = try await client.call(.get, "\(base)/lz-2026/appeals", key: server.reviewer)
             let remedy = try #require((appeals.json["appeals"] as? [[String: Any]])?.first?["remedy"] as? [String: Any])

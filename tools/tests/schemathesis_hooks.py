@@ -53,12 +53,13 @@ _SMALLEST_BALLOT_LIMIT = 2 * 1024
 # the problem's `detail` must match one.
 REASONS = {
     "POST /api/v1/evaluations": {422: (
-        r"duplicate id",                            # ids unique across members and organizations
+        r"duplicate id",                            # ids unique across members, organizations and cadres; flag ids unique
         r"is not listed under organizations",       # a member's organization must be listed
         r"must be a whole number, got " + _INTEGRAL_FLOAT,
         _INTEGRAL_FLOAT + r" is not (a slug|a valid id)",
         r"previous: no evaluation '",               # the previous round must exist on the street
         _FORBIDDEN_CHARACTER,                       # notice.text: free text, its lines kept
+        r"no option is",                            # a dissatisfied_above flag needs an option marked dissatisfied
     )},
     # A roster's header row and cells are more than a schema of "a string" can say.
     "POST /api/v1/rosters": {422: (r"表头", r"CSV", r"Excel", r"UTF-8", r"名单超过", r"工作表")},

@@ -41,6 +41,13 @@ export function rosterPart(previousId, onChange) {
       readRoster(null);
     }, function () { say(rosterAlert, L.error_network); });
   });
+  // The workbook's sheets as last read, for the picker.
+  let knownSheets = [];
+  function sheetPicker(sheets, current) {
+    const sheetSelect = el("select", { id: "roster-sheet" }, sheets.map(function (s) { return el("option", { value: s, text: s, selected: s === current }); }));
+    sheetSelect.addEventListener("change", function () { readRoster(sheetSelect.value); });
+    return field(L.roster_sheet, sheetSelect, L.roster_sheet_help);
+  }
   // Sends the kept file to /rosters (a sheet of it, if one is named) and previews the answer.
   function readRoster(sheet) {
     say(rosterStatus, L.roster_reading);
@@ -50,8 +57,14 @@ export function rosterPart(previousId, onChange) {
     if (sheet) params.push("sheet=" + encodeURIComponent(sheet));
     api("POST", "/rosters" + (params.length ? "?" + params.join("&") : ""), upload.bytes, { contentType: upload.type }).then(function (res) {
       say(rosterStatus, "");
-      // A refused file leaves no roster behind: what is previewed is what gets created.
-      if (!res.ok || !res.data) { say(rosterAlert, problemText(res)); roster = null; renderPreview(); return; }
+      // A refused file leaves no roster behind: what is previewed is what gets created. A refused
+      // sheet keeps the sheet picker, so the clerk can pick another without choosing the file again.
+      if (!res.ok || !res.data) {
+        say(rosterAlert, problemText(res)); roster = null; renderPreview();
+        if (sheet && knownSheets.length > 1) preview.appendChild(sheetPicker(knownSheets, sheet));
+        return;
+      }
+      knownSheets = res.data.sheets || [];
       roster = { organizations: res.data.organizations || [], members: res.data.members || [], errors: res.data.errors || [],
         previous: res.data.previous || null, left: res.data.left || [], sheet: res.data.sheet || null, sheets: res.data.sheets || [],
         headerRow: res.data.header_row || 1, skipped: res.data.skipped || [], summary: res.data.error_summary || [],
@@ -79,11 +92,7 @@ export function rosterPart(previousId, onChange) {
     if (!roster.copied) where.push(t("preview_header_row", { row: roster.headerRow }));
     if (roster.skipped.length) where.push(t("preview_skipped", { n: roster.skipped.length, rows: roster.skipped.slice(0, 8).map(function (x) { return x.row; }).join(P.comma) + (roster.skipped.length > 8 ? "…" : "") }));
     if (where.length) nodes.push(el("p", { class: "help", id: "preview-where", text: where.join(P.semi) }));
-    if (roster.sheets.length > 1) {
-      const sheetSelect = el("select", { id: "roster-sheet" }, roster.sheets.map(function (s) { return el("option", { value: s, text: s, selected: s === roster.sheet }); }));
-      sheetSelect.addEventListener("change", function () { readRoster(sheetSelect.value); });
-      nodes.push(field(L.roster_sheet, sheetSelect, L.roster_sheet_help));
-    }
+    if (roster.sheets.length > 1) nodes.push(sheetPicker(roster.sheets, roster.sheet));
     if (roster.errors.length) {
       nodes.push(el("div", { class: "message error row-errors", role: "alert", id: "row-errors" }, [
         el("h4", { text: t("row_errors", { n: roster.errors.length }) }),
@@ -109,9 +118,11 @@ export function rosterPart(previousId, onChange) {
         })));
     if (roster.previous) {
       nodes.splice(2, 0, el("p", { class: "help", id: "match-help", text: t("match_help", { id: roster.previous }) }));
-      if (roster.left.length) {
-        nodes.push(el("h4", { text: t("left_title", { n: roster.left.length }) }),
-          el("ul", { id: "left-list" }, roster.left.map(function (s) { return el("li", { text: t("left_item", { name: s.name, branch: s.organization || L.console_members }) }); })));
+      // Who is gone: last round's people and branches no row is (matched, settled or renamed).
+      const gone = stillLeft();
+      if (gone.length) {
+        nodes.push(el("h4", { text: t("left_title", { n: gone.length }) }),
+          el("ul", { id: "left-list" }, gone.map(function (s) { return el("li", { text: t("left_item", { name: s.name, branch: s.organization || L.console_members }) }); })));
       }
     }
     nodes.forEach(function (n) { preview.appendChild(n); });
@@ -154,8 +165,14 @@ export function rosterPart(previousId, onChange) {
   }
   // A new row may be someone of last year under a new name (a real change of name, SPEC §2):
   // the clerk can say so, and the member keeps the old id with renamed_from.
+  // Last round's subjects that no row of this roster has taken (but `except`).
+  function stillLeft(except) {
+    const taken = new Set(roster.members.filter(function (x) { return x !== except; }).map(function (x) { return x.id; })
+      .concat(roster.organizations.filter(function (x) { return x !== except; }).map(function (x) { return x.id; })));
+    return roster.left.filter(function (s) { return !taken.has(s.id); });
+  }
   function renameCell(m, index) {
-    const gone = roster.left.filter(function (s) { return s.kind === "member"; });
+    const gone = stillLeft(m).filter(function (s) { return s.kind === "member"; });
     if (!gone.length) return L.match_new;
     if (m.freshId === undefined) m.freshId = m.id;
     const select = el("select", { id: "rename-" + index, "aria-label": m.name + " · " + L.match_column });
@@ -185,7 +202,7 @@ export function rosterPart(previousId, onChange) {
   // members keep the old id with renamed_from.
   function branchMatchCell(o, index) {
     if (o.match === "matched") return L.branch_matched;
-    const gone = roster.left.filter(function (s) { return s.kind === "organization"; });
+    const gone = stillLeft(o).filter(function (s) { return s.kind === "organization"; });
     if (!gone.length) return L.branch_new;
     if (o.freshId === undefined) o.freshId = o.id;
     const select = el("select", { id: "branch-rename-" + index, "aria-label": o.name + " · " + L.match_column });

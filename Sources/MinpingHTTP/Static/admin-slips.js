@@ -63,12 +63,20 @@ export function issuingSections(ui, info, options) {
   });
   sections.push(ui.section(L.codes, [el("p", { text: L.codes_intro }), codesForm, codesAlert], { id: "codes" }));
   // Every issuance as a batch; a lost batch of code slips is voided and printed again.
-  sections.push(batchesSection(ui, path, { isAdmin: true, actionControl: options.actionControl,
-    onVoided: function (batch) { if (handoff.cards && handoff.cards.batch === batch) handoff.cards = null; } }));
+  const batches = batchesSection(ui, path, { isAdmin: true, actionControl: options.actionControl,
+    onVoided: function (batch) { if (handoff.cards && handoff.cards.batch === batch) handoff.cards = null; } });
+  sections.push(batches);
   if (handoff.cards && handoff.cards.id === id && handoff.cards.codes.length) sections.push(cardsSection(ui, handoff.cards, options.baseURL));
 
+  let issued = null;
   function showLeft(x) {
     const left = slipsLeft(x);
+    // New slips, codes or ballots since the batches were listed (printed in the slips tab, a code
+    // used): list again,
+    // so 已印/已用/还可印 agree with 还可以发放.
+    const now = (x.slips || 0) + "/" + (x.codes || 0) + "/" + (x.ballots || 0);
+    if (issued !== null && issued !== now) batches.refreshBatches();
+    issued = now;
     leftNode.textContent = t("slips_left", { n: left, electorate: x.electorate, slips: x.slips || 0, codes: x.codes || 0 });
     [slipsCount, codesCount].forEach(function (input) { input.setAttribute("max", String(Math.max(1, Math.min(500, left)))); });
   }
@@ -105,7 +113,7 @@ function cardsSection(ui, cards, baseURL) {
 export function batchesSection(ui, path, options) {
   const { el, L, P, t } = ui;
   const box = el("div", { id: "batches-body" }, [el("p", { role: "status", text: L.loading })]);
-  ui.api("GET", path + "/slip-batches").then(function (res) {
+  function load() { ui.api("GET", path + "/slip-batches").then(function (res) {
     box.textContent = "";
     if (!res.ok || !res.data) { box.appendChild(el("p", { class: "message error", role: "alert", text: ui.problemText(res) })); return; }
     const batches = res.data.batches || [];
@@ -129,8 +137,12 @@ export function batchesSection(ui, path, options) {
       }
       return item;
     })));
-  });
-  return ui.section(L.batches, [el("p", { class: "help", text: L.batches_intro }), box], { id: "batches" });
+  }); }
+  load();
+  const node = ui.section(L.batches, [el("p", { class: "help", text: L.batches_intro }), box], { id: "batches" });
+  // Slips printed in another tab change the counters: the evaluation view asks again.
+  node.refreshBatches = load;
+  return node;
 }
 
 /** The operator names streets (城区街道): pages show the name instead of the slug. `done()`
