@@ -37,6 +37,7 @@ public struct IdentityChain: Sendable {
         var renamed: [String: String] = [:]
         for member in definition.members { renamed[member.id] = member.renamedFrom }
         for organization in definition.organizations { renamed[organization.id] = organization.renamedFrom }
+        for cadre in definition.cadres { renamed[cadre.id] = cadre.renamedFrom }
         return definition.subjects.compactMap { subject in
             guard let earlier = known[subject.id] else { return nil }
             if earlier.kind != subject.kind {
@@ -122,7 +123,18 @@ public struct IdentityChain: Sendable {
                 if !roster.idsGiven { result.members[index].id = fresh.next(prefix: "m-", width: 3) }
             }
         }
-        let kept = Set(result.members.map(\.id)).union(result.organizations.map(\.id))
+        // Cadres: by a name unique in both rounds, else a fresh c-NN.
+        let previousCadres = Dictionary(grouping: previous.cadres, by: \.name)
+        let rosterCadreNames = Dictionary(roster.cadres.map { ($0.name, 1) }, uniquingKeysWith: +)
+        for index in result.cadres.indices {
+            let cadre = result.cadres[index]
+            if let earlier = previousCadres[cadre.name], earlier.count == 1, rosterCadreNames[cadre.name] == 1 {
+                result.cadres[index].id = earlier[0].id
+            } else if !roster.idsGiven {
+                result.cadres[index].id = fresh.next(prefix: "c-", width: 2)
+            }
+        }
+        let kept = Set(result.members.map(\.id)).union(result.organizations.map(\.id)).union(result.cadres.map(\.id))
         let left = previous.subjects.filter { !kept.contains($0.id) }
         return (result, matches, left)
     }

@@ -6,8 +6,11 @@
 public struct Roster: Sendable, Equatable, Codable {
     public var organizations: [Organization]
     public var members: [Member]
+    /// A roster of cadres (两级测评: 姓名 and 职务, no 党支部 column) fills this instead of
+    /// `members` and `organizations`.
+    public var cadres: [Cadre] = []
     public var errors: [RowError]
-    /// Each member's spreadsheet row, in the order of `members`.
+    /// Each member's (or cadre's) spreadsheet row, in the order of `members` (or `cadres`).
     public var rows: [Int]
     /// Whether the ids came from the file's 编号 column (else they were numbered here).
     public var idsGiven: Bool
@@ -55,6 +58,9 @@ public struct Roster: Sendable, Equatable, Codable {
     static let organizationHeaders = ["党支部", "所属党支部", "所在党支部", "支部", "所在支部", "党支部名称", "党组织", "所属党组织",
                                       "organization", "branch"]
     static let idHeaders = ["编号", "id"]
+    /// A cadre's position: a header with a name and one of these but no branch column is a
+    /// roster of cadres.
+    static let titleHeaders = ["职务", "职位", "岗位", "title", "position"]
     /// What a footer row starts with: totals, signatures, dates and notes under the table.
     static let footerMarks = ["合计", "总计", "小计", "制表人", "制表", "填表人", "填表日期", "审核人", "审核", "负责人", "注：", "注:",
                               "备注：", "说明：", "说明:"]
@@ -81,16 +87,19 @@ public struct Roster: Sendable, Equatable, Codable {
         return key.lowercased()
     }
 
-    /// The name, branch and id columns of a header row, or nil if it has no name and branch.
-    static func columns(of cells: [String]) -> (name: (Int, String), organization: (Int, String), id: (Int, String)?)? {
+    /// The name, branch (or, for cadres, 职务) and id columns of a header row, or nil if it has
+    /// no name with a branch or a 职务.
+    static func columns(of cells: [String]) -> (name: (Int, String), organization: (Int, String), id: (Int, String)?, cadres: Bool)? {
         func column(_ aliases: [String]) -> (Int, String)? {
             for (index, cell) in cells.enumerated() where aliases.contains(headerKey(cell)) {
                 return (index, cell.trimmingWhitespace)
             }
             return nil
         }
-        guard let name = column(nameHeaders), let organization = column(organizationHeaders) else { return nil }
-        return (name, organization, column(idHeaders))
+        guard let name = column(nameHeaders) else { return nil }
+        if let organization = column(organizationHeaders) { return (name, organization, column(idHeaders), false) }
+        if let title = column(titleHeaders) { return (name, title, column(idHeaders), true) }
+        return nil
     }
 
     /// Reads `rows` (each a list of cells; `number` is the row's spreadsheet row number, so
@@ -99,7 +108,7 @@ public struct Roster: Sendable, Equatable, Codable {
     public init(rows: some Sequence<(number: Int, cells: [String])>) throws(RosterError) {
         var iterator = rows.makeIterator()
         var seen: [(number: Int, cells: [String])] = []
-        var found: (number: Int, columns: (name: (Int, String), organization: (Int, String), id: (Int, String)?))?
+        var found: (number: Int, columns: (name: (Int, String), organization: (Int, String), id: (Int, String)?, cadres: Bool))?
         while found == nil, let row = iterator.next() {
             guard row.number <= Self.headerSearchRows else {
                 throw .noHeader(Self.headerHint(seen))
@@ -109,6 +118,8 @@ public struct Roster: Sendable, Equatable, Codable {
         }
         guard let (headerRow, columns) = found else { throw .noHeader(Self.headerHint(seen)) }
         let nameColumn = columns.name, organizationColumn = columns.organization, idColumn = columns.id
+        let cadreRoster = columns.cadres
+        var cadres: [Cadre] = []
 
         var organizations: [Organization] = []
         var organizationIDs: [String: String] = [:]
@@ -152,11 +163,13 @@ public struct Roster: Sendable, Equatable, Codable {
             if let problem = Self.nameProblem(name) {
                 problems.append(RowError(row: number, column: nameColumn.1, message: "姓名\(problem)"))
             }
-            if let problem = Self.nameProblem(organizationName) {
-                problems.append(RowError(row: number, column: organizationColumn.1, message: "党支部\(problem)"))
+            // A cadre's 职务 may be left empty; a member's branch may not.
+            if !(cadreRoster && organizationName.isEmpty), let problem = Self.nameProblem(organizationName) {
+                problems.append(RowError(row: number, column: organizationColumn.1, message: (cadreRoster ? "职务" : "党支部") + problem))
             }
-            let sequence = String(members.count + 1)
-            var id = "m-" + String(repeating: "0", count: max(0, 3 - sequence.count)) + sequence
+            let sequence = String((cadreRoster ? cadres.count : members.count) + 1)
+            var id = cadreRoster ? "c-" + String(repeating: "0", count: max(0, 2 - sequence.count)) + sequence
+                : "m-" + String(repeating: "0", count: max(0, 3 - sequence.count)) + sequence
             if let idColumn {
                 // Excel ids are often capitalised ("A01"): ids are kept in lower case.
                 let given = cell(idColumn.0).lowercased()
@@ -174,6 +187,11 @@ public struct Roster: Sendable, Equatable, Codable {
             }
             guard problems.isEmpty else {
                 errors += problems
+                continue
+            }
+            if cadreRoster {
+                cadres.append(Cadre(id: id, name: name, title: organizationName.isEmpty ? nil : organizationName))
+                memberRows.append(number)
                 continue
             }
             let organization: String
@@ -196,7 +214,8 @@ public struct Roster: Sendable, Equatable, Codable {
         let kept = zip(members, memberRows).filter { !taken.contains($0.0.id) }
         let used = Set(kept.compactMap(\.0.organization))
         self.members = kept.map(\.0)
-        self.rows = kept.map(\.1)
+        self.cadres = cadres
+        self.rows = cadreRoster ? memberRows : kept.map(\.1)
         self.idsGiven = idColumn != nil
         self.organizations = organizations.filter { used.contains($0.id) }
         self.errors = errors.sorted { ($0.row, $0.column) < ($1.row, $1.column) }
@@ -208,7 +227,8 @@ public struct Roster: Sendable, Equatable, Codable {
 
     /// What the first rows held, for a refusal that says what was found and what would work.
     static func headerHint(_ seen: [(number: Int, cells: [String])]) -> String {
-        let wanted = "需要一列姓名（可写作 姓名、党员姓名）和一列党支部（可写作 党支部、所属党支部、所在党支部、支部、所在支部、党组织……）"
+        let wanted = "需要一列姓名（可写作 姓名、党员姓名）和一列党支部（可写作 党支部、所属党支部、所在党支部、支部、所在支部、党组织……）；"
+            + "干部名单（两级测评）需要一列姓名和一列职务"
         guard let sample = seen.first(where: { $0.cells.filter { !$0.trimmingWhitespace.isEmpty }.count >= 2 })
                 ?? seen.first(where: { $0.cells.contains { !$0.trimmingWhitespace.isEmpty } })
         else { return "第 1–\(headerSearchRows) 行都是空的，没有找到表头。\(wanted)" }
@@ -247,7 +267,7 @@ public struct Roster: Sendable, Equatable, Codable {
     /// is more likely read wrongly than a few rows wrong, and leaving them out would quietly
     /// make an evaluation of part of the members.
     public var partialAllowed: Bool {
-        errorRows <= 3 && errorRows * 10 <= errorRows + members.count
+        errorRows <= 3 && errorRows * 10 <= errorRows + members.count + cadres.count
     }
 
     /// Why `text` cannot be a name (SPEC §2), in words that follow the field's name.

@@ -101,13 +101,20 @@ struct StreetController {
             @OmittedIfNil var candidates: [Earlier?]?
         }
 
+        /// A cadre of a roster with 姓名 and 职务 (两级测评); with `previous`, `match` says
+        /// whether the previous round had them (by name) or they are `new`.
+        struct CadreLine: Encodable {
+            let id: String, name: String, title: String?, row: Int?
+            @OmittedIfNil var match: String?
+        }
+
         struct Skipped: Encodable { let row: Int, reason: String }
 
         struct RowError: Encodable { let row: Int, column: String, message: String }
 
         struct Left: Encodable { let id: String, kind: SubjectKind, name: String, organization: String? }
 
-        let organizations: [Branch], members: [Member], errors: [RowError]
+        let organizations: [Branch], members: [Member], cadres: [CadreLine], errors: [RowError]
         // What a clerk needs to trust the reading: where the table starts, which sheet was
         // read, which rows were left out and why, and whether leaving out the rows in error is
         // safe (not when many are: a misread file).
@@ -143,6 +150,11 @@ struct StreetController {
                     break
                 }
                 return line
+            }
+            let previousCadres = Set((round?.cadres ?? []).map(\.id))
+            cadres = roster.cadres.enumerated().map { index, cadre in
+                CadreLine(id: cadre.id, name: cadre.name, title: cadre.title, row: index < roster.rows.count ? roster.rows[index] : nil,
+                          match: round.map { _ in previousCadres.contains(cadre.id) ? "matched" : "new" })
             }
             errors = roster.errors.map { RowError(row: $0.row, column: $0.column, message: $0.message) }
             headerRow = roster.headerRow

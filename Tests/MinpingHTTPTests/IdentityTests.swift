@@ -235,6 +235,30 @@ struct IdentityTests {
         }
     }
 
+    @Test("a cadre roster with previous: the same name keeps last round's id, a new cadre gets a fresh one, who left is listed")
+    func cadreRoster() async throws {
+        let server = try await TestServer()
+        _ = try await server.service.create(try DefinitionParser.parse("""
+            id: fy-2026-2
+            title: 2026 干部
+            street: chengqu
+            electorate: 10
+            cadres:
+              - {id: c-01, name: 李书记, title: 社区党委书记}
+              - {id: c-02, name: 赵网格, title: 网格员}
+            """, file: "test"))
+        try await server.app.test(.router) { client in
+            let reply = try await upload(client, "姓名,职务\n新网格,网格员\n李书记,社区党委书记\n", key: server.admin, previous: "fy-2026-2")
+            #expect(reply.status == 200, "\(reply.body)")
+            let cadres = try #require(reply.json["cadres"] as? [[String: Any]])
+            #expect(cadres.map { $0["name"] as? String } == ["新网格", "李书记"])
+            #expect(cadres.last?["id"] as? String == "c-01" && cadres.last?["match"] as? String == "matched")
+            let fresh = try #require(cadres.first?["id"] as? String)
+            #expect(cadres.first?["match"] as? String == "new" && !["c-01", "c-02"].contains(fresh), "\(fresh)")
+            #expect((reply.json["left"] as? [[String: Any]])?.map { $0["name"] as? String } == ["赵网格"])
+        }
+    }
+
     @Test("two people of one name: a row that could be either is ambiguous, with both listed")
     func ambiguous() throws {
         let previous = try DefinitionParser.parse("""

@@ -112,7 +112,7 @@ struct RosterFileTests {
 
     @Test("a file that is not a roster is refused whole: no header, 10,001 rows, not a workbook")
     func refusals() throws {
-        #expect(throws: RosterError.noHeader("第 1–10 行里没有找到表头。第 1 行是：张三、一支部；需要一列姓名（可写作 姓名、党员姓名）和一列党支部（可写作 党支部、所属党支部、所在党支部、支部、所在支部、党组织……）")) {
+        #expect(throws: RosterError.noHeader("第 1–10 行里没有找到表头。第 1 行是：张三、一支部；需要一列姓名（可写作 姓名、党员姓名）和一列党支部（可写作 党支部、所属党支部、所在党支部、支部、所在支部、党组织……）；干部名单（两级测评）需要一列姓名和一列职务")) {
             try csv("张三,一支部\n")
         }
         #expect(throws: RosterError.self) { try csv("") }
@@ -259,6 +259,23 @@ struct OfficeRosterTests {
         let error = #expect(throws: RosterError.self) { try RosterFile.read(data, format: .xlsx, sheet: "花名册") }
         guard case .noHeader(let hint)? = error else { Issue.record("not a missing header: \(String(describing: error))"); return }
         #expect(hint.hasPrefix("工作表“花名册”："), "\(hint)")
+    }
+
+    @Test("a roster of cadres (两级测评): 姓名 and 职务 with no 党支部 column; a 职务 may be empty; with a 党支部 column 职务 is ignored")
+    func cadres() throws {
+        let roster = try csv("""
+            九龙社区干部名单,,
+            序号,姓名,职务
+            1,李某,社区党委书记
+            2,赵某,
+            3,,网格员
+            制表人：钱某,,
+            """)
+        #expect(roster.cadres == [Cadre(id: "c-01", name: "李某", title: "社区党委书记"), Cadre(id: "c-02", name: "赵某")])
+        #expect(roster.members.isEmpty && roster.organizations.isEmpty && roster.rows == [3, 4] && roster.headerRow == 2)
+        #expect(roster.errors.map(\.row) == [5] && roster.errors.first?.message == "姓名为空")
+        let members = try csv("姓名,党支部,职务\n王某,一支部,组织委员\n")
+        #expect(members.cadres.isEmpty && members.members.map(\.name) == ["王某"])
     }
 
     @Test("the safety stop: more than 3 rows, or more than a tenth, in error")

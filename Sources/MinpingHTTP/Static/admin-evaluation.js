@@ -122,6 +122,24 @@ function renderEvaluation(info, note) {
     nodes.push(drillSection(baseURL));
   }
 
+  // 两级测评: from a level-1 evaluation (members rated, no cadres), its level 2 (members rate
+  // the community's cadres) in the same community and round.
+  const kinds = (info.subjects || []).map(function (s) { return s.kind; });
+  if (isAdmin() && state !== "annulled" && kinds.indexOf("member") >= 0 && kinds.indexOf("cadre") < 0) {
+    const secondButton = el("button", { type: "button", id: "second-level", text: L.second_level });
+    secondButton.addEventListener("click", function () {
+      secondButton.disabled = true;
+      api("GET", path + "/definition").then(function (res) {
+        secondButton.disabled = false;
+        const d = res.ok && res.data ? res.data : {};
+        handoff.secondLevel = { id: id + "-2", title: t("second_level_title", { title: info.title }), community: info.community,
+          round: d.round, notice: d.notice, electorate: kinds.filter(function (k) { return k === "member"; }).length };
+        location.hash = "#/new";
+      });
+    });
+    nodes.push(section(L.level_heading, [el("p", { class: "help", text: L.level_2_help }), secondButton], { id: "second-level-section" }));
+  }
+
   // publicity and what still blocks final results
   if (state === "preliminary") {
     const until = info.publicity_until ? new Date(info.publicity_until) : null;

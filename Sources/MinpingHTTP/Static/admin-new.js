@@ -68,6 +68,22 @@ export function newPage() {
   const electorateInput = el("input", { type: "number", id: "eval-electorate", name: "electorate", required: true, min: "1", max: "1000000", step: "1", inputmode: "numeric" });
   const publicityInput = el("input", { type: "number", id: "eval-publicity", name: "publicity_days", required: true, min: "0", max: "365", step: "1", value: "5", inputmode: "numeric" });
 
+  // 两级测评 (SPEC §2 cadres): level 1, resident representatives rate members and branches;
+  // level 2, members rate the community's cadres (a roster of 姓名 and 职务). Two evaluations
+  // of one community in one round, each with its own electorate and slips.
+  const levelBox = el("fieldset", { class: "levels", id: "levels" }, [el("legend", { text: L.level })].concat([1, 2].map(function (n) {
+    const input = el("input", { type: "radio", name: "level", id: "level-" + n, value: String(n), checked: n === 1 });
+    input.addEventListener("change", updateCreate);
+    return el("div", { class: "choice" }, [input, el("label", { for: "level-" + n, text: L["level_" + n] }),
+      el("p", { class: "help", text: L["level_" + n + "_help"] })]);
+  })));
+  function level() { const c = levelBox.querySelector("input:checked"); return c ? Number(c.value) : 1; }
+  // 黑旗 (SPEC §2 rules.flags): members and cadres whose satisfied share is below a percent.
+  const flagBox = el("input", { type: "checkbox", id: "flag-black" });
+  const flagPercent = el("input", { type: "number", id: "flag-below", min: "0", max: "100", step: "0.01", value: "50", inputmode: "decimal" });
+  const flagField = el("div", { class: "stack flag-rule" }, [el("div", { class: "choice" }, [flagBox, el("label", { for: "flag-black", text: L.flag_black })]),
+    field(L.flag_below, flagPercent, L.flag_below_help)]);
+
   // 以去年为基础
   const prevSelect = el("select", { id: "previous", name: "previous" });
   const copyButton = el("button", { type: "button", id: "copy-previous", text: L.copy_previous });
@@ -107,6 +123,7 @@ export function newPage() {
       copyButton.disabled = false; copyButton.textContent = L.copy_previous;
       if (!res.ok || !res.data) { say(copyAlert, problemText(res)); return; }
       const d = res.data;
+      if ((d.cadres || []).length) levelBox.querySelector("#level-2").checked = true;
       titleInput.value = String(d.title || "").replace(/(19|20)\d{2}/, function (y) { return String(Number(y) + 1); });
       communityInput.value = d.community || "";
       if (d.electorate) electorateInput.value = d.electorate;
@@ -118,7 +135,7 @@ export function newPage() {
       prevSelect.value = previous.id;
       renderPresets("previous");
       // Last year's roster as it is: its ids are the people's (shown), no sheet or rows.
-      rosters.useCopied({ organizations: d.organizations || [], members: d.members || [], errors: [], left: [], sheets: [], skipped: [],
+      rosters.useCopied({ organizations: d.organizations || [], members: d.members || [], cadres: d.cadres || [], errors: [], left: [], sheets: [], skipped: [],
         summary: [], partialAllowed: true, idsGiven: true, copied: true }, t("preview_from_previous", { id: previous.id }));
       say(copyStatus, t("copied", { title: d.title, id: previous.id }));
     });
@@ -165,8 +182,11 @@ export function newPage() {
   createAlert.id = "create-alert";
   function updateCreate() {
     const roster = rosters.roster();
+    const cadres = roster ? (roster.cadres || []).length : 0;
     const subjects = roster ? roster.organizations.length + roster.members.length : 0;
-    const why = !subjects ? L.create_need_roster
+    // Level 2 rates cadres only; level 1 members and branches only.
+    const why = level() === 2 ? (!cadres ? L.create_need_cadres : "")
+      : !subjects ? (cadres ? L.create_need_level2 : L.create_need_roster)
       : roster.errors.length && !roster.partialAllowed ? L.create_need_fix
       : roster.errors.length && !rosters.skipping() ? L.create_need_skip
       : rosters.unsettled() ? t("create_need_match", { n: rosters.unsettled() }) : "";
@@ -190,7 +210,9 @@ export function newPage() {
       field(L.notice_text, noticeInputs.text)], { id: "notice-fields" }),
     section(L.based_on, [el("p", { class: "help", text: L.previous_help }),
       el("div", { class: "inline" }, [field(L.previous, prevSelect), copyButton]), copyAlert, copyStatus]),
-    section(L.rules, [el("fieldset", { class: "presets-set" }, [el("legend", { class: "visually-hidden", text: L.rules }), presetBox]), customBox]),
+    section(L.level_heading, [levelBox], { id: "level-section" }),
+    section(L.rules, [el("fieldset", { class: "presets-set" }, [el("legend", { class: "visually-hidden", text: L.rules }), presetBox]), customBox,
+      flagField]),
     section(L.roster, [rosters.fileField, rosters.alert, rosters.status, rosters.preview]),
     el("div", { class: "stack" }, [rosters.skipBox, createWhy, createButton, createAlert])
   ]);
@@ -212,7 +234,23 @@ export function newPage() {
     if (p === "rushan") def.rules = Object.assign({ denominator: "ballots", comparison: "above" }, STARS(60, 80, 70));
     else if (p === "zhenhai") { def.options = ZHENHAI_OPTIONS; def.rules = Object.assign({ denominator: "electorate", comparison: "at_least" }, STARS(60, 80, 70)); }
     else if (p === "custom") def.rules = Object.assign({ denominator: denSelect.value, comparison: cmpSelect.value }, STARS(Number(m1.value), Number(m2.value), Number(o1.value)));
-    else if (p === "previous" && previous) { if (previous.options) def.options = previous.options; if (previous.rules) def.rules = previous.rules; }
+    else if (p === "previous" && previous) { if (previous.options) def.options = previous.options; if (previous.rules) def.rules = Object.assign({}, previous.rules); }
+    if (flagBox.checked) {
+      def.rules = Object.assign({}, def.rules || {});
+      def.rules.flags = [{ flag: "black", label: L.flag_label, kinds: ["member", "cadre"], below: Number(flagPercent.value) }];
+    }
+    if (level() === 2) {
+      def.cadres = (roster.cadres || []).map(function (c) {
+        const cadre = { id: c.id, name: c.name };
+        if (c.title) cadre.title = c.title;
+        if (c.renamed_from) cadre.renamed_from = c.renamed_from;
+        return cadre;
+      });
+      api("POST", "/evaluations", def).then(created);
+      createButton.disabled = true; createButton.textContent = L.creating;
+      say(createAlert, "");
+      return;
+    }
     // Only the definition's fields: the preview's row, match and candidates stay here.
     def.organizations = roster.organizations.map(function (o) {
       const organization = { id: o.id, name: o.name };
@@ -227,7 +265,8 @@ export function newPage() {
     });
     createButton.disabled = true; createButton.textContent = L.creating;
     say(createAlert, "");
-    api("POST", "/evaluations", def).then(function (res) {
+    api("POST", "/evaluations", def).then(created);
+    function created(res) {
       createButton.textContent = L.create;
       updateCreate();
       if (!res.ok) {
@@ -238,8 +277,21 @@ export function newPage() {
       handoff.createdId = (res.data && res.data.id) || def.id;
       handoff.flash = L.created;
       go("#/e/" + handoff.createdId);
-    });
+    }
   });
+  // 新建第二级测评 from a level-1 evaluation's page: the same community, round, notice and
+  // rules; level 2; as many voters as the level-1 roster has members.
+  const second = handoff.secondLevel;
+  handoff.secondLevel = null;
+  if (second) {
+    titleInput.value = second.title;
+    communityInput.value = second.community || "";
+    roundInput.value = second.round || roundInput.value;
+    if (second.electorate) electorateInput.value = second.electorate;
+    Object.keys(noticeInputs).forEach(function (k) { noticeInputs[k].value = (second.notice && second.notice[k]) || ""; });
+    levelBox.querySelector("#level-2").checked = true;
+    if (second.id && !idTouched) idInput.value = second.id;
+  }
   page(L.new_title, [form]);
   loadStreet();
   updateCreate();

@@ -65,7 +65,8 @@ export function rosterPart(previousId, onChange) {
         return;
       }
       knownSheets = res.data.sheets || [];
-      roster = { organizations: res.data.organizations || [], members: res.data.members || [], errors: res.data.errors || [],
+      roster = { organizations: res.data.organizations || [], members: res.data.members || [], cadres: res.data.cadres || [],
+        errors: res.data.errors || [],
         previous: res.data.previous || null, left: res.data.left || [], sheet: res.data.sheet || null, sheets: res.data.sheets || [],
         headerRow: res.data.header_row || 1, skipped: res.data.skipped || [], summary: res.data.error_summary || [],
         partialAllowed: res.data.partial_allowed !== false, idsGiven: !!res.data.ids_given };
@@ -83,8 +84,10 @@ export function rosterPart(previousId, onChange) {
     const showIds = roster.idsGiven || !!roster.previous;
     const perBranch = Object.create(null);
     roster.members.forEach(function (m) { perBranch[m.organization] = (perBranch[m.organization] || 0) + 1; });
+    const cadres = roster.cadres || [];
     const nodes = [el("h3", { text: L.preview }),
-      el("p", { id: "preview-summary", text: rosterSource + " · " + t("preview_summary", { orgs: roster.organizations.length, members: roster.members.length }) })];
+      el("p", { id: "preview-summary", text: rosterSource + " · " + (cadres.length ? t("preview_summary_cadres", { n: cadres.length })
+        : t("preview_summary", { orgs: roster.organizations.length, members: roster.members.length })) })];
     // Where the table was found: the sheet (another can be picked), the header row, and the
     // rows left out on purpose (blank, footer), so the clerk can tell the reading is right.
     const where = [];
@@ -101,7 +104,15 @@ export function rosterPart(previousId, onChange) {
           el("ul", {}, roster.errors.map(function (x) { return el("li", { text: t("row_error", x) }); }))]),
         el("p", { text: roster.partialAllowed ? L.row_errors_help : L.row_errors_stop })]));
     }
-    nodes.push(el("h4", { text: L.branches + P.open + roster.organizations.length + P.close }),
+    // A roster of cadres (两级测评, 姓名 and 职务): one table of names and positions.
+    if (cadres.length) {
+      nodes.push(el("h4", { text: L.cadres + P.open + cadres.length + P.close }),
+        tableWrap(L.cadres_table, (roster.copied ? [] : [L.row_number]).concat([L.name, L.cadre_title], roster.previous ? [L.match_column] : []),
+          cadres.map(function (c) {
+            return (roster.copied ? [] : [String(c.row || "")]).concat([c.name, c.title || ""],
+              roster.previous ? [c.match === "matched" ? L.branch_matched : L.match_new] : []);
+          })));
+    } else nodes.push(el("h4", { text: L.branches + P.open + roster.organizations.length + P.close }),
       tableWrap(L.branches_table, [L.org_name, L.org_members].concat(roster.previous ? [L.match_column] : []),
         roster.organizations.map(function (o, i) {
           return [o.name, String(perBranch[o.id] || 0)].concat(roster.previous ? [branchMatchCell(o, i)] : []);
