@@ -223,14 +223,31 @@ struct EvaluationController {
         let record = try await evaluation(context)
         let results = try await service.results(record.id)
         let definition = try await service.definition(record.id)
-        var changes: [String: String]?
         // The results were just read, so the history reads too; a failure is not hidden.
         let history = try await service.history(record.id)
-        if history.rounds.count > 1 {
-            let words: [StarHistory.Change: String] = [.gained: "群众评星增加", .lost: "群众评星减少", .same: "群众评星不变", .new: "新参评"]
-            changes = Dictionary(history.subjects.map { ($0.id, words[$0.change] ?? "") }, uniquingKeysWith: { first, _ in first })
-        }
-        return (record, results, definition, changes)
+        return (record, results, definition, Self.changeWords(history))
+    }
+
+    /// 较上轮 in words per subject id, when there is a previous published round.
+    static func changeWords(_ history: StarHistory?) -> [String: String]? {
+        guard let history, history.rounds.count > 1 else { return nil }
+        let words: [StarHistory.Change: String] = [.gained: "群众评星增加", .lost: "群众评星减少", .same: "群众评星不变", .new: "新参评"]
+        return Dictionary(history.subjects.map { ($0.id, words[$0.change] ?? "") }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The results report's sheet (SPEC §7): the title block (title, community, stage, date of
+    /// publication, electorate and ballots, the rules in one line), then the table grouped by
+    /// branch.
+    static func reportSheet(_ results: EvaluationResults, _ definition: EvaluationDefinition, changes: [String: String]?,
+                            published: String?, name: String = "结果") -> ResultsFile.Sheet {
+        let stage = results.stage == .final ? "最终结果" : "初步结果（公示中）"
+        let heading = [
+            definition.title,
+            [definition.community, "\(stage)", published.map { "公布日期：\($0)" }].compactMap { $0 }.joined(separator: " · "),
+            "应参评 \(results.electorate) 人 · 实收 \(results.ballots) 票 · 评星规则：" + ResultsFile.rulesLine(definition),
+        ]
+        return ResultsFile.Sheet(name: name, table: ResultsFile.table(results, definition: definition, changes: changes, grouped: true),
+                                 heading: heading)
     }
 
     /// The plain table (SPEC §7): results order, UTF-8 with a BOM, CRLF.
@@ -245,15 +262,8 @@ struct EvaluationController {
     /// branches after them, printable on A4 landscape with the header on every page.
     @Sendable func resultsXLSX(_ request: Request, context: MinpingContext) async throws -> Response {
         let (record, results, definition, changes) = try await resultsForTables(context)
-        let stage = results.stage == .final ? "最终结果" : "初步结果（公示中）"
-        let published = try await service.publishedAt(record.id).map { service.localDay($0) } ?? ""
-        let heading = [
-            definition.title,
-            [definition.community, "\(stage)", published.isEmpty ? nil : "公布日期：\(published)"].compactMap { $0 }.joined(separator: " · "),
-            "应参评 \(results.electorate) 人 · 实收 \(results.ballots) 票 · 评星规则：" + ResultsFile.rulesLine(definition),
-        ]
-        let table = ResultsFile.table(results, definition: definition, changes: changes, grouped: true)
-        return Body.download(try ResultsFile.xlsx(table, heading: heading),
+        let published = try await service.publishedAt(record.id).map { service.localDay($0) }
+        return Body.download(try ResultsFile.xlsx(sheets: [Self.reportSheet(results, definition, changes: changes, published: published)]),
                              type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                              filename: "\(record.id)-results.xlsx", displayName: "\(definition.title)结果.xlsx")
     }

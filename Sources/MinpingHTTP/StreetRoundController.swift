@@ -15,6 +15,81 @@ struct StreetRoundController {
         group.get("streets/:street/rounds/:round", use: board)
         group.get("streets/:street/rounds/:round/stars.json", use: starsJSON)
         group.get("streets/:street/rounds/:round/stars.csv", use: starsCSV)
+        group.get("streets/:street/rounds/:round/street-results.xlsx", use: streetResultsXLSX)
+        group.get("streets/:street/rounds/:round/street-results.csv", use: streetResultsCSV)
+        group.get("rounds/:round", use: district)
+        group.get("rounds/:round/district.xlsx", use: districtXLSX)
+    }
+
+    /// The district's roll-up for one round (SPEC §7, operator): every street with its
+    /// evaluations' progress, turnout and star shares over the published ones.
+    struct District: JSONResponse {
+        struct Street: Encodable {
+            let street: String, streetName: String?
+            /// How many evaluations are in each state (the progress in the voting weeks).
+            let progress: [String: Int]
+            let totals: Board.Totals
+        }
+
+        let round: String, streets: [Street]
+    }
+
+    @Sendable func district(_ request: Request, context: MinpingContext) async throws -> District {
+        try context.require(.operator)
+        let round = try context.parameters.require("round")
+        let streets = try await service.districtRound(round)
+        guard !streets.isEmpty else { throw Problem(.notFound, "no street has an evaluation naming round '\(round)'") }
+        return District(round: round, streets: streets.map { street in
+            District.Street(street: street.street, streetName: street.streetName,
+                            progress: Dictionary(grouping: street.communities, by: { $0.record.state.rawValue }).mapValues(\.count),
+                            totals: Self.board(street).totals)
+        })
+    }
+
+    /// The roll-up as a workbook: every street on the first sheet, then each street's summary.
+    @Sendable func districtXLSX(_ request: Request, context: MinpingContext) async throws -> Response {
+        try context.require(.operator)
+        let round = try context.parameters.require("round")
+        let streets = try await service.districtRound(round)
+        guard !streets.isEmpty else { throw Problem(.notFound, "no street has an evaluation naming round '\(round)'") }
+        let boards = streets.map { Self.board($0) }
+        var sheets = [ResultsFile.Sheet(name: "全区汇总", table: Self.districtTable(boards),
+                                        heading: ["\(round)群众评星全区汇总", "只计已公布结果的测评"])]
+        sheets += zip(streets, boards).map { street, board in
+            ResultsFile.Sheet(name: street.streetName ?? street.street, table: Self.summaryTable(board),
+                              heading: ["\(street.streetName ?? street.street)\(round)群众评星汇总"])
+        }
+        return Body.download(try ResultsFile.xlsx(sheets: sheets), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             filename: "\(Self.asciiRound(round))-district.xlsx", displayName: "\(round)群众评星全区汇总.xlsx")
+    }
+
+    /// One row per street: progress, turnout, and each star's count and share.
+    static func districtTable(_ boards: [Board]) -> [[ResultsFile.Cell]] {
+        var memberRules: [StarCount] = [], organizationRules: [StarCount] = []
+        for board in boards {
+            for star in board.totals.memberStars where !memberRules.contains(where: { $0.star == star.star }) { memberRules.append(star) }
+            for star in board.totals.organizationStars where !organizationRules.contains(where: { $0.star == star.star }) {
+                organizationRules.append(star)
+            }
+        }
+        var header = ["街道", "测评", "已公布", "实收票数", "应参评", "参评率", "党员", "党组织"]
+        for star in memberRules { header += ["党员\(star.label)", "党员\(star.label)占比"] }
+        for star in organizationRules { header += ["党组织\(star.label)", "党组织\(star.label)占比"] }
+        var rows: [[ResultsFile.Cell]] = [header.map { .text($0) }]
+        for board in boards {
+            let totals = board.totals
+            var row: [ResultsFile.Cell] = [.text(board.streetName ?? board.street), .number("\(totals.evaluations)"), .number("\(totals.published)"),
+                                           .number("\(totals.ballots)"), .number("\(totals.electorate)"), totals.turnout.map { .rate($0) } ?? .text(""),
+                                           .number("\(totals.members)"), .number("\(totals.organizations)")]
+            for (rules, counts) in [(memberRules, totals.memberStars), (organizationRules, totals.organizationStars)] {
+                for rule in rules {
+                    let count = counts.first { $0.star == rule.star }
+                    row += [count.map { .number("\($0.count)") } ?? .text("—"), count?.share.map { .rate($0) } ?? .text("")]
+                }
+            }
+            rows.append(row)
+        }
+        return rows
     }
 
     struct Rounds: JSONResponse {
@@ -121,6 +196,85 @@ struct StreetRoundController {
         return Body.download(try ResultsFile.csv([header.map { .text($0) }] + rows), type: "text/csv; charset=utf-8",
                              filename: "\(round.street)-\(round.round.unicodeScalars.allSatisfy(\.isASCII) ? round.round : "round")-stars.csv",
                              displayName: "\(round.streetName ?? round.street)\(round.round)群众评星台账.csv")
+    }
+
+    /// The street's results workbook (SPEC §7 `street-results.xlsx`): the star board's summary
+    /// on the first sheet, then one sheet per published community in the report layout of its
+    /// `results.xlsx`.
+    @Sendable func streetResultsXLSX(_ request: Request, context: MinpingContext) async throws -> Response {
+        let round = try await streetRound(context)
+        let name = round.streetName ?? round.street
+        var sheets = [ResultsFile.Sheet(name: "汇总", table: Self.summaryTable(Self.board(round)),
+                                        heading: ["\(name)\(round.round)群众评星汇总", "只计已公布结果的测评；其余只写阶段"])]
+        for community in round.communities {
+            guard let results = community.results else { continue }
+            let published = try await service.publishedAt(community.record.id).map { service.localDay($0) }
+            sheets.append(EvaluationController.reportSheet(results, community.definition, changes: EvaluationController.changeWords(community.history),
+                                                           published: published, name: community.definition.community ?? community.record.id))
+        }
+        return Body.download(try ResultsFile.xlsx(sheets: sheets), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             filename: "\(round.street)-\(Self.asciiRound(round.round))-street-results.xlsx",
+                             displayName: "\(name)\(round.round)群众评星结果.xlsx")
+    }
+
+    /// The same summary as CSV (UTF-8 with a BOM, CRLF).
+    @Sendable func streetResultsCSV(_ request: Request, context: MinpingContext) async throws -> Response {
+        let round = try await streetRound(context)
+        return Body.download(try ResultsFile.csv(Self.summaryTable(Self.board(round))), type: "text/csv; charset=utf-8",
+                             filename: "\(round.street)-\(Self.asciiRound(round.round))-street-results.csv",
+                             displayName: "\(round.streetName ?? round.street)\(round.round)群众评星汇总.csv")
+    }
+
+    static func asciiRound(_ round: String) -> String {
+        round.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") } ? round : "round"
+    }
+
+    /// The star board as a table: one row per evaluation, then the totals of the published.
+    /// Each star is two columns, how many and what share; each flag how many.
+    static func summaryTable(_ board: Board) -> [[ResultsFile.Cell]] {
+        let stages: [ResultsStage: String] = [.preliminary: "初步结果", .final: "最终结果"]
+        let states: [EvaluationState: String] = [.draft: "准备中", .open: "投票中", .closed: "投票已结束", .preliminary: "初步结果",
+                                                 .final: "最终结果", .annulled: "已作废"]
+        let starColumns: [(prefix: String, all: [StarCount], pick: (Board.Community) -> [StarCount])] = [
+            ("党员", board.totals.memberStars, { $0.memberStars }),
+            ("党组织", board.totals.organizationStars, { $0.organizationStars }),
+            ("干部", board.totals.cadreStars, { $0.cadreStars }),
+        ]
+        var header = ["社区", "测评", "阶段", "实收票数", "应参评", "参评率", "党员", "党组织", "干部"]
+        for group in starColumns {
+            for star in group.all { header += ["\(group.prefix)\(star.label)", "\(group.prefix)\(star.label)占比"] }
+        }
+        header += board.totals.flags.map(\.label) + ["群众评星增加", "群众评星减少"]
+        func starCells(_ counts: [StarCount], _ all: [StarCount], published: Bool) -> [ResultsFile.Cell] {
+            all.flatMap { column -> [ResultsFile.Cell] in
+                guard published, let count = counts.first(where: { $0.star == column.star }) else { return [.text("—"), .text("")] }
+                return [.number("\(count.count)"), count.share.map { .rate($0) } ?? .text("")]
+            }
+        }
+        var rows: [[ResultsFile.Cell]] = [header.map { .text($0) }]
+        for community in board.communities {
+            let published = community.stage != nil
+            var row: [ResultsFile.Cell] = [
+                .text(community.community ?? community.title), .text(community.evaluation),
+                .text(community.stage.map { stages[$0] ?? $0.rawValue } ?? states[community.state] ?? community.state.rawValue),
+                .number("\(community.ballots)"), .number("\(community.electorate)"), community.turnout.map { .rate($0) } ?? .text(""),
+                .number("\(community.members)"), .number("\(community.organizations)"), .number("\(community.cadres)"),
+            ]
+            for group in starColumns { row += starCells(group.pick(community), group.all, published: published) }
+            row += board.totals.flags.map { flag in
+                published ? .number("\(community.flags.first { $0.flag == flag.flag }?.count ?? 0)") : .text("—")
+            }
+            row += [community.gained.map { .number("\($0)") } ?? .text("—"), community.lost.map { .number("\($0)") } ?? .text("—")]
+            rows.append(row)
+        }
+        let totals = board.totals
+        var total: [ResultsFile.Cell] = [.text("合计（已公布 \(totals.published) / \(totals.evaluations)）"), .text(""), .text(""),
+                                         .number("\(totals.ballots)"), .number("\(totals.electorate)"), totals.turnout.map { .rate($0) } ?? .text(""),
+                                         .number("\(totals.members)"), .number("\(totals.organizations)"), .number("\(totals.cadres)")]
+        for group in starColumns { total += starCells(group.all, group.all, published: true) }
+        total += totals.flags.map { .number("\($0.count)") } + [.text(""), .text("")]
+        rows.append(total)
+        return rows
     }
 
     // MARK: Building

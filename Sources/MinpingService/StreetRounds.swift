@@ -64,3 +64,15 @@ extension EvaluationService {
         return StreetRound(street: street, streetName: try await streetNames()[street], round: round, communities: communities)
     }
 }
+
+extension EvaluationService {
+    /// Every street's evaluations of one round (SPEC §7 `GET /rounds/{round}`, the district's
+    /// roll-up), street by street in slug order. Empty when no street names the round.
+    public nonisolated func districtRound(_ round: String) async throws -> [StreetRound] {
+        var streets: Set<String> = []
+        for (record, definition) in try await evaluations() where definition.round == round { streets.insert(record.street) }
+        var rounds: [StreetRound] = []
+        for street in streets.sorted() { rounds.append(try await streetRound(street, round: round)) }
+        return rounds
+    }
+}

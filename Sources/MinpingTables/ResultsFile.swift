@@ -111,6 +111,43 @@ public enum ResultsFile {
     /// text by ``XMLWriter`` (no libxml2: Foundation's XMLDocument shares libxml2's global state
     /// with every parser in the process) and zipped by ZIPFoundation.
     public static func xlsx(_ table: [[Cell]], sheetName: String = "结果", heading: [String] = []) throws -> Data {
+        try xlsx(sheets: [Sheet(name: sheetName, table: table, heading: heading)])
+    }
+
+    /// One worksheet of a report workbook: its name (made valid for Excel: at most 31
+    /// characters, none of []:*?/\\, unique in the workbook), a title block and a table.
+    public struct Sheet: Sendable {
+        public var name: String
+        public var table: [[Cell]]
+        public var heading: [String]
+
+        public init(name: String, table: [[Cell]], heading: [String] = []) {
+            self.name = name
+            self.table = table
+            self.heading = heading
+        }
+    }
+
+    /// Excel's rules for sheet names: at most 31 characters, none of []:*?/\\, not empty, and
+    /// unique (case-insensitively) in the workbook.
+    static func sheetNames(_ names: [String]) -> [String] {
+        var used: Set<String> = []
+        return names.enumerated().map { index, name in
+            var base = String(name.filter { !"[]:*?/\\".contains($0) }.prefix(31))
+            if base.trimmingCharacters(in: .whitespaces).isEmpty { base = "Sheet\(index + 1)" }
+            var candidate = base, number = 2
+            while used.contains(candidate.lowercased()) {
+                let suffix = "（\(number)）"
+                candidate = String(base.prefix(31 - suffix.count)) + suffix
+                number += 1
+            }
+            used.insert(candidate.lowercased())
+            return candidate
+        }
+    }
+
+    /// A workbook of several report sheets, each laid out as ``xlsx(_:sheetName:heading:)``'s.
+    public static func xlsx(sheets: [Sheet]) throws -> Data {
         let archive = try Archive(accessMode: .create)
         func add(_ path: String, _ root: XMLWriter.Element) throws {
             let data = Data(XMLWriter.document(root).utf8)
@@ -125,30 +162,39 @@ public enum ResultsFile {
         let package = "http://schemas.openxmlformats.org/package/2006"
         let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
         let officeRelationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        let names = sheetNames(sheets.map(\.name))
+        let numbers = Array(1...max(1, sheets.count)).prefix(sheets.count)
 
         try add("[Content_Types].xml", element("Types", ["xmlns": "\(package)/content-types"], [
             element("Default", ["Extension": "rels", "ContentType": "application/vnd.openxmlformats-package.relationships+xml"], []),
             element("Default", ["Extension": "xml", "ContentType": "application/xml"], []),
             element("Override", ["PartName": "/xl/workbook.xml",
                                  "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"], []),
-            element("Override", ["PartName": "/xl/worksheets/sheet1.xml",
-                                 "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"], []),
+        ] + numbers.map { number in
+            element("Override", ["PartName": "/xl/worksheets/sheet\(number).xml",
+                                 "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"], [])
+        } + [
             element("Override", ["PartName": "/xl/styles.xml",
                                  "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"], []),
         ]))
         try add("_rels/.rels", element("Relationships", ["xmlns": "\(package)/relationships"], [
             element("Relationship", ["Id": "rId1", "Type": "\(officeRelationships)/officeDocument", "Target": "xl/workbook.xml"], []),
         ]))
-        let printedHeader = heading.isEmpty ? 1 : heading.count + 2
+        func headerRow(_ sheet: Sheet) -> Int { sheet.heading.isEmpty ? 1 : sheet.heading.count + 2 }
         try add("xl/workbook.xml", element("workbook", ["xmlns": main, "xmlns:r": officeRelationships], [
-            element("sheets", [:], [element("sheet", ["name": sheetName, "sheetId": "1", "r:id": "rId1"], [])]),
-            // The header row is printed again at the top of every page.
-            element("definedNames", [:], [XMLWriter.Element("definedName", ["name": "_xlnm.Print_Titles", "localSheetId": "0"],
-                                                            text: "'\(sheetName.replacingOccurrences(of: "'", with: "''"))'!$\(printedHeader):$\(printedHeader)")]),
+            element("sheets", [:], zip(numbers, names).map { number, name in
+                element("sheet", ["name": name, "sheetId": String(number), "r:id": "rId\(number)"], [])
+            }),
+            // Each sheet's header row is printed again at the top of every page.
+            element("definedNames", [:], zip(sheets, names).enumerated().map { index, pair in
+                XMLWriter.Element("definedName", ["name": "_xlnm.Print_Titles", "localSheetId": String(index)],
+                                  text: "'\(pair.1.replacingOccurrences(of: "'", with: "''"))'!$\(headerRow(pair.0)):$\(headerRow(pair.0))")
+            }),
         ]))
-        try add("xl/_rels/workbook.xml.rels", element("Relationships", ["xmlns": "\(package)/relationships"], [
-            element("Relationship", ["Id": "rId1", "Type": "\(officeRelationships)/worksheet", "Target": "worksheets/sheet1.xml"], []),
-            element("Relationship", ["Id": "rId2", "Type": "\(officeRelationships)/styles", "Target": "styles.xml"], []),
+        try add("xl/_rels/workbook.xml.rels", element("Relationships", ["xmlns": "\(package)/relationships"], numbers.map { number in
+            element("Relationship", ["Id": "rId\(number)", "Type": "\(officeRelationships)/worksheet", "Target": "worksheets/sheet\(number).xml"], [])
+        } + [
+            element("Relationship", ["Id": "rId\(sheets.count + 1)", "Type": "\(officeRelationships)/styles", "Target": "styles.xml"], []),
         ]))
         try add("xl/styles.xml", element("styleSheet", ["xmlns": main], [
             element("numFmts", ["count": "1"], [element("numFmt", ["numFmtId": "164", "formatCode": "0.0%"], [])]),
@@ -172,47 +218,49 @@ public enum ResultsFile {
             if let style { attributes["s"] = style }
             return element("c", attributes, [element("is", [:], [XMLWriter.Element("t", ["xml:space": "preserve"], text: text)])])
         }
-        var sheetRows: [XMLWriter.Element] = []
-        // The title block, then a blank row, then the table.
-        for (index, line) in heading.enumerated() {
-            sheetRows.append(element("row", ["r": String(index + 1)], [text("A\(index + 1)", line, style: index == 0 ? "3" : nil)]))
-        }
-        let headerRow = heading.isEmpty ? 1 : heading.count + 2
-        for (index, row) in table.enumerated() {
-            let number = headerRow + index
-            let cells = row.enumerated().map { column, cell -> XMLWriter.Element in
-                let reference = columnName(column) + String(number)
-                switch cell {
-                case let .number(value):
-                    return element("c", ["r": reference], [XMLWriter.Element("v", text: value)])
-                case let .rate(value):
-                    // A percentage cell: 76.9 is stored as 0.769 and shown as 76.9% (0.0%).
-                    return element("c", ["r": reference, "s": "2"], [XMLWriter.Element("v", text: Self.fraction(value))])
-                case let .text(value):
-                    return text(reference, value, style: index == 0 ? "1" : nil)
-                }
+        for (number, sheet) in zip(numbers, sheets) {
+            var sheetRows: [XMLWriter.Element] = []
+            // The title block, then a blank row, then the table.
+            for (index, line) in sheet.heading.enumerated() {
+                sheetRows.append(element("row", ["r": String(index + 1)], [text("A\(index + 1)", line, style: index == 0 ? "3" : nil)]))
             }
-            sheetRows.append(element("row", ["r": String(number)], cells))
+            let headerRow = sheet.heading.isEmpty ? 1 : sheet.heading.count + 2
+            for (index, row) in sheet.table.enumerated() {
+                let number = headerRow + index
+                let cells = row.enumerated().map { column, cell -> XMLWriter.Element in
+                    let reference = columnName(column) + String(number)
+                    switch cell {
+                    case let .number(value):
+                        return element("c", ["r": reference], [XMLWriter.Element("v", text: value)])
+                    case let .rate(value):
+                        // A percentage cell: 76.9 is stored as 0.769 and shown as 76.9% (0.0%).
+                        return element("c", ["r": reference, "s": "2"], [XMLWriter.Element("v", text: Self.fraction(value))])
+                    case let .text(value):
+                        return text(reference, value, style: index == 0 ? "1" : nil)
+                    }
+                }
+                sheetRows.append(element("row", ["r": String(number)], cells))
+            }
+            // Columns as wide as their content (a Chinese character counts two), within reason.
+            let columns = sheet.table.map(\.count).max() ?? 0
+            let widths = (0..<columns).map { column in
+                min(60, max(6, sheet.table.map { column < $0.count ? ResultsTable.displayWidth($0[column].text) : 0 }.max() ?? 0) + 2)
+            }
+            try add("xl/worksheets/sheet\(number).xml", element("worksheet", ["xmlns": main, "xmlns:r": officeRelationships], [
+                element("sheetPr", [:], [element("pageSetUpPr", ["fitToPage": "1"], [])]),
+                element("sheetViews", [:], [element("sheetView", ["workbookViewId": "0"], [
+                    element("pane", ["ySplit": String(headerRow), "topLeftCell": "A\(headerRow + 1)", "activePane": "bottomLeft", "state": "frozen"], []),
+                ])]),
+                element("cols", [:], widths.enumerated().map { index, width in
+                    element("col", ["min": String(index + 1), "max": String(index + 1), "width": String(width), "customWidth": "1"], [])
+                }),
+                element("sheetData", [:], sheetRows),
+                element("pageMargins", ["left": "0.4", "right": "0.4", "top": "0.5", "bottom": "0.5", "header": "0.3", "footer": "0.3"], []),
+                // A4 (paper size 9), landscape, as wide as the page, as many pages long as needed.
+                element("pageSetup", ["paperSize": "9", "orientation": "landscape", "fitToWidth": "1", "fitToHeight": "0"], []),
+                element("headerFooter", [:], [XMLWriter.Element("oddFooter", text: "第 &P 页 共 &N 页")]),
+            ]))
         }
-        // Columns as wide as their content (a Chinese character counts two), within reason.
-        let columns = table.map(\.count).max() ?? 0
-        let widths = (0..<columns).map { column in
-            min(60, max(6, table.map { column < $0.count ? ResultsTable.displayWidth($0[column].text) : 0 }.max() ?? 0) + 2)
-        }
-        try add("xl/worksheets/sheet1.xml", element("worksheet", ["xmlns": main, "xmlns:r": officeRelationships], [
-            element("sheetPr", [:], [element("pageSetUpPr", ["fitToPage": "1"], [])]),
-            element("sheetViews", [:], [element("sheetView", ["workbookViewId": "0"], [
-                element("pane", ["ySplit": String(headerRow), "topLeftCell": "A\(headerRow + 1)", "activePane": "bottomLeft", "state": "frozen"], []),
-            ])]),
-            element("cols", [:], widths.enumerated().map { index, width in
-                element("col", ["min": String(index + 1), "max": String(index + 1), "width": String(width), "customWidth": "1"], [])
-            }),
-            element("sheetData", [:], sheetRows),
-            element("pageMargins", ["left": "0.4", "right": "0.4", "top": "0.5", "bottom": "0.5", "header": "0.3", "footer": "0.3"], []),
-            // A4 (paper size 9), landscape, as wide as the page, as many pages long as needed.
-            element("pageSetup", ["paperSize": "9", "orientation": "landscape", "fitToWidth": "1", "fitToHeight": "0"], []),
-            element("headerFooter", [:], [XMLWriter.Element("oddFooter", text: "第 &P 页 共 &N 页")]),
-        ]))
 
         guard let data = archive.data else { throw CocoaError(.fileWriteUnknown) }
         return data

@@ -4,6 +4,7 @@ import MinpingCore
 import MinpingHTTP
 import MinpingLog
 import MinpingService
+@testable import MinpingTables
 import MinpingTestSupport
 import Testing
 
@@ -100,6 +101,53 @@ struct StreetRoundTests {
         try bundle.write(to: directory)
         let python = try IndependentVerifier.run(directory.path)
         #expect(python.status == 0, "\(python.output)")
+    }
+
+    @Test("street-results.xlsx: the summary sheet (the board's numbers, totals of the published) and one report sheet per published community; the same summary as CSV")
+    func streetResults() async throws {
+        let server = try await TestServer()
+        try await community(server, id: "fy-2026", community: "府苑社区", members: 3, satisfied: { _ in true }, publish: true)
+        try await community(server, id: "lz-2026b", community: "柳庄社区", members: 3, satisfied: { $0 <= 2 }, publish: true)
+        try await community(server, id: "hy-2026", community: "海晏社区", members: 2, satisfied: { _ in true }, publish: false)
+        try await server.app.test(.router) { client in
+            let workbook = try await client.execute(uri: "/api/v1/streets/chengqu/rounds/2026/street-results.xlsx", method: .get) { response in
+                (Int(response.status.code), Data(response.body.readableBytesView))
+            }
+            #expect(workbook.0 == 200)
+            let names = try XLSXSheet(workbook.1).sheets.map(\.name)
+            #expect(names == ["汇总", "府苑社区", "柳庄社区"], "an unpublished community has no sheet: \(names)")
+            let summary = try XLSXSheet.firstSheetRows(workbook.1).map(\.cells).drop { $0.first != "社区" }
+            let header = try #require(summary.first)
+            let column = try #require(header.firstIndex(of: "党员群众满意星"))
+            #expect(summary.dropFirst().map { $0[0] } == ["府苑社区", "柳庄社区", "海晏社区", "合计（已公布 2 / 3）"])
+            #expect(summary.dropFirst().map { $0[column] } == ["3", "2", "—", "5"], "the totals are the sums of the published")
+            let csv = try await client.call(.get, "/api/v1/streets/chengqu/rounds/2026/street-results.csv")
+            #expect(csv.status == 200 && csv.body.contains("柳庄社区,lz-2026b,初步结果,10,10,100.0,3,1,0,2,66.7,2,66.7"), "\(csv.body.prefix(600))")
+        }
+    }
+
+    @Test("GET /rounds/{round}: the operator's roll-up of every street (progress, totals of the published); admins are refused; 404 for a round nobody names")
+    func district() async throws {
+        let server = try await TestServer()
+        try await community(server, id: "fy-2026", community: "府苑社区", members: 3, satisfied: { _ in true }, publish: true)
+        try await community(server, id: "hy-2026", community: "海晏社区", members: 2, satisfied: { _ in true }, publish: false)
+        try await server.app.test(.router) { client in
+            let roll = try await client.call(.get, "/api/v1/rounds/2026", key: server.operatorKey)
+            #expect(roll.status == 200, "\(roll.body)")
+            let streets = try #require(roll.json["streets"] as? [[String: Any]])
+            #expect(streets.map { $0["street"] as? String } == ["chengqu"])
+            #expect(streets.first?["progress"] as? [String: Int] == ["preliminary": 1, "closed": 1])
+            let totals = try #require(streets.first?["totals"] as? [String: Any])
+            #expect(totals["published"] as? Int == 1 && totals["members"] as? Int == 3 && totals["ballots"] as? Int == 10)
+            #expect(try await client.call(.get, "/api/v1/rounds/2026", key: server.admin).status == 403)
+            #expect(try await client.call(.get, "/api/v1/rounds/1999", key: server.operatorKey).status == 404)
+            let workbook = try await client.execute(uri: "/api/v1/rounds/2026/district.xlsx", method: .get,
+                                                    headers: [.authorization: "Bearer \(server.operatorKey)"]) { response in
+                (Int(response.status.code), Data(response.body.readableBytesView))
+            }
+            let sheets = try XLSXSheet(workbook.1).sheets.map(\.name)
+            #expect(workbook.0 == 200 && sheets == ["全区汇总", "chengqu"])
+        }
     }
 
     @Test("a round is a name of at most 32 characters")
