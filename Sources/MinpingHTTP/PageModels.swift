@@ -151,13 +151,25 @@ enum PageModel {
 
         struct Star: Encodable { let label: String, count: Int, names: String }
 
-        struct Community: Encodable {
-            let evaluation: String, name: String, published: Bool, stage: String, stars: [Star]
+        /// One evaluation of a community: a level of a two-level evaluation, or the only one.
+        struct Level: Encodable {
+            let evaluation: String, level: String?, published: Bool, stage: String, stars: [Star]
         }
+
+        /// A community's block: its evaluations side by side (两级测评), never split on paper.
+        struct Community: Encodable {
+            let anchor: String, name: String, levels: [Level], twoLevels: Bool
+        }
+
+        /// The progress in the voting weeks: how many evaluations are in a state, and which.
+        struct Progress: Encodable { let state: String, label: String, count: Int, names: String }
 
         let heading: String, street: String, round: String, langQuery: String, printedAt: String
         let evaluations: Int, published: Int, ballots: Int, electorate: Int, turnout: String?, members: Int
         let starHeads: [String], totalCells: [String]
-        let rows: [Row], communities: [Community]
+        let rows: [Row], communities: [Community], progress: [Progress]
+        let chart: String?
+        /// The 大屏 mode: large type, the communities shown one after another.
+        let display: Bool
     }
 }

@@ -137,6 +137,47 @@ enum ResultsChart {
         return parts
     }
 
+    /// The street's board: for each published evaluation, one bar per star, its share of the
+    /// subjects rated (one decimal, the board's numbers); a dashed line at 50 %.
+    /// - Parameter groups: each evaluation's label and its stars' labels and shares ("83.3").
+    static func starShares(_ groups: [(label: String, bars: [(label: String, share: String?)])], title: String, description: String,
+                           id: String) -> String? {
+        guard groups.contains(where: { !$0.bars.isEmpty }) else { return nil }
+        let rows = groups.reduce(0) { $0 + 1 + $1.bars.count }
+        let height = top + rows * rowHeight + 8
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(width) \(height)" role="img" \
+            aria-labelledby="\(id)-title \(id)-desc">
+            <title id="\(id)-title">\(escape(title))</title>
+            <desc id="\(id)-desc">\(escape(description))</desc>
+
+            """
+        var y = top
+        for group in groups {
+            svg += "<text class=\"group\" x=\"4\" y=\"\(y + 16)\">\(escape(group.label))</text>\n"
+            y += rowHeight
+            for bar in group.bars {
+                // The share's tenths of a percent, in integers: "83.3" → 833.
+                let tenths = bar.share.map { Int($0.replacingOccurrences(of: ".", with: "")) ?? 0 } ?? 0
+                let length = min(barWidth, barWidth * tenths / 1000)
+                svg += """
+                    <g class="bar starred"><title>\(escape("\(group.label) \(bar.label) \(bar.share.map { "\($0)%" } ?? "—")"))</title>\
+                    <text class="name" x="\(labelWidth - 8)" y="\(y + 15)" text-anchor="end">\(escape(bar.label))</text>\
+                    <rect x="\(labelWidth)" y="\(y + 4)" width="\(length)" height="14"/>\
+                    <text class="rate" x="\(labelWidth + length + 6)" y="\(y + 15)">\(bar.share.map { "\($0)%" } ?? "—")</text></g>
+
+                    """
+                y += rowHeight
+            }
+        }
+        let half = labelWidth + barWidth / 2
+        svg += """
+            <line class="threshold" x1="\(half)" y1="\(top - 6)" x2="\(half)" y2="\(y)"/>\
+            <text class="threshold-label" x="\(half)" y="\(top - 10)" text-anchor="middle">50%</text>
+            """
+        return svg + "</svg>"
+    }
+
     /// The turnout as one bar: 已投票 of 应参评.
     static func turnout(ballots: Int, electorate: Int, labels t: [String: String], id: String) -> String {
         let length = electorate > 0 ? min(width - 8, (width - 8) * ballots / electorate) : 0

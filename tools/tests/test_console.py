@@ -311,6 +311,42 @@ def main():
         check(overflow <= 0, "%s: no horizontal overflow at 360 px (%d px)" % (what, overflow))
         driver.set_window_size(1280, 900)
 
+    def phone_rows():
+        """At 360 px: each results table's row headers as [name, lines the name takes, the branch
+        under it (None if none), whether that branch is shown]; each table's width and its
+        scroller's; the most lines a star label takes."""
+        driver.set_window_size(360, 740)
+        time.sleep(0.3)
+        seen = driver.execute_script(
+            "function lines(node) { var r = document.createRange(); r.selectNodeContents(node);"
+            " return new Set(Array.from(r.getClientRects()).filter(function (x) { return x.width > 0; }).map(function (x) { return Math.round(x.top); })).size; }"
+            "var tables = Array.from(document.querySelectorAll('table.results'));"
+            "return {rows: Array.from(document.querySelectorAll('table.results tbody th[scope=row]')).map(function (th) {"
+            "  var t = Array.from(th.childNodes).filter(function (n) { return n.nodeType === 3 && n.textContent.trim(); })[0];"
+            "  var b = th.querySelector('.branch');"
+            "  return [t ? t.textContent.trim() : '', t ? lines(t) : 0, b ? b.innerText.trim() : null,"
+            "   !!b && getComputedStyle(b).display !== 'none' && b.getBoundingClientRect().height > 0]; }),"
+            " widths: tables.map(function (t) { return [Math.round(t.getBoundingClientRect().width), t.parentNode.clientWidth]; }),"
+            " stars: Math.max.apply(null, [0].concat(Array.from(document.querySelectorAll('table.results .star')).map(lines)))};")
+        driver.set_window_size(1280, 900)
+        return seen
+
+    def phone_names(what):
+        """At 360 px: no person's name wraps (a branch's long name takes at most 2 lines), the two
+        张伟 show their own branches under the name, and the other columns are not squeezed for
+        it (no table scrolls sideways, no star label comes one character per line)."""
+        seen = phone_rows()
+        rows = seen["rows"]
+        wrapped = [r for r in rows if r[1] != 1 and not (r[0].endswith("支部") and r[1] <= 2)]
+        check(rows and not wrapped, "%s at 360 px: every person's name on one line, a branch's on two at most (%d rows): %s"
+              % (what, len(rows), wrapped))
+        zhang = [r for r in rows if r[0] == "张伟"]
+        check(len(zhang) == 2 and all(r[3] for r in zhang) and sorted(r[2] for r in zhang) == sorted([BRANCH1, BRANCH3]),
+              "%s at 360 px: the two 张伟 show their branches under the name: %s" % (what, zhang))
+        check(all(w <= room for w, room in seen["widths"]) and seen["stars"] <= 2,
+              "%s at 360 px: every table fits the screen and a star label takes at most 2 lines "
+              "(table and room widths %s; a star label in %d lines)" % (what, seen["widths"], seen["stars"]))
+
     def axe(view):
         axe_check(driver, view)
 
@@ -722,9 +758,21 @@ def main():
             check(wait_text("#preview-where", "读取的工作表：预备党员") and "2 名党员" in text_of("#preview-summary")
                   and "预备乙" in text_of("#preview") and cover_people[0][0] not in text_of("#preview"),
                   "picking 预备党员 reads that sheet instead: " + text_of("#preview-summary"))
-            Select(driver.find_element(By.ID, "roster-sheet")).select_by_value("名单")
+            # A sheet with no roster in it is refused, and the picker stays to pick another.
+            Select(driver.find_element(By.ID, "roster-sheet")).select_by_value("填表说明")
+            try:
+                refused = WebDriverWait(driver, 20).until(lambda d: text_of("#roster-alert"))
+            except TimeoutException:
+                refused = ""
+            kept = driver.find_elements(By.ID, "roster-sheet")
+            check(refused and not text_of("#preview-summary") and kept and Select(kept[0]).first_selected_option.text == "填表说明"
+                  and not driver.find_element(By.ID, "create").is_enabled(),
+                  "picking 填表说明 (no roster) is refused and keeps the sheet picker: %s" % text_of("#roster-alert"))
+            if kept:
+                Select(kept[0]).select_by_value("名单")
             check(wait_text("#preview-where", "读取的工作表：名单") and cover_people[-1][0] in text_of("#preview"),
                   "… and picking 名单 again reads the roster")
+            check(not text_of("#roster-alert"), "… and the refusal of 填表说明 is gone with it: " + text_of("#roster-alert")[:60])
         shot("02-sheet-picker")
         # (issue 29) A legacy .xls: the file picker takes it; the answer says how to save it as .xlsx.
         check(".xls," in driver.find_element(By.ID, "roster-file").get_attribute("accept"), "the file picker accepts .xls")
@@ -1039,6 +1087,12 @@ def main():
         Select(driver.find_element(By.ID, "match-%d" % AMBIGUOUS_ROW)).select_by_value("1007")
         check(WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "create").is_enabled()) and not text_of("#create-why"),
               "once the clerk settles the row, 确认创建 is enabled")
+        # He is no longer gone: 今年不在名单中 keeps 李秀英 alone, and no 改名 menu offers him.
+        renames = driver.execute_script("return Array.from(document.querySelectorAll('#preview select[id^=rename-]')).map("
+                                        "function (s) { return Array.from(s.options).map(function (o) { return o.value + ' ' + o.text; }); })")
+        check(text_of("#left-list").split() == ["李秀英（府苑社区第一党支部）"] and "今年不在名单中（1）" in text_of("#preview")
+              and len(renames) == 2 and not [o for r in renames for o in r if "1007" in o or "张伟" in o],
+              "the settled 张伟 leaves 今年不在名单中 and the rename menus: %s | %s" % (text_of("#left-list").split(), renames))
         rows = driver.execute_script("return Array.from(document.querySelectorAll('#preview table')).pop().tBodies[0].rows.length")
         row8 = driver.execute_script("var r = Array.from(document.querySelectorAll('#preview table')).pop().tBodies[0].rows[arguments[0]];"
                                      "return Array.from(r.cells).slice(0, 4).map(function (c) { return c.innerText.trim(); })", AMBIGUOUS_ROW)
@@ -1148,8 +1202,21 @@ def main():
         axe("printed slips page")
         driver.close()
         driver.switch_to.window(console_tab)
-        time.sleep(3)  # the console refreshes its counts 2.5 s after the slips form is sent
-        print("     after printing, without a reload: %s | %s" % (re.findall(r"还可以发放[^）]*）", text_of("#slips")), text_of("#batch-counts")))
+
+        def counters_agree(counts, left, timeout=8):
+            """Whether #batch-counts comes to say `counts` and #slips 还可以发放 `left` without a reload."""
+            try:
+                WebDriverWait(driver, timeout, poll_frequency=0.25).until(
+                    lambda d: text_of("#batch-counts") == counts and "还可以发放 %d 张" % left in text_of("#slips"))
+                return True
+            except TimeoutException:
+                return False
+
+        # The console refreshes its counts 2.5 s after the slips form is sent: without a reload,
+        # 选票批次 redraws and agrees with 还可以发放 (it kept the void's 还可印 10 until a reload).
+        check(counters_agree("已印匿名码选票 3 张（已用 0），令牌选票 0 张，还可印 7 张。", 7),
+              "after printing in the other tab, without a reload, 选票批次 agrees with 还可以发放: %s | %s"
+              % (text_of("#batch-counts"), re.findall(r"还可以发放[^）]*）", text_of("#slips"))))
         ep2 = "/api/v1/evaluations/" + SECOND
         _, tokens2 = http(base, ep2 + "/slips", "POST", {"count": 4, "kind": "token"}, admin)
 
@@ -1189,6 +1256,9 @@ def main():
             ratings = {i: options2[default] for i in everyone}
             ratings.update({ids2[k]: options2[v] for k, v in changes.items()})
             http(base, ep2 + "/ballots", "POST", {"token": tokens2["tokens"].pop(), "ratings": ratings})
+        # While voting is open the console asks every 5 s: a code used redraws 选票批次 too.
+        check(counters_agree("已印匿名码选票 3 张（已用 1），令牌选票 4 张，还可印 3 张。", 3),
+              "a code used, without a reload: 选票批次 says 已用 1: " + text_of("#batch-counts"))
         counts = batch_counts()
         check(counts == "已印匿名码选票 3 张（已用 1），令牌选票 4 张，还可印 3 张。" and "第 2 批 · 匿名码选票 3 张（已用 1）" in text_of("#batches"),
               "a code used: the counters and the batch say 已用 1: %s" % counts)
@@ -1239,6 +1309,7 @@ def main():
         axe("board of the second year")
         shot("22-board-two-years-1920", 1920)
         shot("22-board-two-years-360", 360)
+        phone_names("the board")
         driver.get(base + "/history/" + SECOND)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "table.history")))
         head = [re.sub(r"\s", "", h) for h in driver.execute_script(
@@ -1257,6 +1328,7 @@ def main():
         axe("history of the second year")
         shot("22-history-1920", 1920)
         shot("22-history-360", 360)
+        phone_names("the history page")
         no_overflow("the history page")
 
         # ---- 12b. Annul, with a reason (a spare evaluation: the second year stays published) ----

@@ -39,6 +39,15 @@ export function homePage() {
     if (!evs.length) status.className = "message";
     if (who.street) {
       list.appendChild(el("ul", { class: "cards-list" }, evs.map(function (e) { return evalCard(e, "h2"); })));
+      // The street's star boards, one per round its evaluations name (public pages).
+      api("GET", "/streets/" + encodeURIComponent(who.street) + "/rounds").then(function (r) {
+        const rounds = (r.ok && r.data && r.data.rounds) || [];
+        if (!rounds.length) return;
+        list.appendChild(section(L.street_board_rounds, [el("ul", { id: "street-rounds" }, rounds.map(function (x) {
+          return el("li", {}, [el("a", { href: "/street/" + encodeURIComponent(who.street) + "/" + encodeURIComponent(x.round), target: "_blank",
+            rel: "noopener", text: t("street_round_link", { round: x.round, published: x.published, evaluations: x.evaluations }) })]);
+        }))], { id: "rounds" }));
+      });
     } else {
       const streets = [];
       evs.forEach(function (e) { if (streets.indexOf(e.street) < 0) streets.push(e.street); });

@@ -65,6 +65,7 @@ export function rosterPart(previousId, onChange) {
         return;
       }
       knownSheets = res.data.sheets || [];
+      say(rosterAlert, "");
       roster = { organizations: res.data.organizations || [], members: res.data.members || [], cadres: res.data.cadres || [],
         errors: res.data.errors || [],
         previous: res.data.previous || null, left: res.data.left || [], sheet: res.data.sheet || null, sheets: res.data.sheets || [],

@@ -1,5 +1,6 @@
 // The console's hash router and the frame every view is drawn in: #/ the list, #/new a new
-// evaluation, #/e/<id> one evaluation, #/accounts the operator's accounts; signed out, every
+// evaluation, #/e/<id> one evaluation, #/accounts the operator's accounts, #/district the
+// operator's 全区汇总; signed out, every
 // address is the sign-in form. Views are registered by admin.js, so this module imports none
 // of them.
 import { L, t } from "./admin-text.js";
@@ -13,7 +14,7 @@ export const root = document.getElementById("console");
  *  YAML is offered at the top), enrollment codes (shown once, never fetched again). */
 export const handoff = { flash: null, createdId: null, cards: null };
 
-let views = null;        // {signIn, signOut, home, newEvaluation, evaluation, accounts}
+let views = null;        // {signIn, signOut, home, newEvaluation, evaluation, accounts, district}
 let gen = 0;             // bumped on every page change: late answers for an old page are dropped
 let timers = [];
 let onReturn = null;     // refreshes the evaluation page when the clerk comes back to this tab
@@ -55,6 +56,7 @@ function navBar() {
   return el("nav", { class: "console-nav", "aria-label": L.nav }, [
     el("a", { href: "#/", text: L.home }),
     isAdmin() ? el("a", { href: "#/new", text: L.new_evaluation }) : null,
+    isOperator() ? el("a", { href: "#/district", text: L.district }) : null,
     isOperator() ? el("a", { href: "#/accounts", text: L.accounts }) : null,
     el("span", { class: "who", text: who.user ? who.user + " · " + as : as }),
     out
@@ -83,6 +85,7 @@ export function route() {
   const m = /^\/e\/([a-z0-9-]{1,64})$/.exec(h);
   if (h === "/new") return views.newEvaluation();
   if (h === "/accounts" && isOperator()) return views.accounts();
+  if (h === "/district" && isOperator()) return views.district();
   if (m) return views.evaluation(m[1]);
   return views.home();
 }

@@ -68,14 +68,15 @@ export function issuingSections(ui, info, options) {
   sections.push(batches);
   if (handoff.cards && handoff.cards.id === id && handoff.cards.codes.length) sections.push(cardsSection(ui, handoff.cards, options.baseURL));
 
-  let issued = null;
+  // What the batch list was drawn with: the view's counts when it was made.
+  let issued = (info.slips || 0) + "/" + (info.codes || 0) + "/" + (info.ballots || 0);
   function showLeft(x) {
     const left = slipsLeft(x);
     // New slips, codes or ballots since the batches were listed (printed in the slips tab, a code
     // used): list again,
     // so 已印/已用/还可印 agree with 还可以发放.
     const now = (x.slips || 0) + "/" + (x.codes || 0) + "/" + (x.ballots || 0);
-    if (issued !== null && issued !== now) batches.refreshBatches();
+    if (issued !== now) batches.refreshBatches();
     issued = now;
     leftNode.textContent = t("slips_left", { n: left, electorate: x.electorate, slips: x.slips || 0, codes: x.codes || 0 });
     [slipsCount, codesCount].forEach(function (input) { input.setAttribute("max", String(Math.max(1, Math.min(500, left)))); });

@@ -14,6 +14,7 @@ import { homePage } from "./admin-home.js";
 import { newPage } from "./admin-new.js";
 import { evaluationPage } from "./admin-evaluation.js";
 import { accountsPage } from "./admin-accounts.js";
+import { districtPage } from "./admin-district.js";
 
 // Said only when the catalogue itself cannot be had, so it cannot come from the catalogue.
 const NO_LABELS = { zh: "无法载入管理台，请检查网络后刷新本页。", en: "The console could not be loaded; check the connection and reload the page." };
@@ -25,7 +26,8 @@ async function start() {
     root.appendChild(el("p", { class: "message error", role: "alert", text: NO_LABELS[lang] }));
     return;
   }
-  startRouting({ signIn: signInPage, signOut: signOutNow, home: homePage, newEvaluation: newPage, evaluation: evaluationPage, accounts: accountsPage });
+  startRouting({ signIn: signInPage, signOut: signOutNow, home: homePage, newEvaluation: newPage, evaluation: evaluationPage, accounts: accountsPage,
+    district: districtPage });
   // The server stopped accepting the session or the key: the sign-in form, saying why.
   whenExpired(function (wasKey) { handoff.cards = null; handoff.flash = wasKey ? L.key_expired : L.session_expired; route(); });
   whenIdle(function () { api("GET", "/session").then(function (res) { if (res.ok && res.data) startSession(res.data); }); });
