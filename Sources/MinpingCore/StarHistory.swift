@@ -26,6 +26,9 @@ public struct StarHistory: Sendable, Equatable {
         public var organization: String?
         /// Star ids per round, `stars[i]` for `rounds[i]`; nil where the subject was not in it.
         public var stars: [[String]?]
+        /// Flag ids per round (黑旗 …), `flags[i]` for `rounds[i]`; nil where the subject was not
+        /// in it or no flag rule applied; nil altogether when no round had a flag rule for it.
+        public var flags: [[String]?]? = nil
         public var change: Change
     }
 
@@ -39,6 +42,9 @@ public struct StarHistory: Sendable, Equatable {
         evaluation = rounds.first?.round.evaluation ?? ""
         self.rounds = rounds.map(\.round)
         let byID = rounds.map { round in Dictionary(round.results.subjects.map { ($0.id, $0.stars) }, uniquingKeysWith: { first, _ in first }) }
+        let flagsByID = rounds.map { round in
+            Dictionary(round.results.subjects.compactMap { subject in subject.flags.map { (subject.id, $0) } }, uniquingKeysWith: { first, _ in first })
+        }
         subjects = (rounds.first?.results.subjects ?? []).map { subject in
             let stars = byID.map { $0[subject.id] }
             let change: Change
@@ -46,8 +52,9 @@ public struct StarHistory: Sendable, Equatable {
             case let (now?, before?): change = now.count > before.count ? .gained : now.count < before.count ? .lost : .same
             default: change = .new
             }
+            let flags = flagsByID.map { $0[subject.id] }
             return Subject(id: subject.id, kind: subject.kind, name: subject.name, organization: subject.organization,
-                           stars: stars, change: change)
+                           stars: stars, flags: flags.contains { $0 != nil } ? flags : nil, change: change)
         }
     }
 
@@ -61,8 +68,8 @@ public struct StarHistory: Sendable, Equatable {
                 .object([
                     ("id", .string(subject.id)), ("kind", .string(subject.kind.rawValue)), ("name", .string(subject.name)),
                     ("stars", .array(subject.stars.map { $0.map { .array($0.map(JSONValue.string)) } ?? .null })),
-                    ("change", .string(subject.change.rawValue)),
-                ])
+                ] + (subject.flags.map { flags in [("flags", JSONValue.array(flags.map { $0.map { .array($0.map(JSONValue.string)) } ?? .null }))] } ?? [])
+                    + [("change", .string(subject.change.rawValue))])
             })),
         ])
     }

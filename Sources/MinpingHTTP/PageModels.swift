@@ -64,6 +64,8 @@ enum PageModel {
             var absent: Bool?
             var stars: [String]?
             var none: Bool?
+            /// The flags raised that round (黑旗 …), by label.
+            var flags: [String]?
         }
 
         let id: String, title: String, community: String?, langQuery: String, published: Bool

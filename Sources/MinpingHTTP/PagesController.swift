@@ -126,10 +126,11 @@ struct PagesController {
                                      langQuery: language == .en ? "?lang=en" : "", published: false)
         if (try await publishedResults(record.id)) != nil {
             let history = try await service.history(record.id)
-            var labels: [String: String] = [:]
+            var labels: [String: String] = [:], flagLabels: [String: String] = [:]
             for round in history.rounds {
                 let rules = try await service.definition(round.evaluation).rules
                 for (star, label) in ResultsTable.starLabels(rules) where labels[star] == nil { labels[star] = label }
+                for rule in rules.flags where flagLabels[rule.flag] == nil { flagLabels[rule.flag] = rule.label }
             }
             page = PageModel.History(id: page.id, title: page.title, community: page.community, langQuery: page.langQuery, published: true)
             page.rounds = history.rounds.map {
@@ -141,10 +142,11 @@ struct PagesController {
                 PageModel.History.Subject(
                     name: subject.name, kind: t[Self.kindLabel[subject.kind] ?? ""] ?? "",
                     branch: subject.kind == .cadre ? titles[subject.id] ?? nil : subject.organization.flatMap { branches[$0] },
-                    cells: subject.stars.map { stars in
+                    cells: subject.stars.enumerated().map { index, stars in
                         guard let stars else { return PageModel.History.Cell(text: t["history_absent"] ?? "", absent: true) }
+                        let flags = (subject.flags?[index] ?? []).map { flagLabels[$0] ?? $0 }
                         return PageModel.History.Cell(text: t["history_no_star"] ?? "", stars: stars.map { labels["\(subject.kind.rawValue)/\($0)"] ?? $0 },
-                                                      none: stars.isEmpty)
+                                                      none: stars.isEmpty, flags: flags.isEmpty ? nil : flags)
                     },
                     change: Self.change(subject.change, t))
             }

@@ -74,6 +74,14 @@ struct CadreFlagTests {
             #expect(lines[1].hasPrefix("党员,m-1,王某,") && lines[1].hasSuffix(",黑旗"), "\(lines[1])")
             #expect(lines[4].hasPrefix("干部,c-1,赵书记,,") && lines[4].hasSuffix(",党员认可星,"), "\(lines[4])")
             #expect(try await client.call(.get, "/board/jl-2026/charts/cadres.svg").status == 200)
+
+            // The history carries each round's flags, and its page shows them.
+            let history = try await client.call(.get, "\(base)/jl-2026/history")
+            let historyByID = Dictionary(uniqueKeysWithValues: (history.json["subjects"] as? [[String: Any]] ?? []).map { ($0["id"] as? String ?? "", $0) })
+            #expect(historyByID["m-1"]?["flags"] as? [[String]] == [["black"]] && historyByID["m-2"]?["flags"] as? [[String]] == [[]])
+            #expect(historyByID["c-1"]?["flags"] as? [[String]] == [[]])
+            let page = try await client.call(.get, "/history/jl-2026").body
+            #expect(page.contains("⚑</span> 黑旗") && page.contains("⚑</span> 需整改") && page.contains("社区党委书记"))
         }
         let bundle = try await server.service.bundle("jl-2026")
         _ = try BundleVerifier().verify(bundle)
