@@ -86,6 +86,11 @@ enum PageModel {
         let roundTurnouts: [String]?, turnoutChart: String?
         let treeSize: Int, rootHash: String, rootCode: String, origin: String
         let hasWitnesses: Bool, witnesses: [Witness]
+        /// 两级测评: the community's evaluations of the round (both levels), this one marked.
+        var levels: [Level]? = nil
+        var hasLevels: Bool { levels != nil }
+
+        struct Level: Encodable { let label: String, href: String, current: Bool }
     }
 
     /// The published results as the board's tables and charts.

@@ -43,7 +43,7 @@ extension PagesController {
         let perCommunity = Dictionary(grouping: round.communities, by: { $0.definition.community ?? $0.record.id })
         func level(_ community: StreetRound.Community) -> String? {
             guard (perCommunity[community.definition.community ?? community.record.id]?.count ?? 0) > 1 else { return nil }
-            return t[community.definition.cadres.isEmpty ? "street_level_1" : "street_level_2"]
+            return t[community.definition.cadres.isEmpty ? "street_level_short_1" : "street_level_short_2"]
         }
         let levels = Dictionary(uniqueKeysWithValues: round.communities.map { ($0.record.id, level($0)) })
         let rows = board.communities.map { community in
@@ -102,7 +102,7 @@ extension PagesController {
             guard !those.isEmpty else { return nil }
             return PageModel.StreetBoard.Progress(
                 state: state.rawValue, label: t["state_\(state.rawValue)"] ?? state.rawValue, count: those.count,
-                names: those.map { ($0.definition.community ?? $0.record.id) + ((levels[$0.record.id] ?? nil).map { "（\($0)）" } ?? "") }
+                names: those.map { ($0.definition.community ?? $0.record.id) + ((levels[$0.record.id] ?? nil).map { " · \($0)" } ?? "") }
                     .joined(separator: separator))
         }
         // The chart: each published evaluation's member (or cadre) stars as shares.

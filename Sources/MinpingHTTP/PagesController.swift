@@ -248,7 +248,7 @@ struct PagesController {
         }
         let checkpoint = try await service.parsedCheckpoint(record.id)
         let witnesses = try await service.witnessStatus(record.id)
-        let board = PageModel.Board(
+        var board = PageModel.Board(
             id: record.id, title: definition.title, community: definition.community,
             streetName: try await service.streetNames()[record.street],
             ballots: turnout, electorate: record.electorate, published: results != nil,
@@ -260,10 +260,26 @@ struct PagesController {
             treeSize: checkpoint.size, rootHash: checkpoint.root.hex, rootCode: String(checkpoint.root.hex.prefix(8)),
             origin: checkpoint.origin, hasWitnesses: !witnesses.isEmpty,
             witnesses: witnesses.map { PageModel.Board.Witness(name: $0.name, size: $0.size, lagging: $0.size < checkpoint.size) })
+        board.levels = try await levelLinks(record, definition, language)
         let notice = try await noticeModel(record, definition, language)
         return try pages.render(.board, language: language, title: "\(t["board_title"] ?? "") · \(definition.title)",
                                 bodyClass: display ? "board display" : "board", refresh: display ? 30 : nil,
                                 extraQuery: display ? "&display=1" : "", [board] + ([results, remedies] as [(any Encodable)?]).compactMap { $0 } + [notice])
+    }
+
+    /// 两级测评: when the community has another evaluation in the same round (the other level),
+    /// links to both, level 1 (members rated) first; nil otherwise.
+    func levelLinks(_ record: EvaluationRecord, _ definition: EvaluationDefinition, _ language: Language) async throws -> [PageModel.Board.Level]? {
+        guard let round = definition.round, let community = definition.community else { return nil }
+        let t = Labels.all(language)
+        let same = try await service.evaluations(street: record.street)
+            .filter { $0.definition.round == round && $0.definition.community == community && $0.record.state != .annulled }
+            .sorted { ($0.definition.cadres.isEmpty ? 0 : 1, $0.record.id) < ($1.definition.cadres.isEmpty ? 0 : 1, $1.record.id) }
+        guard same.count > 1 else { return nil }
+        return same.map { other in
+            PageModel.Board.Level(label: t[other.definition.cadres.isEmpty ? "street_level_1" : "street_level_2"] ?? "",
+                                  href: "/board/\(other.record.id)\(language == .en ? "?lang=en" : "")", current: other.record.id == record.id)
+        }
     }
 
     /// The published results, or nil before any are; an integrity failure is not hidden.

@@ -327,9 +327,10 @@ struct StreetRoundController {
                 totals.members += members
                 totals.organizations += organizations
                 totals.cadres += cadres
-                union(&memberRules, definition.rules.memberStars, id: \.star)
-                union(&organizationRules, definition.rules.organizationStars, id: \.star)
-                union(&cadreRules, definition.rules.cadreStars, id: \.star)
+                // Only the kinds an evaluation rates: a level-2 evaluation (cadres) adds no member star.
+                if !definition.members.isEmpty { union(&memberRules, definition.rules.memberStars, id: \.star) }
+                if !definition.organizations.isEmpty { union(&organizationRules, definition.rules.organizationStars, id: \.star) }
+                if !definition.cadres.isEmpty { union(&cadreRules, definition.rules.cadreStars, id: \.star) }
                 union(&flagRules, definition.rules.flags, id: \.flag)
             }
             return Board.Community(
@@ -337,9 +338,10 @@ struct StreetRoundController {
                 stage: results?.stage, electorate: record.electorate, ballots: ballots,
                 turnout: share(ballots, of: record.electorate), members: definition.members.count,
                 organizations: definition.organizations.count, cadres: definition.cadres.count,
-                memberStars: results == nil ? [] : starCounts(definition.rules.memberStars, members),
-                organizationStars: results == nil ? [] : starCounts(definition.rules.organizationStars, organizations),
-                cadreStars: results == nil ? [] : starCounts(definition.rules.cadreStars, cadres),
+                memberStars: results == nil || definition.members.isEmpty ? [] : starCounts(definition.rules.memberStars, members),
+                organizationStars: results == nil || definition.organizations.isEmpty ? []
+                    : starCounts(definition.rules.organizationStars, organizations),
+                cadreStars: results == nil || definition.cadres.isEmpty ? [] : starCounts(definition.rules.cadreStars, cadres),
                 flags: results == nil ? [] : flagCounts(definition.rules.flags, results?.subjects ?? []),
                 withheld: results?.subjects.reduce(0) { $0 + $1.withheld.count } ?? 0, gained: gained, lost: lost)
         }
