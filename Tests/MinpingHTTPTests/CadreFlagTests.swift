@@ -83,12 +83,6 @@ struct CadreFlagTests {
             let page = try await client.call(.get, "/history/jl-2026").body
             #expect(page.contains("⚑</span> 黑旗") && page.contains("⚑</span> 需整改") && page.contains("社区党委书记"))
         }
-        let bundle = try await server.service.bundle("jl-2026")
-        _ = try BundleVerifier().verify(bundle)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minping-flags-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try bundle.write(to: directory)
-        let python = try IndependentVerifier.run(directory.path)
-        #expect(python.status == 0, "\(python.output)")
+        try await server.verifyBoth("jl-2026")
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Testing
+import MinpingLog
 import Hummingbird
 import Logging
 import MinpingKeys
@@ -57,6 +59,20 @@ struct TestServer {
     }
 
     var app: some ApplicationProtocol { get throws { try buildApplication(service: service, integrateEvery: nil, logger: logger) } }
+
+    /// Both verifiers accept the evaluation's bundle (written to a scratch directory for the
+    /// independent Python one); returns the Swift verifier's summary.
+    @discardableResult
+    func verifyBoth(_ id: String) async throws -> VerificationSummary {
+        let bundle = try await service.bundle(id)
+        let summary = try BundleVerifier().verify(bundle)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minping-\(id)-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try bundle.write(to: directory)
+        let python = try IndependentVerifier.run(directory.path)
+        #expect(python.status == 0, "\(python.output)")
+        return summary
+    }
 
     /// The application with a short idle timeout, for the tests of slow clients.
     func application(idleTimeout: TimeAmount) throws -> some ApplicationProtocol {
