@@ -271,6 +271,7 @@ let package = Package(
             dependencies: [
                 "MinpingHTTP", "MinpingService", "MinpingSQLite", "MinpingKeys", "MinpingTestSupport", "MinpingLog", "MinpingTokens", "MinpingCore", "MinpingTables",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -10,9 +10,11 @@ reasons, so a schema-valid request refused for any other reason (a parser bug, s
 fails the run.
 """
 
+import io
 import json
 import os
 import re
+import zipfile
 
 import schemathesis
 
@@ -158,7 +160,9 @@ def refusal_reason_beyond_schema(ctx, response, case):
 # earned) change only through their own operation; anything may read them.
 #
 # Some success paths also need more than an id: a roster whose names match the previous round's,
-# a batch nobody used, a star that was earned. The examples below run in the examples phase,
+# a batch nobody used, a star that was earned, a street and round with evaluations (xinghe's
+# round 2026: cadres, cadre stars, flags raised, a previous round; qingshan's, a draft; only read,
+# so they answer the same all run). The examples below run in the examples phase,
 # before any other phase, and the check after them holds each to the answer it must get, so a run
 # that stops reaching these paths (all 404s again) fails rather than passing quietly.
 
@@ -193,8 +197,11 @@ def _may_send(case):
     label = case.operation.label
     if label == _ANNUL and evaluation in seeded["seeded"]:
         return evaluation in seeded["annullable"]
-    owner = seeded["reserved"].get(evaluation)
-    return owner is None or case.method.upper() in ("GET", "HEAD") or label == owner
+    reserved = seeded["reserved"]
+    if evaluation not in reserved:
+        return True
+    # The operation that may change it; None: none may (only read).
+    return case.method.upper() in ("GET", "HEAD") or label == reserved[evaluation]
 
 
 @schemathesis.hook
@@ -206,9 +213,85 @@ def _matches(answer):
     return [member.get("match") for member in answer.get("members", [])]
 
 
+def _sheets(content):
+    """The sheet names of an .xlsx workbook (its xl/workbook.xml), in order."""
+    with zipfile.ZipFile(io.BytesIO(content)) as book:
+        return re.findall(r'<sheet [^>]*name="([^"]*)"', book.read("xl/workbook.xml").decode())
+
+
+def _csv(content, *cells):
+    """A UTF-8 CSV with a BOM (for Excel) holding each of `cells`."""
+    text = content.decode("utf-8")
+    return text.startswith("\ufeff") and all(cell in text for cell in cells)
+
+
+def _stars(items):
+    return {item["star"]: item["count"] for item in items}
+
+
+def _flags(items):
+    return {item["flag"]: item["count"] for item in items}
+
+
+def _xinghe_2026(line):
+    """xinghe-2026's line of the board (or its totals): 2 members, a branch, 2 cadres; 王芳 and
+    李书记 earn every star, 李强 and 赵网格 黑旗, the branch 需整改."""
+    return (line["members"], line["organizations"], line["cadres"], line["ballots"], line["turnout"]) == (2, 1, 2, 3, "75.0") \
+        and _stars(line["member_stars"]) == {"recognition": 1, "satisfaction": 1} \
+        and _stars(line["organization_stars"]) == {"satisfaction": 0} \
+        and _stars(line["cadre_stars"]) == {"cadre": 1} and _flags(line["flags"]) == {"black": 2, "rectify": 1}
+
+
 def _examples(label, seeded):
-    """(case arguments, status, predicate, what) for the operation `label`; each is sent once."""
-    void, withhold = seeded["void"], seeded["withhold"]
+    """(case arguments, status, predicate, what) for the operation `label`; each is sent once. The
+    predicate gets the answer's JSON, or its bytes when it is not JSON (a CSV, a workbook)."""
+    void, withhold, rounds = seeded["void"], seeded["withhold"], seeded["round"]
+    street, round_name = rounds["street"], rounds["round"]
+
+    def on(**path):
+        return {"path_parameters": path}
+    if label == "GET /api/v1/streets/{street}/rounds":
+        return [
+            (on(street=street), 200, lambda a: a["street_name"] == "星河街道"
+             and a["rounds"] == [{"round": round_name, "evaluations": 1, "published": 1},
+                                 {"round": rounds["previous"], "evaluations": 1, "published": 1}], "xinghe's two rounds"),
+            (on(street="chengqu"), 404, None, "a street whose evaluations name no round"),
+        ]
+    if label == "GET /api/v1/streets/{street}/rounds/{round}":
+        def board(a):
+            line, = a["communities"]
+            return line["evaluation"] == "xinghe-2026" and line["stage"] == "preliminary" and _xinghe_2026(line) \
+                and line["gained"] > 0 and line["lost"] > 0 and a["totals"]["published"] == 1 and _xinghe_2026(a["totals"])
+        return [
+            (on(street=street, round=round_name), 200, board, "xinghe's board of 2026: cadres, cadre stars, flags, gained and lost"),
+            (on(street=rounds["draft_street"], round=round_name), 200,
+             lambda a: [(c["evaluation"], c["state"], c["stage"], c["cadres"]) for c in a["communities"]] == [("qingshan-2026", "draft", None, 1)]
+             and a["totals"]["published"] == 0 and a["totals"]["turnout"] is None, "qingshan's board of 2026: a draft"),
+            (on(street=street, round="1999"), 404, None, "a round the street does not have"),
+        ]
+    if label == "GET /api/v1/streets/{street}/rounds/{round}/stars.json":
+        return [(on(street=street, round=round_name), 200,
+                 lambda a: {(r["kind"], r["id"]): (r["stars"], r["flags"]) for r in a["rows"]} == {
+                     ("member", "m-001"): (["recognition", "satisfaction"], []), ("member", "m-002"): ([], ["black"]),
+                     ("organization", "xh-1"): ([], ["rectify"]), ("cadre", "c-01"): (["cadre"], []), ("cadre", "c-02"): ([], ["black"])},
+                 "xinghe's ledger of 2026: cadres' stars and every flag raised")]
+    if label == "GET /api/v1/streets/{street}/rounds/{round}/stars.csv":
+        return [(on(street=street, round=round_name), 200, lambda a: _csv(a, "c-02", "赵网格", "黑旗", "需整改"), "xinghe's ledger of 2026 as CSV")]
+    if label == "GET /api/v1/streets/{street}/rounds/{round}/street-results.csv":
+        return [(on(street=street, round=round_name), 200, lambda a: _csv(a, "xinghe-2026", "黑旗", "需整改"), "xinghe's summary of 2026 as CSV")]
+    if label == "GET /api/v1/streets/{street}/rounds/{round}/street-results.xlsx":
+        return [(on(street=street, round=round_name), 200, lambda a: _sheets(a) == ["汇总", "星河社区"],
+                 "xinghe's workbook of 2026: the summary and the published community")]
+    if label == "GET /api/v1/rounds/{round}":
+        return [
+            (on(round=round_name), 200,
+             lambda a: [(s["street"], s["progress"]) for s in a["streets"]] == [("qingshan", {"draft": 1}), ("xinghe", {"preliminary": 1})]
+             and _xinghe_2026(a["streets"][1]["totals"]) and a["streets"][0]["totals"]["published"] == 0, "the district's roll-up of 2026"),
+            (on(round="1999"), 404, None, "a round no street has"),
+        ]
+    if label == "GET /api/v1/rounds/{round}/district.xlsx":
+        return [(on(round=round_name), 200, lambda a: _sheets(a) == ["全区汇总", "qingshan", "星河街道"],
+                 "the district's workbook of 2026: the roll-up and each street")]
     if label == "POST /api/v1/evaluations/{id}/slip-batches/{batch}/void":
         def at(batch):
             return {"path_parameters": {"id": void["evaluation"], "batch": batch}}
@@ -277,7 +360,17 @@ def seeded_example_answer(ctx, response, case):
     try:
         answer = response.json()
     except Exception:
-        answer = None
-    if response.status_code != status or (predicate is not None and not (isinstance(answer, dict) and predicate(answer))):
-        raise AssertionError(f"{what}: expected {status}, got {response.status_code} {response.text[:2000]!r}")
+        answer = response.content
+    try:
+        holds = predicate is None or bool(predicate(answer))
+    except Exception:  # an answer of another shape (KeyError, a CSV that is not UTF-8, …)
+        holds = False
+    if response.status_code != status or not holds:
+        shown = response.text_lossy()[:2000]
+        if response.content.startswith(b"PK"):
+            try:
+                shown = f"a workbook of the sheets {_sheets(response.content)}"
+            except Exception:
+                shown = f"{len(response.content)} bytes, not a workbook"
+        raise AssertionError(f"{what}: expected {status} and the answer said, got {response.status_code} {shown!r}")
     return None

@@ -15,11 +15,18 @@
 #                  with a used code; changed only by POST …/slip-batches/{batch}/void
 #   jinxiu-2022    preliminary, stars earned (two members and a branch), two members of one
 #                  name; changed only by POST …/withholdings
-# tools/tests/schemathesis_hooks.py keeps the other operations off the last three (schemathesis
-# otherwise feeds every id it saw to every {id}) and adds examples with the answers they must
+#   xinghe-2026    round 2026 of street xinghe (星河街道): preliminary, members, a branch and
+#                  cadres, cadre stars and two flag rules (黑旗 below, 需整改 dissatisfied_above,
+#                  both raised); previous xinghe-2025 (round 2025, preliminary); only read
+#   qingshan-2026  round 2026 of street qingshan: a cadres-only draft; only read
+# tools/tests/schemathesis_hooks.py keeps POST /annul off all of them but longhua-2021, the other
+# operations off songxing-2017 and jinxiu-2022 and everything but reads off the round's three
+# (schemathesis otherwise feeds every id it saw to every {id}) and adds examples with the answers they must
 # get: a batch voided (200) or refused (409 batch_used, invalid_transition), a star withheld
 # (201) or not earned (422), rosters matched with previous rounds (matched, ambiguous with its
-# candidates, new, left).
+# candidates, new, left), round 2026's street board, ledger, CSVs and workbook and the district's
+# roll-up and workbook (200, with the stars and flags counted; 404 for a round nobody has).
+# {street} and {round} are also drawn from dictionaries (xinghe, qingshan, chengqu; 2026, 2025).
 #
 # Two seeds, each against its own fresh server: seed 1, the fixed one that must always pass, and
 # the day's seed (the UTC date, YYYYMMDD), which explores new inputs every day. Both are printed;
@@ -27,7 +34,7 @@
 #
 # Usage: tools/tests/test_schemathesis.sh path/to/minping
 #   SCHEMATHESIS_EXAMPLES (default 60): cases per operation in the fuzzing phase, per seed (each
-#     seed's run makes about 3,500 cases in about a minute on 2 cores).
+#     seed's run makes about 7,200 cases in about three minutes on 2 cores).
 #   SCHEMATHESIS_SEED: run this seed only (to replay a failure), not seed 1 and the day's.
 #   SCHEMATHESIS_REPORT: a directory for JUnit, NDJSON and HAR reports, one folder per seed
 #     (default: none kept).
@@ -97,8 +104,8 @@ base, key, serve_out, toml_path, hooks, seeded_path = sys.argv[1:]
 sys.path.insert(0, os.path.dirname(hooks))
 from support import request  # noqa: E402
 
-def call(method, path, body=None, content_type="application/json", expect=(200, 201, 202)):
-    reply = request(base + "/api/v1/evaluations" + path, method, body, key=key, content_type=content_type, typed=True, unanswered=())
+def call(method, path, body=None, content_type="application/json", expect=(200, 201, 202), under="/api/v1/evaluations"):
+    reply = request(base + under + path, method, body, key=key, content_type=content_type, typed=True, unanswered=())
     status, text = reply.status, reply.body.decode()
     if status not in expect:
         sys.exit("setup: %s %s -> %d %s" % (method, path, status, text))
@@ -172,15 +179,70 @@ earned = sorted((s["id"], star) for s in call("GET", "/jinxiu-2022/results")["su
 assert {subject for subject, _ in earned} == {"m-001", "m-003", "jx-1"}, earned
 member_stars = [pair for pair in earned if pair[0] != "jx-1"]
 
+# The round 2026 (SPEC §2 `round`, §7), for the street and district operations: street xinghe
+# (named 星河街道) has xinghe-2026, preliminary, a two-level community (members, a branch and
+# cadres, 两级测评) with cadre stars and two flag rules (黑旗 below 50 for members and cadres,
+# 需整改 for a branch whose dissatisfied share is above 30, counting the option marked
+# `dissatisfied: true`), whose previous round xinghe-2025 (round 2025, preliminary) makes its
+# board's gained/lost numbers; street qingshan has qingshan-2026, a cadres-only draft, so the
+# district's roll-up holds a street with nothing published. Three voters of four in 2026: 王芳
+# (m-001) and 李书记 (c-01) satisfied thrice (every star; the cadre star), 李强 (m-002) and 赵网格
+# (c-02) dissatisfied twice (黑旗), the branch xh-1 dissatisfied twice (需整改); in 2025 王芳 and
+# 李强 the other way round, so the board counts stars gained (王芳's) and lost (李强's).
+def xinghe(year, round_name, cadres, previous=None):
+    definition = {
+        "id": "xinghe-%d" % year, "title": "星河社区%d年度党员干部群众满意度测评" % year, "street": "xinghe",
+        "community": "星河社区", "round": round_name, "electorate": 4, "publicity_days": 5,
+        "options": [{"id": "satisfied", "label": "满意", "satisfied": True},
+                    {"id": "dissatisfied", "label": "不满意", "dissatisfied": True},
+                    {"id": "unknown", "label": "不了解", "abstain": True}],
+        "rules": {"cadre_stars": [{"star": "cadre", "label": "群众满意干部星", "percent": 60}],
+                  "flags": [{"flag": "black", "label": "黑旗", "kinds": ["member", "cadre"], "below": 50},
+                            {"flag": "rectify", "label": "需整改", "kinds": ["organization"], "dissatisfied_above": 30}]},
+        "organizations": [{"id": "xh-1", "name": "星河社区第一党支部"}],
+        "members": [{"id": "m-001", "name": "王芳", "organization": "xh-1"}, {"id": "m-002", "name": "李强", "organization": "xh-1"}],
+        "cadres": cadres,
+    }
+    if previous:
+        definition["previous"] = previous
+    return definition
+
+call("POST", "", {"street": "xinghe", "name": "星河街道"}, under="/api/v1/streets")
+cadres = [{"id": "c-01", "name": "李书记", "title": "社区党委书记"}, {"id": "c-02", "name": "赵网格", "title": "网格员"}]
+for definition in (xinghe(2025, "2025", cadres[:1]), xinghe(2026, "2026", cadres, previous="xinghe-2025")):
+    evaluation = definition["id"]
+    call("POST", "", definition)
+    slips = call("POST", "/%s/slips" % evaluation, {"count": 3})["tokens"]
+    call("POST", "/%s/open" % evaluation)
+    for n, token in enumerate(slips):
+        unhappy = "dissatisfied" if n < 2 else "satisfied"
+        ratings = {"m-001": "satisfied", "m-002": unhappy, "xh-1": unhappy, "c-01": "satisfied"}
+        if evaluation == "xinghe-2026":
+            ratings["c-02"] = unhappy
+        else:
+            ratings["m-001"], ratings["m-002"] = ratings["m-002"], ratings["m-001"]
+        call("POST", "/%s/ballots" % evaluation, {"token": token, "ratings": ratings})
+    call("POST", "/%s/close" % evaluation)
+    call("POST", "/%s/publish" % evaluation, {"stage": "preliminary"})
+flags = {s["id"]: s.get("flags") for s in call("GET", "/xinghe-2026/results")["subjects"]}
+assert flags == {"m-001": [], "m-002": ["black"], "xh-1": ["rectify"], "c-01": [], "c-02": ["black"]}, flags
+call("POST", "", {"id": "qingshan-2026", "title": "青山社区2026年度干部群众满意度测评", "street": "qingshan", "round": "2026",
+                  "electorate": 30, "cadres": [{"id": "c-01", "name": "周书记", "title": "社区党委书记"}]})
+
 # What the hooks need (tools/tests/schemathesis_hooks.py): which operations may change which
 # seeded evaluation (POST /annul only longhua-2021; songxing-2017 and jinxiu-2022 only their own
 # operation, so their state holds until it runs), and the seeded things the examples use. The
 # examples take unused[0] and jx-1's star; the dictionaries below leave those out, so nothing
 # else gets there first.
-json.dump({"seeded": ["fuyuan-2018", "haiyan-2020", "songxing-2016", "longhua-2021", "songxing-2017", "jinxiu-2022"],
+# The round's evaluations are only read (None: no operation changes them), so the street's
+# board, ledger and workbooks and the district's roll-up hold what the examples expect.
+json.dump({"seeded": ["fuyuan-2018", "haiyan-2020", "songxing-2016", "longhua-2021", "songxing-2017", "jinxiu-2022",
+                      "xinghe-2025", "xinghe-2026", "qingshan-2026"],
            "annullable": ["longhua-2021"],
            "reserved": {"songxing-2017": "POST /api/v1/evaluations/{id}/slip-batches/{batch}/void",
-                        "jinxiu-2022": "POST /api/v1/evaluations/{id}/withholdings"},
+                        "jinxiu-2022": "POST /api/v1/evaluations/{id}/withholdings",
+                        "xinghe-2025": None, "xinghe-2026": None, "qingshan-2026": None},
+           "round": {"street": "xinghe", "round": "2026", "previous": "2025", "draft_street": "qingshan"},
            "void": {"evaluation": "songxing-2017", "unused": unused[0], "token": token_batch, "used": used["batch"]},
            "withhold": {"evaluation": "jinxiu-2022", "earned": next(p for p in earned if p[0] == "jx-1"),
                         "not_earned": ["m-004", member_stars[0][1]]}},
@@ -225,13 +287,19 @@ values = %s
 [dictionaries.stars]
 values = %s
 [dictionaries.previous]
-values = ["jinxiu-2022", "fuyuan-2018", "haiyan-2020"]
+values = ["jinxiu-2022", "fuyuan-2018", "haiyan-2020", "xinghe-2026"]
+[dictionaries.streets]
+values = ["xinghe", "qingshan", "chengqu"]
+[dictionaries.rounds]
+values = ["2026", "2025"]
 
 [parameters]
 "path.id" = { dictionary = "evaluations", probability = 0.5 }
 "path.tracker" = { dictionary = "trackers", probability = 0.5 }
 "path.appeal" = { dictionary = "appeals", probability = 0.5 }
 "body.token" = { dictionary = "tokens", probability = 0.3 }
+"path.street" = { dictionary = "streets", probability = 0.5 }
+"path.round" = { dictionary = "rounds", probability = 0.5 }
 
 [phases.examples]
 fill-missing = true
@@ -269,7 +337,7 @@ checks.positive_data_acceptance.expected-statuses = %s
 [[operations]]
 include-operation-id = ["getLogEntries", "setUp", "createAccount", "drillSlip"]
 checks.positive_data_acceptance.expected-statuses = %s
-""" % (json.dumps(hooks), values(["fuyuan-2018", "haiyan-2020", "songxing-2016"]), values(trackers), values(tokens[2:]),
+""" % (json.dumps(hooks), values(["fuyuan-2018", "haiyan-2020", "songxing-2016", "xinghe-2026"]), values(trackers), values(tokens[2:]),
    values(unused[1:] + [token_batch, used["batch"]]), values(sorted({subject for subject, _ in member_stars} | {"m-004"})),
    values(sorted({star for _, star in member_stars})),
    values(POSITIVE + ["422"]), values(POSITIVE + ["413", "422"]), values(POSITIVE + ["400"])))
@@ -287,7 +355,7 @@ PY
   # answers with the id it created, so a padded request id is "not found" as spelled. GETs of
   # real ids in every state are exercised through the dictionaries above.
   local status=0 start=$SECONDS
-  MINPING_SCHEMATHESIS_SEEDED="$WORK/seeded.json" timeout 240 "${SCHEMATHESIS[@]}" --config-file "$WORK/schemathesis.toml" run "$SPEC" \
+  MINPING_SCHEMATHESIS_SEEDED="$WORK/seeded.json" timeout 480 "${SCHEMATHESIS[@]}" --config-file "$WORK/schemathesis.toml" run "$SPEC" \
     --url "$BASE" \
     --header "Authorization: Bearer $KEY" \
     --checks all \
@@ -297,10 +365,16 @@ PY
     --workers 1 \
     --request-timeout 30 \
     --no-color \
-    "${report_args[@]}" ${SCHEMATHESIS_ARGS:-} || status=$?
+    "${report_args[@]}" ${SCHEMATHESIS_ARGS:-} 2>&1 | tee "$WORK/schemathesis.out" || status=$?
   # (Its summary says "Seed: not used in the deterministic mode": wrong when --seed is given, as
   # here; schemathesis then seeds every phase with it.)
   echo "schemathesis (seed $SEED): exit $status after $((SECONDS - start)) s"
+  # An exception in its worker thread (reading an answer it cannot parse, say) ends a phase early
+  # with the remaining operations untested, yet schemathesis exits 0.
+  if grep -q '^Exception in thread' "$WORK/schemathesis.out"; then
+    echo "schemathesis' worker crashed (the traceback above): operations after it went untested" >&2
+    status=1
+  fi
 
   if grep -qE '^[^ ]+ (error|critical) ' "$WORK/serve.err"; then
     echo "the server logged errors:" >&2
