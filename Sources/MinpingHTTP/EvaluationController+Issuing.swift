@@ -11,16 +11,18 @@ extension EvaluationController {
 
     struct Slips: JSONResponse {
         let batch: String, kind: SlipBatch.Kind
-        /// A token batch carries `tokens`, a code batch `codes`; never both.
+        /// A token or paper batch carries `tokens`, a code batch `codes`; never both.
         @OmittedIfNil var tokens: [String]?
         @OmittedIfNil var codes: [String]?
         let urls: [String]
+        /// A paper batch: each form's 表号 (SPEC §4), in the order of `tokens`.
+        @OmittedIfNil var forms: [String]? = nil
         var status: HTTPResponse.Status { .created }
     }
 
     struct SlipsRequest: Decodable {
         let count: Int
-        /// token (the default, as before) or code.
+        /// token (the default, as before), code or paper.
         let kind: SlipBatch.Kind?
     }
 
@@ -80,10 +82,33 @@ extension EvaluationController {
             let (batch, tokens) = try await service.issueSlipBatch(record.id, count: body.count)
             return Slips(batch: batch, kind: .token, tokens: tokens.map(\.base64URL), codes: nil,
                          urls: tokens.map { service.slipURL(record.id, token: $0) })
+        case .paper:
+            let (batch, tokens) = try await service.issueSlipBatch(record.id, count: body.count, kind: .paper)
+            return Slips(batch: batch, kind: .paper, tokens: tokens.map(\.base64URL), codes: nil,
+                         urls: tokens.map { service.slipURL(record.id, token: $0) }, forms: tokens.map(PaperForm.number(of:)))
         case .code:
             let (batch, codes) = try await service.createCodeBatch(record.id, count: body.count)
             return Slips(batch: batch, kind: .code, tokens: nil, codes: codes, urls: codes.map { service.codeSlipURL(record.id, code: $0) })
         }
+    }
+
+    /// How a paper form was recorded, by its 表号 (SPEC §7): public, since the 表号 is on the
+    /// stub the representative keeps; 404 until that form's ballot is cast.
+    struct Form: JSONResponse {
+        /// Subject id → option id, in the definition's order of subjects.
+        let form: String, ratings: JSONValue, tracker: String
+        @OmittedIfNil var seq: Int?
+    }
+
+    @Sendable func paperForm(_ request: Request, context: MinpingContext) async throws -> Form {
+        let id = try context.parameters.require("id")
+        let number = try context.parameters.require("form").uppercased()
+        guard let form = try await service.paperForm(id, number: number) else {
+            throw Problem(.notFound, "no cast form with the 表号 '\(number)' in this evaluation")
+        }
+        let order = try await service.definition(id).subjects.map(\.id)
+        let ratings = JSONValue.object(order.compactMap { subject in form.ratings[subject].map { (subject, .string($0)) } })
+        return Form(form: form.number, ratings: ratings, tracker: form.tracker, seq: form.seq)
     }
 
     @Sendable func slipBatches(_ request: Request, context: MinpingContext) async throws -> Batches {

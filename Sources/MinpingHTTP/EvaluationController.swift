@@ -46,6 +46,7 @@ struct EvaluationController {
         group.post(":id/appeals/:appeal/resolution", use: resolveAppeal)
         group.post(":id/withholdings", use: withhold)
         group.get(":id/receipts/:tracker", use: receipt)
+        group.get(":id/forms/:form", use: paperForm)
         group.get(":id/log/checkpoint", use: checkpoint)
         group.get(":id/log/entries", use: entries)
         group.get(":id/bundle", use: bundle)

@@ -11,7 +11,7 @@ extension HTTPFields {
 /// Every template in `Pages/`: a page cannot name one that is not here, and start-up checks
 /// each is there and parses.
 enum Template: String, CaseIterable {
-    case admin, adminSlips = "admin-slips", board, history, home, notFound = "not-found", receipt, slips, street, vote
+    case admin, adminSlips = "admin-slips", board, forms, history, home, notFound = "not-found", receipt, slips, street, vote
     /// Partials, included by every page.
     case header, footer
 }
@@ -156,6 +156,84 @@ public struct PageRenderer: Sendable {
         let inlineCSS: String?
     }
 
+    struct FormsPage: Encodable {
+        /// `note`: a cadre's 职务, nil for anyone else.
+        struct Row: Encodable { let name: String, note: String? }
+        struct Group: Encodable { let heading: String, rows: [Row] }
+        struct Sheet: Encodable {
+            let number: String, page: Int, pageLabel: String, first: Bool, last: Bool, groups: [Group]
+            /// On the first page only: the form's QR code (its token's URL).
+            let svg: String?
+        }
+        struct Form: Encodable { let number: String, sheets: [Sheet] }
+
+        let title: String, community: String?, count: Int, options: [String], forms: [Form]
+        let receiptURL: String
+        /// The table's columns: the name and one per option.
+        let columns: Int
+        /// The stylesheet, inlined in a file opened without the server.
+        let inlineCSS: String?
+    }
+
+    /// Rows of subjects on one printed page of a form: A4 holds this many with boxes a pen can hit.
+    static let formRowsPerPage = 24
+
+    /// The printable paper forms (测评表, SPEC §4): per form, its pages (every page carries the
+    /// 表号), every subject grouped by branch with one box per option, the QR code with the
+    /// token on the first page, and a tear-off stub (回执联) with the 表号 and the receipt page's
+    /// address on the last. No name or number that could identify the representative.
+    public func formsHTML(definition: EvaluationDefinition, forms: [(number: String, url: String)], receiptURL: String,
+                          language: String = "zh", standalone: Bool = false) throws -> String {
+        let language = Language(query: language)
+        let t = Labels.all(language)
+        let branches = Dictionary(definition.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        // Rows in ballot order: members by branch, then branches, then cadres; each group headed.
+        var grouped: [(heading: String, rows: [FormsPage.Row])] = []
+        var order: [String?] = []
+        var members: [String?: [Member]] = [:]
+        for member in definition.members {
+            if members[member.organization] == nil { order.append(member.organization) }
+            members[member.organization, default: []].append(member)
+        }
+        for branch in order {
+            grouped.append((branch.flatMap { branches[$0] } ?? (t["script_group_other"] ?? ""),
+                            members[branch, default: []].map { FormsPage.Row(name: $0.name, note: nil) }))
+        }
+        if !definition.organizations.isEmpty {
+            grouped.append((t["script_group_orgs"] ?? "", definition.organizations.map { FormsPage.Row(name: $0.name, note: nil) }))
+        }
+        if !definition.cadres.isEmpty {
+            grouped.append((t["script_group_cadres"] ?? "", definition.cadres.map { FormsPage.Row(name: $0.name, note: $0.title) }))
+        }
+        // Pages of at most formRowsPerPage rows; a group cut by a page is headed again.
+        var pages: [[FormsPage.Group]] = [[]]
+        var used = 0
+        for group in grouped {
+            var rows = group.rows[...]
+            while !rows.isEmpty {
+                if used >= Self.formRowsPerPage { pages.append([]); used = 0 }
+                let take = rows.prefix(Self.formRowsPerPage - used)
+                pages[pages.count - 1].append(FormsPage.Group(heading: group.heading, rows: Array(take)))
+                used += take.count
+                rows = rows.dropFirst(take.count)
+            }
+        }
+        let rendered = try forms.map { form in
+            FormsPage.Form(number: form.number, sheets: try pages.enumerated().map { index, groups in
+                FormsPage.Sheet(number: form.number, page: index + 1,
+                                pageLabel: (t["forms_page"] ?? "").replacingOccurrences(of: "{page}", with: "\(index + 1)")
+                                    .replacingOccurrences(of: "{pages}", with: "\(pages.count)"),
+                                first: index == 0, last: index == pages.count - 1,
+                                groups: groups, svg: index == 0 ? try QRCode.svg(form.url, title: definition.title) : nil)
+            })
+        }
+        let page = FormsPage(title: definition.title, community: definition.community, count: forms.count,
+                             options: definition.options.map(\.label), forms: rendered, receiptURL: receiptURL,
+                             columns: definition.options.count + 1,
+                             inlineCSS: standalone ? String(decoding: staticFiles["minping.css"]?.bytes ?? [], as: UTF8.self) : nil)
+        return try render(.forms, language: language, title: t["forms_title"] ?? "", bodyClass: "forms-page", [page])
+    }
+
     /// The printable slips page as HTML (also written to a file by `minping slips`), eight to
     /// an A4 page. `standalone` inlines the stylesheet, for a file opened without the server.
     public func slipsHTML(definition: EvaluationDefinition, slips: [PrintedSlip], firstNumber: Int, language: String = "zh",
@@ -194,5 +272,5 @@ public struct PrintedSlip: Sendable {
 /// page makes the token itself by blind issuance, so nobody who handled the paper can link it
 /// to the ballot; 令牌选票 carries a token the server signed, for phones without WebCrypto.
 public enum SlipKind: String, Sendable, CaseIterable {
-    case code, token
+    case code, token, paper
 }

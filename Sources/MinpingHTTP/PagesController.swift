@@ -3,6 +3,7 @@ import Hummingbird
 import MinpingCore
 import MinpingLog
 import MinpingService
+import MinpingTokens
 import MinpingStore
 import MinpingTables
 import Mustache
@@ -394,8 +395,16 @@ struct PagesController {
         case .token:
             slips = try await service.issueSlips(record.id, count: count).map { PrintedSlip(url: service.slipURL(record.id, token: $0)) }
             first = record.lifecycle.slips + 1
+        case .paper:
+            // Paper forms (测评表): a token each, printed in the (random) order signed.
+            let tokens = try await service.issueSlipBatch(record.id, count: count, kind: .paper).tokens
+            var response = pages.htmlResponse(try pages.formsHTML(
+                definition: definition, forms: tokens.map { (PaperForm.number(of: $0), service.slipURL(record.id, token: $0)) },
+                receiptURL: service.pageURL("/receipt/\(record.id)"), language: language.rawValue))
+            response.headers[.cacheControl] = "no-store"
+            return response
         case nil:
-            throw Problem(.malformedRequest, "kind must be code or token")
+            throw Problem(.malformedRequest, "kind must be code, token or paper")
         }
         var response = try pages.slips(definition: definition, slips: slips, firstNumber: first, language: language)
         response.headers[.cacheControl] = "no-store"

@@ -16,7 +16,11 @@ extension EvaluationService {
     /// The same, as a batch (SPEC §4): its id comes back with the tokens. Token slips are not
     /// stored, so their batch cannot be voided. Nonisolated: signing thousands of slips takes
     /// seconds and must not hold up the actor.
-    public nonisolated func issueSlipBatch(_ id: String, count: Int) async throws -> (batch: String, tokens: [PublicToken]) {
+    /// - Parameter kind: `.token` for token slips, `.paper` for paper forms (测评表, SPEC §4),
+    ///   which carry a token the same way and count as slips.
+    public nonisolated func issueSlipBatch(_ id: String, count: Int, kind: SlipBatch.Kind = .token) async throws
+        -> (batch: String, tokens: [PublicToken]) {
+        precondition(kind != .code, "code slips are made by createCodeBatch")
         guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
         // Asked before the seconds of signing; the step asks again when it commits.
         var lifecycle = try await record(id).lifecycle
@@ -27,7 +31,7 @@ extension EvaluationService {
         let tokens = try Array(0..<count).parallelMap(minimum: 16) { _ in
             Result { () throws(TokenError) in try key.signSlip(for: challenge) }
         }.map { try $0.get() }
-        let batch = SlipBatch(id: SlipBatch.newID(), kind: .token, count: count, createdAt: now())
+        let batch = SlipBatch(id: SlipBatch.newID(), kind: kind, count: count, createdAt: now())
         try await step(id) { head, record in
             // Signed under this round's key: a round that opened meanwhile refuses them.
             guard record.lifecycle.round == context.round else {
@@ -186,4 +190,45 @@ extension EvaluationService {
         _ = try await open(id)
         return (id, codeSlipURL(id, code: code))
     }
+}
+
+extension EvaluationService {
+    /// How a paper form was recorded (SPEC §4, §7 `GET /evaluations/{id}/forms/{表号}`): the
+    /// ratings of the ballot whose token's 表号 is `number`, its tracker, and its place in the
+    /// log once integrated; nil while no ballot of that form was cast. Whoever holds the stub
+    /// with the 表号 can see these ratings, as the README says.
+    public nonisolated func paperForm(_ id: String, number: String) async throws -> PaperFormRecord? {
+        _ = try await record(id)
+        guard PaperForm.isNumber(number) else { return nil }
+        // Every stored token was checked when its ballot was accepted: one that does not parse now
+        // is damage, never "not this form".
+        func matches(_ token: String) throws -> Bool {
+            do {
+                return PaperForm.number(of: try PublicToken(base64URL: token)) == number
+            } catch {
+                throw integrityFailure(id, "a stored ballot's token does not parse")
+            }
+        }
+        let size = try await store.logSize(evaluation: id)
+        for stored in try await store.entries(evaluation: id, range: 0..<size) where stored.type == EntryType.ballot.rawValue {
+            let (entry, event) = try read(id, stored)
+            if case let .ballot(token, ratings) = event, try matches(token) {
+                return PaperFormRecord(number: number, ratings: ratings, tracker: Tracker.of(token: token, ratings: ratings), seq: entry.seq)
+            }
+        }
+        for pending in try await store.pendingBallots(evaluation: id) where try matches(pending.token) {
+            let ratings = try StoredRatings.decode(pending.storedRatings)
+            return PaperFormRecord(number: number, ratings: ratings, tracker: Tracker.of(token: pending.token, ratings: ratings), seq: nil)
+        }
+        return nil
+    }
+}
+
+/// A paper form as recorded: its 表号, the ratings keyed, the ballot's tracker and its log
+/// position (nil while it waits to be integrated).
+public struct PaperFormRecord: Sendable, Equatable {
+    public let number: String
+    public let ratings: [String: String]
+    public let tracker: String
+    public let seq: Int?
 }

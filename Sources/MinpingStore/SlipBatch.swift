@@ -4,7 +4,8 @@ import Foundation
 /// what a lost batch is voided by. Token slips are not stored, so their batches cannot be voided.
 public struct SlipBatch: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable, Codable {
-        case code, token
+        /// Code slips (enrollment codes), token slips, paper forms (测评表: a token each).
+        case code, token, paper
     }
 
     /// `b-` and 8 random hex digits.

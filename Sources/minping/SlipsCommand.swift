@@ -3,6 +3,7 @@ import Foundation
 import MinpingHTTP
 import MinpingPostgres
 import MinpingService
+import MinpingTokens
 
 /// `minping slips --evaluation ID --count N --out slips.html [--kind code|token] [--db FILE] [--key-file FILE] [--public-url URL]`:
 /// issues N slips and writes them as a printable A4 page with QR codes, eight to a page: code
@@ -29,7 +30,7 @@ struct SlipsCommand: AsyncParsableCommand {
     @Option(help: "Page language: zh (default) or en.")
     var lang = "zh"
 
-    @Option(help: "code (匿名码选票, the default: an enrollment code; the voting page makes the token, unseen by anyone) or token (令牌选票: a signed token, for phones without WebCrypto).")
+    @Option(help: "code (匿名码选票, the default: an enrollment code; the voting page makes the token, unseen by anyone), token (令牌选票: a signed token, for phones without WebCrypto) or paper (测评表: an A4 form with a token and its 表号, for the meeting).")
     var kind = "code"
 
     func run() async throws {
@@ -38,10 +39,19 @@ struct SlipsCommand: AsyncParsableCommand {
         }
         let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile,
                                                           configuration: .init(publicBaseURL: publicURL))
-        guard let kind = SlipKind(rawValue: kind) else { throw CLIError(message: "--kind: code or token, not '\(kind)'") }
+        guard let kind = SlipKind(rawValue: kind) else { throw CLIError(message: "--kind: code, token or paper, not '\(kind)'") }
         let record = try await service.record(evaluation)
+        let definition = try await service.definition(evaluation)
         let slips: [PrintedSlip]
         switch kind {
+        case .paper:
+            let tokens = try await service.issueSlipBatch(evaluation, count: count, kind: .paper).tokens
+            let html = try PageRenderer().formsHTML(definition: definition,
+                                                    forms: tokens.map { (PaperForm.number(of: $0), service.slipURL(evaluation, token: $0)) },
+                                                    receiptURL: service.pageURL("/receipt/\(evaluation)"), language: lang,
+                                                    standalone: true)
+            try write(html, what: "paper forms")
+            return
         case .code:
             slips = try await service.createEnrollmentCodes(evaluation, count: count).map {
                 PrintedSlip(url: service.codeSlipURL(evaluation, code: $0), code: $0)
@@ -49,14 +59,18 @@ struct SlipsCommand: AsyncParsableCommand {
         case .token:
             slips = try await service.issueSlips(evaluation, count: count).map { PrintedSlip(url: service.slipURL(evaluation, token: $0)) }
         }
-        let html = try PageRenderer().slipsHTML(definition: try await service.definition(evaluation), slips: slips,
+        let html = try PageRenderer().slipsHTML(definition: definition, slips: slips,
                                             firstNumber: (kind == .code ? record.lifecycle.codes : record.lifecycle.slips) + 1,
                                             language: lang, standalone: true)
+        try write(html, what: kind == .code ? "code slips" : "token slips")
+    }
+
+    private func write(_ html: String, what: String) throws {
         do {
             try Data(html.utf8).write(to: URL(fileURLWithPath: out))
         } catch {
-            throw CLIError(message: "\(out): cannot write the file (\(error.localizedDescription)); the \(count) slips are issued but lost")
+            throw CLIError(message: "\(out): cannot write the file (\(error.localizedDescription)); the \(count) \(what) are issued but lost")
         }
-        Console.out("wrote \(count) \(kind == .code ? "code" : "token") slips to \(out); print it, then delete it (the \(kind == .code ? "codes" : "tokens") are nowhere else)")
+        Console.out("wrote \(count) \(what) to \(out); print it, then delete it (their \(what == "code slips" ? "codes" : "tokens") are nowhere else)")
     }
 }

@@ -24,13 +24,14 @@ export function issuingSections(ui, info, options) {
   const slipsButton = el("button", { type: "submit", id: "slips-button", text: L.slips_button });
   const leftId = ui.nextId("left");
   slipsCount.setAttribute("aria-describedby", leftId);
-  // Code slips (the default) or token slips; a token slip is not stored, so a lost one
-  // cannot be voided: the console says so before it is printed.
+  // Code slips (the default), token slips or paper forms (测评表, for the meeting); a token
+  // slip or form is not stored, so a lost one cannot be voided: the console says so first.
   const kindName = ui.nextId("kind");
   const tokenNote = el("p", { class: "message", id: "token-note", hidden: true, text: L.token_slip_note });
-  const kinds = el("fieldset", { class: "slip-kinds" }, [el("legend", { text: L.slip_kind })].concat(["code", "token"].map(function (k) {
+  const kinds = el("fieldset", { class: "slip-kinds" }, [el("legend", { text: L.slip_kind })].concat(["code", "token", "paper"].map(function (k) {
     const input = el("input", { type: "radio", name: "kind", value: k, id: kindName + "-" + k, checked: k === "code" });
-    input.addEventListener("change", function () { tokenNote.hidden = k !== "token" || !input.checked; });
+    // Token slips and paper forms carry a token that is not stored: a lost one cannot be voided.
+    input.addEventListener("change", function () { tokenNote.hidden = k === "code" || !input.checked; });
     return el("div", { class: "choice" }, [input, el("label", { for: input.id, text: L["slip_kind_" + k] })]);
   })));
   const slipsForm = el("form", { method: "post", action: "/admin/slips/" + encodeURIComponent(id) + options.langQuery, target: "_blank", id: "slips-form", class: "stack" },
@@ -123,7 +124,7 @@ export function batchesSection(ui, path, options) {
     box.appendChild(el("p", { id: "batch-counts", text: t("batch_counts", { codes: printed.code, used: printed.used, tokens: printed.token, left: res.data.left }) }));
     if (!batches.length) { box.appendChild(el("p", { text: L.no_batches })); return; }
     box.appendChild(el("ol", { class: "batches" }, batches.map(function (b, i) {
-      const words = t(b.kind === "code" ? "batch_code" : "batch_token", { n: i + 1, count: b.count, used: b.used || 0, date: ui.formatDate(b.created_at) });
+      const words = t("batch_" + b.kind, { n: i + 1, count: b.count, used: b.used || 0, date: ui.formatDate(b.created_at) });
       const item = el("li", { class: "batch" + (b.voided ? " voided" : ""), "data-batch": b.batch },
         [el("span", { text: words + (b.voided ? P.open + L.batch_voided + P.close : "") })]);
       if (b.voidable && options.isAdmin) {
@@ -133,7 +134,7 @@ export function batchesSection(ui, path, options) {
             return r;
           });
         }, t("batch_voided_done", { n: i + 1 })));
-      } else if (b.kind === "token" && !b.voided) {
+      } else if (b.kind !== "code" && !b.voided) {
         item.appendChild(el("span", { class: "help", text: " " + L.batch_token_kept }));
       }
       return item;

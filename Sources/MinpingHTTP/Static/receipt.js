@@ -31,7 +31,25 @@
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     if (!window.isSecureContext || !window.crypto || !crypto.subtle) { say(L.insecure, "error"); return; }
-    var tracker = document.getElementById("tracker").value.trim().toLowerCase();
+    var typed = document.getElementById("tracker").value.trim();
+    var tracker = typed.toLowerCase();
+    var recorded = null;
+    // A 表号 from a paper form's stub (8 base32 characters): how that form was recorded, then
+    // its ballot's receipt as for a tracker (SPEC §4, §7 GET /forms/{表号}).
+    if (/^[A-Za-z2-7]{8}$/.test(typed)) {
+      var formReply = await fetch(api + "/forms/" + encodeURIComponent(typed.toUpperCase()), { credentials: "omit" });
+      if (formReply.status === 404) { say(L.form_not_found, "error"); return; }
+      if (formReply.status !== 200) { say(L.error, "error"); return; }
+      var form = await formReply.json();
+      var evaluation = await (await fetch(api, { credentials: "omit" })).json();
+      var labels = {};
+      (evaluation.options || []).forEach(function (o) { labels[o.id] = o.label; });
+      recorded = (evaluation.subjects || []).map(function (s) {
+        var option = form.ratings[s.id];
+        return s.name + "：" + (option ? labels[option] || option : L.unrated);
+      });
+      tracker = form.tracker;
+    }
     var reply = await fetch(api + "/receipts/" + encodeURIComponent(tracker), { credentials: "omit" });
     if (reply.status === 404) { say(L.receipt_not_found, "error"); return; }
     if (reply.status === 202) { say(L.receipt_pending); return; }
@@ -51,5 +69,13 @@
       if (witnessed) detail += "\n" + witnessed.text;
     }
     say(ok ? L.receipt_ok : L.receipt_bad, ok ? "ok" : "error", detail, Tlog.hex(root));
+    if (recorded) {
+      var heading = document.createElement("h2"), list = document.createElement("ul");
+      heading.textContent = L.form_recorded;
+      list.className = "form-ratings";
+      recorded.forEach(function (line) { var li = document.createElement("li"); li.textContent = line; list.appendChild(li); });
+      out.appendChild(heading);
+      out.appendChild(list);
+    }
   });
 })();
