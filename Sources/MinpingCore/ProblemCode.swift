@@ -36,6 +36,10 @@ public enum ProblemCode: String, Sendable, CaseIterable, Codable {
     case databaseUnavailable = "database_unavailable"
     case accountLocked = "account_locked"
     case csrfFailed = "csrf_failed"
+    /// The tellers' desk (SPEC §4, §7): two tellers keyed one form differently; the second
+    /// entry must come from another teller.
+    case entriesDiffer = "entries_differ"
+    case sameTeller = "same_teller"
 
     /// The HTTP status (SPEC §7). Exhaustive on purpose: no default.
     public var status: Int {
@@ -49,7 +53,7 @@ public enum ProblemCode: String, Sendable, CaseIterable, Codable {
         case .definitionInvalid, .identityConflict, .ballotInvalid, .appealInvalid, .remedyInvalid, .textInvalid, .rosterInvalid: 422
         // The request is sound; the state says no.
         case .evaluationExists, .electorateExceeded, .tokenSpent, .evaluationNotOpen, .invalidTransition, .appealsPending,
-             .publicityNotOver, .resultsNotPublished, .alreadyResolved, .appealExists, .batchUsed, .busy: 409
+             .publicityNotOver, .resultsNotPublished, .alreadyResolved, .appealExists, .batchUsed, .busy, .entriesDiffer, .sameTeller: 409
         case .internal, .integrityError: 500
         case .accountLocked: 429
         case .databaseUnavailable: 503

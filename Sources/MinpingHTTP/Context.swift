@@ -27,12 +27,15 @@ enum Access {
     case admin, reviewer, adminOrReviewer
     /// Only an operator (every street): naming streets.
     case `operator`
+    /// The tellers' desk: an admin, or a teller (of one evaluation, checked by the route).
+    case counter
 
     func allows(_ role: Role) -> Bool {
         switch (self, role) {
         case (_, .operator): true
         case (.operator, _): false
         case (.admin, .admin), (.reviewer, .reviewer), (.adminOrReviewer, .admin), (.adminOrReviewer, .reviewer): true
+        case (.counter, .admin), (.counter, .teller): true
         default: false
         }
     }

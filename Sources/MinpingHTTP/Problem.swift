@@ -12,6 +12,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var code: ProblemCode
     public var detail: String
     public var headers: HTTPFields = [:]
+    /// Members after RFC 9457's and `code`: `differences` of 409 `entries_differ`.
+    public var extensions: [(String, JSONValue)] = []
 
     /// The status is the code's (``ProblemCode/status``): a code has one status everywhere.
     public var status: HTTPResponse.Status {
@@ -40,7 +42,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         ByteBuffer(string: JSONValue.object([
             ("type", .string("about:blank")), ("title", .string(status.reasonPhrase)), ("status", .int(status.code)),
             ("code", .string(code.rawValue)), ("detail", .string(detail)),
-        ]).serialized)
+        ] + extensions).serialized)
     }
 }
 

@@ -22,6 +22,8 @@ struct StreetController {
 
     struct Identity: JSONResponse {
         let role: String, street: String?, streetName: String?
+        /// A teller's one evaluation.
+        @OmittedIfNil var evaluation: String? = nil
     }
 
     struct Streets: JSONResponse {
@@ -77,7 +79,7 @@ struct StreetController {
             throw Problem(.unauthenticated, "this needs an API key: Authorization: Bearer <key>")
         }
         let names = try await service.streetNames()
-        return Identity(role: key.role.rawValue, street: key.street, streetName: key.street.flatMap { names[$0] })
+        return Identity(role: key.role.rawValue, street: key.street, streetName: key.street.flatMap { names[$0] }, evaluation: key.evaluation)
     }
 
     /// `POST /rosters` (SPEC §7): the roster as read, and with `?previous=` how each member

@@ -164,6 +164,22 @@ extension PostgresStore {
             )
             """,
         ]),
+        // Tellers act on one evaluation; paper forms keyed by two tellers wait under their 表号.
+        (7, [
+            "ALTER TABLE api_key ADD COLUMN evaluation text",
+            """
+            CREATE TABLE count_entry (
+                evaluation text NOT NULL REFERENCES evaluation(id),
+                form text NOT NULL,
+                token text NOT NULL,
+                ratings text NOT NULL,
+                teller text NOT NULL,
+                second_ratings text,
+                second_teller text,
+                PRIMARY KEY (evaluation, form)
+            )
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory

@@ -85,19 +85,19 @@ public final class PostgresStore: EvaluationStore {
     public func addAPIKey(_ key: APIKeyRecord) async throws {
         try await write { connection in
             _ = try await connection.query("""
-                INSERT INTO api_key (hash, role, street, created_at)
-                VALUES (\(key.hash), \(key.role.rawValue), \(key.street), \(key.createdAt.timeIntervalSince1970))
+                INSERT INTO api_key (hash, role, street, evaluation, created_at)
+                VALUES (\(key.hash), \(key.role.rawValue), \(key.street), \(key.evaluation), \(key.createdAt.timeIntervalSince1970))
                 """, logger: logger)
         }
     }
 
     public func apiKey(hash: String) async throws -> APIKeyRecord? {
-        guard let row = try await rows("SELECT hash, role, street, created_at FROM api_key WHERE hash = \(hash)").first else { return nil }
+        guard let row = try await rows("SELECT hash, role, street, created_at, evaluation FROM api_key WHERE hash = \(hash)").first else { return nil }
         return try Self.apiKey(row)
     }
 
     public func apiKeys() async throws -> [APIKeyRecord] {
-        try await rows("SELECT hash, role, street, created_at FROM api_key ORDER BY created_at, hash").map(Self.apiKey)
+        try await rows("SELECT hash, role, street, created_at, evaluation FROM api_key ORDER BY created_at, hash").map(Self.apiKey)
     }
 
     public func revokeAPIKey(hash: String) async throws -> Bool {
@@ -108,9 +108,9 @@ public final class PostgresStore: EvaluationStore {
     }
 
     static func apiKey(_ row: PostgresRow) throws -> APIKeyRecord {
-        let (hash, roleName, street, created) = try row.decode((String, String, String?, Double).self)
+        let (hash, roleName, street, created, evaluation) = try row.decode((String, String, String?, Double, String?).self)
         guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
-        return APIKeyRecord(hash: hash, role: role, street: street, createdAt: Date(timeIntervalSince1970: created))
+        return APIKeyRecord(hash: hash, role: role, street: street, evaluation: evaluation, createdAt: Date(timeIntervalSince1970: created))
     }
 
     // MARK: Signing keys
@@ -372,6 +372,55 @@ public final class PostgresStore: EvaluationStore {
     }
 
     // MARK: Appeals
+
+    // MARK: The tellers' desk
+
+    public func addCountEntry(_ entry: CountEntry) async throws -> Bool {
+        try await write { connection in
+            let inserted = try await connection.query("""
+                INSERT INTO count_entry (evaluation, form, token, ratings, teller)
+                VALUES (\(entry.evaluation), \(entry.form), \(entry.token), \(StoredRatings.encode(entry.ratings)), \(entry.teller))
+                ON CONFLICT (evaluation, form) DO NOTHING RETURNING form
+                """, logger: logger)
+            return try await inserted.collect().count > 0
+        }
+    }
+
+    public func countEntry(evaluation: String, form: String) async throws -> CountEntry? {
+        try await rows("""
+            SELECT evaluation, form, token, ratings, teller, second_ratings, second_teller FROM count_entry
+            WHERE evaluation = \(evaluation) AND form = \(form)
+            """).first.map(Self.countEntry)
+    }
+
+    public func setSecondCountEntry(evaluation: String, form: String, ratings: [String: String], teller: String) async throws {
+        try await write { connection in
+            _ = try await connection.query("""
+                UPDATE count_entry SET second_ratings = \(StoredRatings.encode(ratings)), second_teller = \(teller)
+                WHERE evaluation = \(evaluation) AND form = \(form)
+                """, logger: logger)
+        }
+    }
+
+    public func removeCountEntry(evaluation: String, form: String) async throws {
+        try await write { connection in
+            _ = try await connection.query("DELETE FROM count_entry WHERE evaluation = \(evaluation) AND form = \(form)", logger: logger)
+        }
+    }
+
+    public func countEntries(evaluation: String) async throws -> [CountEntry] {
+        try await rows("""
+            SELECT evaluation, form, token, ratings, teller, second_ratings, second_teller FROM count_entry
+            WHERE evaluation = \(evaluation) ORDER BY form COLLATE "C"
+            """).map(Self.countEntry)
+    }
+
+    static func countEntry(_ row: PostgresRow) throws -> CountEntry {
+        let (evaluation, form, token, ratings, teller, second, secondTeller) =
+            try row.decode((String, String, String, String, String, String?, String?).self)
+        return CountEntry(evaluation: evaluation, form: form, token: token, ratings: try StoredRatings.decode(ratings), teller: teller,
+                          secondRatings: try second.map { text throws(StoreError) in try StoredRatings.decode(text) }, secondTeller: secondTeller)
+    }
 
     public func appeals(evaluation: String) async throws -> [AppealRecord] {
         try await rows("""

@@ -12,11 +12,8 @@ extension PostgresStore: TransferableStore {
     }
 
     public func streetRows() async throws -> StreetRows {
-        let apiKeys = try await rows("SELECT hash, role, street, created_at FROM api_key ORDER BY hash COLLATE \"C\"").map { row in
-            let (hash, roleName, street, created) = try row.decode((String, String, String?, Double).self)
-            guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
-            return APIKeyRecord(hash: hash, role: role, street: street, createdAt: Date(timeIntervalSince1970: created))
-        }
+        let apiKeys = try await rows("SELECT hash, role, street, created_at, evaluation FROM api_key ORDER BY hash COLLATE \"C\"")
+            .map(PostgresStore.apiKey)
         let logKeys = try await rows("SELECT street, seed_sealed FROM log_key ORDER BY street COLLATE \"C\"").map { row in
             let (street, sealed) = try row.decode((String, Data).self)
             return LogKeyRow(street: street, sealedSeed: sealed)
@@ -72,8 +69,8 @@ extension PostgresStore: TransferableStore {
         try await write { connection in
             for key in rows.apiKeys {
                 try await connection.query("""
-                    INSERT INTO api_key (hash, role, street, created_at)
-                    VALUES (\(key.hash), \(key.role.rawValue), \(key.street), \(key.createdAt.timeIntervalSince1970))
+                    INSERT INTO api_key (hash, role, street, evaluation, created_at)
+                    VALUES (\(key.hash), \(key.role.rawValue), \(key.street), \(key.evaluation), \(key.createdAt.timeIntervalSince1970))
                     """, logger: logger)
             }
             for key in rows.logKeys {

@@ -249,6 +249,24 @@ extension SQLiteStore {
                 );
                 """)
         }
+        migrator.registerMigration("v10") { db in
+            // Tellers (计票人) act on one evaluation; paper forms keyed by two tellers wait here
+            // under their 表号 until they are cast (SPEC §4): the first entry, and a second one
+            // that differs, for the scrutineer.
+            try db.execute(sql: """
+                ALTER TABLE api_key ADD COLUMN evaluation TEXT;
+                CREATE TABLE count_entry (
+                    evaluation TEXT NOT NULL REFERENCES evaluation(id),
+                    form TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    ratings TEXT NOT NULL,
+                    teller TEXT NOT NULL,
+                    second_ratings TEXT,
+                    second_teller TEXT,
+                    PRIMARY KEY (evaluation, form)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -83,8 +83,8 @@ public final class SQLiteStore: EvaluationStore {
 
     public func addAPIKey(_ key: APIKeyRecord) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO api_key (hash, role, street, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [key.hash, key.role.rawValue, key.street, key.createdAt.timeIntervalSince1970])
+            try db.execute(sql: "INSERT INTO api_key (hash, role, street, evaluation, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [key.hash, key.role.rawValue, key.street, key.evaluation, key.createdAt.timeIntervalSince1970])
         }
     }
 
@@ -110,7 +110,8 @@ public final class SQLiteStore: EvaluationStore {
     static func apiKey(_ row: Row) throws -> APIKeyRecord {
         let roleName: String = row["role"]
         guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
-        return APIKeyRecord(hash: row["hash"], role: role, street: row["street"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+        return APIKeyRecord(hash: row["hash"], role: role, street: row["street"], evaluation: row["evaluation"],
+                            createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 
     // MARK: Log keys
@@ -282,6 +283,51 @@ public final class SQLiteStore: EvaluationStore {
     }
 
     // MARK: Appeals
+
+    // MARK: The tellers' desk
+
+    public func addCountEntry(_ entry: CountEntry) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO count_entry (evaluation, form, token, ratings, teller) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (evaluation, form) DO NOTHING
+                """, arguments: [entry.evaluation, entry.form, entry.token, StoredRatings.encode(entry.ratings), entry.teller])
+            return db.changesCount > 0
+        }
+    }
+
+    public func countEntry(evaluation: String, form: String) async throws -> CountEntry? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM count_entry WHERE evaluation = ? AND form = ?", arguments: [evaluation, form])
+                .map(Self.countEntry)
+        }
+    }
+
+    public func setSecondCountEntry(evaluation: String, form: String, ratings: [String: String], teller: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE count_entry SET second_ratings = ?, second_teller = ? WHERE evaluation = ? AND form = ?",
+                           arguments: [StoredRatings.encode(ratings), teller, evaluation, form])
+        }
+    }
+
+    public func removeCountEntry(evaluation: String, form: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM count_entry WHERE evaluation = ? AND form = ?", arguments: [evaluation, form])
+        }
+    }
+
+    public func countEntries(evaluation: String) async throws -> [CountEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM count_entry WHERE evaluation = ? ORDER BY form", arguments: [evaluation]).map(Self.countEntry)
+        }
+    }
+
+    static func countEntry(_ row: Row) throws -> CountEntry {
+        let second: String? = row["second_ratings"]
+        return CountEntry(evaluation: row["evaluation"], form: row["form"], token: row["token"], ratings: try StoredRatings.decode(row["ratings"]),
+                          teller: row["teller"], secondRatings: try second.map { text throws(StoreError) in try StoredRatings.decode(text) },
+                          secondTeller: row["second_teller"])
+    }
 
     public func appeals(evaluation: String) async throws -> [AppealRecord] {
         try await pool.read { db in

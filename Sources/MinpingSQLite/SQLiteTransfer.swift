@@ -15,11 +15,7 @@ extension SQLiteStore: TransferableStore {
 
     public func streetRows() async throws -> StreetRows {
         try await pool.read { db in
-            let apiKeys = try Row.fetchAll(db, sql: "SELECT hash, role, street, created_at FROM api_key ORDER BY hash").map { row in
-                let roleName: String = row["role"]
-                guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("an API key has the unknown role '\(roleName)'") }
-                return APIKeyRecord(hash: row["hash"], role: role, street: row["street"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
-            }
+            let apiKeys = try Row.fetchAll(db, sql: "SELECT * FROM api_key ORDER BY hash").map(SQLiteStore.apiKey)
             let logKeys = try Row.fetchAll(db, sql: "SELECT street, seed_sealed FROM log_key ORDER BY street").map { row in
                 LogKeyRow(street: row["street"], sealedSeed: try Self.sealed(row["seed_sealed"]))
             }
@@ -63,8 +59,8 @@ extension SQLiteStore: TransferableStore {
     public func load(_ rows: StreetRows) async throws {
         try await pool.write { db in
             for key in rows.apiKeys {
-                try db.execute(sql: "INSERT INTO api_key (hash, role, street, created_at) VALUES (?, ?, ?, ?)",
-                               arguments: [key.hash, key.role.rawValue, key.street, key.createdAt.timeIntervalSince1970])
+                try db.execute(sql: "INSERT INTO api_key (hash, role, street, evaluation, created_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [key.hash, key.role.rawValue, key.street, key.evaluation, key.createdAt.timeIntervalSince1970])
             }
             for key in rows.logKeys {
                 try db.execute(sql: "INSERT INTO log_key (street, seed_sealed) VALUES (?, ?)", arguments: [key.street, key.sealedSeed])

@@ -132,6 +132,9 @@ extension EvaluationService {
     /// A new account for a street (admin or reviewer) or another operator. Returns its
     /// temporary password, shown once.
     public nonisolated func createAccount(by actor: String, user: String, role: Role, street: String?) async throws -> String {
+        guard role != .teller else {
+            throw ServiceError.malformed("role must be operator, admin or reviewer: a teller counts one evaluation with a key (minping keys create --role teller --evaluation ID)")
+        }
         try Self.checkUserName(user)
         if let street, !DefinitionParser.isSlug(street) {
             throw ServiceError.malformed("a street is a slug [a-z0-9-]{1,64}, got '\(street)'")

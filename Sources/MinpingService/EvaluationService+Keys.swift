@@ -15,6 +15,7 @@ extension EvaluationService {
 
     /// Makes an API key; only its hash is stored. Returns the key (shown once).
     public nonisolated func createAPIKey(role: Role, street: String?) async throws -> String {
+        guard role != .teller else { throw ServiceError.malformed("a teller key counts one evaluation: createTellerKey") }
         if role != .operator {
             guard let street, DefinitionParser.isSlug(street) else {
                 throw ServiceError.malformed("\(role.withArticle) key needs --street with a street slug [a-z0-9-]{1,64}")
@@ -23,6 +24,16 @@ extension EvaluationService {
         let secret = "mp_" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64URLEncodedString
         try await store.addAPIKey(APIKeyRecord(hash: Self.hash(secret), role: role,
                                                street: role == .operator ? nil : street, createdAt: now()))
+        return secret
+    }
+
+    /// A teller's key (计票人, SPEC §4): it may only count the paper forms of `evaluation`, on
+    /// that evaluation's street.
+    public nonisolated func createTellerKey(evaluation: String) async throws -> String {
+        let record = try await record(evaluation)
+        let secret = "mp_" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64URLEncodedString
+        try await store.addAPIKey(APIKeyRecord(hash: Self.hash(secret), role: .teller, street: record.street, evaluation: record.id,
+                                               createdAt: now()))
         return secret
     }
 

@@ -38,6 +38,11 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case accountLocked(until: Date)
     /// Not allowed, with why (403): a used setup code, an operator's own account, …
     case forbidden(String)
+    /// Two tellers keyed one paper form differently (SPEC §4): subject by subject, for the
+    /// scrutineer.
+    case entriesDiffer([CountDifference])
+    /// The second entry of a form came from the teller of the first.
+    case sameTeller
 
     public var code: ProblemCode {
         switch self {
@@ -62,6 +67,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .signInFailed: .unauthenticated
         case .accountLocked: .accountLocked
         case .forbidden: .forbidden
+        case .entriesDiffer: .entriesDiffer
+        case .sameTeller: .sameTeller
         }
     }
 
@@ -70,6 +77,9 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .signInFailed: "the user name or the password is wrong"
         case let .accountLocked(until): "too many failed sign-ins: the account is locked until \(LogTime.format(until))"
         case let .forbidden(reason): reason
+        case let .entriesDiffer(differences):
+            "the two tellers' entries differ for \(differences.count) subject(s): the scrutineer looks at the form and settles it"
+        case .sameTeller: "the second entry of a form must come from another teller (another key or account)"
         case let .notFound(what): "\(what) not found"
         case let .definitionInvalid(reason): reason
         case let .identityConflict(cases):

@@ -97,6 +97,16 @@ public protocol EvaluationStore: Sendable {
 
     // MARK: Appeals
     func appeals(evaluation: String) async throws -> [AppealRecord]
+
+    // MARK: The tellers' desk (SPEC §4)
+    /// Keeps a form's first entry; false (nothing changed) when the form already has one.
+    func addCountEntry(_ entry: CountEntry) async throws -> Bool
+    func countEntry(evaluation: String, form: String) async throws -> CountEntry?
+    /// Records a second teller's differing entry beside the first.
+    func setSecondCountEntry(evaluation: String, form: String, ratings: [String: String], teller: String) async throws
+    func removeCountEntry(evaluation: String, form: String) async throws
+    /// Every form waiting, by 表号.
+    func countEntries(evaluation: String) async throws -> [CountEntry]
 }
 
 extension EvaluationStore {

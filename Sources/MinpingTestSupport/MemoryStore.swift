@@ -23,6 +23,7 @@ public final class MemoryStore: EvaluationStore {
         var setupCode: String?
         var activity: [ActivityRecord] = []
         var batches: [String: [SlipBatch]] = [:]
+        var countEntries: [String: [String: CountEntry]] = [:]  // evaluation -> form -> entry
         var codeBatch: [String: [String: String]] = [:]  // evaluation -> hash -> batch
     }
 
@@ -294,5 +295,32 @@ public final class MemoryStore: EvaluationStore {
 
     public func appeals(evaluation: String) async throws -> [AppealRecord] {
         state.withLock { $0.appeals[evaluation] ?? [] }
+    }
+
+    public func addCountEntry(_ entry: CountEntry) async throws -> Bool {
+        state.withLock { state in
+            guard state.countEntries[entry.evaluation]?[entry.form] == nil else { return false }
+            state.countEntries[entry.evaluation, default: [:]][entry.form] = entry
+            return true
+        }
+    }
+
+    public func countEntry(evaluation: String, form: String) async throws -> CountEntry? {
+        state.withLock { $0.countEntries[evaluation]?[form] }
+    }
+
+    public func setSecondCountEntry(evaluation: String, form: String, ratings: [String: String], teller: String) async throws {
+        state.withLock { state in
+            state.countEntries[evaluation]?[form]?.secondRatings = ratings
+            state.countEntries[evaluation]?[form]?.secondTeller = teller
+        }
+    }
+
+    public func removeCountEntry(evaluation: String, form: String) async throws {
+        _ = state.withLock { $0.countEntries[evaluation]?.removeValue(forKey: form) }
+    }
+
+    public func countEntries(evaluation: String) async throws -> [CountEntry] {
+        state.withLock { ($0.countEntries[evaluation] ?? [:]).values.sorted { $0.form < $1.form } }
     }
 }

@@ -257,6 +257,27 @@ public enum StoreContract {
             try await store.addEnrollmentCodes(evaluation: "e1", hashes: ["h-new"])
             #expect(try await store.enrollmentCodeUnused(evaluation: "e1", hash: "h-new"))
         },
+        Case(name: "the tellers' desk: a form's first entry is kept once, a differing second beside it, removed when cast; a teller key keeps its evaluation") { store in
+            try await create(store)
+            let first = CountEntry(evaluation: "e1", form: "ABCDEFGH", token: "tok", ratings: ["m-1": "satisfied", "m-2": "unknown"], teller: "key:1")
+            #expect(try await store.addCountEntry(first))
+            #expect(try await !store.addCountEntry(CountEntry(evaluation: "e1", form: "ABCDEFGH", token: "tok", ratings: [:], teller: "key:2")),
+                    "a form has one first entry")
+            #expect(try await store.countEntry(evaluation: "e1", form: "ABCDEFGH") == first)
+            try await store.setSecondCountEntry(evaluation: "e1", form: "ABCDEFGH", ratings: ["m-1": "dissatisfied"], teller: "key:2")
+            var disputed = first
+            disputed.secondRatings = ["m-1": "dissatisfied"]
+            disputed.secondTeller = "key:2"
+            #expect(try await store.countEntry(evaluation: "e1", form: "ABCDEFGH") == disputed)
+            #expect(try await store.addCountEntry(CountEntry(evaluation: "e1", form: "AAAAAAAA", token: "t2", ratings: [:], teller: "key:1")))
+            #expect(try await store.countEntries(evaluation: "e1").map(\.form) == ["AAAAAAAA", "ABCDEFGH"])
+            try await store.removeCountEntry(evaluation: "e1", form: "ABCDEFGH")
+            #expect(try await store.countEntry(evaluation: "e1", form: "ABCDEFGH") == nil)
+            #expect(try await store.countEntries(evaluation: "e1").count == 1)
+            let teller = APIKeyRecord(hash: "teller-hash", role: .teller, street: "chengqu", evaluation: "e1", createdAt: at)
+            try await store.addAPIKey(teller)
+            #expect(try await store.apiKey(hash: "teller-hash") == teller)
+        },
         Case(name: "a street's display name is set and renamed") { store in
             #expect(try await store.streetNames().isEmpty)
             try await store.setStreetName(street: "chengqu", name: "城区")

@@ -4,7 +4,7 @@ import MinpingCore
 import MinpingService
 import MinpingStore
 
-/// `minping keys create --role operator|admin|reviewer [--street S] [--db FILE]`.
+/// `minping keys create --role operator|admin|reviewer|teller [--street S] [--evaluation ID] [--db FILE]`.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "API keys (stored hashed), and a street's log key.",
@@ -81,21 +81,31 @@ struct KeysCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Make an API key; it is printed once, on the last line.")
 
-    @Option(help: "operator (every street), admin or reviewer (one street).")
+    @Option(help: "operator (every street), admin or reviewer (one street), teller (计票人: one evaluation, may only count its paper forms).")
     var role: String
 
     @Option(help: "The street slug (admin and reviewer keys).")
     var street: String?
 
+    @Option(help: "The evaluation a teller counts (teller keys only).")
+    var evaluation: String?
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
         guard let role = Role(rawValue: role) else {
-            throw CLIError(message: "--role: '\(role)' is not operator, admin or reviewer")
+            throw CLIError(message: "--role: '\(role)' is not operator, admin, reviewer or teller")
         }
         let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
-        let key = try await service.createAPIKey(role: role, street: street)
-        Console.error("\(role.rawValue) key\(street.map { " for street \($0)" } ?? "") stored hashed in \(ServerSupport.redacted(database.db)); it is shown only now:")
+        let key: String
+        if role == .teller {
+            guard let evaluation else { throw CLIError(message: "--evaluation: a teller key counts one evaluation; name it") }
+            key = try await service.createTellerKey(evaluation: evaluation)
+        } else {
+            guard evaluation == nil else { throw CLIError(message: "--evaluation is for teller keys only") }
+            key = try await service.createAPIKey(role: role, street: street)
+        }
+        Console.error("\(role.rawValue) key\(evaluation.map { " for evaluation \($0)" } ?? street.map { " for street \($0)" } ?? "") stored hashed in \(ServerSupport.redacted(database.db)); it is shown only now:")
         Console.out(key)
     }
 }

@@ -107,4 +107,13 @@ final class UnreachableStore: EvaluationStore {
         try await inner.addCosignatures(evaluation: evaluation, size: size, lines: lines)
     }
     func appeals(evaluation: String) async throws -> [AppealRecord] { try await inner.appeals(evaluation: evaluation) }
+    func addCountEntry(_ entry: CountEntry) async throws -> Bool { try await inner.addCountEntry(entry) }
+    func countEntry(evaluation: String, form: String) async throws -> CountEntry? {
+        try await inner.countEntry(evaluation: evaluation, form: form)
+    }
+    func setSecondCountEntry(evaluation: String, form: String, ratings: [String: String], teller: String) async throws {
+        try await inner.setSecondCountEntry(evaluation: evaluation, form: form, ratings: ratings, teller: teller)
+    }
+    func removeCountEntry(evaluation: String, form: String) async throws { try await inner.removeCountEntry(evaluation: evaluation, form: form) }
+    func countEntries(evaluation: String) async throws -> [CountEntry] { try await inner.countEntries(evaluation: evaluation) }
 }
