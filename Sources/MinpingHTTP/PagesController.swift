@@ -30,6 +30,7 @@ struct PagesController {
         router.get("street/:street/:round", use: streetBoard)
         router.get("board/:id/charts/:chart", use: chart)
         router.get("admin/slips/:id", use: slipsForm)
+        router.get("admin/count/:id", use: countDesk)
         router.post("admin/slips/:id", use: printSlips)
         router.get("static/:file", use: staticFile)
     }
@@ -356,6 +357,13 @@ struct PagesController {
         let (y, m, d) = (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
         let day = language == .zh ? "\(y)年\(m)月\(d)日" : String(format: "%04d-%02d-%02d", y, m, d)
         return withTime ? day + String(format: " %02d:%02d", parts.hour ?? 0, parts.minute ?? 0) : day
+    }
+
+    /// The tellers' desk's address (SPEC §4): the console's view of it.
+    @Sendable func countDesk(_ request: Request, context: MinpingContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard DefinitionParser.isSlug(id) else { throw Problem(.notFound, "no such evaluation") }
+        return Response(status: .found, headers: [.location: "/admin#/count/\(id)"])
     }
 
     @Sendable func slipsForm(_ request: Request, context: MinpingContext) async throws -> Response {

@@ -35,7 +35,7 @@ struct ServerCommandTests {
         #expect(list.status == 0 && list.stdout == "chengqu\t城区街道办事处\n", "\(list.stdout)")
     }
 
-    @Test("minping slips: code slips by default (#c= and the code as text), --kind token for token slips, another kind refused")
+    @Test("minping slips: code slips by default (#c= and the code as text), --kind token for token slips, --kind paper for paper forms, another kind refused")
     func slipKinds() async throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("minping-slips-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm", ".key", "-codes.html", "-tokens.html"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
@@ -64,7 +64,11 @@ struct ServerCommandTests {
         #expect(tokens.status == 0 && tokens.stdout.contains("2 token slips"), "\(tokens.stderr)")
         let tokenHTML = try String(contentsOfFile: db + "-tokens.html", encoding: .utf8)
         #expect(tokenHTML.components(separatedBy: "https://minping.example/vote/haiyan-2020#t=").count - 1 == 2 && !tokenHTML.contains("#c="))
-        let bogus = try CLI.run(["slips", "--evaluation", "haiyan-2020", "--count", "1", "--kind", "paper", "--out", db + "-x.html"] + address)
+        let paper = try CLI.run(["slips", "--evaluation", "haiyan-2020", "--count", "2", "--kind", "paper", "--out", db + "-forms.html"] + address)
+        #expect(paper.status == 0 && paper.stdout.contains("2 paper forms"), "\(paper.stderr)")
+        let formsHTML = try String(contentsOfFile: db + "-forms.html", encoding: .utf8)
+        #expect(formsHTML.contains("回执联") && formsHTML.contains("<style>"), "a standalone page of forms")
+        let bogus = try CLI.run(["slips", "--evaluation", "haiyan-2020", "--count", "1", "--kind", "ballot", "--out", db + "-x.html"] + address)
         #expect(bogus.status == 2 && bogus.stderr.contains("--kind"), "\(bogus.stderr)")
     }
 

@@ -122,6 +122,12 @@ function renderEvaluation(info, note) {
     nodes.push(drillSection(baseURL));
   }
 
+  // 测评大会: the tellers' desk for the paper forms, while voting is open.
+  if (isAdmin() && state === "open") {
+    nodes.push(section(L.desk_title, [el("p", { class: "help", text: L.desk_link_help }),
+      el("p", {}, [el("a", { class: "button", id: "desk-link", href: "#/count/" + encodeURIComponent(id), text: L.desk_open })])], { id: "desk-section" }));
+  }
+
   // 两级测评: from a level-1 evaluation (members rated, no cadres), its level 2 (members rate
   // the community's cadres) in the same community and round.
   const kinds = (info.subjects || []).map(function (s) { return s.kind; });

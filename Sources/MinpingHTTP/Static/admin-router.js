@@ -1,6 +1,6 @@
 // The console's hash router and the frame every view is drawn in: #/ the list, #/new a new
 // evaluation, #/e/<id> one evaluation, #/accounts the operator's accounts, #/district the
-// operator's 全区汇总; signed out, every
+// operator's 全区汇总, #/count/<id> the tellers' desk; signed out, every
 // address is the sign-in form. Views are registered by admin.js, so this module imports none
 // of them.
 import { L, t } from "./admin-text.js";
@@ -14,7 +14,7 @@ export const root = document.getElementById("console");
  *  YAML is offered at the top), enrollment codes (shown once, never fetched again). */
 export const handoff = { flash: null, createdId: null, cards: null };
 
-let views = null;        // {signIn, signOut, home, newEvaluation, evaluation, accounts, district}
+let views = null;        // {signIn, signOut, home, newEvaluation, evaluation, accounts, district, desk}
 let gen = 0;             // bumped on every page change: late answers for an old page are dropped
 let timers = [];
 let onReturn = null;     // refreshes the evaluation page when the clerk comes back to this tab
@@ -83,6 +83,10 @@ export function route() {
   }
   const h = decodeURIComponent(location.hash.replace(/^#/, ""));
   const m = /^\/e\/([a-z0-9-]{1,64})$/.exec(h);
+  const desk = /^\/count\/([a-z0-9-]{1,64})$/.exec(h);
+  // A teller's key counts one evaluation: the desk is all a teller sees.
+  if (whoami().role === "teller") return views.desk(whoami().evaluation);
+  if (desk) return views.desk(desk[1]);
   if (h === "/new") return views.newEvaluation();
   if (h === "/accounts" && isOperator()) return views.accounts();
   if (h === "/district" && isOperator()) return views.district();

@@ -15,6 +15,7 @@ import { newPage } from "./admin-new.js";
 import { evaluationPage } from "./admin-evaluation.js";
 import { accountsPage } from "./admin-accounts.js";
 import { districtPage } from "./admin-district.js";
+import { deskPage } from "./admin-count.js";
 
 // Said only when the catalogue itself cannot be had, so it cannot come from the catalogue.
 const NO_LABELS = { zh: "无法载入管理台，请检查网络后刷新本页。", en: "The console could not be loaded; check the connection and reload the page." };
@@ -27,7 +28,7 @@ async function start() {
     return;
   }
   startRouting({ signIn: signInPage, signOut: signOutNow, home: homePage, newEvaluation: newPage, evaluation: evaluationPage, accounts: accountsPage,
-    district: districtPage });
+    district: districtPage, desk: deskPage });
   // The server stopped accepting the session or the key: the sign-in form, saying why.
   whenExpired(function (wasKey) { handoff.cards = null; handoff.flash = wasKey ? L.key_expired : L.session_expired; route(); });
   whenIdle(function () { api("GET", "/session").then(function (res) { if (res.ok && res.data) startSession(res.data); }); });
