@@ -67,6 +67,16 @@ extension EvaluationService {
         return .cast(form: entry.form, tracker: try await castCounted(id, form: entry.form, token: entry.token, ratings: ratings))
     }
 
+    /// Once voting has ended no waiting form can be cast: its entries (a token, one teller's
+    /// marks) are deleted, and how many is logged for the street.
+    nonisolated func purgeCountEntries(_ id: String) async throws {
+        let waiting = try await store.countEntries(evaluation: id)
+        guard !waiting.isEmpty else { return }
+        for entry in waiting { try await store.removeCountEntry(evaluation: id, form: entry.form) }
+        logger.warning("paper forms keyed once or in dispute were not counted before voting ended; their entries are deleted",
+                       metadata: ["evaluation": "\(id)", "forms": "\(waiting.count)"])
+    }
+
     /// The forms waiting at the desk: first entries, and those in dispute.
     public nonisolated func countEntries(_ id: String) async throws -> [CountEntry] {
         _ = try await record(id)

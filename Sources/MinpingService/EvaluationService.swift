@@ -214,6 +214,7 @@ public actor EvaluationService {
         try await endVoting(id) { head, record in
             (try head.append(.closed(at: at, ballots: record.ballots, issued: record.issued)), .closed(at: at))
         }
+        try await purgeCountEntries(id)
         return .closed
     }
 
@@ -227,6 +228,7 @@ public actor EvaluationService {
         try await endVoting(id) { head, _ in
             (try head.append(.annulled(at: at, reasonSHA256: Self.hash(reason))), .annulled(at: at))
         }
+        try await purgeCountEntries(id)
         return .annulled
     }
 

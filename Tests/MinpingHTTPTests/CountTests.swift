@@ -89,6 +89,18 @@ struct CountTests {
         }
     }
 
+    @Test("forms still waiting when voting ends can never be cast: closing deletes their entries")
+    func closingPurges() async throws {
+        let server = try await TestServer()
+        try await desk(server, forms: 1) { client, tokens, first, _ in
+            _ = try await client.call(.post, "\(base)/lz-2026/count", key: first, json: ["token": tokens[0], "ratings": ["m-1": "satisfied"]])
+            #expect((try await client.call(.get, "\(base)/lz-2026/count", key: first).json["awaiting_second"] as? [[String: Any]])?.count == 1)
+            #expect(try await client.call(.post, "\(base)/lz-2026/close", key: server.admin).status == 200)
+            #expect((try await client.call(.get, "\(base)/lz-2026/count", key: server.admin).json["awaiting_second"] as? [[String: Any]])?.isEmpty == true)
+            #expect(try await server.service.countEntries("lz-2026").isEmpty)
+        }
+    }
+
     @Test("a teller counts one evaluation and does nothing else; a bad rating is refused before anything is kept")
     func tellerScope() async throws {
         let server = try await TestServer()

@@ -128,10 +128,12 @@ export function deskPage(id) {
     disputes.appendChild(el("h2", { text: L.desk_disputes }));
     list.forEach(function (d) {
       const choices = info.subjects.map(function (s) {
-        const select = el("select", { "aria-label": s.name, "data-subject": s.id }, [el("option", { value: "", text: L.desk_blank })]
-          .concat(info.options.map(function (o) { return el("option", { value: o.id, text: o.label }); })));
-        if (d.first[s.id] === d.second[s.id]) select.value = d.first[s.id] || "";
         const differs = d.first[s.id] !== d.second[s.id];
+        // A differing row starts undecided: the scrutineer must read it off the paper.
+        const select = el("select", { "aria-label": s.name, "data-subject": s.id },
+          (differs ? [el("option", { value: "?", text: L.match_choose })] : []).concat([el("option", { value: "", text: L.desk_blank })])
+            .concat(info.options.map(function (o) { return el("option", { value: o.id, text: o.label }); })));
+        select.value = differs ? "?" : d.first[s.id] || "";
         return el("tr", { class: differs ? "differs" : "" }, [el("th", { scope: "row", text: s.name }),
           el("td", { text: labels[d.first[s.id]] || L.desk_blank }), el("td", { text: labels[d.second[s.id]] || L.desk_blank }), el("td", {}, [select])]);
       });
@@ -139,14 +141,15 @@ export function deskPage(id) {
       const box = alertBox();
       button.addEventListener("click", function () {
         const ratings = {};
-        Array.prototype.forEach.call(disputes.querySelectorAll('[data-form="' + d.form + '"] select'), function (s) {
-          if (s.value) ratings[s.getAttribute("data-subject")] = s.value;
-        });
+        const selects = Array.prototype.slice.call(disputes.querySelectorAll('[data-form="' + d.form + '"] select'));
+        const undecided = selects.filter(function (s) { return s.value === "?"; });
+        if (undecided.length) { say(box, t("desk_undecided", { n: undecided.length })); undecided[0].focus(); return; }
+        selects.forEach(function (s) { if (s.value) ratings[s.getAttribute("data-subject")] = s.value; });
         button.disabled = true;
         apiRetry("POST", path + "/count/" + encodeURIComponent(d.form) + "/settle", { ratings: ratings }).then(function (res) {
           button.disabled = false;
           if (!res.ok) { say(box, problemText(res)); return; }
-          say(status, t("desk_cast", { form: d.form }));
+          say(status, t("desk_settled", { form: d.form }));
           refresh();
         });
       });
