@@ -35,6 +35,8 @@ struct AccountController {
         let user: String
         let role: Role
         let street: String?
+        /// A teller's one evaluation (teller accounts only).
+        let evaluation: String?
     }
 
     /// The signed-in person and the token their state-changing requests must carry.
@@ -42,10 +44,12 @@ struct AccountController {
         let user: String, role: Role, street: String?, streetName: String?
         let csrfToken: String
         let idleTimeoutSeconds: Int
+        /// A teller's one evaluation.
+        @OmittedIfNil var evaluation: String?
         var created = false
         var status: HTTPResponse.Status { created ? .created : .ok }
 
-        enum CodingKeys: CodingKey { case user, role, street, streetName, csrfToken, idleTimeoutSeconds }
+        enum CodingKeys: CodingKey { case user, role, street, streetName, csrfToken, idleTimeoutSeconds, evaluation }
     }
 
     struct SignedOut: JSONResponse {
@@ -56,6 +60,8 @@ struct AccountController {
         struct Line: Encodable {
             let user: String, role: Role, street: String?, streetName: String?, disabled: Bool
             let lockedUntil: Date?, createdAt: Date, lastSignInAt: Date?
+            /// A teller's one evaluation.
+            @OmittedIfNil var evaluation: String? = nil
         }
 
         let accounts: [Line]
@@ -123,16 +129,17 @@ struct AccountController {
         let names = try await service.streetNames()
         return Accounts(accounts: try await service.accountList().map {
             Accounts.Line(user: $0.user, role: $0.role, street: $0.street, streetName: $0.street.flatMap { names[$0] }, disabled: $0.disabled,
-                          lockedUntil: $0.lockedUntil.flatMap { $0 > Date() ? $0 : nil }, createdAt: $0.createdAt, lastSignInAt: $0.lastSignInAt)
+                          lockedUntil: $0.lockedUntil.flatMap { $0 > Date() ? $0 : nil }, createdAt: $0.createdAt, lastSignInAt: $0.lastSignInAt,
+                          evaluation: $0.evaluation)
         })
     }
 
     @Sendable func createAccount(_ request: Request, context: MinpingContext) async throws -> TemporaryPassword {
         let actor = try actorName(context)
         let body = try await Body.decode(NewAccountRequest.self, request)
-        let password = try await service.createAccount(by: actor, user: body.user, role: body.role, street: body.street)
-        return TemporaryPassword(user: body.user, role: body.role, street: body.role == .operator ? nil : body.street,
-                                 temporaryPassword: password, created: true)
+        let password = try await service.createAccount(by: actor, user: body.user, role: body.role, street: body.street, evaluation: body.evaluation)
+        let street = body.role == .teller ? try await service.record(body.evaluation ?? "").street : body.role == .operator ? nil : body.street
+        return TemporaryPassword(user: body.user, role: body.role, street: street, temporaryPassword: password, created: true)
     }
 
     @Sendable func disable(_ request: Request, context: MinpingContext) async throws -> Disabled {
@@ -167,6 +174,6 @@ struct AccountController {
         let account = session.account
         return SessionInfo(user: account.user, role: account.role, street: account.street,
                            streetName: account.street == nil ? nil : try await service.streetNames()[account.street ?? ""],
-                           csrfToken: session.csrfToken, idleTimeoutSeconds: Int(service.configuration.sessionIdle))
+                           csrfToken: session.csrfToken, idleTimeoutSeconds: Int(service.configuration.sessionIdle), evaluation: account.evaluation)
     }
 }

@@ -34,7 +34,7 @@ struct AuthMiddleware: RouterMiddleware {
         else { return try await next(request, context) }
         context.session = session
         context.key = APIKeyRecord(hash: "account:\(session.account.user)", role: session.account.role,
-                                   street: session.account.street, createdAt: session.account.createdAt)
+                                   street: session.account.street, evaluation: session.account.evaluation, createdAt: session.account.createdAt)
         let path = request.uri.path
         if ![.get, .head, .options].contains(request.method), !Self.exempt.contains(path), !path.hasPrefix("/admin/slips/"),
            HTTPFields.csrfToken.flatMap({ request.headers[$0] }) != session.csrfToken {

@@ -167,6 +167,7 @@ extension PostgresStore {
         // Tellers act on one evaluation; paper forms keyed by two tellers wait under their 表号.
         (7, [
             "ALTER TABLE api_key ADD COLUMN evaluation text",
+            "ALTER TABLE account ADD COLUMN evaluation text",
             """
             CREATE TABLE count_entry (
                 evaluation text NOT NULL REFERENCES evaluation(id),

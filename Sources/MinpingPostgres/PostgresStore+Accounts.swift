@@ -6,13 +6,13 @@ import PostgresNIO
 // Accounts, the first run's setup code and the account activity list (SPEC §7).
 extension PostgresStore {
     public func accounts() async throws -> [AccountRecord] {
-        try await rows(#"SELECT "user", role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at FROM account ORDER BY "user""#)
+        try await rows(#"SELECT "user", role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at, evaluation FROM account ORDER BY "user""#)
             .map(Self.account)
     }
 
     public func account(user: String) async throws -> AccountRecord? {
         try await rows("""
-            SELECT "user", role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at
+            SELECT "user", role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at, evaluation
             FROM account WHERE "user" = \(user)
             """).first.map(Self.account)
     }
@@ -26,7 +26,8 @@ extension PostgresStore {
     public func updateAccount(_ account: AccountRecord) async throws {
         let updated = try await write { connection in
             try await connection.query("""
-                UPDATE account SET role = \(account.role.rawValue), street = \(account.street), password_hash = \(account.passwordHash),
+                UPDATE account SET role = \(account.role.rawValue), street = \(account.street), evaluation = \(account.evaluation),
+                    password_hash = \(account.passwordHash),
                     disabled = \(account.disabled), failed_sign_ins = \(account.failedSignIns),
                     locked_until = \(account.lockedUntil?.timeIntervalSince1970), session_epoch = \(account.sessionEpoch),
                     last_sign_in_at = \(account.lastSignInAt?.timeIntervalSince1970)
@@ -80,21 +81,23 @@ extension PostgresStore {
 
     static func insert(_ account: AccountRecord, _ connection: Session, _ logger: Logger, onConflictDoNothing: Bool) async throws -> Bool {
         let inserted = try await connection.query("""
-            INSERT INTO account ("user", role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at)
+            INSERT INTO account ("user", role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at,
+                                 evaluation)
             VALUES (\(account.user), \(account.role.rawValue), \(account.street), \(account.passwordHash), \(account.disabled),
                     \(account.failedSignIns), \(account.lockedUntil?.timeIntervalSince1970), \(account.sessionEpoch),
-                    \(account.createdAt.timeIntervalSince1970), \(account.lastSignInAt?.timeIntervalSince1970))
+                    \(account.createdAt.timeIntervalSince1970), \(account.lastSignInAt?.timeIntervalSince1970), \(account.evaluation))
             ON CONFLICT ("user") DO NOTHING RETURNING 1
             """, logger: logger).collect()
         return inserted.count == 1
     }
 
     static func account(_ row: PostgresRow) throws -> AccountRecord {
-        let (user, roleName, street, hash, disabled, failed, locked, epoch, created, lastSignIn) =
-            try row.decode((String, String, String?, String, Bool, Int, Double?, Int, Double, Double?).self)
+        let (user, roleName, street, hash, disabled, failed, locked, epoch, created, lastSignIn, evaluation) =
+            try row.decode((String, String, String?, String, Bool, Int, Double?, Int, Double, Double?, String?).self)
         guard let role = Role(rawValue: roleName) else { throw StoreError.integrity("account \(user) has the unknown role '\(roleName)'") }
         return AccountRecord(user: user, role: role, street: street, passwordHash: hash, disabled: disabled, failedSignIns: failed,
                              lockedUntil: locked.map(Date.init(timeIntervalSince1970:)), sessionEpoch: epoch,
-                             createdAt: Date(timeIntervalSince1970: created), lastSignInAt: lastSignIn.map(Date.init(timeIntervalSince1970:)))
+                             createdAt: Date(timeIntervalSince1970: created), lastSignInAt: lastSignIn.map(Date.init(timeIntervalSince1970:)),
+                             evaluation: evaluation)
     }
 }

@@ -255,6 +255,7 @@ extension SQLiteStore {
             // that differs, for the scrutineer.
             try db.execute(sql: """
                 ALTER TABLE api_key ADD COLUMN evaluation TEXT;
+                ALTER TABLE account ADD COLUMN evaluation TEXT;
                 CREATE TABLE count_entry (
                     evaluation TEXT NOT NULL REFERENCES evaluation(id),
                     form TEXT NOT NULL,

@@ -14,7 +14,7 @@ extension SQLiteStore {
 
     public func addAccount(_ account: AccountRecord) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO account (user, role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user) DO NOTHING",
+            try db.execute(sql: "INSERT INTO account (user, role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at, evaluation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user) DO NOTHING",
                            arguments: Self.arguments(account))
             return db.changesCount == 1
         }
@@ -23,9 +23,9 @@ extension SQLiteStore {
     public func updateAccount(_ account: AccountRecord) async throws {
         try await pool.write { db in
             try db.execute(sql: """
-                UPDATE account SET role = ?, street = ?, password_hash = ?, disabled = ?, failed_sign_ins = ?, locked_until = ?,
+                UPDATE account SET role = ?, street = ?, evaluation = ?, password_hash = ?, disabled = ?, failed_sign_ins = ?, locked_until = ?,
                     session_epoch = ?, created_at = ?, last_sign_in_at = ? WHERE user = ?
-                """, arguments: [account.role.rawValue, account.street, account.passwordHash, account.disabled, account.failedSignIns,
+                """, arguments: [account.role.rawValue, account.street, account.evaluation, account.passwordHash, account.disabled, account.failedSignIns,
                                  account.lockedUntil?.timeIntervalSince1970, account.sessionEpoch, account.createdAt.timeIntervalSince1970,
                                  account.lastSignInAt?.timeIntervalSince1970, account.user])
             guard db.changesCount == 1 else { throw StoreError.notFound("account \(account.user)") }
@@ -47,7 +47,7 @@ extension SQLiteStore {
             guard try String.fetchOne(db, sql: "SELECT hash FROM setup_code WHERE id = 1") == codeHash,
                   try Int.fetchOne(db, sql: "SELECT count(*) FROM account") == 0
             else { return false }
-            try db.execute(sql: "INSERT INTO account (user, role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            try db.execute(sql: "INSERT INTO account (user, role, street, password_hash, disabled, failed_sign_ins, locked_until, session_epoch, created_at, last_sign_in_at, evaluation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            arguments: Self.arguments(account))
             try db.execute(sql: "DELETE FROM setup_code")
             return true
@@ -73,7 +73,7 @@ extension SQLiteStore {
     static func arguments(_ account: AccountRecord) -> StatementArguments {
         [account.user, account.role.rawValue, account.street, account.passwordHash, account.disabled, account.failedSignIns,
          account.lockedUntil?.timeIntervalSince1970, account.sessionEpoch, account.createdAt.timeIntervalSince1970,
-         account.lastSignInAt?.timeIntervalSince1970]
+         account.lastSignInAt?.timeIntervalSince1970, account.evaluation]
     }
 
     static func account(_ row: Row) throws -> AccountRecord {
@@ -83,6 +83,6 @@ extension SQLiteStore {
                              disabled: row["disabled"], failedSignIns: row["failed_sign_ins"],
                              lockedUntil: (row["locked_until"] as Double?).map(Date.init(timeIntervalSince1970:)),
                              sessionEpoch: row["session_epoch"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                             lastSignInAt: (row["last_sign_in_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+                             lastSignInAt: (row["last_sign_in_at"] as Double?).map(Date.init(timeIntervalSince1970:)), evaluation: row["evaluation"])
     }
 }

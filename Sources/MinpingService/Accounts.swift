@@ -131,9 +131,21 @@ extension EvaluationService {
 
     /// A new account for a street (admin or reviewer) or another operator. Returns its
     /// temporary password, shown once.
-    public nonisolated func createAccount(by actor: String, user: String, role: Role, street: String?) async throws -> String {
-        guard role != .teller else {
-            throw ServiceError.malformed("role must be operator, admin or reviewer: a teller counts one evaluation with a key (minping keys create --role teller --evaluation ID)")
+    /// - Parameter evaluation: a teller's one evaluation (计票人, SPEC §4); its street is the
+    ///   account's. Only for tellers.
+    public nonisolated func createAccount(by actor: String, user: String, role: Role, street: String?, evaluation: String? = nil) async throws -> String {
+        var street = street
+        if role == .teller {
+            guard let evaluation, DefinitionParser.isSlug(evaluation) else {
+                throw ServiceError.malformed("a teller account counts one evaluation: give its id as evaluation")
+            }
+            guard let record = try await store.evaluation(id: evaluation) else { throw ServiceError.malformed("evaluation: no evaluation '\(evaluation)'") }
+            if let street, street != record.street {
+                throw ServiceError.malformed("evaluation '\(evaluation)' belongs to street '\(record.street)', not '\(street)'")
+            }
+            street = record.street
+        } else if evaluation != nil {
+            throw ServiceError.malformed("evaluation is for teller accounts only")
         }
         try Self.checkUserName(user)
         if let street, !DefinitionParser.isSlug(street) {
@@ -144,10 +156,11 @@ extension EvaluationService {
         }
         let password = Self.temporaryPassword()
         let hash = try await Self.passwordHash(password)
-        let account = AccountRecord(user: user, role: role, street: role == .operator ? nil : street, passwordHash: hash, createdAt: now())
+        let account = AccountRecord(user: user, role: role, street: role == .operator ? nil : street, passwordHash: hash, createdAt: now(),
+                                    evaluation: role == .teller ? evaluation : nil)
         guard try await store.addAccount(account) else { throw ServiceError.forbidden("an account named '\(user)' exists already") }
         try await store.addActivity(ActivityRecord(at: account.createdAt, actor: actor, action: "created", user: user,
-                                                   detail: [role.rawValue, account.street].compactMap { $0 }.joined(separator: " ")))
+                                                   detail: [role.rawValue, account.street, account.evaluation].compactMap { $0 }.joined(separator: " ")))
         return password
     }
 

@@ -8,6 +8,8 @@ public struct AccountRecord: Sendable, Equatable {
     public var role: Role
     /// nil for operators.
     public var street: String?
+    /// A teller's one evaluation (nil for every other role).
+    public var evaluation: String?
     public var passwordHash: String
     public var disabled: Bool
     /// Failed sign-ins since the last success; ten lock the account.
@@ -18,7 +20,8 @@ public struct AccountRecord: Sendable, Equatable {
     public var lastSignInAt: Date?
 
     public init(user: String, role: Role, street: String?, passwordHash: String, disabled: Bool = false, failedSignIns: Int = 0,
-                lockedUntil: Date? = nil, sessionEpoch: Int = 0, createdAt: Date, lastSignInAt: Date? = nil) {
+                lockedUntil: Date? = nil, sessionEpoch: Int = 0, createdAt: Date, lastSignInAt: Date? = nil, evaluation: String? = nil) {
+        self.evaluation = evaluation
         self.user = user
         self.role = role
         self.street = street

@@ -257,7 +257,7 @@ public enum StoreContract {
             try await store.addEnrollmentCodes(evaluation: "e1", hashes: ["h-new"])
             #expect(try await store.enrollmentCodeUnused(evaluation: "e1", hash: "h-new"))
         },
-        Case(name: "the tellers' desk: a form's first entry is kept once, a differing second beside it, removed when cast; a teller key keeps its evaluation") { store in
+        Case(name: "the tellers' desk: a form's first entry is kept once, a differing second beside it, removed when cast; a teller key and a teller account keep their evaluation") { store in
             try await create(store)
             let first = CountEntry(evaluation: "e1", form: "ABCDEFGH", token: "tok", ratings: ["m-1": "satisfied", "m-2": "unknown"], teller: "key:1")
             #expect(try await store.addCountEntry(first))
@@ -277,6 +277,12 @@ public enum StoreContract {
             let teller = APIKeyRecord(hash: "teller-hash", role: .teller, street: "chengqu", evaluation: "e1", createdAt: at)
             try await store.addAPIKey(teller)
             #expect(try await store.apiKey(hash: "teller-hash") == teller)
+            var account = AccountRecord(user: "jishu", role: .teller, street: "chengqu", passwordHash: "$2b$10$x", createdAt: at, evaluation: "e1")
+            #expect(try await store.addAccount(account))
+            #expect(try await store.account(user: "jishu") == account)
+            account.failedSignIns = 1
+            try await store.updateAccount(account)
+            #expect(try await store.account(user: "jishu")?.evaluation == "e1")
         },
         Case(name: "a street's display name is set and renamed") { store in
             #expect(try await store.streetNames().isEmpty)

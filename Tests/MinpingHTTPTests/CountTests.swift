@@ -115,8 +115,19 @@ struct CountTests {
             #expect((try await client.call(.get, "\(base)/lz-2026/count", key: first).json["awaiting_second"] as? [[String: Any]])?.isEmpty == true)
             let whoami = try await client.call(.get, "/api/v1/whoami", key: first)
             #expect(whoami.json["role"] as? String == "teller" && whoami.json["evaluation"] as? String == "lz-2026")
+            // A teller account counts one evaluation too: made by the operator, signed in with a password.
             #expect(try await client.call(.post, "/api/v1/accounts", key: server.operatorKey,
-                                          json: ["user": "jishu", "role": "teller", "street": "chengqu"]).status == 400, "tellers have keys, not accounts")
+                                          json: ["user": "jishu", "role": "teller", "street": "chengqu"]).status == 400, "a teller account names its evaluation")
+            #expect(try await client.call(.post, "/api/v1/accounts", key: server.operatorKey,
+                                          json: ["user": "jishu", "role": "teller", "evaluation": "nope"]).status == 400)
+            #expect(try await client.call(.post, "/api/v1/accounts", key: server.operatorKey,
+                                          json: ["user": "jishu", "role": "admin", "street": "chengqu", "evaluation": "lz-2026"]).status == 400)
+            let made = try await client.call(.post, "/api/v1/accounts", key: server.operatorKey, json: ["user": "jishu", "role": "teller", "evaluation": "lz-2026"])
+            #expect(made.status == 201 && made.json["street"] as? String == "chengqu", "\(made.body)")
+            let password = try #require(made.json["temporary_password"] as? String)
+            let account = try #require(try await server.service.accountList().first { $0.user == "jishu" })
+            #expect(account.role == .teller && account.evaluation == "lz-2026" && account.street == "chengqu")
+            _ = password
         }
     }
 }

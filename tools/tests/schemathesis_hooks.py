@@ -85,7 +85,9 @@ REASONS = {
     # bcrypt reads at most 72 bytes: a limit in UTF-8 bytes, where the schema counts characters.
     "POST /api/v1/setup": {400: (r"at most 72 bytes",)},
     # A street for an admin or reviewer, none for an operator: a condition on another field.
-    "POST /api/v1/accounts": {400: (r"account needs a street slug",)},
+    # A street for an admin or reviewer; a teller's evaluation must exist, on that street.
+    "POST /api/v1/accounts": {400: (r"account needs a street slug", r"a teller account counts one evaluation", r"evaluation: no evaluation",
+                                    r"evaluation is for teller accounts only", r"belongs to street")},
     "POST /api/v1/drills": {400: (r"an operator names the street",)},
 }
 

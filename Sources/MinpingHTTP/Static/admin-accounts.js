@@ -9,7 +9,7 @@ import { whoami } from "./admin-session.js";
 import { page, generation } from "./admin-router.js";
 import { streetNamesSection } from "./admin-slips.js";
 
-const ROLES = ["admin", "reviewer", "operator"];
+const ROLES = ["admin", "reviewer", "teller", "operator"];
 const OTHER = "-other-";
 
 function roleName(role) { return L["role_" + role] || role; }
@@ -88,25 +88,32 @@ export function accountsPage() {
     const slug = el("input", { type: "text", id: "account-street-slug", pattern: "[a-z0-9\\-]{1,64}", autocomplete: "off", spellcheck: "false" });
     const slugField = field(L.account_street_slug, slug, L.street_help);
     const streetField = el("div", { class: "stack" }, [field(L.street, street), slugField]);
+    // A teller (计票人) counts the paper forms of one evaluation: its id (its street is the account's).
+    const evaluation = el("input", { type: "text", id: "account-evaluation", pattern: "[a-z0-9\\-]{1,64}", autocomplete: "off", spellcheck: "false" });
+    const evaluationField = field(L.account_evaluation, evaluation, L.account_evaluation_help);
     const button = el("button", { type: "submit", class: "primary", id: "account-create", text: L.account_create });
     const alert = alertBox();
     alert.id = "account-alert";
     function sync() {
-      streetField.hidden = role.value === "operator";
+      streetField.hidden = role.value === "operator" || role.value === "teller";
+      evaluationField.hidden = role.value !== "teller";
       slugField.hidden = street.value !== OTHER;
     }
     role.addEventListener("change", sync);
     street.addEventListener("change", sync);
     const node = el("form", { id: "account-form", class: "stack" }, [
       el("p", { class: "help", text: L.account_new_intro }),
-      field(L.user_name, user, L.user_name_help), field(L.role, role), streetField, button, alert
+      field(L.user_name, user, L.user_name_help), field(L.role, role), streetField, evaluationField, button, alert
     ]);
     node.addEventListener("submit", function (e) {
       e.preventDefault();
       const name = user.value.trim();
       if (!/^[\p{L}\p{N}._-]{1,64}$/u.test(name)) { say(alert, L.user_name + P.colon + L.user_name_help); user.focus(); return; }
       const body = { user: name, role: role.value };
-      if (role.value !== "operator") {
+      if (role.value === "teller") {
+        body.evaluation = evaluation.value.trim();
+        if (!/^[a-z0-9-]{1,64}$/.test(body.evaluation)) { say(alert, L.account_evaluation_help); evaluation.focus(); return; }
+      } else if (role.value !== "operator") {
         body.street = street.value === OTHER ? slug.value.trim() : street.value;
         if (!/^[a-z0-9-]{1,64}$/.test(body.street || "")) { say(alert, L.account_street_needed); (street.value === OTHER ? slug : street).focus(); return; }
       }
@@ -114,7 +121,7 @@ export function accountsPage() {
       apiRetry("POST", "/accounts", body).then(function (res) {
         button.disabled = false;
         if (!res.ok || !res.data) { say(alert, refusal(res)); return; }
-        user.value = ""; slug.value = "";
+        user.value = ""; slug.value = ""; evaluation.value = "";
         showSecret(res.data.user, res.data.temporary_password, true);
         loadAccounts();
       });

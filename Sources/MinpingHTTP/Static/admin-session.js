@@ -27,7 +27,7 @@ export function csrfToken() { return csrf; }
 /** A session POST /session, POST /setup or GET /session answered with: kept in memory only. */
 export function startSession(answer) {
   setKey(null);
-  who = { user: answer.user, role: answer.role, street: answer.street, street_name: answer.street_name };
+  who = { user: answer.user, role: answer.role, street: answer.street, street_name: answer.street_name, evaluation: answer.evaluation };
   csrf = answer.csrf_token || null;
   idleMs = Math.max(60, answer.idle_timeout_seconds || 1800) * 1000;
   touch();
