@@ -292,6 +292,24 @@ def main():
             a_results.append((f, ok, error))
         bad = [(f, ok, error) for f, ok, error in a_results if not (f in ok and "第一次录入已保存" in ok and not error)]
         check(not bad, "teller A keys 10 forms: each says 表号 …：第一次录入已保存 (%s)" % (bad[:2] or a_results[0][1]))
+        # A phone's camera (BarcodeDetector): stubbed here (no camera in CI), so the desk's scan
+        # button hands what the detector reads to the scan, as a scanner would.
+        stub = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source":
+            "window.BarcodeDetector = class { detect() { return Promise.resolve(window.__qr ? [{rawValue: window.__qr}] : []); } };"
+            "if (!navigator.mediaDevices) Object.defineProperty(navigator, 'mediaDevices', {value: {}});"
+            "navigator.mediaDevices.getUserMedia = function () { return Promise.resolve(new MediaStream()); };"})
+        open_desk()
+        driver.execute_script("window.__qr = arguments[0];", url_of[keyed_forms[0]])
+        driver.find_element(By.ID, "scan-camera").click()
+        try:
+            wait.until(lambda d: d.switch_to.active_element.get_attribute("id") == "keypad")
+            camera = True
+        except TimeoutException:
+            camera = False
+        check(camera, "用摄像头扫码 (BarcodeDetector) opens the form it reads for keying")
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": stub["identifier"]})
+        open_desk()
+        check(not driver.find_elements(By.ID, "scan-camera"), "without BarcodeDetector the desk offers no camera button")
         ok, error, *_ = key_form(pending_url, digits_of(11))
         check(pending_form in ok and not error, "teller A keys a form of the second batch once (it waits for a second entry): %s" % (ok or error))
         status, desk = http("/%s/count" % EID, key=teller_b)

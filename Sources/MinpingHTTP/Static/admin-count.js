@@ -17,6 +17,39 @@ export function tokenOf(text) {
   return /^[A-Za-z0-9_-]{100,}$/.test(s) ? s : null;
 }
 
+/** A button that opens the camera and hands the first QR code it reads to `found`. */
+function cameraScanner(found) {
+  const button = el("button", { type: "button", id: "scan-camera", text: L.desk_camera });
+  const video = el("video", { class: "scan-video", hidden: true, playsinline: "", muted: "" });
+  let stream = null, timer = null;
+  function stop() {
+    if (timer) clearInterval(timer);
+    timer = null;
+    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    stream = null;
+    video.hidden = true;
+    button.textContent = L.desk_camera;
+  }
+  button.addEventListener("click", function () {
+    if (stream) { stop(); return; }
+    const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (s) {
+      stream = s;
+      video.srcObject = s;
+      video.hidden = false;
+      video.play();
+      button.textContent = L.desk_camera_stop;
+      timer = setInterval(function () {
+        detector.detect(video).then(function (codes) {
+          if (codes.length) { const text = codes[0].rawValue; stop(); found(text); }
+        }, function () { /* the next frame */ });
+      }, 300);
+      keepTimer(timer);
+    }, function () { stop(); });
+  });
+  return el("div", { class: "stack" }, [button, video]);
+}
+
 export function deskPage(id) {
   const path = "/evaluations/" + encodeURIComponent(id);
   const myGen = generation();
@@ -25,6 +58,13 @@ export function deskPage(id) {
   const scanForm = el("form", { id: "scan-form", class: "stack" }, [el("label", { for: "scan", text: L.desk_scan }), scan,
     el("p", { class: "help", id: "scan-help", text: L.desk_scan_help })]);
   const alert = alertBox(), status = statusBox();
+  // On a phone or tablet whose browser offers BarcodeDetector, the camera scans the form's QR.
+  if ("BarcodeDetector" in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    scanForm.appendChild(cameraScanner(function (text) {
+      scan.value = text;
+      if (scanForm.requestSubmit) scanForm.requestSubmit(); else scanForm.dispatchEvent(new Event("submit", { cancelable: true }));
+    }));
+  }
   const keying = el("div", { id: "keying" });
   const disputes = el("div", { id: "disputes" });
   let info = null, current = null;
