@@ -20,7 +20,7 @@ extension EvaluationService {
     ///   which carry a token the same way and count as slips.
     public nonisolated func issueSlipBatch(_ id: String, count: Int, kind: SlipBatch.Kind = .token) async throws
         -> (batch: String, tokens: [PublicToken]) {
-        precondition(kind != .code, "code slips are made by createCodeBatch")
+        guard kind != .code else { throw ServiceError.malformed("code slips are made by createCodeBatch, not signed") }
         guard (1...10_000).contains(count) else { throw ServiceError.malformed("count must be between 1 and 10000") }
         // Asked before the seconds of signing; the step asks again when it commits.
         var lifecycle = try await record(id).lifecycle

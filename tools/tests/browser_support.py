@@ -31,3 +31,21 @@ def axe(driver, view):
         for node in v["nodes"][:5]:
             print("       %s: %s" % (node["target"], (node.get("failureSummary") or "").replace("\n", " ")[:200]))
     return check(not violations, "axe-core: no violations on %s" % view)
+
+
+def key_sign_in(driver, wait, base, key):
+    """The console's folded-away key sign-in (after 签退 of whoever is signed in)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    driver.get("about:blank")
+    driver.get(base + "/admin")
+    wait.until(lambda d: d.find_elements(By.ID, "key-details") or d.find_elements(By.CSS_SELECTOR, ".console-nav button"))
+    if driver.find_elements(By.CSS_SELECTOR, ".console-nav button"):
+        driver.find_element(By.CSS_SELECTOR, ".console-nav button").click()
+    details = wait.until(EC.presence_of_element_located((By.ID, "key-details")))
+    if not details.get_attribute("open"):
+        details.find_element(By.TAG_NAME, "summary").click()
+    field = wait.until(EC.visibility_of_element_located((By.ID, "key")))
+    field.send_keys(key)
+    driver.find_element(By.CSS_SELECTOR, "#key-sign-in button[type=submit]").click()
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".console-nav")))

@@ -39,7 +39,7 @@ import tempfile
 import time
 
 import zxingcpp
-from browser_support import axe as axe_check, chrome as headless_chrome
+from browser_support import axe as axe_check, chrome as headless_chrome, key_sign_in
 from support import ROOT, VERIFY_BUNDLE, api, check, failures, free_port, local, poll, request, start_server, stop_server
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -220,19 +220,7 @@ def main():
         settled_digits[DISPUTE_ROWS[1]] = b_digits[DISPUTE_ROWS[1]]
 
         def sign_in_key(key):
-            """The console's folded-away key sign-in (after 签退 of whoever is signed in)."""
-            driver.get("about:blank")
-            driver.get(base + "/admin")
-            wait.until(lambda d: d.find_elements(By.ID, "key-details") or d.find_elements(By.CSS_SELECTOR, ".console-nav button"))
-            if driver.find_elements(By.CSS_SELECTOR, ".console-nav button"):
-                driver.find_element(By.CSS_SELECTOR, ".console-nav button").click()
-            details = wait.until(EC.presence_of_element_located((By.ID, "key-details")))
-            if not details.get_attribute("open"):
-                details.find_element(By.TAG_NAME, "summary").click()
-            field = wait.until(EC.visibility_of_element_located((By.ID, "key")))
-            field.send_keys(key)
-            driver.find_element(By.CSS_SELECTOR, "#key-sign-in button[type=submit]").click()
-            wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".console-nav")))
+            key_sign_in(driver, wait, base, key)
 
         def open_desk():
             driver.get(base + "/admin/count/" + EID)
