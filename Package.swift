@@ -145,6 +145,7 @@ let package = Package(
                 "MinpingService",
                 "MinpingTables",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),  // the /verify page's script hashes (its CSP)
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),  // HTTPS built in, its certificate reloadable
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

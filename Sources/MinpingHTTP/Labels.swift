@@ -57,10 +57,10 @@ enum Labels {
     }
 
     /// The words the voting and receipt pages' scripts show, by problem code or situation: the
-    /// catalogue's `script_` entries without the prefix.
-    static func script(_ language: Language) -> [String: String] {
+    /// catalogue's `script_` entries without the prefix (the /verify page's: `verify_`).
+    static func script(_ language: Language, prefix: String = "script_") -> [String: String] {
         Dictionary(uniqueKeysWithValues: all(language).compactMap { key, value in
-            key.hasPrefix("script_") ? (String(key.dropFirst("script_".count)), value) : nil
+            key.hasPrefix(prefix) ? (String(key.dropFirst(prefix.count)), value) : nil
         })
     }
 }

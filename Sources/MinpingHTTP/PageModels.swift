@@ -4,6 +4,13 @@ import Foundation
 /// template names them. ``PageRenderer`` writes them with ``JSONValueEncoder`` and leaves absent
 /// values out, so a template's `{{#field}}` means "there is one".
 enum PageModel {
+    /// The reviewer's verifier (/verify, /verify/<id>): everything inline, so that a saved copy
+    /// is one file that works offline (PageRenderer.VerifyAssets).
+    struct Verify: Encodable {
+        let id: String?, title: String?, labelsJSON: String
+        let inlineCSS: String, tlogJS: String, verifyJS: String, pageJS: String
+    }
+
     /// The friendly 404.
     struct Message: Encodable {
         let heading: String, message: String

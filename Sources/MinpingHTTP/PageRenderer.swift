@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import MinpingCore
@@ -11,7 +12,7 @@ extension HTTPFields {
 /// Every template in `Pages/`: a page cannot name one that is not here, and start-up checks
 /// each is there and parses.
 enum Template: String, CaseIterable {
-    case admin, adminSlips = "admin-slips", board, forms, history, home, notFound = "not-found", receipt, slips, street, vote
+    case admin, adminSlips = "admin-slips", board, forms, history, home, notFound = "not-found", receipt, slips, street, verify, vote
     /// Partials, included by every page.
     case header, footer
 }
@@ -31,6 +32,7 @@ public struct PageSetupError: Error, CustomStringConvertible {
 public struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let staticFiles: [String: (type: String, bytes: [UInt8])]
+    let verifyAssets: VerifyAssets
 
     public init() throws(PageSetupError) {
         var library = MustacheLibrary()
@@ -63,6 +65,37 @@ public struct PageRenderer: Sendable {
         }
         self.library = library
         self.staticFiles = staticFiles
+        self.verifyAssets = try VerifyAssets(staticFiles)
+    }
+
+    /// What the /verify page carries inline, so that a copy saved from the browser is one file
+    /// that works offline: the stylesheet and its three scripts, and the Content-Security-Policy
+    /// that allows exactly them (by hash) and the Web Worker made of two of them (a blob: URL).
+    struct VerifyAssets: Sendable {
+        let css: String, tlog: String, verify: String, page: String
+        let headers: HTTPFields
+
+        init(_ files: [String: (type: String, bytes: [UInt8])]) throws(PageSetupError) {
+            func text(_ name: String) throws(PageSetupError) -> String {
+                guard let bytes = files[name]?.bytes else { throw PageSetupError("Static/\(name) is missing") }
+                let text = String(decoding: bytes, as: UTF8.self)
+                // Inline, the text must not end its element early.
+                guard !text.lowercased().contains("</script"), !text.lowercased().contains("</style") else {
+                    throw PageSetupError("Static/\(name) contains </script or </style and cannot be inlined")
+                }
+                return text
+            }
+            css = try text("minping.css")
+            tlog = try text("tlog.js")
+            verify = try text("verify-bundle.js")
+            page = try text("verify-page.js")
+            func hash(_ text: String) -> String { "'sha256-\(Data(SHA256.hash(data: Array(text.utf8))).base64EncodedString())'" }
+            var headers = PageRenderer.htmlHeaders
+            headers[.contentSecurityPolicy] = "default-src 'self'; script-src \(hash(tlog)) \(hash(verify)) \(hash(page)); "
+                + "style-src \(hash(css)); worker-src blob:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+            headers[.contentType] = "text/html; charset=utf-8"
+            self.headers = headers
+        }
     }
 
     static func contentType(_ name: String) -> String {

@@ -30,6 +30,32 @@ var Tlog = (function () {
     }
     return sn === 0 && hex(r) === hex(root);
   }
+  // RFC 9162 §2.1 over a whole log at once (the bundle verifier): levels[0] is the leaf
+  // hashes, levels[k][i] the hash of the perfect subtree of 2^k leaves from leaf i·2^k; every
+  // hash of a level is asked of WebCrypto at once, so its threads share the work.
+  async function treeLevels(leaves) {
+    var levels = [leaves];
+    for (var below = leaves; below.length > 1; below = levels[levels.length - 1]) {
+      var pending = [];
+      for (var i = 0; i + 1 < below.length; i += 2) pending.push(nodeHash(below[i], below[i + 1]));
+      levels.push(await Promise.all(pending));
+    }
+    return levels;
+  }
+  // The root of the tree of the first n leaves (MTH) from treeLevels: the perfect subtrees the
+  // binary digits of n make, largest first, folded right to left (as MTH splits off the largest
+  // power of two).
+  async function rootAt(levels, n) {
+    if (n === 0) return sha256(new Uint8Array(0));
+    var parts = [], start = 0;
+    for (var k = levels.length - 1; k >= 0; k--) {
+      var size = Math.pow(2, k);
+      if (n - start >= size) { parts.push(levels[k][start / size]); start += size; }
+    }
+    var h = parts[parts.length - 1];
+    for (var j = parts.length - 2; j >= 0; j--) h = await nodeHash(parts[j], h);
+    return h;
+  }
   // "c2sp.org/tlog-proof@v1\nextra <b64>\nindex N\n<proof b64>...\n\n<checkpoint note>"
   function parseReceipt(text) {
     var split = text.indexOf("\n\n");
@@ -56,30 +82,127 @@ var Tlog = (function () {
     var text = '{"ratings":' + JSON.stringify(sorted) + ',"token":' + JSON.stringify(token) + '}';
     return hex(await sha256(new TextEncoder().encode(text)));
   }
-  // C2SP signed note: the signed text is the note up to and including the newline before the
-  // blank line; a signature line is "— <name> <base64(4-byte key id || 64-byte signature)>".
-  // The verifier key is "<name>+<hex key id>+<base64(0x01 || 32-byte Ed25519 key)>".
-  // Resolves true/false, or null when this browser has no Ed25519 in WebCrypto.
-  async function verifyCheckpoint(note, verifierKey) {
+  // --- C2SP signed notes, checked strictly (the bundle verifier, /verify) or leniently (the
+  // voting and receipt pages, which only ask whether a checkpoint is signed or cosigned) ---
+
+  var EM_DASH = "\u2014 ";
+  var B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+  // Standard base64 with padding and nothing else, as Go and Foundation read it; or null.
+  function b64Strict(text) { return B64.test(text) ? b64(text) : null; }
+  function utf8(text) { return new TextEncoder().encode(text); }
+  function concat(a, b) { var out = new Uint8Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; }
+  function noteText(note) {
+    if (typeof note === "string") return note;
+    try { return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(note); }
+    catch (e) { throw new Error("not UTF-8"); }
+  }
+  // Python's repr of a string, as tools/verify_bundle.py words its details.
+  function repr(text) {
+    text = String(text);
+    var quote = text.indexOf("'") >= 0 && text.indexOf('"') < 0 ? '"' : "'";
+    return quote + text.replace(/\\/g, "\\\\").replace(quote === "'" ? /'/g : /"/g, "\\" + quote)
+      .replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t") + quote;
+  }
+  // A signed note split as golang.org/x/mod/sumdb/note does: valid UTF-8 ending in a newline,
+  // text and signature lines split at the LAST blank line. Returns {text (bytes, up to and
+  // including its last newline), sigs: [{name, keyID (hex), blob (the bytes after the key id)}]}.
+  // Strict (the verifier), every line must be "— <name> <base64 of at least 5 bytes>" and there
+  // must be one, or it throws; lenient (the pages), a malformed line is skipped.
+  function splitNote(note, lenient) {
+    var all = noteText(note);
+    var sep = all.lastIndexOf("\n\n");
+    if (!all.endsWith("\n") || sep < 0) {
+      if (lenient) return { text: utf8(all), sigs: [] };
+      throw new Error("not a signed note (text, a blank line, signature lines)");
+    }
+    var lines = all.slice(sep + 2).split("\n").slice(0, -1), sigs = [];
+    for (var i = 0; i < lines.length; i++) {
+      var line = lines[i];
+      if (!line.startsWith(EM_DASH)) {
+        if (lenient) continue;
+        throw new Error("a signature line does not start with an em dash and a space");
+      }
+      var fields = line.slice(EM_DASH.length).split(" ");
+      var raw = fields.length === 2 ? b64Strict(fields[1]) : null;
+      if (raw === null || raw.length < 5) {
+        if (lenient) continue;
+        throw new Error("malformed signature line " + repr(line));
+      }
+      sigs.push({ name: fields[0], keyID: hex(raw.slice(0, 4)), blob: raw.slice(4) });
+    }
+    if (!sigs.length && !lenient) throw new Error("no signature lines");
+    return { text: utf8(all.slice(0, sep + 1)), sigs: sigs };
+  }
+  // A C2SP verifier key "<name>+<hex key id>+<base64(type || 32-byte Ed25519 key)>" of this
+  // signature type (1: a log's, 4: a witness's cosignature key), its key id matching: resolves
+  // {name, keyID, raw, key}; rejects with an Error saying why, `unsupported` set when this
+  // browser has no Ed25519 in WebCrypto.
+  async function parseVerifierKey(vkey, type) {
     // The base64 part may itself contain "+": split at the first two only.
-    var first = verifierKey.indexOf("+"), second = verifierKey.indexOf("+", first + 1);
-    if (first < 0 || second < 0) return false;
-    var name = verifierKey.slice(0, first), keyID = verifierKey.slice(first + 1, second), raw = b64(verifierKey.slice(second + 1));
-    if (raw.length !== 33 || raw[0] !== 1) return false;
-    var split = note.indexOf("\n\n");
-    var body = new TextEncoder().encode(note.slice(0, split + 1));
+    var first = vkey.indexOf("+"), second = vkey.indexOf("+", first + 1);
+    if (first < 0 || second < 0) throw new Error("not name+id+key");
+    var name = vkey.slice(0, first), keyID = vkey.slice(first + 1, second);
+    if (!name || /\s/.test(name) || !/^[0-9a-f]{8}$/.test(keyID)) throw new Error("bad name or key id");
+    var raw = b64Strict(vkey.slice(second + 1));
+    if (raw === null) throw new Error("not base64");
+    if (raw.length !== 33 || raw[0] !== type) throw new Error(type === 1 ? "not an Ed25519 key" : "not an Ed25519 cosignature key (type 0x0" + raw[0] + ")");
+    var expect = hex((await sha256(concat(utf8(name + "\n"), raw))).slice(0, 4));
+    if (expect !== keyID) throw new Error("key id does not match the key");
     var key;
     try { key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]); }
-    catch (e) { return null; }
-    var lines = note.slice(split + 2).split("\n");
-    for (var i = 0; i < lines.length; i++) {
-      var m = /^\u2014 (\S+) (\S+)$/.exec(lines[i]);
-      if (!m || m[1] !== name) continue;
-      var sig = b64(m[2]);
-      if (sig.length !== 68 || hex(sig.slice(0, 4)) !== keyID) continue;
-      if (await crypto.subtle.verify({ name: "Ed25519" }, key, sig.slice(4), body)) return true;
+    catch (e) { var error = new Error("this browser has no Ed25519"); error.unsupported = true; throw error; }
+    return { name: name, keyID: keyID, raw: raw, key: key };
+  }
+  // The text of a note signed by `key` (parseVerifierKey's): lines of other keys (a witness's
+  // cosignatures among them) are ignored; a line of this key must verify, and there must be one.
+  async function openNote(note, key, lenient) {
+    var split = splitNote(note, lenient), found = false;
+    for (var i = 0; i < split.sigs.length; i++) {
+      var sig = split.sigs[i];
+      if (sig.name !== key.name || sig.keyID !== key.keyID) continue;
+      if (sig.blob.length !== 64 || !(await crypto.subtle.verify({ name: "Ed25519" }, key.key, sig.blob, split.text)))
+        throw new Error("the signature by " + key.name + " does not verify");
+      found = true;
     }
-    return false;
+    if (!found) throw new Error("no signature by " + key.name);
+    return split.text;
+  }
+  // c2sp.org/tlog-cosignature: for each witness key (parseVerifierKey(…, 4)), the latest time
+  // (a BigInt, unix seconds) of its lines, or undefined when it has none. Every line of a
+  // witness's key must be 76 bytes (key id, 8-byte big-endian time, 64-byte signature) and
+  // verify over "cosignature/v1\ntime <time>\n" + the note text; the first witness, in the
+  // order given, with a line that does not throws an Error naming it.
+  async function cosignatureTimes(note, witnesses, lenient) {
+    var split = splitNote(note, lenient), times = [];
+    for (var w = 0; w < witnesses.length; w++) {
+      var witness = witnesses[w];
+      for (var i = 0; i < split.sigs.length; i++) {
+        var sig = split.sigs[i];
+        if (sig.name !== witness.name || sig.keyID !== witness.keyID) continue;
+        var t = 0n;
+        for (var j = 0; j < 8 && j < sig.blob.length; j++) t = t * 256n + BigInt(sig.blob[j]);
+        var ok = sig.blob.length === 72 &&
+          await crypto.subtle.verify({ name: "Ed25519" }, witness.key, sig.blob.slice(8), concat(utf8("cosignature/v1\ntime " + t + "\n"), split.text));
+        if (!ok) throw new Error("cosignature by " + witness.name + " does not verify");
+        if (times[w] === undefined || t > times[w]) times[w] = t;
+      }
+    }
+    return times;
+  }
+  // A checkpoint's text (c2sp.org/tlog-checkpoint): {origin, size, root}, or null when it is not
+  // an origin, a decimal size without leading zeros and a base64 root of 32 bytes.
+  function checkpointBody(text) {
+    var lines = noteText(text).split("\n");   // origin, size, root, [extensions...], ""
+    if (lines.length < 4 || !lines[0] || !/^(?:0|[1-9][0-9]*)$/.test(lines[1]) || BigInt(lines[1]) > 9223372036854775807n) return null;
+    var root = b64Strict(lines[2]);
+    if (root === null || root.length !== 32) return null;
+    return { origin: lines[0], size: Number(lines[1]), root: root };
+  }
+  // Resolves true/false, or null when this browser has no Ed25519 in WebCrypto.
+  async function verifyCheckpoint(note, verifierKey) {
+    var key;
+    try { key = await parseVerifierKey(verifierKey, 1); } catch (e) { return e.unsupported ? null : false; }
+    try { await openNote(note, key, true); return true; } catch (e) { return false; }
   }
   // What to say about the checkpoint's signature, for a page's labels L: {kind, text}.
   async function signatureSentence(note, verifierKey, L) {
@@ -88,41 +211,15 @@ var Tlog = (function () {
     if (!signed) return { kind: "error", text: L.signature_bad };
     return { kind: "ok", text: L.signed.replace("{key}", verifierKey.split("+").slice(0, 2).join("+")) };  // name+id
   }
-  // A witness's cosignature (c2sp.org/tlog-cosignature, SPEC §5): the line is "— <name>
-  // <base64(4-byte key id || 8-byte big-endian time || 64-byte signature)>", signed over
-  // "cosignature/v1\ntime <time>\n" + the note text; the witness key is "<name>+<hex key
-  // id>+<base64(0x04 || 32-byte Ed25519 key)>". Lines of other keys (another name, or another
-  // key id under this name) are ignored; every line of this key must be 76 bytes and verify.
-  // Resolves the latest time of its lines (unix seconds), "none" when it has no line (or the key
-  // is malformed), "bad" when a line of it does not verify, null when this browser has no Ed25519.
+  // A witness's cosignature (SPEC §5) as the pages ask it: the latest time of its lines (unix
+  // seconds), "none" when it has no line (or the key is malformed), "bad" when a line of it does
+  // not verify, null when this browser has no Ed25519.
   async function cosignature(note, witnessKey) {
-    var first = witnessKey.indexOf("+"), second = witnessKey.indexOf("+", first + 1);
-    if (first < 0 || second < 0) return "none";
-    var name = witnessKey.slice(0, first), keyID = witnessKey.slice(first + 1, second), raw;
-    try { raw = b64(witnessKey.slice(second + 1)); } catch (e) { return "none"; }
-    if (raw.length !== 33 || raw[0] !== 4) return "none";
-    var split = note.indexOf("\n\n");
-    if (split < 0) return "none";
-    var text = new TextEncoder().encode(note.slice(0, split + 1));
-    var key;
-    try { key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]); }
-    catch (e) { return null; }
-    var lines = note.slice(split + 2).split("\n"), time = "none";
-    for (var i = 0; i < lines.length; i++) {
-      var m = /^\u2014 (\S+) (\S+)$/.exec(lines[i]), blob;
-      if (!m || m[1] !== name) continue;
-      try { blob = b64(m[2]); } catch (e) { continue; }
-      if (blob.length < 4 || hex(blob.slice(0, 4)) !== keyID) continue;
-      if (blob.length !== 76) return "bad";
-      var t = 0;
-      for (var j = 4; j < 12; j++) t = t * 256 + blob[j];   // exact below 2^53 seconds
-      var prefix = new TextEncoder().encode("cosignature/v1\ntime " + t + "\n");
-      var message = new Uint8Array(prefix.length + text.length);
-      message.set(prefix); message.set(text, prefix.length);
-      if (!(await crypto.subtle.verify({ name: "Ed25519" }, key, blob.slice(12), message))) return "bad";
-      if (time === "none" || t > time) time = t;
-    }
-    return time;
+    var witness;
+    try { witness = await parseVerifierKey(witnessKey, 4); } catch (e) { return e.unsupported ? null : "none"; }
+    var times;
+    try { times = await cosignatureTimes(note, [witness], true); } catch (e) { return "bad"; }
+    return times[0] === undefined ? "none" : Number(times[0]);
   }
   // Resolves the cosignature's time (unix seconds, a Number; the latest if several) when the
   // note carries a valid cosignature of this witness key, false when it has none or one does not verify, null when
@@ -150,7 +247,10 @@ var Tlog = (function () {
     return { kind: "ok", text: L.witnessed.replace("{names}", function () { return names; })
       .replace("{count}", String(vouching.length)).replace("{total}", String(witnesses.length)) };
   }
-  return { signatureSentence: signatureSentence, verifyCheckpoint: verifyCheckpoint, verifyCosignature: verifyCosignature, witnessSentence: witnessSentence,
+  return { splitNote: splitNote, parseVerifierKey: parseVerifierKey, openNote: openNote, cosignatureTimes: cosignatureTimes,
+           checkpointBody: checkpointBody, b64Strict: b64Strict, repr: repr, sha256: sha256, nodeHash: nodeHash,
+           treeLevels: treeLevels, rootAt: rootAt,
+           signatureSentence: signatureSentence, verifyCheckpoint: verifyCheckpoint, verifyCosignature: verifyCosignature, witnessSentence: witnessSentence,
            b64: b64, hex: hex, fromHex: fromHex, leafHash: leafHash, verifyInclusion: verifyInclusion,
            parseReceipt: parseReceipt, ballotEntry: ballotEntry, tracker: tracker };
 })();

@@ -1,0 +1,48 @@
+// The browser verifier's core (Sources/MinpingHTTP/Static/verify-bundle.js, with tlog.js) run
+// in Node's WebCrypto, with tools/verify_bundle.py's arguments and output: "OK …" (the summary
+// line of `minping audit verify`) and exit 0, "FAIL …" and exit 1, a message and exit 2.
+//   node tools/tests/verify_bundle_node.mjs DIR [--log-key VKEY] [--checkpoint FILE]...
+//                                          [--witness-key VKEY]... [--witness-quorum K]
+import fs from 'fs';
+import path from 'path';
+
+const root = new URL('../../Sources/MinpingHTTP/Static/', import.meta.url);
+const read = (name) => fs.readFileSync(new URL(name, root), 'utf8');
+const { Tlog, VerifyBundle } = new Function(read('tlog.js') + read('verify-bundle.js') + '; return { Tlog, VerifyBundle };')();
+
+const args = process.argv.slice(2);
+let dir = null, logKey, quorum;
+const earlier = [], witnessKeys = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i], value = args[i + 1];
+  if (a === '--log-key') { logKey = value; i++; }
+  else if (a === '--checkpoint') { earlier.push({ label: value, note: new Uint8Array(fs.readFileSync(value)) }); i++; }
+  else if (a === '--witness-key') { witnessKeys.push(value); i++; }
+  else if (a === '--witness-quorum') { quorum = Number(value); i++; }
+  else if (dir === null) dir = a;
+  else { console.error('usage: verify_bundle_node.mjs DIR [options]'); process.exit(2); }
+}
+const files = new Map();
+const walk = (d, prefix) => {
+  for (const name of fs.readdirSync(d)) {
+    const full = path.join(d, name);
+    if (fs.statSync(full).isDirectory()) walk(full, prefix + name + '/');
+    else files.set(prefix + name, new Uint8Array(fs.readFileSync(full)));
+  }
+};
+walk(dir, '');
+const witnesses = [];
+for (const key of witnessKeys) {
+  try { witnesses.push(await Tlog.parseVerifierKey(key, 4)); }
+  catch (e) { console.error(`--witness-key ${key}: ${e.message}`); process.exit(2); }
+}
+try {
+  const started = Date.now();
+  const result = await VerifyBundle.verify(files, { logKey, earlier, witnesses, quorum });
+  console.log(result.line);
+  if (process.env.VERIFY_TIME) console.error(`${(Date.now() - started) / 1000} s`);
+  process.exit(result.ok ? 0 : 1);
+} catch (e) {
+  console.error('ERROR cannot read bundle: ' + (e.message || e));
+  process.exit(2);
+}
