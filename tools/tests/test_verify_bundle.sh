@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Cross-checks tools/verify_bundle.py against `minping audit verify` on a sample bundle and on
-# altered copies of it. Each case names the verdict it expects, `OK` or the `seq N: check`
-# (`bundle: check`) part of the FAIL line; both verifiers must print exactly that on stdout,
-# with exit 0 for OK and 1 for FAIL. Every case pins the log key.
+# altered copies of it, and the browser verifier (/verify: Static/verify-bundle.js) with them:
+# in Node on each case, then in headless Chromium on every case and on the sample bundle of
+# every Ballots/*.yaml (tools/tests/test_verify_page.py). Each case names the verdict it
+# expects, `OK` or the `seq N: check` (`bundle: check`) part of the FAIL line; every verifier
+# must print exactly that, with exit 0 for OK and 1 for FAIL, and the browser's OK line must be
+# `minping audit verify`'s. Every case pins the log key.
 # Usage: tools/tests/test_verify_bundle.sh path/to/minping
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,10 +15,13 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 passed=0
 failed=0
+MANIFEST="$WORK/manifest.jsonl"   # every case, for the browser: name, folder, verdict, key, arguments
+: > "$MANIFEST"
 
 "$MINPING" audit sample --ballot Ballots/fuyuan-2018.yaml --votes Ballots/votes/fuyuan-2018.jsonl \
   --out "$WORK/good" > "$WORK/sample.out"
 LOGKEY="$(tail -n 1 "$WORK/sample.out")"
+GOODKEY="$LOGKEY"
 # A second evaluation (another street, another log key), for a checkpoint that is not ours.
 "$MINPING" audit sample --ballot Ballots/haiyan-2020.yaml --votes Ballots/votes/haiyan-2020.jsonl \
   --out "$WORK/other" > /dev/null
@@ -33,22 +39,35 @@ case_() {
   cp -r "$WORK/${SRC:-good}" "$d"
   python3 - "$d" <<<"$PRE
 $code"
-  local out_s out_p err_s err_p rc_s rc_p v_s v_p want_rc key="$LOGKEY"
+  check_all "$name" "$expect" "$d" "$@"
+}
+
+# check_all NAME EXPECTED DIR [verify args...]: the three verifiers on a bundle folder (the
+# Swift one, the Python one, the browser's core in Node), pinning $d.logkey or $LOGKEY; the case
+# goes to the manifest for the browser.
+check_all() {
+  local name=$1 expect=$2 d=$3
+  shift 3
+  local out_s out_p out_n err_s err_p err_n rc_s rc_p rc_n v_s v_p v_n want_rc key="$LOGKEY"
   [[ -f $d.logkey ]] && key="$(cat "$d.logkey")"
   set +e
   out_s="$("$MINPING" audit verify "$d" --log-key "$key" "$@" 2>"$WORK/err_s")"; rc_s=$?
   out_p="$(python3 "$PY" "$d" --log-key "$key" "$@" 2>"$WORK/err_p")"; rc_p=$?
+  out_n="$(node tools/tests/verify_bundle_node.mjs "$d" --log-key "$key" "$@" 2>"$WORK/err_n")"; rc_n=$?
   set -e
-  err_s="$(cat "$WORK/err_s")"; err_p="$(cat "$WORK/err_p")"
-  v_s="$(verdict "$out_s")"; v_p="$(verdict "$out_p")"
+  err_s="$(cat "$WORK/err_s")"; err_p="$(cat "$WORK/err_p")"; err_n="$(cat "$WORK/err_n")"
+  v_s="$(verdict "$out_s")"; v_p="$(verdict "$out_p")"; v_n="$(verdict "$out_n")"
   if [[ $expect == OK ]]; then want_rc=0; else want_rc=1; fi
-  if [[ $v_s == "$expect" && $v_p == "$expect" && $rc_s == "$want_rc" && $rc_p == "$want_rc" ]]; then
+  if [[ $v_s == "$expect" && $v_p == "$expect" && $v_n == "$expect" && $rc_s == "$want_rc" && $rc_p == "$want_rc" && $rc_n == "$want_rc" \
+        && ($expect != OK || $out_n == "$out_s") ]]; then
     echo "ok   $name: $expect"; passed=$((passed + 1))
   else
     echo "FAIL $name: expected $expect; swift rc=$rc_s (${out_s}${err_s:+ / $err_s})" \
-      "python rc=$rc_p (${out_p}${err_p:+ / $err_p})"
+      "python rc=$rc_p (${out_p}${err_p:+ / $err_p}) browser core in node rc=$rc_n (${out_n}${err_n:+ / $err_n})"
     failed=$((failed + 1))
   fi
+  python3 -c 'import json, sys; print(json.dumps(dict(zip(("name", "expect", "dir", "logkey", "swift"), sys.argv[1:6]), args=sys.argv[6:])))' \
+    "$name" "$expect" "$d" "$key" "$out_s" "$@" >> "$MANIFEST"
 }
 
 PRE='import sys, os, base64, hashlib, json
@@ -256,5 +275,56 @@ resign(es)"
 case_ flag-left-out "seq 56: recount" "$FLAGS
 flagged[0][\"flags\"] = []; resign(es)"
 
+SRC=good
+LOGKEY="$GOODKEY"
+# Witnesses (SPEC §5 `witness`): the full-size checkpoint cosigned by a witness key made here
+# (c2sp.org/tlog-cosignature), checked with --witness-key and --witness-quorum.
+read -r W1 W2 < <(python3 - <<'PY'
+import base64, hashlib
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives import serialization
+def vkey(name, seed):
+    pub = ed25519.Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    kid = hashlib.sha256(name.encode() + b"\n\x04" + pub).digest()[:4]
+    return "%s+%s+%s" % (name, kid.hex(), base64.b64encode(b"\x04" + pub).decode())
+print(vkey("district.example/witness", 3), vkey("jiwei.example/witness", 4))
+PY
+)
+PRE="$PRE
+def cosign(n, name, seed, t=1800000000, flip=False):
+    import struct
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.hazmat.primitives import serialization
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
+    pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    kid = hashlib.sha256(name.encode() + b'\\n\\x04' + pub).digest()[:4]
+    note = open(cp(n), 'rb').read()
+    text = note[:note.rindex(b'\\n\\n') + 1]
+    sig = bytearray(key.sign(b'cosignature/v1\\ntime %d\\n' % t + text))
+    if flip: sig[0] ^= 1
+    line = '\\u2014 %s %s\\n' % (name, base64.b64encode(kid + struct.pack('>Q', t) + bytes(sig)).decode())
+    open(cp(n), 'ab').write(line.encode())
+"
+case_ witnessed OK '
+cosign(60, "district.example/witness", 3)' --witness-key "$W1"
+case_ witness-quorum-unmet "seq 60: witness" '
+cosign(60, "district.example/witness", 3)' --witness-key "$W1" --witness-key "$W2"
+case_ witness-quorum-1-of-2 OK '
+cosign(60, "district.example/witness", 3)' --witness-key "$W1" --witness-key "$W2" --witness-quorum 1
+case_ witness-line-tampered "seq 60: witness" '
+cosign(60, "jiwei.example/witness", 4); cosign(60, "district.example/witness", 3, flip=True)' \
+  --witness-key "$W1" --witness-key "$W2" --witness-quorum 1
+
+# The sample bundle of every evaluation in Ballots/, as tools/test verifies them with the Swift
+# verifier alone: all three here, and in the browser below.
+for ballot in Ballots/*.yaml; do
+  sample="$(basename "$ballot" .yaml)"
+  LOGKEY="$("$MINPING" audit sample --ballot "$ballot" --votes "Ballots/votes/$sample.jsonl" --out "$WORK/sample-$sample" | tail -n 1)"
+  check_all "sample-$sample" OK "$WORK/sample-$sample"
+done
+
 echo "verifiers: $passed passed, $failed failed"
+# The browser: /verify in headless Chromium on every case above, its verdict each time.
+python3 tools/tests/test_verify_page.py "$MINPING" "$MANIFEST" || failed=$((failed + 1))
 [[ $failed == 0 ]]

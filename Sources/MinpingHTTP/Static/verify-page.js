@@ -185,10 +185,12 @@
   });
 
   // /verify/<id>: a signed-in reviewer (a session of the console, or a key typed here) fetches the bundle.
+  function consoleKey() { try { return sessionStorage.getItem("minping.console.key") || ""; } catch (e) { return ""; } }
   var fetchButton = $("fetch-bundle");
   if (fetchButton) {
     fetchButton.addEventListener("click", function () {
-      var headers = {}, key = $("fetch-key").value.trim();
+      // A key typed here, or the console's key sign-in in this tab; else the console's session cookie.
+      var headers = {}, key = $("fetch-key").value.trim() || consoleKey();
       if (key) headers.Authorization = "Bearer " + key;
       fetchButton.disabled = true;
       $("fetch-status").textContent = L.fetching;
