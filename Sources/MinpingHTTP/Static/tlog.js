@@ -3,7 +3,12 @@
 var Tlog = (function () {
   "use strict";
   function b64(text) { return Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); }); }
-  function hex(bytes) { return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join(""); }
+  var HEX = Array.from({ length: 256 }, function (_, b) { return (b < 16 ? "0" : "") + b.toString(16); });
+  function hex(bytes) {
+    var out = "";
+    for (var i = 0; i < bytes.length; i++) out += HEX[bytes[i]];
+    return out;
+  }
   function fromHex(text) { return new Uint8Array((text.match(/../g) || []).map(function (h) { return parseInt(h, 16); })); }
   function sha256(bytes) { return crypto.subtle.digest("SHA-256", bytes).then(function (d) { return new Uint8Array(d); }); }
   function nodeHash(left, right) {

@@ -75,14 +75,31 @@ var VerifyBundle = (function () {
     }
     return "{" + out.join(",") + "}";
   }
+  // Whether JSON.stringify writes this value as jcs does: every object's keys ASCII and in
+  // order, integers only, strings well formed. (JSON.parse puts integer-like keys first, so an
+  // object with them fails here and goes to jcs.)
+  function plainlyCanonical(v) {
+    if (typeof v === "string") return v.isWellFormed();
+    if (typeof v === "number") return Number.isSafeInteger(v);
+    if (v === null || typeof v === "boolean") return true;
+    if (Array.isArray(v)) return v.every(plainlyCanonical);
+    var keys = Object.keys(v);
+    for (var i = 0; i < keys.length; i++) {
+      var k = keys[i];
+      if ((i > 0 && !(keys[i - 1] < k)) || !/^[\x00-\x7f]*$/.test(k) || !plainlyCanonical(v[k])) return false;
+    }
+    return true;
+  }
   var decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   var encoder = new TextEncoder();
   // A JSON document of these bytes that JCS writes back to exactly them: the value, or throws.
+  // The engine's own JSON.stringify checks the common case; jcs decides the rest.
   function parseCanonical(bytes, what) {
     var text;
     try { text = decoder.decode(bytes); } catch (e) { throw new Error("not UTF-8"); }
     var value = JSON.parse(text);
-    if (jcs(value) !== text) throw new Error((what ? what + " is " : "") + "not canonical JSON");
+    if ((JSON.stringify(value) !== text || !plainlyCanonical(value)) && jcs(value) !== text)
+      throw new Error((what ? what + " is " : "") + "not canonical JSON");
     return value;
   }
 
@@ -379,16 +396,30 @@ var VerifyBundle = (function () {
     ch.set(e, at);
     return T.hex(await T.sha256(ch));
   }
+  // base64url text (BASE64URL, length not 1 mod 4) to bytes, by table: a token a ballot.
+  var SEXTET = new Int8Array(128).fill(-1);
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(function (c, i) { SEXTET[c.charCodeAt(0)] = i; });
   function b64urlDecode(text) {
-    var b = text.replace(/-/g, "+").replace(/_/g, "/");
-    return Uint8Array.from(atob(b + "===".slice((b.length + 3) % 4)), function (c) { return c.charCodeAt(0); });
+    var n = text.length, out = new Uint8Array(Math.floor(n * 3 / 4)), o = 0, acc = 0, bits = 0;
+    for (var i = 0; i < n; i++) {
+      acc = (acc << 6) | SEXTET[text.charCodeAt(i)];
+      bits += 6;
+      if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 0xff; }
+    }
+    return out;
+  }
+  // Whether base64url text without padding is the one encoding of its bytes: the bits of its
+  // last character past the last whole byte are zero.
+  function canonicalB64url(text) {
+    var last = SEXTET[text.charCodeAt(text.length - 1)], extra = text.length % 4;
+    return extra === 0 || (extra === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0);
   }
   // A token's checks but the signature: {nonce (hex), message, authenticator} or {why}.
   function tokenParts(text, keyID, digest) {
     if (typeof text !== "string" || !BASE64URL.test(text)) return { why: "token is not base64url without padding" };
     if (text.length % 4 === 1) return { why: "token is not base64url" };
+    if (!canonicalB64url(text)) return { why: "token base64url is not canonical" };
     var raw = b64urlDecode(text);
-    if (b64url(raw) !== text) return { why: "token base64url is not canonical" };
     if (raw.length !== 354) return { why: "token is " + raw.length + " bytes, not 354" };
     if (raw[0] !== 0 || raw[1] !== 2) return { why: "token type is not 0x0002" };
     if (T.hex(raw.subarray(34, 66)) !== digest) return { why: "challenge digest is not this evaluation's" };
@@ -455,6 +486,92 @@ var VerifyBundle = (function () {
     }
     record.vector = vector;
     return record;
+  }
+
+  // What examine needs besides the line: the token key ({crypto, id}), the challenge digest,
+  // subject indexes and option numbers. `init`: {spki, keyID, digest, subjects, options}.
+  async function context(init) {
+    return { key: { crypto: await rsaKey(init.spki), id: init.keyID }, digest: init.digest,
+             subjectIndex: new Map(init.subjects.map(function (s, i) { return [s, i]; })),
+             optionNumber: new Map(init.options.map(function (o, i) { return [o, i + 1]; })) };
+  }
+  // A chunk of lines examined: {records, leaves (their leaf hashes, 32 bytes each)}, a ballot's
+  // record saying its token's nonce or why the token fails (its signature checked here).
+  async function examineLines(lines, ctx) {
+    var records = [], hashes = [], checks = [];
+    for (var i = 0; i < lines.length; i++) {
+      var record = examine(lines[i], ctx);
+      records.push(record);
+      hashes.push(T.leafHash(lines[i]));
+      checks.push(record.parts && !record.parts.why
+        ? crypto.subtle.verify({ name: "RSA-PSS", saltLength: 48 }, ctx.key.crypto, record.parts.authenticator, record.parts.message)
+        : null);
+    }
+    var leafHashes = await Promise.all(hashes), verdicts = await Promise.all(checks), leaves = new Uint8Array(lines.length * 32);
+    records.forEach(function (rec, j) {
+      leaves.set(leafHashes[j], j * 32);
+      if (!rec.parts) return;
+      if (rec.parts.why) rec.why = rec.parts.why;
+      else if (!verdicts[j]) rec.why = "authenticator does not verify";
+      else rec.nonce = rec.parts.nonce;
+      delete rec.parts;
+    });
+    return { records: records, leaves: leaves };
+  }
+  // Chunks examined here (Node, or a browser without nested workers): the next chunk's lines
+  // are read while WebCrypto works on this one's hashes and signatures.
+  function localExaminer(ctx) {
+    return { depth: 2, chunk: function (lines) { return examineLines(lines, ctx); }, close: function () {} };
+  }
+  // Chunks examined on helper workers (made by `make`, running this same script), two chunks
+  // each in flight: a chunk's lines go as one buffer and their offsets, the records come back.
+  function helperExaminer(make, init) {
+    var workers = make(), waiting = new Map(), next = 0, failed = null;
+    workers.forEach(function (worker) {
+      worker.onmessage = function (message) {
+        var reply = message.data, done = waiting.get(reply.id);
+        waiting.delete(reply.id);
+        if (reply.error) done.reject(new Error(reply.error)); else done.resolve(reply);
+      };
+      worker.onerror = function (event) {
+        failed = new Error("a helper worker stopped: " + (event.message || "unknown error"));
+        waiting.forEach(function (done) { done.reject(failed); });
+        waiting.clear();
+      };
+      worker.postMessage({ helperInit: init });
+    });
+    return {
+      depth: 2 * workers.length,
+      chunk: function (lines) {
+        if (failed) return Promise.reject(failed);
+        var size = 0, offsets = new Int32Array(lines.length + 1);
+        lines.forEach(function (line, i) { offsets[i] = size; size += line.length; });
+        offsets[lines.length] = size;
+        var bytes = new Uint8Array(size);
+        lines.forEach(function (line, i) { bytes.set(line, offsets[i]); });
+        var id = next++;
+        return new Promise(function (resolve, reject) {
+          waiting.set(id, { resolve: resolve, reject: reject });
+          workers[id % workers.length].postMessage({ id: id, bytes: bytes, offsets: offsets }, [bytes.buffer, offsets.buffer]);
+        });
+      },
+      close: function () { workers.forEach(function (worker) { worker.terminate(); }); }
+    };
+  }
+  // A helper worker's side of helperExaminer.
+  function serveAsHelper(scope, init) {
+    var ready = context(init);
+    scope.onmessage = async function (message) {
+      var job = message.data;
+      try {
+        var ctx = await ready, lines = [];
+        for (var i = 0; i + 1 < job.offsets.length; i++) lines.push(job.bytes.subarray(job.offsets[i], job.offsets[i + 1]));
+        var result = await examineLines(lines, ctx);
+        scope.postMessage({ id: job.id, records: result.records, leaves: result.leaves }, [result.leaves.buffer]);
+      } catch (error) {
+        scope.postMessage({ id: job.id, error: String(error && error.message || error) });
+      }
+    };
   }
 
   // ---------------------------------------------------------------- the bundle
@@ -553,6 +670,8 @@ var VerifyBundle = (function () {
   }
 
   async function run(files, options, progress) {
+    var clock = Date.now(), timings = {};
+    function lap(name) { var now = Date.now(); timings[name] = (now - clock) / 1000; clock = now; }
     var bundle = readBundle(files);
     var witnesses = options.witnesses || [], quorum = options.quorum === undefined ? witnesses.length : options.quorum;
     var earlier = options.earlier || [];
@@ -602,33 +721,52 @@ var VerifyBundle = (function () {
     (defn.cadres || []).forEach(function (c) { kinds.set(c.id, ["cadre", c]); });
     var env = { defn: defn, definitionText: definitionText, keys: keys, digest: digest, ids: ids, kinds: kinds,
                 organizationIDs: new Set(defn.organizations.map(function (o) { return o.id; })) };
-    for (var from = 0; from < total; from += CHUNK) {
-      var to = Math.min(total, from + CHUNK), records = [], hashes = [], checks = [];
-      for (var i = from; i < to; i++) {
-        var record = examine(lines[i], ctx);
-        records.push(record);
-        hashes.push(T.leafHash(lines[i]));
-        checks.push(record.parts && !record.parts.why
-          ? crypto.subtle.verify({ name: "RSA-PSS", saltLength: 48 }, tokenKey.crypto, record.parts.authenticator, record.parts.message)
-          : null);
-      }
-      var leafHashes = await Promise.all(hashes), verdicts = await Promise.all(checks);
-      for (var j = 0; j < records.length; j++) {
-        var index = from + j, rec = records[j];
+    // The lines are examined a chunk at a time, here or on helper workers (examiner), several
+    // chunks ahead; each chunk's records then go through seq, chain and meaning in log order.
+    var examiner = null;
+    if (options.helpers) {
+      try {
+        examiner = helperExaminer(options.helpers, { spki: spki, keyID: tokenKey.id, digest: digest, subjects: ids,
+                                                    options: defn.options.map(function (o) { return o.id; }) });
+      } catch (error) { examiner = null; }   // no workers in a worker here: examined here instead
+    }
+    examiner = examiner || localExaminer(ctx);
+    async function finishChunk(from, result) {
+      for (var j = 0; j < result.records.length; j++) {
+        var index = from + j, rec = result.records[j];
         if (rec.format !== undefined) throw new Fail(index, "entry_format", rec.format);
         if (rec.seq !== index) throw new Fail(index, "seq", "entry at position " + index + " says seq " + rec.seq);
         if (rec.prev !== prev) throw new Fail(index, "chain", "prev is not the leaf hash of entry " + (index - 1));
-        leaves[index] = leafHashes[j];
-        prev = T.hex(leafHashes[j]);
-        if (rec.parts) rec.nonce = rec.parts.why ? undefined : (verdicts[j] ? rec.parts.nonce : undefined);
-        if (rec.parts && !rec.parts.why && !verdicts[j]) rec.parts = { why: "authenticator does not verify" };
+        leaves[index] = result.leaves.subarray(j * 32, j * 32 + 32);
+        prev = T.hex(leaves[index]);
         if (st.meaning !== null) continue;
         try { await meaning(index, rec, st, env); }
         catch (error) { st.meaning = error instanceof Fail ? error : new Fail(index, "internal", String(error && error.message || error)); }
       }
-      progress("entries", to, total);
+    }
+    var inflight = [], nextFrom = 0;
+    function launch() {
+      while (inflight.length < examiner.depth && nextFrom < total) {
+        var to = Math.min(total, nextFrom + CHUNK);
+        inflight.push({ from: nextFrom, to: to, result: examiner.chunk(lines.slice(nextFrom, to)) });
+        nextFrom = to;
+      }
+    }
+    try {
+      launch();
+      while (inflight.length) {
+        var chunk = inflight.shift();
+        launch();
+        var waitStart = Date.now(), result = await chunk.result;
+        timings.waiting = (timings.waiting || 0) + (Date.now() - waitStart) / 1000;
+        await finishChunk(chunk.from, result);
+        progress("entries", chunk.to, total);
+      }
+    } finally {
+      examiner.close();
     }
     if (!total) throw new Fail(null, "created", "the log is empty");
+    lap("entries");
 
     // 2. Checkpoints, in ascending order of their file names: each signed by the log key, of
     // the size its name says, for this origin, with the root of the log at that size. Every
@@ -643,6 +781,7 @@ var VerifyBundle = (function () {
       return T.rootAt(levels, n).then(function (root) { roots.set(n, root); });
     }));
     progress("tree", 1, 1);
+    lap("tree");
     var latest = null, fullNote = null;
     var opened = await Promise.all(bundle.checkpoints.map(function (c) {   // the signatures, all at once; failures in order below
       return openCheckpoint(c[1], logKey, origin, roots, total, "checkpoint", "checkpoints/" + c[0] + ".txt", c[0], c[0])
@@ -655,6 +794,7 @@ var VerifyBundle = (function () {
       if (k % 256 === 0) progress("checkpoints", k, opened.length);
     }
     progress("checkpoints", opened.length, opened.length);
+    lap("checkpoints");
     if (latest !== total) throw new Fail(null, "checkpoint", "no checkpoint covers the whole log of " + total + " entries");
     // Then those seen earlier, reported at the size each claims on its second line.
     for (var c = 0; c < earlier.length; c++) {
@@ -690,8 +830,9 @@ var VerifyBundle = (function () {
     }
     var ballots = st.tallies.reduce(function (n, t) { return n + t.ballots; }, 0), issued = st.issuedBefore + st.issued;
     var summary = { origin: origin, entries: total, ballots: ballots, issued: issued, checkpoints: bundle.checkpoints.length, state: st.state };
+    lap("rest");
     return {
-      ok: true, summary: summary,
+      ok: true, summary: summary, timings: timings,
       line: "OK " + origin + ": " + total + " entries, " + ballots + " ballots of " + issued + " issued, " + bundle.checkpoints.length +
         " checkpoints consistent, state " + st.state,
       results: st.latestResults === null ? null
@@ -763,7 +904,7 @@ var VerifyBundle = (function () {
       st.state = "open";
     } else if (t === "ballot") {
       if (st.state !== "open") throw fail("ballot_window", "ballot while " + st.state);
-      var why = rec.parts.why, nonce = rec.nonce;
+      var why = rec.why, nonce = rec.nonce;
       if (st.roundKey !== null) {   // a supplementary round's ballot spends a token of that round's key
         var checked = await checkToken(rec.token, st.roundKey, env.digest);
         why = checked.why ? "round " + st.roundNo + ": " + checked.why : undefined;
@@ -986,7 +1127,7 @@ var VerifyBundle = (function () {
     return files;
   }
 
-  return { verify: verify, unpack: unpack, jcs: jcs, Unreadable: Unreadable, amended: amended };
+  return { verify: verify, unpack: unpack, jcs: jcs, Unreadable: Unreadable, amended: amended, serveAsHelper: serveAsHelper };
 })();
 
 // In a Web Worker (the /verify page makes one of tlog.js and this file): {bundle (an
@@ -995,6 +1136,7 @@ var VerifyBundle = (function () {
 if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
   self.onmessage = async function (message) {
     var job = message.data, last = 0;
+    if (job.helperInit) { VerifyBundle.serveAsHelper(self, job.helperInit); return; }
     function progress(step, done, total) {
       var now = Date.now();
       if (now - last < 100 && done < total) return;
@@ -1012,8 +1154,15 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
       var distinct = witnesses.filter(function (w, k) { return witnesses.findIndex(function (x) { return Tlog.hex(x.raw) === Tlog.hex(w.raw) && x.name === w.name; }) === k; });
       var earlier = (job.earlier || []).map(function (c) { return { label: c.label, note: new TextEncoder().encode(c.note) }; });
       var started = Date.now();
+      // Helpers for the entries: this same script again, as many as the machine has cores (up to
+      // 4), where this browser lets a worker make workers.
+      var helpers = typeof Worker === "undefined" ? null : function () {
+        var count = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2)), made = [];
+        for (var k = 0; k < count; k++) made.push(new Worker(self.location.href));
+        return made;
+      };
       var result = await VerifyBundle.verify(files, { logKey: job.logKey || null, earlier: earlier, codes: job.codes || [], witnesses: distinct,
-                                                      quorum: job.quorum || undefined }, progress);
+                                                      quorum: job.quorum || undefined, helpers: helpers }, progress);
       result.seconds = (Date.now() - started) / 1000;
       self.postMessage({ result: result });
     } catch (error) {

@@ -129,6 +129,7 @@
     var timing = fill(L.seconds, { seconds: seconds.toFixed(1) });
     if (result.ok) {
       verdict.setAttribute("data-verdict", "OK");
+      verdict.setAttribute("data-timings", JSON.stringify(result.timings));   // for tools/bench/verify
       var summary = Object.assign({}, result.summary, { state: L["state_" + result.summary.state] || result.summary.state });
       var lines = [codeLine(result.line), fill(L.passed_detail, summary)];
       if (job.codes.length) lines.push(fill(L.codes_found, { codes: job.codes.join("、") }));
@@ -141,11 +142,12 @@
       say("error", L.failed, [fill(L.failed_detail, { where: place, check: result.check, meaning: L["check_" + result.check] || result.check }),
                               codeLine(result.line), timing]);
     }
-    if (result.results) table(result.results);
+    if (result.results) table(result.results, result.ok ? null : result.seq);
   }
 
   // The published results beside the recount, a row per subject.
-  function table(results) {
+  // `seq`: the entry whose results failed the recount, or null for the latest published ones.
+  function table(results, seq) {
     var defn = results.definition, published = results.published, recount = results.recount;
     var labels = Object.create(null);
     ["member_stars", "organization_stars", "cadre_stars", "flags"].forEach(function (k) {
@@ -155,7 +157,7 @@
       if (!s) return "";
       var words = (s.stars || []).map(function (x) { return labels[x] || x; });
       (s.withheld || []).forEach(function (w) { words.push(fill(L.withheld, { star: labels[w.star] || w.star })); });
-      (s.flags || []).forEach(function (f) { words.push(labels[f] || f); });
+      (s.flags || []).forEach(function (f) { words.push(fill(L.flag, { flag: labels[f] || f })); });
       return words.join("、") || "—";
     }
     function rate(s) { return s ? (s.rate === null ? "—" : s.rate + "%") + " (" + s.satisfied + "/" + s.denominator + ")" : ""; }
@@ -173,9 +175,11 @@
     });
     var head = el("tr", {}, [L.col_subject, L.col_kind, L.col_published_rate, L.col_published_stars, L.col_recount_rate,
                              L.col_recount_stars, L.col_match].map(function (h) { return el("th", { scope: "col" }, [h]); }));
-    var caption = fill(L.table_caption, { stage: L["stage_" + published.stage] || published.stage, same: same, total: rows.length });
-    tables.replaceChildren(el("h2", {}, [L.table_heading]),
-      el("div", { class: "table-wrap" }, [el("table", { class: "results verify-table" }, [el("caption", {}, [caption]), el("thead", {}, [head]), el("tbody", {}, rows)])]));
+    var caption = fill(seq === null ? L.table_caption : L.table_caption_at,
+                       { seq: seq, stage: L["stage_" + published.stage] || published.stage, same: same, total: rows.length });
+    tables.replaceChildren(el("h2", {}, [L.table_heading]), el("p", { id: "table-caption" }, [caption]),
+      el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "table-caption" },
+         [el("table", { class: "results verify-table", "aria-describedby": "table-caption" }, [el("thead", {}, [head]), el("tbody", {}, rows)])]));
   }
 
   form.addEventListener("submit", function (e) {
