@@ -1,7 +1,7 @@
 // The browser verifier's core (Sources/MinpingHTTP/Static/verify-bundle.js, with tlog.js) run
 // in Node's WebCrypto, with tools/verify_bundle.py's arguments and output: "OK …" (the summary
 // line of `minping audit verify`) and exit 0, "FAIL …" and exit 1, a message and exit 2.
-//   node tools/tests/verify_bundle_node.mjs DIR [--log-key VKEY] [--checkpoint FILE]...
+//   node tools/tests/verify_bundle_node.mjs DIR|FILE [--log-key VKEY] [--checkpoint FILE]...
 //                                          [--witness-key VKEY]... [--witness-quorum K]
 import fs from 'fs';
 import path from 'path';
@@ -22,15 +22,16 @@ for (let i = 0; i < args.length; i++) {
   else if (dir === null) dir = a;
   else { console.error('usage: verify_bundle_node.mjs DIR [options]'); process.exit(2); }
 }
-const files = new Map();
+const folder = new Map();
 const walk = (d, prefix) => {
   for (const name of fs.readdirSync(d)) {
     const full = path.join(d, name);
     if (fs.statSync(full).isDirectory()) walk(full, prefix + name + '/');
-    else files.set(prefix + name, new Uint8Array(fs.readFileSync(full)));
+    else folder.set(prefix + name, new Uint8Array(fs.readFileSync(full)));
   }
 };
-walk(dir, '');
+// A folder as `minping audit export` writes it, or a file as the page takes it (tar, zip, .tar.gz).
+const files = fs.statSync(dir).isDirectory() ? (walk(dir, ''), folder) : await VerifyBundle.unpack(await fs.openAsBlob(dir));
 const witnesses = [];
 for (const key of witnessKeys) {
   try { witnesses.push(await Tlog.parseVerifierKey(key, 4)); }

@@ -576,18 +576,66 @@ var VerifyBundle = (function () {
 
   // ---------------------------------------------------------------- the bundle
 
-  // The lines of entries.jsonl: separated by "\n", the last one's newline optional; no bytes,
-  // no entries (and a lone "\n" is no entry either). Subarrays, not copies.
-  function entryLines(bytes) {
-    var lines = [], start = 0;
-    if (bytes.length === 1 && bytes[0] === 10) return lines;
-    while (start < bytes.length) {
-      var end = bytes.indexOf(10, start);
-      if (end < 0) end = bytes.length;
-      lines.push(bytes.subarray(start, end));
-      start = end + 1;
-    }
-    return lines;
+  // A member of a bundle: its bytes at once, or block by block (entries.jsonl, which is never
+  // held whole: a city's log is hundreds of megabytes).
+  function bytesSource(bytes) {
+    return { size: bytes.length, bytes: function () { return Promise.resolve(bytes); },
+             blocks: async function* () { yield bytes; } };
+  }
+  var BLOCK = 4 << 20;
+  function blobSource(blob, deflated, size) {
+    return {
+      size: size,
+      bytes: async function () {
+        var raw = new Uint8Array(await blob.arrayBuffer());
+        return deflated ? inflate(raw, "deflate-raw") : raw;
+      },
+      blocks: async function* () {
+        if (deflated) {
+          var reader = blob.stream().pipeThrough(new DecompressionStream("deflate-raw")).getReader();
+          for (;;) {
+            var next = await reader.read();
+            if (next.done) return;
+            yield next.value;
+          }
+        }
+        for (var at = 0; at < blob.size; at += BLOCK) yield new Uint8Array(await blob.slice(at, at + BLOCK).arrayBuffer());
+      }
+    };
+  }
+  // The lines of entries.jsonl as they are read, `count` at a time (null at the end): separated
+  // by "\n", the last one's newline optional; no bytes, no entries (and a lone "\n" is no entry
+  // either). `read` says how many bytes have been read so far.
+  function lineReader(source, count) {
+    var blocks = source.blocks(), carry = null, block = null, at = 0, ended = false, state = { read: 0, lines: 0 };
+    function concat(a, b) { var out = new Uint8Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; }
+    state.next = async function () {
+      var lines = [];
+      while (lines.length < count) {
+        if (block === null || at >= block.length) {
+          if (ended) break;
+          var next = await blocks.next();
+          if (next.done) {
+            ended = true;
+            if (carry !== null && carry.length) lines.push(carry);
+            carry = null;
+            break;
+          }
+          block = next.value; at = 0; state.read += block.length;
+          continue;
+        }
+        var end = block.indexOf(10, at);
+        if (end < 0) { carry = carry === null ? block.subarray(at) : concat(carry, block.subarray(at)); at = block.length; continue; }
+        var line = block.subarray(at, end);
+        if (carry !== null) { line = concat(carry, line); carry = null; }
+        lines.push(line);
+        at = end + 1;
+      }
+      if (ended && state.read === 1 && state.lines === 0 && lines.length === 1 && lines[0].length === 0) lines = [];   // a lone "\n"
+      state.lines += lines.length;
+      return lines.length ? lines : null;
+    };
+    return state;
   }
   var DECIMAL = /^(?:0|[1-9][0-9]*)$/;
   function decimal(text) { return DECIMAL.test(text) && BigInt(text) <= 9223372036854775807n ? Number(text) : null; }
@@ -598,27 +646,29 @@ var VerifyBundle = (function () {
   function bodySize(note) {
     try { var body = T.checkpointBody(T.splitNote(note).text); return body ? body.size : null; } catch (e) { return null; }
   }
-  // {definition, entries, keys, checkpoints: [[size, bytes]] ascending, results} from a map of
-  // the bundle's files by their path in it; throws Unreadable.
-  function readBundle(files) {
+  // {definition, entries (its source), keys, checkpoints: [[size, bytes]] ascending, results}
+  // from a Map of the bundle's files by their path in it (sources, or bytes); throws Unreadable.
+  async function readBundle(files) {
     function need(name) {
       if (!files.has(name)) throw new Unreadable("no " + name + " in the bundle");
       return files.get(name);
     }
-    var definition = need("definition.json"), entries = need("entries.jsonl"), keys;
-    try { keys = JSON.parse(decoder.decode(need("keys.json"))); } catch (e) { throw e instanceof Unreadable ? e : new Unreadable("keys.json: " + e.message); }
+    function source(member) { return member instanceof Uint8Array ? bytesSource(member) : member; }
+    async function bytes(member) { return source(member).bytes(); }
+    var definition = await bytes(need("definition.json")), entries = source(need("entries.jsonl")), keys;
+    try { keys = JSON.parse(decoder.decode(await bytes(need("keys.json")))); } catch (e) { throw e instanceof Unreadable ? e : new Unreadable("keys.json: " + e.message); }
     if (!isObject(keys) || !["token_key_spki", "token_key_id", "log_verifier_key"].every(function (k) { return typeof keys[k] === "string"; }))
       throw new Unreadable("keys.json lacks token_key_spki, token_key_id or log_verifier_key");
     // Checkpoints are the files named checkpoints/<size>.txt, the size a decimal without leading
     // zeros; any other file there (notes.txt, 03.txt, +5.txt) is not part of the bundle.
     var checkpoints = [];
-    files.forEach(function (bytes, name) {
-      var m = /^checkpoints\/([^/]*)\.txt$/.exec(name), size = m ? decimal(m[1]) : null;
-      if (size !== null) checkpoints.push([size, bytes]);
-    });
+    for (var entry of files) {
+      var m = /^checkpoints\/([^/]*)\.txt$/.exec(entry[0]), size = m ? decimal(m[1]) : null;
+      if (size !== null) checkpoints.push([size, await bytes(entry[1])]);
+    }
     checkpoints.sort(function (a, b) { return a[0] - b[0]; });
     return { definition: definition, entries: entries, keys: keys, checkpoints: checkpoints,
-             results: files.has("results.json") ? files.get("results.json") : null };
+             results: files.has("results.json") ? await bytes(files.get("results.json")) : null };
   }
 
   // Opens a checkpoint: its signature (check `<check>_signature`), then its body, origin, size
@@ -672,7 +722,7 @@ var VerifyBundle = (function () {
   async function run(files, options, progress) {
     var clock = Date.now(), timings = {};
     function lap(name) { var now = Date.now(); timings[name] = (now - clock) / 1000; clock = now; }
-    var bundle = readBundle(files);
+    var bundle = await readBundle(files);
     var witnesses = options.witnesses || [], quorum = options.quorum === undefined ? witnesses.length : options.quorum;
     var earlier = options.earlier || [];
 
@@ -706,8 +756,7 @@ var VerifyBundle = (function () {
     // signature asked of WebCrypto together; then, in order, its seq and its chain. The entry
     // goes on to step 3 (meaning) at once; step 3's first failure is kept and raised only after
     // steps 1 and 2 have passed over the whole log.
-    var lines = entryLines(bundle.entries), total = lines.length;
-    var leaves = new Array(total), prev = ZERO;
+    var reader = lineReader(bundle.entries, CHUNK), leaves = [], prev = ZERO;
     var st = {
       state: "draft", issued: 0, lastAt: null, tallies: [new Tally(defn)], roundNo: 1, issuedBefore: 0, roundKey: null,
       roundSubjects: null, keyIDs: new Set([tokenKey.id]), awaited: null, republicationDue: false, nonces: new Set(),
@@ -744,27 +793,31 @@ var VerifyBundle = (function () {
         catch (error) { st.meaning = error instanceof Fail ? error : new Fail(index, "internal", String(error && error.message || error)); }
       }
     }
-    var inflight = [], nextFrom = 0;
-    function launch() {
-      while (inflight.length < examiner.depth && nextFrom < total) {
-        var to = Math.min(total, nextFrom + CHUNK);
-        inflight.push({ from: nextFrom, to: to, result: examiner.chunk(lines.slice(nextFrom, to)) });
-        nextFrom = to;
+    // Chunks are read and sent off a few ahead of the one whose records are being finished.
+    var inflight = [], ended = false, examined = 0;
+    async function launch() {
+      while (!ended && inflight.length < examiner.depth) {
+        var lines = await reader.next();
+        if (lines === null) { ended = true; break; }
+        inflight.push({ from: examined, count: lines.length, result: examiner.chunk(lines) });
+        examined += lines.length;
       }
     }
     try {
-      launch();
+      await launch();
       while (inflight.length) {
         var chunk = inflight.shift();
-        launch();
+        await launch();
         var waitStart = Date.now(), result = await chunk.result;
         timings.waiting = (timings.waiting || 0) + (Date.now() - waitStart) / 1000;
         await finishChunk(chunk.from, result);
-        progress("entries", chunk.to, total);
+        progress("entries", chunk.from + chunk.count, Math.max(chunk.from + chunk.count,
+          Math.round((chunk.from + chunk.count) * (bundle.entries.size || reader.read) / Math.max(1, reader.read))));
       }
     } finally {
       examiner.close();
     }
+    var total = examined;
     if (!total) throw new Fail(null, "created", "the log is empty");
     lap("entries");
 
@@ -1043,73 +1096,103 @@ var VerifyBundle = (function () {
     while (end < at + length && bytes[end] !== 0) end++;
     return new TextDecoder().decode(bytes.subarray(at, end));
   }
+  async function inflate(data, format) {
+    var stream = new Blob([data]).stream().pipeThrough(new DecompressionStream(format));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  // A file read in windows of a megabyte or more: small members come out of the window, a large
+  // one (entries.jsonl) stays a slice of the file, read block by block when its turn comes.
+  function windowed(blob) {
+    var start = 0, window = new Uint8Array(0);
+    return {
+      size: blob.size,
+      read: async function (at, length) {
+        if (at < start || at + length > start + window.length) {
+          start = at;
+          window = new Uint8Array(await blob.slice(at, at + Math.max(length, 1 << 20)).arrayBuffer());
+        }
+        return window.subarray(at - start, at - start + length);
+      },
+      member: async function (at, length, deflated, size) {
+        if (length > SMALL) return blobSource(blob.slice(at, at + length), deflated, size);
+        var raw = (await this.read(at, length)).slice();
+        return bytesSource(deflated ? await inflate(raw, "deflate-raw") : raw);
+      }
+    };
+  }
+  var SMALL = 1 << 20;   // members up to this size are read at once
   // A POSIX tar (ustar, GNU long names, pax paths), as GET /bundle serves it and `tar cf` makes
   // it: a Map of its regular files by path.
-  function untar(bytes) {
+  async function untar(file) {
     var files = new Map(), pos = 0, longName = null;
-    while (pos + 512 <= bytes.length) {
-      var header = bytes.subarray(pos, pos + 512);
+    while (pos + 512 <= file.size) {
+      var header = await file.read(pos, 512);
       if (header.every(function (b) { return b === 0; })) break;
       var sizeText = text(header, 124, 12).trim(), size = sizeText ? parseInt(sizeText, 8) : 0;
       if (!/^[0-7]*$/.test(sizeText) || !Number.isFinite(size)) throw new Unreadable("not a tar file (a header at byte " + pos + " has no size)");
+      if (pos + 512 + size > file.size) throw new Unreadable("the tar file is cut short");
       var type = header[156] === 0 ? "0" : String.fromCharCode(header[156]);
       var name = text(header, 0, 100), prefix = text(header, 257, 6) === "ustar" ? text(header, 345, 155) : "";
-      var data = bytes.subarray(pos + 512, pos + 512 + size);
-      if (data.length < size) throw new Unreadable("the tar file is cut short");
       if (type === "L") {
-        longName = text(data, 0, data.length);
+        longName = text(await file.read(pos + 512, size), 0, size);
       } else if (type === "x") {
-        var records = new TextDecoder().decode(data), m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(records);
+        var records = new TextDecoder().decode(await file.read(pos + 512, size)), m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(records);
         if (m) longName = m[1];
       } else {
-        if (type === "0" || type === "7") files.set(longName || (prefix ? prefix + "/" + name : name), data);
+        if (type === "0" || type === "7") files.set(longName || (prefix ? prefix + "/" + name : name), await file.member(pos + 512, size, false, size));
         longName = null;
       }
       pos += 512 + Math.ceil(size / 512) * 512;
     }
     return files;
   }
-  async function inflate(data, format) {
-    var stream = new Blob([data]).stream().pipeThrough(new DecompressionStream(format));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  }
   // A ZIP file (the exported folder zipped by Windows, macOS, WPS or `zip`): a Map of its files
   // by path; stored or deflated (inflated by the browser's DecompressionStream).
-  async function unzip(bytes) {
-    var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), end = -1;
-    for (var i = bytes.length - 22; i >= Math.max(0, bytes.length - 65557); i--) {
+  async function unzip(file) {
+    var tailStart = Math.max(0, file.size - 65557), tail = (await file.read(tailStart, file.size - tailStart)).slice(), end = -1;
+    var view = new DataView(tail.buffer);
+    for (var i = tail.length - 22; i >= 0; i--) {
       if (view.getUint32(i, true) === 0x06054b50) { end = i; break; }
     }
     if (end < 0) throw new Unreadable("not a ZIP file (no central directory)");
-    var count = view.getUint16(end + 10, true), at = view.getUint32(end + 16, true), files = new Map();
+    var count = view.getUint16(end + 10, true), length = view.getUint32(end + 12, true), at = view.getUint32(end + 16, true);
     if (at === 0xffffffff || count === 0xffff) throw new Unreadable("a ZIP64 file: zip the folder again, or use the tar from the server");
-    for (var n = 0; n < count; n++) {
-      if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) throw new Unreadable("the ZIP file's central directory is damaged");
-      var method = view.getUint16(at + 10, true), compressed = view.getUint32(at + 20, true);
-      var nameLength = view.getUint16(at + 28, true), extra = view.getUint16(at + 30, true), comment = view.getUint16(at + 32, true);
-      var local = view.getUint32(at + 42, true), name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
-      at += 46 + nameLength + extra + comment;
-      if (name.endsWith("/") || /(^|\/)__MACOSX\//.test(name)) continue;
-      if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) throw new Unreadable("the ZIP file is damaged at " + name);
-      var start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
-      var data = bytes.subarray(start, start + compressed);
-      if (data.length < compressed) throw new Unreadable("the ZIP file is cut short at " + name);
-      if (method === 0) files.set(name, data);
-      else if (method === 8) {
-        try { files.set(name, await inflate(data, "deflate-raw")); } catch (e) { throw new Unreadable("the ZIP file is damaged at " + name); }
-      } else throw new Unreadable(name + " is compressed with method " + method + ", which this page does not read");
+    if (at + length > file.size) throw new Unreadable("the ZIP file's central directory is damaged");
+    var directory = (await file.read(at, length)).slice(), dir = new DataView(directory.buffer), entries = [];
+    for (var n = 0, p = 0; n < count; n++) {
+      if (p + 46 > directory.length || dir.getUint32(p, true) !== 0x02014b50) throw new Unreadable("the ZIP file's central directory is damaged");
+      var nameLength = dir.getUint16(p + 28, true);
+      entries.push({ method: dir.getUint16(p + 10, true), compressed: dir.getUint32(p + 20, true), size: dir.getUint32(p + 24, true),
+                     local: dir.getUint32(p + 42, true), name: new TextDecoder().decode(directory.subarray(p + 46, p + 46 + nameLength)) });
+      p += 46 + nameLength + dir.getUint16(p + 30, true) + dir.getUint16(p + 32, true);
+    }
+    var files = new Map();
+    for (var e of entries) {
+      if (e.name.endsWith("/") || /(^|\/)__MACOSX\//.test(e.name)) continue;
+      if (e.method !== 0 && e.method !== 8) throw new Unreadable(e.name + " is compressed with method " + e.method + ", which this page does not read");
+      if (e.local + 30 > file.size) throw new Unreadable("the ZIP file is damaged at " + e.name);
+      var local = await file.read(e.local, 30), lv = new DataView(local.buffer, local.byteOffset, 30);
+      if (lv.getUint32(0, true) !== 0x04034b50) throw new Unreadable("the ZIP file is damaged at " + e.name);
+      var start = e.local + 30 + lv.getUint16(26, true) + lv.getUint16(28, true);
+      if (start + e.compressed > file.size) throw new Unreadable("the ZIP file is cut short at " + e.name);
+      try { files.set(e.name, await file.member(start, e.compressed, e.method === 8, e.size)); }
+      catch (error) { throw error instanceof Unreadable ? error : new Unreadable("the ZIP file is damaged at " + e.name); }
     }
     return files;
   }
   /**
-   * A bundle file as the reviewer has it, a tar (GET /bundle), a .tar.gz, or the exported folder
-   * zipped: the Map readBundle takes, the paths relative to the folder holding definition.json.
+   * A bundle file as the reviewer has it (a Blob: a File chosen or dropped, or a download), a
+   * tar (GET /bundle), a .tar.gz, or the exported folder zipped: the Map readBundle takes, the
+   * paths relative to the folder holding definition.json. Only small members are read here.
    */
-  async function unpack(bytes) {
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      try { bytes = await inflate(bytes, "gzip"); } catch (e) { throw new Unreadable("the .gz file is damaged"); }
+  async function unpack(blob) {
+    var file = windowed(blob), magic = await file.read(0, Math.min(4, blob.size));
+    if (magic[0] === 0x1f && magic[1] === 0x8b) {
+      try { file = windowed(new Blob([await inflate(new Uint8Array(await blob.arrayBuffer()), "gzip")])); }
+      catch (e) { throw new Unreadable("the .gz file is damaged"); }
+      magic = await file.read(0, Math.min(4, file.size));
     }
-    var all = bytes[0] === 0x50 && bytes[1] === 0x4b ? await unzip(bytes) : untar(bytes);
+    var all = magic[0] === 0x50 && magic[1] === 0x4b ? await unzip(file) : await untar(file);
     var root = null;
     all.forEach(function (data, name) {
       name = name.replace(/^\.\//, "");
@@ -1130,8 +1213,8 @@ var VerifyBundle = (function () {
   return { verify: verify, unpack: unpack, jcs: jcs, Unreadable: Unreadable, amended: amended, serveAsHelper: serveAsHelper };
 })();
 
-// In a Web Worker (the /verify page makes one of tlog.js and this file): {bundle (an
-// ArrayBuffer), logKey, earlier: [{label, note}], witnessKeys: [text], quorum} in; progress
+// In a Web Worker (the /verify page makes one of tlog.js and this file): {bundle (a Blob: the
+// file chosen, or the download), logKey, earlier: [{label, note}], witnessKeys: [text], quorum} in; progress
 // {progress: [step, done, total]} and at the end {result} or {error: what could not be read} out.
 if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
   self.onmessage = async function (message) {
@@ -1145,7 +1228,7 @@ if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScop
     }
     try {
       progress("unpack", 0, 1);
-      var files = await VerifyBundle.unpack(new Uint8Array(job.bundle));
+      var files = await VerifyBundle.unpack(job.bundle);
       var witnesses = [];
       for (var i = 0; i < (job.witnessKeys || []).length; i++) {
         try { witnesses.push(await Tlog.parseVerifierKey(job.witnessKeys[i], 4)); }

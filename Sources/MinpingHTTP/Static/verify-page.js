@@ -92,7 +92,8 @@
   }
 
   var STEPS = { unpack: L.step_unpack, entries: L.step_entries, tree: L.step_tree, checkpoints: L.step_checkpoints };
-  function run(buffer) {
+  // `blob`: the file chosen or dropped (read by the worker a block at a time), or the download.
+  function run(blob) {
     var job;
     try { job = options(); } catch (message) { say("error", L.options_bad, [String(message)]); return; }
     if (worker) worker.terminate();
@@ -120,8 +121,8 @@
       if (data.error) { say("error", L.unreadable, [data.error]); return; }
       show(data.result, job, (Date.now() - started) / 1000);
     };
-    job.bundle = buffer;
-    worker.postMessage(job, [buffer]);
+    job.bundle = blob;
+    worker.postMessage(job);
   }
 
   function codeLine(text) { return el("p", {}, [el("code", { class: "verify-line" }, [text])]); }
@@ -185,7 +186,7 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     if (!bundle) { say("error", L.no_file); fileInput.focus(); return; }
-    bundle.arrayBuffer().then(run, function () { say("error", L.unreadable, [bundleName]); });
+    run(bundle);
   });
 
   // /verify/<id>: a signed-in reviewer (a session of the console, or a key typed here) fetches the bundle.
@@ -203,13 +204,13 @@
           if (reply.status === 401 || reply.status === 403) throw L.fetch_denied;
           if (reply.status === 404) throw L.fetch_missing;
           if (!reply.ok) throw fill(L.fetch_failed, { status: reply.status });
-          return reply.arrayBuffer();
+          return reply.blob();
         })
-        .then(function (buffer) {
-          $("fetch-status").textContent = fill(L.fetched, { size: (buffer.byteLength / 1048576).toFixed(1) });
-          bundle = new Blob([buffer]);
+        .then(function (blob) {
+          $("fetch-status").textContent = fill(L.fetched, { size: (blob.size / 1048576).toFixed(1) });
+          bundle = blob;
           bundleName = evaluation + "-bundle.tar";
-          run(buffer);
+          run(blob);
         }, function (message) {
           $("fetch-status").textContent = typeof message === "string" ? message : L.fetch_failed.replace("{status}", "—");
         })
