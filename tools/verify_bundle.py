@@ -32,8 +32,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 ZERO = "0" * 64
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
-TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
-PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?$")
+TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$", re.ASCII)
+PERCENT = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?$", re.ASCII)
+# The canonical JSON profile's limits (SPEC §5, as the log writes and reads it): integers of at
+# most 53 bits, values nested at most 32 deep.
+MAX_INTEGER = 2**53 - 1
+MAX_DEPTH = 32
 # SPEC §5 "Types and their fields": what each entry type carries besides v, seq, prev and
 # type, and of what kind. Fields marked optional may be absent; nothing else may be present.
 FIELDS = {
@@ -93,10 +97,31 @@ def _no_dupes(pairs):
     return obj
 
 
+def _bounded_int(s):
+    n = int(s)
+    if abs(n) > MAX_INTEGER:
+        raise ValueError("integer %s out of range" % s)
+    return n
+
+
+def too_deep(v, depth=0):
+    """Whether a value nests deeper than the profile allows (a value at depth MAX_DEPTH)."""
+    if depth >= MAX_DEPTH:
+        return True
+    if isinstance(v, dict):
+        return any(too_deep(x, depth + 1) for x in v.values())
+    if isinstance(v, list):
+        return any(too_deep(x, depth + 1) for x in v)
+    return False
+
+
 def parse_json(data):
     text = data.decode("utf-8")  # UnicodeDecodeError is a ValueError
-    return json.loads(text, parse_float=_reject_float, parse_constant=_reject_const,
-                      object_pairs_hook=_no_dupes)
+    value = json.loads(text, parse_float=_reject_float, parse_constant=_reject_const, parse_int=_bounded_int,
+                       object_pairs_hook=_no_dupes)
+    if too_deep(value):
+        raise ValueError("nested too deeply")
+    return value
 
 
 def jcs(value):
@@ -405,6 +430,8 @@ def _der(buf, pos):
         n = ln & 0x7F
         ln = int.from_bytes(buf[pos:pos + n], "big")
         pos += n
+    if pos + ln > len(buf):
+        raise ValueError("not DER: a length past the end")
     return tag, buf[pos:pos + ln], pos + ln
 
 
@@ -412,9 +439,9 @@ def load_rsa_spki(spki):
     try:
         key = serialization.load_der_public_key(spki)
     except Exception:
-        tag, seq, _ = _der(spki, 0)
-        if tag != 0x30:
-            raise ValueError("SPKI is not a SEQUENCE")
+        tag, seq, end = _der(spki, 0)
+        if tag != 0x30 or end != len(spki):
+            raise ValueError("SPKI is not a SEQUENCE (and nothing after it)")
         _, _, p = _der(seq, 0)          # AlgorithmIdentifier (RSASSA-PSS)
         tag, bits, _ = _der(seq, p)
         if tag != 0x03 or bits[:1] != b"\x00":
@@ -429,6 +456,9 @@ def load_rsa_spki(spki):
         key = rsa.RSAPublicNumbers(int.from_bytes(e, "big"), int.from_bytes(n, "big")).public_key()
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size != 2048:
         raise ValueError("not an RSA-2048 key")
+    numbers = key.public_numbers()
+    if numbers.e % 2 == 0 or numbers.n % 2 == 0:
+        raise ValueError("not an RSA public key (its modulus or exponent is even)")
     return key
 
 
@@ -865,13 +895,15 @@ def entry_record(e, line):
     the ratings are checked here, whether or not the replay comes to them. Or (None, detail)
     when the entry is not well formed."""
     try:
+        if too_deep(e):
+            raise ValueError("nested too deeply")
         if e.get("v") != 1 or not is_int(e.get("v")):
             raise ValueError("v is not 1")
         if not is_int(e.get("seq")):
             raise ValueError("seq is not an integer")
         if not isinstance(e.get("prev"), str) or not HEX64.fullmatch(e["prev"]):
             raise ValueError("prev is not 64 hex digits")
-        if e.get("type") not in TYPES:
+        if not isinstance(e.get("type"), str) or e["type"] not in TYPES:
             raise ValueError("unknown type %r" % (e.get("type"),))
         check_entry_shape(e)
     except (ValueError, RecursionError) as ex:
@@ -897,7 +929,7 @@ def entry_record(e, line):
 
 
 # json.loads and json.dumps as parse_json (but for its object_pairs_hook) and jcs call them.
-_DECODER = json.JSONDecoder(parse_float=_reject_float, parse_constant=_reject_const)
+_DECODER = json.JSONDecoder(parse_float=_reject_float, parse_constant=_reject_const, parse_int=_bounded_int)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
 
 
@@ -932,7 +964,7 @@ def examine_slow(line):
     cannot fail on what parse_json returns) so that nesting exhausts Python's recursion limit
     where it did when verify called them."""
     try:
-        e = json.loads(line.decode("utf-8"), parse_float=_reject_float, parse_constant=_reject_const,
+        e = json.loads(line.decode("utf-8"), parse_float=_reject_float, parse_constant=_reject_const, parse_int=_bounded_int,
                        object_pairs_hook=_no_dupes)
         if not isinstance(e, dict):
             raise ValueError("not an object")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -38,6 +39,41 @@ struct PagesTests {
             #expect(try await client.call(.get, "/static/minping.css").contentType == "text/css; charset=utf-8")
             #expect(try await client.call(.get, "/static/nope.js").status == 404)
             #expect(try await client.call(.get, "/receipt/lz-2026").body.contains("选票凭证号"))
+        }
+    }
+
+    @Test("/verify is one self-contained page: scripts and stylesheet inline, each allowed by its hash in the CSP and the worker by blob:, nothing else; /verify/<id> offers fetching; an unknown id is the friendly 404")
+    func verifyPage() async throws {
+        let server = try await TestServer()
+        try await server.app.test(.router) { client in
+            _ = try await client.call(.post, "/api/v1/evaluations", key: server.admin, text: testDefinition)
+            func get(_ path: String) async throws -> (status: Int, csp: String, body: String) {
+                try await client.execute(uri: path, method: .get) { response in
+                    (Int(response.status.code), response.headers[.contentSecurityPolicy] ?? "", String(buffer: response.body))
+                }
+            }
+            let (status, csp, body) = try await get("/verify")
+            #expect(status == 200 && body.contains("<html lang=\"zh-CN\">") && body.contains("审计核验"))
+            // Every inline script and the stylesheet, hashed as a browser hashes them, is in the policy;
+            // nothing is loaded from a URL (a saved copy of the page works offline).
+            func inline(_ open: String, _ close: String) -> [String] {
+                body.components(separatedBy: open).dropFirst().compactMap { $0.components(separatedBy: close).first }
+            }
+            let scripts = ["<script id=\"tlog-src\">", "<script id=\"verify-src\">", "<script id=\"page-src\">"].flatMap { inline($0, "</script>") }
+            let styles = inline("<style>", "</style>")
+            #expect(scripts.count == 3 && styles.count == 1 && scripts.allSatisfy { $0.count > 1000 })
+            for text in scripts + styles {
+                let hash = "'sha256-\(Data(SHA256.hash(data: Array(text.utf8))).base64EncodedString())'"
+                #expect(csp.contains(hash), "the CSP allows \(text.prefix(40))…")
+            }
+            #expect(csp.contains("worker-src blob:") && !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"))
+            #expect(!body.contains("<script src=") && !body.contains("<link rel=\"stylesheet\""))
+            #expect(!body.contains("fetch-bundle"), "without an evaluation there is nothing to fetch")
+            let page = try await get("/verify/lz-2026?lang=en")
+            #expect(page.status == 200 && page.body.contains("id=\"fetch-bundle\"") && page.body.contains("data-evaluation=\"lz-2026\"")
+                    && page.body.contains("<html lang=\"en\">"))
+            let missing = try await get("/verify/nope")
+            #expect(missing.status == 404 && missing.body.contains("没有找到这次测评"))
         }
     }
 

@@ -154,6 +154,19 @@ es[2]["at"] = "2027-02-30T08:00:00Z"; resign(es)'
 case_ time-backwards "seq 56: time" '
 assert es[56]["type"] == "results"; es[56]["at"] = "2027-01-15T08:59:59Z"; resign(es)'
 
+# Where the canonical JSON profile and SPEC §5 draw lines the three verifiers must draw alike:
+# integers of at most 53 bits, 32 levels of nesting, a type that is a string, ASCII digits.
+case_ integer-past-53-bits "seq 1: entry_format" '
+assert es[1]["type"] == "slips_issued"; es[1]["count"] = 2**60; resign(es)'
+case_ nested-too-deep "seq 56: entry_format" '
+deep = "x"
+for _ in range(40): deep = [deep]
+assert es[56]["type"] == "results"; es[56]["results"]["x"] = deep; resign(es)'
+case_ type-not-a-string "seq 5: entry_format" '
+es[5]["type"] = ["ballot"]; resign(es)'
+case_ time-arabic-digits "seq 2: time" '
+es[2]["at"] = "\u0662\u0660\u0662\u0667-01-15T08:00:00Z"; resign(es)'
+
 # Other files.
 case_ keys-pretty-printed OK '
 k = os.path.join(d, "keys.json")
@@ -243,6 +256,9 @@ es[66]["token_key_spki"], es[66]["token_key_id"] = k["token_key_spki"], k["token
 case_ round2-rates-outside "seq 68: ballot" '
 assert es[68]["type"] == "ballot" and list(es[68]["ratings"]) == ["m-032"]
 es[68]["ratings"]["m-001"] = "satisfied"; resign(es)'
+case_ revote-key-trailing-byte "seq 66: token_key" '
+spki = base64.b64decode(es[66]["token_key_spki"]) + b"\0"
+es[66]["token_key_spki"] = base64.b64encode(spki).decode(); es[66]["token_key_id"] = hashlib.sha256(spki).hexdigest(); resign(es)'
 case_ round1-token-in-round2 "seq 68: token" '
 assert es[10]["type"] == "ballot"
 es[68]["token"] = es[10]["token"]; resign(es)'

@@ -26,16 +26,23 @@ const folder = new Map();
 const walk = (d, prefix) => {
   for (const name of fs.readdirSync(d)) {
     const full = path.join(d, name);
-    if (fs.statSync(full).isDirectory()) walk(full, prefix + name + '/');
+    if (fs.statSync(full).isDirectory()) { folder.set(prefix + name + '/', null); walk(full, prefix + name + '/'); }
     else folder.set(prefix + name, new Uint8Array(fs.readFileSync(full)));
   }
 };
 // A folder as `minping audit export` writes it, or a file as the page takes it (tar, zip, .tar.gz).
 const files = fs.statSync(dir).isDirectory() ? (walk(dir, ''), folder) : await VerifyBundle.unpack(await fs.openAsBlob(dir));
+// As verify_bundle.py takes them: the same key twice counts once; the quorum between 1 and them.
 const witnesses = [];
 for (const key of witnessKeys) {
-  try { witnesses.push(await Tlog.parseVerifierKey(key, 4)); }
+  let w;
+  try { w = await Tlog.parseVerifierKey(key, 4); }
   catch (e) { console.error(`--witness-key ${key}: ${e.message}`); process.exit(2); }
+  if (!witnesses.some((x) => x.name === w.name && Tlog.hex(x.raw) === Tlog.hex(w.raw))) witnesses.push(w);
+}
+if (quorum !== undefined && !(Number.isInteger(quorum) && quorum >= 1 && quorum <= witnesses.length)) {
+  console.error('--witness-quorum must be between 1 and the distinct witness keys given');
+  process.exit(2);
 }
 try {
   const started = Date.now();

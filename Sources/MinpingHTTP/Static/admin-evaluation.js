@@ -248,5 +248,7 @@ function bundleDownload(id, path) {
       say(bundleStatus, L.bundle_done);
     });
   });
-  return el("div", { class: "stack" }, [el("h3", { text: L.bundle }), bundleButton, bundleAlert, bundleStatus]);
+  // The browser verifier, in this tab so that it fetches with this sign-in (the key or the session).
+  const verifyLink = el("a", { href: "/verify/" + encodeURIComponent(id), id: "verify-link", text: L.bundle_verify_link });
+  return el("div", { class: "stack" }, [el("h3", { text: L.bundle }), bundleButton, bundleAlert, bundleStatus, el("p", {}, [verifyLink])]);
 }

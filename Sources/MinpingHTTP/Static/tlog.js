@@ -91,9 +91,20 @@ var Tlog = (function () {
   // voting and receipt pages, which only ask whether a checkpoint is signed or cosigned) ---
 
   var EM_DASH = "\u2014 ";
+  // Whitespace as Python's str.isspace() has it (tools/verify_bundle.py), not JavaScript's \s.
+  var PY_SPACE = /[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
   var B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
   // Standard base64 with padding and nothing else, as Go and Foundation read it; or null.
   function b64Strict(text) { return B64.test(text) ? b64(text) : null; }
+  // Base64 as Python's base64.b64decode(validate=True) reads a key (tools/verify_bundle.py): the
+  // alphabet, then "=": exactly the padding a partial last quantum needs, any after a whole one;
+  // or null.
+  function b64Key(text) {
+    if (!/^[A-Za-z0-9+/]*=*$/.test(text)) return null;
+    var body = text.replace(/=+$/, ""), rest = body.length % 4, pad = text.length - body.length;
+    if (rest === 1 || (rest !== 0 && rest + pad !== 4)) return null;
+    return b64(body + "==".slice(0, (4 - rest) % 4));
+  }
   function utf8(text) { return new TextEncoder().encode(text); }
   function concat(a, b) { var out = new Uint8Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; }
   function noteText(note) {
@@ -147,8 +158,8 @@ var Tlog = (function () {
     var first = vkey.indexOf("+"), second = vkey.indexOf("+", first + 1);
     if (first < 0 || second < 0) throw new Error("not name+id+key");
     var name = vkey.slice(0, first), keyID = vkey.slice(first + 1, second);
-    if (!name || /\s/.test(name) || !/^[0-9a-f]{8}$/.test(keyID)) throw new Error("bad name or key id");
-    var raw = b64Strict(vkey.slice(second + 1));
+    if (!name || PY_SPACE.test(name) || !/^[0-9a-f]{8}$/.test(keyID)) throw new Error("bad name or key id");
+    var raw = b64Key(vkey.slice(second + 1));
     if (raw === null) throw new Error("not base64");
     if (raw.length !== 33 || raw[0] !== type) throw new Error(type === 1 ? "not an Ed25519 key" : "not an Ed25519 cosignature key (type 0x0" + raw[0] + ")");
     var expect = hex((await sha256(concat(utf8(name + "\n"), raw))).slice(0, 4));
@@ -194,14 +205,22 @@ var Tlog = (function () {
     }
     return times;
   }
+  // A size as checkpoints (and their file names) write it, decimal without leading zeros, at most
+  // 2^63 - 1: a Number, or a BigInt past 2^53 (never rounded), or null. Equal sizes are equal (===).
+  function decimal(text) {
+    if (!/^(?:0|[1-9][0-9]*)$/.test(text)) return null;
+    var n = BigInt(text);
+    return n > 9223372036854775807n ? null : n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  }
   // A checkpoint's text (c2sp.org/tlog-checkpoint): {origin, size, root}, or null when it is not
   // an origin, a decimal size without leading zeros and a base64 root of 32 bytes.
   function checkpointBody(text) {
     var lines = noteText(text).split("\n");   // origin, size, root, [extensions...], ""
-    if (lines.length < 4 || !lines[0] || !/^(?:0|[1-9][0-9]*)$/.test(lines[1]) || BigInt(lines[1]) > 9223372036854775807n) return null;
+    var size = lines.length < 4 ? null : decimal(lines[1]);
+    if (size === null || !lines[0]) return null;
     var root = b64Strict(lines[2]);
     if (root === null || root.length !== 32) return null;
-    return { origin: lines[0], size: Number(lines[1]), root: root };
+    return { origin: lines[0], size: size, root: root };
   }
   // Resolves true/false, or null when this browser has no Ed25519 in WebCrypto.
   async function verifyCheckpoint(note, verifierKey) {
@@ -253,7 +272,7 @@ var Tlog = (function () {
       .replace("{count}", String(vouching.length)).replace("{total}", String(witnesses.length)) };
   }
   return { splitNote: splitNote, parseVerifierKey: parseVerifierKey, openNote: openNote, cosignatureTimes: cosignatureTimes,
-           checkpointBody: checkpointBody, b64Strict: b64Strict, repr: repr, sha256: sha256, nodeHash: nodeHash,
+           checkpointBody: checkpointBody, decimal: decimal, PY_SPACE: PY_SPACE, b64Strict: b64Strict, b64Key: b64Key, repr: repr, sha256: sha256, nodeHash: nodeHash,
            treeLevels: treeLevels, rootAt: rootAt,
            signatureSentence: signatureSentence, verifyCheckpoint: verifyCheckpoint, verifyCosignature: verifyCosignature, witnessSentence: witnessSentence,
            b64: b64, hex: hex, fromHex: fromHex, leafHash: leafHash, verifyInclusion: verifyInclusion,

@@ -52,6 +52,19 @@ var VerifyBundle = (function () {
   function isInt(v) { return typeof v === "number" && Number.isInteger(v); }
   function isObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
   var repr = T.repr;
+  // A value as Python's repr writes it in tools/verify_bundle.py's details.
+  function pyValue(v) {
+    if (typeof v === "string") return repr(v);
+    if (v === null || v === undefined) return "None";
+    if (typeof v === "boolean") return v ? "True" : "False";
+    return typeof v === "number" ? String(v) : JSON.stringify(v);
+  }
+  // Python's order of strings: by code point (JavaScript's sort goes by UTF-16 unit).
+  function byCodePoint(a, b) {
+    var x = Array.from(a, function (c) { return c.codePointAt(0); }), y = Array.from(b, function (c) { return c.codePointAt(0); });
+    for (var i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+  }
 
   // ---------------------------------------------------------------- canonical JSON (RFC 8785)
 
@@ -90,6 +103,14 @@ var VerifyBundle = (function () {
     }
     return true;
   }
+  // The canonical JSON profile nests values at most 32 deep, as the log writes and reads it.
+  function tooDeep(v, depth) {
+    if (depth >= 32) return true;
+    if (v === null || typeof v !== "object") return false;
+    var values = Array.isArray(v) ? v : Object.values(v);
+    for (var i = 0; i < values.length; i++) if (tooDeep(values[i], depth + 1)) return true;
+    return false;
+  }
   var decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   var encoder = new TextEncoder();
   // A JSON document of these bytes that JCS writes back to exactly them: the value, or throws.
@@ -98,6 +119,7 @@ var VerifyBundle = (function () {
     var text;
     try { text = decoder.decode(bytes); } catch (e) { throw new Error("not UTF-8"); }
     var value = JSON.parse(text);
+    if (tooDeep(value, 0)) throw new Error("nested too deeply");
     if ((JSON.stringify(value) !== text || !plainlyCanonical(value)) && jcs(value) !== text)
       throw new Error((what ? what + " is " : "") + "not canonical JSON");
     return value;
@@ -107,7 +129,7 @@ var VerifyBundle = (function () {
 
   function percentBP(p) {
     var m = typeof p === "string" ? PERCENT.exec(p) : null;
-    if (!m) throw new Error("bad percent " + repr(p));
+    if (!m) throw new Error("bad percent " + pyValue(p));
     var bp = Number(m[1]) * 100 + Number((m[2] || "0").padEnd(2, "0"));
     if (bp > 10000) throw new Error("percent over 100");
     return bp;
@@ -371,7 +393,7 @@ var VerifyBundle = (function () {
   // not take: n and e go in as a JWK), for RSA-PSS with SHA-384 and a 48-byte salt.
   async function rsaKey(spki) {
     var outer = der(spki, 0);
-    if (outer.tag !== 0x30) throw new Error("SPKI is not a SEQUENCE");
+    if (outer.tag !== 0x30 || outer.end !== spki.length) throw new Error("SPKI is not a SEQUENCE (and nothing after it)");
     var algorithm = der(outer.body, 0), bits = der(outer.body, algorithm.end);
     if (bits.tag !== 0x03 || bits.body[0] !== 0) throw new Error("no BIT STRING");
     var pk = der(bits.body.subarray(1), 0);
@@ -382,6 +404,8 @@ var VerifyBundle = (function () {
     while (nBytes.length && nBytes[0] === 0) nBytes = nBytes.subarray(1);
     while (eBytes.length && eBytes[0] === 0) eBytes = eBytes.subarray(1);
     if (nBytes.length !== 256 || nBytes[0] < 0x80) throw new Error("not an RSA-2048 key");
+    if (!(nBytes[255] & 1) || !(eBytes[eBytes.length - 1] & 1) || (eBytes.length === 1 && eBytes[0] < 3) || eBytes.length > 8)
+      throw new Error("not an RSA public key (its modulus or exponent is not one)");
     try {
       return await crypto.subtle.importKey("jwk", { kty: "RSA", n: b64url(nBytes), e: b64url(eBytes), alg: "PS384", ext: true },
                                            { name: "RSA-PSS", hash: "SHA-384" }, false, ["verify"]);
@@ -467,7 +491,7 @@ var VerifyBundle = (function () {
       if (e.v !== 1) throw new Error("v is not 1");
       if (!isInt(e.seq)) throw new Error("seq is not an integer");
       if (typeof e.prev !== "string" || !HEX64.test(e.prev)) throw new Error("prev is not 64 hex digits");
-      if (typeof e.type !== "string" || !own(FIELDS, e.type)) throw new Error("unknown type " + (typeof e.type === "string" ? repr(e.type) : String(e.type)));
+      if (typeof e.type !== "string" || !own(FIELDS, e.type)) throw new Error("unknown type " + pyValue(e.type));
       checkEntryShape(e);
     } catch (error) {
       return { format: error.message };
@@ -637,8 +661,7 @@ var VerifyBundle = (function () {
     };
     return state;
   }
-  var DECIMAL = /^(?:0|[1-9][0-9]*)$/;
-  function decimal(text) { return DECIMAL.test(text) && BigInt(text) <= 9223372036854775807n ? Number(text) : null; }
+  var decimal = T.decimal;
   function claimedSize(note) {
     var lines = (typeof note === "string" ? note : new TextDecoder().decode(note)).split("\n");
     return lines.length > 1 ? decimal(lines[1]) : null;
@@ -647,12 +670,15 @@ var VerifyBundle = (function () {
     try { var body = T.checkpointBody(T.splitNote(note).text); return body ? body.size : null; } catch (e) { return null; }
   }
   // {definition, entries (its source), keys, checkpoints: [[size, bytes]] ascending, results}
-  // from a Map of the bundle's files by their path in it (sources, or bytes); throws Unreadable.
+  // from a Map of the bundle's files by their path in it (sources, or bytes; a folder as its
+  // path and "/", null); throws Unreadable.
   async function readBundle(files) {
     function need(name) {
       if (!files.has(name)) throw new Unreadable("no " + name + " in the bundle");
       return files.get(name);
     }
+    if (!Array.from(files.keys()).some(function (name) { return name.indexOf("checkpoints/") === 0; }))
+      throw new Unreadable("no checkpoints/ folder in the bundle");
     function source(member) { return member instanceof Uint8Array ? bytesSource(member) : member; }
     async function bytes(member) { return source(member).bytes(); }
     var definition = await bytes(need("definition.json")), entries = source(need("entries.jsonl")), keys;
@@ -666,7 +692,7 @@ var VerifyBundle = (function () {
       var m = /^checkpoints\/([^/]*)\.txt$/.exec(entry[0]), size = m ? decimal(m[1]) : null;
       if (size !== null) checkpoints.push([size, await bytes(entry[1])]);
     }
-    checkpoints.sort(function (a, b) { return a[0] - b[0]; });
+    checkpoints.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });   // sizes may be BigInts
     return { definition: definition, entries: entries, keys: keys, checkpoints: checkpoints,
              results: files.has("results.json") ? await bytes(files.get("results.json")) : null };
   }
@@ -727,14 +753,14 @@ var VerifyBundle = (function () {
     var earlier = options.earlier || [];
 
     // Keys and definition.
-    var keys = bundle.keys, pinned = options.logKey || null, vkey = pinned !== null ? pinned : keys.log_verifier_key, logKey;
+    var keys = bundle.keys, pinned = options.logKey === undefined ? null : options.logKey, vkey = pinned !== null ? pinned : keys.log_verifier_key, logKey;
     try { logKey = await T.parseVerifierKey(vkey, 1); }
     catch (e) {
       if (e.unsupported) throw new Unreadable("this browser has no Ed25519 in WebCrypto: use a current Chrome, Edge, Firefox or Safari");
       throw new Fail(null, "log_key", repr(vkey) + " is not a C2SP Ed25519 verifier key: " + e.message);
     }
     if (pinned !== null && pinned !== keys.log_verifier_key) throw new Fail(null, "log_key", "keys.json names another log key than the pinned one");
-    var spki = T.b64Strict(keys.token_key_spki), tokenKey;
+    var spki = T.b64Key(keys.token_key_spki), tokenKey;
     try {
       if (spki === null) throw new Error("not base64");
       tokenKey = { crypto: await rsaKey(spki), id: T.hex(await T.sha256(spki)) };
@@ -983,7 +1009,7 @@ var VerifyBundle = (function () {
     } else if (t === "results") {
       var stage = e.stage, res = e.results;
       if (stage === "final") {
-        var open = Array.from(st.appeals).filter(function (a) { return !a[1]; }).map(function (a) { return a[0]; }).sort();
+        var open = Array.from(st.appeals).filter(function (a) { return !a[1]; }).map(function (a) { return a[0]; }).sort(byCodePoint);
         if (open.length) throw fail("appeals_pending", "unresolved appeals: " + open.join(", "));
         if (st.republicationDue) throw fail("lifecycle", "final results before the results a remedy changed were published again");
         if (st.lastAt - st.prelimAt < defn.publicity_days * 86400) throw fail("publicity", "final results before " + defn.publicity_days + " days of publicity");
@@ -1065,7 +1091,7 @@ var VerifyBundle = (function () {
       if (!ids.length || !unique(ids) || ids.some(function (x) { return !env.kinds.has(x); }))
         throw fail("remedy", "a supplementary round names distinct subjects of this evaluation, at least one");
       if (e.round !== st.roundNo + 1) throw fail("lifecycle", "round " + e.round + " after round " + st.roundNo);
-      var rSPKI = T.b64Strict(e.token_key_spki), rKey;
+      var rSPKI = T.b64Key(e.token_key_spki), rKey;
       try {
         if (rSPKI === null) throw new Error("not base64");
         rKey = await rsaKey(rSPKI);
@@ -1139,6 +1165,7 @@ var VerifyBundle = (function () {
         var records = new TextDecoder().decode(await file.read(pos + 512, size)), m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(records);
         if (m) longName = m[1];
       } else {
+        if (type === "5") files.set((prefix ? prefix + "/" + name : name).replace(/\/?$/, "/"), null);   // a folder
         if (type === "0" || type === "7") files.set(longName || (prefix ? prefix + "/" + name : name), await file.member(pos + 512, size, false, size));
         longName = null;
       }
@@ -1168,7 +1195,8 @@ var VerifyBundle = (function () {
     }
     var files = new Map();
     for (var e of entries) {
-      if (e.name.endsWith("/") || /(^|\/)__MACOSX\//.test(e.name)) continue;
+      if (/(^|\/)__MACOSX\//.test(e.name)) continue;
+      if (e.name.endsWith("/")) { files.set(e.name, null); continue; }   // a folder
       if (e.method !== 0 && e.method !== 8) throw new Unreadable(e.name + " is compressed with method " + e.method + ", which this page does not read");
       if (e.local + 30 > file.size) throw new Unreadable("the ZIP file is damaged at " + e.name);
       var local = await file.read(e.local, 30), lv = new DataView(local.buffer, local.byteOffset, 30);
