@@ -31,7 +31,7 @@ const walk = (d, prefix) => {
   }
 };
 // A folder as `minping audit export` writes it, or a file as the page takes it (tar, zip, .tar.gz).
-const files = fs.statSync(dir).isDirectory() ? (walk(dir, ''), folder) : await VerifyBundle.unpack(await fs.openAsBlob(dir));
+const files = fs.statSync(dir).isDirectory() ? (walk(dir, ''), folder) : await VerifyBundle.unpack(fs.openAsBlob ? await fs.openAsBlob(dir) : new Blob([fs.readFileSync(dir)]));
 // As verify_bundle.py takes them: the same key twice counts once; the quorum between 1 and them.
 const witnesses = [];
 for (const key of witnessKeys) {

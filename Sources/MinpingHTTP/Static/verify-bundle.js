@@ -68,11 +68,13 @@ var VerifyBundle = (function () {
 
   // ---------------------------------------------------------------- canonical JSON (RFC 8785)
 
+  // No lone surrogate (String.prototype.isWellFormed where the engine has it, e.g. not Node 18).
+  function wellFormed(s) { return typeof s.isWellFormed === "function" ? s.isWellFormed() : !/\p{Cs}/u.test(s); }
   // The JCS bytes of a value (as a string): keys sorted by UTF-16 unit (ASCII keys only),
   // JSON.stringify's strings, integers only. Throws on anything else.
   function jcs(v) {
     if (typeof v === "string") {
-      if (!v.isWellFormed()) throw new Error("lone surrogate in a string");
+      if (!wellFormed(v)) throw new Error("lone surrogate in a string");
       return JSON.stringify(v);
     }
     if (typeof v === "number") {
@@ -92,7 +94,7 @@ var VerifyBundle = (function () {
   // order, integers only, strings well formed. (JSON.parse puts integer-like keys first, so an
   // object with them fails here and goes to jcs.)
   function plainlyCanonical(v) {
-    if (typeof v === "string") return v.isWellFormed();
+    if (typeof v === "string") return wellFormed(v);
     if (typeof v === "number") return Number.isSafeInteger(v);
     if (v === null || typeof v === "boolean") return true;
     if (Array.isArray(v)) return v.every(plainlyCanonical);
