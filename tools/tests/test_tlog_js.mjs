@@ -1,8 +1,9 @@
 // Unit test of Sources/MinpingHTTP/Static/tlog.js (the pages' checkpoint and proof checks) in
 // Node's WebCrypto: C2SP signatures with keys whose base64 contains '+', tampered notes and
 // wrong keys refused, witness cosignatures (the vector of tools/tests/test_cosignature.py; tampered,
-// missing, short and impostor lines; the witness sentence), and RFC 9162 inclusion proofs
-// against a naive tree for sizes 1-40.
+// missing, short and impostor lines; the witness sentence), RFC 9162 inclusion proofs against a
+// naive tree for sizes 1-40, the bundle verifier's whole-log tree at every size to 77, and signed
+// notes read strictly and leniently.
 //   node tools/tests/test_tlog_js.mjs
 import fs from 'fs';
 import crypto from 'crypto';
@@ -121,6 +122,29 @@ for (let n = 1; n <= 40; n++) {
 }
 check(good === proofs, `${proofs} inclusion proofs verify (sizes 1-40)`);
 check(forgedAccepted === 0, 'a leaf not in the tree is refused');
+// The bundle verifier's whole-log tree (treeLevels, rootAt) against the naive one at every size.
+{
+  const leaves = Array.from({ length: 77 }, (_, i) => leaf(i)), levels = await Tlog.treeLevels(leaves);
+  let same = Tlog.hex(await Tlog.rootAt(levels, 0)) === Tlog.hex(sha(Buffer.alloc(0)));
+  for (let n = 1; n <= 77; n++) same = same && Tlog.hex(await Tlog.rootAt(levels, n)) === Tlog.hex(root(leaves.slice(0, n)));
+  check(same, 'treeLevels and rootAt give the RFC 9162 root of the first n leaves for every n from 0 to 77');
+}
+// Signed notes read strictly (the bundle verifier) as golang.org/x/mod/sumdb/note does.
+{
+  const refused = (note) => { try { Tlog.splitNote(note); return false; } catch (e) { return e.message; } };
+  const good = W_TEXT + '\n' + W_LINE + '\n';
+  check(Tlog.splitNote(good).sigs.length === 1 && Tlog.hex(Tlog.splitNote(good).text) === Buffer.from(W_TEXT).toString('hex'),
+    'a note splits at its blank line into the text and its signature line');
+  check(refused(W_TEXT + '\n' + W_LINE) && refused(W_TEXT + '\n') && refused(W_TEXT + '\n' + 'signed by me\n') &&
+        refused(W_TEXT + '\n\u2014 district.example/witness AAAA\n') && refused(new Uint8Array([0xff, 10, 10, 10])),
+    'strictly, refused: no final newline, no signature line, a line without the em dash, a line too short for a key id, bytes not UTF-8');
+  check(Tlog.splitNote(W_TEXT + '\n\u2014 district.example/witness AAAA\n' + W_LINE + '\n', true).sigs.length === 1,
+    'leniently (the pages), a malformed line is skipped');
+  check(Tlog.decimal('9007199254740993') === 9007199254740993n && Tlog.decimal('12') === 12 && Tlog.decimal('012') === null &&
+        Tlog.decimal('9223372036854775808') === null, 'sizes: exact past 2^53 (BigInt), no leading zeros, at most 2^63 - 1');
+  check(Tlog.hex(Tlog.b64Key('QUJD===')) === '414243' && Tlog.b64Key('QUI') === null && Tlog.b64Key('QUI==') === null,
+    'a key\'s base64 is read as Python\'s b64decode(validate=True) reads it');
+}
 // The tracker (SPEC §1): SHA-256 of the JCS bytes {"ratings":{...},"token":"..."}. Expected value
 // from Python: json.dumps({"ratings": r, "token": t}, sort_keys=True, ensure_ascii=False,
 // separators=(",", ":")), UTF-8, SHA-256.

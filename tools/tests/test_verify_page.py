@@ -13,9 +13,9 @@ verify`'s, word for word. Then:
 - options refused before anything runs (a quorum without keys);
 - a file that is no bundle: a message, no verdict;
 - /verify/<id> on a server that ran `minping demo`: fetching is refused without a sign-in, then
-  works with a reviewer key typed in, with the console's key sign-in in the same tab, and with a
-  reviewer's password session (its cookie); the verdict equals `minping audit verify` on the
-  exported bundle;
+  works with a reviewer key typed in, from the console's link 在浏览器中核验 after its key sign-in
+  (the same tab), and with a reviewer's password session (its cookie); the verdict equals
+  `minping audit verify` on the exported bundle;
 - the page saved to a file (as the browser's Save as keeps it) and opened from file:// with the
   network gone verifies too;
 - a recount failure shows the differing row marked; axe-core at 1280 and 360 px; screenshots
@@ -228,10 +228,14 @@ def main():
         fetch()
         status = page.wait.until(lambda d: d.find_element(By.ID, "fetch-status").text if "权限" in d.find_element(By.ID, "fetch-status").text else None)
         check("没有权限" in status, "/verify/%s without a sign-in: 没有权限, nothing verified" % evaluation)
-        for how, key in (("a reviewer key typed in", reviewer), ("the console's key sign-in in this tab", None)):
-            if key is None:
+        for how, key in (("a reviewer key typed in", reviewer), ("the console's key sign-in, then its link 在浏览器中核验", None)):
+            if key is None:   # as a reviewer goes: the console, the evaluation, the link beside 下载审核材料包
                 key_sign_in(driver, page.wait, base, reviewer)
-            fetch(key)
+                driver.get(base + "/admin#/e/" + evaluation)
+                page.wait.until(EC.element_to_be_clickable((By.ID, "verify-link"))).click()
+                page.wait.until(EC.presence_of_element_located((By.ID, "fetch-bundle"))).click()
+            else:
+                fetch(key)
             verdict = page.verdict()
             line = driver.find_element(By.CSS_SELECTOR, "#verdict .verify-line").text
             check(verdict.get_attribute("data-verdict") == "OK" and line == swift,
