@@ -181,6 +181,20 @@ extension PostgresStore {
             )
             """,
         ]),
+        // Ballots counted without a hot row (issue 35): a ballot transaction adds its count to one
+        // of a few rows per evaluation, chosen at random, and takes only a key-share lock on the
+        // evaluation; a lifecycle step (which locks the evaluation exclusively) folds the rows
+        // into evaluation.ballots.
+        (8, [
+            """
+            CREATE TABLE ballot_tally (
+                evaluation text NOT NULL,
+                shard integer NOT NULL,
+                ballots bigint NOT NULL,
+                PRIMARY KEY (evaluation, shard)
+            )
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory

@@ -101,7 +101,11 @@ extension PostgresStore {
         return keys
     }
 
+    /// Writes the evaluation's lifecycle. Only under the row's exclusive lock (`fetchEvaluation(…,
+    /// lock: .exclusive)` earlier in the transaction, which counted the ballot tallies into
+    /// `lifecycle.ballots`): the tallies are folded into the row here.
     static func write(_ lifecycle: Lifecycle, evaluation: String, _ connection: Session, _ logger: Logger) async throws {
+        try await connection.query("DELETE FROM ballot_tally WHERE evaluation = \(evaluation)", logger: logger)
         try await connection.query("""
             UPDATE evaluation SET state = \(lifecycle.state.rawValue), slips = \(lifecycle.slips), codes = \(lifecycle.codes),
                 issued = \(lifecycle.issued), ballots = \(lifecycle.ballots), preliminary_at = \(lifecycle.preliminaryAt?.timeIntervalSince1970),
@@ -135,27 +139,53 @@ extension PostgresStore {
     }
 
     static func requireEvaluation(_ id: String, _ connection: Session, _ logger: Logger) async throws -> EvaluationRecord {
-        guard let record = try await fetchEvaluation(id, lock: true, connection, logger) else { throw StoreError.notFound("evaluation \(id)") }
+        guard let record = try await fetchEvaluation(id, lock: .exclusive, connection, logger) else { throw StoreError.notFound("evaluation \(id)") }
         return record
     }
 
+    /// How a transaction holds an evaluation's row until it commits.
+    enum RowLock {
+        /// A read: no lock.
+        case none
+        /// A ballot transaction (`FOR KEY SHARE`): any number at once, and none while a lifecycle
+        /// step holds the row; so the state a ballot is checked against cannot move under it.
+        case ballot
+        /// A lifecycle or log step (`FOR UPDATE`): one at a time, and no ballot transaction meanwhile.
+        case exclusive
+    }
+
     /// The evaluation's row and its appeals as one record; `lock` holds the row until commit.
-    static func fetchEvaluation(_ id: String, lock: Bool, _ connection: Session, _ logger: Logger) async throws -> EvaluationRecord? {
-        let query: PostgresQuery = lock
-            ? """
-              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
-                     round, republication_due
-              FROM evaluation WHERE id = \(id) FOR UPDATE
-              """
-            : """
-              SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
-                     round, republication_due
-              FROM evaluation WHERE id = \(id)
-              """
+    /// Its ballots are the row's count plus the ballot transactions' tallies not folded yet,
+    /// summed by a statement of its own after the lock is held (so it sees every transaction the
+    /// lock waited for).
+    static func fetchEvaluation(_ id: String, lock: RowLock, _ connection: Session, _ logger: Logger) async throws -> EvaluationRecord? {
+        let query: PostgresQuery = switch lock {
+        case .none:
+            """
+            SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
+                   round, republication_due
+            FROM evaluation WHERE id = \(id)
+            """
+        case .ballot:
+            """
+            SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
+                   round, republication_due
+            FROM evaluation WHERE id = \(id) FOR KEY SHARE
+            """
+        case .exclusive:
+            """
+            SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
+                   round, republication_due
+            FROM evaluation WHERE id = \(id) FOR UPDATE
+            """
+        }
         guard let row = try await connection.query(query, logger: logger).collect().first else { return nil }
-        let (id, street, definition, stateName, slips, codes, issued, ballots, electorate, publicityDays, created, preliminary,
+        let (id, street, definition, stateName, slips, codes, issued, counted, electorate, publicityDays, created, preliminary,
              round, republicationDue)
             = try row.decode((String, String, Data, String, Int, Int, Int, Int, Int, Int, Double, Double?, Int, Bool).self)
+        let tallied = try await connection.query("SELECT coalesce(sum(ballots), 0)::bigint FROM ballot_tally WHERE evaluation = \(id)", logger: logger)
+            .decode(Int.self).first(where: { _ in true }) ?? 0
+        let ballots = counted + tallied
         guard let state = EvaluationState(rawValue: stateName) else {
             throw StoreError.integrity("evaluation \(id) has the unknown state '\(stateName)'")
         }

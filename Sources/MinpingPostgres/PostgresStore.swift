@@ -11,8 +11,10 @@ import _ConnectionPoolModule
 /// The store for more than one machine (SPEC §9): PostgreSQL through postgres-nio's pooled
 /// client. Every write is one transaction with `synchronous_commit = on`, so a 202 is on disk
 /// before it is answered; an evaluation's row is locked (`SELECT … FOR UPDATE`) by every
-/// transaction that moves its lifecycle, so instances sharing the database extend each log
-/// one at a time and a spent nonce (a primary key) is spent once across all of them.
+/// transaction that moves its lifecycle or extends its log, so instances sharing the database
+/// extend each log one at a time, and key-share locked (`FOR KEY SHARE`) by ballot
+/// transactions, which do not wait for each other; a spent nonce (a primary key) is spent once
+/// across all of them, and the ballots are counted in `ballot_tally`, not in the hot row.
 public final class PostgresStore: EvaluationStore {
     let client: PostgresClient
     let logger: Logger
@@ -191,7 +193,7 @@ public final class PostgresStore: EvaluationStore {
     }
 
     public func evaluation(id: String) async throws -> EvaluationRecord? {
-        try await read { connection in try await Self.fetchEvaluation(id, lock: false, connection, logger) }
+        try await read { connection in try await Self.fetchEvaluation(id, lock: .none, connection, logger) }
     }
 
     public func evaluationIDs() async throws -> [String] {
@@ -228,6 +230,9 @@ public final class PostgresStore: EvaluationStore {
 
     // MARK: Ballots
 
+    /// The rows a ballot transaction adds its count to, one chosen at random (issue 35).
+    static let tallyShards = 16
+
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
         // If the connection is lost at COMMIT, the first ballot stored tells whether the
         // transaction committed (it is all or nothing); with none stored nothing changed.
@@ -243,8 +248,9 @@ public final class PostgresStore: EvaluationStore {
             // Evaluations in one order on every instance, so two batches never wait on each other's locks.
             let byEvaluation = Dictionary(grouping: ballots.indices, by: { ballots[$0].evaluation })
             for (evaluation, indices) in byEvaluation.sorted(by: { $0.key < $1.key }) {
-                // Locked until commit: the state a ballot is checked against cannot move under it.
-                guard var lifecycle = try await Self.fetchEvaluation(evaluation, lock: true, connection, logger)?.lifecycle else {
+                // Key-share locked until commit: the state a ballot is checked against cannot move
+                // under it, and other ballot transactions (on any instance) do not wait for it.
+                guard var lifecycle = try await Self.fetchEvaluation(evaluation, lock: .ballot, connection, logger)?.lifecycle else {
                     for index in indices { outcomes[index] = .unknownEvaluation }
                     continue
                 }
@@ -276,7 +282,15 @@ public final class PostgresStore: EvaluationStore {
                     try await connection.query("DELETE FROM ballot WHERE evaluation = \(evaluation) AND nonce = ANY(\(refused)::bytea[])",
                                                logger: logger)
                 }
-                try await connection.query("UPDATE evaluation SET ballots = \(lifecycle.ballots) WHERE id = \(evaluation)", logger: logger)
+                // Counted in one of a few rows chosen at random, never in the evaluation's own row:
+                // concurrent batches seldom meet, and a lifecycle step folds them (write(_:…)).
+                let counted = indices.filter { outcomes[$0] == .stored }.count
+                if counted > 0 {
+                    try await connection.query("""
+                        INSERT INTO ballot_tally (evaluation, shard, ballots) VALUES (\(evaluation), \(Int.random(in: 0..<Self.tallyShards)), \(counted))
+                        ON CONFLICT (evaluation, shard) DO UPDATE SET ballots = ballot_tally.ballots + excluded.ballots
+                        """, logger: logger)
+                }
             }
             return outcomes
         }
@@ -313,7 +327,7 @@ public final class PostgresStore: EvaluationStore {
         try await write(committed: committed) { connection in
             // The row lock on the evaluation (its log head) makes this instance the one
             // extending the log until commit (SPEC §9).
-            guard let locked = try await Self.fetchEvaluation(step.evaluation, lock: true, connection, logger) else {
+            guard let locked = try await Self.fetchEvaluation(step.evaluation, lock: .exclusive, connection, logger) else {
                 throw StoreError.notFound("evaluation \(step.evaluation)")
             }
             let size = try await connection.query("SELECT coalesce(max(seq) + 1, 0) FROM log_entry WHERE evaluation = \(step.evaluation)", logger: logger)

@@ -29,7 +29,7 @@ extension PostgresStore: TransferableStore {
     public func dump(evaluation id: String) async throws -> EvaluationDump {
         try await write { connection in
             // One snapshot: the row lock keeps the evaluation still while it is read.
-            guard let record = try await Self.fetchEvaluation(id, lock: true, connection, logger) else {
+            guard let record = try await Self.fetchEvaluation(id, lock: .exclusive, connection, logger) else {
                 throw StoreError.notFound("evaluation \(id)")
             }
             func all(_ query: PostgresQuery) async throws -> [PostgresRow] { try await connection.query(query, logger: logger).collect() }
