@@ -126,6 +126,26 @@ public enum StoreContract {
             let any = try await store.anySealedKey()
             #expect(any?.sealed == first && any?.purpose == KeyEncryptionKey.logKeyPurpose(street: "chengqu"))
         },
+        Case(name: "ballots stored by many concurrent batches are counted exactly, before and after a lifecycle step folds the count") { store in
+            try await openEvaluation(store, electorate: 200, slips: 150)
+            // 20 batches of 5 at once: on PostgreSQL each adds to one of a few tally rows (issue 35).
+            let stored = try await withThrowingTaskGroup(of: Int.self) { group in
+                for batch in 0..<20 {
+                    group.addTask {
+                        try await store.spendTokensAndStoreBallots((0..<5).map { ballot(UInt8(batch * 5 + $0)) }).count { $0 == .stored }
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            let counted = try await store.evaluation(id: "e1")?.ballots
+            #expect(stored == 100 && counted == 100)
+            try await store.commit(LogStep(evaluation: "e1", expectedSize: 2, entries: [entry(2)], checkpoint: "cp3",
+                                           effects: [.lifecycle(.slipsIssued(count: 10))]))
+            let folded = try await store.evaluation(id: "e1")
+            #expect(folded?.ballots == 100 && folded?.issued == 160)
+            #expect(try await store.spendTokensAndStoreBallots((100..<105).map { ballot(UInt8($0)) }) == Array(repeating: .stored, count: 5))
+            #expect(try await store.evaluation(id: "e1")?.ballots == 105)
+        },
         Case(name: "a token is spent once; ballots only while open") { store in
             try await create(store)
             #expect(try await store.spendTokensAndStoreBallots([ballot(1)]) == [.refused(.notOpen(.draft))])
