@@ -150,6 +150,10 @@ extension PostgresStore {
         /// A ballot transaction (`FOR KEY SHARE`): any number at once, and none while a lifecycle
         /// step holds the row; so the state a ballot is checked against cannot move under it.
         case ballot
+        /// A log step that only takes pending ballots into the log (`FOR NO KEY UPDATE`): one at a
+        /// time and never beside a lifecycle step, but beside ballot transactions, which go on
+        /// storing ballots (pending, for the next step) while it commits.
+        case integration
         /// A lifecycle or log step (`FOR UPDATE`): one at a time, and no ballot transaction meanwhile.
         case exclusive
     }
@@ -171,6 +175,12 @@ extension PostgresStore {
             SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
                    round, republication_due
             FROM evaluation WHERE id = \(id) FOR KEY SHARE
+            """
+        case .integration:
+            """
+            SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
+                   round, republication_due
+            FROM evaluation WHERE id = \(id) FOR NO KEY UPDATE
             """
         case .exclusive:
             """

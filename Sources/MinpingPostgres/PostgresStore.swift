@@ -324,10 +324,19 @@ public final class PostgresStore: EvaluationStore {
                 SELECT 1 FROM checkpoint WHERE evaluation = \(step.evaluation) AND size = \(size) AND starts_with(note, \(step.checkpoint))
                 """).isEmpty
         }
+        // A step that only logs pending ballots moves no lifecycle: it need not stop ballot
+        // transactions (issue 35), only other log steps.
+        let integration = step.effects.allSatisfy { effect in
+            switch effect {
+            case .lifecycle(.ballotsLogged), .integrateBallots: true
+            default: false
+            }
+        }
         try await write(committed: committed) { connection in
             // The row lock on the evaluation (its log head) makes this instance the one
             // extending the log until commit (SPEC §9).
-            guard let locked = try await Self.fetchEvaluation(step.evaluation, lock: .exclusive, connection, logger) else {
+            guard let locked = try await Self.fetchEvaluation(step.evaluation, lock: integration ? .integration : .exclusive,
+                                                              connection, logger) else {
                 throw StoreError.notFound("evaluation \(step.evaluation)")
             }
             let size = try await connection.query("SELECT coalesce(max(seq) + 1, 0) FROM log_entry WHERE evaluation = \(step.evaluation)", logger: logger)
@@ -338,7 +347,10 @@ public final class PostgresStore: EvaluationStore {
                 case let .effect(effect): try await Self.apply(effect, to: record, connection, logger)
                 case let .entries(entries): try await Self.insert(entries, evaluation: record.id, connection, logger)
                 case let .checkpoint(note, size): try await Self.insertCheckpoint(note, size: size, evaluation: record.id, connection, logger)
-                case let .lifecycle(lifecycle): try await Self.write(lifecycle, evaluation: record.id, connection, logger)
+                case let .lifecycle(lifecycle):
+                    // An integration leaves the lifecycle as it was (and may not fold the tallies:
+                    // ballot transactions go on beside it).
+                    if !integration { try await Self.write(lifecycle, evaluation: record.id, connection, logger) }
                 }
             }
         }
