@@ -70,8 +70,9 @@ struct PagesController {
                 streets.append(PageModel.Home.Street(street: record.street, heading: heading(record.street), evaluations: [row]))
             }
         }
+        let rounds = try await service.streetRounds()
         for index in streets.indices {
-            streets[index].rounds = try await service.streetRounds(streets[index].street).map { summary in
+            streets[index].rounds = (rounds[streets[index].street] ?? []).map { summary in
                 PageModel.Home.Round(round: summary.round, href: "/street/\(streets[index].street)/"
                     + (summary.round.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? summary.round) + langQuery)
             }

@@ -200,6 +200,10 @@ public final class PostgresStore: EvaluationStore {
         try await rows("SELECT id FROM evaluation ORDER BY id COLLATE \"C\"").map { try $0.decode(String.self) }
     }
 
+    public func evaluationIDs(street: String) async throws -> [String] {
+        try await rows("SELECT id FROM evaluation WHERE street = \(street) ORDER BY id COLLATE \"C\"").map { try $0.decode(String.self) }
+    }
+
     public func addEnrollmentCodes(evaluation: String, hashes: [String], batch: SlipBatch?) async throws {
         try await write { connection in
             var record = try await Self.requireEvaluation(evaluation, connection, logger)
@@ -232,6 +236,10 @@ public final class PostgresStore: EvaluationStore {
 
     /// The rows a ballot transaction adds its count to, one chosen at random (issue 35).
     static let tallyShards = 16
+
+    /// Ballot transactions key-share lock their evaluation and count in random tally rows, so
+    /// several can commit at once: one batch's fsync overlaps the next one's statements.
+    public var ballotCommitsInFlight: Int { 3 }
 
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
         // If the connection is lost at COMMIT, the first ballot stored tells whether the

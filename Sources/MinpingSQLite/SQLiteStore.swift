@@ -186,6 +186,10 @@ public final class SQLiteStore: EvaluationStore {
         try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM evaluation ORDER BY id") }
     }
 
+    public func evaluationIDs(street: String) async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM evaluation WHERE street = ? ORDER BY id", arguments: [street]) }
+    }
+
     public func addEnrollmentCodes(evaluation: String, hashes: [String], batch: SlipBatch?) async throws {
         try await pool.write { db in
             var record = try Self.requireEvaluation(evaluation, db)

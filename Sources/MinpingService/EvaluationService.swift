@@ -54,6 +54,8 @@ public actor EvaluationService {
     /// Evaluations with a new checkpoint, for the witness submitters.
     public nonisolated let checkpointFeed = CheckpointFeed()
     private nonisolated let contexts = Mutex<[String: EvaluationContext]>([:])
+    /// Definitions parsed for listings, with the bytes they were parsed from.
+    private nonisolated let listedDefinitions = Mutex<[String: (json: [UInt8], definition: EvaluationDefinition)]>([:])
     /// What remedies changed, by evaluation, with the log size it was read at: the log only
     /// grows, so the same size means the same amendments (the appeals list asks on every
     /// console view, and reading them means reading the whole log).
@@ -123,16 +125,22 @@ public actor EvaluationService {
     /// newest first (SPEC §7 `GET /evaluations`).
     public nonisolated func evaluations(street: String? = nil) async throws -> [(record: EvaluationRecord, definition: EvaluationDefinition)] {
         var found: [(record: EvaluationRecord, definition: EvaluationDefinition)] = []
-        for id in try await store.evaluationIDs() {
+        let ids = if let street { try await store.evaluationIDs(street: street) } else { try await store.evaluationIDs() }
+        for id in ids {
             let record = try await record(id)
             guard street == nil || record.street == street else { continue }
             // A listing reads the stored definition, not the whole context: no signing key is
-            // opened to show a title.
+            // opened to show a title. Parsed once per evaluation (a definition never changes;
+            // the bytes are compared, so an id made again is read again).
             if let context = contexts.withLock({ $0[id] }) {
                 found.append((record, context.definition))
+            } else if let listed = listedDefinitions.withLock({ $0[id] }), listed.json == record.definitionJSON {
+                found.append((record, listed.definition))
             } else {
                 do {
-                    found.append((record, try EvaluationDefinition(canonicalJSON: record.definitionJSON, file: "evaluation \(id)")))
+                    let definition = try EvaluationDefinition(canonicalJSON: record.definitionJSON, file: "evaluation \(id)")
+                    listedDefinitions.withLock { $0[id] = (record.definitionJSON, definition) }
+                    found.append((record, definition))
                 } catch {
                     throw integrityFailure(id, "its stored definition does not read: \(error)")
                 }

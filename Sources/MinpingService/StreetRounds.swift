@@ -35,8 +35,18 @@ public struct StreetRoundSummary: Sendable, Equatable {
 extension EvaluationService {
     /// The rounds a street's evaluations name, newest name first.
     public nonisolated func streetRounds(_ street: String) async throws -> [StreetRoundSummary] {
+        Self.rounds(of: try await evaluations(street: street))
+    }
+
+    /// Every street's rounds from one listing (the front page: one read of every evaluation, not
+    /// one per street).
+    public nonisolated func streetRounds() async throws -> [String: [StreetRoundSummary]] {
+        Dictionary(grouping: try await evaluations(), by: \.record.street).mapValues(Self.rounds(of:))
+    }
+
+    static func rounds(of listing: [(record: EvaluationRecord, definition: EvaluationDefinition)]) -> [StreetRoundSummary] {
         var rounds: [String: (evaluations: Int, published: Int)] = [:]
-        for (record, definition) in try await evaluations(street: street) {
+        for (record, definition) in listing {
             guard let round = definition.round else { continue }
             rounds[round, default: (0, 0)].evaluations += 1
             if record.lifecycle.resultsPublic { rounds[round, default: (0, 0)].published += 1 }
@@ -48,8 +58,14 @@ extension EvaluationService {
     /// Every evaluation of the street in the round, each with its published results (if any).
     /// 404 when the street has none in that round.
     public nonisolated func streetRound(_ street: String, round: String) async throws -> StreetRound {
+        try await streetRound(street, round: round, listing: try await evaluations(street: street), names: try await streetNames())
+    }
+
+    /// streetRound from a listing already read (the district's roll-up reads it once for every street).
+    nonisolated func streetRound(_ street: String, round: String, listing: [(record: EvaluationRecord, definition: EvaluationDefinition)],
+                                 names: [String: String]) async throws -> StreetRound {
         var communities: [StreetRound.Community] = []
-        for (record, definition) in try await evaluations(street: street) where definition.round == round {
+        for (record, definition) in listing where record.street == street && definition.round == round {
             var results: EvaluationResults?
             var history: StarHistory?
             if record.lifecycle.resultsPublic, record.state != .annulled {
@@ -61,7 +77,7 @@ extension EvaluationService {
         }
         guard !communities.isEmpty else { throw ServiceError.notFound("round '\(round)' of street '\(street)'") }
         communities.sort { ($0.definition.community ?? "", $0.record.id) < ($1.definition.community ?? "", $1.record.id) }
-        return StreetRound(street: street, streetName: try await streetNames()[street], round: round, communities: communities)
+        return StreetRound(street: street, streetName: names[street], round: round, communities: communities)
     }
 }
 
@@ -69,10 +85,12 @@ extension EvaluationService {
     /// Every street's evaluations of one round (SPEC §7 `GET /rounds/{round}`, the district's
     /// roll-up), street by street in slug order. Empty when no street names the round.
     public nonisolated func districtRound(_ round: String) async throws -> [StreetRound] {
-        var streets: Set<String> = []
-        for (record, definition) in try await evaluations() where definition.round == round { streets.insert(record.street) }
+        let listing = try await evaluations().filter { $0.definition.round == round }
+        let names = try await streetNames()
         var rounds: [StreetRound] = []
-        for street in streets.sorted() { rounds.append(try await streetRound(street, round: round)) }
+        for street in Set(listing.map(\.record.street)).sorted() {
+            rounds.append(try await streetRound(street, round: round, listing: listing, names: names))
+        }
         return rounds
     }
 }

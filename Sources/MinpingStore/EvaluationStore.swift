@@ -57,6 +57,8 @@ public protocol EvaluationStore: Sendable {
     func createEvaluation(_ record: EvaluationRecord, sealedTokenKey: Data, created: StoredEntry, checkpoint: String) async throws
     func evaluation(id: String) async throws -> EvaluationRecord?
     func evaluationIDs() async throws -> [String]
+    /// The ids of one street's evaluations, in id order (a street's views read only its own).
+    func evaluationIDs(street: String) async throws -> [String]
 
     /// Stores enrollment code hashes, counted by the lifecycle (`codesCreated`): refused past
     /// the electorate or once tokens are no longer issued. `batch`: the issuance they belong to.
@@ -107,9 +109,16 @@ public protocol EvaluationStore: Sendable {
     func removeCountEntry(evaluation: String, form: String) async throws
     /// Every form waiting, by 表号.
     func countEntries(evaluation: String) async throws -> [CountEntry]
+
+    /// How many group commits of ballots may be in flight at once: one where the database has
+    /// one writer (SQLite); more where ballot transactions do not wait for each other
+    /// (PostgreSQL, issue 35), so one batch's fsync overlaps the next batch's statements.
+    var ballotCommitsInFlight: Int { get }
 }
 
 extension EvaluationStore {
+    public var ballotCommitsInFlight: Int { 1 }
+
     /// Codes outside any batch (the tests of the store contract).
     public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
         try await addEnrollmentCodes(evaluation: evaluation, hashes: hashes, batch: nil)

@@ -140,6 +140,10 @@ public final class MemoryStore: EvaluationStore {
         state.withLock { $0.evaluations.keys.sorted() }
     }
 
+    public func evaluationIDs(street: String) async throws -> [String] {
+        state.withLock { $0.evaluations.values.filter { $0.street == street }.map(\.id).sorted() }
+    }
+
     public func addEnrollmentCodes(evaluation: String, hashes: [String], batch: SlipBatch?) async throws {
         try state.withLock { state throws(StoreError) in
             guard var record = state.evaluations[evaluation] else { throw .notFound("evaluation \(evaluation)") }

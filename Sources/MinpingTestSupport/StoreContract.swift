@@ -55,6 +55,8 @@ public enum StoreContract {
             #expect(try await store.sealedTokenKey(evaluation: "nope") == nil)
             #expect(try await store.evaluation(id: "nope") == nil)
             #expect(try await store.evaluationIDs() == ["e1"])
+            #expect(try await store.evaluationIDs(street: "chengqu") == ["e1"])
+            #expect(try await store.evaluationIDs(street: "xinqu").isEmpty)
             #expect(try await store.leafHashes(evaluation: "e1") == [entry(0).leafHash])
             #expect(try await store.logSize(evaluation: "e1") == 1)
             #expect(try await store.logSize(evaluation: "nope") == 0)
