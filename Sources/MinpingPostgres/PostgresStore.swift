@@ -237,10 +237,6 @@ public final class PostgresStore: EvaluationStore {
     /// The rows a ballot transaction adds its count to, one chosen at random (issue 35).
     static let tallyShards = 16
 
-    /// Ballot transactions key-share lock their evaluation and count in random tally rows, so
-    /// several can commit at once: one batch's fsync overlaps the next one's statements.
-    public var ballotCommitsInFlight: Int { 3 }
-
     public func spendTokensAndStoreBallots(_ ballots: [BallotRecord]) async throws -> [BallotOutcome] {
         // If the connection is lost at COMMIT, the first ballot stored tells whether the
         // transaction committed (it is all or nothing); with none stored nothing changed.

@@ -79,19 +79,17 @@ extension EvaluationService {
 
 /// Group commit: ballots arriving while a commit is in flight wait for the next one, which
 /// takes them all in one transaction, so every 202 waits for its fsync without one fsync
-/// per ballot. Up to `store.ballotCommitsInFlight` commits at once (one on SQLite).
+/// per ballot.
 actor BallotCommitter {
     let store: any EvaluationStore
-    private let limit: Int
     private var waiting: [(BallotRecord, CheckedContinuation<BallotOutcome, any Error>)] = []
-    private var inFlight = 0
+    private var flushing = false
     /// While set, ballots wait at the door instead of being stored (see ``hold()``).
     private var held = 0
     private var idle: [CheckedContinuation<Void, Never>] = []
 
     init(store: any EvaluationStore) {
         self.store = store
-        self.limit = max(1, store.ballotCommitsInFlight)
     }
 
     func submit(_ ballot: BallotRecord) async throws -> BallotOutcome {
@@ -101,12 +99,12 @@ actor BallotCommitter {
         }
     }
 
-    /// Holds ballots at the door until ``release()``: the commits in flight finish first,
+    /// Holds ballots at the door until ``release()``: the commit in flight finishes first,
     /// ballots arriving meanwhile wait and are stored (or refused, if voting closed) after.
     /// Close and annul hold it, so a steady stream of voters cannot keep them off.
     func hold() async {
         held += 1
-        while inFlight > 0 { await withCheckedContinuation { idle.append($0) } }
+        while flushing { await withCheckedContinuation { idle.append($0) } }
     }
 
     func release() {
@@ -115,24 +113,23 @@ actor BallotCommitter {
     }
 
     private func startFlushing() {
-        while inFlight < limit, held == 0, !waiting.isEmpty {
-            let batch = Array(waiting.prefix(512))
-            waiting.removeFirst(batch.count)
-            inFlight += 1
-            Task { await self.commit(batch) }
-        }
+        guard !flushing, held == 0, !waiting.isEmpty else { return }
+        flushing = true
+        Task { await self.flush() }
     }
 
-    private func commit(_ batch: [(BallotRecord, CheckedContinuation<BallotOutcome, any Error>)]) async {
-        do {
-            let outcomes = try await store.spendTokensAndStoreBallots(batch.map(\.0))
-            for ((_, continuation), outcome) in zip(batch, outcomes) { continuation.resume(returning: outcome) }
-        } catch {
-            for (_, continuation) in batch { continuation.resume(throwing: error) }
+    private func flush() async {
+        while !waiting.isEmpty, held == 0 {
+            let batch = waiting.prefix(512)
+            waiting.removeFirst(batch.count)
+            do {
+                let outcomes = try await store.spendTokensAndStoreBallots(batch.map(\.0))
+                for ((_, continuation), outcome) in zip(batch, outcomes) { continuation.resume(returning: outcome) }
+            } catch {
+                for (_, continuation) in batch { continuation.resume(throwing: error) }
+            }
         }
-        inFlight -= 1
-        startFlushing()
-        guard inFlight == 0 else { return }
+        flushing = false
         let waiters = idle
         idle = []
         for waiter in waiters { waiter.resume() }

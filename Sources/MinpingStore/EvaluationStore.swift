@@ -109,16 +109,9 @@ public protocol EvaluationStore: Sendable {
     func removeCountEntry(evaluation: String, form: String) async throws
     /// Every form waiting, by 表号.
     func countEntries(evaluation: String) async throws -> [CountEntry]
-
-    /// How many group commits of ballots may be in flight at once: one where the database has
-    /// one writer (SQLite); more where ballot transactions do not wait for each other
-    /// (PostgreSQL, issue 35), so one batch's fsync overlaps the next batch's statements.
-    var ballotCommitsInFlight: Int { get }
 }
 
 extension EvaluationStore {
-    public var ballotCommitsInFlight: Int { 1 }
-
     /// Codes outside any batch (the tests of the store contract).
     public func addEnrollmentCodes(evaluation: String, hashes: [String]) async throws {
         try await addEnrollmentCodes(evaluation: evaluation, hashes: hashes, batch: nil)
