@@ -60,7 +60,8 @@ struct PagesController {
         let names = try await service.streetNames()
         // A named street is headed by its name (城区街道), never by its slug.
         func heading(_ slug: String) -> String { names[slug] ?? "\(t["street"] ?? "") \(slug)" }
-        for (record, definition) in try await service.evaluations() {  // ordered by street
+        let front = try await service.frontPage()
+        for (record, definition) in front.evaluations {  // ordered by street
             let row = PageModel.Home.Row(id: record.id, title: definition.title, community: definition.community,
                                          state: record.state.rawValue, stateLabel: t["state_\(record.state.rawValue)"] ?? record.state.rawValue,
                                          ballots: record.ballots, electorate: record.electorate, langQuery: langQuery)
@@ -70,9 +71,8 @@ struct PagesController {
                 streets.append(PageModel.Home.Street(street: record.street, heading: heading(record.street), evaluations: [row]))
             }
         }
-        let rounds = try await service.streetRounds()
         for index in streets.indices {
-            streets[index].rounds = (rounds[streets[index].street] ?? []).map { summary in
+            streets[index].rounds = (front.rounds[streets[index].street] ?? []).map { summary in
                 PageModel.Home.Round(round: summary.round, href: "/street/\(streets[index].street)/"
                     + (summary.round.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? summary.round) + langQuery)
             }

@@ -200,6 +200,10 @@ public final class PostgresStore: EvaluationStore {
         try await rows("SELECT id FROM evaluation ORDER BY id COLLATE \"C\"").map { try $0.decode(String.self) }
     }
 
+    public func checkpointCount() async throws -> Int {
+        try await rows("SELECT count(*) FROM checkpoint").first?.decode(Int.self) ?? 0
+    }
+
     public func evaluationIDs(street: String) async throws -> [String] {
         try await rows("SELECT id FROM evaluation WHERE street = \(street) ORDER BY id COLLATE \"C\"").map { try $0.decode(String.self) }
     }

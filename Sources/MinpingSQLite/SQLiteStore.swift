@@ -186,6 +186,10 @@ public final class SQLiteStore: EvaluationStore {
         try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM evaluation ORDER BY id") }
     }
 
+    public func checkpointCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoint") ?? 0 }
+    }
+
     public func evaluationIDs(street: String) async throws -> [String] {
         try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM evaluation WHERE street = ? ORDER BY id", arguments: [street]) }
     }

@@ -54,6 +54,10 @@ public actor EvaluationService {
     /// Evaluations with a new checkpoint, for the witness submitters.
     public nonisolated let checkpointFeed = CheckpointFeed()
     private nonisolated let contexts = Mutex<[String: EvaluationContext]>([:])
+    /// The street and district views as last read, with the stamp they were read at (viewStamp).
+    nonisolated let streetRoundCache = Mutex<[String: (stamp: String, round: StreetRound)]>([:])
+    nonisolated let districtCache = Mutex<[String: (stamp: String, streets: [StreetRound])]>([:])
+    nonisolated let frontPageCache = Mutex<(stamp: String, page: FrontPage)?>(nil)
     /// Definitions parsed for listings, with the bytes they were parsed from.
     private nonisolated let listedDefinitions = Mutex<[String: (json: [UInt8], definition: EvaluationDefinition)]>([:])
     /// What remedies changed, by evaluation, with the log size it was read at: the log only

@@ -25,6 +25,12 @@ public struct StreetRound: Sendable {
     public let communities: [Community]
 }
 
+/// The front page's listing: every evaluation with its definition, and each street's rounds.
+public struct FrontPage: Sendable {
+    public let evaluations: [(record: EvaluationRecord, definition: EvaluationDefinition)]
+    public let rounds: [String: [StreetRoundSummary]]
+}
+
 /// One round of a street as `GET /streets/{street}/rounds` lists it.
 public struct StreetRoundSummary: Sendable, Equatable {
     public let round: String
@@ -38,10 +44,15 @@ extension EvaluationService {
         Self.rounds(of: try await evaluations(street: street))
     }
 
-    /// Every street's rounds from one listing (the front page: one read of every evaluation, not
-    /// one per street).
-    public nonisolated func streetRounds() async throws -> [String: [StreetRoundSummary]] {
-        Dictionary(grouping: try await evaluations(), by: \.record.street).mapValues(Self.rounds(of:))
+    /// What the front page lists: every evaluation (drills left out) and every street's rounds,
+    /// read once per viewStamp.
+    public nonisolated func frontPage() async throws -> FrontPage {
+        let stamp = try await viewStamp()
+        if let cached = frontPageCache.withLock({ $0 }), cached.stamp == stamp { return cached.page }
+        let listing = try await evaluations()
+        let page = FrontPage(evaluations: listing, rounds: Dictionary(grouping: listing, by: \.record.street).mapValues(Self.rounds(of:)))
+        frontPageCache.withLock { $0 = (stamp, page) }
+        return page
     }
 
     static func rounds(of listing: [(record: EvaluationRecord, definition: EvaluationDefinition)]) -> [StreetRoundSummary] {
@@ -58,7 +69,20 @@ extension EvaluationService {
     /// Every evaluation of the street in the round, each with its published results (if any).
     /// 404 when the street has none in that round.
     public nonisolated func streetRound(_ street: String, round: String) async throws -> StreetRound {
-        try await streetRound(street, round: round, listing: try await evaluations(street: street), names: try await streetNames())
+        let stamp = try await viewStamp()
+        let key = street + "\n" + round
+        if let cached = streetRoundCache.withLock({ $0[key] }), cached.stamp == stamp { return cached.round }
+        let read = try await streetRound(street, round: round, listing: try await evaluations(street: street), names: try await streetNames())
+        streetRoundCache.withLock { $0[key] = (stamp, read) }
+        return read
+    }
+
+    /// What the street and district views show moves only with a log step (each adds a
+    /// checkpoint, on any instance) or a street's name: while this is the same, a view read
+    /// before is still true (ballots cast since the last batch show with the next one, seconds later).
+    nonisolated func viewStamp() async throws -> String {
+        let names = try await streetNames().sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "\n")
+        return "\(try await store.checkpointCount())\n" + names
     }
 
     /// streetRound from a listing already read (the district's roll-up reads it once for every street).
@@ -85,6 +109,14 @@ extension EvaluationService {
     /// Every street's evaluations of one round (SPEC §7 `GET /rounds/{round}`, the district's
     /// roll-up), street by street in slug order. Empty when no street names the round.
     public nonisolated func districtRound(_ round: String) async throws -> [StreetRound] {
+        let stamp = try await viewStamp()
+        if let cached = districtCache.withLock({ $0[round] }), cached.stamp == stamp { return cached.streets }
+        let read = try await readDistrictRound(round)
+        districtCache.withLock { $0[round] = (stamp, read) }
+        return read
+    }
+
+    nonisolated func readDistrictRound(_ round: String) async throws -> [StreetRound] {
         let listing = try await evaluations().filter { $0.definition.round == round }
         let names = try await streetNames()
         var rounds: [StreetRound] = []

@@ -59,6 +59,9 @@ public protocol EvaluationStore: Sendable {
     func evaluationIDs() async throws -> [String]
     /// The ids of one street's evaluations, in id order (a street's views read only its own).
     func evaluationIDs(street: String) async throws -> [String]
+    /// How many checkpoints every log holds together: every log step (a lifecycle move, a batch
+    /// of ballots, a remedy) adds one, so the street and district views are unchanged while it is.
+    func checkpointCount() async throws -> Int
 
     /// Stores enrollment code hashes, counted by the lifecycle (`codesCreated`): refused past
     /// the electorate or once tokens are no longer issued. `batch`: the issuance they belong to.

@@ -140,6 +140,10 @@ public final class MemoryStore: EvaluationStore {
         state.withLock { $0.evaluations.keys.sorted() }
     }
 
+    public func checkpointCount() async throws -> Int {
+        state.withLock { $0.checkpoints.values.reduce(0) { $0 + $1.count } }
+    }
+
     public func evaluationIDs(street: String) async throws -> [String] {
         state.withLock { $0.evaluations.values.filter { $0.street == street }.map(\.id).sorted() }
     }

@@ -57,6 +57,7 @@ public enum StoreContract {
             #expect(try await store.evaluationIDs() == ["e1"])
             #expect(try await store.evaluationIDs(street: "chengqu") == ["e1"])
             #expect(try await store.evaluationIDs(street: "xinqu").isEmpty)
+            #expect(try await store.checkpointCount() == 1)
             #expect(try await store.leafHashes(evaluation: "e1") == [entry(0).leafHash])
             #expect(try await store.logSize(evaluation: "e1") == 1)
             #expect(try await store.logSize(evaluation: "nope") == 0)

@@ -76,6 +76,7 @@ final class UnreachableStore: EvaluationStore {
     func evaluation(id: String) async throws -> EvaluationRecord? { try await inner.evaluation(id: id) }
     func evaluationIDs() async throws -> [String] { try await inner.evaluationIDs() }
     func evaluationIDs(street: String) async throws -> [String] { try await inner.evaluationIDs(street: street) }
+    func checkpointCount() async throws -> Int { try await inner.checkpointCount() }
     func addEnrollmentCodes(evaluation: String, hashes: [String], batch: SlipBatch?) async throws {
         try await inner.addEnrollmentCodes(evaluation: evaluation, hashes: hashes, batch: batch)
     }
