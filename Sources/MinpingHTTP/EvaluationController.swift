@@ -347,8 +347,26 @@ struct EvaluationController {
 
     @Sendable func bundle(_ request: Request, context: MinpingContext) async throws -> Response {
         let record = try await evaluation(context, .reviewer)
-        let bundle = try await service.bundle(record.id)
-        return Body.download(Data(Tar.archive(bundle.files, root: "\(record.id)-bundle")), type: "application/x-tar",
-                             filename: "\(record.id)-bundle.tar")
+        // Sent a chunk of entries at a time, never whole (issue 35: a city's log is hundreds of megabytes).
+        let bundle = try await service.bundleStream(record.id)
+        let (head, tail) = Tar.around(before: [("definition.json", bundle.definition)], streamed: "entries.jsonl",
+                                      length: bundle.entriesLength, after: bundle.after, root: "\(record.id)-bundle")
+        let body = ResponseBody(contentLength: head.count + bundle.entriesLength + tail.count) { writer in
+            try await writer.write(ByteBuffer(bytes: head))
+            for start in stride(from: 0, to: bundle.size, by: bundle.chunk) {
+                let lines = try await bundle.entries(start..<min(bundle.size, start + bundle.chunk))
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
+                for line in lines {
+                    buffer.writeBytes(line)
+                    buffer.writeInteger(UInt8(0x0A))
+                }
+                try await writer.write(buffer)
+            }
+            try await writer.write(ByteBuffer(bytes: tail))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/x-tar",
+                                               .contentDisposition: "attachment; filename=\"\(record.id)-bundle.tar\""], body: body)
     }
 }

@@ -6,22 +6,46 @@ import Foundation
 enum Tar {
     static func archive(_ files: [(path: String, contents: [UInt8])], root: String, modified: Date = Date()) -> [UInt8] {
         var out: [UInt8] = []
+        let time = Int(modified.timeIntervalSince1970)
+        for directory in directories(files.map(\.path), root: root) {
+            out += header(name: directory, size: 0, mode: 0o755, type: UInt8(ascii: "5"), time: time)
+        }
+        for (path, contents) in files { out += member(root + "/" + path, contents, time: time) }
+        out += [UInt8](repeating: 0, count: 1024)  // two zero blocks end the archive
+        return out
+    }
+
+    /// The same archive as ``archive(_:root:modified:)`` of `before`, a member `streamed` of
+    /// `length` bytes, then `after`, cut around the streamed member's contents: what comes
+    /// before them (its header included) and after (its padding included). The caller sends
+    /// `head`, the `length` bytes, then `tail`.
+    static func around(before: [(path: String, contents: [UInt8])], streamed: String, length: Int,
+                       after: [(path: String, contents: [UInt8])], root: String, modified: Date = Date()) -> (head: [UInt8], tail: [UInt8]) {
+        let time = Int(modified.timeIntervalSince1970)
+        var head: [UInt8] = []
+        for directory in directories(before.map(\.path) + [streamed] + after.map(\.path), root: root) {
+            head += header(name: directory, size: 0, mode: 0o755, type: UInt8(ascii: "5"), time: time)
+        }
+        for (path, contents) in before { head += member(root + "/" + path, contents, time: time) }
+        head += header(name: root + "/" + streamed, size: length, mode: 0o644, type: UInt8(ascii: "0"), time: time)
+        var tail = [UInt8](repeating: 0, count: (512 - length % 512) % 512)
+        for (path, contents) in after { tail += member(root + "/" + path, contents, time: time) }
+        tail += [UInt8](repeating: 0, count: 1024)
+        return (head, tail)
+    }
+
+    private static func directories(_ paths: [String], root: String) -> [String] {
         var directories: [String] = [root + "/"]
-        for (path, _) in files where path.contains("/") {
+        for path in paths where path.contains("/") {
             let directory = root + "/" + path.split(separator: "/").dropLast().joined(separator: "/") + "/"
             if !directories.contains(directory) { directories.append(directory) }
         }
-        let time = Int(modified.timeIntervalSince1970)
-        for directory in directories {
-            out += header(name: directory, size: 0, mode: 0o755, type: UInt8(ascii: "5"), time: time)
-        }
-        for (path, contents) in files {
-            out += header(name: root + "/" + path, size: contents.count, mode: 0o644, type: UInt8(ascii: "0"), time: time)
-            out += contents
-            out += [UInt8](repeating: 0, count: (512 - contents.count % 512) % 512)
-        }
-        out += [UInt8](repeating: 0, count: 1024)  // two zero blocks end the archive
-        return out
+        return directories
+    }
+
+    private static func member(_ name: String, _ contents: [UInt8], time: Int) -> [UInt8] {
+        header(name: name, size: contents.count, mode: 0o644, type: UInt8(ascii: "0"), time: time)
+            + contents + [UInt8](repeating: 0, count: (512 - contents.count % 512) % 512)
     }
 
     private static func header(name: String, size: Int, mode: Int, type: UInt8, time: Int) -> [UInt8] {

@@ -58,7 +58,7 @@ public struct AuditBundle: Sendable {
     }
 
     /// The size a checkpoint's file is named after: what it claims, unverified.
-    static func fileSize(of note: String) -> Int {
+    public static func fileSize(of note: String) -> Int {
         Checkpoint.claimedSize(note) ?? 0
     }
 
@@ -70,7 +70,13 @@ public struct AuditBundle: Sendable {
             lines += entry
             lines.append(0x0A)
         }
-        var files: [(String, [UInt8])] = [("definition.json", definition), ("entries.jsonl", lines)]
+        return [("definition.json", definition), ("entries.jsonl", lines)] + filesAfterEntries
+    }
+
+    /// The files after entries.jsonl, in order: the checkpoints, keys.json, results.json (a
+    /// bundle streamed a chunk of entries at a time has them apart).
+    public var filesAfterEntries: [(path: String, contents: [UInt8])] {
+        var files: [(path: String, contents: [UInt8])] = []
         var seen = Set<String>()
         for note in checkpoints.reversed() {
             // Several checkpoints of one size are the same tree; the last one signed is kept.

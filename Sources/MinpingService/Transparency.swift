@@ -12,6 +12,19 @@ public enum ReceiptLookup: Sendable, Equatable {
     case notFound
 }
 
+/// A reviewer's bundle to be sent a part at a time (``EvaluationService/bundleStream(_:)``):
+/// definition.json, then entries.jsonl (`size` entries, `entriesLength` bytes with their
+/// newlines) read by `entries` a chunk at a time, then the files `after`.
+public struct BundleStream: Sendable {
+    public let size: Int
+    /// Entries read at once.
+    public let chunk: Int
+    public let entriesLength: Int
+    public let definition: [UInt8]
+    public let after: [(path: String, contents: [UInt8])]
+    public let entries: @Sendable (Range<Int>) async throws -> [[UInt8]]
+}
+
 extension EvaluationService {
     /// The latest signed checkpoint.
     public nonisolated func checkpoint(_ id: String) async throws -> String {
@@ -64,6 +77,38 @@ extension EvaluationService {
     public func bundle(_ id: String) async throws -> AuditBundle {
         try await integratePending(id)
         return try await storedBundle(id)
+    }
+
+    /// The bundle as `GET /bundle` sends it (issue 35: an instance's memory): its small files
+    /// read now; entries.jsonl measured now and read again a chunk at a time as it is sent, so a
+    /// city's log is never held whole. Pending ballots are integrated first; the log's size is
+    /// fixed here, and its entries never change once written.
+    /// - Parameter chunk: entries read at once (the tests make it small).
+    public func bundleStream(_ id: String, chunk: Int = 2_048) async throws -> BundleStream {
+        try await integratePending(id)
+        let context = try await context(id)
+        let size = try await store.logSize(evaluation: id)
+        var length = 0
+        var latestResults: StoredEntry?
+        for start in stride(from: 0, to: size, by: chunk) {
+            for entry in try await store.entries(evaluation: id, range: start..<min(size, start + chunk)) {
+                length += entry.bytes.count + 1
+                if entry.type == EntryType.results.rawValue { latestResults = entry }
+            }
+        }
+        var results: [UInt8]?
+        if let latestResults, case let .results(_, _, json) = try read(id, latestResults).event { results = CanonicalJSON.encode(json) }
+        // Checkpoints of this log's size at most: a later one (the log grew meanwhile) is not of this bundle.
+        let checkpoints = try await store.checkpoints(evaluation: id).filter { AuditBundle.fileSize(of: $0) <= size }
+        let small = AuditBundle(definition: context.definitionJSON, entries: [], checkpoints: checkpoints,
+                                keys: AuditBundle.Keys(tokenKeySPKI: context.firstKey.spki.base64EncodedString(),
+                                                       tokenKeyID: context.firstKey.tokenKeyID.hex,
+                                                       logVerifierKey: context.signer.verifier.verifierKey),
+                                results: results)
+        let store = self.store
+        return BundleStream(size: size, chunk: chunk, entriesLength: length, definition: context.definitionJSON, after: small.filesAfterEntries) { range in
+            try await store.entries(evaluation: id, range: range).map(\.bytes)
+        }
     }
 
     /// The bundle of the log as it is stored, pending ballots left pending (`minping migrate`

@@ -146,6 +146,14 @@ struct EvaluationAPITests {
             #expect(tar.terminationStatus == 0)
             let extracted = try AuditBundle.read(from: directory.appendingPathComponent("lz-2026-bundle"))
             #expect(try BundleVerifier(pinnedLogKey: key).verify(extracted).ballots == 12)
+            // Sent a chunk of entries at a time (issue 35), it is the bundle the service makes whole,
+            // file for file, and read in chunks of 5 the entries are the same.
+            let whole = try await server.service.storedBundle("lz-2026")
+            #expect(extracted.files.map(\.path) == whole.files.map(\.path) && extracted.files.map(\.contents) == whole.files.map(\.contents))
+            let stream = try await server.service.bundleStream("lz-2026", chunk: 5)
+            var lines: [[UInt8]] = []
+            for start in stride(from: 0, to: stream.size, by: stream.chunk) { lines += try await stream.entries(start..<min(stream.size, start + 5)) }
+            #expect(lines == whole.entries && stream.entriesLength == whole.entries.reduce(0) { $0 + $1.count + 1 })
             let python = try IndependentVerifier.run(directory.appendingPathComponent("lz-2026-bundle").path, arguments: ["--log-key", key])
             #expect(python.status == 0 && python.output.hasPrefix("OK minping/chengqu/lz-2026"), "\(python.output)")
 
