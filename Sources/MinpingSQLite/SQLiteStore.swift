@@ -25,7 +25,7 @@ public final class SQLiteStore: EvaluationStore {
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-        checkpointer = try Checkpointer(path: path)
+        checkpointer = try Checkpointer(path: path, writer: pool)
         // GRDB sets synchronous=NORMAL on the writer after prepareDatabase; FULL must be set
         // on the writer itself, after opening.
         try pool.writeWithoutTransaction { db in
