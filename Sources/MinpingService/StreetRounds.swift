@@ -88,20 +88,34 @@ extension EvaluationService {
     /// streetRound from a listing already read (the district's roll-up reads it once for every street).
     nonisolated func streetRound(_ street: String, round: String, listing: [(record: EvaluationRecord, definition: EvaluationDefinition)],
                                  names: [String: String]) async throws -> StreetRound {
-        var communities: [StreetRound.Community] = []
-        for (record, definition) in listing where record.street == street && definition.round == round {
-            var results: EvaluationResults?
-            var history: StarHistory?
-            if record.lifecycle.resultsPublic, record.state != .annulled {
-                results = try await self.results(record.id)
-                history = try await self.history(record.id)
+        let chosen = listing.filter { $0.record.street == street && $0.definition.round == round }
+        guard !chosen.isEmpty else { throw ServiceError.notFound("round '\(round)' of street '\(street)'") }
+        // Each community's reads are its own: read side by side, a board read cold waits for
+        // one community's round trips rather than for all of them in turn (BENCHMARKS.md,
+        // issue 35: PostgreSQL's cold street board).
+        var communities = try await withThrowingTaskGroup(of: StreetRound.Community.self) { group in
+            for (record, definition) in chosen {
+                group.addTask { try await self.community(record, definition) }
             }
-            communities.append(StreetRound.Community(record: record, definition: definition, results: results, history: history,
-                                                      checkpoint: try await parsedCheckpoint(record.id)))
+            return try await group.reduce(into: []) { $0.append($1) }
         }
-        guard !communities.isEmpty else { throw ServiceError.notFound("round '\(round)' of street '\(street)'") }
         communities.sort { ($0.definition.community ?? "", $0.record.id) < ($1.definition.community ?? "", $1.record.id) }
         return StreetRound(street: street, streetName: names[street], round: round, communities: communities)
+    }
+}
+
+extension EvaluationService {
+    /// One community of a street's round: its published results and star history (if any)
+    /// and its log's latest checkpoint.
+    private nonisolated func community(_ record: EvaluationRecord, _ definition: EvaluationDefinition) async throws -> StreetRound.Community {
+        var results: EvaluationResults?
+        var history: StarHistory?
+        if record.lifecycle.resultsPublic, record.state != .annulled {
+            results = try await self.results(record.id)
+            history = try await self.history(record.id)
+        }
+        return StreetRound.Community(record: record, definition: definition, results: results, history: history,
+                                     checkpoint: try await parsedCheckpoint(record.id))
     }
 }
 
