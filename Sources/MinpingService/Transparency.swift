@@ -22,7 +22,36 @@ public struct BundleStream: Sendable {
     public let entriesLength: Int
     public let definition: [UInt8]
     public let after: [(path: String, contents: [UInt8])]
+    /// The log's verifier key (also in keys.json), for the reviewer's `--log-key`.
+    public let logVerifierKey: String
     public let entries: @Sendable (Range<Int>) async throws -> [[UInt8]]
+
+    /// Writes the bundle's files into `directory` (`minping audit export`), entries.jsonl a
+    /// chunk of entries at a time.
+    public func write(to directory: URL) async throws {
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
+        try Data(definition).write(to: directory.appendingPathComponent("definition.json"))
+        let path = directory.appendingPathComponent("entries.jsonl")
+        try Data().write(to: path)
+        let file = try FileHandle(forWritingTo: path)
+        do {
+            for start in stride(from: 0, to: size, by: chunk) {
+                var lines = Data()
+                for line in try await entries(start..<min(size, start + chunk)) {
+                    lines.append(contentsOf: line)
+                    lines.append(0x0A)
+                }
+                try file.write(contentsOf: lines)
+            }
+        } catch {
+            try file.close()
+            throw error
+        }
+        try file.close()
+        for (name, contents) in after {
+            try Data(contents).write(to: directory.appendingPathComponent(name))
+        }
+    }
 }
 
 extension EvaluationService {
@@ -106,7 +135,8 @@ extension EvaluationService {
                                                        logVerifierKey: context.signer.verifier.verifierKey),
                                 results: results)
         let store = self.store
-        return BundleStream(size: size, chunk: chunk, entriesLength: length, definition: context.definitionJSON, after: small.filesAfterEntries) { range in
+        return BundleStream(size: size, chunk: chunk, entriesLength: length, definition: context.definitionJSON, after: small.filesAfterEntries,
+                            logVerifierKey: context.signer.verifier.verifierKey) { range in
             try await store.entries(evaluation: id, range: range).map(\.bytes)
         }
     }

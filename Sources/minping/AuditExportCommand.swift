@@ -22,9 +22,11 @@ struct AuditExportCommand: AsyncParsableCommand {
             throw CLIError(message: "\(database.db): no such database")
         }
         let service = try await ServerSupport.openService(db: database.db, keyFile: database.keyFile)
-        let bundle = try await service.bundle(evaluation)
-        try bundle.write(to: URL(fileURLWithPath: out))
-        Console.out("wrote \(out): \(bundle.entries.count) entries, \(bundle.checkpoints.count) checkpoints")
-        Console.out("verify: minping audit verify \(out) --log-key '\(bundle.keys.logVerifierKey)'")
+        // Written a chunk of entries at a time (issue 35): a city's log is never held whole.
+        let bundle = try await service.bundleStream(evaluation)
+        try await bundle.write(to: URL(fileURLWithPath: out))
+        let checkpoints = bundle.after.filter { $0.path.hasPrefix("checkpoints/") }.count
+        Console.out("wrote \(out): \(bundle.size) entries, \(checkpoints) checkpoints")
+        Console.out("verify: minping audit verify \(out) --log-key '\(bundle.logVerifierKey)'")
     }
 }

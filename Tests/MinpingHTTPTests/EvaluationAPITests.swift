@@ -154,6 +154,11 @@ struct EvaluationAPITests {
             var lines: [[UInt8]] = []
             for start in stride(from: 0, to: stream.size, by: stream.chunk) { lines += try await stream.entries(start..<min(stream.size, start + 5)) }
             #expect(lines == whole.entries && stream.entriesLength == whole.entries.reduce(0) { $0 + $1.count + 1 })
+            // `minping audit export` writes the stream: the same files, read back.
+            let exported = directory.appendingPathComponent("exported")
+            try await stream.write(to: exported)
+            let written = try AuditBundle.read(from: exported)
+            #expect(written.files.map(\.path) == whole.files.map(\.path) && written.files.map(\.contents) == whole.files.map(\.contents))
             let python = try IndependentVerifier.run(directory.appendingPathComponent("lz-2026-bundle").path, arguments: ["--log-key", key])
             #expect(python.status == 0 && python.output.hasPrefix("OK minping/chengqu/lz-2026"), "\(python.output)")
 
