@@ -52,8 +52,18 @@ struct PagesController {
     }
 
     /// The front page: every evaluation, grouped by street, each linking to its board.
+    /// Rendered once per view stamp (a log step anywhere, a street's name): a city's front
+    /// page lists a thousand evaluations, tens of milliseconds to render (BENCHMARKS.md, issue 35).
     @Sendable func home(_ request: Request, context: MinpingContext) async throws -> Response {
         let language = Language(query: request.uri.queryParameters.get("lang"))
+        let page = try await cache.page(key: "home/\(language.rawValue)", version: try await service.viewStamp(),
+                                        contentType: "text/html; charset=utf-8") {
+            (try await renderHome(language), PageRenderer.htmlHeaders)
+        }
+        return page.response(to: request, cacheControl: "no-cache")
+    }
+
+    func renderHome(_ language: Language) async throws -> String {
         let t = Labels.all(language)
         let langQuery = language == .en ? "?lang=en" : ""
         var streets: [PageModel.Home.Street] = []
@@ -78,10 +88,7 @@ struct PagesController {
             }
             streets[index].hasRounds = !streets[index].rounds.isEmpty
         }
-        var response = try pages.page(.home, language: language, title: t["home_title"] ?? "",
-                                      PageModel.Home(streets: streets, langQuery: langQuery))
-        response.headers[.cacheControl] = "no-cache"
-        return response
+        return try pages.render(.home, language: language, title: t["home_title"] ?? "", [PageModel.Home(streets: streets, langQuery: langQuery)])
     }
 
     /// The street office's console: a page of our own script over /api/v1 (the key stays in

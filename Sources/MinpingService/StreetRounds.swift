@@ -80,7 +80,7 @@ extension EvaluationService {
     /// What the street and district views show moves only with a log step (each adds a
     /// checkpoint, on any instance) or a street's name: while this is the same, a view read
     /// before is still true (ballots cast since the last batch show with the next one, seconds later).
-    nonisolated func viewStamp() async throws -> String {
+    public nonisolated func viewStamp() async throws -> String {
         let names = try await streetNames().sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "\n")
         return "\(try await store.checkpointCount())\n" + names
     }

@@ -206,6 +206,16 @@ struct ConsoleAPITests {
             #expect(reply.body.contains("href=\"/board/lz-2026\"") && reply.body.contains("柳庄社区2026年度党员群众满意度测评"))
             #expect(reply.body.contains("href=\"/admin\"") && reply.body.contains("chengqu"))
             #expect(try await client.call(.get, "/?lang=en").body.contains("href=\"/board/lz-2026?lang=en\""))
+            // Rendered once per change: the same page is 304 to a reader who has it, and a log
+            // step (opening the evaluation) makes a new one.
+            let etag = try await client.execute(uri: "/", method: .get) { $0.headers[.eTag] }
+            let again = try await client.execute(uri: "/", method: .get, headers: [.ifNoneMatch: etag ?? "none"]) { $0.status }
+            #expect(etag != nil && again == .notModified)
+            #expect(try await client.call(.post, "\(base)/lz-2026/open", key: server.admin).status == 200)
+            let opened = try await client.execute(uri: "/", method: .get, headers: [.ifNoneMatch: etag ?? "none"]) {
+                ($0.status, $0.headers[.eTag], String(buffer: $0.body))
+            }
+            #expect(opened.0 == .ok && opened.1 != etag && opened.2.contains("投票中"), "\(opened.2)")
             let console = try await client.execute(uri: "/admin", method: .get) { response in
                 (response.status, response.headers[.contentSecurityPolicy], response.headers[.cacheControl], String(buffer: response.body))
             }
