@@ -149,6 +149,7 @@ extension PostgresStore {
         case none
         /// A ballot transaction (`FOR KEY SHARE`): any number at once, and none while a lifecycle
         /// step holds the row; so the state a ballot is checked against cannot move under it.
+        /// The record read under it leaves the appeals out (a ballot is not checked against them).
         case ballot
         /// A log step that only takes pending ballots into the log (`FOR NO KEY UPDATE`): one at a
         /// time and never beside a lifecycle step, but beside ballot transactions, which go on
@@ -200,9 +201,13 @@ extension PostgresStore {
             throw StoreError.integrity("evaluation \(id) has the unknown state '\(stateName)'")
         }
         var appeals: [String: Bool] = [:]
-        for try await (appeal, outcome) in try await connection.query("SELECT id, outcome FROM appeal WHERE evaluation = \(id)",
-                                                                       logger: logger).decode((String, String?).self) {
-            appeals[appeal] = try Self.outcome(outcome) != nil
+        // A ballot transaction checks only the state, round and counts, and writes no lifecycle
+        // back: it does not wait for the appeals (a round trip on every batch of ballots).
+        if lock != .ballot {
+            for try await (appeal, outcome) in try await connection.query("SELECT id, outcome FROM appeal WHERE evaluation = \(id)",
+                                                                           logger: logger).decode((String, String?).self) {
+                appeals[appeal] = try Self.outcome(outcome) != nil
+            }
         }
         let lifecycle = Lifecycle(electorate: electorate, publicityDays: publicityDays, state: state, slips: slips, codes: codes,
                                   issued: issued, ballots: ballots, preliminaryAt: preliminary.map(Date.init(timeIntervalSince1970:)),
