@@ -353,16 +353,7 @@ struct EvaluationController {
                                       length: bundle.entriesLength, after: bundle.after, root: "\(record.id)-bundle")
         let body = ResponseBody(contentLength: head.count + bundle.entriesLength + tail.count) { writer in
             try await writer.write(ByteBuffer(bytes: head))
-            for start in stride(from: 0, to: bundle.size, by: bundle.chunk) {
-                let lines = try await bundle.entries(start..<min(bundle.size, start + bundle.chunk))
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
-                for line in lines {
-                    buffer.writeBytes(line)
-                    buffer.writeInteger(UInt8(0x0A))
-                }
-                try await writer.write(buffer)
-            }
+            try await bundle.forEachChunk { try await writer.write(ByteBuffer(bytes: $0)) }
             try await writer.write(ByteBuffer(bytes: tail))
             try await writer.finish(nil)
         }

@@ -26,6 +26,21 @@ public struct BundleStream: Sendable {
     public let logVerifierKey: String
     public let entries: @Sendable (Range<Int>) async throws -> [[UInt8]]
 
+    /// entries.jsonl a chunk of entries at a time: each chunk's lines, every one ended by its
+    /// newline, handed to `body` in order (`GET /bundle` sends them, `write(to:)` writes them).
+    public func forEachChunk(_ body: ([UInt8]) async throws -> Void) async throws {
+        for start in stride(from: 0, to: size, by: chunk) {
+            let lines = try await entries(start..<min(size, start + chunk))
+            var joined: [UInt8] = []
+            joined.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
+            for line in lines {
+                joined += line
+                joined.append(0x0A)
+            }
+            try await body(joined)
+        }
+    }
+
     /// Writes the bundle's files into `directory` (`minping audit export`), entries.jsonl a
     /// chunk of entries at a time.
     public func write(to directory: URL) async throws {
@@ -35,14 +50,7 @@ public struct BundleStream: Sendable {
         try Data().write(to: path)
         let file = try FileHandle(forWritingTo: path)
         do {
-            for start in stride(from: 0, to: size, by: chunk) {
-                var lines = Data()
-                for line in try await entries(start..<min(size, start + chunk)) {
-                    lines.append(contentsOf: line)
-                    lines.append(0x0A)
-                }
-                try file.write(contentsOf: lines)
-            }
+            try await forEachChunk { try file.write(contentsOf: $0) }
         } catch {
             try file.close()
             throw error
