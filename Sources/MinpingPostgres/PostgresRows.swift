@@ -164,7 +164,24 @@ extension PostgresStore {
     /// summed by a statement of its own after the lock is held (so it sees every transaction the
     /// lock waited for).
     static func fetchEvaluation(_ id: String, lock: RowLock, _ connection: Session, _ logger: Logger) async throws -> EvaluationRecord? {
-        let query: PostgresQuery = switch lock {
+        let row = try await connection.query(evaluationQuery(id, lock: lock), logger: logger).collect().first
+        guard let row else { return nil }
+        let tallied = try await connection.query(tallyQuery(id), logger: logger).decode(Int.self).first(where: { _ in true }) ?? 0
+        var appeals: [String: Bool] = [:]
+        // A ballot transaction checks only the state, round and counts, and writes no lifecycle
+        // back: it does not wait for the appeals (a round trip on every batch of ballots).
+        if lock != .ballot {
+            for try await (appeal, outcome) in try await connection.query("SELECT id, outcome FROM appeal WHERE evaluation = \(id)",
+                                                                           logger: logger).decode((String, String?).self) {
+                appeals[appeal] = try Self.outcome(outcome) != nil
+            }
+        }
+        return try evaluationRecord(row, tallied: tallied, appeals: appeals)
+    }
+
+    /// The evaluation's row, held by `lock` until commit (``fetchEvaluation(_:lock:_:_:)``).
+    static func evaluationQuery(_ id: String, lock: RowLock) -> PostgresQuery {
+        switch lock {
         case .none:
             """
             SELECT id, street, definition, state, slips, codes, issued, ballots, electorate, publicity_days, created_at, preliminary_at,
@@ -190,27 +207,24 @@ extension PostgresStore {
             FROM evaluation WHERE id = \(id) FOR UPDATE
             """
         }
-        guard let row = try await connection.query(query, logger: logger).collect().first else { return nil }
+    }
+
+    /// The ballots counted in `ballot_tally` and not folded into the evaluation's row yet: one row, one number.
+    static func tallyQuery(_ id: String) -> PostgresQuery {
+        "SELECT coalesce(sum(ballots), 0)::bigint FROM ballot_tally WHERE evaluation = \(id)"
+    }
+
+    /// The record of a row of ``evaluationQuery(_:lock:)``, with `tallied` ballots more than it counts.
+    static func evaluationRecord(_ row: PostgresRow, tallied: Int, appeals: [String: Bool]) throws -> EvaluationRecord {
         let (id, street, definition, stateName, slips, codes, issued, counted, electorate, publicityDays, created, preliminary,
              round, republicationDue)
             = try row.decode((String, String, Data, String, Int, Int, Int, Int, Int, Int, Double, Double?, Int, Bool).self)
-        let tallied = try await connection.query("SELECT coalesce(sum(ballots), 0)::bigint FROM ballot_tally WHERE evaluation = \(id)", logger: logger)
-            .decode(Int.self).first(where: { _ in true }) ?? 0
-        let ballots = counted + tallied
         guard let state = EvaluationState(rawValue: stateName) else {
             throw StoreError.integrity("evaluation \(id) has the unknown state '\(stateName)'")
         }
-        var appeals: [String: Bool] = [:]
-        // A ballot transaction checks only the state, round and counts, and writes no lifecycle
-        // back: it does not wait for the appeals (a round trip on every batch of ballots).
-        if lock != .ballot {
-            for try await (appeal, outcome) in try await connection.query("SELECT id, outcome FROM appeal WHERE evaluation = \(id)",
-                                                                           logger: logger).decode((String, String?).self) {
-                appeals[appeal] = try Self.outcome(outcome) != nil
-            }
-        }
         let lifecycle = Lifecycle(electorate: electorate, publicityDays: publicityDays, state: state, slips: slips, codes: codes,
-                                  issued: issued, ballots: ballots, preliminaryAt: preliminary.map(Date.init(timeIntervalSince1970:)),
+                                  issued: issued, ballots: counted + tallied,
+                                  preliminaryAt: preliminary.map(Date.init(timeIntervalSince1970:)),
                                   appeals: appeals, round: round, republicationDue: republicationDue)
         return EvaluationRecord(id: id, street: street, definitionJSON: Array(definition), lifecycle: lifecycle,
                                 createdAt: Date(timeIntervalSince1970: created))

@@ -21,30 +21,45 @@ extension PostgresStore {
                 """).isEmpty
         }
         return try await write(committed: committed) { connection in
-            var outcomes = [BallotOutcome](repeating: .tokenSpent, count: ballots.count)
             // Evaluations in one order on every instance, so two batches never wait on each other's locks.
-            let byEvaluation = Dictionary(grouping: ballots.indices, by: { ballots[$0].evaluation })
-            for (evaluation, indices) in byEvaluation.sorted(by: { $0.key < $1.key }) {
-                // Key-share locked until commit: the state a ballot is checked against cannot move
-                // under it, and other ballot transactions (on any instance) do not wait for it.
-                guard var lifecycle = try await Self.fetchEvaluation(evaluation, lock: .ballot, connection, logger)?.lifecycle else {
+            let byEvaluation = Dictionary(grouping: ballots.indices, by: { ballots[$0].evaluation }).sorted(by: { $0.key < $1.key })
+                .map { evaluation, indices in
+                    // A nonce twice in one batch: the first is tried, the others are spent.
+                    var nonces: Set<Data> = []
+                    return (evaluation, indices, tried: indices.filter { nonces.insert(ballots[$0].nonce).inserted })
+                }
+            // Three statements an evaluation, sent together with BEGIN (Session.run): its row
+            // key-share locked until commit, so the state a ballot is checked against cannot
+            // move under it while other ballot transactions (on any instance) do not wait for
+            // it; its tallies, summed once the lock is held; its ballots inserted. Spending the
+            // nonce is the insert (its primary key), across every instance; the insert answers
+            // with the nonces it took.
+            let answers: [PostgresQueryResult]
+            do {
+                answers = try await connection.run(byEvaluation.flatMap { evaluation, _, tried in
+                    [Self.evaluationQuery(evaluation, lock: .ballot), Self.tallyQuery(evaluation), """
+                        INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq)
+                        SELECT \(evaluation), nonce, token, ratings, tracker, NULL
+                        FROM unnest(\(tried.map { ByteBuffer(data: ballots[$0].nonce) })::bytea[], \(tried.map { ballots[$0].token })::text[],
+                                    \(tried.map { ballots[$0].storedRatings })::text[], \(tried.map { ballots[$0].tracker })::text[])
+                             AS arriving (nonce, token, ratings, tracker)
+                        WHERE EXISTS (SELECT 1 FROM evaluation WHERE id = \(evaluation))
+                        ON CONFLICT DO NOTHING RETURNING nonce
+                        """]
+                }, logger: logger)
+            } catch let failure as Session.Failure {
+                throw failure.error
+            }
+            var outcomes = [BallotOutcome](repeating: .tokenSpent, count: ballots.count)
+            for (position, (evaluation, indices, tried)) in byEvaluation.enumerated() {
+                let (row, tally, inserted) = (answers[3 * position], answers[3 * position + 1], answers[3 * position + 2])
+                let stored = Set(try inserted.map { try $0.decode(Data.self) })
+                guard let row = row.first(where: { _ in true }) else {
                     for index in indices { outcomes[index] = .unknownEvaluation }
                     continue
                 }
-                // A nonce twice in one batch: the first is tried, the others are spent.
-                var nonces: Set<Data> = []
-                let tried = indices.filter { nonces.insert(ballots[$0].nonce).inserted }
-                // Spending the nonce is the insert (its primary key), across every instance; one
-                // statement for the batch, which answers with the nonces it took.
-                let inserted = try await connection.query("""
-                    INSERT INTO ballot (evaluation, nonce, token, ratings, tracker, seq)
-                    SELECT \(evaluation), nonce, token, ratings, tracker, NULL
-                    FROM unnest(\(tried.map { ByteBuffer(data: ballots[$0].nonce) })::bytea[], \(tried.map { ballots[$0].token })::text[],
-                                \(tried.map { ballots[$0].storedRatings })::text[], \(tried.map { ballots[$0].tracker })::text[])
-                         AS arriving (nonce, token, ratings, tracker)
-                    ON CONFLICT DO NOTHING RETURNING nonce
-                    """, logger: logger).collect().map { try $0.decode(Data.self) }
-                let stored = Set(inserted)
+                let tallied = try tally.first(where: { _ in true })?.decode(Int.self) ?? 0
+                var lifecycle = try Self.evaluationRecord(row, tallied: tallied, appeals: [:]).lifecycle
                 var refused: [ByteBuffer] = []
                 for index in tried where stored.contains(ballots[index].nonce) {
                     do throws(LifecycleRefusal) {
@@ -55,18 +70,18 @@ extension PostgresStore {
                         refused.append(ByteBuffer(data: ballots[index].nonce))
                     }
                 }
+                // Both go with COMMIT (Session.queue); one failing rolls the whole batch back.
                 if !refused.isEmpty {
-                    try await connection.query("DELETE FROM ballot WHERE evaluation = \(evaluation) AND nonce = ANY(\(refused)::bytea[])",
-                                               logger: logger)
+                    connection.queue("DELETE FROM ballot WHERE evaluation = \(evaluation) AND nonce = ANY(\(refused)::bytea[])")
                 }
                 // Counted in one of a few rows chosen at random, never in the evaluation's own row:
                 // concurrent batches seldom meet, and a lifecycle step folds them (write(_:…)).
                 let counted = indices.filter { outcomes[$0] == .stored }.count
                 if counted > 0 {
-                    try await connection.query("""
+                    connection.queue("""
                         INSERT INTO ballot_tally (evaluation, shard, ballots) VALUES (\(evaluation), \(Int.random(in: 0..<Self.tallyShards)), \(counted))
                         ON CONFLICT (evaluation, shard) DO UPDATE SET ballots = ballot_tally.ballots + excluded.ballots
-                        """, logger: logger)
+                        """)
                 }
             }
             return outcomes

@@ -82,15 +82,18 @@ extension PostgresStore {
                                                _ body: (Session) async throws -> Result) async throws -> Result {
         try await client.withConnection { connection in
             let connection = Session(connection)
-            try await connection.query("BEGIN", logger: logger)
+            // Both go with the transaction's first statement; no answer is awaited for either.
+            connection.queue("BEGIN")
+            // SPEC §4: a 202 only after its commit is durable (also the server default).
+            connection.queue("SET LOCAL synchronous_commit = on")
             let result: Result
             do {
-                // SPEC §4: a 202 only after its commit is durable (also the server default).
-                try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
                 result = try await body(connection)
             } catch {
-                // A lost connection has rolled back by itself; asking it to would wait on a
-                // connection that will never answer.
+                // Statements the body queued after its last query were never sent. A lost
+                // connection has rolled back by itself; asking it to would wait on a connection
+                // that will never answer. (A ROLLBACK before BEGIN was sent only warns.)
+                connection.dropQueued()
                 if !connectionLost(error) {
                     do {
                         try await connection.query("ROLLBACK", logger: logger)
@@ -103,10 +106,13 @@ extension PostgresStore {
                 }
                 throw error
             }
+            // With the statements the body queued last (Session.queue). One of them failing
+            // aborted the transaction, and the server answers its COMMIT with a rollback.
             do {
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                throw AtCommit(result: result, error: error)
+                try await connection.run(["COMMIT"], logger: logger)
+            } catch let failure as Session.Failure {
+                guard !failure.last else { throw AtCommit(result: result, error: failure.error) }
+                throw failure.error
             }
             return result
         }
