@@ -4,6 +4,7 @@ import MinpingCore
 import MinpingKeys
 import MinpingStore
 import MinpingTestSupport
+import PostgresNIO
 import Testing
 import _ConnectionPoolModule
 
@@ -58,5 +59,60 @@ struct PostgresUnavailableTests {
         #expect(PostgresStore.unavailable(StoreError.codeInvalid) as? StoreError == .codeInvalid)
         #expect(PostgresStore.connectionLost(ConnectionClosed()))
         #expect(!PostgresStore.connectionLost(StoreError.logConflict))
+    }
+}
+
+/// A transaction's statements sent together (Session.queue, Session.run; issue 35): each still
+/// counts as if it had been awaited on its own.
+@Suite("PostgreSQL statements sent together", .enabled(if: TestPostgres.url != nil, TestPostgres.skipped))
+struct PostgresPipelineTests {
+    @Test("a statement queued with COMMIT is committed with the rest; one that fails rolls all back with its own error")
+    func queuedWithCommit() async throws {
+        let store = try await PostgresStore(url: try await TestPostgres.freshDatabase(), keys: KeyEncryptionKey())
+        defer { store.shutdown() }
+        try await store.write { connection in _ = try await connection.query("CREATE TABLE probe (n int PRIMARY KEY)", logger: store.logger) }
+        try await store.write { connection in
+            try await connection.query("INSERT INTO probe VALUES (1)", logger: store.logger)
+            connection.queue("INSERT INTO probe VALUES (2)")
+        }
+        #expect(try await probe(store) == [1, 2])
+        let error = await #expect(throws: PSQLError.self) {
+            try await store.write { connection in
+                try await connection.query("INSERT INTO probe VALUES (3)", logger: store.logger)
+                connection.queue("INSERT INTO probe VALUES (1)")  // a duplicate key
+                connection.queue("INSERT INTO probe VALUES (4)")
+            }
+        }
+        #expect(error?.serverInfo?[.sqlState] == "23505")
+        #expect(try await probe(store) == [1, 2], "nothing of the failed transaction is left")
+        // The connection is usable again, out of the aborted transaction.
+        try await store.write { connection in connection.queue("INSERT INTO probe VALUES (5)") }
+        #expect(try await probe(store) == [1, 2, 5])
+    }
+
+    @Test("statements run together answer in order; the first failure is the one thrown, and the transaction rolls back")
+    func runTogether() async throws {
+        let store = try await PostgresStore(url: try await TestPostgres.freshDatabase(), keys: KeyEncryptionKey())
+        defer { store.shutdown() }
+        try await store.write { connection in _ = try await connection.query("CREATE TABLE probe (n int PRIMARY KEY)", logger: store.logger) }
+        let answers = try await store.write { connection in
+            try await connection.run(["INSERT INTO probe VALUES (1), (2) RETURNING n", "SELECT count(*)::int FROM probe", "SELECT 7"],
+                                     logger: store.logger).map { try $0.map { try $0.decode(Int.self) } }
+        }
+        #expect(answers == [[1, 2], [2], [7]])
+        let failure = await #expect(throws: Session.Failure.self) {
+            try await store.write { connection in
+                _ = try await connection.run(["INSERT INTO probe VALUES (3)", "SELECT 1 / 0", "INSERT INTO probe VALUES (4)"], logger: store.logger)
+            }
+        }
+        #expect((failure?.error as? PSQLError)?.serverInfo?[.sqlState] == "22012")  // the division, not the aborted insert after it
+        #expect(failure?.last == false)
+        #expect(try await probe(store) == [1, 2])
+    }
+
+    private func probe(_ store: PostgresStore) async throws -> [Int] {
+        try await store.read { connection in
+            try await connection.query("SELECT n FROM probe ORDER BY n", logger: store.logger).collect().map { try $0.decode(Int.self) }
+        }
     }
 }
