@@ -227,8 +227,9 @@ struct EvaluationController {
         let record = try await evaluation(context)
         let results = try await service.results(record.id)
         let definition = try await service.definition(record.id)
-        // The results were just read, so the history reads too; a failure is not hidden.
-        let history = try await service.history(record.id)
+        // The results were just read, so the history reads too; a failure is not hidden. An
+        // annulled evaluation has none (what it published compares with nothing).
+        let history = record.state == .annulled ? nil : try await service.history(record.id)
         return (record, results, definition, Self.changeWords(history))
     }
 

@@ -76,6 +76,8 @@ enum PageModel {
         }
 
         let id: String, title: String, community: String?, langQuery: String, published: Bool
+        /// An annulled evaluation: its stars no longer hold, so none are shown.
+        var annulled: Bool?
         var rounds: [Round]?
         var subjects: [Subject]?
     }

@@ -96,7 +96,9 @@ struct PagesController {
         let t = Labels.all(language)
         var page = PageModel.History(id: record.id, title: definition.title, community: definition.community,
                                      langQuery: language == .en ? "?lang=en" : "", published: false)
-        if (try await publishedResults(record.id)) != nil {
+        // Whatever an annulled evaluation published no longer holds (as on its board).
+        page.annulled = record.state == .annulled ? true : nil
+        if record.state != .annulled, (try await publishedResults(record.id)) != nil {
             let history = try await service.history(record.id)
             var labels: [String: String] = [:], flagLabels: [String: String] = [:]
             for round in history.rounds {

@@ -26,15 +26,17 @@ extension EvaluationService {
     }
 
     /// Stars over the rounds (SPEC §7 `GET /history`): this evaluation, which must have
-    /// published results, and each earlier round along `previous` that has; an unpublished
-    /// (or annulled, or no longer stored) round is skipped and the chain followed through it.
+    /// published results and not be annulled, and each earlier round along `previous` that
+    /// has; an unpublished (or annulled, or no longer stored) round is skipped and the chain
+    /// followed through it.
     public nonisolated func history(_ id: String) async throws -> StarHistory {
         var rounds: [(round: StarHistory.Round, results: EvaluationResults)] = []
         for definition in try await roundsAlongPrevious(from: id) {
             let current = definition.id
             do {
-                // An annulled round published nothing that holds: it is no round to compare with.
-                if current != id, try await record(current).state == .annulled { throw ServiceError.resultsNotPublished }
+                // An annulled round published nothing that holds: no stars of its own to show,
+                // and no round to compare with.
+                if try await record(current).state == .annulled { throw ServiceError.resultsNotPublished }
                 let results = try await self.results(current)
                 guard let stage = results.stage else { throw integrityFailure(current, "published results without a stage") }
                 rounds.append((.init(evaluation: current, title: definition.title, stage: stage), results))

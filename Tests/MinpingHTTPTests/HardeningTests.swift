@@ -58,7 +58,7 @@ struct HardeningTests {
         }
     }
 
-    @Test("an annulled evaluation's board says 本次测评已作废 with the date and shows no stars; later rounds skip it")
+    @Test("an annulled evaluation's board and history say 本次测评已作废 and show no stars; later rounds skip it")
     func annulled() async throws {
         let server = try await TestServer()
         let rounds = HistoryTests()
@@ -78,6 +78,12 @@ struct HardeningTests {
             #expect(changes["a"] == .same && changes["b"] == .gained)
             let api = try await client.call(.get, "\(base)/lz-2026/history")
             #expect(!api.body.contains("lz-2025"), "\(api.body)")
+            // Its own history says so too, and names no star of it.
+            let page = try await client.call(.get, "/history/lz-2025")
+            #expect(page.status == 200 && page.body.contains("本次测评已作废"), "\(page.body.prefix(600))")
+            #expect(!page.body.contains("群众满意星") && !page.body.contains("群众认可星") && !page.body.contains("★"))
+            let own = try await client.call(.get, "\(base)/lz-2025/history")
+            #expect(own.status == 409 && own.code == "results_not_published", "\(own.body)")
         }
     }
 
