@@ -27,6 +27,8 @@ public enum StoreMigration {
         public var entries = 0
         public var apiKeys = 0
         public var accounts = 0
+        /// Paper forms keyed at the tellers' desk and not cast yet.
+        public var deskForms = 0
     }
 
     /// Copies, then verifies. `progress` gets a line per step (an evaluation copied, one checked).
@@ -50,17 +52,32 @@ public enum StoreMigration {
         for (index, id) in ids.enumerated() {
             let dump = try await source.dump(evaluation: id)
             try await target.load(dump)
+            // The paper forms waiting at the tellers' desk (SPEC §4), with a second teller's
+            // differing entry where there is one: keyed once, they are not keyed again.
+            let forms = try await source.countEntries(evaluation: id)
+            for form in forms {
+                guard try await target.addCountEntry(form) else {
+                    throw Failure.differs(evaluation: id, what: "form \(form.form) at the desk, already in the target")
+                }
+                if let second = form.secondRatings, let teller = form.secondTeller {
+                    try await target.setSecondCountEntry(evaluation: id, form: form.form, ratings: second, teller: teller)
+                }
+            }
             summary.evaluations += 1
             summary.ballots += dump.ballots.count
             summary.entries += dump.entries.count
+            summary.deskForms += forms.count
             progress("[\(index + 1)/\(ids.count)] \(id): \(dump.ballots.count) ballots, \(dump.entries.count) log entries, "
-                + "\(dump.checkpoints.count) checkpoints, \(dump.appeals.count) appeals copied")
+                + "\(dump.checkpoints.count) checkpoints, \(dump.appeals.count) appeals, \(forms.count) forms at the desk copied")
         }
         let before = EvaluationService(store: source, keys: keys)
         let after = EvaluationService(store: target, keys: keys)
         for (index, id) in ids.enumerated() {
             guard try await source.dump(evaluation: id).normalized == target.dump(evaluation: id).normalized else {
                 throw Failure.differs(evaluation: id, what: "its rows")
+            }
+            guard try await source.countEntries(evaluation: id) == target.countEntries(evaluation: id) else {
+                throw Failure.differs(evaluation: id, what: "the forms at the tellers' desk")
             }
             let old = try await before.storedBundle(id).files, new = try await after.storedBundle(id).files
             guard old.map(\.path) == new.map(\.path), zip(old, new).allSatisfy({ $0.contents == $1.contents }) else {

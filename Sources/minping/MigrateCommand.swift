@@ -33,7 +33,8 @@ struct MigrateCommand: AsyncParsableCommand {
             let summary = try await StoreMigration.run(from: source.store, to: target.store, keys: source.keys) { line in
                 Console.error(line)
             }
-            Console.out("migrated \(summary.evaluations) evaluations (\(summary.ballots) ballots, \(summary.entries) log entries) "
+            Console.out("migrated \(summary.evaluations) evaluations (\(summary.ballots) ballots, \(summary.entries) log entries, "
+                + "\(summary.deskForms) forms at the tellers' desk) "
                 + "and \(summary.apiKeys) API keys from \(ServerSupport.redacted(from)) to \(ServerSupport.redacted(to)) "
                 + "in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; every bundle is byte-identical; "
                 + "key file: \(source.keyPath)")
