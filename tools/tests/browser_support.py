@@ -1,10 +1,15 @@
-"""What the browser tests (test_browser.py, test_console.py, test_slip_qr.py) share besides
-support.py: headless Chromium, and axe-core on a page."""
+"""What the browser tests (test_browser.py, test_console.py, test_count.py, test_street.py,
+test_slip_qr.py) share besides support.py: headless Chromium, axe-core on a page, signing in
+with a key, and a test's clean-up and last lines."""
+import os
+import shutil
+import time
+
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from support import check
+from support import check, failures, stop_server
 
 
 def chrome(flags=(), downloads=None):
@@ -49,3 +54,26 @@ def key_sign_in(driver, wait, base, key):
     field.send_keys(key)
     driver.find_element(By.CSS_SELECTOR, "#key-sign-in button[type=submit]").click()
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".console-nav")))
+
+
+def close_browsers(browsers, server, log=None):
+    """A browser test's `finally`: quits every browser opened (None where none was), then stops
+    the server, even if quitting one failed."""
+    try:
+        for browser in browsers:
+            if browser:
+                browser.quit()
+    finally:
+        stop_server(server, log)
+
+
+def browser_test_result(name, work, screenshots, started=None):
+    """A browser test's last lines: its tally (with its seconds, if `started`), then the server
+    log's path on failure, or its work directory removed. The exit status."""
+    took = "" if started is None else " in %.0f s" % (time.monotonic() - started)
+    print("%s: %d failed%s; screenshots in %s" % (name, len(failures), took, screenshots))
+    if failures:
+        print("server log: " + os.path.join(work, "server.log"))
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failures else 0

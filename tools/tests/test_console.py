@@ -50,8 +50,8 @@ import zoneinfo
 
 import openpyxl
 import office_rosters
-from browser_support import axe as axe_check, chrome as headless_chrome
-from support import api, check, failures, free_port, local, poll, request, start_server, stop_server
+from browser_support import axe as axe_check, browser_test_result, chrome as headless_chrome, close_browsers
+from support import api, check, free_port, local, poll, request, start_server
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -1571,19 +1571,8 @@ def main():
         text = notice_pdf("3-final")
         check("结果公示" in text and "最终结果" in text, "结果公示: the final results")
     finally:
-        try:
-            driver.quit()
-        finally:
-            for browser in (voter, other):
-                if browser:
-                    browser.quit()
-            stop_server(server, log)
-    print("console: %d failed; screenshots in %s" % (len(failures), OUT))
-    if failures:
-        print("server log: " + os.path.join(work, "server.log"))
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failures else 0
+        close_browsers([driver, voter, other], server, log)
+    return browser_test_result("console", work, OUT)
 
 
 if __name__ == "__main__":

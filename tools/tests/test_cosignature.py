@@ -56,7 +56,7 @@ def verify(line, text, vkey):
 
 try:
     ok = verify(LINE, TEXT, VKEY) == 1800000000
-except (AssertionError, InvalidSignature) as e:
+except (AssertionError, InvalidSignature):
     ok = False
 check(ok, "our cosignature verifies from the byte layout alone, time 1800000000")
 try:

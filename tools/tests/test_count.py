@@ -39,8 +39,8 @@ import tempfile
 import time
 
 import zxingcpp
-from browser_support import axe as axe_check, chrome as headless_chrome, key_sign_in
-from support import ROOT, VERIFY_BUNDLE, api, check, failures, free_port, local, poll, request, start_server, stop_server
+from browser_support import axe as axe_check, browser_test_result, chrome as headless_chrome, close_browsers, key_sign_in
+from support import ROOT, VERIFY_BUNDLE, api, check, free_port, local, poll, request, start_server
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -462,17 +462,8 @@ def main():
             print("     keying one 30-subject form by keyboard at %.1f s a key: %.1f s from the keypad's focus to the server's answer"
                   " (target: under 40 s)" % (PACE, keying_seconds))
     finally:
-        try:
-            if driver:
-                driver.quit()
-        finally:
-            stop_server(server, log)
-    print("count: %d failed in %.0f s; screenshots in %s" % (len(failures), time.monotonic() - started, OUT))
-    if failures:
-        print("server log: " + os.path.join(work, "server.log"))
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failures else 0
+        close_browsers([driver], server, log)
+    return browser_test_result("count", work, OUT, started)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -35,8 +34,8 @@ import time
 import warnings
 
 import openpyxl
-from browser_support import axe as axe_check, chrome as headless_chrome, key_sign_in
-from support import api, check, failures, free_port, local, poll, request, start_server, stop_server
+from browser_support import axe as axe_check, browser_test_result, chrome as headless_chrome, close_browsers, key_sign_in
+from support import api, check, free_port, local, poll, request, start_server
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.print_page_options import PrintOptions
@@ -582,17 +581,8 @@ def main():
             wait.until(EC.presence_of_element_located((By.ID, "state")))
             axe_check(driver, "the new level-2 evaluation in the console")
     finally:
-        try:
-            if driver:
-                driver.quit()
-        finally:
-            stop_server(server, log)
-    print("street: %d failed in %.0f s; screenshots in %s" % (len(failures), time.monotonic() - started, OUT))
-    if failures:
-        print("server log: " + os.path.join(work, "server.log"))
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failures else 0
+        close_browsers([driver], server, log)
+    return browser_test_result("street", work, OUT, started)
 
 
 if __name__ == "__main__":

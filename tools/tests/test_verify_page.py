@@ -23,8 +23,6 @@ verify`'s, word for word. Then:
 
 Usage: tools/tests/test_verify_page.py path/to/minping MANIFEST [--out DIR]
 """
-import gzip
-import io
 import json
 import os
 import shutil
@@ -32,7 +30,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import zipfile
 
 from browser_support import axe as axe_check, chrome as headless_chrome, key_sign_in
@@ -126,8 +123,8 @@ def main():
     base = local(port)
     db = os.path.join(work, "demo.sqlite")
     # A server with an evaluation on it: the demo's, final, its bundle exported beside it.
-    demo = subprocess.run([minping, "demo", "--db", db, "--out", os.path.join(work, "demo-bundle")],
-                          capture_output=True, text=True, check=True)
+    subprocess.run([minping, "demo", "--db", db, "--out", os.path.join(work, "demo-bundle")],
+                   capture_output=True, text=True, check=True)
     evaluation = json.load(open(os.path.join(work, "demo-bundle", "definition.json")))["id"]
     street = json.load(open(os.path.join(work, "demo-bundle", "definition.json")))["street"]
     key_for = lambda *args: subprocess.run([minping, "keys", "create", *args, "--db", db], capture_output=True, text=True,
