@@ -301,7 +301,9 @@ public actor EvaluationService {
     /// The latest published results; before `preliminary` only turnout is public.
     public nonisolated func results(_ id: String) async throws -> EvaluationResults {
         let record = try await record(id)
-        guard record.lifecycle.resultsPublic,
+        // Annulled before anything was published: there is no results entry, and looking for
+        // one would read the whole log backwards.
+        guard record.lifecycle.resultsPublic, record.state != .annulled || record.lifecycle.preliminaryAt != nil,
               case let .results(_, _, json)? = try await latestEvent(id, type: .results)
         else { throw ServiceError.resultsNotPublished }
         do {

@@ -222,6 +222,8 @@ struct EvaluationAPITests {
             #expect(try await client.call(.post, "\(base)/lz-2026/ballots", json: ["token": token, "ratings": ["m-1": "satisfied"]]).code == "evaluation_not_open")
             #expect(try await client.call(.post, "\(base)/lz-2026/annul", key: server.admin, json: ["reason": "again"]).code == "invalid_transition")
             #expect(try await client.call(.post, "\(base)/lz-2026/close", key: server.admin).code == "invalid_transition")
+            // Annulled before anything was published: no results, said at once.
+            #expect(try await client.call(.get, "\(base)/lz-2026/results").code == "results_not_published")
         }
         let bundle = try await server.service.bundle("lz-2026")
         #expect(try BundleVerifier().verify(bundle).stage == "annulled")
