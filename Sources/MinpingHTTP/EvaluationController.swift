@@ -229,7 +229,7 @@ struct EvaluationController {
         let definition = try await service.definition(record.id)
         // The results were just read, so the history reads too; a failure is not hidden. An
         // annulled evaluation has none (what it published compares with nothing).
-        let history = record.state == .annulled ? nil : try await service.history(record.id)
+        let history = record.state == .annulled ? nil : try await service.history(record.id, results: results)
         return (record, results, definition, Self.changeWords(history))
     }
 

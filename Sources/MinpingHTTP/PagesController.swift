@@ -98,8 +98,8 @@ struct PagesController {
                                      langQuery: language == .en ? "?lang=en" : "", published: false)
         // Whatever an annulled evaluation published no longer holds (as on its board).
         page.annulled = record.state == .annulled ? true : nil
-        if record.state != .annulled, (try await publishedResults(record.id)) != nil {
-            let history = try await service.history(record.id)
+        if record.state != .annulled, let published = try await publishedResults(record.id) {
+            let history = try await service.history(record.id, results: published)
             var labels: [String: String] = [:], flagLabels: [String: String] = [:]
             for round in history.rounds {
                 let rules = try await service.definition(round.evaluation).rules
@@ -201,7 +201,7 @@ struct PagesController {
             // Whatever was published before no longer holds: no stars, no comparisons.
             annulledOn = try await service.annulledAt(record.id).map { localDate($0, language) } ?? ""
         } else if let published = try await publishedResults(record.id) {
-            let history = try await service.history(record.id)
+            let history = try await service.history(record.id, results: published)
             results = Self.resultsModel(published, definition: definition, history: history, language: language)
             let final = published.stage == .final
             stageLabel = (final ? t["stage_final"] : t["stage_preliminary"]) ?? ""

@@ -28,16 +28,22 @@ extension EvaluationService {
     /// Stars over the rounds (SPEC §7 `GET /history`): this evaluation, which must have
     /// published results and not be annulled, and each earlier round along `previous` that
     /// has; an unpublished (or annulled, or no longer stored) round is skipped and the chain
-    /// followed through it.
-    public nonisolated func history(_ id: String) async throws -> StarHistory {
+    /// followed through it. `results`: this evaluation's, when the caller has just read them
+    /// (and checked it is not annulled), so they are not read twice.
+    public nonisolated func history(_ id: String, results known: EvaluationResults? = nil) async throws -> StarHistory {
         var rounds: [(round: StarHistory.Round, results: EvaluationResults)] = []
         for definition in try await roundsAlongPrevious(from: id) {
             let current = definition.id
             do {
-                // An annulled round published nothing that holds: no stars of its own to show,
-                // and no round to compare with.
-                if try await record(current).state == .annulled { throw ServiceError.resultsNotPublished }
-                let results = try await self.results(current)
+                let results: EvaluationResults
+                if current == id, let known {
+                    results = known
+                } else {
+                    // An annulled round published nothing that holds: no stars of its own to
+                    // show, and no round to compare with.
+                    if try await record(current).state == .annulled { throw ServiceError.resultsNotPublished }
+                    results = try await self.results(current)
+                }
                 guard let stage = results.stage else { throw integrityFailure(current, "published results without a stage") }
                 rounds.append((.init(evaluation: current, title: definition.title, stage: stage), results))
             } catch ServiceError.resultsNotPublished where current != id {

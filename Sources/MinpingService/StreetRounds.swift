@@ -111,8 +111,9 @@ extension EvaluationService {
         var results: EvaluationResults?
         var history: StarHistory?
         if record.lifecycle.resultsPublic, record.state != .annulled {
-            results = try await self.results(record.id)
-            history = try await self.history(record.id)
+            let published = try await self.results(record.id)
+            results = published
+            history = try await self.history(record.id, results: published)
         }
         return StreetRound.Community(record: record, definition: definition, results: results, history: history,
                                      checkpoint: try await parsedCheckpoint(record.id))
