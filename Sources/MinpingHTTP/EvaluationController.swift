@@ -225,11 +225,13 @@ struct EvaluationController {
     func resultsForTables(_ context: MinpingContext) async throws
         -> (record: EvaluationRecord, results: EvaluationResults, definition: EvaluationDefinition, changes: [String: String]?) {
         let record = try await evaluation(context)
+        // The tables are for printing and posting: an annulled evaluation's stars no longer
+        // hold, so it has none (its board says so; GET /results keeps them for the record).
+        guard record.state != .annulled else { throw ServiceError.resultsNotPublished }
         let results = try await service.results(record.id)
         let definition = try await service.definition(record.id)
-        // The results were just read, so the history reads too; a failure is not hidden. An
-        // annulled evaluation has none (what it published compares with nothing).
-        let history = record.state == .annulled ? nil : try await service.history(record.id, results: results)
+        // The results were just read, so the history reads too; a failure is not hidden.
+        let history = try await service.history(record.id, results: results)
         return (record, results, definition, Self.changeWords(history))
     }
 

@@ -145,7 +145,8 @@ struct PagesController {
             svg = ResultsChart.turnout(ballots: record.ballots, electorate: record.electorate, labels: t, id: "chart-turnout")
         case "members.svg", "organizations.svg", "cadres.svg":
             let kind = Self.kindLabel.first { $0.value == name.dropLast(4) }?.key ?? .member
-            svg = try await publishedResults(record.id).flatMap { results in
+            // An annulled evaluation's stars no longer hold: no chart of them (as on its board).
+            svg = record.state == .annulled ? nil : try await publishedResults(record.id).flatMap { results in
                 ResultsChart.satisfaction(results, definition: definition, kind: kind, labels: t, id: "chart-\(name.dropLast(4))")
             }
         default:
@@ -177,7 +178,9 @@ struct PagesController {
     /// the log (its cosigned checkpoint: results, appeals, remedies), each witness's size, and
     /// the state and log of every earlier round it compares with.
     func pageVersion(_ record: EvaluationRecord) async throws -> String {
-        var parts = ["\(record.ballots)", record.state.rawValue, try await service.checkpoint(record.id)]
+        // The street's display name heads the board and signs its notices (落款): renamed, it is a new page.
+        var parts = ["\(record.ballots)", record.state.rawValue, try await service.checkpoint(record.id),
+                     try await service.streetNames()[record.street] ?? ""]
         parts += try await service.witnessStatus(record.id).map { "\($0.name)=\($0.size)" }
         for earlier in try await service.roundsAlongPrevious(from: record.id).dropFirst() {
             parts += [earlier.id, try await service.record(earlier.id).state.rawValue, try await service.checkpoint(earlier.id)]

@@ -60,7 +60,8 @@ extension EvaluationService {
         for (record, definition) in listing {
             guard let round = definition.round else { continue }
             rounds[round, default: (0, 0)].evaluations += 1
-            if record.lifecycle.resultsPublic { rounds[round, default: (0, 0)].published += 1 }
+            // As the street board counts them: an annulled evaluation's results no longer hold.
+            if record.lifecycle.resultsPublic, record.state != .annulled { rounds[round, default: (0, 0)].published += 1 }
         }
         return rounds.map { StreetRoundSummary(round: $0.key, evaluations: $0.value.evaluations, published: $0.value.published) }
             .sorted { $0.round > $1.round }

@@ -58,7 +58,7 @@ struct HardeningTests {
         }
     }
 
-    @Test("an annulled evaluation's board and history say 本次测评已作废 and show no stars; later rounds skip it")
+    @Test("an annulled evaluation's board and history say 本次测评已作废; no page, chart or table shows its stars; later rounds skip it")
     func annulled() async throws {
         let server = try await TestServer()
         let rounds = HistoryTests()
@@ -84,6 +84,12 @@ struct HardeningTests {
             #expect(!page.body.contains("群众满意星") && !page.body.contains("群众认可星") && !page.body.contains("★"))
             let own = try await client.call(.get, "\(base)/lz-2025/history")
             #expect(own.status == 409 && own.code == "results_not_published", "\(own.body)")
+            // Nor do its charts and printable tables show the stars that no longer hold.
+            #expect(try await client.call(.get, "/board/lz-2025/charts/members.svg").status == 404)
+            #expect(try await client.call(.get, "/board/lz-2025/charts/turnout.svg").status == 200)
+            for table in ["results.csv", "results.xlsx"] {
+                #expect(try await client.call(.get, "\(base)/lz-2025/\(table)").code == "results_not_published", "\(table)")
+            }
         }
     }
 

@@ -363,6 +363,11 @@ struct StreetNameTests {
             let streets = try await client.call(.get, "/api/v1/streets", key: server.operatorKey).json["streets"] as? [[String: Any]]
             #expect(streets?.map { $0["name"] as? String } == ["城区街道", "新城街道"])
             #expect(try await client.call(.get, "/").body.contains(">新城街道</h2>"))
+            // A board rendered before the name was given (and cached) is rendered again with it.
+            #expect(try await client.call(.get, "/board/xc-2026").body.contains("新城街道 柳庄社区 · 公示栏"))
+            try await server.service.setStreetName(street: "chengqu", name: "城西街道")
+            let renamed = try await client.call(.get, "/board/lz-2026").body
+            #expect(renamed.contains("城西街道 柳庄社区 · 公示栏") && !renamed.contains("城区街道"))
         }
     }
 }

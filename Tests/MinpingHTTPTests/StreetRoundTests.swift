@@ -47,10 +47,13 @@ struct StreetRoundTests {
         try await community(server, id: "lz-2026b", community: "柳庄社区", members: 3, satisfied: { $0 <= 2 }, publish: true)
         try await community(server, id: "hy-2026", community: "海晏社区", members: 2, satisfied: { _ in true }, publish: false)
         try await community(server, id: "fy-2025", community: "府苑社区", members: 1, satisfied: { _ in true }, publish: true, round: "2025")
+        // Published, then annulled: it counts as an evaluation of the round, not as published.
+        try await community(server, id: "lz-2025", community: "柳庄社区", members: 1, satisfied: { _ in true }, publish: true, round: "2025")
+        _ = try await server.service.annul("lz-2025", reason: "计票程序违规")
         try await server.app.test(.router) { client in
             let rounds = try await client.call(.get, "/api/v1/streets/chengqu/rounds")
             let list = (rounds.json["rounds"] as? [[String: Any]] ?? []).map { "\($0["round"] ?? "") \($0["evaluations"] ?? "") \($0["published"] ?? "")" }
-            #expect(list == ["2026 3 2", "2025 1 1"], "\(rounds.body)")
+            #expect(list == ["2026 3 2", "2025 2 1"], "\(rounds.body)")
 
             let board = try await client.call(.get, "/api/v1/streets/chengqu/rounds/2026")
             #expect(board.status == 200, "\(board.body)")
