@@ -92,6 +92,25 @@ public struct SubjectResult: Sendable, Equatable {
 }
 
 extension EvaluationResults {
+    /// Each subject's name as these results show it: the definition's, or a correction's
+    /// (SPEC §6 `correct`) once published. Whatever names a subject beside these results
+    /// (a remedy's sentence, an appeal, a branch heading) names it so.
+    public func subjectNames(_ definition: EvaluationDefinition) -> [String: String] {
+        var names = Dictionary(definition.subjects.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        for subject in subjects { names[subject.id] = subject.name }
+        return names
+    }
+
+    /// Each organization's name as these results show it: a corrected branch is renamed
+    /// wherever its members are listed under it, not only in its own row.
+    public func organizationNames(_ definition: EvaluationDefinition) -> [String: String] {
+        var names = Dictionary(definition.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        for subject in subjects where subject.kind == .organization { names[subject.id] = subject.name }
+        return names
+    }
+}
+
+extension EvaluationResults {
     /// Reads results back from their JSON (a `results` entry, whose keys are in canonical
     /// order), the counts in the definition's option order: the one place results are read
     /// from JSON, so everything after works on the typed value.

@@ -13,11 +13,11 @@ extension PagesController {
     func remediesModel(_ record: EvaluationRecord, _ definition: EvaluationDefinition, _ results: EvaluationResults,
                        _ language: Language) async throws -> PageModel.Remedies {
         let t = Labels.all(language)
-        let text = RemedyText(definition: definition, language: language)
+        let text = RemedyText(definition: definition, language: language, published: results)
         let amendments = try await service.amendments(record.id)
         let remedies = text.remedies(amendments, published: results)
         let byAppeal = Dictionary(remedies.compactMap { item in item.appeal.map { ($0, item) } }, uniquingKeysWith: { first, _ in first })
-        let names = Dictionary(uniqueKeysWithValues: definition.subjects.map { ($0.id, $0.name) })
+        let names = results.subjectNames(definition)
         let appeals = try await service.appeals(record.id).map { appeal in
             var outcome = t["appeal_\(appeal.outcome?.rawValue ?? "pending")"] ?? ""
             var remedy = ""
@@ -37,7 +37,8 @@ extension PagesController {
         let round = record.lifecycle.round
         if round > 1, record.state == .open || record.state == .closed {
             let (_, subjects) = try await service.currentRound(record.id)
-            let who = definition.subjects.filter { subjects?.contains($0.id) ?? false }.map(\.name).joined(separator: language == .zh ? "、" : ", ")
+            let who = definition.subjects.filter { subjects?.contains($0.id) ?? false }.map { names[$0.id] ?? $0.name }
+                .joined(separator: language == .zh ? "、" : ", ")
             model.stageLabel = (t["round_\(record.state.rawValue)"] ?? "").replacingOccurrences(of: "{round}", with: "\(round)")
             model.stageClass = record.state.rawValue
             model.roundNotice = (t["round_notice"] ?? "").replacingOccurrences(of: "{round}", with: "\(round)")

@@ -110,7 +110,7 @@ struct PagesController {
             page.rounds = history.rounds.map {
                 PageModel.History.Round(name: Self.roundName($0.title, id: $0.evaluation), stage: t["stage_\($0.stage.rawValue)"] ?? "")
             }
-            let branches = Dictionary(definition.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            let branches = published.organizationNames(definition)
             let titles = Dictionary(definition.cadres.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
             page.subjects = history.subjects.map { subject in
                 PageModel.History.Subject(
@@ -275,11 +275,11 @@ struct PagesController {
         // 增星 / 减星 / 新参评 against the previous published round, when there is one.
         let compared = (history?.rounds.count ?? 0) > 1
         let changes = Dictionary((history?.subjects ?? []).map { ($0.id, $0.change) }, uniquingKeysWith: { first, _ in first })
-        let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
+        let organizations = results.organizationNames(definition)
         let starLabels = ResultsTable.starLabels(definition.rules)
         let flagLabels = Dictionary(definition.rules.flags.map { ($0.flag, $0.label) }, uniquingKeysWith: { first, _ in first })
         let titles = Dictionary(definition.cadres.map { ($0.id, $0.title ?? "") }, uniquingKeysWith: { first, _ in first })
-        let words = RemedyText(definition: definition, language: language)
+        let words = RemedyText(definition: definition, language: language, published: results)
         var rows: [SubjectKind: [PageModel.Results.Row]] = [:]
         for subject in results.subjects {
             let row = PageModel.Results.Row(

@@ -10,11 +10,15 @@ struct RemedyText {
     private let organizations: [String: String]
     private let starLabels: [String: String]
 
-    init(definition: EvaluationDefinition, language: Language) {
+    /// `published`: the results on the board; people and branches are named as they show
+    /// them (a published correction's name, not the one it replaced).
+    init(definition: EvaluationDefinition, language: Language, published: EvaluationResults?) {
         self.definition = definition
         self.language = language
-        names = Dictionary(definition.subjects.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        organizations = Dictionary(definition.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        names = published?.subjectNames(definition)
+            ?? Dictionary(definition.subjects.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        organizations = published?.organizationNames(definition)
+            ?? Dictionary(definition.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         starLabels = ResultsTable.starLabels(definition.rules)
     }
 

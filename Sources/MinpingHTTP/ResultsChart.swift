@@ -29,7 +29,7 @@ enum ResultsChart {
         let subjects = results.subjects.filter { $0.kind == kind }
         guard !subjects.isEmpty else { return nil }
         let rules = definition.rules.stars(for: kind)
-        let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
+        let organizations = results.organizationNames(definition)
         // Rows: a branch header before each branch's members (in definition order), or none.
         var rows: [ChartRow] = []
         if kind == .member {

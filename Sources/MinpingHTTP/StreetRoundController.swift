@@ -360,7 +360,7 @@ struct StreetRoundController {
         round.communities.flatMap { community -> [LedgerRow] in
             guard let results = community.results, let stage = results.stage else { return [] }
             let definition = community.definition
-            let branches = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
+            let branches = results.organizationNames(definition)
             let labels = ResultsTable.starLabels(definition.rules)
             let flagLabels = Dictionary(definition.rules.flags.map { ($0.flag, $0.label) }, uniquingKeysWith: { first, _ in first })
             return results.subjects.map { subject in

@@ -15,7 +15,7 @@ public enum ResultsFile {
     ///     them (the report's order); else results order.
     public static func table(_ results: EvaluationResults, definition: EvaluationDefinition, changes: [String: String]? = nil,
                              grouped: Bool = false) -> [[Cell]] {
-        let organizations = Dictionary(uniqueKeysWithValues: definition.organizations.map { ($0.id, $0.name) })
+        let organizations = results.organizationNames(definition)
         let starLabels = ResultsTable.starLabels(definition.rules)
         let flagLabels = Dictionary(definition.rules.flags.map { ($0.flag, $0.label) }, uniquingKeysWith: { first, _ in first })
         let flagged = !definition.rules.flags.isEmpty

@@ -196,6 +196,36 @@ struct RemedyTests {
         }
     }
 
+    @Test("once a correction is published, the board names the person and the branch by the corrected names everywhere: rows, charts, appeals, remedies, tables")
+    func correctedNamesEverywhere() async throws {
+        try await preliminary { server, client, _ in
+            let resolve = { (subject: String, remedy: [String: Any]) in
+                let appeal = try await fileAppeal(client, server, subject: subject)
+                let reply = try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer,
+                                                  json: ["outcome": "upheld", "note": "复查", "remedy": remedy])
+                #expect(reply.status == 200, "\(reply.body)")
+            }
+            try await resolve("lz-1", ["kind": "correct", "subject": "lz-1", "name": "柳庄社区东片党支部"])
+            try await resolve("m-1", ["kind": "correct", "subject": "m-1", "name": "王某某"])
+            try await resolve("m-1", ["kind": "withhold", "subject": "m-1", "star": "satisfaction", "reason": "拉票属实"])
+            #expect(try await client.call(.post, "\(base)/lz-2026/publish", key: server.admin, json: ["stage": "preliminary"]).status == 200)
+            let board = try await client.call(.get, "/board/lz-2026").body
+            #expect(board.contains("撤销 王某某 的群众满意星") && !board.contains("撤销 王某 的"), "the remedy names him as corrected")
+            // His old name only where his correction is told.
+            #expect(!board.contains(">王某<") && board.contains("姓名 王某 → 王某某")
+                    && board.components(separatedBy: " 王某 ").dropFirst().allSatisfy { $0.hasPrefix("→ 王某某") })
+            #expect(board.components(separatedBy: "柳庄社区第一党支部").dropFirst().allSatisfy { $0.hasPrefix(" → 柳庄社区东片党支部") },
+                    "the branch's old name only where its correction is told")
+            #expect(board.contains("柳庄社区东片党支部"))
+            let chart = try await client.call(.get, "/board/lz-2026/charts/members.svg").body
+            #expect(chart.contains("柳庄社区东片党支部") && !chart.contains("柳庄社区第一党支部"), "the chart's branch heading")
+            let csv = try await client.call(.get, "\(base)/lz-2026/results.csv").body
+            #expect(csv.contains("王某某,柳庄社区东片党支部") && !csv.contains("柳庄社区第一党支部"), "\(csv)")
+            let history = try await client.call(.get, "/history/lz-2026").body
+            #expect(history.contains("柳庄社区东片党支部") && !history.contains("柳庄社区第一党支部"))
+        }
+    }
+
     @Test("revote: a new round with its own key; old tokens refused; only its subjects; results from the latest round")
     func revote() async throws {
         try await preliminary { server, client, spare in
