@@ -116,7 +116,9 @@ enum PageModel {
         let hasMembers: Bool, hasOrganizations: Bool, hasCadres: Bool
         /// Whether the rules have flags: the tables get a 标记 column.
         let flagged: Bool
-        let quorumMet: Bool, compared: Bool, hasHistory: Bool
+        /// Why round 1's results award no stars, when its turnout missed the quorum (nil when it did not).
+        let quorumNotice: String?
+        let compared: Bool, hasHistory: Bool
         let memberChart: String?, organizationChart: String?, cadreChart: String?
     }
 

@@ -296,7 +296,10 @@ struct PagesController {
             options: definition.options.map(\.label),
             hasMembers: rows[.member] != nil, hasOrganizations: rows[.organization] != nil, hasCadres: rows[.cadre] != nil,
             flagged: !definition.rules.flags.isEmpty,
-            quorumMet: results.quorumMet, compared: compared, hasHistory: definition.previous != nil,
+            // quorum_met is round 1's: a supplementary round's subjects are starred by their own
+            // round's turnout (SPEC §3), so the notice says which results it is about.
+            quorumNotice: results.quorumMet ? nil : t[results.rounds.isEmpty ? "quorum_missed" : "quorum_missed_first_round"],
+            compared: compared, hasHistory: definition.previous != nil,
             memberChart: printableChart(results, definition, .member, t, id: "chart-members"),
             organizationChart: printableChart(results, definition, .organization, t, id: "chart-organizations"),
             cadreChart: printableChart(results, definition, .cadre, t, id: "chart-cadres"))

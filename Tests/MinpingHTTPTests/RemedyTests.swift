@@ -226,6 +226,40 @@ struct RemedyTests {
         }
     }
 
+    @Test("round 1 under its quorum, a member voted again above it: the board's quorum notice speaks of round 1 only")
+    func quorumAfterRevote() async throws {
+        let server = try await TestServer()
+        let definition = testDefinition.replacingOccurrences(of: "electorate: 60", with: "electorate: 20")
+            + "\nrules:\n  quorum_percent: 50\n"
+        _ = try await server.service.create(try DefinitionParser.parse(definition, file: "test"))
+        let service = server.service
+        let everyone = ["m-1": "satisfied", "m-2": "satisfied", "lz-1": "satisfied"]
+        for token in try await service.issueSlips("lz-2026", count: 5) {
+            if try await service.record("lz-2026").state == .draft { _ = try await service.open("lz-2026") }
+            _ = try await service.castBallot("lz-2026", token: token.base64URL, ratings: everyone)
+        }
+        _ = try await service.close("lz-2026")
+        _ = try await service.publish("lz-2026", stage: .preliminary)
+        try await server.app.test(.router) { client in
+            var board = try await client.call(.get, "/board/lz-2026").body
+            #expect(board.contains("投票人数未达到规定比例，本次结果不评星。") && !board.contains("★"), "5 of 20: nobody is starred")
+            let appeal = try await fileAppeal(client, server, subject: "m-1")
+            let reply = try await client.call(.post, "\(base)/lz-2026/appeals/\(appeal)/resolution", key: server.reviewer, json: [
+                "outcome": "upheld", "note": "补充测评", "remedy": ["kind": "revote", "subjects": ["m-1"]],
+            ])
+            #expect(reply.status == 200, "\(reply.body)")
+            for token in try await service.issueSlips("lz-2026", count: 11) {
+                _ = try await service.castBallot("lz-2026", token: token.base64URL, ratings: ["m-1": "satisfied"])
+            }
+            _ = try await service.close("lz-2026")
+            let published = try await service.publish("lz-2026", stage: .preliminary)
+            #expect(published.subjects.first { $0.id == "m-1" }?.stars == ["recognition", "satisfaction"], "11 of 20 in round 2")
+            board = try await client.call(.get, "/board/lz-2026").body
+            #expect(!board.contains("本次结果不评星"), "王某 has stars: the notice must not say nobody has")
+            #expect(board.contains("第 1 轮投票人数未达到规定比例") && board.contains("★"))
+        }
+    }
+
     @Test("revote: a new round with its own key; old tokens refused; only its subjects; results from the latest round")
     func revote() async throws {
         try await preliminary { server, client, spare in
