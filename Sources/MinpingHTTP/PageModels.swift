@@ -78,6 +78,8 @@ enum PageModel {
         let id: String, title: String, community: String?, langQuery: String, published: Bool
         /// An annulled evaluation: its stars no longer hold, so none are shown.
         var annulled: Bool?
+        /// A remedy waits to be published: no stars are shown until it is.
+        var republicationDue: Bool?
         var rounds: [Round]?
         var subjects: [Subject]?
     }

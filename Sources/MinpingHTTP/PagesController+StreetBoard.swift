@@ -46,8 +46,13 @@ extension PagesController {
             return t[community.definition.cadres.isEmpty ? "street_level_short_1" : "street_level_short_2"]
         }
         let levels = Dictionary(uniqueKeysWithValues: round.communities.map { ($0.record.id, level($0)) })
+        // Published, but a remedy waits to be published again: no stars until it is, and says why.
+        let pending = Set(round.communities.filter { $0.results == nil && $0.record.lifecycle.resultsPublic && $0.record.state != .annulled }
+            .map(\.record.id))
         let rows = board.communities.map { community in
-            let stage = community.stage.map { t["stage_\($0.rawValue)"] ?? $0.rawValue } ?? (t["state_\(community.state.rawValue)"] ?? community.state.rawValue)
+            let stage = community.stage.map { t["stage_\($0.rawValue)"] ?? $0.rawValue }
+                ?? (pending.contains(community.evaluation) ? t["street_republication_due"] : nil)
+                ?? (t["state_\(community.state.rawValue)"] ?? community.state.rawValue)
             let change = community.gained.map { gained in
                 (t["street_board_change"] ?? "").replacingOccurrences(of: "{gained}", with: "\(gained)")
                     .replacingOccurrences(of: "{lost}", with: "\(community.lost ?? 0)")

@@ -96,9 +96,11 @@ struct PagesController {
         let t = Labels.all(language)
         var page = PageModel.History(id: record.id, title: definition.title, community: definition.community,
                                      langQuery: language == .en ? "?lang=en" : "", published: false)
-        // Whatever an annulled evaluation published no longer holds (as on its board).
+        // Whatever an annulled evaluation published no longer holds (as on its board); while a
+        // remedy waits to be published, the stars published are not all true: none are shown.
         page.annulled = record.state == .annulled ? true : nil
-        if record.state != .annulled, let published = try await publishedResults(record.id) {
+        page.republicationDue = record.state != .annulled && record.lifecycle.republicationDue ? true : nil
+        if record.state != .annulled, !record.lifecycle.republicationDue, let published = try await publishedResults(record.id) {
             let history = try await service.history(record.id, results: published)
             var labels: [String: String] = [:], flagLabels: [String: String] = [:]
             for round in history.rounds {

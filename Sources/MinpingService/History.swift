@@ -40,8 +40,12 @@ extension EvaluationService {
                     results = known
                 } else {
                     // An annulled round published nothing that holds: no stars of its own to
-                    // show, and no round to compare with.
-                    if try await record(current).state == .annulled { throw ServiceError.resultsNotPublished }
+                    // show, and no round to compare with; nor does an earlier round whose
+                    // remedies wait to be published (its published stars are no longer all true).
+                    let record = try await record(current)
+                    if record.state == .annulled || (current != id && record.lifecycle.republicationDue) {
+                        throw ServiceError.resultsNotPublished
+                    }
                     results = try await self.results(current)
                 }
                 guard let stage = results.stage else { throw integrityFailure(current, "published results without a stage") }

@@ -55,13 +55,21 @@ extension EvaluationService {
         return page
     }
 
+    /// Whether what an evaluation published may be shown away from its own board (which says
+    /// why when not): not once annulled, and not while a remedy waits to be published (a star
+    /// withheld, a name corrected, a supplementary round): what it published then is no
+    /// longer all true, and the street board, the district and later rounds say nothing of it.
+    public static func resultsHold(_ record: EvaluationRecord) -> Bool {
+        record.lifecycle.resultsPublic && record.state != .annulled && !record.lifecycle.republicationDue
+    }
+
     static func rounds(of listing: [(record: EvaluationRecord, definition: EvaluationDefinition)]) -> [StreetRoundSummary] {
         var rounds: [String: (evaluations: Int, published: Int)] = [:]
         for (record, definition) in listing {
             guard let round = definition.round else { continue }
             rounds[round, default: (0, 0)].evaluations += 1
-            // As the street board counts them: an annulled evaluation's results no longer hold.
-            if record.lifecycle.resultsPublic, record.state != .annulled { rounds[round, default: (0, 0)].published += 1 }
+            // As the street board counts them.
+            if resultsHold(record) { rounds[round, default: (0, 0)].published += 1 }
         }
         return rounds.map { StreetRoundSummary(round: $0.key, evaluations: $0.value.evaluations, published: $0.value.published) }
             .sorted { $0.round > $1.round }
@@ -111,7 +119,7 @@ extension EvaluationService {
     private nonisolated func community(_ record: EvaluationRecord, _ definition: EvaluationDefinition) async throws -> StreetRound.Community {
         var results: EvaluationResults?
         var history: StarHistory?
-        if record.lifecycle.resultsPublic, record.state != .annulled {
+        if Self.resultsHold(record) {
             let published = try await self.results(record.id)
             results = published
             history = try await self.history(record.id, results: published)

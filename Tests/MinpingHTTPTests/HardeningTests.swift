@@ -93,6 +93,34 @@ struct HardeningTests {
         }
     }
 
+    @Test("while a remedy waits to be published, its stars are shown nowhere but on the board that says so; published, they are")
+    func pendingRemedy() async throws {
+        let server = try await TestServer()
+        let rounds = HistoryTests()
+        try await rounds.round(server, "lz-2024", year: 2024, members: ["a": 9, "b": 9])
+        try await rounds.round(server, "lz-2025", year: 2025, previous: "lz-2024", members: ["a": 9, "b": 9])
+        try await server.app.test(.router) { client in
+            let veto = try await client.call(.post, "\(base)/lz-2025/withholdings", key: server.admin,
+                                             json: ["subject": "a", "star": "satisfaction", "reason": "拉票属实"])
+            #expect(veto.status == 201, "\(veto.body)")
+            // 2025's own history says the remedy is pending and names no star; its board says
+            // so above the results as published.
+            var page = try await client.call(.get, "/history/lz-2025").body
+            #expect(page.contains("经复查作出的处理尚未重新公示") && !page.contains("★"), "\(page.prefix(800))")
+            #expect(try await client.call(.get, "/board/lz-2025").body.contains("更正后的结果将重新公示"))
+            // A later round does not compare with it meanwhile: 2026 compares with 2024.
+            try await rounds.round(server, "lz-2026", year: 2026, previous: "lz-2025", members: ["a": 9, "b": 9])
+            #expect(try await server.service.history("lz-2026").rounds.map(\.evaluation) == ["lz-2026", "lz-2024"])
+            // Published again: the withheld star is gone everywhere, and 2026 compares with 2025.
+            #expect(try await client.call(.post, "\(base)/lz-2025/publish", key: server.admin, json: ["stage": "preliminary"]).status == 200)
+            page = try await client.call(.get, "/history/lz-2025").body
+            #expect(!page.contains("尚未重新公示") && page.contains("★"))
+            let history = try await server.service.history("lz-2026")
+            #expect(history.rounds.map(\.evaluation) == ["lz-2026", "lz-2025", "lz-2024"])
+            #expect(history.subjects.first { $0.id == "a" }?.change == .gained, "王某 regains the star withheld in 2025")
+        }
+    }
+
     @Test("a full disk (SQLITE_FULL) is 503 database_unavailable with Retry-After, logged with SQLite's error; the same ballot goes through after")
     func fullDisk() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("minping-full-\(UUID().uuidString).sqlite").path

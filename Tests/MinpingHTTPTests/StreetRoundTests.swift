@@ -39,6 +39,35 @@ struct StreetRoundTests {
         if publish { _ = try await server.service.publish(id, stage: .preliminary) }
     }
 
+    @Test("a community whose remedy waits to be published shows no stars on the street board, the ledger or the totals until it is")
+    func pendingRemedy() async throws {
+        let server = try await TestServer()
+        try await community(server, id: "fy-2026", community: "府苑社区", members: 2, satisfied: { _ in true }, publish: true)
+        try await community(server, id: "lz-2026b", community: "柳庄社区", members: 2, satisfied: { _ in true }, publish: true)
+        try await server.app.test(.router) { client in
+            let veto = try await client.call(.post, "/api/v1/evaluations/lz-2026b/withholdings", key: server.admin,
+                                             json: ["subject": "m-1", "star": "satisfaction", "reason": "拉票属实"])
+            #expect(veto.status == 201, "\(veto.body)")
+            func board() async throws -> (stages: [String], published: Int?, ledger: [String]) {
+                let reply = try await client.call(.get, "/api/v1/streets/chengqu/rounds/2026")
+                let communities = reply.json["communities"] as? [[String: Any]] ?? []
+                let ledger = try await client.call(.get, "/api/v1/streets/chengqu/rounds/2026/stars.json").json["rows"] as? [[String: Any]] ?? []
+                return (communities.map { "\($0["community"] ?? "") \($0["stage"] as? String ?? "-")" },
+                        (reply.json["totals"] as? [String: Any])?["published"] as? Int,
+                        ledger.map { "\($0["evaluation"] ?? "") \($0["subject"] ?? $0["id"] ?? "")" })
+            }
+            var now = try await board()
+            #expect(now.stages == ["府苑社区 preliminary", "柳庄社区 -"] && now.published == 1, "\(now)")
+            #expect(!now.ledger.contains { $0.hasPrefix("lz-2026b") }, "\(now.ledger)")
+            let page = try await client.call(.get, "/street/chengqu/2026").body
+            #expect(page.contains("府苑社区") && page.contains("柳庄社区") && page.contains("复查后待重新公示"))
+            _ = try await client.call(.post, "/api/v1/evaluations/lz-2026b/publish", key: server.admin, json: ["stage": "preliminary"])
+            now = try await board()
+            #expect(now.stages == ["府苑社区 preliminary", "柳庄社区 preliminary"] && now.published == 2, "\(now)")
+            #expect(now.ledger.contains { $0.hasPrefix("lz-2026b") })
+        }
+    }
+
     @Test("the board counts published results only, community by community, and its totals are their sums; the ledger cites each star's checkpoint")
     func board() async throws {
         let server = try await TestServer()
