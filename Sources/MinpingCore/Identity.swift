@@ -158,3 +158,27 @@ public struct IdentityChain: Sendable {
         }
     }
 }
+
+extension EvaluationDefinition {
+    /// The definition with what a published `correct` remedy changed (SPEC §6): the names and
+    /// branches its subjects truly have. The next round follows these, not the misspellings
+    /// they replaced: the person keeps the id, the roster's right name matches it.
+    public func corrected(by results: EvaluationResults?) -> EvaluationDefinition {
+        let corrected = Dictionary((results?.subjects ?? []).filter { $0.corrected != nil }.map { ($0.id, $0) },
+                                   uniquingKeysWith: { first, _ in first })
+        guard !corrected.isEmpty else { return self }
+        var copy = self
+        for index in copy.members.indices {
+            guard let subject = corrected[copy.members[index].id] else { continue }
+            copy.members[index].name = subject.name
+            copy.members[index].organization = subject.organization
+        }
+        for index in copy.organizations.indices {
+            if let subject = corrected[copy.organizations[index].id] { copy.organizations[index].name = subject.name }
+        }
+        for index in copy.cadres.indices {
+            if let subject = corrected[copy.cadres[index].id] { copy.cadres[index].name = subject.name }
+        }
+        return copy
+    }
+}

@@ -57,9 +57,20 @@ extension EvaluationService {
         return StarHistory(rounds: rounds)
     }
 
-    /// The rounds a new round following `id` must keep its ids consistent with (SPEC §1).
+    /// The rounds a new round following `id` must keep its ids consistent with (SPEC §1), each
+    /// with the names its published corrections gave (a corrected name is the person's name).
     public nonisolated func identityChain(from id: String) async throws -> IdentityChain {
-        IdentityChain(rounds: try await roundsAlongPrevious(from: id))
+        var rounds: [EvaluationDefinition] = []
+        for definition in try await roundsAlongPrevious(from: id) {
+            let published: EvaluationResults?
+            do {
+                published = try await results(definition.id)
+            } catch ServiceError.resultsNotPublished {
+                published = nil
+            }
+            rounds.append(definition.corrected(by: published))
+        }
+        return IdentityChain(rounds: rounds)
     }
 
     /// When an annulled evaluation was annulled (its `annulled` entry), for the board.

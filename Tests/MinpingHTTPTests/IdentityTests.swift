@@ -167,6 +167,31 @@ struct IdentityTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    @Test("a published correction is the person's name from then on: the next roster matches it and the next round keeps the id")
+    func correctedName() async throws {
+        let server = try await TestServer()
+        let service = server.service
+        _ = try await service.create(try DefinitionParser.parse(testDefinition, file: "test"))
+        try await vote(service, "lz-2026", satisfied: ["王某": 9, "李某": 7])
+        let appeal = try await service.fileAppeal("lz-2026", subject: "m-2", text: "姓名录错")
+        try await service.resolveAppeal("lz-2026", appeal: appeal, outcome: .upheld, note: "属实",
+                                         remedy: .correct(subject: "m-2", name: "李某某", organization: nil))
+        _ = try await service.publish("lz-2026", stage: .preliminary)
+        try await server.app.test(.router) { client in
+            let reply = try await upload(client, "姓名,党支部\n王某,柳庄社区第一党支部\n李某某,柳庄社区第一党支部\n", key: server.admin, previous: "lz-2026")
+            let members = try #require(reply.json["members"] as? [[String: Any]], "\(reply.body)")
+            #expect(members.map { "\($0["name"] ?? "") \($0["id"] ?? "") \($0["match"] ?? "")" } == ["王某 m-1 matched", "李某某 m-2 matched"])
+            #expect((reply.json["left"] as? [[String: Any]])?.isEmpty == true, "nobody left: \(reply.body)")
+            let next = testDefinition.replacingOccurrences(of: "id: lz-2026", with: "id: lz-2027\nprevious: lz-2026")
+                .replacingOccurrences(of: "name: 李某,", with: "name: 李某某,")
+            let created = try await client.call(.post, "/api/v1/evaluations", key: server.admin, text: next)
+            #expect(created.status == 201, "the corrected name is no conflict: \(created.body)")
+        }
+        try await vote(service, "lz-2027", satisfied: ["王某": 9, "李某某": 9])
+        let history = try await service.history("lz-2027")
+        #expect(history.subjects.first { $0.id == "m-2" }?.change == .gained, "李某某 compared with himself: 7 → 9 of 10")
+    }
+
     @Test("creating a round that gives an earlier id to someone else is 422 identity_conflict, unless renamed_from says so")
     func conflict() async throws {
         let server = try await TestServer()
