@@ -75,6 +75,9 @@ public struct PageRenderer: Sendable {
         let css: String, tlog: String, verify: String, page: String
         let headers: HTTPFields
 
+        /// The browser's verifier: the bundle as a file, canonical JSON, then the checks.
+        static let verifierParts = ["verify-bundle-files.js", "verify-bundle-json.js", "verify-bundle.js"]
+
         init(_ files: [String: (type: String, bytes: [UInt8])]) throws(PageSetupError) {
             func text(_ name: String) throws(PageSetupError) -> String {
                 guard let bytes = files[name]?.bytes else { throw PageSetupError("Static/\(name) is missing") }
@@ -87,7 +90,9 @@ public struct PageRenderer: Sendable {
             }
             css = try text("minping.css")
             tlog = try text("tlog.js")
-            verify = try text("verify-bundle.js")
+            // The verifier in its parts, one script (one hash, one worker source): the order in
+            // which tools/tests/verify_bundle_node.mjs joins them too.
+            verify = try Self.verifierParts.map { name throws(PageSetupError) in try text(name) }.joined(separator: "\n")
             page = try text("verify-page.js")
             func hash(_ text: String) -> String { "'sha256-\(Data(SHA256.hash(data: Array(text.utf8))).base64EncodedString())'" }
             var headers = PageRenderer.htmlHeaders

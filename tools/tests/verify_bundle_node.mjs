@@ -1,4 +1,4 @@
-// The browser verifier's core (Sources/MinpingHTTP/Static/verify-bundle.js, with tlog.js) run
+// The browser verifier's core (Sources/MinpingHTTP/Static/verify-bundle*.js, with tlog.js) run
 // in Node's WebCrypto, with tools/verify_bundle.py's arguments and output: "OK …" (the summary
 // line of `minping audit verify`) and exit 0, "FAIL …" and exit 1, a message and exit 2.
 //   node tools/tests/verify_bundle_node.mjs DIR|FILE [--log-key VKEY] [--checkpoint FILE]...
@@ -8,7 +8,9 @@ import path from 'path';
 
 const root = new URL('../../Sources/MinpingHTTP/Static/', import.meta.url);
 const read = (name) => fs.readFileSync(new URL(name, root), 'utf8');
-const { Tlog, VerifyBundle } = new Function(read('tlog.js') + read('verify-bundle.js') + '; return { Tlog, VerifyBundle };')();
+// The verifier's parts in the order the /verify page joins them (PageRenderer.VerifyAssets.verifierParts).
+const verifier = ['verify-bundle-files.js', 'verify-bundle-json.js', 'verify-bundle.js'].map(read).join('\n');
+const { Tlog, VerifyBundle } = new Function(read('tlog.js') + verifier + '; return { Tlog, VerifyBundle };')();
 
 const args = process.argv.slice(2);
 let dir = null, logKey, quorum;
