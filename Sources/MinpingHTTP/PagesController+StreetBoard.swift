@@ -47,8 +47,7 @@ extension PagesController {
         }
         let levels = Dictionary(uniqueKeysWithValues: round.communities.map { ($0.record.id, level($0)) })
         // Published, but a remedy waits to be published again: no stars until it is, and says why.
-        let pending = Set(round.communities.filter { $0.results == nil && $0.record.lifecycle.resultsPublic && $0.record.state != .annulled }
-            .map(\.record.id))
+        let pending = Set(round.communities.filter { $0.record.state != .annulled && $0.record.lifecycle.republicationDue }.map(\.record.id))
         let rows = board.communities.map { community in
             let stage = community.stage.map { t["stage_\($0.rawValue)"] ?? $0.rawValue }
                 ?? (pending.contains(community.evaluation) ? t["street_republication_due"] : nil)

@@ -100,7 +100,7 @@ struct PagesController {
         // remedy waits to be published, the stars published are not all true: none are shown.
         page.annulled = record.state == .annulled ? true : nil
         page.republicationDue = record.state != .annulled && record.lifecycle.republicationDue ? true : nil
-        if record.state != .annulled, !record.lifecycle.republicationDue, let published = try await publishedResults(record.id) {
+        if EvaluationService.resultsHold(record), let published = try await publishedResults(record.id) {
             let history = try await service.history(record.id, results: published)
             var labels: [String: String] = [:], flagLabels: [String: String] = [:]
             for round in history.rounds {
